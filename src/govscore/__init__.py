@@ -1,0 +1,1 @@
+"""govscore: exact, explainable scoring of government assessment schemes."""

@@ -1,0 +1,243 @@
+"""Safe, bounded YAML reading with positions.
+
+We never construct Python objects with PyYAML's constructors. Instead:
+
+1. the text is decoded as strict UTF-8 ourselves (so a bad byte has a line and column);
+2. PyYAML's *event* stream (an iterative state machine, no recursion) is scanned first to bound
+   depth, node count and aliases before any tree is built — the C loader is not used, and the
+   recursive composer never sees a document deeper than ``MAX_DEPTH``;
+3. the composed node tree is converted by our own walker, which resolves plain scalars by a small
+   YAML-1.2-like table: ``true``/``false``, ``null``/``~``/empty, decimal numbers written as
+   ``-?digits(.digits)?`` (made into ``Decimal`` from their text). Every other plain scalar stays a
+   string — except the YAML 1.1 surprises (``yes``/``no``/``on``/``off``, ``012``, ``1:30``,
+   ``1e3``, ``.5``, ``0x1F``), which are reported as ambiguous instead of being guessed;
+4. duplicate keys are errors; every value's and key's position is kept in a path → Span map.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from govscore.errors import Diagnostic, Span
+
+MAX_BYTES = 2_000_000
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+MAX_ALIASES = 100
+
+Path = tuple[str | int, ...]
+
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_AMBIGUOUS = [
+    (re.compile(r"(?i)y|yes|n|no|on|off"), "a YAML 1.1 boolean"),
+    (re.compile(r"[-+]?0[0-9_]+(\.[0-9]*)?"), "a number with a leading zero (octal in YAML 1.1)"),
+    (re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?"), "a sexagesimal number"),
+    (re.compile(r"[-+]?([0-9][0-9_]*)?\.?[0-9_]*[eE][-+]?[0-9]+"), "a number with an exponent"),
+    (re.compile(r"[-+]?\.[0-9]+|[-+]?[0-9]+\."), "a number without digits on both sides of '.'"),
+    (re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+"), "a hexadecimal, octal or binary number"),
+    (re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"), "infinity or NaN"),
+    (re.compile(r"\+[0-9]+(\.[0-9]+)?|[0-9][0-9_]*_[0-9_]*(\.[0-9_]+)?"), "a number with '+' or '_'"),
+]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with no implicit resolvers: every plain scalar is tagged ``str`` and resolved
+    by :func:`_scalar` instead."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's own class attribute
+
+
+@dataclass
+class Document:
+    """A parsed document: plain data (dict/list/str/Decimal/bool/None) plus positions."""
+
+    data: Any
+    file: str
+    problems: list[Diagnostic] = field(default_factory=list)
+    """Non-fatal problems (duplicate keys, ambiguous scalars): the data is still usable."""
+    value_spans: dict[Path, Span] = field(default_factory=dict)
+    key_spans: dict[Path, Span] = field(default_factory=dict)
+
+    def span(self, path: Path, *, key: bool = False) -> Span | None:
+        """The position of ``path`` (its key if ``key`` and known), else the nearest ancestor."""
+        if key and path in self.key_spans:
+            return self.key_spans[path]
+        p = path
+        while True:
+            if p in self.value_spans:
+                return self.value_spans[p]
+            if not p:
+                return None
+            p = p[:-1]
+
+
+class YamlError(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("; ".join(str(d) for d in diagnostics))
+
+
+def _span(file: str, mark: Any) -> Span:
+    return Span(file, mark.line + 1, mark.column + 1)
+
+
+def decode(raw: bytes, file: str, *, max_bytes: int = MAX_BYTES) -> str:
+    if len(raw) > max_bytes:
+        d = Diagnostic("GS106", f"the file has {len(raw)} bytes; the limit is {max_bytes}",
+                       span=Span(file, 1, 1))
+        raise YamlError([d])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        d = Diagnostic("GS102", f"byte {raw[exc.start]:#04x} is not valid UTF-8 "
+                       "(save the file as UTF-8)", span=Span(file, line, col))
+        raise YamlError([d]) from None
+
+
+def _prescan(text: str, file: str) -> None:
+    """Bound depth, node count and aliases from the event stream, before composing."""
+    depth = nodes = aliases = documents = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise YamlError([Diagnostic(
+                        "GS111", "a scheme or facts file holds exactly one YAML document",
+                        span=_span(file, event.start_mark))])
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                nodes += 1
+                if depth > MAX_DEPTH:
+                    raise YamlError([Diagnostic(
+                        "GS107", f"nesting deeper than {MAX_DEPTH} levels",
+                        span=_span(file, event.start_mark))])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent):
+                nodes += 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise YamlError([Diagnostic(
+                        "GS108", f"more than {MAX_ALIASES} aliases",
+                        span=_span(file, event.start_mark))])
+            if nodes > MAX_NODES:
+                raise YamlError([Diagnostic(
+                    "GS108", f"more than {MAX_NODES} YAML nodes",
+                    span=_span(file, event.start_mark))])
+    except yaml.MarkedYAMLError as exc:
+        raise YamlError([_syntax(exc, file)]) from None
+    except yaml.YAMLError as exc:  # ReaderError has no mark: non-printable characters
+        raise YamlError([Diagnostic("GS103", f"YAML error: {exc}", span=Span(file, 1, 1))]) from None
+
+
+def _syntax(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "syntax error"
+    if "\t" in problem or "tab" in problem:
+        problem += " (YAML does not allow tabs for indentation; use spaces)"
+    span = _span(file, mark) if mark is not None else Span(file, 1, 1)
+    return Diagnostic("GS103", f"YAML syntax error: {problem}", span=span)
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse one YAML document into plain data with positions. Syntax errors and resource limits
+    raise YamlError; duplicate keys and ambiguous scalars are kept in ``Document.problems`` so
+    that the caller can report them beside the model's errors in one run."""
+    _prescan(text, file)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        raise YamlError([_syntax(exc, file)]) from None
+    except yaml.YAMLError as exc:
+        raise YamlError([Diagnostic("GS103", f"YAML error: {exc}", span=Span(file, 1, 1))]) from None
+    doc = Document(data=None, file=file)
+    problems: list[Diagnostic] = []
+    if root is None:
+        problems.append(Diagnostic("GS105", "the file is empty; expected a mapping",
+                                   span=Span(file, 1, 1)))
+        raise YamlError(problems)
+    budget = [MAX_NODES]
+    doc.data = _convert(root, (), doc, problems, budget)
+    if any(p.code in ("GS108", "GS110", "GS112") for p in problems):
+        raise YamlError(problems)
+    doc.problems = problems
+    return doc
+
+
+def _convert(node: Node, path: Path, doc: Document, problems: list[Diagnostic],
+             budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        if budget[0] == -1:
+            problems.append(Diagnostic("GS108", "the document expands to too many nodes "
+                                       "(aliases?)", span=_span(doc.file, node.start_mark)))
+        return None
+    doc.value_spans.setdefault(path, _span(doc.file, node.start_mark))
+    if node.tag not in (
+        "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+    ):
+        problems.append(Diagnostic("GS110", f"YAML tag {node.tag!r} is not supported",
+                                   path=path, span=_span(doc.file, node.start_mark)))
+        return None
+    if isinstance(node, ScalarNode):
+        return _scalar(node, path, doc, problems)
+    if isinstance(node, SequenceNode):
+        return [_convert(child, (*path, i), doc, problems, budget)
+                for i, child in enumerate(node.value)]
+    assert isinstance(node, MappingNode)
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            problems.append(Diagnostic("GS112", "mapping keys must be plain text",
+                                       path=path, span=_span(doc.file, key_node.start_mark)))
+            continue
+        key = key_node.value
+        if key == "<<":
+            problems.append(Diagnostic("GS110", "merge keys ('<<') are not supported",
+                                       path=path, span=_span(doc.file, key_node.start_mark)))
+            continue
+        child = (*path, key)
+        if key in out:
+            first = doc.key_spans.get(child)
+            where = f" (first at line {first.line})" if first else ""
+            problems.append(Diagnostic("GS104", f"duplicate key {key!r}{where}", path=child,
+                                       span=_span(doc.file, key_node.start_mark)))
+            continue
+        doc.key_spans[child] = _span(doc.file, key_node.start_mark)
+        out[key] = _convert(value_node, child, doc, problems, budget)
+    return out
+
+
+def _scalar(node: ScalarNode, path: Path, doc: Document, problems: list[Diagnostic]) -> Any:
+    text = node.value
+    if node.style is not None:  # quoted or block scalars are always strings
+        return text
+    if text in _NULLS:
+        return None
+    if text in _BOOLS:
+        return _BOOLS[text]
+    if _NUMBER.fullmatch(text):
+        return Decimal(text)
+    for pattern, what in _AMBIGUOUS:
+        if pattern.fullmatch(text):
+            problems.append(Diagnostic(
+                "GS109", f"{text!r} looks like {what}; write it quoted if it is text, or as a "
+                "plain decimal (true/false for a yes/no)", path=path,
+                span=_span(doc.file, node.start_mark)))
+            return text
+    return text

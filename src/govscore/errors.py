@@ -1,0 +1,193 @@
+"""Errors and diagnostics.
+
+Every problem govscore reports is a :class:`Diagnostic` with a stable code. Exceptions carry
+lists of them, so one run reports every problem at once::
+
+    GovscoreError
+     ├── SchemeError      a scheme file is invalid (``.diagnostics``)
+     ├── FactsError       one unit's facts are invalid (``.unit``, ``.diagnostics``)
+     ├── FactsFileError   a facts file cannot be read at all (``.diagnostics``)
+     ├── EvaluationError  a valid scheme and valid facts still cannot be scored (``.unit``)
+     └── UsageError       the API was called in a way that cannot work
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+# The catalogue of codes. docs/reference/errors.md has one heading per code, and a test keeps the
+# two in step. Codes never change meaning; retired codes are not reused.
+CODES: dict[str, str] = {
+    # loading (GS1xx)
+    "GS101": "the file cannot be read",
+    "GS102": "the file is not valid UTF-8",
+    "GS103": "YAML syntax error",
+    "GS104": "duplicate key",
+    "GS105": "the document is not a mapping",
+    "GS106": "the file is too large",
+    "GS107": "nesting too deep",
+    "GS108": "too many aliases or nodes (alias expansion)",
+    "GS109": "ambiguous YAML 1.1 scalar",
+    "GS110": "unsupported YAML tag",
+    "GS111": "more than one YAML document",
+    "GS112": "mapping key is not a string",
+    # model (GS2xx)
+    "GS201": "unknown key",
+    "GS202": "missing required key",
+    "GS203": "wrong type",
+    "GS204": "value out of range",
+    "GS205": "invalid value",
+    "GS206": "unknown rule kind",
+    # semantic checks (GS3xx)
+    "GS301": "duplicate id",
+    "GS302": "declared max does not match the sum of the children's max",
+    "GS303": "a cap or limit can never bind",
+    "GS304": "a cap, gate or threshold can never be met",
+    "GS305": "reference does not resolve",
+    "GS306": "formula error",
+    "GS307": "bands have a gap",
+    "GS308": "bands overlap",
+    "GS309": "weights do not sum to 1",
+    "GS310": "tier or category member listed twice",
+    "GS311": "quota share outside (0, 1]",
+    "GS312": "circular reference",
+    "GS313": "a weight is below its declared minimum",
+    "GS314": "range is empty or outside the item's max",
+    "GS315": "value table is inconsistent",
+    "GS316": "unreachable or pointless setting",
+    # facts (GS4xx)
+    "GS401": "unknown fact",
+    "GS402": "missing fact",
+    "GS403": "fact has the wrong type",
+    "GS404": "fact out of range",
+    "GS405": "duplicate unit id",
+    "GS406": "unit in two tiers or categories",
+    "GS407": "unknown category or tier",
+    "GS408": "not-applicable or exemption not allowed here",
+    "GS409": "facts file cannot be read",
+    "GS410": "conflicting values for one fact",
+    # evaluation (GS5xx)
+    "GS501": "scheme needs the whole population",
+    "GS502": "arithmetic error",
+    "GS503": "formula took too long",
+    # scheme tests (GS6xx)
+    "GS601": "scheme test failed",
+    "GS602": "scheme test file is invalid",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A position in a source file; line and column are 1-based."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+def pointer(path: tuple[str | int, ...]) -> str:
+    """RFC 6901 JSON pointer for a key path."""
+    parts = (str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return "".join("/" + p for p in parts)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem, with a stable code and, where known, a position and a key path."""
+
+    code: str
+    message: str
+    path: tuple[str | int, ...] = ()
+    span: Span | None = None
+    severity: Severity = "error"
+    hint: str | None = None
+    unit: str | None = None
+    item: str | None = None
+    value: object = field(default=None, compare=False)
+
+    @property
+    def pointer(self) -> str:
+        return pointer(self.path)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.span is None:
+            return ("", 0, 0, self.code)
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+    def __str__(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        parts = [f"{where}{self.code} {self.message}"]
+        if self.path:
+            parts.append(f"[at {self.pointer}]")
+        if self.hint:
+            parts.append(f"({self.hint})")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.pointer,
+        }
+        if self.span:
+            out.update(file=self.span.file, line=self.span.line, column=self.span.column)
+        if self.hint:
+            out["hint"] = self.hint
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.item is not None:
+            out["item"] = self.item
+        return out
+
+
+class GovscoreError(Exception):
+    """Base of every error govscore raises."""
+
+
+class _DiagnosticsError(GovscoreError):
+    def __init__(self, diagnostics: list[Diagnostic], headline: str | None = None) -> None:
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        lines = [headline] if headline else []
+        lines.extend(str(d) for d in self.diagnostics)
+        super().__init__("\n".join(lines))
+
+
+class SchemeError(_DiagnosticsError):
+    """The scheme is invalid; ``diagnostics`` lists every problem found."""
+
+
+class FactsFileError(_DiagnosticsError):
+    """A facts file cannot be read."""
+
+
+class FactsError(_DiagnosticsError):
+    """One unit's facts are invalid; ``diagnostics`` lists every problem with that unit."""
+
+    def __init__(self, unit: str, diagnostics: list[Diagnostic]) -> None:
+        self.unit = unit
+        super().__init__(diagnostics, f"unit {unit!r}: {len(diagnostics)} problem(s) in its facts")
+
+
+class EvaluationError(GovscoreError):
+    """A unit could not be scored although scheme and facts are valid."""
+
+    def __init__(self, code: str, message: str, unit: str | None = None) -> None:
+        self.code = code
+        self.unit = unit
+        self.diagnostic = Diagnostic(code, message, unit=unit)
+        super().__init__(f"{code} {message}" + (f" (unit {unit!r})" if unit else ""))
+
+
+class UsageError(GovscoreError):
+    """The API or command line was used in a way that cannot work."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(f"{code} {message}")

@@ -1,0 +1,227 @@
+"""Scheme files → :class:`~govscore.model.Scheme`, collecting every diagnostic with its position.
+
+``text → Document (data + spans) → Scheme (pydantic) → semantic checks``. Nothing here evaluates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from govscore import _yaml, model
+from govscore.errors import Diagnostic, SchemeError, Span
+
+_TYPE_WORDS = {
+    "decimal_type": "a number",
+    "is_instance_of": "a number",
+    "decimal_parsing": "a number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+_RANGE_TYPES = {
+    "greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
+    "string_too_short", "string_too_long",
+}
+
+
+@dataclass(frozen=True)
+class LoadedScheme:
+    """A valid scheme with what the rest of the pipeline needs to cite it."""
+
+    scheme: model.Scheme
+    file: str
+    sha256: str
+    document: _yaml.Document
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def _all_keys() -> set[str]:
+    keys: set[str] = set()
+    seen: set[type] = set()
+
+    def visit(cls: type[BaseModel]) -> None:
+        if cls in seen:
+            return
+        seen.add(cls)
+        for name, info in cls.model_fields.items():
+            keys.add(info.alias or name)
+        for sub in model._Model.__subclasses__():  # noqa: SLF001 - our own base
+            visit(sub)
+
+    visit(model.Scheme)
+    return keys
+
+
+_KNOWN_KEYS = _all_keys()
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, str):
+        return f"text {value!r}"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, Decimal):
+        return f"number {value}"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], bool]:
+    """Turn a pydantic ``loc`` into a path through the data: union tags (which are not keys in
+    the data) are dropped. Returns the path and whether it reached the end."""
+    path: list[str | int] = []
+    current = data
+    for i, seg in enumerate(loc):
+        if isinstance(current, dict) and isinstance(seg, str) and seg in current:
+            path.append(seg)
+            current = current[seg]
+        elif isinstance(current, list) and isinstance(seg, int) and 0 <= seg < len(current):
+            path.append(seg)
+            current = current[seg]
+        elif i == len(loc) - 1:
+            path.append(seg)
+            return tuple(path), False
+        # else: a union tag such as 'item', 'group' or a rule kind — skip it
+    return tuple(path), True
+
+
+def translate(exc: ValidationError, doc: _yaml.Document) -> list[Diagnostic]:
+    """pydantic errors → diagnostics with positions, key paths and plain messages."""
+    out: list[Diagnostic] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path, complete = _data_path(doc.data, loc)
+        etype = err["type"]
+        value = err.get("input")
+        span: Span | None
+        hint = None
+        if etype == "extra_forbidden":
+            key = str(path[-1])
+            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.75)
+            hint = f"did you mean {close[0]!r}?" if close else None
+            code, message = "GS201", f"unknown key {key!r}"
+            span = doc.span(path, key=True)
+        elif etype == "missing":
+            code, message = "GS202", f"missing required key {str(path[-1])!r}"
+            span = doc.span(path[:-1]) if not complete else doc.span(path)
+            if span is not None and path[:-1] and path[:-1] in doc.key_spans:
+                span = doc.key_spans[path[:-1]]
+        elif etype in ("union_tag_invalid", "union_tag_not_found"):
+            ctx = err.get("ctx") or {}
+            expected = str(ctx.get("expected_tags", ""))
+            tags = [t.strip(" '") for t in expected.split(",")]
+            found = ctx.get("tag")
+            close = difflib.get_close_matches(str(found), tags, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else None
+            if etype == "union_tag_not_found":
+                code, message = "GS202", f"missing 'kind'; expected one of {expected}"
+            else:
+                code, message = "GS206", f"unknown kind {found!r}; expected one of {expected}"
+            span = doc.span((*path, "kind")) if complete else doc.span(path)
+            if complete:
+                path = (*path, "kind")
+        elif etype in _TYPE_WORDS:
+            code = "GS203"
+            message = f"expected {_TYPE_WORDS[etype]}, got {_describe(value)}"
+            if etype in ("is_instance_of", "decimal_type") and isinstance(value, str):
+                hint = "write numbers without quotes"
+            span = doc.span(path)
+        elif etype in _RANGE_TYPES:
+            code, message = "GS204", f"{err['msg']}, got {_describe(value)}"
+            span = doc.span(path)
+        else:
+            code = "GS205"
+            msg = err["msg"].removeprefix("Value error, ")
+            message = f"{msg}" if etype != "literal_error" else f"{msg}, got {_describe(value)}"
+            span = doc.span(path)
+        if path and path[0] == "govscore" and etype in ("literal_error", "missing"):
+            hint = 'write govscore: "1" (the scheme language version) at the top of the file'
+        out.append(Diagnostic(code, message, path=path, span=span, hint=hint, value=value))
+    return out
+
+
+def read_text(source: str | Path) -> tuple[str, bytes]:
+    """Read a path; return its display name and bytes. Raises SchemeError (GS101)."""
+    p = Path(source)
+    try:
+        return str(source), p.read_bytes()
+    except OSError as exc:
+        raise SchemeError([Diagnostic("GS101", f"cannot read {source}: {exc.strerror}",
+                                      span=Span(str(source), 1, 1))]) from None
+
+
+def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagnostic]]:
+    """Parse, validate and check one scheme; return it (if valid) and every diagnostic."""
+    from govscore import checks  # local import: checks imports the compiler's formula check
+
+    try:
+        text = _yaml.decode(raw, file)
+        doc = _yaml.parse(text, file)
+    except _yaml.YamlError as exc:
+        return None, exc.diagnostics
+    if not isinstance(doc.data, dict):
+        return None, [Diagnostic("GS105", f"the document is {_describe(doc.data)}; a scheme is "
+                                 "a mapping of keys (govscore, id, title, …)",
+                                 span=Span(file, 1, 1))]
+    reported = {d.path for d in doc.problems}
+    try:
+        scheme = model.Scheme.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, doc.problems + [d for d in translate(exc, doc) if d.path not in reported]
+    if doc.problems:
+        return None, doc.problems
+    diagnostics = [
+        d if d.span is not None else Diagnostic(
+            d.code, d.message, path=d.path, span=doc.span(d.path), severity=d.severity,
+            hint=d.hint, value=d.value)
+        for d in checks.check(scheme)
+    ]
+    errors = [d for d in diagnostics if d.severity == "error"]
+    warnings = tuple(d for d in diagnostics if d.severity == "warning")
+    if errors:
+        return None, diagnostics
+    digest = hashlib.sha256(raw).hexdigest()
+    return LoadedScheme(scheme, file, digest, doc, warnings), diagnostics
+
+
+def load_scheme(source: str | Path | None = None, *, text: str | None = None,
+                name: str = "<text>") -> LoadedScheme:
+    """Load a scheme from a path or from text; raise SchemeError with every problem."""
+    if text is not None:
+        raw, file = text.encode("utf-8"), name
+    elif source is not None:
+        file, raw = read_text(source)
+    else:
+        msg = "give a path or text"
+        raise TypeError(msg)
+    loaded, diagnostics = parse_scheme(raw, file)
+    if loaded is None:
+        raise SchemeError(diagnostics, f"{file}: the scheme is invalid")
+    return loaded
+
+
+def check_file(source: str | Path) -> list[Diagnostic]:
+    """Every diagnostic for one scheme file (never raises for content)."""
+    try:
+        file, raw = read_text(source)
+    except SchemeError as exc:
+        return exc.diagnostics
+    _, diagnostics = parse_scheme(raw, file)
+    return sorted(diagnostics, key=Diagnostic.sort_key)

@@ -1,0 +1,812 @@
+"""The scheme language v1 as pydantic models.
+
+These models describe the domain and nothing else: no behaviour, no YAML positions (the loader keeps
+those beside the models). They are strict: numbers must be real decimals (the loader builds them from
+the scalar text), ``"5"`` is not a number, ``yes`` is not a boolean, and unknown keys are errors.
+
+A scheme is a tree. Leaves are *items* (they carry a ``rule``); inner nodes are *groups* (they carry
+``children``). Every node's value is bounded by ``0 <= value <= max``; a node with
+``role: subtract`` is subtracted by its parent instead of added.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+LANGUAGE_VERSION = "1"
+
+
+def _integral(value: object) -> object:
+    """Accept a decimal with an integral value where an integer is expected (the loader makes
+    every number a Decimal); everything else is left for the strict int check to reject."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, Decimal) and not value.is_finite():
+        msg = "NaN and infinity are not numbers a scheme can use"
+        raise ValueError(msg)
+    return value
+
+
+Num = Annotated[
+    Decimal,
+    BeforeValidator(_finite),
+    WithJsonSchema({"type": "number"}),
+]
+NonNeg = Annotated[Num, Field(ge=0)]
+Pos = Annotated[Num, Field(gt=0)]
+Fraction = Annotated[Num, Field(ge=0, le=1)]
+Int = Annotated[int, BeforeValidator(_integral), WithJsonSchema({"type": "integer"})]
+NonNegInt = Annotated[Int, Field(ge=0)]
+
+_ID_RE = r"^[^\s./:\[\]{}#]+$"
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=_ID_RE,
+        description="An identifier: no spaces, dots, slashes, colons, brackets or '#'. "
+        "Chinese is fine.",
+    ),
+]
+Title = Annotated[str, Field(min_length=1, max_length=500)]
+Text = Annotated[str, Field(max_length=5000)]
+Expr = Annotated[
+    str,
+    Field(min_length=1, max_length=2000, description="A formula (see the formula reference)."),
+]
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=False,
+        use_attribute_docstrings=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# metadata
+
+
+class Source(_Model):
+    """Where the rules come from."""
+
+    document: Title
+    """The published document's title, as published."""
+    issuer: Title | None = None
+    """Who issued it (发文机关)."""
+    number: str | None = None
+    """Its document number (文号), e.g. 宜府办函〔2006〕174号."""
+    date: IsoDate | None = None
+    url: str | None = None
+    note: Text | None = None
+
+
+class Effective(_Model):
+    """The period in which the scheme applies."""
+
+    start: IsoDate = Field(alias="from")
+    until: IsoDate | None = None
+
+
+class Precision(_Model):
+    """Where and how scores are rounded: item scores and the final total (and outputs) are rounded
+    to ``places`` decimal places; nothing in between is."""
+
+    places: Annotated[NonNegInt, Field(le=6)] = 2
+    rounding: Literal["half_up", "half_even"] = "half_up"
+    """half_up is 四舍五入; half_even is banker's rounding."""
+
+
+class Assumption(_Model):
+    """A number or reading the source text does not give, stated so that readers can see it."""
+
+    id: Id
+    text: Text
+    """What is assumed and why."""
+    affects: list[Id] = []
+    """Ids of the nodes, inputs, vetoes or awards this assumption decides."""
+
+
+class Category(_Model):
+    """A kind of unit (考核类别): units of one category share an item set and a ranking."""
+
+    id: Id
+    title: Title
+    members: list[Title] = []
+    """Units named in the source text, if it names them."""
+
+
+class Tier(_Model):
+    """A tier (圈层): units ranked and given quotas together."""
+
+    id: Id
+    title: Title
+    members: list[Title] = []
+
+
+class Input(_Model):
+    """A fact that is not an item's own value: a count used by a modifier, a veto flag, a
+    tie-breaker attribute, a weight for a conversion, a formula variable."""
+
+    id: Id
+    title: Title
+    type: Literal["flag", "count", "number", "rate", "text"]
+    """flag: true/false; count: whole number >= 0; number: any decimal in [min, max];
+    rate: decimal in 0..1; text: a string."""
+    min: Num | None = None
+    max: Num | None = None
+    default: Num | bool | str | None = None
+    """Used when a unit's facts do not give this input; without a default it is required."""
+    assessor: Title | None = None
+    clause: Text | None = None
+    applies_to: list[Id] | None = None
+    """Categories whose units must supply this input (default: all)."""
+
+
+# --------------------------------------------------------------------------------------------
+# comparisons used by bands, thresholds and conditions
+
+
+class Bounds(_Model):
+    """An interval with explicit inclusive (gte/lte) or exclusive (gt/lt) ends; omit an end for
+    an open interval."""
+
+    gte: Num | None = None
+    gt: Num | None = None
+    lte: Num | None = None
+    lt: Num | None = None
+
+    @model_validator(mode="after")
+    def _one_of_each_end(self) -> Bounds:
+        if self.gte is not None and self.gt is not None:
+            msg = "give either gte (>=) or gt (>) for the lower end, not both"
+            raise ValueError(msg)
+        if self.lte is not None and self.lt is not None:
+            msg = "give either lte (<=) or lt (<) for the upper end, not both"
+            raise ValueError(msg)
+        return self
+
+
+class Band(Bounds):
+    """One row of a step table: if the value lies in the interval, the item scores ``points``."""
+
+    points: NonNeg
+
+
+class GradeBand(Bounds):
+    """A grade for totals inside the interval."""
+
+    grade: Title
+
+
+# --------------------------------------------------------------------------------------------
+# rule kinds (what an item's fact is turned into)
+
+
+class PassFail(_Model):
+    """Full ``points`` (default: the item's max) when the fact is true, ``fail_points`` otherwise.
+    Fact: true or false."""
+
+    kind: Literal["pass_fail"]
+    points: NonNeg | None = None
+    fail_points: NonNeg = Decimal(0)
+
+
+class Manual(_Model):
+    """An assessor's discretionary value inside a range (扣1–3分, 加1–4分, 酌情). Fact: a number.
+    0 is always allowed ("nothing happened") unless ``zero_allowed`` is false."""
+
+    kind: Literal["manual"]
+    min: NonNeg
+    max: NonNeg
+    step: Pos | None = None
+    """If given, the value must be a whole multiple of step (e.g. 0.5)."""
+    zero_allowed: bool = True
+
+
+class PerOccurrence(_Model):
+    """``count × per`` (每次/每项/每篇). Fact: a whole number >= 0."""
+
+    kind: Literal["per_occurrence"]
+    per: Pos
+    free: NonNegInt = 0
+    """Occurrences that cost or earn nothing (e.g. the first one)."""
+
+
+class ByLevel(_Model):
+    """Occurrences valued by level (city 0.5 / province 1 / national 1.5). Fact: a mapping
+    level → count, or a list of events ``{level, matter}``.
+
+    combine: ``sum`` adds every occurrence; ``highest`` takes only the highest value among the
+    levels that occurred (同类取最高); ``highest_per_matter`` takes the highest value per matter
+    and adds the matters (同一事项按最高级别计一次)."""
+
+    kind: Literal["by_level"]
+    levels: dict[Id, NonNeg] = Field(min_length=1)
+    combine: Literal["sum", "highest", "highest_per_matter"] = "sum"
+
+
+class PerStep(_Model):
+    """``floor(amount / step) × points`` (每50万元加1分): only whole steps count. Fact: an
+    amount >= 0."""
+
+    kind: Literal["per_step"]
+    step: Pos
+    points: Pos
+    unit: str | None = None
+    """What the amount is measured in (元, 篇, 人次) — for reports only."""
+
+
+ZeroPolicy = Literal["full", "zero", "not_applicable"]
+
+
+class Ratio(_Model):
+    """``max × min(1, done / target)`` (按比例, 未完成的按比例扣分). Fact: ``{done, target}``."""
+
+    kind: Literal["ratio"]
+    zero_target: ZeroPolicy = "full"
+    """What a target of 0 gives: full marks, zero, or not applicable (rescaled away)."""
+
+
+class Rate(_Model):
+    """``max × rate`` (按比例折算). Fact: a rate in 0..1."""
+
+    kind: Literal["rate"]
+
+
+class Shortfall(_Model):
+    """Full marks at or above ``target``; below it, ``per`` points off for every ``step`` of
+    shortfall (达标得满分, 每低一个百分点扣X分). Fact: a rate in 0..1.
+
+    ``partial: proportional`` charges part-steps proportionally (89.5% → 0.5 point off at
+    step 1%); ``whole_steps`` charges only whole steps (floor)."""
+
+    kind: Literal["shortfall"]
+    target: Fraction
+    per: Pos
+    step: Annotated[Num, Field(gt=0, le=1)] = Decimal("0.01")
+    partial: Literal["proportional", "whole_steps"] = "proportional"
+
+
+class Bands(_Model):
+    """A step table: the first band containing the fact's value gives the points. Fact: a number.
+    Bands must not overlap; gaps are errors unless ``outside`` says what a value in no band gets."""
+
+    kind: Literal["bands"]
+    bands: list[Band] = Field(min_length=1)
+    domain: Bounds | None = None
+    """Values the fact can take; bands must cover it without gaps. Default: 0..+inf, or 0..1
+    when ``rate`` is true."""
+    rate: bool = False
+    """The fact is a rate in 0..1."""
+    outside: NonNeg | None = None
+    """Points for a value in no band; if omitted, gaps are a scheme error."""
+
+
+class Rating(_Model):
+    """Votes or ratings converted to points (满意/基本满意/不满意; 好差评 five levels). Fact: a
+    mapping level → count (excluded levels may appear and are left out of the base).
+
+    With ``satisfied`` given: ``max × (votes in satisfied levels) / (counted votes)`` (满意率).
+    Otherwise: ``max × Σ votes × value / (counted votes × full)`` where ``full`` defaults to the
+    highest value (得票折算)."""
+
+    kind: Literal["rating"]
+    values: dict[Id, NonNeg] = Field(min_length=1)
+    satisfied: list[Id] | None = None
+    full: Pos | None = None
+    excluded: list[Id] = []
+    """Levels counted in the facts but left out of the denominator (诉讼、仲裁、行政复议)."""
+    no_votes: ZeroPolicy = "not_applicable"
+
+
+class Choice(_Model):
+    """One option picked from a table (优秀-一档 → 100 …). Fact: the option's name."""
+
+    kind: Literal["choice"]
+    options: dict[Title, NonNeg] = Field(min_length=1)
+
+
+class Criterion(_Model):
+    id: Id
+    title: Title
+    share: Annotated[Num, Field(gt=0, le=1)]
+
+
+class Checklist(_Model):
+    """Partial credit: ``max × Σ share`` of the criteria met (分项得分). Fact: a list of the ids
+    of criteria met. Shares must sum to 1."""
+
+    kind: Literal["checklist"]
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class Series(_Model):
+    """Per-period values (months, quarters) aggregated into one (年终取12个月平均). Fact: a list of
+    numbers, each within 0..the item's max."""
+
+    kind: Literal["series"]
+    aggregate: Literal["mean", "sum", "min", "max"] = "mean"
+    periods: Annotated[Int, Field(ge=1, le=366)] | None = None
+    """How many periods are expected; if given, a different count is a facts error unless
+    ``missing`` says otherwise."""
+    missing: Literal["error", "mean_of_present"] = "error"
+
+
+class RaterGroup(_Model):
+    id: Id
+    title: Title
+    weight: NonNeg
+    min_weight: Fraction | None = None
+    """A floor the weight must respect (信访: the public's share >= 40%), checked by the validator."""
+
+
+class RaterGroups(_Model):
+    """360-degree rating: ``Σ weight_g × mean(scores from group g)`` (多主体评议). Fact: a mapping
+    group → list of scores, each within 0..``scale``; the result is scaled to the item's max."""
+
+    kind: Literal["rater_groups"]
+    groups: list[RaterGroup] = Field(min_length=1)
+    scale: Pos = Decimal(100)
+    """The scale raters score on."""
+    empty_group: Literal["error", "reweight"] = "error"
+    """A group with no raters: an error, or its weight spread proportionally over the others."""
+
+
+PopulationScope = Literal["all", "tier", "category"]
+
+
+class RelativeToBest(_Model):
+    """``value / best × max`` (与第一名比值计分). Needs every unit: scored in the population phase.
+    Fact: a number >= 0."""
+
+    kind: Literal["relative_to_best"]
+    scope: PopulationScope = "all"
+    lower_is_better: bool = False
+    """If true, ``best / value × max`` (the smallest value is best)."""
+    zero_best: Literal["full", "zero"] = "zero"
+    """What everyone scores when the best value is 0."""
+
+
+class RankPoints(_Model):
+    """Points by rank of the fact's value (名次赋分). Needs every unit: scored in the population
+    phase. Either ``step`` (first gets max, each place lower ``step`` less) or ``last`` (first gets
+    max, last gets ``last``, evenly spaced). Tied units share the better rank and its points."""
+
+    kind: Literal["rank_points"]
+    scope: PopulationScope = "all"
+    step: Pos | None = None
+    last: NonNeg | None = None
+    lower_is_better: bool = False
+
+    @model_validator(mode="after")
+    def _step_or_last(self) -> RankPoints:
+        if (self.step is None) == (self.last is None):
+            msg = "give exactly one of step or last"
+            raise ValueError(msg)
+        return self
+
+
+class Formula(_Model):
+    """A safe formula over declared inputs and ``params`` (for what the kinds do not cover). The
+    result is bounded to 0..max like every item."""
+
+    kind: Literal["formula"]
+    formula: Expr
+
+
+Rule = Annotated[
+    Union[
+        PassFail,
+        Manual,
+        PerOccurrence,
+        ByLevel,
+        PerStep,
+        Ratio,
+        Rate,
+        Shortfall,
+        Bands,
+        Rating,
+        Choice,
+        Checklist,
+        Series,
+        RaterGroups,
+        RelativeToBest,
+        RankPoints,
+        Formula,
+    ],
+    Field(discriminator="kind"),
+]
+
+POPULATION_KINDS = frozenset({"relative_to_best", "rank_points"})
+
+
+# --------------------------------------------------------------------------------------------
+# item modifiers
+
+
+class CountStep(_Model):
+    at_least: Annotated[Int, Field(ge=1)]
+    factor: Fraction
+    """Multiply the item's score by this (0 → the item scores nothing; 0.5 → halved)."""
+    ineligible: bool = False
+    """The unit also loses award eligibility (取消评先评优资格)."""
+
+
+class OnCount(_Model):
+    """Scale the item's score by a count in another input: the step with the highest
+    ``at_least`` reached applies (S1: 2+ complaints → 0; 1 → half and no award)."""
+
+    kind: Literal["on_count"]
+    input: Id
+    steps: list[CountStep] = Field(min_length=1)
+
+
+class FactorIf(_Model):
+    """Multiply the rule's raw amount (points earned, or points lost for a ``from_full`` item)
+    when a flag input is true or the unit is in one of the categories (加倍扣分)."""
+
+    kind: Literal["factor_if"]
+    factor: Annotated[Num, Field(ge=0, le=100)]
+    input: Id | None = None
+    categories: list[Id] | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> FactorIf:
+        if (self.input is None) == (self.categories is None):
+            msg = "give exactly one of input or categories"
+            raise ValueError(msg)
+        return self
+
+
+class Requires(_Model):
+    """No evidence, no points: the item scores 0 unless the flag input is true (无表彰文件不加分)."""
+
+    kind: Literal["requires"]
+    input: Id
+
+
+Modifier = Annotated[Union[OnCount, FactorIf, Requires], Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------------------------
+# nodes
+
+
+class Gate(_Model):
+    """The group counts only when another node's value meets the bound (加分 only above 80)."""
+
+    node: Id
+    gte: Num | None = None
+    gt: Num | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Gate:
+        if (self.gte is None) == (self.gt is None):
+            msg = "give exactly one of gte (>=) or gt (>)"
+            raise ValueError(msg)
+        return self
+
+
+class Limit(_Model):
+    """The node's value may not exceed ``factor ×`` another node's value (同一单位减分总数不超过加分总数)."""
+
+    at_most: Id
+    factor: Pos = Decimal(1)
+
+
+class _Node(_Model):
+    id: Id
+    title: Title
+    clause: Text | None = None
+    """Where in the source text this node comes from (第九条(四), 附件2 一(一)1)."""
+    role: Literal["add", "subtract"] = "add"
+    """subtract: the parent subtracts this node's value (a deduction)."""
+    applies_to: list[Id] | None = None
+    """Category ids whose units have this node (default: all)."""
+    weight: NonNeg | None = None
+    """The node's weight in a parent with ``combine: weighted``; the weights of a group's
+    children must sum to 1 (GS309)."""
+    outside_total: bool = False
+    """Computed and reported, but not added into the parent (奖励加分不计入百分考核)."""
+    note: Text | None = None
+
+
+class Item(_Node):
+    """A leaf: one fact turned into points by its rule."""
+
+    max: NonNeg
+    """The item's full marks; the item's value is always within 0..max."""
+    rule: Rule
+    fact: Id | None = None
+    """The fact name units supply for this item (default: the item's id)."""
+    assessor: Title | None = None
+    """Who supplies the item's number (省委办公厅, 统计局 …)."""
+    from_full: bool = False
+    """Start from full marks and take the rule's amount away (扣分制, 扣完为止)."""
+    modifiers: list[Modifier] = []
+    optional: bool = False
+    """Units may mark the item not applicable; the parent group must say how (``not_applicable``)."""
+    exemptions: list[Title] = []
+    """Reasons that exempt the unit from this item's loss (不可抗力): an exempt item scores as if
+    nothing was lost (full marks, or 0 for a deduction)."""
+    default: Num | bool | None = None
+    """A value used when a unit's facts do not give this item."""
+
+
+class Group(_Node):
+    """An inner node: combines its children, then applies cap, floor, gate and limit."""
+
+    children: list[Node] = Field(min_length=1)
+    max: NonNeg | None = None
+    """Declared full marks (checked against the children's max)."""
+    combine: Literal["sum", "weighted", "highest"] = "sum"
+    cap: NonNeg | None = None
+    """Upper bound of the group's value (加分累计不超过20分)."""
+    floor: Num | None = None
+    """Lower bound of the group's value."""
+    scale_to: Pos | None = None
+    """Convert the group's value from its max to this scale (value / max × scale_to)."""
+    not_applicable: Literal["error", "rescale"] = "error"
+    """When optional children are not applicable: ``rescale`` scales the applicable children's sum
+    up to the group's full max (× max / applicable max)."""
+    gate: Gate | None = None
+    limit: Limit | None = None
+
+
+def _node_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "children" in value:
+            return "group"
+        if "rule" in value:
+            return "item"
+        return None
+    if isinstance(value, Group):
+        return "group"
+    if isinstance(value, Item):
+        return "item"
+    return None
+
+
+Node = Annotated[
+    Union[Annotated[Item, Tag("item")], Annotated[Group, Tag("group")]],
+    Discriminator(
+        _node_tag,
+        custom_error_type="node_kind",
+        custom_error_message="a node needs either 'rule' (an item) or 'children' (a group)",
+    ),
+]
+Group.model_rebuild()
+
+
+# --------------------------------------------------------------------------------------------
+# vetoes, outputs, population rules
+
+
+class Condition(_Model):
+    """True when an input reaches ``at_least`` (a count or number) or is true (a flag), or when
+    ``formula`` is true (it may use inputs, params, node ids and ``total``)."""
+
+    input: Id | None = None
+    at_least: Num | None = None
+    formula: Expr | None = None
+
+    @model_validator(mode="after")
+    def _input_or_formula(self) -> Condition:
+        if (self.input is None) == (self.formula is None):
+            msg = "give exactly one of input or formula"
+            raise ValueError(msg)
+        if self.formula is not None and self.at_least is not None:
+            msg = "at_least goes with input, not with formula"
+            raise ValueError(msg)
+        return self
+
+
+class Veto(_Model):
+    """一票否决. The computed score stays visible in the result whatever the effect.
+
+    effect: ``no_award`` — the unit cannot receive any award; ``grade`` — the grade is forced to
+    ``grade``; ``grade_cap`` — the grade is at most ``grade``; ``score`` — the total is replaced
+    by ``score`` (and no award)."""
+
+    id: Id
+    title: Title
+    clause: Text | None = None
+    when: Condition
+    effect: Literal["no_award", "grade", "grade_cap", "score"]
+    grade: Title | None = None
+    score: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _effect_needs(self) -> Veto:
+        if self.effect in ("grade", "grade_cap") and self.grade is None:
+            msg = f"effect {self.effect!r} needs grade"
+            raise ValueError(msg)
+        if self.effect == "score" and self.score is None:
+            msg = "effect 'score' needs score"
+            raise ValueError(msg)
+        return self
+
+
+class Output(_Model):
+    """A value derived from the result, reported beside it and rounded like the total.
+
+    ``convert``: total / ``from_scale`` × weight, where the weight is ``weight`` or the unit's
+    ``weight_input`` (按比例汇总折算计入年度目标考核). ``formula``: any formula over inputs, params,
+    node ids and ``total`` (绩效工资浮动, 奖金)."""
+
+    id: Id
+    title: Title
+    kind: Literal["convert", "formula"]
+    from_scale: Pos | None = None
+    weight: NonNeg | None = None
+    weight_input: Id | None = None
+    formula: Expr | None = None
+    unit: str | None = None
+    """What the value is measured in (分, 元)."""
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Output:
+        if self.kind == "convert":
+            if self.from_scale is None:
+                msg = "convert needs from_scale"
+                raise ValueError(msg)
+            if (self.weight is None) == (self.weight_input is None):
+                msg = "convert needs exactly one of weight or weight_input"
+                raise ValueError(msg)
+        elif self.formula is None:
+            msg = "formula needs formula"
+            raise ValueError(msg)
+        return self
+
+
+class TieBreaker(_Model):
+    """Order units with equal totals by a node's value or an input (higher first unless
+    ``order: asc``)."""
+
+    node: Id | None = None
+    input: Id | None = None
+    order: Literal["desc", "asc"] = "desc"
+
+    @model_validator(mode="after")
+    def _node_or_input(self) -> TieBreaker:
+        if (self.node is None) == (self.input is None):
+            msg = "give exactly one of node or input"
+            raise ValueError(msg)
+        return self
+
+
+Scope = Literal["all", "tier", "category"]
+
+
+class Ranking(_Model):
+    """How units are ranked: by total (or a node), highest first, inside each scope; ties after
+    the tie-breakers share a rank (1, 2, 2, 4)."""
+
+    scope: Scope = "all"
+    by: Id | None = None
+    """Rank by this node's value instead of the total."""
+    tie_breakers: list[TieBreaker] = []
+
+
+class GradeQuota(_Model):
+    """At most ``share`` of the units in each scope may hold ``grade``; units beyond the quota
+    fall to ``fallback``."""
+
+    grade: Title
+    share: Num
+    """In (0, 1]; checked by the validator (GS311)."""
+    fallback: Title
+    scope: Scope = "all"
+    rounding: Literal["floor", "ceil", "half_up"] = "floor"
+
+
+class Grades(_Model):
+    """Grades by score bands (and optionally quotas on a grade). Bands must not overlap and must
+    cover every total without gaps."""
+
+    bands: list[GradeBand] = Field(min_length=1)
+    quotas: list[GradeQuota] = []
+
+
+class Eligibility(_Model):
+    min_total: Num | None = None
+    grades: list[Title] | None = None
+    """Only units with one of these grades qualify."""
+
+
+class Award(_Model):
+    """An award with a quota per scope (每圈层评选优秀的比例不超过30%; 前6名; 红黑榜).
+
+    The number of places is ``floor(share × units in scope)`` (or ``count``), never exceeded.
+    Vetoed and ineligible units never receive it and use no place. When a tie straddles the last
+    place, ``on_tie: report`` leaves the tied units undecided for a human; ``include_all`` gives
+    it to all of them (相同分数排名不分先后; lists such as 红榜 only)."""
+
+    id: Id
+    title: Title
+    scope: Scope = "all"
+    share: Num | None = None
+    """In (0, 1]; checked by the validator (GS311)."""
+    count: Annotated[Int, Field(ge=1)] | None = None
+    rounding: Literal["floor", "ceil", "half_up"] = "floor"
+    from_end: Literal["top", "bottom"] = "top"
+    """bottom: the list starts from the lowest totals (黑榜, 约谈)."""
+    eligibility: Eligibility | None = None
+    on_tie: Literal["report", "include_all"] = "report"
+    clause: Text | None = None
+
+    @model_validator(mode="after")
+    def _share_or_count(self) -> Award:
+        if (self.share is None) == (self.count is None):
+            msg = "give exactly one of share or count"
+            raise ValueError(msg)
+        return self
+
+
+class Scheme(_Model):
+    """A whole assessment scheme (考核细则)."""
+
+    govscore: Literal["1"]
+    """The scheme language version; write "1" (quoted)."""
+    id: Id
+    title: Title
+    """The title as published."""
+    source: Source
+    version: Annotated[str, Field(min_length=1, max_length=64)]
+    effective: Effective | None = None
+    period: Literal["year", "half_year", "quarter", "month", "once"] = "year"
+    precision: Precision = Precision()
+    assumptions: list[Assumption] = []
+    categories: list[Category] = []
+    tiers: list[Tier] = []
+    inputs: list[Input] = []
+    params: dict[Id, Num] = {}
+    """Named constants formulas may use."""
+    score: Group
+    """The tree of sections, groups and items; its value is the unit's total."""
+    vetoes: list[Veto] = []
+    outputs: list[Output] = []
+    ranking: Ranking = Ranking()
+    grades: Grades | None = None
+    awards: list[Award] = []
+
+    @field_validator("id")
+    @classmethod
+    def _lowercase_ascii_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            msg = "a scheme id is lowercase ASCII letters, digits, '-' and '_'"
+            raise ValueError(msg)
+        return value
+
+
+def iter_nodes(node: Item | Group) -> list[Item | Group]:
+    """Every node of a tree, parents before children."""
+    out: list[Item | Group] = [node]
+    if isinstance(node, Group):
+        for child in node.children:
+            out.extend(iter_nodes(child))
+    return out
