@@ -1,0 +1,3 @@
+from govscore.cli import main
+
+main()

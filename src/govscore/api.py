@@ -1,0 +1,179 @@
+"""The pipeline as functions: load → compile → evaluate (one unit) / evaluate_all (an assessment).
+
+Units are mappings ``{id, category?, tier?, facts: {...}}`` (the shape of a facts file's
+``units`` list). Bad units are rejected with every problem found; the others are still scored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from govscore import engine, facts, loader, population
+from govscore.compiler import Plan, compile_plan
+from govscore.errors import Diagnostic, EvaluationError, FactsError, GovscoreError, UsageError
+from govscore.loader import LoadedScheme
+from govscore.results import Assessment, Record, Rejected, UnitResult
+
+_UNIT_KEYS = ("id", "title", "category", "tier", "facts")
+
+
+def version() -> str:
+    try:
+        return metadata.version("govscore")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def load(source: str | Path | None = None, *, text: str | None = None,
+         name: str = "<text>") -> LoadedScheme:
+    """Load and validate a scheme from a path or text; raise SchemeError with every problem."""
+    return loader.load_scheme(source, text=text, name=name)
+
+
+def compile(scheme: LoadedScheme | str | Path) -> Plan:  # noqa: A001 - the pipeline's verb
+    """Compile a scheme (or load and compile a path) into a plan, once."""
+    if not isinstance(scheme, LoadedScheme):
+        scheme = load(scheme)
+    return compile_plan(scheme)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def facts_hash(units: Any) -> str:
+    """sha256 of the facts in a canonical JSON form (key order and number form do not matter
+    beyond their decimal value as written)."""
+    text = json.dumps(_canonical(units), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def prepare(plan: Plan, entry: Any) -> tuple[facts.UnitFacts | None, list[Diagnostic]]:
+    """Check one unit entry (id, category, tier, facts); return its checked facts or problems."""
+    if not isinstance(entry, Mapping):
+        return None, [Diagnostic("GS403", f"a unit must be a mapping with id and facts, got "
+                                 f"{type(entry).__name__}")]
+    unit = entry.get("id")
+    if not isinstance(unit, str) or not unit.strip():
+        return None, [Diagnostic("GS403", f"a unit needs an id written as text, got {unit!r}",
+                                 value=unit)]
+    problems: list[Diagnostic] = []
+    for key in entry:
+        if key not in _UNIT_KEYS:
+            problems.append(Diagnostic("GS401", f"unknown unit key {key!r} (expected "
+                                       f"{', '.join(_UNIT_KEYS)})", unit=unit, item=str(key)))
+    scheme = plan.scheme
+    category = _resolve(unit, entry.get("category"), plan.category_of,
+                        [c.id for c in scheme.categories], "category", problems)
+    tier = _resolve(unit, entry.get("tier"), plan.tier_of, [t.id for t in scheme.tiers], "tier",
+                    problems)
+    raw = entry.get("facts", {})
+    if problems and (category is None and scheme.categories):
+        return None, problems
+    checked, fact_problems = facts.check_unit(unit, raw, plan.specs, category, tier)
+    problems.extend(fact_problems)
+    return (None if problems else checked), problems
+
+
+def _resolve(unit: str, given: Any, members: Mapping[str, str], ids: list[str], what: str,
+             problems: list[Diagnostic]) -> str | None:
+    named = members.get(unit)
+    if given is not None:
+        if not isinstance(given, str) or given not in ids:
+            known = ", ".join(ids) or f"none (the scheme declares no {what})"
+            problems.append(Diagnostic("GS407", f"unknown {what} {given!r}; the scheme's are: "
+                                       f"{known}", unit=unit, value=given))
+            return None
+        if named is not None and named != given:
+            problems.append(Diagnostic("GS406", f"unit is listed in {what} {named!r} by the "
+                                       f"scheme but given {what} {given!r}", unit=unit,
+                                       value=given))
+            return None
+        return given
+    if named is None and ids:
+        problems.append(Diagnostic("GS402", f"missing {what}: the scheme does not name this unit "
+                                   f"in any {what}; give one of {', '.join(ids)}", unit=unit))
+    return named
+
+
+def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
+    """Score one unit; raise FactsError (every problem with its facts) or EvaluationError.
+    A scheme with population kinds cannot score one unit alone (GS501)."""
+    if plan.needs_population:
+        raise EvaluationError("GS501", "this scheme scores some items against the whole "
+                              f"population ({', '.join(plan.population_items)}); use "
+                              "evaluate_all", unit=str(unit.get("id")))
+    checked, problems = prepare(plan, unit)
+    if checked is None:
+        raise FactsError(str(unit.get("id", "?")), problems)
+    return engine.evaluate_unit(plan, checked)
+
+
+def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
+    """Score every unit of one assessment, then rank, grade and award. A bad unit is rejected
+    with all its problems and every other unit is still scored; scored + rejected = submitted."""
+    entries = list(units)
+    ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
+    seen = Counter(i for i in ids if isinstance(i, str))
+    rejected: list[Rejected] = []
+    accepted: list[tuple[int, facts.UnitFacts]] = []
+    for index, entry in enumerate(entries):
+        unit_id = ids[index] if isinstance(ids[index], str) else f"#{index + 1}"
+        assert isinstance(unit_id, str)
+        if seen.get(unit_id, 0) > 1:
+            rejected.append(Rejected(index, unit_id, (Diagnostic(
+                "GS405", f"unit id {unit_id!r} appears {seen[unit_id]} times; no entry is "
+                "scored until the duplicates are resolved", unit=unit_id),)))
+            continue
+        checked, problems = prepare(plan, entry)
+        if checked is None:
+            rejected.append(Rejected(index, unit_id, tuple(problems)))
+        else:
+            accepted.append((index, checked))
+    pop = population.population_scores(plan, [u for _, u in accepted]) \
+        if plan.needs_population else {}
+    results: dict[str, UnitResult] = {}
+    by_unit: dict[str, facts.UnitFacts] = {}
+    for index, checked in accepted:
+        try:
+            results[checked.unit] = engine.evaluate_unit(
+                plan, checked, pop.get(checked.unit, {}) if plan.needs_population else None)
+            by_unit[checked.unit] = checked
+        except FactsError as exc:
+            rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))
+        except EvaluationError as exc:
+            rejected.append(Rejected(index, checked.unit, (exc.diagnostic,)))
+    placements, awards = population.place(plan, results, by_unit)
+    record = Record(plan.scheme.id, plan.scheme.version, plan.loaded.sha256,
+                    facts_hash(entries), version())
+    rejected.sort(key=lambda r: r.index)
+    return Assessment(results, placements, awards, tuple(rejected), record, len(entries),
+                      labels(plan))
+
+
+def labels(plan: Plan) -> dict[str, str]:
+    """Titles for reports: the scheme, 'all', tiers, categories, awards, vetoes, outputs."""
+    scheme = plan.scheme
+    out = {"scheme": scheme.title, "all": "全部单位"}
+    for group in (scheme.tiers, scheme.categories, scheme.awards, scheme.vetoes, scheme.outputs):
+        out.update({entry.id: entry.title for entry in group})
+    return out
+
+
+__all__ = ["GovscoreError", "UsageError", "compile", "evaluate", "evaluate_all", "facts_hash",
+           "load", "prepare", "version"]

@@ -1,0 +1,201 @@
+"""The command line: ``govscore validate | schema | score | explain | test``.
+
+``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
+Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
+I/O errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from govscore import api, loader, readers, report, scheme_tests
+from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageExit(message)
+
+
+class _UsageExit(Exception):  # noqa: N818 - control flow inside the CLI only
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="govscore", formatter_class=fmt,
+                     description="Validate assessment schemes (考核细则) and score units exactly.",
+                     epilog="example:\n  govscore score schemes/s3-chengdu.yaml "
+                            "examples/s3-chengdu.facts.yaml -o report.html")
+    parser.add_argument("--version", action="version", version=f"govscore {api.version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check scheme files", formatter_class=fmt,
+                       description="Check scheme files and folders; print every problem as "
+                       "FILE:LINE:COL: CODE message.",
+                       epilog="examples:\n  govscore validate schemes/\n"
+                              "  govscore validate --format github schemes/s3-chengdu.yaml")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+
+    sub.add_parser("schema", help="print the JSON Schema of scheme files", formatter_class=fmt,
+                   epilog="example:\n  govscore schema > schemes/govscore.schema.json")
+
+    p = sub.add_parser("score", help="score units and write results", formatter_class=fmt,
+                       description="Score every unit in the facts files; rank, grade and award.",
+                       epilog="examples:\n  govscore score schemes/s3-chengdu.yaml "
+                              "examples/s3-chengdu.facts.yaml\n"
+                              "  govscore score schemes/s4-anhui.yaml a.xlsx b.xlsx "
+                              "-o results.xlsx")
+    p.add_argument("scheme")
+    p.add_argument("facts", nargs="+")
+    p.add_argument("-o", "--output", help="write results to .json, .csv, .html or .xlsx")
+
+    p = sub.add_parser("explain", help="explain one unit's score", formatter_class=fmt,
+                       epilog="example:\n  govscore explain schemes/s3-chengdu.yaml "
+                              "examples/s3-chengdu.facts.yaml --unit 锦江区")
+    p.add_argument("scheme")
+    p.add_argument("facts", nargs="+")
+    p.add_argument("--unit", required=True)
+
+    p = sub.add_parser("test", help="run scheme tests (*.test.yaml)", formatter_class=fmt,
+                       epilog="examples:\n  govscore test schemes/\n"
+                              "  govscore test --properties schemes/s3-chengdu.yaml")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--properties", action="store_true",
+                   help="check the arithmetic contract's invariants on the given schemes with "
+                        "generated facts (needs hypothesis)")
+    p.add_argument("--examples", type=int, default=200,
+                   help="generated examples per property (with --properties)")
+    return parser
+
+
+def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        args = _parser().parse_args(list(argv))
+    except _UsageExit as exc:
+        stderr.write(f"govscore: {exc}\nRun 'govscore --help' for usage.\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    try:
+        command = {"validate": _validate, "schema": _schema, "score": _score,
+                   "explain": _explain, "test": _test}[args.command]
+        return command(args, stdout, stderr)
+    except FactsFileError as exc:
+        stderr.write(f"{exc}\n")
+        return EXIT_USAGE
+    except SchemeError as exc:
+        stderr.write(f"{exc}\n")
+        return EXIT_INVALID
+    except GovscoreError as exc:
+        stderr.write(f"govscore: {exc}\n")
+        return EXIT_INVALID
+    except OSError as exc:
+        stderr.write(f"govscore: {exc}\n")
+        return EXIT_USAGE
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+
+
+def _scheme_files(paths: list[str]) -> tuple[list[Path], list[str]]:
+    files: list[Path] = []
+    missing: list[str] = []
+    for name in paths:
+        p = Path(name)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*.yaml") if not f.name.endswith(".test.yaml")))
+        elif p.exists():
+            files.append(p)
+        else:
+            missing.append(name)
+    return files, missing
+
+
+def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    files, missing = _scheme_files(args.paths)
+    for name in missing:
+        stderr.write(f"govscore: {name}: no such file or folder\n")
+    if missing:
+        return EXIT_USAGE
+    results: dict[str, list[Diagnostic]] = {str(f): loader.check_file(f) for f in files}
+    stdout.write(report.diagnostics(results, args.format))
+    errors = sum(1 for ds in results.values() for d in ds if d.severity == "error")
+    invalid = sum(1 for ds in results.values() if any(d.severity == "error" for d in ds))
+    if args.format == "text":
+        stderr.write(f"{len(files)} file(s) checked, {invalid} invalid, {errors} error(s)\n")
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore import schema
+
+    stdout.write(json.dumps(schema.json_schema(), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _read_all(paths: list[str]) -> list[object]:
+    from govscore import tables
+
+    return tables.merge_sources([(p, readers.read_facts(p)) for p in paths])
+
+
+def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    plan = api.compile(args.scheme)
+    units = _read_all(args.facts)
+    assessment = report.progress_evaluate(plan, units, stderr)
+    if args.output:
+        report.write(assessment, plan, Path(args.output))
+        stderr.write(f"wrote {args.output}\n")
+    else:
+        stdout.write(report.text_table(assessment))
+    for rejected in assessment.rejected:
+        for d in rejected.diagnostics:
+            stderr.write(f"rejected {rejected.unit}: {d}\n")
+    stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
+                 f"{len(assessment.rejected)} rejected\n")
+    return EXIT_INVALID if assessment.rejected else EXIT_OK
+
+
+def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.explain import explain
+
+    plan = api.compile(args.scheme)
+    assessment = api.evaluate_all(plan, _read_all(args.facts))
+    try:
+        stdout.write(explain(assessment, args.unit) + "\n")
+    except KeyError:
+        stderr.write(f"govscore: no unit {args.unit!r} in the facts\n")
+        return EXIT_USAGE
+    return EXIT_INVALID if args.unit in {r.unit for r in assessment.rejected} else EXIT_OK
+
+
+def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.properties:
+        from govscore import testing
+
+        return testing.cli_properties(args.paths, args.examples, stdout, stderr)
+    outcomes, errors = scheme_tests.run_paths(args.paths)
+    for error in errors:
+        stdout.write(f"ERROR {error}\n")
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in outcomes:
+        mark = "ok  " if outcome.passed else "FAIL"
+        stdout.write(f"{mark} {outcome.file}:{outcome.line} {outcome.name}\n")
+        for failure in outcome.failures:
+            stdout.write(f"       {failure}\n")
+    stdout.write(f"{len(outcomes)} case(s), {len(failed)} failed, {len(errors)} file error(s)\n")
+    if not outcomes and not errors:
+        stderr.write("govscore: no *.test.yaml files found\n")
+        return EXIT_USAGE
+    return EXIT_INVALID if failed or errors else EXIT_OK

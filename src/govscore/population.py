@@ -1,0 +1,297 @@
+"""Population steps over all units of one assessment.
+
+Phase 1 (before per-unit scoring): items that need every unit (relative_to_best, rank_points) get
+their scores from all units' facts in their scope. Phase 2 (after): ranks per scope with the
+declared tie-breakers, grades by bands (and grade quotas), and awards by quota.
+
+Quotas are ``floor(share × units in scope)`` unless the scheme declares another rounding, and are
+never exceeded. Vetoed and ineligible units receive no award and use no place. A tie straddling
+the last place that the tie-breakers do not separate is left undecided and reported; nobody is
+chosen by input order. Results never depend on the order of the units.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from govscore import model
+from govscore.compiler import CONTEXT, ZERO, Plan
+from govscore.facts import NotApplicable, UnitFacts
+from govscore.results import AwardScope, Placement, UnitResult
+
+SortKey = tuple[Decimal, ...]
+
+
+def scope_key(scope: str, category: str | None, tier: str | None) -> str:
+    if scope == "tier":
+        return tier or "?"
+    if scope == "category":
+        return category or "?"
+    return "all"
+
+
+def population_scores(plan: Plan, units: Sequence[UnitFacts]) -> dict[str, dict[str, Decimal]]:
+    """unit → item id → raw score for every population item, computed over its scope."""
+    out: dict[str, dict[str, Decimal]] = {u.unit: {} for u in units}
+    steps = {s.node.id: s for cat in plan.steps.values() for s in cat
+             if hasattr(s, "fact") and s.node.id in plan.population_items}
+    with decimal.localcontext(CONTEXT):
+        for item_id, step in steps.items():
+            item = step.node  # type: ignore[union-attr]
+            rule = item.rule
+            assert isinstance(rule, (model.RelativeToBest, model.RankPoints))
+            scopes: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+            for u in units:
+                value = u.values.get(step.fact)  # type: ignore[union-attr]
+                if value is None or isinstance(value, NotApplicable):
+                    continue
+                scopes[scope_key(rule.scope, u.category, u.tier)].append((u.unit, value))
+            for members in scopes.values():
+                scores = (_relative(rule, item.max, members) if isinstance(rule, model.RelativeToBest)
+                          else _rank_points(rule, item.max, members))
+                for unit, score in scores.items():
+                    out[unit][item_id] = score
+    return out
+
+
+def _relative(rule: model.RelativeToBest, top: Decimal,
+              members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    values = [v for _, v in members]
+    if rule.lower_is_better:
+        best = min(values)
+        if best == 0:
+            return {u: (top if v == 0 else ZERO) if rule.zero_best == "zero" else top
+                    for u, v in members}
+        return {u: top * best / v for u, v in members}
+    best = max(values)
+    if best == 0:
+        return {u: top if rule.zero_best == "full" else ZERO for u, _ in members}
+    return {u: top * v / best for u, v in members}
+
+
+def _rank_points(rule: model.RankPoints, top: Decimal,
+                 members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    n = len(members)
+    out: dict[str, Decimal] = {}
+    for unit, value in members:
+        better = sum(1 for _, v in members if (v < value if rule.lower_is_better else v > value))
+        rank = better + 1  # ties share the better rank
+        if rule.step is not None:
+            points = top - (rank - 1) * rule.step
+        else:
+            assert rule.last is not None
+            points = top if n == 1 else top - (rank - 1) * (top - rule.last) / (n - 1)
+        out[unit] = max(points, ZERO)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _sort_key(plan: Plan, result: UnitResult, facts: UnitFacts | None) -> SortKey:
+    """Higher is better in every position (ascending tie-breakers are negated)."""
+    ranking = plan.scheme.ranking
+    first = result.total if ranking.by is None else result.nodes[ranking.by].value
+    key = [first]
+    for tb in ranking.tie_breakers:
+        if tb.node is not None:
+            node = result.nodes.get(tb.node)
+            v = node.value if node is not None else ZERO
+        else:
+            raw = facts.values.get(tb.input or "") if facts is not None else None
+            v = raw if isinstance(raw, Decimal) else ZERO
+        key.append(v if tb.order == "desc" else -v)
+    return tuple(key)
+
+
+def _places(share: Decimal | None, count: int | None, size: int, rounding: str) -> int:
+    if count is not None:
+        return count
+    assert share is not None
+    exact = share * size
+    mode = {"floor": decimal.ROUND_FLOOR, "ceil": decimal.ROUND_CEILING,
+            "half_up": decimal.ROUND_HALF_UP}[rounding]
+    return int(exact.to_integral_value(rounding=mode))
+
+
+def _grade_order(grades: model.Grades) -> list[str]:
+    """Grades from best to worst (by the bands' lower bounds)."""
+    def low(b: model.GradeBand) -> Decimal:
+        if b.gte is not None:
+            return b.gte
+        if b.gt is not None:
+            return b.gt
+        return Decimal("-Infinity")
+
+    return [b.grade for b in sorted(grades.bands, key=low, reverse=True)]
+
+
+def band_grade(grades: model.Grades, total: Decimal) -> str | None:
+    for band in grades.bands:
+        if band.gte is not None and total < band.gte:
+            continue
+        if band.gt is not None and total <= band.gt:
+            continue
+        if band.lte is not None and total > band.lte:
+            continue
+        if band.lt is not None and total >= band.lt:
+            continue
+        return band.grade
+    return None
+
+
+def _tie_groups(units: list[str], keys: Mapping[str, SortKey],
+                reverse: bool = True) -> list[list[str]]:
+    ordered = sorted(units, key=lambda u: (keys[u], u), reverse=reverse)
+    groups: list[list[str]] = []
+    for u in ordered:
+        if groups and keys[groups[-1][0]] == keys[u]:
+            groups[-1].append(u)
+        else:
+            groups.append([u])
+    return [sorted(g) for g in groups]
+
+
+def _fill(groups: list[list[str]], places: int,
+          include_all: bool) -> tuple[list[str], list[str], int]:
+    """Accept whole tie groups while they fit; a group straddling the last place is undecided
+    (or all included, for lists that say so)."""
+    winners: list[str] = []
+    for group in groups:
+        room = places - len(winners)
+        if room <= 0:
+            break
+        if len(group) <= room:
+            winners.extend(group)
+        elif include_all:
+            winners.extend(group)
+            return winners, [], 0
+        else:
+            return winners, group, room
+    return winners, [], 0
+
+
+def place(plan: Plan, results: Mapping[str, UnitResult],
+          facts: Mapping[str, UnitFacts]) -> tuple[dict[str, Placement], tuple[AwardScope, ...]]:
+    """Ranks, grades and awards for every scored unit."""
+    scheme = plan.scheme
+    keys = {u: _sort_key(plan, r, facts.get(u)) for u, r in results.items()}
+    rank_scope: dict[str, list[str]] = defaultdict(list)
+    for u, r in results.items():
+        rank_scope[scope_key(scheme.ranking.scope, r.category, r.tier)].append(u)
+    ranks: dict[str, int] = {}
+    for members in rank_scope.values():
+        position = 1
+        for group in _tie_groups(members, keys):
+            for u in group:
+                ranks[u] = position
+            position += len(group)
+    grades, grade_reasons, grade_undecided = _grades(plan, results, keys)
+    award_scopes, won, undecided, reasons = _awards(plan, results, keys, grades)
+    placements = {}
+    for u, r in results.items():
+        s = scope_key(scheme.ranking.scope, r.category, r.tier)
+        placements[u] = Placement(
+            unit=u, scope=s, rank=ranks[u], scope_size=len(rank_scope[s]), grade=grades.get(u),
+            grade_reason=grade_reasons.get(u, ""), grade_undecided=grade_undecided.get(u, ()),
+            awards=tuple(won.get(u, ())), undecided=tuple(undecided.get(u, ())),
+            reasons=reasons.get(u, {}))
+    return placements, award_scopes
+
+
+def _grades(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, SortKey]
+            ) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
+    grades_def = plan.scheme.grades
+    grades: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    undecided: dict[str, tuple[str, ...]] = {}
+    if grades_def is None:
+        return grades, reasons, undecided
+    order = _grade_order(grades_def)
+    for u, r in results.items():
+        grade = band_grade(grades_def, r.total)
+        reason = f"total {r.total}"
+        if r.forced_grade is not None:
+            grade, reason = r.forced_grade, f"一票否决 ({', '.join(r.vetoes)})"
+        elif r.grade_cap is not None and grade is not None and \
+                order.index(grade) < order.index(r.grade_cap):
+            grade, reason = r.grade_cap, f"grade capped at {r.grade_cap} ({', '.join(r.vetoes)})"
+        if grade is not None:
+            grades[u] = grade
+            reasons[u] = reason
+    for quota in grades_def.quotas:
+        scopes: dict[str, list[str]] = defaultdict(list)
+        for u, r in results.items():
+            scopes[scope_key(quota.scope, r.category, r.tier)].append(u)
+        for s, members in scopes.items():
+            holders = [u for u in members if grades.get(u) == quota.grade]
+            places = _places(quota.share, None, len(members), quota.rounding)
+            keep, tied, _room = _fill(_tie_groups(holders, keys), places, include_all=False)
+            for u in holders:
+                if u in keep:
+                    continue
+                if u in tied:
+                    undecided[u] = (quota.grade, quota.fallback)
+                    reasons[u] = (f"tied at the {quota.grade} quota boundary in {s} "
+                                  f"({places} of {len(members)}): a decision is needed")
+                else:
+                    grades[u] = quota.fallback
+                    reasons[u] = (f"{quota.grade} quota in {s} is {places} of {len(members)}; "
+                                  f"ranked below it")
+    return grades, reasons, undecided
+
+
+def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, SortKey],
+            grades: Mapping[str, str]
+            ) -> tuple[tuple[AwardScope, ...], dict[str, list[str]], dict[str, list[str]],
+                       dict[str, dict[str, str]]]:
+    won: dict[str, list[str]] = defaultdict(list)
+    undecided: dict[str, list[str]] = defaultdict(list)
+    reasons: dict[str, dict[str, str]] = defaultdict(dict)
+    decided: list[AwardScope] = []
+    for award in plan.scheme.awards:
+        scopes: dict[str, list[str]] = defaultdict(list)
+        for u, r in results.items():
+            scopes[scope_key(award.scope, r.category, r.tier)].append(u)
+        for s in sorted(scopes):
+            members = scopes[s]
+            places = _places(award.share, award.count, len(members), award.rounding)
+            candidates = []
+            for u in members:
+                why = _ineligible(award, results[u], grades.get(u))
+                if why:
+                    reasons[u][award.id] = why
+                else:
+                    candidates.append(u)
+            groups = _tie_groups(candidates, keys, reverse=award.from_end == "top")
+            winners, tied, room = _fill(groups, places, award.on_tie == "include_all")
+            decided.append(AwardScope(award.id, s, len(members), places, tuple(sorted(winners)),
+                                      tuple(tied), room))
+            basis = f"{len(members)} units in {s}, {places} place(s)"
+            for u in winners:
+                won[u].append(award.id)
+                reasons[u][award.id] = f"awarded: {basis}"
+            for u in tied:
+                undecided[u].append(award.id)
+                reasons[u][award.id] = (f"undecided: tied with {', '.join(x for x in tied if x != u)}"
+                                        f" for {room} remaining place(s); {basis}")
+            for u in candidates:
+                if u not in winners and u not in tied:
+                    reasons[u][award.id] = f"not awarded: ranked outside the quota; {basis}"
+    return tuple(decided), won, undecided, reasons
+
+
+def _ineligible(award: model.Award, result: UnitResult, grade: str | None) -> str:
+    # a list from the bottom (黑榜, 约谈) names the weakest units whatever their eligibility
+    if result.ineligible and award.from_end == "top":
+        return "ineligible: " + "; ".join(result.ineligible)
+    el = award.eligibility
+    if el is not None:
+        if el.min_total is not None and result.total < el.min_total:
+            return f"ineligible: total {result.total} below {el.min_total}"
+        if el.grades is not None and grade not in el.grades:
+            return f"ineligible: grade {grade} not in {', '.join(el.grades)}"
+    return ""

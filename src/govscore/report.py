@@ -1,0 +1,140 @@
+"""Renderers: diagnostics (text, json, github) and assessments (text table, JSON, CSV; HTML and
+Excel in their own modules). Files are written atomically: to a temporary file beside the target,
+then renamed, so an interrupted run never leaves half a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from govscore import api
+from govscore.compiler import Plan
+from govscore.errors import Diagnostic, UsageError
+from govscore.results import Assessment
+
+
+def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
+    """Every file's diagnostics as text (FILE:LINE:COL: CODE message), JSON or GitHub annotations."""
+    if fmt == "json":
+        return json.dumps({file: [d.to_dict() for d in ds] for file, ds in results.items()},
+                          ensure_ascii=False, indent=2) + "\n"
+    lines = []
+    for file, ds in results.items():
+        for d in ds:
+            if fmt == "github":
+                level = "error" if d.severity == "error" else "warning"
+                where = f"file={file}"
+                if d.span:
+                    where += f",line={d.span.line},col={d.span.column}"
+                text = str(Diagnostic(d.code, d.message, d.path, None, d.severity, d.hint))
+                text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                lines.append(f"::{level} {where},title={d.code}::{text}")
+            else:
+                line = str(d) if d.span else f"{file}: {d}"
+                if d.severity == "warning":
+                    line = line.replace(f" {d.code} ", f" {d.code} warning: ", 1)
+                lines.append(line)
+    return "".join(line + "\n" for line in lines)
+
+
+def progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
+    """evaluate_all, with a progress line on a terminal when the batch is large."""
+    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
+    if show:
+        stderr.write(f"scoring {len(units)} units …\r")
+        stderr.flush()
+    assessment = api.evaluate_all(plan, units)
+    if show:
+        stderr.write(" " * 40 + "\r")
+    return assessment
+
+
+def _order(assessment: Assessment) -> list[str]:
+    placements = assessment.placements
+    return sorted(assessment.results,
+                  key=lambda u: (placements[u].scope, placements[u].rank, u))
+
+
+def text_table(assessment: Assessment) -> str:
+    lines = [f"{'scope':<12} {'rank':>4}  {'total':>10}  {'grade':<8} {'awards':<16} unit"]
+    for u in _order(assessment):
+        p = assessment.placements[u]
+        r = assessment.results[u]
+        awards = ",".join(p.awards) + ("" if not p.undecided else
+                                       (" " if p.awards else "") + "待定:" + ",".join(p.undecided))
+        flags = " (vetoed)" if r.vetoes else (" (ineligible)" if r.ineligible else "")
+        lines.append(f"{assessment.labels.get(p.scope, p.scope):<12} {p.rank:>4}  "
+                     f"{r.total!s:>10}  {p.grade or '':<8} {awards:<16} {u}{flags}")
+    for decision in assessment.ties:
+        lines.append(f"tie for {assessment.labels.get(decision.award, decision.award)} in "
+                     f"{assessment.labels.get(decision.scope, decision.scope)}: "
+                     f"{', '.join(decision.undecided)} for {decision.open_places} place(s) — "
+                     "a decision is needed")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(assessment: Assessment) -> str:
+    return json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def to_csv(assessment: Assessment, plan: Plan) -> str:
+    node_ids = [node_id for node_id, _ in sorted(plan.positions.items(), key=lambda p: p[1][1])]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    outputs = [o.id for o in plan.scheme.outputs]
+    writer.writerow(["unit", "category", "tier", "scope", "rank", "total", "computed_total",
+                     "grade", "awards", "undecided", "vetoes", "ineligible", *outputs,
+                     *node_ids])
+    for u in _order(assessment):
+        r, p = assessment.results[u], assessment.placements[u]
+        writer.writerow([
+            u, r.category or "", r.tier or "", p.scope, p.rank, r.total, r.computed_total,
+            p.grade or "", ";".join(p.awards), ";".join(p.undecided), ";".join(r.vetoes),
+            "; ".join(r.ineligible), *(r.outputs.get(o, "") for o in outputs),
+            *(r.nodes[n].value if n in r.nodes and r.nodes[n].applicable else "" for n in node_ids),
+        ])
+    for rejected in assessment.rejected:
+        writer.writerow([rejected.unit, "", "", "REJECTED", "", "", "", "", "", "", "",
+                         "; ".join(str(d) for d in rejected.diagnostics)])
+    return out.getvalue()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename over the target."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(assessment: Assessment, plan: Plan, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        atomic_write(path, to_json(assessment).encode("utf-8"))
+    elif suffix == ".csv":
+        atomic_write(path, ("\ufeff" + to_csv(assessment, plan)).encode("utf-8"))
+    elif suffix in (".html", ".htm"):
+        from govscore import html_report
+
+        atomic_write(path, html_report.render(assessment, plan).encode("utf-8"))
+    elif suffix == ".xlsx":
+        from govscore import xlsx_report
+
+        atomic_write(path, xlsx_report.render(assessment, plan))
+    else:
+        raise UsageError("GS409", f"cannot write {path.suffix or 'files without a suffix'}; use "
+                         ".json, .csv, .html or .xlsx")

@@ -1,0 +1,272 @@
+"""What scoring produces: immutable results with a trace, and their JSON form.
+
+Decimals are written to JSON as strings ("87.50") so that no reader turns them into binary floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from govscore.errors import Diagnostic
+
+StepKind = Literal[
+    "bound", "cap", "floor", "limit", "gate", "rescale", "scale", "modifier", "exempt",
+    "not_applicable", "requires", "round", "veto", "default",
+]
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One change to a number: which rule (node, veto or input id), what kind of step, the value
+    before and after, and a short reason."""
+
+    rule: str
+    step: StepKind
+    before: Decimal
+    after: Decimal
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "step": self.step, "before": str(self.before),
+                "after": str(self.after), "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TraceStep:
+        return cls(data["rule"], data["step"], Decimal(data["before"]), Decimal(data["after"]),
+                   data.get("note", ""))
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """A node's final value and what produced it."""
+
+    id: str
+    title: str
+    kind: Literal["item", "group"]
+    value: Decimal
+    """The node's final value (an item's score after modifiers, bounds and rounding; a group's
+    value after combine, rescale, cap, floor, gate and limit)."""
+    raw: Decimal
+    """An item's value from its rule alone; a group's combined value before its own bounds."""
+    max: Decimal
+    role: Literal["add", "subtract"] = "add"
+    applicable: bool = True
+    outside_total: bool = False
+    fact: Any = None
+    """The fact value the item used (as given, normalised to decimals)."""
+    rule: str = ""
+    """The item's rule kind, or the group's combine."""
+    parent: str | None = None
+    order: int = 0
+    """The node's position in the scheme (parents before children), for reports."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "kind": self.kind, "value": str(self.value),
+                "raw": str(self.raw), "max": str(self.max), "role": self.role,
+                "applicable": self.applicable, "outside_total": self.outside_total,
+                "fact": self.fact, "rule": self.rule, "parent": self.parent,
+                "order": self.order}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NodeResult:
+        return cls(data["id"], data["title"], data["kind"], Decimal(data["value"]),
+                   Decimal(data["raw"]), Decimal(data["max"]), data["role"], data["applicable"],
+                   data["outside_total"], data["fact"], data["rule"], data["parent"],
+                   data["order"])
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """One unit's score."""
+
+    unit: str
+    category: str | None
+    tier: str | None
+    total: Decimal
+    """The final total (a veto with effect 'score' replaces it)."""
+    computed_total: Decimal
+    """The total the rules computed, before any veto replaced it."""
+    nodes: dict[str, NodeResult]
+    trace: tuple[TraceStep, ...]
+    vetoes: tuple[str, ...] = ()
+    """Ids of the vetoes that fired."""
+    ineligible: tuple[str, ...] = ()
+    """Why the unit may receive no award (a veto, a modifier); empty if eligible."""
+    exemptions: dict[str, str] = field(default_factory=dict)
+    """item id → the exemption reason given."""
+    outputs: dict[str, Decimal] = field(default_factory=dict)
+    forced_grade: str | None = None
+    grade_cap: str | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.ineligible
+
+    def value(self, node_id: str) -> Decimal:
+        return self.nodes[node_id].value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit, "category": self.category, "tier": self.tier,
+            "total": str(self.total), "computed_total": str(self.computed_total),
+            "nodes": {k: v.to_dict() for k, v in self.nodes.items()},
+            "trace": [s.to_dict() for s in self.trace],
+            "vetoes": list(self.vetoes), "ineligible": list(self.ineligible),
+            "exemptions": dict(self.exemptions),
+            "outputs": {k: str(v) for k, v in self.outputs.items()},
+            "forced_grade": self.forced_grade, "grade_cap": self.grade_cap,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UnitResult:
+        return cls(
+            data["unit"], data["category"], data["tier"], Decimal(data["total"]),
+            Decimal(data["computed_total"]),
+            {k: NodeResult.from_dict(v) for k, v in data["nodes"].items()},
+            tuple(TraceStep.from_dict(s) for s in data["trace"]),
+            tuple(data["vetoes"]), tuple(data["ineligible"]), dict(data["exemptions"]),
+            {k: Decimal(v) for k, v in data["outputs"].items()},
+            data["forced_grade"], data["grade_cap"],
+        )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A unit's place in its population: rank, grade and awards, with the reasons."""
+
+    unit: str
+    scope: str
+    """The ranking scope's key: 'all', a tier id or a category id."""
+    rank: int
+    scope_size: int
+    grade: str | None = None
+    grade_reason: str = ""
+    grade_undecided: tuple[str, ...] = ()
+    """When a tie at a grade quota's boundary was not separated: the grades in question."""
+    awards: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
+    """Awards this unit is tied for at the quota boundary; a human must decide."""
+    reasons: dict[str, str] = field(default_factory=dict)
+    """award id → why the unit did or did not get it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "scope": self.scope, "rank": self.rank,
+                "scope_size": self.scope_size, "grade": self.grade,
+                "grade_reason": self.grade_reason, "grade_undecided": list(self.grade_undecided),
+                "awards": list(self.awards), "undecided": list(self.undecided),
+                "reasons": dict(self.reasons)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Placement:
+        return cls(data["unit"], data["scope"], data["rank"], data["scope_size"], data["grade"],
+                   data["grade_reason"], tuple(data["grade_undecided"]), tuple(data["awards"]),
+                   tuple(data["undecided"]), dict(data["reasons"]))
+
+
+@dataclass(frozen=True)
+class AwardScope:
+    """How one award was decided in one scope."""
+
+    award: str
+    scope: str
+    size: int
+    places: int
+    """floor(share × size) (or the declared rounding, or count)."""
+    winners: tuple[str, ...]
+    undecided: tuple[str, ...]
+    """Units tied at the boundary, for a human decision."""
+    open_places: int
+    """Places left for the undecided units."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"award": self.award, "scope": self.scope, "size": self.size,
+                "places": self.places, "winners": list(self.winners),
+                "undecided": list(self.undecided), "open_places": self.open_places}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AwardScope:
+        return cls(data["award"], data["scope"], data["size"], data["places"],
+                   tuple(data["winners"]), tuple(data["undecided"]), data["open_places"])
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A unit whose facts could not be scored, with every problem found."""
+
+    index: int
+    unit: str
+    diagnostics: tuple[Diagnostic, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "unit": self.unit,
+                "errors": [d.to_dict() for d in self.diagnostics]}
+
+
+@dataclass(frozen=True)
+class Record:
+    """What an appeal needs to recompute and check a result."""
+
+    scheme_id: str
+    scheme_version: str
+    scheme_sha256: str
+    facts_sha256: str
+    govscore_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Every unit of one assessment: results, placements, award decisions, rejected units."""
+
+    results: dict[str, UnitResult]
+    placements: dict[str, Placement]
+    awards: tuple[AwardScope, ...]
+    rejected: tuple[Rejected, ...]
+    record: Record
+    submitted: int
+    """How many unit entries came in; always len(results) + len(rejected)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Titles of the scheme, its tiers, categories, awards and vetoes, for reports."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record": self.record.to_dict(),
+            "labels": dict(self.labels),
+            "submitted": self.submitted, "scored": len(self.results),
+            "rejected": [r.to_dict() for r in self.rejected],
+            "results": [self.results[u].to_dict() for u in sorted(self.results)],
+            "placements": [self.placements[u].to_dict() for u in sorted(self.placements)],
+            "awards": [a.to_dict() for a in self.awards],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Assessment:
+        results = {r["unit"]: UnitResult.from_dict(r) for r in data["results"]}
+        placements = {p["unit"]: Placement.from_dict(p) for p in data["placements"]}
+        rejected = tuple(
+            Rejected(r["index"], r["unit"], tuple(
+                Diagnostic(e["code"], e["message"], unit=e.get("unit"), item=e.get("item"))
+                for e in r["errors"]))
+            for r in data["rejected"])
+        return cls(results, placements, tuple(AwardScope.from_dict(a) for a in data["awards"]),
+                   rejected, Record(**data["record"]), data["submitted"], dict(data["labels"]))
+
+    @property
+    def ties(self) -> tuple[AwardScope, ...]:
+        """Award decisions left open by a tie at the boundary."""
+        return tuple(a for a in self.awards if a.undecided)
+
+
+def jsonable(value: Any) -> Any:
+    """Facts as JSON-ready data: decimals become their text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value

@@ -1,0 +1,199 @@
+"""Every YAML example in docs/ is checked, so the documentation cannot show a scheme that fails.
+
+How a fenced ```yaml block is treated:
+
+- its first line that is not blank and not a ``#`` comment is ``govscore: "1"``: it is a **scheme**,
+  and must load with no errors (warnings are allowed);
+- it has a top-level ``units:`` key: a **facts** file; ``scheme:`` and ``cases:``: a **scheme test**;
+  anything else: a **fragment**. These are read with govscore's own YAML reader for now (syntax,
+  duplicate keys, ambiguous scalars such as ``yes``). To check them further, add a function to
+  ``CHECKERS``.
+
+HTML comments on the line(s) just before the fence change that:
+
+- ``<!-- invalid: GS201 GS203 -->``: the block must produce exactly these codes (as a multiset, errors
+  and warnings together), no more and no fewer;
+- ``<!-- name: chengdu.yaml -->``: the file name used in diagnostics (default ``example.yaml``);
+- ``<!-- skip -->``: the block is not checked (say why in the comment).
+
+A fenced ```text block preceded by ``<!-- output -->`` shows what ``govscore check`` prints for the
+previous scheme block. Each of its lines that looks like ``file:line:col: CODE …`` must match a
+diagnostic of that block by file, line, column and code (the wording may improve without breaking
+the docs), and every diagnostic must be shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+
+from govscore import _yaml, loader
+from govscore.errors import Diagnostic
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+_FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
+_COMMENT = re.compile(r"^\s*<!--\s*(.*?)\s*-->\s*$")
+_OUTPUT_LINE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>GS\d{3})\b")
+
+
+@dataclass
+class Block:
+    """One fenced code block and the HTML comments right above it."""
+
+    path: Path
+    line: int  # 1-based line of the opening fence
+    lang: str
+    text: str
+    marks: dict[str, str] = field(default_factory=dict)
+    previous_scheme: Block | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.relative_to(DOCS)}:{self.line}"
+
+    @property
+    def kind(self) -> str:
+        first = next((ln.strip() for ln in self.text.splitlines()
+                      if ln.strip() and not ln.lstrip().startswith("#")), "")
+        if first in ('govscore: "1"', "govscore: '1'"):
+            return "scheme"
+        top = {m.group(1) for m in re.finditer(r"^([A-Za-z_]+):", self.text, re.MULTILINE)}
+        if "units" in top:
+            return "facts"
+        if {"scheme", "cases"} <= top:
+            return "test"
+        return "fragment"
+
+    @property
+    def name(self) -> str:
+        return self.marks.get("name", "example.yaml")
+
+    @property
+    def expected(self) -> list[str] | None:
+        if "invalid" not in self.marks:
+            return None
+        return sorted(self.marks["invalid"].split())
+
+
+def _marks(comments: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for comment in comments:
+        key, _, value = comment.partition(":")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def collect(root: Path = DOCS) -> list[Block]:
+    """Every fenced block of every Markdown file under ``root``, in file and line order."""
+    blocks: list[Block] = []
+    for path in sorted(root.rglob("*.md")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        last_scheme: Block | None = None
+        i = 0
+        while i < len(lines):
+            match = _FENCE.match(lines[i])
+            if not match:
+                i += 1
+                continue
+            indent, lang = match.groups()
+            comments: list[str] = []
+            j = i - 1
+            while j >= 0 and (not lines[j].strip() or _COMMENT.match(lines[j])):
+                found = _COMMENT.match(lines[j])
+                if found:
+                    comments.insert(0, found.group(1))
+                j -= 1
+            end = i + 1
+            while end < len(lines) and lines[end].strip() != "```":
+                end += 1
+            body = "\n".join(ln.removeprefix(indent) for ln in lines[i + 1:end]) + "\n"
+            block = Block(path, i + 1, lang, body, _marks(comments), last_scheme)
+            blocks.append(block)
+            if lang == "yaml" and block.kind == "scheme":
+                last_scheme = block
+            i = end + 1
+    return blocks
+
+
+def scheme_diagnostics(block: Block) -> list[Diagnostic]:
+    _, diagnostics = loader.parse_scheme(block.text.encode("utf-8"), block.name)
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def yaml_diagnostics(block: Block) -> list[Diagnostic]:
+    """Syntax, resource limits, duplicate keys and ambiguous scalars, from govscore's reader."""
+    try:
+        doc = _yaml.parse(block.text, block.name)
+    except _yaml.YamlError as exc:
+        return exc.diagnostics
+    return doc.problems
+
+
+CHECKERS: dict[str, Callable[[Block], list[Diagnostic]]] = {
+    "scheme": scheme_diagnostics,
+    "facts": yaml_diagnostics,
+    "test": yaml_diagnostics,
+    "fragment": yaml_diagnostics,
+}
+
+ALL = collect()
+YAML_BLOCKS = [b for b in ALL if b.lang == "yaml" and "skip" not in b.marks]
+OUTPUT_BLOCKS = [b for b in ALL if "output" in b.marks]
+
+
+def _show(diagnostics: list[Diagnostic]) -> str:
+    return "\n".join(f"  {d}" for d in diagnostics) or "  (none)"
+
+
+@pytest.mark.parametrize("block", YAML_BLOCKS, ids=lambda b: f"{b.id}:{b.kind}")
+def test_yaml_example(block: Block) -> None:
+    """A scheme example validates; an example marked invalid gives exactly the codes it names."""
+    diagnostics = CHECKERS[block.kind](block)
+    if block.expected is None:
+        errors = [d for d in diagnostics if d.severity == "error"]
+        assert not errors, f"{block.id}: the {block.kind} example is invalid:\n{_show(errors)}"
+    else:
+        got = sorted(d.code for d in diagnostics)
+        assert got == block.expected, (
+            f"{block.id}: expected codes {block.expected}, got {got}:\n{_show(diagnostics)}")
+
+
+@pytest.mark.parametrize("block", OUTPUT_BLOCKS, ids=lambda b: b.id)
+def test_shown_output(block: Block) -> None:
+    """A shown `govscore check` output names the same positions and codes the checker reports."""
+    source = block.previous_scheme
+    assert source is not None, f"{block.id}: an output block must follow a scheme example"
+    shown = [m for m in map(_OUTPUT_LINE.match, block.text.splitlines()) if m]
+    assert shown, f"{block.id}: no 'file:line:col: CODE' lines in the output block"
+    named = replace(source, marks={**source.marks, "name": shown[0]["file"]})
+    actual = Counter((str(d.span) if d.span else "?", d.code) for d in CHECKERS[named.kind](named))
+    expected = Counter((f"{m['file']}:{m['line']}:{m['col']}", m["code"]) for m in shown)
+    assert expected == actual, (
+        f"{block.id}: the output shown for {source.id} differs from the checker's.\n"
+        f"shown:  {sorted(expected.elements())}\nactual: {sorted(actual.elements())}")
+
+
+def test_collector_finds_examples() -> None:
+    """Guard against a collector bug that silently checks nothing."""
+    assert any(b.kind == "scheme" for b in YAML_BLOCKS)
+    assert any(b.expected for b in YAML_BLOCKS)
+    assert OUTPUT_BLOCKS
+
+
+def test_collector_reads_marks(tmp_path: Path) -> None:
+    """Marks above a fence are read, and the block kind comes from its first real line."""
+    (tmp_path / "a.md").write_text(
+        "text\n\n<!-- invalid: GS203 GS201 -->\n<!-- name: x.yaml -->\n```yaml\n"
+        '# comment\ngovscore: "1"\n```\n\n```yaml\nunits: []\n```\n', encoding="utf-8")
+    first, second = collect(tmp_path)
+    assert first.kind == "scheme"
+    assert first.expected == ["GS201", "GS203"]
+    assert first.name == "x.yaml"
+    assert first.line == 5
+    assert second.kind == "facts"
+    assert second.marks == {}
