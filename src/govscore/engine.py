@@ -222,7 +222,7 @@ def _group(plan: Plan, step: GroupStep, state: _Unit) -> None:
         value = value * node.scale_to / step.full_max
         state.trace.append(TraceStep(nid, "scale", before, value,
                                      f"× {node.scale_to} / {step.full_max}"))
-    if node.floor is not None and value < node.floor:
+    if value < node.floor:
         state.trace.append(TraceStep(nid, "floor", value, node.floor, f"floor {node.floor}"))
         value = node.floor
     if node.cap is not None and value > node.cap:

@@ -72,7 +72,7 @@ def explain_result(result: UnitResult, placement: Placement | None = None,
 
     def render(node: NodeResult, depth: int) -> None:
         pad = "  " * depth
-        sign = "−" if node.role == "subtract" else ""
+        sign = "−" if node.role == "subtract" and node.value != 0 else ""
         value = f"{sign}{_fmt(node.value)}"
         extra = " (不计入总分)" if node.outside_total else ""
         if not node.applicable:

@@ -566,8 +566,9 @@ class Group(_Node):
     combine: Literal["sum", "weighted", "highest"] = "sum"
     cap: NonNeg | None = None
     """Upper bound of the group's value (加分累计不超过20分)."""
-    floor: Num | None = None
-    """Lower bound of the group's value."""
+    floor: Num = Decimal(0)
+    """Lower bound of the group's value: 0 unless the scheme says otherwise (a section cannot
+    lose more than it has: 扣完为止). Set a negative floor where a net score may go below 0."""
     scale_to: Pos | None = None
     """Convert the group's value from its max to this scale (value / max × scale_to)."""
     not_applicable: Literal["error", "rescale"] = "error"
