@@ -4,16 +4,18 @@ How a fenced ```yaml block is treated:
 
 - its first line that is not blank and not a ``#`` comment is ``govscore: "1"``: it is a **scheme**,
   and must load with no errors (warnings are allowed);
-- it has a top-level ``units:`` key: a **facts** file; ``scheme:`` and ``cases:``: a **scheme test**;
-  anything else: a **fragment**. These are read with govscore's own YAML reader for now (syntax,
-  duplicate keys, ambiguous scalars such as ``yes``). To check them further, add a function to
-  ``CHECKERS``.
+- it has a top-level ``units:`` key: a **facts** file; ``scheme:`` and ``cases:``: a **scheme
+  test**; anything else: a **fragment**. These are read with govscore's own YAML reader for now
+  (syntax, duplicate keys, ambiguous scalars such as ``yes``). To check them further, add a
+  function to ``CHECKERS``.
 
 HTML comments on the line(s) just before the fence change that:
 
-- ``<!-- invalid: GS201 GS203 -->``: the block must produce exactly these codes (as a multiset, errors
-  and warnings together), no more and no fewer;
+- ``<!-- invalid: GS201 GS203 -->``: the block must produce exactly these codes (as a multiset,
+  errors and warnings together), no more and no fewer;
 - ``<!-- name: chengdu.yaml -->``: the file name used in diagnostics (default ``example.yaml``);
+- ``<!-- fragment -->``: the block is a piece of a scheme (it may start with ``govscore: "1"`` but
+  is not complete): it is checked as a fragment;
 - ``<!-- skip -->``: the block is not checked (say why in the comment).
 
 A fenced ```text block preceded by ``<!-- output -->`` shows what ``govscore check`` prints for the
@@ -58,6 +60,8 @@ class Block:
 
     @property
     def kind(self) -> str:
+        if "fragment" in self.marks:
+            return "fragment"
         first = next((ln.strip() for ln in self.text.splitlines()
                       if ln.strip() and not ln.lstrip().startswith("#")), "")
         if first in ('govscore: "1"', "govscore: '1'"):
@@ -127,6 +131,8 @@ def scheme_diagnostics(block: Block) -> list[Diagnostic]:
 
 def yaml_diagnostics(block: Block) -> list[Diagnostic]:
     """Syntax, resource limits, duplicate keys and ambiguous scalars, from govscore's reader."""
+    if not any(ln.strip() and not ln.lstrip().startswith("#") for ln in block.text.splitlines()):
+        return []  # only comments, such as the yaml-language-server line on its own
     try:
         doc = _yaml.parse(block.text, block.name)
     except _yaml.YamlError as exc:
@@ -189,11 +195,13 @@ def test_collector_reads_marks(tmp_path: Path) -> None:
     """Marks above a fence are read, and the block kind comes from its first real line."""
     (tmp_path / "a.md").write_text(
         "text\n\n<!-- invalid: GS203 GS201 -->\n<!-- name: x.yaml -->\n```yaml\n"
-        '# comment\ngovscore: "1"\n```\n\n```yaml\nunits: []\n```\n', encoding="utf-8")
-    first, second = collect(tmp_path)
+        '# comment\ngovscore: "1"\n```\n\n```yaml\nunits: []\n```\n'
+        '<!-- fragment -->\n```yaml\ngovscore: "1"\n```\n', encoding="utf-8")
+    first, second, third = collect(tmp_path)
     assert first.kind == "scheme"
     assert first.expected == ["GS201", "GS203"]
     assert first.name == "x.yaml"
     assert first.line == 5
     assert second.kind == "facts"
     assert second.marks == {}
+    assert third.kind == "fragment"
