@@ -37,7 +37,7 @@ _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _AMBIGUOUS = [
-    (re.compile(r"(?i)y|yes|n|no|on|off"), "a YAML 1.1 boolean"),
+    (re.compile(r"(?i)yes|no|on|off"), "a YAML 1.1 boolean"),
     (re.compile(r"[-+]?0[0-9_]+(\.[0-9]*)?"), "a number with a leading zero (octal in YAML 1.1)"),
     (re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?"), "a sexagesimal number"),
     (re.compile(r"[-+]?([0-9][0-9_]*)?\.?[0-9_]*[eE][-+]?[0-9]+"), "a number with an exponent"),

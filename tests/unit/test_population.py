@@ -1,0 +1,135 @@
+"""Ranks, grades and award quotas on hand-worked populations."""
+
+from __future__ import annotations
+
+import random
+
+import govscore
+from tests.helpers import D, plan_from
+
+ITEM = "- {id: m, title: 得分, max: 100, rule: {kind: manual, min: 0, max: 100}}"
+TIERS = """
+tiers:
+  - {id: ring1, title: 第一圈, members: [锦江区, 青羊区, 金牛区, 武侯区, 成华区, 高新区]}
+  - {id: ring3, title: 第三圈, members: [都江堰市, 彭州市, 邛崃市, 崇州市, 金堂县, 大邑县, 蒲江县, 新津县]}
+inputs: [{id: beijing, title: 进京非访, type: count, default: 0}]
+vetoes: [{id: petition, title: 进京非访, when: {input: beijing, at_least: 1}, effect: no_award}]
+ranking: {scope: tier}
+awards:
+  - {id: excellent, title: 优秀, scope: tier, share: 0.3}
+"""
+
+
+def _units(scores: dict[str, object], **extra_facts: dict[str, object]):
+    return [{"id": u, "facts": {"m": s, **extra_facts.get(u, {})}} for u, s in scores.items()]
+
+
+def test_quota_is_floor_of_share_times_tier_size():
+    """6 units × 0.3 = 1.8 → 1 place; 8 units × 0.3 = 2.4 → 2 places."""
+    plan = plan_from(ITEM, extra=TIERS)
+    ring1 = dict(zip(["锦江区", "青羊区", "金牛区", "武侯区", "成华区", "高新区"],
+                     [95, 94, 93, 92, 91, 90], strict=True))
+    ring3 = dict(zip(["都江堰市", "彭州市", "邛崃市", "崇州市", "金堂县", "大邑县", "蒲江县", "新津县"],
+                     [88, 87, 86, 85, 84, 83, 82, 81], strict=True))
+    a = govscore.evaluate_all(plan, _units({**ring1, **ring3}))
+    places = {d.scope: (d.places, d.winners) for d in a.awards}
+    assert places["ring1"] == (1, ("锦江区",))
+    assert places["ring3"] == (2, ("彭州市", "都江堰市"))
+    assert a.placements["青羊区"].rank == 2
+    assert a.placements["青羊区"].scope_size == 6
+
+
+def test_tie_at_the_boundary_is_reported_not_chosen():
+    """锦江区 and 青羊区 both 95 for the one place in 第一圈: nobody is awarded, both undecided."""
+    plan = plan_from(ITEM, extra=TIERS)
+    scores = {"锦江区": 95, "青羊区": 95, "金牛区": 93, "武侯区": 92, "成华区": 91, "高新区": 90}
+    a = govscore.evaluate_all(plan, _units(scores))
+    decision = next(d for d in a.awards if d.scope == "ring1")
+    assert decision.winners == ()
+    assert decision.undecided == ("锦江区", "青羊区")
+    assert decision.open_places == 1
+    assert a.placements["锦江区"].undecided == ("excellent",)
+    assert a.placements["锦江区"].rank == a.placements["青羊区"].rank == 1
+    assert "需人工决定" in govscore.explain(a, "锦江区")
+
+
+def test_vetoed_unit_gets_no_award_and_uses_no_place():
+    """锦江区 (95) is vetoed: the one place goes to 青羊区 (94)."""
+    plan = plan_from(ITEM, extra=TIERS)
+    scores = {"锦江区": 95, "青羊区": 94, "金牛区": 93, "武侯区": 92, "成华区": 91, "高新区": 90}
+    a = govscore.evaluate_all(plan, _units(scores, 锦江区={"beijing": 1}))
+    decision = next(d for d in a.awards if d.scope == "ring1")
+    assert decision.winners == ("青羊区",)
+    assert a.placements["锦江区"].awards == ()
+    assert "ineligible" in a.placements["锦江区"].reasons["excellent"]
+
+
+def test_tie_breaker_separates_and_order_does_not_matter():
+    """Equal totals 95; the tie-breaker (bonus part, higher first) gives 青羊区 the place.
+    Shuffling the input changes nothing."""
+    extra = TIERS.replace("ranking: {scope: tier}",
+                          "ranking: {scope: tier, tie_breakers: [{node: bonus}]}")
+    plan = plan_from("""
+        - {id: base, title: 基本分, max: 70, rule: {kind: manual, min: 0, max: 70}}
+        - {id: bonus, title: 加分, max: 30, rule: {kind: manual, min: 0, max: 30}}
+        """, extra=extra)
+    facts = {"锦江区": (70, 25), "青羊区": (66, 29), "金牛区": (60, 20), "武侯区": (60, 10),
+             "成华区": (50, 5), "高新区": (40, 0)}
+    units = [{"id": u, "facts": {"base": b, "bonus": x}} for u, (b, x) in facts.items()]
+    a = govscore.evaluate_all(plan, units)
+    assert next(d for d in a.awards if d.scope == "ring1").winners == ("青羊区",)
+    assert (a.placements["青羊区"].rank, a.placements["锦江区"].rank) == (1, 2)
+    rng = random.Random(7)
+    for _ in range(5):
+        shuffled = units[:]
+        rng.shuffle(shuffled)
+        b = govscore.evaluate_all(plan, shuffled)
+        assert b.placements == a.placements
+        assert b.awards == a.awards
+
+
+def test_include_all_list_lengthens_on_a_tie_and_bottom_lists():
+    """红榜 top 2 with include_all: a tie at 2nd gives 3 names. 黑榜 bottom 1: the lowest."""
+    plan = plan_from(ITEM, extra="""
+        awards:
+          - {id: red, title: 红榜, count: 2, on_tie: include_all}
+          - {id: black, title: 黑榜, count: 1, from_end: bottom}
+        """)
+    a = govscore.evaluate_all(plan, _units({"a": 90, "b": 85, "c": 85, "d": 60}))
+    red = next(d for d in a.awards if d.award == "red")
+    black = next(d for d in a.awards if d.award == "black")
+    assert red.winners == ("a", "b", "c")
+    assert black.winners == ("d",)
+
+
+def test_grade_bands_and_grade_quota():
+    """Bands 优秀 ≥ 90, 良好 80–90, 合格 < 80; at most 20% 优秀 of 7 units: floor(1.4) = 1.
+    Three units reach 90+: the best keeps 优秀, the other two fall to 良好."""
+    plan = plan_from(ITEM, extra="""
+        grades:
+          bands: [{grade: 优秀, gte: 90}, {grade: 良好, gte: 80, lt: 90}, {grade: 合格, lt: 80}]
+          quotas: [{grade: 优秀, share: 0.2, fallback: 良好}]
+        """)
+    scores = {"a": 96, "b": 93, "c": D("90.5"), "d": 85, "e": 80, "f": D("79.99"), "g": 60}
+    a = govscore.evaluate_all(plan, _units(scores))
+    assert {u: a.placements[u].grade for u in scores} == {
+        "a": "优秀", "b": "良好", "c": "良好", "d": "良好", "e": "良好", "f": "合格", "g": "合格"}
+
+
+def test_award_eligibility_min_total():
+    """先进 needs 90 or more: with 2 places and totals 95, 89, 88 only one unit is awarded."""
+    plan = plan_from(ITEM, extra="""
+        awards: [{id: adv, title: 先进, count: 2, eligibility: {min_total: 90}}]
+        """)
+    a = govscore.evaluate_all(plan, _units({"a": 95, "b": 89, "c": 88}))
+    assert a.awards[0].winners == ("a",)
+
+
+def test_batch_counts_add_up_and_bad_units_are_reported():
+    """One bad unit among five: four scored, one rejected with every problem."""
+    plan = plan_from(ITEM, extra=TIERS)
+    units = _units({"锦江区": 90, "青羊区": 80, "金牛区": 70, "武侯区": 60})
+    units.append({"id": "成华区", "facts": {"m": 120, "extra": 1}})
+    a = govscore.evaluate_all(plan, units)
+    assert (a.submitted, len(a.results), len(a.rejected)) == (5, 4, 1)
+    assert sorted(d.code for d in a.rejected[0].diagnostics) == ["GS401", "GS404"]
