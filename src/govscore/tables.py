@@ -1,22 +1,713 @@
-"""Several facts sources → one list of units.
+"""Facts from spreadsheets (CSV, TSV, Excel ``.xlsx``), and several facts sources → one list of units.
 
-Facts for one assessment often come from several offices (S4: each assessor fills its own sheet).
-Entries for the same unit id are merged; two sources giving different values for the same unit and
-fact is an error naming both sources (GS410).
+Two layouts, told apart by the header row:
+
+- **wide**: one row per unit; columns ``id``, optional ``category``, ``tier``, ``title``, then one
+  column per fact. Facts whose value is a mapping (by_level, rating, ratio, an exemption) take one
+  column per key: ``bonus_articles.city``, ``survey.满意``, ``info_target.done``,
+  ``key_tasks.exempt``. A second header row of titles is skipped when its first cell starts with
+  ``#`` or its id cell is a label such as 单位 and it holds no number;
+- **long**: columns ``unit, fact, value``; ``fact`` may be ``item.key`` too, or ``category``,
+  ``tier`` and ``title``.
+
+Cells become values without guessing: numbers from their text (never through a binary float;
+``98.5%`` is 0.985 exactly), ``true``/``false``/``是``/``否`` (any case) as flags, other text as text,
+and an empty cell means the fact is not given (so the scheme's default applies). Rows whose first
+cell starts with ``#`` are comments. Ids are always text; an id a spreadsheet has mangled (a long
+number in scientific notation, a number with ≥ 12 digits or lost leading zeros, an error value
+such as ``#N/A``) is an error asking to store the ids as text.
+
+CSV and TSV may be UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), or
+GB18030 as Chinese Excel and WPS export them: strict UTF-8 is tried first, then GB18030; the
+encoding used is reported in :class:`Table`. ``.xlsx`` needs openpyxl (``govscore[excel]``); the
+first sheet is read, values not formulas (a formula Excel never computed is an error).
+
+Every problem names the file, row and column, and the unit and fact where known (GS409); all
+problems of a file are raised together as one :class:`FactsFileError`. Duplicate unit ids are
+left to the evaluation, which reports them unit by unit (GS405).
+
+Entries for the same unit id from several sources are merged by :func:`merge_sources`; two
+sources giving different values for the same unit and fact is an error naming both (GS410).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import codecs
+import csv
+import datetime
+import importlib
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, Literal
 
-from govscore.errors import Diagnostic, FactsFileError
+from govscore.errors import Diagnostic, FactsFileError, Span
+
+MAX_PROBLEMS = 200
+"""At most this many problems are listed per file (then a count of the rest)."""
+MAX_ID_DIGITS = 12
+"""A numeric id cell with this many digits or more is refused: spreadsheets keep 15 significant
+digits, so 身份证 and 统一社会信用代码 numbers lose theirs."""
+MAX_SIGNIFICANT = 15
+"""Excel shows at most 15 significant digits; a number with more is a binary rounding artefact."""
+
+UNIT_KEYS = ("category", "tier", "title")
+TITLE_LABELS = frozenset({"单位", "单位名称", "被考核单位", "考核单位", "名称", "单位id", "单位 id"})
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+                          "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
+_TRUE = frozenset({"true", "是"})
+_FALSE = frozenset({"false", "否"})
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?", re.ASCII)
+_SCIENTIFIC_ID = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+", re.ASCII)
+_NAME = re.compile(r"[^\s.#]+(?:\.[^\s.]+)?")
+_PADDED_FORMAT = re.compile(r"0{2,}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A facts table as read: the unit entries and how they were read."""
+
+    units: list[dict[str, Any]]
+    encoding: str
+    """utf-8, utf-8-sig (with BOM), utf-16, gb18030 — or xlsx."""
+    layout: Literal["wide", "long"]
+    rows: int
+    """Data rows read (comment, title and empty rows not counted)."""
+    skipped: tuple[int, ...] = ()
+    """Row numbers skipped as comments or a title row."""
+
+
+@dataclass(frozen=True)
+class _Formula:
+    """An xlsx formula cell; ``cached`` is the value Excel last computed (None if never)."""
+
+    text: str
+    cached: Any = None
+
+
+@dataclass(frozen=True)
+class _ErrorValue:
+    text: str
+
+
+@dataclass(frozen=True)
+class _PaddedNumber:
+    """A number shown with leading zeros by its cell format (000123): the zeros are not stored."""
+
+    value: int | float
+    number_format: str
+
+
+class _CellProblem(Exception):  # noqa: N818 - internal control flow, never escapes this module
+    pass
+
+
+@dataclass
+class _Problems:
+    file: str
+    items: list[Diagnostic] = field(default_factory=list)
+    more: int = 0
+
+    def add(self, message: str, row: int = 1, col: int = 1, *, unit: str | None = None,
+            fact: str | None = None, header: str | None = None) -> None:
+        if len(self.items) >= MAX_PROBLEMS:
+            self.more += 1
+            return
+        where = []
+        if col and header is not None:
+            where.append(f"column {column_letter(col)} ({header})")
+        elif col:
+            where.append(f"column {column_letter(col)}")
+        if unit is not None:
+            where.append(f"unit {unit}")
+        prefix = ", ".join(where)
+        self.items.append(Diagnostic("GS409", f"{prefix}: {message}" if prefix else message,
+                                     span=Span(self.file, row, col or 1), unit=unit,
+                                     item=fact))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        items = list(self.items)
+        if self.more:
+            last = items[-1].span or Span(self.file, 1, 1)
+            items.append(Diagnostic("GS409", f"… and {self.more} more problem(s) not listed",
+                                    span=Span(self.file, last.line, last.column + 1)))
+        raise FactsFileError(items, f"{self.file}: cannot read the facts")
+
+
+def column_letter(col: int) -> str:
+    """1 → A, 27 → AA (as a spreadsheet names columns)."""
+    letters = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _fail(file: str, message: str, row: int = 1, col: int = 1) -> FactsFileError:
+    return FactsFileError([Diagnostic("GS409", message, span=Span(file, row, col))],
+                          f"{file}: cannot read the facts")
+
+
+# ------------------------------------------------------------------------------------------------
+# reading raw rows
+
+
+def decode_text(raw: bytes, file: str) -> tuple[str, str]:
+    """Text and the encoding used: BOMs first, then strict UTF-8, then GB18030."""
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise _fail(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at byte "
+                        f"{exc.start + 3}") from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise _fail(file, f"not valid UTF-16 at byte {exc.start}") from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8:
+        try:
+            return raw.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            raise _fail(file, f"neither UTF-8 (invalid at byte {utf8.start}) nor GB18030; save "
+                        "the file as CSV UTF-8 (逗号分隔) or as .xlsx") from None
+
+
+def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[Any]]], str]:
+    from govscore.readers import MAX_FACTS_BYTES
+
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_FACTS_BYTES:
+        raise _fail(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
+    text, encoding = decode_text(raw, file)
+    rows: list[tuple[int, list[Any]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            rows.append((number, list(record)))
+    except csv.Error as exc:
+        raise _fail(file, f"{'TSV' if delimiter == chr(9) else 'CSV'} error in row {number + 1}: "
+                    f"{exc} (read as {encoding})", number + 1) from None
+    return rows, encoding
+
+
+def _openpyxl(file: str) -> ModuleType:
+    try:
+        return importlib.import_module("openpyxl")
+    except ImportError:
+        raise _fail(file, "reading and writing .xlsx needs openpyxl: pip install "
+                    "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    from govscore.readers import MAX_FACTS_BYTES
+
+    file = str(path)
+    openpyxl = _openpyxl(file)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+    if size > MAX_FACTS_BYTES:
+        raise _fail(file, f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
+    rows = _xlsx_pass(openpyxl, path, data_only=False)
+    formulas = {(r, c) for r, cells in rows for c, v in enumerate(cells) if isinstance(v, _Formula)}
+    if formulas:
+        cached = _xlsx_pass(openpyxl, path, data_only=True)
+        by_row = dict(cached)
+        for number, cells in rows:
+            for col, value in enumerate(cells):
+                if isinstance(value, _Formula):
+                    got = by_row.get(number, [])
+                    cells[col] = _Formula(value.text, got[col] if col < len(got) else None)
+    return rows
+
+
+def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tuple[int, list[Any]]]:
+    file = str(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except OSError as exc:
+        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise _fail(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
+                    ".xls must be saved as .xlsx first") from None
+    except Exception as exc:  # openpyxl's own InvalidFileException and parser errors
+        raise _fail(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
+    try:
+        if not book.worksheets:
+            raise _fail(file, "the workbook has no worksheet")
+        sheet = book.worksheets[0]
+        rows: list[tuple[int, list[Any]]] = []
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            rows.append((number, [_xlsx_value(cell, data_only=data_only) for cell in cells]))
+        return rows
+    finally:
+        book.close()
+
+
+def _xlsx_value(cell: Any, *, data_only: bool) -> Any:
+    value = cell.value
+    kind = getattr(cell, "data_type", "n")
+    if value is None:
+        return None
+    if kind == "f" and not data_only:
+        return _Formula(str(value))
+    if kind == "e":
+        return _ErrorValue(str(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        fmt = getattr(cell, "number_format", "General") or "General"
+        if _PADDED_FORMAT.fullmatch(fmt):
+            return _PaddedNumber(value, fmt)
+    return value
+
+
+# ------------------------------------------------------------------------------------------------
+# cells → values
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def cell_value(value: Any) -> Decimal | bool | str | None:
+    """One cell as a fact value; None for an empty cell. Raises _CellProblem with the reason."""
+    if isinstance(value, _Formula):
+        if value.cached is None:
+            raise _CellProblem(f"the formula ={value.text} has no computed value (the file was "
+                               "not saved by Excel or WPS); open and save it there, or paste "
+                               "the values")
+        return cell_value(value.cached)
+    if isinstance(value, _ErrorValue):
+        raise _CellProblem(f"the cell holds the spreadsheet error {value.text}")
+    if isinstance(value, _PaddedNumber):
+        return cell_value(value.value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return _float_value(value)
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        raise _CellProblem(f"the cell holds a date or time ({value}); facts are numbers, "
+                           "true/false or text")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _CellProblem(f"NaN and infinity are refused: {value}")
+        return value
+    if not isinstance(value, str):
+        raise _CellProblem(f"cannot read a cell of type {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        return None
+    if text.upper() in EXCEL_ERRORS:
+        raise _CellProblem(f"the cell holds the spreadsheet error {text}")
+    low = text.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    normal = unicodedata.normalize("NFKC", text).replace(" ", "")
+    if _NUMBER.fullmatch(normal):
+        try:
+            number = Decimal(normal.removesuffix("%"))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            raise _CellProblem(f"not a number: {text!r}") from None
+        if normal.endswith("%"):
+            number = number.scaleb(-2)
+        return number
+    if low in {"nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"}:
+        raise _CellProblem(f"NaN and infinity are refused: {text!r}")
+    return text
+
+
+def _float_value(value: float) -> Decimal:
+    if not math.isfinite(value):
+        raise _CellProblem(f"NaN and infinity are refused: {value!r}")
+    text = repr(value)  # the shortest text that gives this double: what the file holds
+    number = Decimal(text)
+    digits = len(number.as_tuple().digits)
+    if digits > MAX_SIGNIFICANT:
+        raise _CellProblem(f"the cell holds {text}, more digits than a spreadsheet shows "
+                           f"({MAX_SIGNIFICANT}): the binary rounding of a formula; round it "
+                           "(=ROUND(…, 2)) or type the value")
+    return number
+
+
+def unit_id(value: Any) -> str | None:
+    """An id cell as text; None for an empty cell. Raises _CellProblem for a mangled id."""
+    store = "store the ids as text (设置单元格格式 → 文本) and type them again"
+    if isinstance(value, _Formula):
+        return unit_id(value.cached) if value.cached is not None else None
+    if isinstance(value, _ErrorValue):
+        raise _CellProblem(f"the id cell holds the spreadsheet error {value.text}")
+    if isinstance(value, _PaddedNumber):
+        raise _CellProblem(f"the id {value.value} is a number shown with leading zeros (format "
+                           f"{value.number_format}); the zeros are not in the file: {store}")
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _CellProblem(f"the id cell holds {str(value).upper()}, not a unit id")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+            raise _CellProblem(f"the id cell holds the number {value!r}; {store}")
+        whole = int(value)
+        if len(str(abs(whole))) >= MAX_ID_DIGITS:
+            raise _CellProblem(f"the id {whole} is stored as a number with {len(str(abs(whole)))} "
+                               "digits; spreadsheets keep only 15 significant digits (身份证, "
+                               f"统一社会信用代码 lose theirs): {store}")
+        return str(whole)
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        raise _CellProblem(f"the id cell holds a date ({value}); {store}")
+    if not isinstance(value, str):
+        raise _CellProblem(f"cannot read an id cell of type {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        return None
+    if text.upper() in EXCEL_ERRORS:
+        raise _CellProblem(f"the id cell holds the spreadsheet error {text}")
+    if _SCIENTIFIC_ID.fullmatch(text):
+        raise _CellProblem(f"the id {text!r} is a long number the spreadsheet shortened to "
+                           f"scientific notation; its digits are lost: {store}")
+    return text
+
+
+# ------------------------------------------------------------------------------------------------
+# layouts
+
+
+@dataclass
+class _Column:
+    index: int  # 0-based
+    name: str
+
+    @property
+    def col(self) -> int:
+        return self.index + 1
+
+    @property
+    def base(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def key(self) -> str | None:
+        return self.name.split(".", 1)[1] if "." in self.name else None
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_comment(cells: list[Any]) -> bool:
+    first = cells[0] if cells else None
+    return isinstance(first, str) and first.lstrip().startswith("#")
+
+
+def _header(number: int, cells: list[Any], rows: list[tuple[int, list[Any]]],
+            problems: _Problems) -> list[_Column]:
+    columns: list[_Column] = []
+    seen: dict[str, int] = {}
+    for index, value in enumerate(cells):
+        name = value.strip() if isinstance(value, str) else value
+        if _is_empty(name):
+            used = next((n for n, r in rows if index < len(r) and not _is_empty(r[index])), None)
+            if used is not None:
+                problems.add(f"the column has values (row {used}) but no header", number,
+                             index + 1)
+            continue
+        if not isinstance(name, str):
+            problems.add(f"a header must be text, got {name!r}", number, index + 1)
+            continue
+        if not _NAME.fullmatch(name):
+            problems.add(f"{name!r} is not a column name: write a fact name, or fact.key for "
+                         "one key of a fact (no spaces, at most one dot)", number, index + 1)
+            continue
+        if name in seen:
+            problems.add(f"duplicate header {name!r}, also in column "
+                         f"{column_letter(seen[name] + 1)}", number, index + 1)
+            continue
+        seen[name] = index
+        columns.append(_Column(index, name))
+    return columns
+
+
+def _title_row(cells: list[Any], id_col: _Column | None, fact_cols: list[_Column]) -> bool:
+    """A second header row of titles: its id cell is a label (or empty) and no fact cell is a
+    number or a flag."""
+    if id_col is None:
+        return False
+    head = cells[id_col.index] if id_col.index < len(cells) else None
+    if not (_is_empty(head) or (isinstance(head, str) and head.strip().lower() in TITLE_LABELS)):
+        return False
+    values = [cells[c.index] for c in fact_cols if c.index < len(cells)]
+    texts = [v for v in values if not _is_empty(v)]
+    if not texts:
+        return False
+    for value in texts:
+        try:
+            if not isinstance(cell_value(value), str):
+                return False
+        except _CellProblem:
+            return False
+    return True
+
+
+def _check_width(number: int, cells: list[Any], width: int, strict: bool,
+                 problems: _Problems) -> None:
+    if strict and len(cells) < width:
+        problems.add(f"the row has {len(cells)} cell(s) but the header has {width}: a cut-off "
+                     "row (an empty fact needs its separator, e.g. 'a,,c')", number,
+                     len(cells) + 1)
+    for index in range(width, len(cells)):
+        if not _is_empty(cells[index]):
+            problems.add("a value beyond the last header column", number, index + 1)
+            break
+
+
+class _Builder:
+    """Unit entries in first-appearance order, with facts checked for scalar/keyed clashes."""
+
+    def __init__(self, problems: _Problems) -> None:
+        self.problems = problems
+        self.entries: list[dict[str, Any]] = []
+        self.where: dict[tuple[int, str], tuple[int, int]] = {}
+
+    def new(self, unit: str) -> int:
+        self.entries.append({"id": unit, "facts": {}})
+        return len(self.entries) - 1
+
+    def put(self, entry: int, unit: str, name: str, value: Any, row: int, col: int,
+            header: str) -> None:
+        target = self.entries[entry]
+        base, _, key = name.partition(".")
+        if base in UNIT_KEYS:
+            if key or not isinstance(value, str):
+                self.problems.add(f"{base} must be text (an id from the scheme), got "
+                                  f"{_show(value)}", row, col, unit=unit, header=header)
+                return
+            self._set(target, entry, base, value, ("#" + base), row, col, unit, header)
+            return
+        facts = target["facts"]
+        if key:
+            if base in facts and not isinstance(facts[base], dict):
+                self._clash(entry, unit, base, name, row, col, header)
+                return
+            mapping = facts.setdefault(base, {})
+            self._set(mapping, entry, key, value, name, row, col, unit, header)
+        else:
+            if base in facts and isinstance(facts[base], dict):
+                self._clash(entry, unit, base, name, row, col, header)
+                return
+            self._set(facts, entry, base, value, name, row, col, unit, header)
+
+    def _set(self, target: dict[str, Any], entry: int, key: str, value: Any, where: str,
+             row: int, col: int, unit: str, header: str) -> None:
+        if (entry, where) in self.where:
+            first_row, first_col = self.where[(entry, where)]
+            self.problems.add(f"{where.lstrip('#')} is given again (first in row {first_row}, "
+                              f"column {column_letter(first_col)})", row, col, unit=unit,
+                              fact=where.lstrip("#"), header=header)
+            return
+        self.where[(entry, where)] = (row, col)
+        target[key] = value
+
+    def _clash(self, entry: int, unit: str, base: str, name: str, row: int, col: int,
+               header: str) -> None:
+        first = next(((r, c) for (e, w), (r, c) in self.where.items()
+                      if e == entry and (w == base or w.startswith(base + "."))), (row, col))
+        self.problems.add(f"{base} is given both as one value and by keys ({name}); first in "
+                          f"row {first[0]}, column {column_letter(first[1])}", row, col,
+                          unit=unit, fact=base, header=header)
+
+
+def _show(value: Any) -> str:
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
+def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
+          strict: bool, problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int]]:
+    by_name = {c.name: c for c in columns}
+    id_col = by_name["id"]
+    for c in columns:
+        if c.base == "id" and c.name != "id":
+            problems.add(f"{c.name!r}: the id column takes no key", header_row, c.col)
+    fact_cols = [c for c in columns if c.base != "id"]
+    builder = _Builder(problems)
+    width = max((c.index + 1 for c in columns), default=0)
+    numeric_ids: list[tuple[int, str]] = []
+    text_ids: list[str] = []
+    count, skipped = 0, []
+    first_data = True
+    for number, cells in rows:
+        if all(_is_empty(v) for v in cells):
+            continue
+        if _is_comment(cells):
+            skipped.append(number)
+            continue
+        if first_data and _title_row(cells, id_col, fact_cols):
+            skipped.append(number)
+            first_data = False
+            continue
+        first_data = False
+        count += 1
+        _check_width(number, cells, width, strict, problems)
+        raw_id = cells[id_col.index] if id_col.index < len(cells) else None
+        try:
+            unit = unit_id(raw_id)
+        except _CellProblem as exc:
+            problems.add(str(exc), number, id_col.col, header="id")
+            continue
+        if unit is None:
+            problems.add("the row has values but no unit id", number, id_col.col, header="id")
+            continue
+        if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
+            numeric_ids.append((number, unit))
+        else:
+            text_ids.append(unit)
+        entry = builder.new(unit)
+        for c in fact_cols:
+            raw = cells[c.index] if c.index < len(cells) else None
+            try:
+                value = cell_value(raw)
+            except _CellProblem as exc:
+                problems.add(str(exc), number, c.col, unit=unit, fact=c.base, header=c.name)
+                continue
+            if value is not None:
+                builder.put(entry, unit, c.name, value, number, c.col, c.name)
+    _lost_zeros(numeric_ids, text_ids, id_col.col, problems)
+    return builder.entries, count, skipped
+
+
+def _lost_zeros(numeric_ids: list[tuple[int, str]], text_ids: Iterable[str], col: int,
+                problems: _Problems) -> None:
+    """Ids stored as numbers beside digit ids with leading zeros: the zeros were lost."""
+    padded = {len(t) for t in text_ids if t.isdigit() and t.startswith("0")}
+    if not padded:
+        return
+    for number, unit in numeric_ids:
+        if any(len(unit) < n for n in padded):
+            problems.add(f"the id {unit} is stored as a number, other ids have leading zeros "
+                         f"({max(padded)} digits): the zeros were lost; store the ids as text "
+                         "(设置单元格格式 → 文本) and type them again", number, col, unit=unit,
+                         header="id")
+
+
+def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], strict: bool,
+          problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int]]:
+    by_name = {c.name: c for c in columns}
+    unit_col, fact_col, value_col = by_name["unit"], by_name["fact"], by_name["value"]
+    builder = _Builder(problems)
+    entries: dict[str, int] = {}
+    width = max((c.index + 1 for c in columns), default=0)
+    count, skipped = 0, []
+    for number, cells in rows:
+        if all(_is_empty(v) for v in cells):
+            continue
+        if _is_comment(cells):
+            skipped.append(number)
+            continue
+        count += 1
+        _check_width(number, cells, width, strict, problems)
+
+        def cell(c: _Column, cells: list[Any] = cells) -> Any:
+            return cells[c.index] if c.index < len(cells) else None
+
+        try:
+            unit = unit_id(cell(unit_col))
+        except _CellProblem as exc:
+            problems.add(str(exc), number, unit_col.col, header="unit")
+            continue
+        if unit is None:
+            problems.add("the row has values but no unit", number, unit_col.col, header="unit")
+            continue
+        name = cell(fact_col)
+        name = name.strip() if isinstance(name, str) else name
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or name in ("id", "unit"):
+            problems.add(f"{_show(name)} is not a fact name (write fact or fact.key)", number,
+                         fact_col.col, unit=unit, header="fact")
+            continue
+        try:
+            value = cell_value(cell(value_col))
+        except _CellProblem as exc:
+            problems.add(str(exc), number, value_col.col, unit=unit, fact=name.split(".")[0],
+                         header="value")
+            continue
+        if unit not in entries:
+            entries[unit] = builder.new(unit)
+        if value is not None:
+            builder.put(entries[unit], unit, name, value, number, value_col.col, "value")
+    return builder.entries, count, skipped
+
+
+def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: bool) -> Table:
+    problems = _Problems(file)
+    start = next((i for i, (_, cells) in enumerate(rows)
+                  if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
+    if start is None:
+        raise _fail(file, "the sheet is empty: the first row must be a header with an 'id' "
+                    "column (one row per unit) or the columns unit, fact, value")
+    header_row, header_cells = rows[start]
+    body = rows[start + 1:]
+    columns = _header(header_row, header_cells, body, problems)
+    names = {c.name for c in columns}
+    layout: Literal["wide", "long"]
+    if "id" in names:
+        layout = "wide"
+        units, count, skipped = _wide(body, header_row, columns, strict, problems)
+    elif {"unit", "fact", "value"} <= names:
+        layout = "long"
+        extra = sorted(names - {"unit", "fact", "value"})
+        if extra:
+            problems.add(f"unknown column(s) {', '.join(extra)}: a long table has the columns "
+                         "unit, fact, value", header_row, 1)
+        units, count, skipped = _long(body, columns, strict, problems)
+    else:
+        problems.raise_if_any()
+        raise _fail(file, "the header needs an 'id' column (one row per unit, one column per "
+                    "fact) or the columns unit, fact, value (one row per fact)", header_row)
+    problems.raise_if_any()
+    return Table(units, encoding, layout, count, tuple(skipped))
+
+
+def load_table(path: str | Path) -> Table:
+    """Read a CSV, TSV or .xlsx facts table, with how it was read (encoding, layout)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".xlsx":
+        return _table(_xlsx_rows(p), str(path), "xlsx", strict=False)
+    if suffix in (".csv", ".tsv"):
+        rows, encoding = _delimited_rows(p, "\t" if suffix != ".csv" else ",")
+        return _table(rows, str(path), encoding, strict=True)
+    raise _fail(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
+                ".csv, .tsv or .xlsx")
 
 
 def read_table(path: Path) -> list[Any]:
-    raise FactsFileError([Diagnostic("GS409", f"{path}: CSV and Excel facts are not supported "
-                                     "yet; use YAML or JSON")])
+    """The unit entries of a CSV, TSV or .xlsx facts table (see :func:`load_table`)."""
+    return list(load_table(path).units)
+
+
+# ------------------------------------------------------------------------------------------------
+# several sources
 
 
 def merge_sources(sources: Sequence[tuple[str, list[Any]]]) -> list[Any]:
