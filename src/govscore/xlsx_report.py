@@ -1,0 +1,259 @@
+"""The assessment as an Excel workbook (needs openpyxl: ``govscore[excel]``).
+
+Sheets: one summary per scope (rank, unit, total, grade, awards, undecided, flags, outputs), 明细
+(one row per unit × node: rule, fact, raw and final value, max, the caps and limits applied),
+待定 (ties that need a decision), 未评分 (rejected units, one row per problem) and 记录 (the
+reproducibility record). Header rows are frozen. Scores are written as numbers (the exact
+``Decimal``), shown with the scheme's decimal places; never as text.
+
+The bytes depend only on the assessment and the plan: workbook timestamps are fixed and the zip
+entries carry a fixed date, so rendering twice gives the same file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import io
+import json
+import re
+import zipfile
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+from govscore.compiler import Plan
+from govscore.errors import UsageError
+from govscore.html_report import flags, grade_text, label, ranked, scope_order
+from govscore.results import Assessment, TraceStep
+
+FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_STEP_WORDS = {
+    "cap": "封顶", "floor": "保底", "limit": "限额", "gate": "门槛", "rescale": "折算(不适用项)",
+    "scale": "折算", "modifier": "调整", "exempt": "免扣", "not_applicable": "不适用",
+    "requires": "缺少佐证", "round": "四舍五入", "veto": "一票否决", "bound": "界限",
+    "default": "默认值",
+}
+
+
+def openpyxl() -> ModuleType:
+    """openpyxl, imported when first needed; a clear GS409 error if it is missing."""
+    try:
+        return importlib.import_module("openpyxl")
+    except ImportError:
+        raise UsageError("GS409", "writing .xlsx needs openpyxl: pip install 'govscore[excel]' "
+                         "(or write .html, .json or .csv)") from None
+
+
+def workbook_bytes(book: Any) -> bytes:
+    """Save an openpyxl workbook to bytes that do not depend on the clock."""
+    writer = importlib.import_module("openpyxl.writer.excel")
+    props = book.properties
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    props.creator = "govscore"
+    props.lastModifiedBy = "govscore"
+    buffer = io.BytesIO()
+    archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    writer.ExcelWriter(book, archive).save()  # closes the archive
+    return _fixed_zip(buffer.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+def sheet_title(text: str, used: set[str]) -> str:
+    """A valid, unique sheet name (≤ 31 characters, none of []:*?/\\)."""
+    base = _SHEET_BAD.sub("_", text).strip("'") or "sheet"
+    name = base[:31]
+    n = 2
+    while name.lower() in used:
+        suffix = f" {n}"
+        name = base[:31 - len(suffix)] + suffix
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def number_format(places: int) -> str:
+    return "0" if places == 0 else "0." + "0" * places
+
+
+def _step_text(step: TraceStep) -> str:
+    word = _STEP_WORDS.get(step.step, step.step)
+    text = f"{word} {format(step.before, 'f')} → {format(step.after, 'f')}"
+    return text + (f" ({step.note})" if step.note else "")
+
+
+def _fact_text(fact: Any) -> str | None:
+    if fact is None:
+        return None
+    if isinstance(fact, bool):
+        return "是" if fact else "否"
+    if isinstance(fact, Decimal):
+        return format(fact, "f")
+    if isinstance(fact, (dict, list)):
+        return json.dumps(_plain(fact), ensure_ascii=False, separators=(", ", ": "))
+    return str(fact)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_text(value: str) -> str:
+    """Text a cell can hold: control characters shown as \\xNN (the XML cannot carry them)."""
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+class Rows:
+    """Rows written one after another into a sheet (openpyxl's own append recounts the sheet
+    every time). Text is always text: a unit named "=1+1" does not become a formula."""
+
+    def __init__(self, sheet: Any, number_format: str = "General") -> None:
+        self.sheet = sheet
+        self.row = 0
+        self.number_format = number_format
+
+    def append(self, values: list[Any], numeric: tuple[int, ...] = ()) -> int:
+        """Write the next row; Decimals in the 1-based ``numeric`` columns get the number
+        format. Returns the row number."""
+        self.row += 1
+        for col, value in enumerate(values, start=1):
+            if value is None:
+                continue
+            cell = self.sheet.cell(row=self.row, column=col,
+                                   value=safe_text(value) if isinstance(value, str) else value)
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            if col in numeric and isinstance(value, Decimal):
+                cell.number_format = self.number_format
+        return self.row
+
+
+def _header(rows: Rows, titles: list[str], widths: list[int], freeze: str = "A2") -> None:
+    xl = openpyxl()
+    bold = xl.styles.Font(bold=True)
+    fill = xl.styles.PatternFill("solid", fgColor="F3F5F7")
+    row = rows.append(list(titles))
+    for col in range(1, len(titles) + 1):
+        cell = rows.sheet.cell(row=row, column=col)
+        cell.font = bold
+        cell.fill = fill
+    for i, width in enumerate(widths, start=1):
+        rows.sheet.column_dimensions[xl.utils.get_column_letter(i)].width = width
+    rows.sheet.freeze_panes = freeze
+
+
+_SUMMARY = ["排名", "单位", "总分", "等次", "奖项", "待定(需决定)", "说明"]
+
+
+def render(assessment: Assessment, plan: Plan) -> bytes:
+    """The workbook as bytes."""
+    xl = openpyxl()
+    book = xl.Workbook()
+    fmt = number_format(plan.scheme.precision.places)
+    used: set[str] = set()
+    outputs = [o.id for o in plan.scheme.outputs]
+    numeric = (3, *range(8, 8 + len(outputs)))
+    scopes = scope_order(assessment, plan)
+    for i, scope in enumerate(scopes or ["汇总"]):
+        title = sheet_title(label(assessment, scope), used)
+        if i == 0:
+            sheet = book.active
+            sheet.title = title
+        else:
+            sheet = book.create_sheet(title)
+        rows = Rows(sheet, fmt)
+        _header(rows, [*_SUMMARY, *(label(assessment, o) for o in outputs)],
+                [6, 28, 10, 10, 14, 14, 40, *(12 for _ in outputs)], freeze="C2")
+        for unit in ranked(assessment, scope) if scopes else []:
+            r, p = assessment.results[unit], assessment.placements[unit]
+            rows.append([p.rank, unit, r.total, grade_text(p),
+                         "、".join(label(assessment, a) for a in p.awards),
+                         "、".join(label(assessment, a) for a in p.undecided),
+                         "; ".join(flags(assessment, r)),
+                         *(r.outputs.get(o) for o in outputs)], numeric)
+    _detail(Rows(book.create_sheet(sheet_title("明细", used)), fmt), assessment, plan)
+    _ties(Rows(book.create_sheet(sheet_title("待定", used))), assessment)
+    _rejected(Rows(book.create_sheet(sheet_title("未评分", used))), assessment)
+    _record(Rows(book.create_sheet(sheet_title("记录", used))), assessment)
+    return workbook_bytes(book)
+
+
+def _detail(rows: Rows, assessment: Assessment, plan: Plan) -> None:
+    _header(rows, ["单位", "范围", "节点", "名称", "类型", "规则", "加/减", "适用", "事实",
+                   "规则得分", "得分", "满分", "不计入总分", "调整(封顶、限额、免扣…)"],
+            [24, 14, 20, 40, 6, 14, 6, 6, 24, 10, 10, 10, 8, 50], freeze="D2")
+    for scope in scope_order(assessment, plan):
+        for unit in ranked(assessment, scope):
+            result = assessment.results[unit]
+            steps: dict[str, list[str]] = {}
+            for step in result.trace:
+                steps.setdefault(step.rule, []).append(_step_text(step))
+            for node in sorted(result.nodes.values(), key=lambda n: n.order):
+                rows.append([
+                    unit, label(assessment, scope), node.id, node.title,
+                    "项" if node.kind == "item" else "组", node.rule,
+                    "减" if node.role == "subtract" else "加",
+                    "是" if node.applicable else "否", _fact_text(node.fact),
+                    node.raw, node.value, node.max, "是" if node.outside_total else None,
+                    "; ".join(steps.get(node.id, [])) or None,
+                ], (10, 11, 12))
+            for veto in result.vetoes:
+                rows.append([unit, label(assessment, scope), veto, label(assessment, veto),
+                             "否决", None, None, None, None, None, None, None, None,
+                             "; ".join(steps.get(veto, [])) or None])
+
+
+def _ties(rows: Rows, assessment: Assessment) -> None:
+    _header(rows, ["奖项", "范围", "单位数", "名额", "已获得", "并列待定", "剩余名额"],
+            [14, 20, 8, 8, 30, 30, 10])
+    for decision in assessment.ties:
+        rows.append([label(assessment, decision.award), label(assessment, decision.scope),
+                     decision.size, decision.places, "、".join(decision.winners) or None,
+                     "、".join(decision.undecided), decision.open_places])
+    for unit in sorted(u for u, p in assessment.placements.items() if p.grade_undecided):
+        p = assessment.placements[unit]
+        rows.append(["等次 " + " / ".join(p.grade_undecided), label(assessment, p.scope),
+                     p.scope_size, None, None, unit, None])
+
+
+def _rejected(rows: Rows, assessment: Assessment) -> None:
+    _header(rows, ["单位", "序号", "代码", "事实", "问题"], [24, 6, 8, 20, 80])
+    for rejected in assessment.rejected:
+        for d in rejected.diagnostics:
+            rows.append([rejected.unit, rejected.index + 1, d.code, d.item, d.message])
+
+
+def _record(rows: Rows, assessment: Assessment) -> None:
+    record = assessment.record
+    _header(rows, ["项目", "值"], [18, 70])
+    for key, value in (("方案", record.scheme_id), ("方案名称", assessment.labels.get("scheme")),
+                       ("方案版本", record.scheme_version), ("方案 sha256", record.scheme_sha256),
+                       ("事实 sha256", record.facts_sha256),
+                       ("govscore 版本", record.govscore_version),
+                       ("提交单位数", assessment.submitted),
+                       ("已评分", len(assessment.results)),
+                       ("未评分", len(assessment.rejected))):
+        rows.append([key, value])
