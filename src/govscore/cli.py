@@ -75,6 +75,24 @@ def _parser() -> argparse.ArgumentParser:
                         "generated facts (needs hypothesis)")
     p.add_argument("--examples", type=int, default=200,
                    help="generated examples per property (with --properties)")
+
+    p = sub.add_parser("template", help="write the facts sheet an assessor fills in",
+                       formatter_class=fmt,
+                       description="Write a facts template: one row per unit the scheme names, "
+                       "one column per fact the assessor supplies, titles and allowed values in "
+                       "a second header row, Excel data validation for the ranges. Filled "
+                       "sheets are read back by score, explain and test; several merge.",
+                       epilog="examples:\n  govscore template schemes/s4-anhui.yaml "
+                              "--assessor 省委办公厅 -o 省委办公厅.xlsx\n"
+                              "  govscore template schemes/s4-anhui.yaml --category financial "
+                              "-o financial.csv")
+    p.add_argument("scheme")
+    p.add_argument("--assessor", metavar="NAME",
+                   help="only the facts this assessor supplies (an item's or input's assessor)")
+    p.add_argument("--category", metavar="ID",
+                   help="only this category's units and facts")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the template to write: .xlsx (with validation; needs openpyxl) or .csv")
     return parser
 
 
@@ -88,7 +106,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return int(exc.code or 0)
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
-                   "explain": _explain, "test": _test}[args.command]
+                   "explain": _explain, "test": _test, "template": _template}[args.command]
         return command(args, stdout, stderr)
     except FactsFileError as exc:
         stderr.write(f"{exc}\n")
@@ -199,3 +217,30 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write("govscore: no *.test.yaml files found\n")
         return EXIT_USAGE
     return EXIT_INVALID if failed or errors else EXIT_OK
+
+
+def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore import template
+    from govscore.errors import UsageError
+
+    output = Path(args.output)
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        kind = output.suffix or "a file without a suffix"
+        stderr.write(f"govscore: cannot write a template as {kind}; use .xlsx or .csv\n")
+        return EXIT_USAGE
+    plan = api.compile(args.scheme)
+    try:
+        built = template.build(plan, args.assessor, args.category)
+        data = template.render_csv(plan, built) if suffix == ".csv" else \
+            template.render_xlsx(plan, built)
+    except UsageError as exc:
+        stderr.write(f"govscore: {exc}\n")
+        return EXIT_USAGE
+    report.atomic_write(output, data)
+    for fact, why in built.left_out:
+        stderr.write(f"not in the sheet: {fact} ({why})\n")
+    rows = f"{len(built.units)} unit(s)" if built.units else \
+        f"{template.EMPTY_ROWS} empty row(s) (the scheme names no units)"
+    stderr.write(f"wrote {args.output}: {rows}, {len(built.columns)} fact column(s)\n")
+    return EXIT_OK

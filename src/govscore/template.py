@@ -1,0 +1,436 @@
+"""Facts templates: the sheet an assessor fills in.
+
+One row per unit the scheme names (category and tier members) — or empty rows when it names
+none — and one column per fact the assessor supplies (items and inputs whose ``assessor`` names
+them; every fact without an assessor filter). Row 1 holds the column names the wide reader of
+:mod:`govscore.tables` expects; row 2 (starting with ``#``, so the reader skips it) the Chinese
+titles and the allowed values. In ``.xlsx``, Excel data validation checks the ranges while the
+sheet is filled in: decimals between min and max, whole counts ≥ 0, 是/否 lists, choice lists.
+Cells of facts that do not apply to a unit's category are greyed out.
+
+Facts whose value is a list (series, checklist, rater_groups) cannot be typed into one cell; they
+are listed on the 说明 sheet and must come in a YAML or JSON facts file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from govscore import model
+from govscore.compiler import Plan
+from govscore.errors import UsageError
+from govscore.facts import FactSpec
+
+EMPTY_ROWS = 200
+"""Rows offered (and validated) when the scheme names no units."""
+_LIST_KINDS = frozenset({"series", "checklist", "rater_groups"})
+_SPLIT = re.compile(r"[、,，;；/]")
+_PAREN = re.compile(r"[(（][^)）]*[)）]")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """An Excel data validation: ``kind`` whole/decimal/list/custom, and its operands."""
+
+    kind: str
+    operator: str | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a template."""
+
+    name: str
+    """The header the wide reader expects: ``fact`` or ``fact.key``."""
+    fact: str
+    title: str
+    hint: str
+    """Allowed values, in words."""
+    validation: Validation | None
+    categories: frozenset[str] | None
+    """Categories whose units have this fact (None: all)."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """What a template holds: its units (id, category, tier), columns, and the facts left out."""
+
+    units: list[tuple[str, str | None, str | None]]
+    columns: list[Column]
+    unit_columns: list[str]
+    """category and/or tier, when the scheme has them."""
+    left_out: list[tuple[str, str]]
+    """(fact, why) for facts a sheet cannot hold."""
+    assessor: str | None
+    category: str | None
+
+
+def assessor_names(assessor: str) -> set[str]:
+    """The names an ``assessor`` entry answers to: the whole text, each name of a list
+    (省委办公厅、省政府办公厅) and the name without a parenthesised remark."""
+    whole = assessor.strip()
+    names = {whole, _PAREN.sub("", whole).strip()}
+    for piece in _SPLIT.split(whole):
+        part = piece.strip()
+        if part:
+            names.update({part, _PAREN.sub("", part).strip()})
+    return {n for n in names if n}
+
+
+def assessors(plan: Plan) -> list[str]:
+    """Every assessor the scheme names, in the scheme's order."""
+    seen: dict[str, None] = {}
+    for spec in plan.specs.values():
+        who = _assessor(spec)
+        if who:
+            seen.setdefault(who)
+    return list(seen)
+
+
+def _assessor(spec: FactSpec) -> str | None:
+    if spec.item is not None:
+        return spec.item.assessor
+    assert spec.input is not None
+    return spec.input.assessor
+
+
+def _num(value: Decimal) -> str:
+    text = format(value.normalize(), "f") if value == value.to_integral_value() else \
+        format(value, "f")
+    return text
+
+
+def _range(low: Decimal | None, high: Decimal | None, suffix: str = "") -> str:
+    if low is not None and high is not None:
+        return f"{_num(low)}–{_num(high)}{suffix}"
+    if low is not None:
+        return f"≥ {_num(low)}{suffix}"
+    if high is not None:
+        return f"≤ {_num(high)}{suffix}"
+    return "数值"
+
+
+def _decimal(low: Decimal | None, high: Decimal | None) -> Validation | None:
+    if low is not None and high is not None:
+        return Validation("decimal", "between", low, high)
+    if low is not None:
+        return Validation("decimal", "greaterThanOrEqual", low)
+    if high is not None:
+        return Validation("decimal", "lessThanOrEqual", high)
+    return None
+
+
+_COUNT = Validation("whole", "greaterThanOrEqual", Decimal(0))
+_FLAG = Validation("list", options=("是", "否"))
+
+
+def _default_hint(default: object) -> str:
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        return f"; 留空 = {'是' if default else '否'}"
+    if isinstance(default, Decimal):
+        return f"; 留空 = {_num(default)}"
+    return f"; 留空 = {default}"
+
+
+def _item_columns(spec: FactSpec, item: model.Item) -> list[Column] | str:
+    """The columns of an item's fact, or why a sheet cannot hold it."""
+    rule = item.rule
+    cats = spec.categories
+    name, title = spec.name, item.title
+    extra = _default_hint(item.default)
+
+    def col(key: str | None, hint: str, validation: Validation | None, sub: str = "") -> Column:
+        return Column(f"{name}.{key}" if key else name, name, title + (f" — {sub}" if sub else ""),
+                      hint + extra, validation, cats)
+
+    kind = rule.kind
+    out: list[Column]
+    if kind in _LIST_KINDS:
+        return f"{kind}: a list per unit; give it in a YAML or JSON facts file"
+    if kind == "formula":
+        return "formula: computed from inputs"
+    if kind == "pass_fail":
+        out = [col(None, "是/否", _FLAG)]
+    elif isinstance(rule, model.Manual):
+        step = f", 步长 {_num(rule.step)}" if rule.step else ""
+        validation: Validation | None
+        if rule.zero_allowed and rule.min > 0:
+            hint = f"0 或 {_range(rule.min, rule.max)} 分{step}"
+            validation = Validation("custom", low=rule.min, high=rule.max)
+        else:
+            floor = Decimal(0) if rule.zero_allowed else rule.min
+            hint = f"{_range(floor, rule.max)} 分{step}"
+            validation = _decimal(floor, rule.max)
+        out = [col(None, hint, validation)]
+    elif kind == "per_occurrence":
+        out = [col(None, "次数 (整数 ≥ 0)", _COUNT)]
+    elif isinstance(rule, model.ByLevel):
+        out = [col(level, f"{_num(points)} 分/次; 次数 (整数 ≥ 0)", _COUNT, level)
+               for level, points in rule.levels.items()]
+    elif isinstance(rule, model.PerStep):
+        unit = f" {rule.unit}" if rule.unit else ""
+        out = [col(None, f"数量{unit} ≥ 0 (每 {_num(rule.step)}{unit} {_num(rule.points)} 分)",
+                   _decimal(Decimal(0), None))]
+    elif kind == "ratio":
+        out = [col("done", "完成数 ≥ 0", _decimal(Decimal(0), None), "完成"),
+               col("target", "目标数 ≥ 0", _decimal(Decimal(0), None), "目标")]
+    elif kind in ("rate", "shortfall"):
+        out = [col(None, "比率 0–1 (98.5% 写 0.985)", _decimal(Decimal(0), Decimal(1)))]
+    elif isinstance(rule, model.Bands):
+        low: Decimal | None = None
+        high: Decimal | None = None
+        if rule.rate:
+            low, high = Decimal(0), Decimal(1)
+        if rule.domain is not None:
+            low = rule.domain.gte if rule.domain.gte is not None else low
+            high = rule.domain.lte if rule.domain.lte is not None else high
+        out = [col(None, ("比率 " if rule.rate else "") + _range(low, high), _decimal(low, high))]
+    elif isinstance(rule, model.Rating):
+        levels = [*rule.values, *(x for x in rule.excluded if x not in rule.values)]
+        out = [col(level, "票数 (整数 ≥ 0)" + ("; 不计入基数" if level in rule.excluded else ""),
+                   _COUNT, level) for level in levels]
+    elif isinstance(rule, model.Choice):
+        options = tuple(rule.options)
+        out = [col(None, "选一项: " + " / ".join(options), Validation("list", options=options))]
+    elif isinstance(rule, model.RelativeToBest):
+        out = [col(None, "数值 ≥ 0", _decimal(Decimal(0), None))]
+    else:  # rank_points
+        out = [col(None, "数值", None)]
+    if item.exemptions:
+        reasons = tuple(item.exemptions)
+        out.append(Column(f"{name}.exempt", name, f"{title} — 免扣原因",
+                          "免扣时选: " + " / ".join(reasons) + " (此时得分列留空)",
+                          Validation("list", options=reasons), cats))
+    if item.optional:
+        out.append(Column(f"{name}.not_applicable", name, f"{title} — 不适用",
+                          "不适用时写原因 (此时其他列留空)", None, cats))
+    return out
+
+
+def _input_columns(spec: FactSpec, inp: model.Input) -> list[Column]:
+    extra = _default_hint(inp.default)
+    validation: Validation | None
+    if inp.type == "flag":
+        hint, validation = "是/否", _FLAG
+    elif inp.type == "count":
+        low = max(inp.min, Decimal(0)) if inp.min is not None else Decimal(0)
+        hint = f"整数 {_range(low, inp.max)}"
+        validation = Validation("whole", "between" if inp.max is not None else
+                                "greaterThanOrEqual", low, inp.max)
+    elif inp.type == "rate":
+        low = inp.min if inp.min is not None else Decimal(0)
+        high = inp.max if inp.max is not None else Decimal(1)
+        hint, validation = f"比率 {_range(low, high)}", _decimal(low, high)
+    elif inp.type == "number":
+        hint, validation = _range(inp.min, inp.max), _decimal(inp.min, inp.max)
+    else:
+        hint, validation = "文字", None
+    return [Column(spec.name, spec.name, inp.title, hint + extra, validation, spec.categories)]
+
+
+def build(plan: Plan, assessor: str | None = None, category: str | None = None) -> Template:
+    """The template's rows and columns. Raises UsageError for an unknown assessor or category,
+    or when the assessor supplies no fact (for that category)."""
+    scheme = plan.scheme
+    if category is not None and category not in {c.id for c in scheme.categories}:
+        known = ", ".join(c.id for c in scheme.categories) or "none"
+        raise UsageError("GS407", f"unknown category {category!r}; the scheme's are: {known}")
+    if assessor is not None and not any(
+            assessor.strip() in assessor_names(a) for a in assessors(plan)):
+        known = "; ".join(assessors(plan)) or "none (no item or input names an assessor)"
+        raise UsageError("GS409", f"no item or input has assessor {assessor!r}; the scheme's "
+                         f"assessors are: {known}")
+    columns: list[Column] = []
+    left_out: list[tuple[str, str]] = []
+    for spec in plan.specs.values():
+        who = _assessor(spec)
+        if assessor is not None and (who is None or assessor.strip() not in assessor_names(who)):
+            continue
+        if category is not None and spec.categories is not None and \
+                category not in spec.categories:
+            continue
+        if spec.item is not None:
+            got = _item_columns(spec, spec.item)
+            if isinstance(got, str):
+                left_out.append((spec.name, got))
+                continue
+            columns.extend(got)
+        else:
+            assert spec.input is not None
+            columns.extend(_input_columns(spec, spec.input))
+    if not columns and not left_out:
+        raise UsageError("GS409", f"assessor {assessor!r} supplies no fact"
+                         + (f" for category {category!r}" if category else ""))
+    units: list[tuple[str, str | None, str | None]] = []
+    seen: set[str] = set()
+    for cat in scheme.categories:
+        if category is not None and cat.id != category:
+            continue
+        for member in cat.members:
+            if member not in seen:
+                seen.add(member)
+                units.append((member, cat.id, plan.tier_of.get(member)))
+    for tier in scheme.tiers:
+        for member in tier.members:
+            cat_of = plan.category_of.get(member)
+            if member in seen or (category is not None and cat_of != category):
+                continue
+            seen.add(member)
+            units.append((member, cat_of, tier.id))
+    unit_columns = [k for k, present in (("category", bool(scheme.categories)),
+                                         ("tier", bool(scheme.tiers))) if present]
+    return Template(units, columns, unit_columns, left_out, assessor, category)
+
+
+def _title_cells(plan: Plan, template: Template) -> list[str]:
+    labels = {"category": "类别", "tier": "圈层"}
+    return ["# 单位", *(labels[k] for k in template.unit_columns),
+            *(f"{c.title}\n{c.hint}" for c in template.columns)]
+
+
+def _unit_cells(template: Template, unit: tuple[str, str | None, str | None]) -> list[str | None]:
+    uid, cat, tier = unit
+    given = {"category": cat, "tier": tier}
+    return [uid, *(given[k] for k in template.unit_columns)]
+
+
+def render_csv(plan: Plan, template: Template) -> bytes:
+    """The template as CSV (UTF-8 with BOM, so that Excel shows the Chinese), without
+    validation."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["id", *template.unit_columns, *(c.name for c in template.columns)])
+    writer.writerow([t.replace("\n", " ") for t in _title_cells(plan, template)])
+    blank = [""] * len(template.columns)
+    for unit in template.units:
+        writer.writerow([v or "" for v in _unit_cells(template, unit)] + blank)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _formula_number(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def render_xlsx(plan: Plan, template: Template) -> bytes:
+    """The template as an Excel workbook with data validation."""
+    from govscore.xlsx_report import Rows, openpyxl, sheet_title, workbook_bytes
+
+    xl = openpyxl()
+    styles = xl.styles
+    letter = xl.utils.get_column_letter
+    book = xl.Workbook()
+    sheet = book.active
+    sheet.title = "事实"
+    rows = Rows(sheet)
+    header = ["id", *template.unit_columns, *(c.name for c in template.columns)]
+    rows.append(header)
+    rows.append(_title_cells(plan, template))
+    first_fact = 2 + len(template.unit_columns)
+    bold = styles.Font(bold=True)
+    head_fill = styles.PatternFill("solid", fgColor="DDEBF7")
+    title_fill = styles.PatternFill("solid", fgColor="F3F5F7")
+    grey = styles.PatternFill("solid", fgColor="D9D9D9")
+    wrap = styles.Alignment(wrap_text=True, vertical="top")
+    for col in range(1, len(header) + 1):
+        sheet.cell(1, col).font = bold
+        sheet.cell(1, col).fill = head_fill
+        sheet.cell(2, col).fill = title_fill
+        sheet.cell(2, col).alignment = wrap
+        sheet.column_dimensions[letter(col)].width = 24 if col == 1 else 16
+    sheet.row_dimensions[2].height = 96
+    n_rows = len(template.units) or EMPTY_ROWS
+    last = 2 + n_rows
+    for unit in template.units:
+        row = rows.append(list(_unit_cells(template, unit)))
+        for i, column in enumerate(template.columns):
+            if column.categories is not None and unit[1] not in column.categories:
+                sheet.cell(row, first_fact + i).fill = grey
+    for row in range(3, last + 1):
+        sheet.cell(row, 1).number_format = "@"  # ids stay text: leading zeros, long numbers
+    sheet.freeze_panes = sheet.cell(3, 2).coordinate
+    lists = None
+    list_rows = 0
+    validations: dict[tuple[Validation, int], list[str]] = {}
+    for i, column in enumerate(template.columns):
+        if column.validation is not None:
+            ref = f"{letter(first_fact + i)}3:{letter(first_fact + i)}{last}"
+            # a custom formula names its own column's first cell: one validation per column
+            own = i if column.validation.kind == "custom" else -1
+            validations.setdefault((column.validation, own), []).append(ref)
+    dv_cls = xl.worksheet.datavalidation.DataValidation
+    for (validation, _), refs in validations.items():
+        if validation.kind == "list":
+            if validation.options == ("是", "否"):
+                formula1 = '"是,否"'
+            else:
+                if lists is None:
+                    lists = book.create_sheet("选项")
+                    lists.sheet_state = "hidden"
+                start = list_rows + 1
+                for option in validation.options:
+                    list_rows += 1
+                    lists.cell(list_rows, 1).value = option
+                    lists.cell(list_rows, 1).data_type = "s"
+                formula1 = f"'选项'!$A${start}:$A${list_rows}"
+            dv = dv_cls(type="list", formula1=formula1, allow_blank=True)
+            dv.error = "请从列表中选择: " + " / ".join(validation.options)
+        elif validation.kind == "custom":
+            cell = refs[0].split(":")[0]
+            low, high = _formula_number(validation.low or Decimal(0)), \
+                _formula_number(validation.high or Decimal(0))
+            dv = dv_cls(type="custom", allow_blank=True,
+                        formula1=f"OR({cell}=0,AND({cell}>={low},{cell}<={high}))")
+            dv.error = f"请填 0 或 {low}–{high} 之间的数"
+        else:
+            low = _formula_number(validation.low) if validation.low is not None else ""
+            high = _formula_number(validation.high) if validation.high is not None else ""
+            if validation.operator == "between":
+                dv = dv_cls(type=validation.kind, operator="between", formula1=low,
+                            formula2=high, allow_blank=True)
+                dv.error = f"请填 {low}–{high} 之间的" + ("整数" if validation.kind == "whole"
+                                                          else "数")
+            elif validation.operator == "greaterThanOrEqual":
+                dv = dv_cls(type=validation.kind, operator="greaterThanOrEqual", formula1=low,
+                            allow_blank=True)
+                dv.error = f"请填 ≥ {low} 的" + ("整数" if validation.kind == "whole" else "数")
+            else:
+                dv = dv_cls(type=validation.kind, operator="lessThanOrEqual", formula1=high,
+                            allow_blank=True)
+                dv.error = f"请填 ≤ {high} 的数"
+        dv.errorTitle = "超出允许范围"
+        dv.showErrorMessage = True
+        sheet.add_data_validation(dv)
+        for ref in refs:
+            dv.add(ref)
+    notes = book.create_sheet(sheet_title("说明", {"事实", "选项"}))
+    info = Rows(notes)
+    info.append(["方案", f"{plan.scheme.title} ({plan.scheme.id}, 版本 {plan.scheme.version})"])
+    info.append(["评分单位", template.assessor or "全部"])
+    if template.category:
+        info.append(["类别", template.category])
+    info.append(["填写", "每行一个单位; 第 1 行是列名, 请勿改动; 第 2 行以 # 开头, 读取时跳过。"])
+    info.append(["", "留空 = 未提供 (方案有默认值时用默认值, 否则评分时报缺少)。"])
+    info.append(["", "是/否 列填 是 或 否; 灰色单元格对该单位不适用, 请留空。"])
+    info.append(["", "单位 id 列是文本格式: 编号的前导零和长数字不会丢失。"])
+    info.append(["", "多份表格合并评分: govscore score 方案.yaml 表1.xlsx 表2.xlsx -o 结果.xlsx"])
+    for fact, why in template.left_out:
+        info.append(["未列入", f"{fact}: {why}"])
+    notes.column_dimensions["A"].width = 12
+    notes.column_dimensions["B"].width = 100
+    return workbook_bytes(book)
+
+
+def render(plan: Plan, assessor: str | None = None, category: str | None = None,
+           fmt: str = "xlsx") -> bytes:
+    """The template as ``xlsx`` (with validation) or ``csv`` bytes."""
+    template = build(plan, assessor, category)
+    return render_csv(plan, template) if fmt == "csv" else render_xlsx(plan, template)
