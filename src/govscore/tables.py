@@ -163,7 +163,17 @@ def _fail(file: str, message: str, row: int = 1, col: int = 1) -> FactsFileError
 
 
 def decode_text(raw: bytes, file: str) -> tuple[str, str]:
-    """Text and the encoding used: BOMs first, then strict UTF-8, then GB18030."""
+    """Text and the encoding used: BOMs first, then strict UTF-8, then GB18030. NUL characters
+    are refused (UTF-16 without a BOM decodes as UTF-8 full of them)."""
+    text, encoding = _decode(raw, file)
+    if "\x00" in text:
+        row = text.count("\n", 0, text.index("\x00")) + 1
+        raise _fail(file, f"the file holds NUL characters (read as {encoding}); is it UTF-16 "
+                    "without a BOM? Save it as CSV UTF-8", row)
+    return text, encoding
+
+
+def _decode(raw: bytes, file: str) -> tuple[str, str]:
     if raw.startswith(codecs.BOM_UTF8):
         try:
             return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
@@ -419,7 +429,8 @@ def _is_empty(value: Any) -> bool:
 
 def _is_comment(cells: list[Any]) -> bool:
     first = cells[0] if cells else None
-    return isinstance(first, str) and first.lstrip().startswith("#")
+    return isinstance(first, str) and first.lstrip().startswith("#") and \
+        first.strip().upper() not in EXCEL_ERRORS
 
 
 def _header(number: int, cells: list[Any], rows: list[tuple[int, list[Any]]],
@@ -544,7 +555,8 @@ def _show(value: Any) -> str:
 
 
 def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
-          strict: bool, problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int]]:
+          width: int, strict: bool, problems: _Problems
+          ) -> tuple[list[dict[str, Any]], int, list[int]]:
     by_name = {c.name: c for c in columns}
     id_col = by_name["id"]
     for c in columns:
@@ -552,7 +564,6 @@ def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Col
             problems.add(f"{c.name!r}: the id column takes no key", header_row, c.col)
     fact_cols = [c for c in columns if c.base != "id"]
     builder = _Builder(problems)
-    width = max((c.index + 1 for c in columns), default=0)
     numeric_ids: list[tuple[int, str]] = []
     text_ids: list[str] = []
     count, skipped = 0, []
@@ -611,13 +622,12 @@ def _lost_zeros(numeric_ids: list[tuple[int, str]], text_ids: Iterable[str], col
                          header="id")
 
 
-def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], strict: bool,
+def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int, strict: bool,
           problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int]]:
     by_name = {c.name: c for c in columns}
     unit_col, fact_col, value_col = by_name["unit"], by_name["fact"], by_name["value"]
     builder = _Builder(problems)
     entries: dict[str, int] = {}
-    width = max((c.index + 1 for c in columns), default=0)
     count, skipped = 0, []
     for number, cells in rows:
         if all(_is_empty(v) for v in cells):
@@ -668,18 +678,20 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
     header_row, header_cells = rows[start]
     body = rows[start + 1:]
     columns = _header(header_row, header_cells, body, problems)
+    width = max((i + 1 for i, v in enumerate(header_cells) if not _is_empty(v)), default=0)
     names = {c.name for c in columns}
     layout: Literal["wide", "long"]
     if "id" in names:
         layout = "wide"
-        units, count, skipped = _wide(body, header_row, columns, strict, problems)
+        units, count, skipped = _wide(body, header_row, columns, width, strict,
+                                       problems)
     elif {"unit", "fact", "value"} <= names:
         layout = "long"
         extra = sorted(names - {"unit", "fact", "value"})
         if extra:
             problems.add(f"unknown column(s) {', '.join(extra)}: a long table has the columns "
                          "unit, fact, value", header_row, 1)
-        units, count, skipped = _long(body, columns, strict, problems)
+        units, count, skipped = _long(body, columns, width, strict, problems)
     else:
         problems.raise_if_any()
         raise _fail(file, "the header needs an 'id' column (one row per unit, one column per "

@@ -210,6 +210,8 @@ def _item_columns(spec: FactSpec, item: model.Item) -> list[Column] | str:
         out.append(Column(f"{name}.exempt", name, f"{title} — 免扣原因",
                           "免扣时选: " + " / ".join(reasons) + " (此时得分列留空)",
                           Validation("list", options=reasons), cats))
+        out.append(Column(f"{name}.note", name, f"{title} — 免扣说明",
+                          "免扣时写明情况 (可留空)", None, cats))
     if item.optional:
         out.append(Column(f"{name}.not_applicable", name, f"{title} — 不适用",
                           "不适用时写原因 (此时其他列留空)", None, cats))
