@@ -10,13 +10,14 @@
    Every evaluator's totals must equal the baseline's to the cent, or the run aborts (exit 3).
    Speed is the median of R rounds, as units/s and as a ratio to the baseline of the same run.
 2. govscore on the seed schemes S3 and S4 with M synthetic units each (from the plan's fact specs),
-   one timed round of ``evaluate_all``.
+   one timed round of ``evaluate_all`` in a fresh process, whose peak RSS is reported.
 3. ``import govscore`` in a fresh interpreter (median of 5), load and compile time of every scheme
    in ``schemes/``, and ``govscore validate`` on 100 scheme files.
 4. ``--profile``: cProfile of govscore's per-unit path, top functions by own time.
 
-Peak memory is tracemalloc's peak over one extra (untimed) round: Python allocations only, so it
-does not see zen-engine's Rust heap.
+Peak memory of the reference workload is tracemalloc's peak over one extra (untimed) round:
+Python allocations only (the units given are not counted; results kept are), so it does not see
+zen-engine's Rust heap.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import json
 import os
 import platform
 import pstats
+import resource
 import shutil
 import statistics
 import subprocess
@@ -135,22 +137,43 @@ def check_agreement(name: str, units: Sequence[dict[str, Any]], expected: Sequen
         raise Disagreement(msg)
 
 
-def measure(ev: Evaluator, units: list[dict[str, Any]], rounds: int,
-            expected: Sequence[Decimal] | None, warmup: int = 200) -> tuple[Row, list[Decimal]]:
-    setup_times = []
-    state: Any = None
-    for _ in range(max(1, min(rounds, 5))):
-        t0 = time.perf_counter()
-        state = ev.setup()
-        setup_times.append(time.perf_counter() - t0)
-    data = ev.prepare(state, units)
-    ev.run(state, ev.prepare(state, units[:warmup]))  # warm caches, JIT-free but lazy imports
-    seconds, times, totals = _median_time(lambda: ev.run(state, data), rounds)
-    if expected is not None:
-        check_agreement(ev.name, units, expected, totals)
-    peak = _peak(lambda: ev.run(state, data))
-    setup_ms = statistics.median(setup_times) * 1e3 if ev.has_setup else None
-    return Row(ev.name, len(units), seconds, setup_ms, peak, ev.note, times), totals
+def measure_all(evs: Sequence[Evaluator], units: list[dict[str, Any]], rounds: int,
+                warmup: int = 200, progress: bool = False) -> list[Row]:
+    """Measure every evaluator on the same units. Rounds are interleaved (round 1 of each
+    evaluator, then round 2 of each …) so that load from other processes falls on all of them
+    alike; the median round counts. The first evaluator is the baseline: every other's totals
+    must equal its totals to the cent (Disagreement otherwise), checked on every round."""
+    states, data, setup_ms = [], [], []
+    for ev in evs:
+        setup_times, state = [], None
+        for _ in range(max(1, min(rounds, 5))):
+            t0 = time.perf_counter()
+            state = ev.setup()
+            setup_times.append(time.perf_counter() - t0)
+        states.append(state)
+        setup_ms.append(statistics.median(setup_times) * 1e3 if ev.has_setup else None)
+        data.append(ev.prepare(state, units))
+        ev.run(state, ev.prepare(state, units[:warmup]))  # lazy imports, caches
+    times: list[list[float]] = [[] for _ in evs]
+    expected: list[Decimal] | None = None
+    for r in range(rounds):
+        for i, ev in enumerate(evs):
+            gc.collect()
+            t0 = time.perf_counter()
+            totals = ev.run(states[i], data[i])
+            times[i].append(time.perf_counter() - t0)
+            if expected is None:
+                expected = totals
+            else:
+                check_agreement(ev.name, units, expected, totals)
+            if progress and r == 0:
+                print(f"  {ev.name}: agrees to the cent", flush=True)
+    rows = []
+    for i, ev in enumerate(evs):
+        peak = _peak(lambda i=i, ev=ev: ev.run(states[i], data[i]))
+        rows.append(Row(ev.name, len(units), statistics.median(times[i]), setup_ms[i], peak,
+                        ev.note, times[i]))
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,32 +289,57 @@ def _dist_version(name: str) -> str:
 # the other measurements
 
 
-def seed_schemes(n: int, rounds: int) -> tuple[list[Row], list[str]]:
+def _rss_bytes() -> int:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):  # not Linux: fall back to the peak so far
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _seed_child(stem: str, n: int) -> None:
+    """In a fresh process: compile, generate n units, time evaluate_all once, report RSS."""
+    t0 = time.perf_counter()
+    plan = govscore.compile(SCHEMES / f"{stem}.yaml")
+    setup = time.perf_counter() - t0
+    units = bench_synth.make_units(plan, n)
+    gc.collect()
+    before = _rss_bytes()
+    t0 = time.perf_counter()
+    assessment = govscore.evaluate_all(plan, units)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    rejected = [f"{r.unit}: {r.diagnostics[0].message}" for r in assessment.rejected[:3]]
+    print(json.dumps({"seconds": seconds, "setup_ms": setup * 1e3, "rss_before": before,
+                      "rss_peak": peak, "facts": len(plan.specs),
+                      "scored": len(assessment.results),
+                      "rejected": len(assessment.rejected), "examples": rejected}))
+
+
+def seed_schemes(n: int) -> tuple[list[Row], list[str]]:
+    """S3 and S4 with n synthetic units, each in a fresh process (so its peak RSS is its own)."""
     rows, notes = [], []
     for stem in ("s3-chengdu", "s4-anhui"):
         path = SCHEMES / f"{stem}.yaml"
         if not path.exists():
             notes.append(f"{stem}: skipped ({path.relative_to(ROOT)} is absent)")
             continue
-        try:
-            t0 = time.perf_counter()
-            plan = govscore.compile(path)
-            setup = (time.perf_counter() - t0) * 1e3
-        except govscore.GovscoreError as exc:
-            notes.append(f"{stem}: skipped (does not compile: {str(exc).splitlines()[0]})")
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--seed-child",
+                               stem, "--big-units", str(n)], capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            notes.append(f"{stem}: skipped (failed: {last})")
             continue
-        units = bench_synth.make_units(plan, n)
-        seconds, times, assessment = _median_time(lambda p=plan, u=units:
-                                                  govscore.evaluate_all(p, u), rounds)
-        if assessment.rejected:
-            first = assessment.rejected[0]
-            msg = (f"{stem}: {len(assessment.rejected)} synthetic units rejected, e.g. "
-                   f"{first.unit}: {first.diagnostics[0].message}")
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        if got["rejected"]:
+            msg = (f"{stem}: {got['rejected']} synthetic units rejected, e.g. "
+                   f"{'; '.join(got['examples'])}")
             raise Disagreement(msg)
-        del assessment
-        peak = _peak(lambda p=plan, u=units: govscore.evaluate_all(p, u))
-        rows.append(Row(f"{stem} evaluate_all", n, seconds, setup, peak,
-                        f"{len(plan.specs)} facts per unit", times))
+        row = Row(f"{stem} evaluate_all", n, got["seconds"], got["setup_ms"], got["rss_peak"],
+                  f"{got['facts']} facts per unit; RSS before scoring "
+                  f"{got['rss_before'] / 2**20:.0f} MB", [got["seconds"]])
+        rows.append(row)
     return rows, notes
 
 
@@ -472,7 +520,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="also profile govscore.evaluate")
     parser.add_argument("--no-zen", action="store_true", help="leave zen-engine out")
     parser.add_argument("--json", type=Path, help="also write every number to this file")
+    parser.add_argument("--seed-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.seed_child:
+        _seed_child(args.seed_child, args.big_units)
+        return 0
     quick = args.quick
     n = args.units or (100 if quick else 10_000)
     rounds = args.rounds or (1 if quick else 5)
@@ -486,19 +538,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     units = wl.make_units(n)
     evs, skipped = evaluators(not args.no_zen)
-    rows: list[Row] = []
-    expected: list[Decimal] | None = None
     try:
-        for ev in evs:
-            row, totals = measure(ev, units, rounds, expected)
-            if expected is None:
-                expected = totals
-            rows.append(row)
-            print(f"  {ev.name}: {row.per_second:,.0f} units/s, agrees to the cent", flush=True)
+        rows = measure_all(evs, units, rounds, progress=True)
     except Disagreement as exc:
         print(f"\n!!! DISAGREEMENT — aborting: {exc}", file=sys.stderr)
         return EXIT_DISAGREE
-    assert expected is not None
+    expected = evs[0].run(None, [u["facts"] for u in units])
     naive = sum(wl.cents(wl.float_naive(f)) != e
                 for f, e in zip(wl.to_floats(units), expected, strict=True))
     notes = [f"(float with naive round(x, 2) per item — not in the table — differs from the "
@@ -513,12 +558,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"\n## Seed schemes, {big} synthetic units each (evaluate_all)\n", flush=True)
     try:
-        seed_rows, seed_notes = seed_schemes(big, 1)
+        seed_rows, seed_notes = seed_schemes(big)
     except Disagreement as exc:
         print(f"\n!!! {exc}", file=sys.stderr)
         return EXIT_DISAGREE
     if seed_rows:
-        print("| scheme | units/s | µs/unit | load+compile ms | peak MB | note |\n"
+        print("| scheme | units/s | µs/unit | load+compile ms | peak RSS MB | note |\n"
               "|---|---:|---:|---:|---:|---|")
         for r in seed_rows:
             print(f"| {r.name} | {r.per_second:,.0f} | {r.latency_us:.1f} | {r.setup_ms:.1f} | "
