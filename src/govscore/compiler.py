@@ -85,6 +85,9 @@ class Plan:
     quantum: Decimal
     rounding: str
     titles: dict[str, str] = field(default_factory=dict)
+    signs: dict[str, int] = field(default_factory=dict)
+    """node id → +1 if the node adds to the total through every group above it, −1 if it is
+    subtracted (an odd number of subtracting nodes on its path)."""
     positions: dict[str, tuple[str | None, int]] = field(default_factory=dict)
     """node id → (parent id, preorder position), for results and reports."""
 
@@ -144,9 +147,24 @@ def compile_plan(loaded: LoadedScheme) -> Plan:
         rounding=decimal.ROUND_HALF_UP if scheme.precision.rounding == "half_up"
         else decimal.ROUND_HALF_EVEN,
         titles=titles,
+        signs=_signs(scheme.score),
         positions={ref.node.id: (ref.ancestors[-1] if ref.ancestors else None, i)
                    for i, ref in enumerate(refs)},
     )
+
+
+def _signs(root: model.Group) -> dict[str, int]:
+    out: dict[str, int] = {}
+
+    def walk(node: model.Item | model.Group, sign: int) -> None:
+        here = -sign if node.role == "subtract" else sign
+        out[node.id] = here
+        if isinstance(node, model.Group):
+            for child in node.children:
+                walk(child, here)
+
+    walk(root, 1)
+    return out
 
 
 def _categories_of(ref: checks.NodeRef, refs: list[checks.NodeRef]) -> frozenset[str] | None:
@@ -186,9 +204,8 @@ def _order(root: model.Group, category: str | None,
             return
         for child in node.children:
             visit(child.id)
-        for target in (node.gate and node.gate.node, node.limit and node.limit.at_most):
-            if target is not None:
-                visit(target)
+        for target in checks.references(node):
+            visit(target)
         kids = [c for c in node.children if c.id in nodes]
         done.append(GroupStep(
             node,
@@ -214,7 +231,7 @@ def _raw_fn(item: model.Item, names: dict[str, object]) -> RawFn:
         no = rule.fail_points
         return lambda v, _f: yes if v else no
     if isinstance(rule, model.Manual):
-        return lambda v, _f: v  # type: ignore[no-any-return]
+        return _identity
     if isinstance(rule, model.PerOccurrence):
         per, free = rule.per, rule.free
         return lambda v, _f: per * max(0, v - free)
@@ -227,7 +244,8 @@ def _raw_fn(item: model.Item, names: dict[str, object]) -> RawFn:
         policy = rule.zero_target
 
         def ratio(v: Any, _f: Mapping[str, Any]) -> Decimal | NotApplicableValue:
-            done, target = v["done"], v["target"]
+            done: Decimal = v["done"]
+            target: Decimal = v["target"]
             if target == 0:
                 return _zero_policy(policy, top, "target is 0")
             return top * min(ONE, done / target)
@@ -239,9 +257,10 @@ def _raw_fn(item: model.Item, names: dict[str, object]) -> RawFn:
         target, per, step, whole = rule.target, rule.per, rule.step, rule.partial == "whole_steps"
 
         def shortfall(v: Any, _f: Mapping[str, Any]) -> Decimal:
-            if v >= target:
+            rate: Decimal = v
+            if rate >= target:
                 return top
-            steps = (target - v) / step
+            steps = (target - rate) / step
             if whole:
                 steps = steps.to_integral_value(rounding=decimal.ROUND_FLOOR)
             return top - steps * per
@@ -275,7 +294,8 @@ def _raw_fn(item: model.Item, names: dict[str, object]) -> RawFn:
         formula = _expr.compile_formula(rule.formula, names)
 
         def formula_fn(_v: Any, facts: Mapping[str, Any]) -> Decimal:
-            env = {n: facts[n] if n in facts else names[n] for n in formula.names}
+            env: dict[str, _expr.Value] = {
+                n: facts[n] if n in facts else names[n] for n in formula.names}  # type: ignore[misc]
             result = formula.evaluate(env)
             if isinstance(result, bool):
                 raise _expr.FormulaError(f"formula {rule.formula!r} gave true/false, not points")
@@ -283,7 +303,12 @@ def _raw_fn(item: model.Item, names: dict[str, object]) -> RawFn:
 
         return formula_fn
     # population kinds: the value is supplied by the population phase
-    return lambda v, _f: v  # type: ignore[no-any-return]
+    return _identity
+
+
+def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
+    value: Decimal = v
+    return value
 
 
 def _zero_policy(policy: str, top: Decimal, why: str) -> Decimal | NotApplicableValue:
@@ -322,12 +347,13 @@ def _rating(rule: model.Rating, top: Decimal) -> RawFn:
     full = rule.full if rule.full is not None else max(values.values())
 
     def fn(v: Any, _f: Mapping[str, Any]) -> Decimal | NotApplicableValue:
-        counted = sum(n for k, n in v.items() if k in values)
+        votes: dict[str, int] = v
+        counted = sum(n for k, n in votes.items() if k in values)
         if counted == 0:
             return _zero_policy(rule.no_votes, top, "no votes")
         if rule.satisfied is not None:
-            return top * Decimal(sum(n for k, n in v.items() if k in satisfied)) / counted
-        points = sum((values[k] * n for k, n in v.items() if k in values), ZERO)
+            return top * Decimal(sum(n for k, n in votes.items() if k in satisfied)) / counted
+        points = sum((values[k] * n for k, n in votes.items() if k in values), ZERO)
         if full == 0:
             return ZERO
         return top * points / (counted * full)

@@ -140,7 +140,8 @@ def _item(plan: Plan, step: ItemStep, values: Mapping[str, Any],
                 state.trace.append(TraceStep(nid, "modifier", before, value, note))
     if isinstance(fact, Exempt):
         before = value
-        value = top if node.role == "add" else ZERO
+        # nothing lost: full marks for what adds to the total, 0 for what is subtracted from it
+        value = top if plan.signs[nid] > 0 else ZERO
         exemptions[nid] = fact.reason
         state.trace.append(TraceStep(nid, "exempt", before, value,
                                      f"exempt: {fact.reason}" + (f" ({fact.note})" if fact.note

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from govscore import model
-from govscore.compiler import CONTEXT, ZERO, Plan
+from govscore.compiler import CONTEXT, ZERO, ItemStep, Plan
 from govscore.facts import NotApplicable, UnitFacts
 from govscore.results import AwardScope, Placement, UnitResult
 
@@ -37,20 +37,21 @@ def population_scores(plan: Plan, units: Sequence[UnitFacts]) -> dict[str, dict[
     """unit → item id → raw score for every population item, computed over its scope."""
     out: dict[str, dict[str, Decimal]] = {u.unit: {} for u in units}
     steps = {s.node.id: s for cat in plan.steps.values() for s in cat
-             if hasattr(s, "fact") and s.node.id in plan.population_items}
+             if isinstance(s, ItemStep) and s.population}
     with decimal.localcontext(CONTEXT):
         for item_id, step in steps.items():
-            item = step.node  # type: ignore[union-attr]
+            item = step.node
             rule = item.rule
             assert isinstance(rule, (model.RelativeToBest, model.RankPoints))
             scopes: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
             for u in units:
-                value = u.values.get(step.fact)  # type: ignore[union-attr]
+                value = u.values.get(step.fact)
                 if value is None or isinstance(value, NotApplicable):
                     continue
                 scopes[scope_key(rule.scope, u.category, u.tier)].append((u.unit, value))
             for members in scopes.values():
-                scores = (_relative(rule, item.max, members) if isinstance(rule, model.RelativeToBest)
+                scores = (_relative(rule, item.max, members)
+                          if isinstance(rule, model.RelativeToBest)
                           else _rank_points(rule, item.max, members))
                 for unit, score in scores.items():
                     out[unit][item_id] = score
@@ -105,6 +106,20 @@ def _sort_key(plan: Plan, result: UnitResult, facts: UnitFacts | None) -> SortKe
             v = raw if isinstance(raw, Decimal) else ZERO
         key.append(v if tb.order == "desc" else -v)
     return tuple(key)
+
+
+def scope_size(plan: Plan, scope: str, key: str, scored: list[str]) -> int:
+    """Units in a scope: the members the scheme names for it (a 圈层's 单位总数 counts every named
+    district, scored or not) together with the scored units placed in it."""
+    scheme = plan.scheme
+    named: set[str] = set()
+    if scope == "tier":
+        named = {m for t in scheme.tiers if t.id == key for m in t.members}
+    elif scope == "category":
+        named = {m for c in scheme.categories if c.id == key for m in c.members}
+    else:
+        named = {m for group in (scheme.tiers, scheme.categories) for e in group for m in e.members}
+    return len(named | set(scored))
 
 
 def _places(share: Decimal | None, count: int | None, size: int, rounding: str) -> int:
@@ -228,7 +243,8 @@ def _grades(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
             scopes[scope_key(quota.scope, r.category, r.tier)].append(u)
         for s, members in scopes.items():
             holders = [u for u in members if grades.get(u) == quota.grade]
-            places = _places(quota.share, None, len(members), quota.rounding)
+            size = scope_size(plan, quota.scope, s, members)
+            places = _places(quota.share, None, size, quota.rounding)
             keep, tied, _room = _fill(_tie_groups(holders, keys), places, include_all=False)
             for u in holders:
                 if u in keep:
@@ -236,10 +252,10 @@ def _grades(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
                 if u in tied:
                     undecided[u] = (quota.grade, quota.fallback)
                     reasons[u] = (f"tied at the {quota.grade} quota boundary in {s} "
-                                  f"({places} of {len(members)}): a decision is needed")
+                                  f"({places} of {size}): a decision is needed")
                 else:
                     grades[u] = quota.fallback
-                    reasons[u] = (f"{quota.grade} quota in {s} is {places} of {len(members)}; "
+                    reasons[u] = (f"{quota.grade} quota in {s} is {places} of {size}; "
                                   f"ranked below it")
     return grades, reasons, undecided
 
@@ -258,7 +274,8 @@ def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
             scopes[scope_key(award.scope, r.category, r.tier)].append(u)
         for s in sorted(scopes):
             members = scopes[s]
-            places = _places(award.share, award.count, len(members), award.rounding)
+            size = scope_size(plan, award.scope, s, members)
+            places = _places(award.share, award.count, size, award.rounding)
             candidates = []
             for u in members:
                 why = _ineligible(award, results[u], grades.get(u))
@@ -268,9 +285,9 @@ def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
                     candidates.append(u)
             groups = _tie_groups(candidates, keys, reverse=award.from_end == "top")
             winners, tied, room = _fill(groups, places, award.on_tie == "include_all")
-            decided.append(AwardScope(award.id, s, len(members), places, tuple(sorted(winners)),
+            decided.append(AwardScope(award.id, s, size, places, tuple(sorted(winners)),
                                       tuple(tied), room))
-            basis = f"{len(members)} units in {s}, {places} place(s)"
+            basis = f"{size} units in {s}, {places} place(s)"
             for u in winners:
                 won[u].append(award.id)
                 reasons[u][award.id] = f"awarded: {basis}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import govscore
 from tests.helpers import D, plan_from, score
 
@@ -83,12 +85,9 @@ def test_exemption_scores_as_if_nothing_was_lost():
     assert result.total == D(30)
     assert result.exemptions == {"k": "不可抗力", "d": "不可抗力"}
     bad = plan_from("- {id: k, title: K, max: 30, rule: {kind: manual, min: 0, max: 30}}")
-    try:
+    with pytest.raises(govscore.FactsError) as exc:
         score(bad, {"k": {"exempt": "不可抗力"}})
-    except govscore.FactsError as exc:
-        assert [d.code for d in exc.diagnostics] == ["GS408"]
-    else:  # pragma: no cover
-        raise AssertionError("an exemption the item does not allow must be refused")
+    assert [d.code for d in exc.value.diagnostics] == ["GS408"]
 
 
 BONUS = """
@@ -119,7 +118,7 @@ def test_group_cap_and_deduction_limited_to_bonus():
              "b4": {"city": 1, "province": 2}, "b5": 8, "d1": 2}
     result = score(plan, facts)
     assert result.value("bonus") == D(20)
-    cap = [s for s in result.trace if s.rule == "bonus" and s.step == "cap"][0]
+    cap = next(s for s in result.trace if s.rule == "bonus" and s.step == "cap")
     assert (cap.before, cap.after) == (D("23.5"), D(20))
     assert result.total == D(90)
     limited = score(plan, {**facts, "d1": 9})
@@ -176,7 +175,7 @@ def test_not_applicable_rescale():
         """)
     result = score(plan, {"a": 20, "b": 15, "c": 25, "d": {"not_applicable": "无对外服务"}})
     assert result.total == D(80)
-    step = [s for s in result.trace if s.step == "rescale"][0]
+    step = next(s for s in result.trace if s.step == "rescale")
     assert (step.before, step.after) == (D(60), D(80))
 
 
@@ -269,3 +268,19 @@ def test_veto_grade_and_grade_cap():
              {"id": "c", "facts": {"m": 70, "beijing": 1}}]
     a = govscore.evaluate_all(plan, units)
     assert [a.placements[u].grade for u in "abc"] == ["不合格", "良好", "合格"]
+
+
+def test_exempt_deduction_inside_a_subtracting_group_deducts_nothing():
+    """Regression (found in review): an item inside a `role: subtract` group is a deduction even
+    though its own role is add. Exempt → 0 deducted: 70 − 0 = 70, not 70 − 30."""
+    plan = plan_from("""
+        - {id: base, title: 基本分, max: 70, rule: {kind: pass_fail}}
+        - id: deduction
+          title: 减分
+          role: subtract
+          children:
+            - {id: overdue, title: 超期, max: 30, rule: {kind: per_occurrence, per: 2},
+               exemptions: [不可抗力]}
+        """)
+    result = score(plan, {"base": True, "overdue": {"exempt": "不可抗力"}})
+    assert (result.value("overdue"), result.total) == (D(0), D(70))

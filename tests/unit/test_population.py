@@ -133,3 +133,12 @@ def test_batch_counts_add_up_and_bad_units_are_reported():
     a = govscore.evaluate_all(plan, units)
     assert (a.submitted, len(a.results), len(a.rejected)) == (5, 4, 1)
     assert sorted(d.code for d in a.rejected[0].diagnostics) == ["GS401", "GS404"]
+
+
+def test_quota_counts_every_named_member_of_the_tier():
+    """每圈层评选优秀的比例不超过该圈层单位总数的30%: 第一圈 names 6 districts, so even when only
+    2 are submitted the quota is floor(0.3 × 6) = 1, not floor(0.3 × 2) = 0."""
+    plan = plan_from(ITEM, extra=TIERS)
+    a = govscore.evaluate_all(plan, _units({"锦江区": 95, "青羊区": 90}))
+    decision = next(d for d in a.awards if d.scope == "ring1")
+    assert (decision.size, decision.places, decision.winners) == (6, 1, ("锦江区",))
