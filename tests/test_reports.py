@@ -1,0 +1,231 @@
+"""HTML and Excel results: content, escaping, determinism, atomic writes, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+import govscore
+from govscore import cli, html_report, readers, report
+from govscore.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+S3 = ROOT / "schemes" / "s3-chengdu.yaml"
+S3_FACTS = ROOT / "examples" / "s3-chengdu.facts.yaml"
+S4 = ROOT / "schemes" / "s4-anhui.yaml"
+S4_FACTS = ROOT / "examples" / "s4-anhui.facts.yaml"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    code = cli.run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def s3():
+    plan = govscore.compile(S3)
+    return plan, govscore.evaluate_all(plan, readers.read_facts(S3_FACTS))
+
+
+@pytest.fixture(scope="module")
+def s3_with_rejects():
+    """S3 plus two units the scheme does not know, one with markup in its name."""
+    plan = govscore.compile(S3)
+    units = readers.read_facts(S3_FACTS)
+    units.append({"id": "<script>alert('x')</script>&", "facts": {"base": True}})
+    units.append({"id": "=HYPERLINK(\"http://x\")", "tier": "ring1", "facts": {"bonus": 1}})
+    return plan, govscore.evaluate_all(plan, units)
+
+
+# ------------------------------------------------------------------------------ HTML
+
+
+def test_html_has_every_part(s3):
+    plan, assessment = s3
+    page = html_report.render(assessment, plan)
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("<svg") == 3  # one chart per 圈层
+    assert page.count('<table class="ranking">') == 3
+    for unit, result in assessment.results.items():
+        assert f'data-unit="{unit}" data-total="{result.total}"' in page
+    assert "温江区、龙泉驿区 并列争 1 个优秀名额" in page  # the tie in 第二圈
+    assert "锦江区 — 88.00</summary>" in page
+    assert "封顶" in page or "限额" in page  # breakdowns carry the applied caps and limits
+    assert assessment.record.scheme_sha256 in page
+    assert assessment.record.facts_sha256 in page
+    assert assessment.record.govscore_version in page
+    assert "没有未评分的单位" in page
+
+
+def test_html_is_self_contained(s3):
+    plan, assessment = s3
+    page = html_report.render(assessment, plan)
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "@import" not in page
+    assert "default-src 'none'" in page
+
+
+def test_html_escapes_everything(s3_with_rejects):
+    plan, assessment = s3_with_rejects
+    page = html_report.render(assessment, plan)
+    assert len(assessment.rejected) == 2
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;" in page
+    assert '<table class="rejected">' in page
+    assert "GS402" in page  # the unit in no 圈层
+
+
+def test_html_is_deterministic_whatever_the_unit_order(s3):
+    plan, assessment = s3
+    units = readers.read_facts(S3_FACTS)
+    again = govscore.evaluate_all(plan, list(reversed(units)))
+    assert html_report.render(assessment, plan) == html_report.render(assessment, plan)
+    # the facts hash depends on the order of the file; everything else is the same
+    first = html_report.render(assessment, plan).replace(assessment.record.facts_sha256, "")
+    second = html_report.render(again, plan).replace(again.record.facts_sha256, "")
+    assert first == second
+
+
+def test_score_html_byte_identical_on_rerun(tmp_path):
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    assert run("score", str(S3), str(S3_FACTS), "-o", str(a))[0] == 0
+    assert run("score", str(S3), str(S3_FACTS), "-o", str(b))[0] == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+# ------------------------------------------------------------------------------ Excel
+
+
+openpyxl_needed = pytest.mark.skipif(
+    __import__("importlib.util").util.find_spec("openpyxl") is None, reason="needs openpyxl")
+
+
+@openpyxl_needed
+def test_xlsx_sheets_numbers_and_frozen_headers(tmp_path, s3_with_rejects):
+    import openpyxl
+
+    plan, assessment = s3_with_rejects
+    path = tmp_path / "r.xlsx"
+    report.write(assessment, plan, path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["第一圈(中心城区)", "第二圈(近郊区)", "第三圈(远郊区)", "明细", "待定",
+                               "未评分", "记录"]
+    ring1 = book["第一圈(中心城区)"]
+    assert ring1.freeze_panes == "C2"
+    assert [c.value for c in ring1[1]][:5] == ["排名", "单位", "总分", "等次", "奖项"]
+    assert [c.value for c in ring1[2]][:5] == [1, "高新区", 88.5, None, "优秀"]
+    assert ring1["C2"].data_type == "n"
+    assert ring1["C2"].number_format == "0.00"
+    totals = {row[1].value: row[2].value for row in ring1.iter_rows(min_row=2)}
+    for unit, total in totals.items():
+        assert Decimal(repr(total)) == assessment.results[unit].total
+    detail = book["明细"]
+    assert detail.freeze_panes == "D2"
+    rows = [[c.value for c in r] for r in detail.iter_rows(min_row=2)]
+    bonus = next(r for r in rows if r[0] == "锦江区" and r[2] == "bonus")
+    assert bonus[9:12] == [20, 20, 30]
+    deductions = next(r for r in rows if r[0] == "郫县" and r[2] == "deductions")
+    assert deductions[9] == 7
+    assert deductions[10] == 5
+    assert "限额" in deductions[13]
+    ties = [[c.value for c in r] for r in book["待定"].iter_rows(min_row=2)]
+    assert ties == [["优秀", "第二圈(近郊区)", 6, 1, None, "温江区、龙泉驿区", 1]]
+    rejected = [[c.value for c in r] for r in book["未评分"].iter_rows(min_row=2)]
+    assert {r[0] for r in rejected} == {"<script>alert('x')</script>&", "=HYPERLINK(\"http://x\")"}
+    for sheet in book.worksheets:  # no formula anywhere: a unit name is text, never a formula
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+    record = dict(r for r in book["记录"].iter_rows(min_row=2, values_only=True))
+    assert record["方案 sha256"] == assessment.record.scheme_sha256
+
+
+@openpyxl_needed
+def test_xlsx_byte_identical_on_rerun(tmp_path):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert run("score", str(S4), str(S4_FACTS), "-o", str(a))[0] == 0
+    assert run("score", str(S4), str(S4_FACTS), "-o", str(b))[0] == 0
+    assert a.read_bytes() == b.read_bytes()
+    import openpyxl
+
+    book = openpyxl.load_workbook(a)
+    assert [s.title for s in book.worksheets][:4] == [
+        "第一类_综合部门", "第二类_行政管理部门", "第三类_中央驻皖单位", "第四类_金融服务机构"]
+    assert book.properties.created.year == 2000
+
+
+def test_xlsx_without_openpyxl_is_a_clear_error(monkeypatch, s3):
+    from govscore import xlsx_report
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(UsageError, match=r"govscore\[excel\]"):
+        xlsx_report.render(s3[1], s3[0])
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+def test_atomic_write_leaves_no_file_when_rendering_raises(tmp_path, monkeypatch, s3):
+    plan, assessment = s3
+
+    def broken(*_args: object) -> str:
+        raise RuntimeError("renderer failed")
+
+    monkeypatch.setattr(html_report, "render", broken)
+    target = tmp_path / "out.html"
+    with pytest.raises(RuntimeError):
+        report.write(assessment, plan, target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_keeps_the_old_file_when_the_rename_fails(tmp_path, monkeypatch, s3):
+    plan, assessment = s3
+    target = tmp_path / "out.html"
+    target.write_text("old", encoding="utf-8")
+
+    def no_replace(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_replace)
+    with pytest.raises(OSError, match="No space"):
+        report.write(assessment, plan, target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.html"]
+
+
+# ------------------------------------------------------------------------------ exit codes
+
+
+def test_exit_codes(tmp_path):
+    html = tmp_path / "r.html"
+    code, _, err = run("score", str(S3), str(S3_FACTS), "-o", str(html))
+    assert code == 0, err
+    assert f"wrote {html}" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("units:\n  - id: 无名区\n    facts: {base: true}\n", encoding="utf-8")
+    code, _, err = run("score", str(S3), str(S3_FACTS), str(bad), "-o", str(html))
+    assert code == 1  # a rejected unit: the others are still scored and written
+    assert "rejected 无名区" in err
+    assert "无名区" in html.read_text(encoding="utf-8")
+    assert run("score", str(S3), str(tmp_path / "missing.csv"))[0] == 2
+    assert run("score", str(S3))[0] == 2
+
+
+def test_html_totals_match_json(tmp_path):
+    html, js = tmp_path / "r.html", tmp_path / "r.json"
+    assert run("score", str(S3), str(S3_FACTS), "-o", str(html))[0] == 0
+    assert run("score", str(S3), str(S3_FACTS), "-o", str(js))[0] == 0
+    data = json.loads(js.read_text(encoding="utf-8"))
+    page = html.read_text(encoding="utf-8")
+    found = dict(re.findall(r'<td class="num total" data-unit="([^"]+)" data-total="([^"]+)"',
+                            page))
+    assert found == {r["unit"]: r["total"] for r in data["results"]}
