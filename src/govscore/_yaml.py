@@ -36,15 +36,18 @@ Path = tuple[str | int, ...]
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+# Each pattern runs in linear time (fullmatch on text up to MAX_BYTES long): where two runs of the
+# same characters meet, the first is possessive (``*+``), which matches the same strings without
+# trying every split point (quadratic backtracking on a long run of digits).
 _AMBIGUOUS = [
     (re.compile(r"(?i)yes|no|on|off"), "a YAML 1.1 boolean"),
     (re.compile(r"[-+]?0[0-9_]+(\.[0-9]*)?"), "a number with a leading zero (octal in YAML 1.1)"),
     (re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?"), "a sexagesimal number"),
-    (re.compile(r"[-+]?([0-9][0-9_]*)?\.?[0-9_]*[eE][-+]?[0-9]+"), "a number with an exponent"),
+    (re.compile(r"[-+]?([0-9][0-9_]*+)?\.?[0-9_]*+[eE][-+]?[0-9]+"), "a number with an exponent"),
     (re.compile(r"[-+]?\.[0-9]+|[-+]?[0-9]+\."), "a number without digits on both sides of '.'"),
     (re.compile(r"[-+]?0[xXoObB][0-9a-fA-F_]+"), "a hexadecimal, octal or binary number"),
     (re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"), "infinity or NaN"),
-    (re.compile(r"\+[0-9]+(\.[0-9]+)?|[0-9][0-9_]*_[0-9_]*(\.[0-9_]+)?"), "a number with '+' or '_'"),
+    (re.compile(r"\+[0-9]+(\.[0-9]+)?|[0-9][0-9]*+_[0-9_]*+(\.[0-9_]+)?"), "a number with '+' or '_'"),
 ]
 
 
@@ -235,9 +238,10 @@ def _scalar(node: ScalarNode, path: Path, doc: Document, problems: list[Diagnost
         return Decimal(text)
     for pattern, what in _AMBIGUOUS:
         if pattern.fullmatch(text):
+            fix = ("write true or false, or quote it if it is text" if "boolean" in what
+                   else "write it as a plain decimal, or quote it if it is text")
             problems.append(Diagnostic(
-                "GS109", f"{text!r} looks like {what}; write it quoted if it is text, or as a "
-                "plain decimal (true/false for a yes/no)", path=path,
+                "GS109", f"{text!r} looks like {what}; {fix}", path=path,
                 span=_span(doc.file, node.start_mark)))
             return text
     return text

@@ -40,6 +40,16 @@ def index_nodes(scheme: model.Scheme) -> list[NodeRef]:
     return out
 
 
+def references(group: model.Group) -> list[str]:
+    """The node ids a group's gate and limit refer to."""
+    out = []
+    if group.gate is not None:
+        out.append(group.gate.node)
+    if group.limit is not None:
+        out.append(group.limit.at_most)
+    return out
+
+
 def applies(node: model.Item | model.Group, category: str | None) -> bool:
     return category is None or node.applies_to is None or category in node.applies_to
 
@@ -128,12 +138,12 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             kids = [c for c in node.children if applies(c, cat) and not c.outside_total]
             uncapped = node_max(node.model_copy(update={"cap": None, "scale_to": None}), cat)
             label = f" for category {cat!r}" if cat and len(cats) > 1 else ""
-            if node.max is not None and node.cap is None and node.scale_to is None and kids:
-                if uncapped != node.max:
-                    parts = " + ".join(str(node_max(c, cat)) for c in kids if c.role == "add")
-                    yield Diagnostic("GS302", f"{node.id!r} declares max {node.max} but its "
-                                     f"children give {parts} = {uncapped}{label}",
-                                     path=(*ref.path, "max"))
+            declared = node.max is not None and node.cap is None and node.scale_to is None
+            if declared and kids and uncapped != node.max:
+                parts = " + ".join(str(node_max(c, cat)) for c in kids if c.role == "add")
+                yield Diagnostic("GS302", f"{node.id!r} declares max {node.max} but its "
+                                 f"children give {parts} = {uncapped}{label}",
+                                 path=(*ref.path, "max"))
             if node.cap is not None and uncapped <= node.cap and kids:
                 yield Diagnostic("GS303", f"cap {node.cap} on {node.id!r} can never bind: its "
                                  f"children reach at most {uncapped}{label}",
@@ -226,13 +236,17 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
         if veto.when.input is not None:
             yield from need_input(veto.when.input, ("flag", "count", "number", "rate"),
                                   ("vetoes", i, "when", "input"))
-            inp = inputs.get(veto.when.input)
-            if inp is not None and inp.type != "flag" and veto.when.at_least is None:
-                yield Diagnostic("GS305", f"veto {veto.id!r} on {inp.type} input needs at_least",
+            veto_input = inputs.get(veto.when.input)
+            if veto_input is not None and veto_input.type != "flag" and veto.when.at_least is None:
+                yield Diagnostic("GS305", f"veto {veto.id!r} on {veto_input.type} input needs "
+                                 "at_least",
                                  path=("vetoes", i, "when"))
         if veto.grade is not None and veto.grade not in grades:
             yield unknown("grade", veto.grade, grades, ("vetoes", i, "grade"))
     for i, output in enumerate(scheme.outputs):
+        for j, cat in enumerate(output.applies_to or []):
+            if cat not in cats:
+                yield unknown("category", cat, cats, ("outputs", i, "applies_to", j))
         if output.weight_input is not None:
             yield from need_input(output.weight_input, ("number",), ("outputs", i, "weight_input"))
     if scheme.ranking.by is not None and scheme.ranking.by not in node_ids:
@@ -244,6 +258,9 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
             yield from need_input(tb.input, ("count", "number", "rate"),
                                   ("ranking", "tie_breakers", j, "input"))
     for i, award in enumerate(scheme.awards):
+        for j, cat in enumerate(award.categories or []):
+            if cat not in cats:
+                yield unknown("category", cat, cats, ("awards", i, "categories", j))
         for j, grade in enumerate((award.eligibility and award.eligibility.grades) or []):
             if grade not in grades:
                 yield unknown("grade", grade, grades, ("awards", i, "eligibility", "grades", j))
@@ -269,9 +286,7 @@ def _circular(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic
         node = ref.node
         if isinstance(node, model.Group):
             deps.setdefault(node.id, set()).update(c.id for c in node.children)
-            for target in (node.gate and node.gate.node, node.limit and node.limit.at_most):
-                if target is not None:
-                    deps[node.id].add(target)
+            deps[node.id].update(references(node))
     state: dict[str, int] = {}
     path_of = {ref.node.id: ref.path for ref in nodes}
 
@@ -305,6 +320,14 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         if node.optional and not _rescaled(ref, nodes):
             yield Diagnostic("GS316", f"{node.id!r} is optional but no group above it says "
                              "not_applicable: rescale", path=(*ref.path, "optional"))
+        policy = ("zero_target" if isinstance(rule, model.Ratio) else
+                  "no_votes" if isinstance(rule, model.Rating) else None)
+        if policy is not None and getattr(rule, policy) == "not_applicable" \
+                and not _rescaled(ref, nodes):
+            yield Diagnostic("GS316", f"{node.id!r} can be not applicable ({policy}: "
+                             "not_applicable) but no group above it says not_applicable: "
+                             "rescale; choose full or zero, or rescale a group",
+                             path=(*rpath, "kind"))
         if isinstance(rule, model.PassFail):
             for key in ("points", "fail_points"):
                 value = getattr(rule, key)
@@ -410,7 +433,7 @@ def _interval(b: model.Bounds) -> tuple[tuple[Decimal, int], tuple[Decimal, int]
     "just after value": gte 80 → (80, 0); gt 80 → (80, 1); lt 90 → (90, 0); lte 90 → (90, 1)."""
     start = (b.gte, 0) if b.gte is not None else (b.gt, 1) if b.gt is not None else (-INF, 0)
     end = (b.lt, 0) if b.lt is not None else (b.lte, 1) if b.lte is not None else (INF, 0)
-    return start, end  # type: ignore[return-value]
+    return start, end
 
 
 def _band_problems(bands: list[model.Bounds], domain: model.Bounds, what: str,

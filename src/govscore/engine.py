@@ -82,7 +82,7 @@ def _evaluate(plan: Plan, facts: UnitFacts, population: Mapping[str, Decimal]) -
     if computed != unrounded:
         state.trace.append(TraceStep(root, "round", unrounded, computed,
                                      f"total rounded to {plan.scheme.precision.places} places"))
-    outputs = _outputs(plan, values, state, computed)
+    outputs = _outputs(plan, values, state, computed, facts.category)
     total, vetoes, forced, cap = _vetoes(plan, values, state, computed, outputs)
     return UnitResult(
         unit=facts.unit, category=facts.category, tier=facts.tier, total=total,
@@ -262,13 +262,15 @@ def _names(plan: Plan, values: Mapping[str, Any], state: _Unit,
 
 
 def _outputs(plan: Plan, values: Mapping[str, Any], state: _Unit,
-             total: Decimal) -> dict[str, Decimal]:
+             total: Decimal, category: str | None) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     if not plan.outputs:
         return out
     env = _names(plan, values, state, total)
     for step in plan.outputs:
         output = step.output
+        if output.applies_to is not None and category not in output.applies_to:
+            continue
         if step.formula is not None:
             result = step.formula.evaluate({n: env[n] for n in step.formula.names})
             if isinstance(result, bool):

@@ -122,7 +122,8 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.span}: " if self.span else ""
-        parts = [f"{where}{self.code} {self.message}"]
+        level = " warning:" if self.severity == "warning" else ""
+        parts = [f"{where}{self.code}{level} {self.message}"]
         if self.path:
             parts.append(f"[at {self.pointer}]")
         if self.hint:

@@ -30,6 +30,12 @@ _TYPE_WORDS = {
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
 }
+MAX_NUMBER = Decimal("1e15")
+MAX_DIGITS = 34
+"""Numbers in a scheme are below 10^15 in size with at most 34 significant digits (the precision
+scores are computed with). Larger ones are refused before the models see them: turning a
+2-million-digit whole number into an ``int`` takes minutes."""
+
 _RANGE_TYPES = {
     "greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
     "string_too_short", "string_too_long",
@@ -83,16 +89,27 @@ def _describe(value: object) -> str:
     return repr(value)
 
 
+def _range_text(etype: str, ctx: dict[str, Any]) -> str:
+    words = {"greater_than": "more than {gt}", "greater_than_equal": "at least {ge}",
+             "less_than": "less than {lt}", "less_than_equal": "at most {le}",
+             "too_short": "at least {min_length} entries", "too_long": "at most {max_length} entries",
+             "string_too_short": "at least {min_length} characters",
+             "string_too_long": "at most {max_length} characters"}
+    try:
+        return "expected " + words[etype].format(**ctx)
+    except (KeyError, IndexError):
+        return "value out of range"
+
+
 def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[tuple[str | int, ...], bool]:
     """Turn a pydantic ``loc`` into a path through the data: union tags (which are not keys in
     the data) are dropped. Returns the path and whether it reached the end."""
     path: list[str | int] = []
     current = data
     for i, seg in enumerate(loc):
-        if isinstance(current, dict) and isinstance(seg, str) and seg in current:
-            path.append(seg)
-            current = current[seg]
-        elif isinstance(current, list) and isinstance(seg, int) and 0 <= seg < len(current):
+        in_dict = isinstance(current, dict) and isinstance(seg, str) and seg in current
+        in_list = isinstance(current, list) and isinstance(seg, int) and 0 <= seg < len(current)
+        if in_dict or in_list:
             path.append(seg)
             current = current[seg]
         elif i == len(loc) - 1:
@@ -114,7 +131,7 @@ def translate(exc: ValidationError, doc: _yaml.Document) -> list[Diagnostic]:
         hint = None
         if etype == "extra_forbidden":
             key = str(path[-1])
-            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else None
             code, message = "GS201", f"unknown key {key!r}"
             span = doc.span(path, key=True)
@@ -144,17 +161,53 @@ def translate(exc: ValidationError, doc: _yaml.Document) -> list[Diagnostic]:
                 hint = "write numbers without quotes"
             span = doc.span(path)
         elif etype in _RANGE_TYPES:
-            code, message = "GS204", f"{err['msg']}, got {_describe(value)}"
+            code, message = "GS204", f"{_range_text(etype, err.get('ctx') or {})}, got {_describe(value)}"
             span = doc.span(path)
         else:
             code = "GS205"
             msg = err["msg"].removeprefix("Value error, ")
-            message = f"{msg}" if etype != "literal_error" else f"{msg}, got {_describe(value)}"
+            if etype == "literal_error":
+                expected = str((err.get("ctx") or {}).get("expected", ""))
+                message = f"expected {expected}, got {_describe(value)}"
+            else:
+                message = msg
             span = doc.span(path)
         if path and path[0] == "govscore" and etype in ("literal_error", "missing"):
             hint = 'write govscore: "1" (the scheme language version) at the top of the file'
         out.append(Diagnostic(code, message, path=path, span=span, hint=hint, value=value))
     return out
+
+
+def _huge_numbers(doc: _yaml.Document) -> list[Diagnostic]:
+    """GS204 for each number beyond MAX_NUMBER or MAX_DIGITS; the value is replaced by 0 so that
+    validation stays fast (errors at the same path are then not reported twice)."""
+    out: list[Diagnostic] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc.data, ())]
+    while stack:
+        node, path = stack.pop()
+        items = node.items() if isinstance(node, dict) else \
+            enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                stack.append((value, (*path, key)))
+            elif isinstance(value, Decimal) and _too_big(value):
+                text = str(value)
+                shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"  # noqa: PLR2004
+                out.append(Diagnostic(
+                    "GS204", f"number {shown} is out of range: numbers in a scheme are below "
+                    f"{MAX_NUMBER:.0e} with at most {MAX_DIGITS} significant digits",
+                    path=(*path, key), span=doc.span((*path, key))))
+                node[key] = Decimal(0)
+    return out
+
+
+def _too_big(value: Decimal) -> bool:
+    if not value.is_finite():
+        return False  # the models refuse NaN and infinity with their own message
+    if value != 0 and value.adjusted() >= MAX_NUMBER.adjusted():
+        return True
+    digits = value.as_tuple().digits  # trailing zeros (1.000…) are not significant
+    return len(digits) > MAX_DIGITS and len(bytes(digits).rstrip(b"\0")) > MAX_DIGITS
 
 
 def read_text(source: str | Path) -> tuple[str, bytes]:
@@ -180,6 +233,7 @@ def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagn
         return None, [Diagnostic("GS105", f"the document is {_describe(doc.data)}; a scheme is "
                                  "a mapping of keys (govscore, id, title, …)",
                                  span=Span(file, 1, 1))]
+    doc.problems.extend(_huge_numbers(doc))
     reported = {d.path for d in doc.problems}
     try:
         scheme = model.Scheme.model_validate(doc.data)

@@ -662,6 +662,9 @@ class Output(_Model):
     id: Id
     title: Title
     kind: Literal["convert", "formula"]
+    """convert: total / from_scale × weight; formula: any formula."""
+    applies_to: list[Id] | None = None
+    """Category ids whose units get this output (default: all)."""
     from_scale: Pos | None = None
     weight: NonNeg | None = None
     weight_input: Id | None = None
@@ -750,6 +753,10 @@ class Award(_Model):
     id: Id
     title: Title
     scope: Scope = "all"
+    """Where places are counted: over all units, per tier or per category."""
+    categories: list[Id] | None = None
+    """Only units of these categories compete and count toward the quota (红旗窗口 among
+    windows, 服务标兵 among staff); default: all."""
     share: Num | None = None
     """In (0, 1]; checked by the validator (GS311)."""
     count: Annotated[Int, Field(ge=1)] | None = None

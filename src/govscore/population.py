@@ -108,7 +108,8 @@ def _sort_key(plan: Plan, result: UnitResult, facts: UnitFacts | None) -> SortKe
     return tuple(key)
 
 
-def scope_size(plan: Plan, scope: str, key: str, scored: list[str]) -> int:
+def scope_size(plan: Plan, scope: str, key: str, scored: list[str],
+               categories: list[str] | None = None) -> int:
     """Units in a scope: the members the scheme names for it (a 圈层's 单位总数 counts every named
     district, scored or not) together with the scored units placed in it."""
     scheme = plan.scheme
@@ -119,6 +120,8 @@ def scope_size(plan: Plan, scope: str, key: str, scored: list[str]) -> int:
         named = {m for c in scheme.categories if c.id == key for m in c.members}
     else:
         named = {m for group in (scheme.tiers, scheme.categories) for e in group for m in e.members}
+    if categories is not None:
+        named = {m for m in named if plan.category_of.get(m) in categories}
     return len(named | set(scored))
 
 
@@ -271,10 +274,11 @@ def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
     for award in plan.scheme.awards:
         scopes: dict[str, list[str]] = defaultdict(list)
         for u, r in results.items():
-            scopes[scope_key(award.scope, r.category, r.tier)].append(u)
+            if award.categories is None or r.category in award.categories:
+                scopes[scope_key(award.scope, r.category, r.tier)].append(u)
         for s in sorted(scopes):
             members = scopes[s]
-            size = scope_size(plan, award.scope, s, members)
+            size = scope_size(plan, award.scope, s, members, award.categories)
             places = _places(award.share, award.count, size, award.rounding)
             candidates = []
             for u in members:

@@ -37,10 +37,7 @@ def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
                 text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
                 lines.append(f"::{level} {where},title={d.code}::{text}")
             else:
-                line = str(d) if d.span else f"{file}: {d}"
-                if d.severity == "warning":
-                    line = line.replace(f" {d.code} ", f" {d.code} warning: ", 1)
-                lines.append(line)
+                lines.append(str(d) if d.span else f"{file}: {d}")
     return "".join(line + "\n" for line in lines)
 
 

@@ -145,8 +145,8 @@ def facts_for(plan: Plan, category: str | None = None) -> st.SearchStrategy[dict
 def units(plan: Plan, unit_id: str = "U1") -> st.SearchStrategy[dict[str, Any]]:
     """One valid unit entry: id, category and tier where the scheme has them, and facts."""
     scheme = plan.scheme
-    cats = [c.id for c in scheme.categories] or [None]
-    tiers = [t.id for t in scheme.tiers] or [None]
+    cats: list[str | None] = [c.id for c in scheme.categories] or [None]
+    tiers: list[str | None] = [t.id for t in scheme.tiers] or [None]
 
     def build(cat: str | None, tier: str | None) -> st.SearchStrategy[dict[str, Any]]:
         head: dict[str, Any] = {"id": unit_id}
@@ -284,7 +284,7 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
     problems.extend(_bounds(plan, assessment))
     problems.extend(_awards(plan, assessment))
     shuffled = list(units)
-    random.Random(seed).shuffle(shuffled)
+    random.Random(seed).shuffle(shuffled)  # noqa: S311 - a reproducible order, not a secret
     again = api.evaluate_all(plan, shuffled)
     if again.results != assessment.results or again.placements != assessment.placements:
         problems.append("the result depends on the order of the units")

@@ -142,3 +142,26 @@ def test_quota_counts_every_named_member_of_the_tier():
     a = govscore.evaluate_all(plan, _units({"锦江区": 95, "青羊区": 90}))
     decision = next(d for d in a.awards if d.scope == "ring1")
     assert (decision.size, decision.places, decision.winners) == (6, 1, ("锦江区",))
+
+
+def test_award_limited_to_a_category():
+    """红旗窗口 among windows only, 服务标兵 among staff only, 50% each (floor):
+    3 windows → 1 place; 2 staff → 1 place. A staff member never takes a window's place."""
+    plan = plan_from(ITEM, extra="""
+        categories: [{id: window, title: 窗口}, {id: staff, title: 工作人员}]
+        awards:
+          - {id: flag, title: 红旗窗口, categories: [window], share: 0.5}
+          - {id: model, title: 服务标兵, categories: [staff], share: 0.5}
+        outputs:
+          - {id: pay, title: 绩效工资, kind: formula, formula: 'total * 3', applies_to: [staff]}
+        """)
+    units = [{"id": u, "category": c, "facts": {"m": m}} for u, c, m in
+             [("w1", "window", 90), ("w2", "window", 80), ("w3", "window", 70),
+              ("s1", "staff", 99), ("s2", "staff", 60)]]
+    a = govscore.evaluate_all(plan, units)
+    flag = next(d for d in a.awards if d.award == "flag")
+    model = next(d for d in a.awards if d.award == "model")
+    assert (flag.size, flag.places, flag.winners) == (3, 1, ("w1",))
+    assert (model.size, model.places, model.winners) == (2, 1, ("s1",))
+    assert a.results["s2"].outputs == {"pay": D(180)}  # 60 × 3
+    assert a.results["w1"].outputs == {}
