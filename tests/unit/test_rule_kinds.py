@@ -145,7 +145,8 @@ def test_rating_value_table_with_excluded_levels():
         - id: s
           title: 群众满意率
           max: 20
-          rule: {kind: rating, values: {满意: 100, 基本满意: 60, 不满意: 0}, excluded: [诉讼]}
+          rule: {kind: rating, values: {满意: 100, 基本满意: 60, 不满意: 0}, excluded: [诉讼],
+                 no_votes: zero}
         """)
     votes = {"满意": 80, "基本满意": 12, "不满意": 8}
     assert score(plan, {"s": votes}).total == D("17.44")
