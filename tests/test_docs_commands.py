@@ -90,15 +90,15 @@ def test_every_marked_command_in_docs_commands_runs(tmp_path, monkeypatch):
             (tmp_path / name).write_text(block.text, encoding="utf-8")
         elif block.mark == "run":
             printed = ""
-            for line in block.text.splitlines():
-                if not line.strip() or line.lstrip().startswith("#"):
+            for raw in block.text.splitlines():
+                if not raw.strip() or raw.lstrip().startswith("#"):
                     continue
-                expected = 0
-                if exit_match := _EXIT.search(line):
+                expected, line = 0, raw
+                if exit_match := _EXIT.search(raw):
                     expected = int(exit_match.group(1))
-                    line = line[:exit_match.start()]
-                elif "#" in line:
-                    line = line[:line.index("#")]
+                    line = raw[:exit_match.start()]
+                elif "#" in raw:
+                    line = raw[:raw.index("#")]
                 argv = shlex.split(line)
                 target = None
                 if ">" in argv:
