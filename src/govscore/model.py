@@ -100,15 +100,20 @@ class Source(_Model):
     number: str | None = None
     """Its document number (文号), e.g. 宜府办函〔2006〕174号."""
     date: IsoDate | None = None
+    """The date the document was issued (YYYY-MM-DD)."""
     url: str | None = None
+    """Where the published text can be read."""
     note: Text | None = None
+    """Anything a reader should know about the source (a mirror, a missing annex)."""
 
 
 class Effective(_Model):
     """The period in which the scheme applies."""
 
     start: IsoDate = Field(alias="from")
+    """First day the scheme applies (written `from`)."""
     until: IsoDate | None = None
+    """Last day the scheme applies, if it ends."""
 
 
 class Precision(_Model):
@@ -116,6 +121,7 @@ class Precision(_Model):
     to ``places`` decimal places; nothing in between is."""
 
     places: Annotated[NonNegInt, Field(le=6)] = 2
+    """Decimal places of item scores, totals and outputs (0..6)."""
     rounding: Literal["half_up", "half_even"] = "half_up"
     """half_up is 四舍五入; half_even is banker's rounding."""
 
@@ -157,11 +163,15 @@ class Input(_Model):
     """flag: true/false; count: whole number >= 0; number: any decimal in [min, max];
     rate: decimal in 0..1; text: a string."""
     min: Num | None = None
+    """Smallest value a unit may give (count and number inputs)."""
     max: Num | None = None
+    """Largest value a unit may give (count and number inputs)."""
     default: Num | bool | str | None = None
     """Used when a unit's facts do not give this input; without a default it is required."""
     assessor: Title | None = None
+    """Who supplies this input (an office, a system)."""
     clause: Text | None = None
+    """Where in the source text the input is defined."""
     applies_to: list[Id] | None = None
     """Categories whose units must supply this input (default: all)."""
 
@@ -175,9 +185,13 @@ class Bounds(_Model):
     an open interval."""
 
     gte: Num | None = None
+    """Lower end, included (以上, 不低于): value >= gte."""
     gt: Num | None = None
+    """Lower end, excluded (高于, 超过): value > gt."""
     lte: Num | None = None
+    """Upper end, included (以下, 不超过): value <= lte."""
     lt: Num | None = None
+    """Upper end, excluded (低于, 不足): value < lt."""
 
     @model_validator(mode="after")
     def _one_of_each_end(self) -> Bounds:
@@ -194,12 +208,14 @@ class Band(Bounds):
     """One row of a step table: if the value lies in the interval, the item scores ``points``."""
 
     points: NonNeg
+    """Points for a value inside this band."""
 
 
 class GradeBand(Bounds):
     """A grade for totals inside the interval."""
 
     grade: Title
+    """The grade's name (优秀, 良好, 合格, 不合格)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,7 +228,9 @@ class PassFail(_Model):
 
     kind: Literal["pass_fail"]
     points: NonNeg | None = None
+    """Points when the fact is true (default: the item's max)."""
     fail_points: NonNeg = Decimal(0)
+    """Points when the fact is false."""
 
 
 class Manual(_Model):
@@ -221,10 +239,13 @@ class Manual(_Model):
 
     kind: Literal["manual"]
     min: NonNeg
+    """Smallest value when something happened (the 1 of 扣1–3分)."""
     max: NonNeg
+    """Largest value (the 3 of 扣1–3分); at most the item's max."""
     step: Pos | None = None
     """If given, the value must be a whole multiple of step (e.g. 0.5)."""
     zero_allowed: bool = True
+    """Whether 0 ("nothing happened") is allowed besides min..max."""
 
 
 class PerOccurrence(_Model):
@@ -232,6 +253,7 @@ class PerOccurrence(_Model):
 
     kind: Literal["per_occurrence"]
     per: Pos
+    """Points per occurrence (每次加0.5分, 每项扣2分)."""
     free: NonNegInt = 0
     """Occurrences that cost or earn nothing (e.g. the first one)."""
 
@@ -246,6 +268,7 @@ class ByLevel(_Model):
 
     kind: Literal["by_level"]
     levels: dict[Id, NonNeg] = Field(min_length=1)
+    """Level name → points per occurrence (city: 0.5, province: 1, national: 1.5)."""
     combine: Literal["sum", "highest", "highest_per_matter"] = "sum"
 
 
@@ -255,7 +278,9 @@ class PerStep(_Model):
 
     kind: Literal["per_step"]
     step: Pos
+    """The size of one step of the amount (500000 for 每50万元)."""
     points: Pos
+    """Points per whole step."""
     unit: str | None = None
     """What the amount is measured in (元, 篇, 人次) — for reports only."""
 
@@ -316,11 +341,16 @@ class Rating(_Model):
 
     kind: Literal["rating"]
     values: dict[Id, NonNeg] = Field(min_length=1)
+    """Rated level → value (满意: 100, 基本满意: 60, 不满意: 0; or 10/8/6/3/0)."""
     satisfied: list[Id] | None = None
+    """Levels that count as satisfied: the item is then max × satisfied / counted (满意率)."""
     full: Pos | None = None
+    """The value that means full marks (default: the highest value)."""
     excluded: list[Id] = []
     """Levels counted in the facts but left out of the denominator (诉讼、仲裁、行政复议)."""
     no_votes: ZeroPolicy = "not_applicable"
+    """What a unit with no counted votes gets: full marks, zero, or not applicable (which needs a
+    group above with not_applicable: rescale)."""
 
 
 class Choice(_Model):
@@ -331,9 +361,12 @@ class Choice(_Model):
 
 
 class Criterion(_Model):
+    """One criterion of a checklist and its share of the item."""
+
     id: Id
     title: Title
     share: Annotated[Num, Field(gt=0, le=1)]
+    """Fraction of the item's max earned when the criterion is met."""
 
 
 class Checklist(_Model):
@@ -357,9 +390,12 @@ class Series(_Model):
 
 
 class RaterGroup(_Model):
+    """One group of raters in a 360-degree evaluation."""
+
     id: Id
     title: Title
     weight: NonNeg
+    """The group's weight; the groups' weights sum to 1."""
     min_weight: Fraction | None = None
     """A floor the weight must respect (信访: the public's share >= 40%), checked by the validator."""
 
@@ -449,7 +485,10 @@ POPULATION_KINDS = frozenset({"relative_to_best", "rank_points"})
 
 
 class CountStep(_Model):
+    """One step of an on_count modifier."""
+
     at_least: Annotated[Int, Field(ge=1)]
+    """The step applies from this count on (2 for 2件次以上(含2件次))."""
     factor: Fraction
     """Multiply the item's score by this (0 → the item scores nothing; 0.5 → halved)."""
     ineligible: bool = False
@@ -500,8 +539,11 @@ class Gate(_Model):
     """The group counts only when another node's value meets the bound (加分 only above 80)."""
 
     node: Id
+    """The node whose value opens the gate."""
     gte: Num | None = None
+    """Open when the node's value is at least this."""
     gt: Num | None = None
+    """Open when the node's value is above this (高于80分: exactly 80 stays closed)."""
 
     @model_validator(mode="after")
     def _one_bound(self) -> Gate:
@@ -515,7 +557,9 @@ class Limit(_Model):
     """The node's value may not exceed ``factor ×`` another node's value (同一单位减分总数不超过加分总数)."""
 
     at_most: Id
+    """The node whose value bounds this one."""
     factor: Pos = Decimal(1)
+    """Multiple of that node's value allowed (1: not more than it)."""
 
 
 class _Node(_Model):
@@ -533,6 +577,7 @@ class _Node(_Model):
     outside_total: bool = False
     """Computed and reported, but not added into the parent (奖励加分不计入百分考核)."""
     note: Text | None = None
+    """Anything a reader of the scheme should know about this node."""
 
 
 class Item(_Node):
@@ -564,6 +609,8 @@ class Group(_Node):
     max: NonNeg | None = None
     """Declared full marks (checked against the children's max)."""
     combine: Literal["sum", "weighted", "highest"] = "sum"
+    """sum: add children (subtract those with role subtract); weighted: Σ weight × value;
+    highest: the largest child (就高不重复计算)."""
     cap: NonNeg | None = None
     """Upper bound of the group's value (加分累计不超过20分)."""
     floor: Num = Decimal(0)
@@ -575,7 +622,9 @@ class Group(_Node):
     """When optional children are not applicable: ``rescale`` scales the applicable children's sum
     up to the group's full max (× max / applicable max)."""
     gate: Gate | None = None
+    """Count the group only when another node's value meets a bound."""
     limit: Limit | None = None
+    """Bound the group by another node's value (减分不超过加分)."""
 
 
 def _node_tag(value: Any) -> str | None:
@@ -636,10 +685,14 @@ class Veto(_Model):
     id: Id
     title: Title
     clause: Text | None = None
+    """Where in the source text the veto is stated."""
     when: Condition
+    """When the veto fires."""
     effect: Literal["no_award", "grade", "grade_cap", "score"]
     grade: Title | None = None
+    """The grade forced (effect grade) or the best grade allowed (effect grade_cap)."""
     score: NonNeg | None = None
+    """The total that replaces the computed one (effect score, e.g. 59)."""
 
     @model_validator(mode="after")
     def _effect_needs(self) -> Veto:
@@ -666,9 +719,14 @@ class Output(_Model):
     applies_to: list[Id] | None = None
     """Category ids whose units get this output (default: all)."""
     from_scale: Pos | None = None
+    """The scale of the total (100 for 百分制)."""
     weight: NonNeg | None = None
+    """The weight in the target assessment, the same for every unit."""
     weight_input: Id | None = None
+    """An input giving each unit's weight."""
     formula: Expr | None = None
+    """The formula (kind formula); it may use inputs, params, node ids, total and earlier
+    outputs."""
     unit: str | None = None
     """What the value is measured in (分, 元)."""
 
@@ -692,8 +750,11 @@ class TieBreaker(_Model):
     ``order: asc``)."""
 
     node: Id | None = None
+    """Break ties by this node's value."""
     input: Id | None = None
+    """Break ties by this input (任务较重的优先)."""
     order: Literal["desc", "asc"] = "desc"
+    """desc: higher first; asc: lower first."""
 
     @model_validator(mode="after")
     def _node_or_input(self) -> TieBreaker:
@@ -737,7 +798,11 @@ class Grades(_Model):
 
 
 class Eligibility(_Model):
+    """Conditions a unit must meet to receive an award, besides having no veto and no lost
+    eligibility."""
+
     min_total: Num | None = None
+    """The total must reach this."""
     grades: list[Title] | None = None
     """Only units with one of these grades qualify."""
 
@@ -760,11 +825,15 @@ class Award(_Model):
     share: Num | None = None
     """In (0, 1]; checked by the validator (GS311)."""
     count: Annotated[Int, Field(ge=1)] | None = None
+    """A fixed number of places per scope (前6名) instead of a share."""
     rounding: Literal["floor", "ceil", "half_up"] = "floor"
+    """How share × units becomes a whole number of places."""
     from_end: Literal["top", "bottom"] = "top"
     """bottom: the list starts from the lowest totals (黑榜, 约谈)."""
     eligibility: Eligibility | None = None
     on_tie: Literal["report", "include_all"] = "report"
+    """report: a tie straddling the last place is left for a human; include_all: all tied
+    units get it (lists only)."""
     clause: Text | None = None
 
     @model_validator(mode="after")
@@ -784,23 +853,37 @@ class Scheme(_Model):
     title: Title
     """The title as published."""
     source: Source
+    """The published document the scheme transcribes."""
     version: Annotated[str, Field(min_length=1, max_length=64)]
+    """The scheme file's own version (quote it: "2024.1")."""
     effective: Effective | None = None
+    """When the scheme applies."""
     period: Literal["year", "half_year", "quarter", "month", "once"] = "year"
+    """How often units are assessed."""
     precision: Precision = Precision()
+    """Decimal places and rounding mode (default: 2 places, half-up)."""
     assumptions: list[Assumption] = []
+    """Every number or reading the source text does not give."""
     categories: list[Category] = []
+    """Kinds of unit with their own item sets and rankings."""
     tiers: list[Tier] = []
+    """Tiers (圈层) for rankings and quotas."""
     inputs: list[Input] = []
+    """Facts that are not items' own values."""
     params: dict[Id, Num] = {}
     """Named constants formulas may use."""
     score: Group
     """The tree of sections, groups and items; its value is the unit's total."""
     vetoes: list[Veto] = []
+    """一票否决 rules."""
     outputs: list[Output] = []
+    """Values derived from the total (conversions, pay)."""
     ranking: Ranking = Ranking()
+    """How units are ranked."""
     grades: Grades | None = None
+    """Grades by bands (and quotas)."""
     awards: list[Award] = []
+    """Awards and lists with their quotas."""
 
     @field_validator("id")
     @classmethod
