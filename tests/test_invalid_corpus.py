@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,8 @@ WRONG_PLACE: dict[str, str] = {
 }
 
 # codes a scheme file can trigger (loading, model, semantic checks)
-SCHEME_CODES = sorted(c for c in CODES if re.fullmatch(r"GS(1(0[1-9]|1[0-2])|20[1-6]|3(0[1-9]|1[0-6]))", c))
+SCHEME_CODES = sorted(
+    c for c in CODES if re.fullmatch(r"GS(1(0[1-9]|1[0-2])|20[1-6]|3(0[1-9]|1[0-6]))", c))
 GENERATED = {"GS101", "GS102", "GS103", "GS106"}
 
 
@@ -59,7 +61,7 @@ def _actual(path: Path) -> list[str]:
     return out
 
 
-def _params() -> list[object]:
+def _params() -> list[Any]:
     params = []
     for path in _files():
         marks = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ MAX_NODES = 300
 MAX_DEPTH = 40
 MAX_MAGNITUDE = Decimal("1e15")
 MAX_EXPONENT = 64
+MAX_STEPS = 10 * MAX_NODES
+"""Nodes one evaluation may visit. A checked formula has no loops and visits each node at most
+once, so this never binds today; it stops any future construct that could repeat work."""
+MAX_SECONDS = 1.0
+"""Wall-clock seconds one evaluation may take (checked at every node; GS503 for that unit)."""
+_clock = time.monotonic
 
 Value = Decimal | bool
 
@@ -161,11 +168,30 @@ _ALLOWED_NODES = (
     *OPERATORS.keys(),
 )
 _LOOKALIKE_BLOCKS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "FULLWIDTH", "MATHEMATICAL")
+_NAME_SCRIPTS = ("CJK UNIFIED IDEOGRAPH", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO")
+"""Besides ASCII, a name may only use these scripts: an allow-list, because look-alikes of Latin
+letters are spread over many blocks (dotless ı, Lisu ꓲ, small capital ᴛ, Latin alpha ɑ …)."""
 
 
 class _DecimalEval(simpleeval.SimpleEval):
     """simpleeval with our operators and functions and no defaults (its defaults include rand
-    and float). Boolean operators insist on real booleans."""
+    and float). Boolean operators insist on real booleans. Every node visited counts against
+    :data:`MAX_STEPS` and :data:`MAX_SECONDS`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._steps = 0
+        self._deadline = _clock() + MAX_SECONDS
+
+    def _eval(self, node: ast.AST) -> Any:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            msg = f"the formula took more than {MAX_STEPS} steps"
+            raise FormulaError(msg, code="GS503")
+        if _clock() > self._deadline:
+            msg = f"the formula took longer than {MAX_SECONDS} s"
+            raise FormulaError(msg, code="GS503")
+        return super()._eval(node)
 
     def _eval_boolop(self, node: ast.BoolOp) -> bool:
         for value_node in node.values:
@@ -327,4 +353,8 @@ def _check_name(node: ast.Name, source: str) -> None:
             name = unicodedata.name(ch, "")
             if name.startswith(_LOOKALIKE_BLOCKS):
                 msg = f"name {node.id!r} contains {name.lower()}, which looks like a Latin letter"
+                raise FormulaError(msg, column=node.col_offset + 1)
+            if not name.startswith(_NAME_SCRIPTS):
+                msg = (f"name {node.id!r} contains {name.lower() or repr(ch)} (U+{ord(ch):04X}); "
+                       "formula names use ASCII letters, digits, '_' and Chinese characters")
                 raise FormulaError(msg, column=node.col_offset + 1)
