@@ -54,7 +54,7 @@ def test_every_scheme_starts_with_the_editor_schema_line():
 
 def test_public_api_is_all():
     assert len(set(govscore.__all__)) == len(govscore.__all__)
-    public = {n for n in dir(govscore) if not n.startswith("_") and n not in {
+    public = {n for n in dir(govscore) if not n.startswith(("_", "@")) and n not in {
         "annotations", "api", "checks", "compiler", "engine", "errors", "explain", "facts",
         "loader", "model", "population", "readers", "report", "results", "scheme_tests",
         "tables", "testing", "schema", "html_report", "xlsx_report", "template", "cli",

@@ -6,7 +6,8 @@
 >>> print(govscore.explain(assessment, "锦江区"))                   # doctest: +SKIP
 """
 
-from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare, version
+from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare
+from govscore.api import version as _version
 from govscore.compiler import Plan
 from govscore.errors import (
     CODES,
@@ -32,7 +33,7 @@ from govscore.results import (
     UnitResult,
 )
 
-__version__ = version()
+__version__ = _version()
 
 __all__ = [
     "CODES",
