@@ -6,8 +6,7 @@
 >>> print(govscore.explain(assessment, "锦江区"))                   # doctest: +SKIP
 """
 
-from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare
-from govscore.api import version as _version
+from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare, version
 from govscore.compiler import Plan
 from govscore.errors import (
     CODES,
@@ -33,7 +32,7 @@ from govscore.results import (
     UnitResult,
 )
 
-__version__ = _version()
+__version__ = version()
 
 __all__ = [
     "CODES",
@@ -64,4 +63,5 @@ __all__ = [
     "facts_hash",
     "load",
     "prepare",
+    "version",
 ]
