@@ -66,6 +66,7 @@ EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME
 _TRUE = frozenset({"true", "是"})
 _FALSE = frozenset({"false", "否"})
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?", re.ASCII)
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
 _SCIENTIFIC_ID = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+", re.ASCII)
 _NAME = re.compile(r"[^\s.#]+(?:\.[^\s.]+)?")
 _PADDED_FORMAT = re.compile(r"0{2,}")
@@ -299,6 +300,8 @@ def _text(value: Any) -> str | None:
 
 def cell_value(value: Any) -> Decimal | bool | str | None:
     """One cell as a fact value; None for an empty cell. Raises _CellProblem with the reason."""
+    if type(value) is str:
+        return _text_value(value)
     if isinstance(value, _Formula):
         if value.cached is None:
             raise _CellProblem(f"the formula ={value.text} has no computed value (the file was "
@@ -326,9 +329,15 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
         return value
     if not isinstance(value, str):
         raise _CellProblem(f"cannot read a cell of type {type(value).__name__}")
+    return _text_value(value)
+
+
+def _text_value(value: str) -> Decimal | bool | str | None:
     text = value.strip()
     if not text:
         return None
+    if _PLAIN_NUMBER.fullmatch(text):  # the common case: plain ASCII decimal text
+        return Decimal(text)
     if text.upper() in EXCEL_ERRORS:
         raise _CellProblem(f"the cell holds the spreadsheet error {text}")
     low = text.lower()
@@ -409,18 +418,13 @@ def unit_id(value: Any) -> str | None:
 class _Column:
     index: int  # 0-based
     name: str
+    base: str = field(init=False)
+    key: str | None = field(init=False)
+    col: int = field(init=False)
 
-    @property
-    def col(self) -> int:
-        return self.index + 1
-
-    @property
-    def base(self) -> str:
-        return self.name.split(".", 1)[0]
-
-    @property
-    def key(self) -> str | None:
-        return self.name.split(".", 1)[1] if "." in self.name else None
+    def __post_init__(self) -> None:
+        base, dot, key = self.name.partition(".")
+        self.base, self.key, self.col = base, key if dot else None, self.index + 1
 
 
 def _is_empty(value: Any) -> bool:
@@ -563,7 +567,7 @@ def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Col
         if c.base == "id" and c.name != "id":
             problems.add(f"{c.name!r}: the id column takes no key", header_row, c.col)
     fact_cols = [c for c in columns if c.base != "id"]
-    builder = _Builder(problems)
+    entries: list[dict[str, Any]] = []
     numeric_ids: list[tuple[int, str]] = []
     text_ids: list[str] = []
     count, skipped = 0, []
@@ -594,18 +598,45 @@ def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Col
             numeric_ids.append((number, unit))
         else:
             text_ids.append(unit)
-        entry = builder.new(unit)
+        entry: dict[str, Any] = {"id": unit}
+        facts: dict[str, Any] = {}
+        n_cells = len(cells)
         for c in fact_cols:
-            raw = cells[c.index] if c.index < len(cells) else None
+            raw = cells[c.index] if c.index < n_cells else None
+            if raw is None or raw == "":
+                continue
             try:
                 value = cell_value(raw)
             except _CellProblem as exc:
                 problems.add(str(exc), number, c.col, unit=unit, fact=c.base, header=c.name)
                 continue
-            if value is not None:
-                builder.put(entry, unit, c.name, value, number, c.col, c.name)
+            if value is None:
+                continue
+            base, key = c.base, c.key
+            if base in UNIT_KEYS:
+                if key is not None or not isinstance(value, str):
+                    problems.add(f"{base} must be text (an id from the scheme), got "
+                                 f"{_show(value)}", number, c.col, unit=unit, header=c.name)
+                else:
+                    entry[base] = value
+                continue
+            current = facts.get(base)
+            if key is None and current is None:
+                facts[base] = value
+            elif key is not None and current is None:
+                facts[base] = {key: value}
+            elif key is not None and isinstance(current, dict):
+                current[key] = value
+            else:  # one fact given both as one value and by keys
+                other = next(o for o in fact_cols if o.base == base and o is not c and
+                             o.index < c.index and (o.key is None) != (key is None))
+                problems.add(f"{base} is given both as one value and by keys ({c.name}); first "
+                             f"in row {number}, column {column_letter(other.col)}", number,
+                             c.col, unit=unit, fact=base, header=c.name)
+        entry["facts"] = facts
+        entries.append(entry)
     _lost_zeros(numeric_ids, text_ids, id_col.col, problems)
-    return builder.entries, count, skipped
+    return entries, count, skipped
 
 
 def _lost_zeros(numeric_ids: list[tuple[int, str]], text_ids: Iterable[str], col: int,
