@@ -111,37 +111,60 @@ def decode(raw: bytes, file: str, *, max_bytes: int = MAX_BYTES) -> str:
 
 
 def _prescan(text: str, file: str) -> None:
-    """Bound depth, node count and aliases from the event stream, before composing."""
+    """Bound depth, node count and aliases from the event stream, before composing. Aliases are
+    counted as what they expand to (an anchor's node count and height), so an alias bomb or an
+    alias that nests a deep anchor deeper is stopped here, in time linear in the text; an alias
+    to a node that contains it (a cycle) is refused."""
     depth = nodes = aliases = documents = 0
+    frames: list[list[Any]] = []  # open collections: [anchor, nodes at start, deepest level]
+    size: dict[str | None, int] = {}
+    height: dict[str | None, int] = {}
+
+    def fail(code: str, message: str, event: Any) -> YamlError:
+        return YamlError([Diagnostic(code, message, span=_span(file, event.start_mark))])
+
+    def reach(level: int, event: Any) -> None:
+        if level > MAX_DEPTH:
+            raise fail("GS107", f"nesting deeper than {MAX_DEPTH} levels", event)
+        if frames and level > frames[-1][2]:
+            frames[-1][2] = level
+
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise YamlError([Diagnostic(
-                        "GS111", "a scheme or facts file holds exactly one YAML document",
-                        span=_span(file, event.start_mark))])
+                    raise fail("GS111", "a scheme or facts file holds exactly one YAML document",
+                               event)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 nodes += 1
-                if depth > MAX_DEPTH:
-                    raise YamlError([Diagnostic(
-                        "GS107", f"nesting deeper than {MAX_DEPTH} levels",
-                        span=_span(file, event.start_mark))])
+                reach(depth, event)
+                frames.append([event.anchor, nodes, depth])
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                anchor, start, deepest = frames.pop()
+                if anchor is not None:
+                    size[anchor] = nodes - start + 1
+                    height[anchor] = deepest - depth + 1
                 depth -= 1
+                if frames and deepest > frames[-1][2]:
+                    frames[-1][2] = deepest
             elif isinstance(event, yaml.ScalarEvent):
                 nodes += 1
+                if event.anchor is not None:
+                    size[event.anchor], height[event.anchor] = 1, 0
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    raise YamlError([Diagnostic(
-                        "GS108", f"more than {MAX_ALIASES} aliases",
-                        span=_span(file, event.start_mark))])
+                    raise fail("GS108", f"more than {MAX_ALIASES} aliases", event)
+                if any(frame[0] == event.anchor for frame in frames):
+                    raise fail("GS108", f"alias *{event.anchor} refers to a node that contains "
+                               "it (a cycle)", event)
+                nodes += size.get(event.anchor, 1)
+                reach(depth + height.get(event.anchor, 0), event)
             if nodes > MAX_NODES:
-                raise YamlError([Diagnostic(
-                    "GS108", f"more than {MAX_NODES} YAML nodes",
-                    span=_span(file, event.start_mark))])
+                raise fail("GS108", f"more than {MAX_NODES} YAML nodes (aliases counted as "
+                           "what they expand to)", event)
     except yaml.MarkedYAMLError as exc:
         raise YamlError([_syntax(exc, file)]) from None
     except yaml.YAMLError as exc:  # ReaderError has no mark: non-printable characters
@@ -151,7 +174,7 @@ def _prescan(text: str, file: str) -> None:
 def _syntax(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "syntax error"
-    if "\t" in problem or "tab" in problem:
+    if "\t" in problem or "'\\t'" in problem or "tab" in problem:  # PyYAML writes a tab as '\t'
         problem += " (YAML does not allow tabs for indentation; use spaces)"
     span = _span(file, mark) if mark is not None else Span(file, 1, 1)
     return Diagnostic("GS103", f"YAML syntax error: {problem}", span=span)
