@@ -316,17 +316,22 @@ def _seed_child(stem: str, n: int) -> None:
                       "rejected": len(assessment.rejected), "examples": rejected}))
 
 
-def seed_schemes(n: int) -> tuple[list[Row], list[str]]:
-    """S3 and S4 with n synthetic units, each in a fresh process (so its peak RSS is its own)."""
+def seed_schemes(n: int, timeout: float) -> tuple[list[Row], list[str]]:
+    """S3 and S4 with n synthetic units, each in a fresh process (so its peak RSS is its own),
+    given at most ``timeout`` seconds."""
     rows, notes = [], []
     for stem in ("s3-chengdu", "s4-anhui"):
         path = SCHEMES / f"{stem}.yaml"
         if not path.exists():
             notes.append(f"{stem}: skipped ({path.relative_to(ROOT)} is absent)")
             continue
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--seed-child",
-                               stem, "--big-units", str(n)], capture_output=True, text=True,
-                              check=False)
+        try:
+            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()),
+                                   "--seed-child", stem, "--big-units", str(n)],
+                                  capture_output=True, text=True, check=False, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            notes.append(f"{stem}: did not finish {n} units within {timeout:.0f} s (stopped)")
+            continue
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["?"])[-1]
             notes.append(f"{stem}: skipped (failed: {last})")
@@ -412,7 +417,10 @@ def profile(units: list[dict[str, Any]], top: int = 20) -> tuple[str, list[dict[
     _gs_each(plan, units)
     prof.disable()
     stats = pstats.Stats(prof)
-    total = stats.total_tt  # type: ignore[attr-defined]
+    # shares of the whole profiled call (cProfile's total_tt can be below the top call's
+    # cumulative time, which would give shares above 100%)
+    cumulative = [v[3] for v in stats.stats.values()]  # type: ignore[attr-defined]
+    total = max([*cumulative, stats.total_tt])  # type: ignore[attr-defined]
     rows = []
     for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         short = _short(filename)
@@ -520,6 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="also profile govscore.evaluate")
     parser.add_argument("--no-zen", action="store_true", help="leave zen-engine out")
     parser.add_argument("--json", type=Path, help="also write every number to this file")
+    parser.add_argument("--seed-timeout", type=float, default=600,
+                        help="seconds allowed for each seed scheme's run (default 600)")
     parser.add_argument("--seed-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.seed_child:
@@ -558,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"\n## Seed schemes, {big} synthetic units each (evaluate_all)\n", flush=True)
     try:
-        seed_rows, seed_notes = seed_schemes(big)
+        seed_rows, seed_notes = seed_schemes(big, args.seed_timeout)
     except Disagreement as exc:
         print(f"\n!!! {exc}", file=sys.stderr)
         return EXIT_DISAGREE
