@@ -18,6 +18,12 @@ from govscore import model
 from govscore.errors import Diagnostic
 
 NOT_APPLICABLE = "not_applicable"
+MAX_MAGNITUDE = Decimal("1e15")
+"""Facts are numbers below 10^15 in size (the bound formulas use too)."""
+MAX_DIGITS = 34
+"""…with at most 34 significant digits, the precision every score is computed with. Both bounds
+are checked before any conversion, so a fact like 1E+999999 cannot make ``int()`` run for
+minutes."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,12 @@ class _Problem(Exception):  # noqa: N818 - internal control flow, never escapes 
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, Decimal) else str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:  # noqa: PLR2004
+        return f"an integer of {value.bit_length()} bits"  # repr() refuses over 4300 digits
+    try:
+        text = repr(value) if not isinstance(value, Decimal) else str(value)
+    except Exception:  # a caller's object whose repr fails is still reported
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 80 else text[:77] + "..."  # noqa: PLR2004
 
 
@@ -49,12 +60,31 @@ def number(value: Any, what: str = "a number") -> Decimal:
         raise _Problem("GS403", f"expected {what}, got the binary float {value!r} (pass a "
                        "Decimal, an int or decimal text from a file)")
     if isinstance(value, int):
+        if abs(value) >= MAX_MAGNITUDE:
+            raise _Problem("GS404", f"expected {what}, got {_show(value)} (facts are below "
+                           f"{MAX_MAGNITUDE:.0e})")
         return Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise _Problem("GS404", f"expected {what}, got {value} (NaN and infinity are refused)")
+        if value.adjusted() >= MAX_MAGNITUDE.adjusted() and value != 0:
+            raise _Problem("GS404", f"expected {what}, got {_show(value)} (facts are below "
+                           f"{MAX_MAGNITUDE:.0e})")
+        digits = value.as_tuple().digits
+        if len(digits) > MAX_DIGITS and len(digits) - _trailing_zeros(digits) > MAX_DIGITS:
+            raise _Problem("GS404", f"expected {what}, got {_show(value)}: more than "
+                           f"{MAX_DIGITS} significant digits")
         return value
     raise _Problem("GS403", f"expected {what}, got {_show(value)}")
+
+
+def _trailing_zeros(digits: tuple[int, ...]) -> int:
+    n = 0
+    for d in reversed(digits):
+        if d:
+            break
+        n += 1
+    return n
 
 
 def count(value: Any) -> int:
