@@ -328,11 +328,13 @@ def _rewrite_constant(node: ast.Constant, source: str) -> None:
             msg = f"write numbers as plain decimals, not {segment!r}"
             raise FormulaError(msg, column=node.col_offset + 1)
         try:
-            node.value = Decimal(segment)
+            number = Decimal(segment)
         except decimal.InvalidOperation:
             msg = f"not a number: {segment!r}"
             raise FormulaError(msg, column=node.col_offset + 1) from None
-        if abs(node.value) > MAX_MAGNITUDE:
+        # the evaluator returns a Constant's value as it is: make it the exact decimal
+        node.value = number  # type: ignore[assignment]
+        if abs(number) > MAX_MAGNITUDE:
             msg = f"number {segment} is too large"
             raise FormulaError(msg, column=node.col_offset + 1)
         return

@@ -37,7 +37,7 @@ def load(source: str | Path | None = None, *, text: str | None = None,
     return loader.load_scheme(source, text=text, name=name)
 
 
-def compile(scheme: LoadedScheme | str | Path) -> Plan:  # noqa: A001 - the pipeline's verb
+def compile(scheme: LoadedScheme | str | Path) -> Plan:
     """Compile a scheme (or load and compile a path) into a plan, once."""
     if not isinstance(scheme, LoadedScheme):
         scheme = load(scheme)

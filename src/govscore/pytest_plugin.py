@@ -37,12 +37,12 @@ class SchemeTestCase(pytest.Item):
 
     def runtest(self) -> None:
         if self.outcome is None:
-            raise SchemeTestFailure(self.error)
+            raise SchemeTestFailedError(self.error)
         if not self.outcome.passed:
-            raise SchemeTestFailure("\n".join(self.outcome.failures))
+            raise SchemeTestFailedError("\n".join(self.outcome.failures))
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
-        if isinstance(excinfo.value, SchemeTestFailure):
+        if isinstance(excinfo.value, SchemeTestFailedError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
@@ -51,5 +51,5 @@ class SchemeTestCase(pytest.Item):
         return self.path, max(line - 1, 0), f"scheme test: {self.name}"
 
 
-class SchemeTestFailure(Exception):
+class SchemeTestFailedError(Exception):
     """A scheme test case did not give what it expects."""

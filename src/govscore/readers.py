@@ -27,13 +27,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"duplicate key {key!r}")  # noqa: TRY003 - caught below
+            raise ValueError(f"duplicate key {key!r}")
         out[key] = value
     return out
 
 
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number govscore accepts")  # noqa: TRY003
+    raise ValueError(f"{name} is not a number govscore accepts")
 
 
 def read_json(raw: bytes, file: str) -> Any:

@@ -110,7 +110,7 @@ def run_case(plan: Plan, case: Mapping[str, Any], file_tolerance: Decimal) -> li
         elif sorted(set(codes)) != actual_rejected[unit]:
             failures.append(f"{unit}: rejected with {actual_rejected[unit]}, expected "
                             f"{sorted(set(codes))}")
-    for unit, codes in actual_rejected.items():
+    for unit in actual_rejected:
         if unit not in expected_rejected:
             detail = "; ".join(str(d) for r in assessment.rejected if r.unit == unit
                                for d in r.diagnostics)
