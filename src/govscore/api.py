@@ -44,23 +44,95 @@ def compile(scheme: LoadedScheme | str | Path) -> Plan:
     return compile_plan(scheme)
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    if isinstance(value, float):
-        return repr(value)
-    return value
+_MAX_DEPTH = 16  # a unit entry is unit → facts → fact → level: a few levels, never thousands
+
+
+def _text_problem(value: str) -> str | None:
+    """Why a string from a facts file cannot be kept as text, or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (an invalid \\ud800-style escape), not text"
+    return None
+
+
+def _entry_problems(entry: Mapping[str, Any], unit: str) -> list[Diagnostic]:
+    """Walk a unit entry without recursion: refuse nesting deeper than any fact needs and strings
+    that are not text, before anything recursive (checks, hashing, reports) touches them."""
+    stack: list[tuple[Any, int, str]] = [(entry, 0, "")]
+    problems: list[Diagnostic] = []
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > _MAX_DEPTH:
+            problems.append(Diagnostic("GS403", f"nested more than {_MAX_DEPTH} levels deep; no "
+                                       "fact has that shape", unit=unit, item=where or None))
+            continue
+        if isinstance(value, str):
+            why = _text_problem(value)
+            if why:
+                problems.append(Diagnostic("GS403", f"{where or 'a key'}: {why}", unit=unit,
+                                           item=where or None))
+        elif isinstance(value, Mapping):
+            for key, child in value.items():
+                name = str(key)
+                if isinstance(key, str) and _text_problem(key):
+                    problems.append(Diagnostic("GS403", f"a key under {where or 'the unit'} "
+                                               f"{_text_problem(key)}", unit=unit))
+                    continue
+                stack.append((child, depth + 1, name if depth <= 1 else f"{where}.{name}"))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((child, depth + 1, where) for child in value)
+    return problems
+
+
+_HUGE_INT_BITS = 10_000  # about 3,000 digits: below where str() of an int refuses (4,300)
+
+
+def _scalar_json(item: Any) -> str:
+    if isinstance(item, Decimal):
+        item = str(item)
+    elif isinstance(item, float):
+        item = repr(item)
+    elif isinstance(item, int) and not isinstance(item, bool) and item.bit_length() >= _HUGE_INT_BITS:
+        item = f"int:{item:x}"  # str() refuses ints of more than 4300 digits
+    elif not isinstance(item, (str, int, bool)) and item is not None:
+        item = repr(item)
+    return json.dumps(item, ensure_ascii=False)
 
 
 def facts_hash(units: Any) -> str:
-    """sha256 of the facts in a canonical JSON form (key order and number form do not matter
-    beyond their decimal value as written)."""
-    text = json.dumps(_canonical(units), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of the facts in a canonical JSON form: keys sorted, no spaces, decimals as written.
+    Built without recursion and with lone surrogates passed through, so any input hashes,
+    however deep or malformed (such units are rejected, but the record still covers them)."""
+    digest = hashlib.sha256()
+    # a stack of things still to write: either literal JSON text or a value to encode
+    stack: list[tuple[bool, Any]] = [(False, units)]
+    while stack:
+        is_text, item = stack.pop()
+        if is_text:
+            chunk = item
+        elif isinstance(item, Mapping):
+            pairs = sorted(((str(k), v) for k, v in item.items()), key=lambda pair: pair[0])
+            parts: list[tuple[bool, Any]] = [(True, "{")]
+            for index, (key, value) in enumerate(pairs):
+                parts += [(True, ("," if index else "") + json.dumps(key, ensure_ascii=False) + ":"),
+                          (False, value)]
+            parts.append((True, "}"))
+            stack.extend(reversed(parts))
+            continue
+        elif isinstance(item, (list, tuple)):
+            parts = [(True, "[")]
+            for index, value in enumerate(item):
+                if index:
+                    parts.append((True, ","))
+                parts.append((False, value))
+            parts.append((True, "]"))
+            stack.extend(reversed(parts))
+            continue
+        else:
+            chunk = _scalar_json(item)
+        digest.update(chunk.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def prepare(plan: Plan, entry: Any) -> tuple[facts.UnitFacts | None, list[Diagnostic]]:
@@ -72,7 +144,12 @@ def prepare(plan: Plan, entry: Any) -> tuple[facts.UnitFacts | None, list[Diagno
     if not isinstance(unit, str) or not unit.strip():
         return None, [Diagnostic("GS403", f"a unit needs an id written as text, got {unit!r}",
                                  value=unit)]
-    problems: list[Diagnostic] = []
+    if _text_problem(unit):
+        shown = unit.encode("utf-8", "backslashreplace").decode("utf-8")
+        return None, [Diagnostic("GS403", f"the unit id {_text_problem(unit)}", unit=shown)]
+    problems = _entry_problems(entry, unit)
+    if problems:
+        return None, problems
     for key in entry:
         if key not in _UNIT_KEYS:
             problems.append(Diagnostic("GS401", f"unknown unit key {key!r} (expected "
@@ -133,11 +210,13 @@ def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []
     for index, entry in enumerate(entries):
-        unit_id = ids[index] if isinstance(ids[index], str) else f"#{index + 1}"
-        assert isinstance(unit_id, str)
-        if seen.get(unit_id, 0) > 1:
+        given = ids[index]
+        # an id that is not text (a lone surrogate) is shown escaped, so reports can write it
+        unit_id = given.encode("utf-8", "backslashreplace").decode("utf-8") \
+            if isinstance(given, str) else f"#{index + 1}"
+        if isinstance(given, str) and seen[given] > 1:
             rejected.append(Rejected(index, unit_id, (Diagnostic(
-                "GS405", f"unit id {unit_id!r} appears {seen[unit_id]} times; no entry is "
+                "GS405", f"unit id {unit_id!r} appears {seen[given]} times; no entry is "
                 "scored until the duplicates are resolved", unit=unit_id),)))
             continue
         checked, problems = prepare(plan, entry)

@@ -108,9 +108,6 @@ score:
     assert [d.code for d in result.rejected[0].diagnostics] == ["GS404"]
 
 
-@pytest.mark.xfail(strict=True, reason="api.facts_hash json-dumps the raw facts: a Python int "
-                   "over 4300 digits raises ValueError from evaluate_all before any unit is "
-                   "checked (api.py)")
 def test_int_over_4300_digits_is_rejected_not_raised() -> None:
     plan = tiny_plan("a")
     result = govscore.evaluate_all(plan, [unit("bad", a=10**5000), unit("good", a=7)])
