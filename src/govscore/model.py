@@ -22,7 +22,6 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -45,15 +44,12 @@ def _finite(value: object) -> object:
     return value
 
 
-Num = Annotated[
-    Decimal,
-    BeforeValidator(_finite),
-    WithJsonSchema({"type": "number"}),
-]
+# In JSON Schema a Num is a plain number with its bounds (schema.py writes them as JSON Schema)
+Num = Annotated[Decimal, BeforeValidator(_finite)]
 NonNeg = Annotated[Num, Field(ge=0)]
 Pos = Annotated[Num, Field(gt=0)]
 Fraction = Annotated[Num, Field(ge=0, le=1)]
-Int = Annotated[int, BeforeValidator(_integral), WithJsonSchema({"type": "integer"})]
+Int = Annotated[int, BeforeValidator(_integral)]
 NonNegInt = Annotated[Int, Field(ge=0)]
 
 _ID_RE = r"^[^\s./:\[\]{}#]+$"

@@ -4,11 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
 from govscore import model
+
+# pydantic writes the bounds of a constrained, validated number under its own names
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+class _SchemeSchema(GenerateJsonSchema):
+    """Decimals are JSON numbers (a scheme never writes a number as a string), and every bound
+    the models check is in the schema too, so an editor refuses what the loader refuses."""
+
+    def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
+        out: JsonSchemaValue = {"type": "number"}
+        for key, name in _BOUNDS.items():
+            if schema.get(key) is not None:
+                out[name] = schema[key]  # type: ignore[literal-required]
+        return out
+
+    def generate(self, schema: core_schema.CoreSchema, mode: Any = "validation") -> JsonSchemaValue:
+        generated: JsonSchemaValue = _standard_bounds(super().generate(schema, mode))
+        return generated
+
+
+def _standard_bounds(node: Any) -> Any:
+    if isinstance(node, dict):
+        numeric = node.get("type") in ("number", "integer")
+        return {(_BOUNDS.get(k, k) if numeric else k): _standard_bounds(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_standard_bounds(v) for v in node]
+    return node
 
 
 def json_schema() -> dict[str, Any]:
-    schema = model.Scheme.model_json_schema(by_alias=True, mode="validation")
+    schema = model.Scheme.model_json_schema(by_alias=True, mode="validation",
+                                            schema_generator=_SchemeSchema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://govscore.invalid/schema/scheme-v1.json"
     schema["title"] = "govscore scheme (language v1)"
