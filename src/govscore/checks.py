@@ -5,6 +5,7 @@ path of the offending value; the loader adds positions. Errors make a scheme inv
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -94,10 +95,12 @@ def _ids(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
 
     def claim(name: str, path: Path) -> Iterator[Diagnostic]:
         if name in RESERVED:
-            yield Diagnostic("GS301", f"{name!r} is reserved; choose another id", path=path)
+            yield Diagnostic("GS301", f"{name!r} is reserved; choose another id", path=path,
+                             at_key=path[0] == "params")  # a param's id is its key
         elif name in seen:
             yield Diagnostic("GS301", f"id {name!r} is already used at "
-                             f"{'/'.join(map(str, seen[name]))}", path=path)
+                             f"{'/'.join(map(str, seen[name]))}", path=path,
+                             at_key=path[0] == "params")
         else:
             seen[name] = path
 
@@ -280,21 +283,31 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
 
 
 def _circular(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
-    """Gate and limit references between siblings' subtrees must not form a cycle."""
+    """Gate and limit references between siblings' subtrees must not form a cycle. The
+    diagnostic points at the first gate or limit reference along the reported cycle."""
     deps: dict[str, set[str]] = {}
+    # (group, target) → the path of the gate/limit value that makes that edge
+    ref_paths: dict[tuple[str, str], Path] = {}
     for ref in nodes:
         node = ref.node
         if isinstance(node, model.Group):
             deps.setdefault(node.id, set()).update(c.id for c in node.children)
             deps[node.id].update(references(node))
+            if node.gate is not None:
+                ref_paths.setdefault((node.id, node.gate.node), (*ref.path, "gate", "node"))
+            if node.limit is not None:
+                ref_paths.setdefault((node.id, node.limit.at_most),
+                                     (*ref.path, "limit", "at_most"))
     state: dict[str, int] = {}
     path_of = {ref.node.id: ref.path for ref in nodes}
 
     def visit(name: str, trail: list[str]) -> Iterator[Diagnostic]:
         if state.get(name) == 1:
             cycle = [*trail[trail.index(name):], name]
+            edges = [ref_paths[edge] for edge in itertools.pairwise(cycle)
+                     if edge in ref_paths]
             yield Diagnostic("GS312", "circular reference: " + " → ".join(cycle),
-                             path=path_of.get(name, ()))
+                             path=edges[0] if edges else path_of.get(name, ()))
             return
         if state.get(name) == 2:  # noqa: PLR2004 - visited
             return
@@ -327,7 +340,8 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             yield Diagnostic("GS316", f"{node.id!r} can be not applicable ({policy}: "
                              "not_applicable) but no group above it says not_applicable: "
                              "rescale; choose full or zero, or rescale a group",
-                             path=(*rpath, "kind"))
+                             # at the policy where it is written, else at the rule's kind
+                             path=(*rpath, policy if policy in rule.model_fields_set else "kind"))
         if isinstance(rule, model.PassFail):
             for key in ("points", "fail_points"):
                 value = getattr(rule, key)

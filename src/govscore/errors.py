@@ -110,6 +110,8 @@ class Diagnostic:
     unit: str | None = None
     item: str | None = None
     value: object = field(default=None, compare=False)
+    at_key: bool = field(default=False, compare=False)
+    """Point at the mapping key of ``path`` rather than its value (a name that is itself wrong)."""
 
     @property
     def pointer(self) -> str:

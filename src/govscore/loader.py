@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -119,6 +119,18 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[tuple[str | int, 
     return tuple(path), True
 
 
+def _kind_names(union: Any) -> str:
+    members = get_args(get_args(union)[0])
+    return ", ".join(repr(get_args(m.model_fields["kind"].annotation)[0]) for m in members)
+
+
+def _kinds(path: tuple[str | int, ...]) -> str:
+    """The kinds a discriminated union at ``path`` accepts: a modifier's or a rule's."""
+    if "modifiers" in path[-2:]:
+        return _kind_names(model.Modifier)
+    return _kind_names(model.Rule)
+
+
 def translate(exc: ValidationError, doc: _yaml.Document) -> list[Diagnostic]:
     """pydantic errors → diagnostics with positions, key paths and plain messages."""
     out: list[Diagnostic] = []
@@ -142,7 +154,8 @@ def translate(exc: ValidationError, doc: _yaml.Document) -> list[Diagnostic]:
                 span = doc.key_spans[path[:-1]]
         elif etype in ("union_tag_invalid", "union_tag_not_found"):
             ctx = err.get("ctx") or {}
-            expected = str(ctx.get("expected_tags", ""))
+            # pydantic gives the expected tags for a wrong kind but not for a missing one
+            expected = str(ctx.get("expected_tags") or _kinds(path))
             tags = [t.strip(" '") for t in expected.split(",")]
             found = ctx.get("tag")
             close = difflib.get_close_matches(str(found), tags, n=1, cutoff=0.6)
@@ -243,7 +256,8 @@ def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagn
         return None, doc.problems
     diagnostics = [
         d if d.span is not None else Diagnostic(
-            d.code, d.message, path=d.path, span=doc.span(d.path), severity=d.severity,
+            d.code, d.message, path=d.path, span=doc.span(d.path, key=d.at_key),
+            severity=d.severity,
             hint=d.hint, value=d.value)
         for d in checks.check(scheme)
     ]
