@@ -188,6 +188,40 @@ def _resolve(unit: str, given: Any, members: Mapping[str, str], ids: list[str], 
     return named
 
 
+_FAST_KEYS = frozenset({"id", "category", "tier", "facts"})
+
+
+def _fast(plan: Plan, entry: Any) -> tuple[UnitResult, facts.UnitFacts] | None:
+    """Score a plain unit entry with the plan's compiled kernel, or None: then the entry goes the
+    full way (prepare, then the interpreter), which checks and reports everything."""
+    kernels = plan.kernels
+    if kernels is None or entry.__class__ is not dict or not _FAST_KEYS.issuperset(entry):
+        return None
+    unit = entry.get("id")
+    raw = entry.get("facts")
+    if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
+            or _text_problem(unit):
+        return None
+    category = _member(entry.get("category"), plan.category_of.get(unit), plan.scheme.categories)
+    tier = _member(entry.get("tier"), plan.tier_of.get(unit), plan.scheme.tiers)
+    if category is _NO or tier is _NO:
+        return None
+    return kernels[category].run(unit, category, tier, raw)  # type: ignore[no-any-return]
+
+
+_NO: Any = object()
+
+
+def _member(given: Any, named: str | None, declared: list[Any]) -> Any:
+    """The category (or tier) of a unit when nothing is wrong with it, else _NO."""
+    if given is None:
+        return named if named is not None or not declared else _NO
+    if given.__class__ is str and (named == given or (
+            named is None and any(d.id == given for d in declared))):
+        return given
+    return _NO
+
+
 def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
     """Score one unit; raise FactsError (every problem with its facts) or EvaluationError.
     A scheme with population kinds cannot score one unit alone (GS501)."""
@@ -195,6 +229,9 @@ def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
         raise EvaluationError("GS501", "this scheme scores some items against the whole "
                               f"population ({', '.join(plan.population_items)}); use "
                               "evaluate_all", unit=str(unit.get("id")))
+    fast = _fast(plan, unit)
+    if fast is not None:
+        return fast[0]
     checked, problems = prepare(plan, unit)
     if checked is None:
         raise FactsError(str(unit.get("id", "?")), problems)
@@ -209,6 +246,7 @@ def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
     seen = Counter(i for i in ids if isinstance(i, str))
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []
+    scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
     for index, entry in enumerate(entries):
         given = ids[index]
         # an id that is not text (a lone surrogate) is shown escaped, so reports can write it
@@ -219,6 +257,10 @@ def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
                 "GS405", f"unit id {unit_id!r} appears {seen[given]} times; no entry is "
                 "scored until the duplicates are resolved", unit=unit_id),)))
             continue
+        fast = _fast(plan, entry) if not plan.needs_population else None
+        if fast is not None:
+            scored[index] = fast
+            continue
         checked, problems = prepare(plan, entry)
         if checked is None:
             rejected.append(Rejected(index, unit_id, tuple(problems)))
@@ -226,17 +268,18 @@ def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
             accepted.append((index, checked))
     pop = population.population_scores(plan, [u for _, u in accepted]) \
         if plan.needs_population else {}
-    results: dict[str, UnitResult] = {}
-    by_unit: dict[str, facts.UnitFacts] = {}
     for index, checked in accepted:
         try:
-            results[checked.unit] = engine.evaluate_unit(
-                plan, checked, pop.get(checked.unit, {}) if plan.needs_population else None)
-            by_unit[checked.unit] = checked
+            scored[index] = (engine.evaluate_unit(
+                plan, checked, pop.get(checked.unit, {}) if plan.needs_population else None),
+                checked)
         except FactsError as exc:
             rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))
         except EvaluationError as exc:
             rejected.append(Rejected(index, checked.unit, (exc.diagnostic,)))
+    in_order = [scored[i] for i in sorted(scored)]
+    results = {result.unit: result for result, _ in in_order}
+    by_unit = {checked.unit: checked for _, checked in in_order}
     placements, awards = population.place(plan, results, by_unit)
     record = Record(plan.scheme.id, plan.scheme.version, plan.loaded.sha256,
                     facts_hash(entries), version())

@@ -90,6 +90,9 @@ class Plan:
     subtracted (an odd number of subtracting nodes on its path)."""
     positions: dict[str, tuple[str | None, int]] = field(default_factory=dict)
     """node id → (parent id, preorder position), for results and reports."""
+    kernels: dict[str | None, Any] | None = field(default=None, compare=False, repr=False)
+    """category → the compiled kernel (kernel.Kernel) that scores plain facts fast; None for
+    plans scored against the whole population. Set by compile_plan."""
 
     @property
     def scheme(self) -> model.Scheme:
@@ -138,7 +141,7 @@ def compile_plan(loaded: LoadedScheme) -> Plan:
         outputs.append(OutputStep(out, formula))
         output_names[out.id] = out
     titles = {ref.node.id: ref.node.title for ref in refs}
-    return Plan(
+    plan = Plan(
         loaded=loaded, specs=specs, steps=steps, vetoes=vetoes, outputs=tuple(outputs),
         category_of={m: c.id for c in scheme.categories for m in c.members},
         tier_of={m: t.id for t in scheme.tiers for m in t.members},
@@ -151,6 +154,10 @@ def compile_plan(loaded: LoadedScheme) -> Plan:
         positions={ref.node.id: (ref.ancestors[-1] if ref.ancestors else None, i)
                    for i, ref in enumerate(refs)},
     )
+    from govscore import kernel  # the kernel module builds on this one
+
+    object.__setattr__(plan, "kernels", kernel.build(plan))  # frozen: set once, here
+    return plan
 
 
 def _signs(root: model.Group) -> dict[str, int]:

@@ -82,8 +82,9 @@ def _evaluate(plan: Plan, facts: UnitFacts, population: Mapping[str, Decimal]) -
     if computed != unrounded:
         state.trace.append(TraceStep(root, "round", unrounded, computed,
                                      f"total rounded to {plan.scheme.precision.places} places"))
-    outputs = _outputs(plan, values, state, computed, facts.category)
-    total, vetoes, forced, cap = _vetoes(plan, values, state, computed, outputs)
+    outputs = outputs_of(plan, values, state.values, computed, facts.category)
+    total, vetoes, forced, cap = finish_vetoes(plan, values, state.values, computed, outputs,
+                                               state.trace, state.ineligible)
     return UnitResult(
         unit=facts.unit, category=facts.category, tier=facts.tier, total=total,
         computed_total=computed, nodes=state.nodes, trace=tuple(state.trace),
@@ -252,21 +253,21 @@ def _group(plan: Plan, step: GroupStep, state: _Unit) -> None:
                                   True, node.outside_total, None, node.combine, parent, order)
 
 
-def _names(plan: Plan, values: Mapping[str, Any], state: _Unit,
+def _names(plan: Plan, values: Mapping[str, Any], nodes: Mapping[str, Decimal],
            total: Decimal) -> dict[str, Any]:
     env: dict[str, Any] = dict(plan.scheme.params)
     env.update({k: v for k, v in values.items() if isinstance(v, (Decimal, bool))})
-    env.update(state.values)
+    env.update(nodes)
     env["total"] = total
     return env
 
 
-def _outputs(plan: Plan, values: Mapping[str, Any], state: _Unit,
+def outputs_of(plan: Plan, values: Mapping[str, Any], nodes: Mapping[str, Decimal],
              total: Decimal, category: str | None) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     if not plan.outputs:
         return out
-    env = _names(plan, values, state, total)
+    env = _names(plan, values, nodes, total)
     for step in plan.outputs:
         output = step.output
         if output.applies_to is not None and category not in output.applies_to:
@@ -284,8 +285,10 @@ def _outputs(plan: Plan, values: Mapping[str, Any], state: _Unit,
     return out
 
 
-def _vetoes(plan: Plan, values: Mapping[str, Any], state: _Unit, computed: Decimal,
-            outputs: Mapping[str, Decimal]) -> tuple[Decimal, list[str], str | None, str | None]:
+def finish_vetoes(plan: Plan, values: Mapping[str, Any], nodes: Mapping[str, Decimal],
+                  computed: Decimal, outputs: Mapping[str, Decimal], trace: list[TraceStep],
+                  ineligible: list[str]) -> tuple[Decimal, list[str], str | None, str | None]:
+    """Apply the vetoes to the computed total (shared by the interpreter and the kernels)."""
     total = computed
     fired: list[str] = []
     forced: str | None = None
@@ -296,7 +299,7 @@ def _vetoes(plan: Plan, values: Mapping[str, Any], state: _Unit, computed: Decim
         cond = veto.when
         if step.formula is not None:
             if env is None:
-                env = _names(plan, values, state, computed)
+                env = _names(plan, values, nodes, computed)
                 env.update(outputs)
             hit = step.formula.evaluate({n: env[n] for n in step.formula.names})
             if not isinstance(hit, bool):
@@ -308,14 +311,14 @@ def _vetoes(plan: Plan, values: Mapping[str, Any], state: _Unit, computed: Decim
         if not hit:
             continue
         fired.append(veto.id)
-        state.ineligible.append(f"{veto.id}: {veto.title}")
+        ineligible.append(f"{veto.id}: {veto.title}")
         if veto.effect == "score":
             assert veto.score is not None
-            state.trace.append(TraceStep(veto.id, "veto", total, veto.score,
+            trace.append(TraceStep(veto.id, "veto", total, veto.score,
                                          f"一票否决 {veto.title}: score set to {veto.score}"))
             total = veto.score
         else:
-            state.trace.append(TraceStep(veto.id, "veto", total, total,
+            trace.append(TraceStep(veto.id, "veto", total, total,
                                          f"一票否决 {veto.title}: {veto.effect}"
                                          + (f" {veto.grade}" if veto.grade else "")))
             if veto.effect == "grade":

@@ -5,9 +5,10 @@ Decimals are written to JSON as strings ("87.50") so that no reader turns them i
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from govscore.errors import Diagnostic
 
@@ -17,10 +18,9 @@ StepKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
-class TraceStep:
+class TraceStep(NamedTuple):
     """One change to a number: which rule (node, veto or input id), what kind of step, the value
-    before and after, and a short reason."""
+    before and after, and a short reason. (A named tuple: the engine records many of them.)"""
 
     rule: str
     step: StepKind
@@ -77,6 +77,65 @@ class NodeResult:
                    data["order"])
 
 
+class NodeLayout(NamedTuple):
+    """What a node's result shares with every unit of one category: all but its numbers."""
+
+    id: str
+    title: str
+    kind: Literal["item", "group"]
+    max: Decimal
+    role: Literal["add", "subtract"]
+    outside_total: bool
+    rule: str
+    parent: str | None
+    order: int
+    fact: str | None
+    """The fact an item reads (None for groups and formula items)."""
+
+
+class LazyNodes(Mapping[str, NodeResult]):
+    """Node results built on first access from the values a compiled kernel computed: scoring
+    many units need not build two dozen objects per unit that no report may ever read. Equal to
+    (and interchangeable with) the dict the interpreter builds."""
+
+    __slots__ = ("_built", "_facts", "_index", "_layout", "_raws", "_values")
+
+    def __init__(self, layout: tuple[NodeLayout, ...], index: Mapping[str, int],
+                 values: list[Decimal], raws: list[Decimal], facts: Mapping[str, Any]) -> None:
+        self._layout = layout
+        self._index = index
+        self._values = values
+        self._raws = raws
+        self._facts = facts
+        self._built: dict[str, NodeResult] | None = None
+
+    def _all(self) -> dict[str, NodeResult]:
+        if self._built is None:
+            self._built = {n.id: NodeResult(
+                n.id, n.title, n.kind, self._values[i], self._raws[i], n.max, n.role, True,
+                n.outside_total, None if n.fact is None else jsonable(self._facts[n.fact]),
+                n.rule, n.parent, n.order) for i, n in enumerate(self._layout)}
+        return self._built
+
+    def __getitem__(self, key: str) -> NodeResult:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._layout)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return dict, (self._all(),)
+
+
 @dataclass(frozen=True)
 class UnitResult:
     """One unit's score."""
@@ -88,7 +147,7 @@ class UnitResult:
     """The final total (a veto with effect 'score' replaces it)."""
     computed_total: Decimal
     """The total the rules computed, before any veto replaced it."""
-    nodes: dict[str, NodeResult]
+    nodes: Mapping[str, NodeResult]
     trace: tuple[TraceStep, ...]
     vetoes: tuple[str, ...] = ()
     """Ids of the vetoes that fired."""

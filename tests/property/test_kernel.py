@@ -1,0 +1,124 @@
+"""The compiled kernels (kernel.py) give exactly what the interpreter (engine.py) gives — total,
+every node with its raw value and fact, the whole trace, vetoes, outputs, eligibility — on every
+shipped scheme, every pattern scheme and random schemes; and they do take the fast path for
+plain facts, or this would prove nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import govscore
+from govscore import api, engine, testing
+from govscore.compiler import Plan
+from tests.property.test_contract import random_schemes
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"), *(ROOT / "tests/patterns").glob("*.yaml")]
+                 if not p.name.endswith(".test.yaml"))
+
+
+def _both(plan: Plan, entry: dict[str, Any]) -> tuple[Any, Any]:
+    """(the kernel's result or None, the interpreter's result or its error's text)."""
+    fast = api._fast(plan, entry)
+    checked, problems = api.prepare(plan, entry)
+    if checked is None:
+        return fast, [str(d) for d in problems]
+    try:
+        slow = engine.evaluate_unit(plan, checked)
+    except govscore.GovscoreError as exc:
+        return fast, str(exc)
+    return fast, slow
+
+
+def _same(plan: Plan, entry: dict[str, Any]) -> bool:
+    """Assert agreement; True when the kernel scored the unit itself."""
+    fast, slow = _both(plan, entry)
+    if fast is None:
+        return False
+    assert not isinstance(slow, (str, list)), f"kernel scored a unit the interpreter refuses: {slow}"
+    result, checked = fast
+    assert result.to_dict() == slow.to_dict()
+    assert result == slow  # the lazy nodes equal the interpreter's dict, the trace its tuple
+    assert result.nodes.keys() == slow.nodes.keys()
+    assert list(result.nodes) == list(slow.nodes)  # same order for reports
+    prepared, _ = api.prepare(plan, entry)
+    assert prepared is not None
+    assert checked.values == prepared.values
+    assert sorted(checked.defaulted) == sorted(prepared.defaulted)
+    return True
+
+
+@pytest.mark.parametrize("path", SCHEMES, ids=[p.stem for p in SCHEMES])
+def test_kernel_equals_interpreter(path: Path) -> None:
+    plan = govscore.compile(path)
+    if plan.kernels is None:
+        pytest.skip("population scheme: scored by the interpreter's two phases")
+    hits = []
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(testing.units(plan))
+    def check(unit: dict[str, Any]) -> None:
+        hits.append(_same(plan, unit))
+
+    check()
+    assert any(hits), "the kernel never took the fast path"
+
+
+def test_kernel_takes_the_fast_path_on_the_shipped_examples() -> None:
+    """Every unit of every shipped example with plain facts goes through the kernel and agrees."""
+    from govscore import readers
+
+    taken = 0
+    for facts_file in sorted((ROOT / "examples").glob("*.facts.yaml")):
+        scheme = ROOT / "schemes" / facts_file.name.replace(".facts.yaml", ".yaml")
+        if not scheme.exists():
+            continue
+        plan = govscore.compile(scheme)
+        for entry in readers.read_facts(facts_file):
+            taken += _same(plan, _plain(entry))
+    assert taken > 100  # S4 alone has 113 units
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_kernel_equals_interpreter_on_random_schemes(data: st.DataObject) -> None:
+    plan = data.draw(random_schemes())
+    unit = data.draw(testing.units(plan))
+    _same(plan, unit)
+
+
+def test_unusual_facts_go_the_full_way() -> None:
+    """Exemptions, floats, strings, unknown and missing facts: the kernel declines them all and
+    the interpreter reports or scores them."""
+    plan = govscore.compile(ROOT / "schemes/s3-chengdu.yaml")
+    assert plan.kernels is not None
+    good = next(iter(_examples(plan)))
+    assert api._fast(plan, good) is not None
+    facts = good["facts"]
+    name = "bonus_innovation"  # per_occurrence: a whole number of occurrences
+    assert api._fast(plan, {**good, "facts": {**facts, name: 2}}) is not None
+    for bad in (1.5, "3", None, True, -1, [1], {"exempt": "不可抗力"}):
+        assert api._fast(plan, {**good, "facts": {**facts, name: bad}}) is None
+    assert api._fast(plan, {**good, "facts": {**facts, "typo": 1}}) is None
+    assert api._fast(plan, {**good, "title": "x"}) is None
+    assert api._fast(plan, {**good, "id": "\ud800"}) is None
+    assert api._fast(plan, {**good, "tier": "no-such-tier"}) is None
+
+
+def _examples(plan: Plan) -> list[dict[str, Any]]:
+    from govscore import readers
+
+    return [_plain(u) for u in readers.read_facts(ROOT / "examples/s3-chengdu.facts.yaml")]
