@@ -6,6 +6,7 @@ Units are mappings ``{id, category?, tier?, facts: {...}}`` (the shape of a fact
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import json
 from collections import Counter
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from govscore import engine, facts, loader, population
-from govscore.compiler import Plan, compile_plan
+from govscore.compiler import CONTEXT, Plan, compile_plan
 from govscore.errors import Diagnostic, EvaluationError, FactsError, GovscoreError, UsageError
 from govscore.loader import LoadedScheme
 from govscore.results import Assessment, Record, Rejected, UnitResult
@@ -85,25 +86,35 @@ def _entry_problems(entry: Mapping[str, Any], unit: str) -> list[Diagnostic]:
     return problems
 
 
-_HUGE_INT_BITS = 10_000  # about 3,000 digits: below where str() of an int refuses (4,300)
-
-
 def _scalar_json(item: Any) -> str:
-    if isinstance(item, Decimal):
-        item = str(item)
-    elif isinstance(item, float):
-        item = repr(item)
-    elif isinstance(item, int) and not isinstance(item, bool) and item.bit_length() >= _HUGE_INT_BITS:
-        item = f"int:{item:x}"  # str() refuses ints of more than 4300 digits
-    elif not isinstance(item, (str, int, bool)) and item is not None:
-        item = repr(item)
-    return json.dumps(item, ensure_ascii=False)
+    """One scalar as json.dumps writes it in facts_hash (an int too long for str() as hex)."""
+    if isinstance(item, int) and not isinstance(item, bool):
+        try:
+            return int.__repr__(item)
+        except ValueError:  # more than 4300 digits
+            return json.dumps(f"int:{item:x}")
+    if isinstance(item, (str, float, bool)) or item is None:
+        return json.dumps(item, ensure_ascii=False)
+    return json.dumps(_json_default(item), ensure_ascii=False)
 
 
 def facts_hash(units: Any) -> str:
     """sha256 of the facts in a canonical JSON form: keys sorted, no spaces, decimals as written.
-    Built without recursion and with lone surrogates passed through, so any input hashes,
-    however deep or malformed (such units are rejected, but the record still covers them)."""
+    Any input hashes, however deep or malformed (such units are rejected, but the record still
+    covers them): what json cannot encode is written by an iterative encoder of the same form."""
+    try:
+        text = json.dumps(units, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                          default=_json_default)
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    except (RecursionError, ValueError, TypeError):
+        return _facts_hash_iterative(units)
+
+
+def _json_default(item: Any) -> Any:
+    return str(item) if isinstance(item, Decimal) else repr(item)
+
+
+def _facts_hash_iterative(units: Any) -> str:
     digest = hashlib.sha256()
     # a stack of things still to write: either literal JSON text or a value to encode
     stack: list[tuple[bool, Any]] = [(False, units)]
@@ -191,7 +202,8 @@ def _resolve(unit: str, given: Any, members: Mapping[str, str], ids: list[str], 
 _FAST_KEYS = frozenset({"id", "category", "tier", "facts"})
 
 
-def _fast(plan: Plan, entry: Any) -> tuple[UnitResult, facts.UnitFacts] | None:
+def _fast(plan: Plan, entry: Any, *,
+          in_context: bool = False) -> tuple[UnitResult, facts.UnitFacts] | None:
     """Score a plain unit entry with the plan's compiled kernel, or None: then the entry goes the
     full way (prepare, then the interpreter), which checks and reports everything."""
     kernels = plan.kernels
@@ -206,7 +218,8 @@ def _fast(plan: Plan, entry: Any) -> tuple[UnitResult, facts.UnitFacts] | None:
     tier = _member(entry.get("tier"), plan.tier_of.get(unit), plan.scheme.tiers)
     if category is _NO or tier is _NO:
         return None
-    return kernels[category].run(unit, category, tier, raw)  # type: ignore[no-any-return]
+    return kernels[category].run(  # type: ignore[no-any-return]
+        unit, category, tier, raw, in_context=in_context)
 
 
 _NO: Any = object()
@@ -247,25 +260,28 @@ def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
-    for index, entry in enumerate(entries):
-        given = ids[index]
-        # an id that is not text (a lone surrogate) is shown escaped, so reports can write it
-        unit_id = given.encode("utf-8", "backslashreplace").decode("utf-8") \
-            if isinstance(given, str) else f"#{index + 1}"
-        if isinstance(given, str) and seen[given] > 1:
-            rejected.append(Rejected(index, unit_id, (Diagnostic(
-                "GS405", f"unit id {unit_id!r} appears {seen[given]} times; no entry is "
-                "scored until the duplicates are resolved", unit=unit_id),)))
-            continue
-        fast = _fast(plan, entry) if not plan.needs_population else None
-        if fast is not None:
-            scored[index] = fast
-            continue
-        checked, problems = prepare(plan, entry)
-        if checked is None:
-            rejected.append(Rejected(index, unit_id, tuple(problems)))
-        else:
-            accepted.append((index, checked))
+    kernels = not plan.needs_population
+    with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
+        for index, entry in enumerate(entries):
+            given = ids[index]
+            if isinstance(given, str) and seen[given] > 1:
+                # an id that is not text (a lone surrogate) is shown escaped for the reports
+                unit_id = given.encode("utf-8", "backslashreplace").decode("utf-8")
+                rejected.append(Rejected(index, unit_id, (Diagnostic(
+                    "GS405", f"unit id {unit_id!r} appears {seen[given]} times; no entry is "
+                    "scored until the duplicates are resolved", unit=unit_id),)))
+                continue
+            fast = _fast(plan, entry, in_context=True) if kernels else None
+            if fast is not None:
+                scored[index] = fast
+                continue
+            checked, problems = prepare(plan, entry)
+            if checked is None:
+                unit_id = given.encode("utf-8", "backslashreplace").decode("utf-8") \
+                    if isinstance(given, str) else f"#{index + 1}"
+                rejected.append(Rejected(index, unit_id, tuple(problems)))
+            else:
+                accepted.append((index, checked))
     pop = population.population_scores(plan, [u for _, u in accepted]) \
         if plan.needs_population else {}
     for index, checked in accepted:

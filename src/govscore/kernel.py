@@ -18,7 +18,7 @@ for a fact, ``v7``/``r7`` for a node's value and raw amount, ``c12`` for a const
 number, id, title and note is passed in as a constant object, never written into the source;
 tests/security/test_kernel_source.py tokenises the source of every shipped scheme to hold this.
 The source is compiled with Python's ``compile`` and run with an explicit namespace of our own
-helpers and no builtins but ``max``, ``str``, ``int`` and ``bool``.
+helpers and no builtins but ``max``, ``str``, ``int``, ``bool`` and ``KeyError``.
 """
 
 from __future__ import annotations
@@ -61,35 +61,43 @@ class Kernel:
         """The generated Python source (for review and the safety test)."""
 
     def run(self, unit: str, category: str | None, tier: str | None,
-            facts: Mapping[str, Any]) -> tuple[UnitResult, UnitFacts] | None:
-        """Score one unit from its raw facts, or None when the interpreter must do it."""
-        plan = self._plan
+            facts: Mapping[str, Any], *, in_context: bool = False,
+            ) -> tuple[UnitResult, UnitFacts] | None:
+        """Score one unit from its raw facts, or None when the interpreter must do it.
+        ``in_context``: the caller has already entered the engine's decimal context (a batch
+        enters it once)."""
         try:
+            if in_context:
+                return self._run(unit, category, tier, facts)
             with decimal.localcontext(CONTEXT):
-                out = self._fn(facts)
-                if out is None:
-                    return None
-                values, raws, checked, trace, ineligible, defaulted = out
-                unrounded = values[self._root]
-                computed = plan.round(unrounded)
-                if computed != unrounded:
-                    trace.append(TraceStep(self._ids[self._root], "round", unrounded, computed,
-                                           self._round_note))
-                total, forced, cap = computed, None, None
-                vetoes: list[str] = []
-                outputs: dict[str, Decimal] = {}
-                if plan.outputs or plan.vetoes:
-                    by_id = dict(zip(self._ids, values, strict=True))
-                    outputs = engine.outputs_of(plan, checked, by_id, computed, category)
-                    total, vetoes, forced, cap = engine.finish_vetoes(
-                        plan, checked, by_id, computed, outputs, trace, ineligible)
+                return self._run(unit, category, tier, facts)
         except Exception:
             return None
-        result = UnitResult(
-            unit=unit, category=category, tier=tier, total=total, computed_total=computed,
-            nodes=LazyNodes(self._layout, self._index, values, raws, checked),
-            trace=tuple(trace), vetoes=tuple(vetoes), ineligible=tuple(ineligible),
-            exemptions={}, outputs=outputs, forced_grade=forced, grade_cap=cap)
+
+    def _run(self, unit: str, category: str | None, tier: str | None,
+             facts: Mapping[str, Any]) -> tuple[UnitResult, UnitFacts] | None:
+        plan = self._plan
+        out = self._fn(facts)
+        if out is None:
+            return None
+        values, raws, checked, trace, ineligible, defaulted = out
+        unrounded = values[self._root]
+        computed = unrounded.quantize(plan.quantum, plan.rounding)
+        if computed != unrounded:
+            trace.append(TraceStep(self._ids[self._root], "round", unrounded, computed,
+                                   self._round_note))
+        total, forced, cap = computed, None, None
+        vetoes: list[str] = []
+        outputs: dict[str, Decimal] = {}
+        if plan.outputs or plan.vetoes:
+            by_id = dict(zip(self._ids, values, strict=True))
+            outputs = engine.outputs_of(plan, checked, by_id, computed, category)
+            total, vetoes, forced, cap = engine.finish_vetoes(
+                plan, checked, by_id, computed, outputs, trace, ineligible)
+        result = UnitResult.assemble(
+            unit, category, tier, total, computed,
+            LazyNodes(self._layout, self._index, values, raws, checked), tuple(trace),
+            tuple(vetoes), tuple(ineligible), {}, outputs, forced, cap)
         return result, UnitFacts(unit, category, tier, checked, tuple(defaulted))
 
 
@@ -175,8 +183,9 @@ def _build_one(plan: Plan, category: str | None,
            + ", ".join(f"r{i}" for i in range(count)) + "], X, T, I, D")
     source = "\n".join(w.lines) + "\n"
     namespace: dict[str, Any] = {
-        "__builtins__": {"max": max, "str": str, "int": int, "bool": bool}, "MISSING": _MISSING, "BAIL": _BAIL, "ZERO": ZERO,
-        "Decimal": Decimal, "NAV": NotApplicableValue, "TS": TraceStep, "NEW": tuple.__new__,
+        "__builtins__": {"max": max, "str": str, "int": int, "bool": bool, "KeyError": KeyError},
+        "MISSING": _MISSING, "BAIL": _BAIL, "ZERO": ZERO, "Decimal": Decimal,
+        "NAV": NotApplicableValue, "TS": TraceStep, "NEW": tuple.__new__,
         **w.names,
     }
     code = compile(source, f"<govscore kernel {plan.scheme.id}/{category}>", "exec")
@@ -209,8 +218,6 @@ def _fast_condition(w: _Writer, spec: FactSpec, x: str) -> str | None:
     rule = spec.item.rule
     if isinstance(rule, model.PassFail):
         return f"{x}.__class__ is bool"
-    if isinstance(rule, model.PerOccurrence):
-        return f"{x}.__class__ is int and 0 <= {x} < {w.const(_BIG_INT)}"
     if isinstance(rule, (model.Rate, model.Shortfall)):
         return f"{exact_decimal} and 0 <= {x} <= 1"
     if isinstance(rule, model.PerStep):
@@ -224,30 +231,33 @@ def _fast_condition(w: _Writer, spec: FactSpec, x: str) -> str | None:
 
 
 def _check_fact(w: _Writer, spec: FactSpec, x: str) -> None:
-    w.emit(1, f"{x} = f.get({w.const(spec.name)}, MISSING)")
-    w.emit(1, f"if {x} is MISSING:")
+    w.emit(1, "try:")
+    w.emit(2, f"{x} = f[{w.const(spec.name)}]")
+    w.emit(1, "except KeyError:")
     default = spec.default
     checked = _BAIL
     if default is not None:
         try:
             checked = _generic_check(spec)(default)
-        except Exception:
+        except Exception:  # a default the check refuses: the interpreter reports it
             checked = _BAIL
     if checked is _BAIL:
         w.emit(2, "return None")
     else:
         w.emit(2, f"{x} = {w.const(checked)}")
         w.emit(2, f"D.append({w.const(spec.name)})")
+    keyword = "if"
     if spec.item is not None and isinstance(spec.item.rule, model.PerOccurrence):
+        w.emit(1, f"if {x}.__class__ is int and 0 <= {x} < {w.const(_BIG_INT)}:")
+        w.emit(2, "pass")
         # a count read from a file is a whole Decimal: the check makes it an int
         w.emit(1, f"elif {x}.__class__ is Decimal and {x}.is_finite() and 0 <= {x} < "
                   f"{w.const(_BIG)} and {x} == {x}.to_integral_value():")
         w.emit(2, f"{x} = int({x})")
-    fast = _fast_condition(w, spec, x)
-    if fast is not None:
-        w.emit(1, f"elif not ({fast}):")
-    else:
         w.emit(1, "else:")
+    else:
+        fast = _fast_condition(w, spec, x)
+        w.emit(1, f"{keyword} not ({fast}):" if fast is not None else "if True:")
     w.emit(2, f"{x} = {w.const(_generic_check(spec))}({x})")
     w.emit(2, f"if {x} is BAIL:")
     w.emit(3, "return None")
@@ -271,7 +281,8 @@ def _item(w: _Writer, plan: Plan, step: ItemStep, category: str | None, x: str |
     elif isinstance(rule, model.Manual):
         raw = f"{x}"
     elif isinstance(rule, model.PerOccurrence):
-        raw = f"{w.const(rule.per)} * max(0, {x} - {w.const(rule.free)})"
+        raw = f"{w.const(rule.per)} * " + (
+            f"max(0, {x} - {w.const(rule.free)})" if rule.free else f"{x}")  # x >= 0
     elif isinstance(rule, model.PerStep):
         raw = f"({x} // {w.const(rule.step)}) * {w.const(rule.points)}"
     elif isinstance(rule, model.Rate):
@@ -310,12 +321,16 @@ def _item(w: _Writer, plan: Plan, step: ItemStep, category: str | None, x: str |
                 w.emit(1, "return None")  # the interpreter says what is wrong
                 return
             _on_count(w, nid, mod, fact_var[mod.input])
-    w.emit(1, f"if v > {c_top}:")
-    _trace(w, 2, nid, "cap", "v", c_top, w.const(f"item max {top}"))
-    w.emit(2, f"v = {c_top}")
-    w.emit(1, "elif v < 0:")
-    _trace(w, 2, nid, "floor", "v", "ZERO", w.const("item floor 0 (扣完为止)"))
-    w.emit(2, "v = ZERO")
+    # the checked fact bounds some raw amounts: a rate's is within 0..max, a count's is >= 0
+    plain = not node.modifiers and not node.from_full
+    if not (plain and isinstance(rule, model.Rate)):
+        w.emit(1, f"if v > {c_top}:")
+        _trace(w, 2, nid, "cap", "v", c_top, w.const(f"item max {top}"))
+        w.emit(2, f"v = {c_top}")
+        if not (plain and isinstance(rule, (model.PerOccurrence, model.PerStep))):
+            w.emit(1, "elif v < 0:")
+            _trace(w, 2, nid, "floor", "v", "ZERO", w.const("item floor 0 (扣完为止)"))
+            w.emit(2, "v = ZERO")
     w.emit(1, f"v{index} = v.quantize({w.const(plan.quantum)}, {w.const(plan.rounding)})")
     w.emit(1, f"if v{index} != v:")
     _trace(w, 2, nid, "round", "v", f"v{index}", w.const("item rounded"))

@@ -159,6 +159,23 @@ class UnitResult:
     forced_grade: str | None = None
     grade_cap: str | None = None
 
+    @classmethod
+    def assemble(cls, unit: str, category: str | None, tier: str | None, total: Decimal,
+                 computed_total: Decimal, nodes: Mapping[str, NodeResult],
+                 trace: tuple[TraceStep, ...], vetoes: tuple[str, ...],
+                 ineligible: tuple[str, ...], exemptions: dict[str, str],
+                 outputs: dict[str, Decimal], forced_grade: str | None,
+                 grade_cap: str | None) -> UnitResult:
+        """The same as the constructor, positionally and without its per-field frozen-setattr
+        cost (a third of the kernel's per-unit overhead); the result is just as frozen."""
+        result = object.__new__(cls)
+        result.__dict__.update(
+            unit=unit, category=category, tier=tier, total=total, computed_total=computed_total,
+            nodes=nodes, trace=trace, vetoes=vetoes, ineligible=ineligible,
+            exemptions=exemptions, outputs=outputs, forced_grade=forced_grade,
+            grade_cap=grade_cap)
+        return result
+
     @property
     def eligible(self) -> bool:
         return not self.ineligible

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 import govscore
@@ -83,23 +83,44 @@ def test_random_schemes_hold_the_contract(data):
     assert testing.violations(plan, units) == []
 
 
-def test_the_checker_catches_a_broken_cap(monkeypatch):
-    """The property test can fail: with group caps switched off in the engine, S2's bonus cap
-    (items reach 26, cap 20) is reported as broken for some generated unit."""
-    from govscore import engine
+@pytest.mark.parametrize("path", ["interpreter", "kernel"])
+def test_the_checker_catches_a_broken_cap(monkeypatch, path):
+    """The property test can fail: with group caps switched off in the engine (the interpreter,
+    or the compiled kernel), S2's bonus cap (items reach 26, cap 20) is reported as broken for
+    some generated unit."""
+    import dataclasses
+
+    from govscore import engine, kernel
     from govscore.compiler import GroupStep
 
     plan = govscore.compile(ROOT / "schemes" / "s2-county.yaml")
-    original = engine._group
 
-    def no_caps(p, step, state):
-        uncapped = step.node.model_copy(update={"cap": None})
-        return original(p, GroupStep(uncapped, step.children, step.outside, step.full_max), state)
+    def uncapped(step):
+        return GroupStep(step.node.model_copy(update={"cap": None}), step.children, step.outside,
+                         step.full_max)
 
-    monkeypatch.setattr(engine, "_group", no_caps)
+    if path == "interpreter":
+        original = engine._group
+        monkeypatch.setattr(engine, "_group",
+                            lambda p, step, state: original(p, uncapped(step), state))
+        object.__setattr__(plan, "kernels", None)  # every unit through the interpreter
+    else:
+        broken = dataclasses.replace(plan, steps={
+            cat: tuple(uncapped(s) if isinstance(s, GroupStep) else s for s in steps)
+            for cat, steps in plan.steps.items()})
+        object.__setattr__(plan, "kernels", kernel.build(broken))
     found = []
+    # one unit with every bonus item at its max (5 + 4 + 4 + 3 + 4 + 4 + 2 = 26 > cap 20), so
+    # the property fails whatever else hypothesis generates
+    from govscore import readers
 
-    @settings(max_examples=300, derandomize=True, phases=[Phase.generate])
+    unit = readers.read_facts(ROOT / "examples" / "s2-county.facts.yaml")[0]
+    unit["facts"].update(bonus_process=5, bonus_online=4, bonus_articles={"national": 3},
+                         bonus_town_target=3, bonus_commendations={"province": 3},
+                         bonus_media={"national": 3}, bonus_special_tasks=4)
+
+    @settings(max_examples=300, derandomize=True, phases=[Phase.explicit, Phase.generate])
+    @example([unit])
     @given(testing.populations(plan, max_size=3))
     def check(units):
         problems = testing.violations(plan, units, monotonicity=False)
