@@ -13,6 +13,7 @@ chosen by input order. Results never depend on the order of the units.
 from __future__ import annotations
 
 import decimal
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -23,6 +24,10 @@ from govscore.facts import NotApplicable, UnitFacts
 from govscore.results import AwardScope, Placement, UnitResult
 
 SortKey = tuple[Decimal, ...]
+
+NAMED_IN_REASON = 5
+"""A tied unit's reason names at most this many of the others it is tied with (the rest are
+counted), so that each reason stays short however large the tie; the AwardScope lists them all."""
 
 
 def scope_key(scope: str, category: str | None, tier: str | None) -> str:
@@ -76,9 +81,12 @@ def _relative(rule: model.RelativeToBest, top: Decimal,
 def _rank_points(rule: model.RankPoints, top: Decimal,
                  members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
     n = len(members)
+    ordered = sorted(v for _, v in members)
     out: dict[str, Decimal] = {}
     for unit, value in members:
-        better = sum(1 for _, v in members if (v < value if rule.lower_is_better else v > value))
+        # how many members are strictly better, by bisection in the sorted values (O(n log n))
+        better = (bisect_left(ordered, value) if rule.lower_is_better
+                  else n - bisect_right(ordered, value))
         rank = better + 1  # ties share the better rank
         if rule.step is not None:
             points = top - (rank - 1) * rule.step
@@ -208,7 +216,8 @@ def place(plan: Plan, results: Mapping[str, UnitResult],
                 ranks[u] = position
             position += len(group)
     grades, grade_reasons, grade_undecided = _grades(plan, results, keys)
-    award_scopes, won, undecided, reasons = _awards(plan, results, keys, grades)
+    award_scopes, won, undecided, reasons = _awards(plan, results, keys, grades,
+                                                    grade_undecided)
     placements = {}
     for u, r in results.items():
         s = scope_key(scheme.ranking.scope, r.category, r.tier)
@@ -248,11 +257,16 @@ def _grades(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
             holders = [u for u in members if grades.get(u) == quota.grade]
             size = scope_size(plan, quota.scope, s, members)
             places = _places(quota.share, None, size, quota.rounding)
-            keep, tied, _room = _fill(_tie_groups(holders, keys), places, include_all=False)
+            keep_list, tied_list, _room = _fill(_tie_groups(holders, keys), places,
+                                                include_all=False)
+            keep, tied = set(keep_list), set(tied_list)
             for u in holders:
                 if u in keep:
                     continue
                 if u in tied:
+                    # undecided: neither grade until a human decides (keeping the better one
+                    # would give more units that grade than the quota allows)
+                    del grades[u]
                     undecided[u] = (quota.grade, quota.fallback)
                     reasons[u] = (f"tied at the {quota.grade} quota boundary in {s} "
                                   f"({places} of {size}): a decision is needed")
@@ -264,7 +278,7 @@ def _grades(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
 
 
 def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, SortKey],
-            grades: Mapping[str, str]
+            grades: Mapping[str, str], grade_undecided: Mapping[str, tuple[str, ...]]
             ) -> tuple[tuple[AwardScope, ...], dict[str, list[str]], dict[str, list[str]],
                        dict[str, dict[str, str]]]:
     won: dict[str, list[str]] = defaultdict(list)
@@ -282,7 +296,7 @@ def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
             places = _places(award.share, award.count, size, award.rounding)
             candidates = []
             for u in members:
-                why = _ineligible(award, results[u], grades.get(u))
+                why = _ineligible(award, results[u], grades.get(u), grade_undecided.get(u, ()))
                 if why:
                     reasons[u][award.id] = why
                 else:
@@ -297,15 +311,28 @@ def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
                 reasons[u][award.id] = f"awarded: {basis}"
             for u in tied:
                 undecided[u].append(award.id)
-                reasons[u][award.id] = (f"undecided: tied with {', '.join(x for x in tied if x != u)}"
+                reasons[u][award.id] = (f"undecided: tied with {_tied_with(tied, u)}"
                                         f" for {room} remaining place(s); {basis}")
+            placed = set(winners).union(tied)
             for u in candidates:
-                if u not in winners and u not in tied:
+                if u not in placed:
                     reasons[u][award.id] = f"not awarded: ranked outside the quota; {basis}"
     return tuple(decided), won, undecided, reasons
 
 
-def _ineligible(award: model.Award, result: UnitResult, grade: str | None) -> str:
+def _tied_with(tied: Sequence[str], unit: str, limit: int = NAMED_IN_REASON) -> str:
+    """The others in a tie (``unit`` is one of ``tied``), for a reason: the first ``limit`` of them
+    in the tie's order, then "and N more". Looks at limit + 1 entries only, so that the reasons
+    of a tie of t units take O(t), not O(t²)."""
+    named = [x for x in tied[:limit + 1] if x != unit][:limit]
+    rest = len(tied) - 1 - len(named)
+    if rest > 0:
+        return f"{', '.join(named)} and {rest} more"
+    return ", ".join(named)
+
+
+def _ineligible(award: model.Award, result: UnitResult, grade: str | None,
+                grade_undecided: tuple[str, ...] = ()) -> str:
     # a list from the bottom (黑榜, 约谈) names the weakest units whatever their eligibility
     if result.ineligible and award.from_end == "top":
         return "ineligible: " + "; ".join(result.ineligible)
@@ -313,6 +340,11 @@ def _ineligible(award: model.Award, result: UnitResult, grade: str | None) -> st
     if el is not None:
         if el.min_total is not None and result.total < el.min_total:
             return f"ineligible: total {result.total} below {el.min_total}"
-        if el.grades is not None and grade not in el.grades:
+        if el.grades is not None and grade_undecided:
+            # the grade waits on a decision: eligible only if every grade in question would be
+            if not all(g in el.grades for g in grade_undecided):
+                return (f"ineligible: grade undecided ({' / '.join(grade_undecided)}), "
+                        f"not all in {', '.join(el.grades)}")
+        elif el.grades is not None and grade not in el.grades:
             return f"ineligible: grade {grade} not in {', '.join(el.grades)}"
     return ""

@@ -165,3 +165,36 @@ def test_award_limited_to_a_category():
     assert (model.size, model.places, model.winners) == (2, 1, ("s1",))
     assert a.results["s2"].outputs == {"pay": D(180)}  # 60 × 3
     assert a.results["w1"].outputs == {}
+
+
+def test_grade_tie_at_the_quota_boundary_holds_neither_grade():
+    """Bands 优秀 ≥ 90, 良好 80–90, 合格 < 80; 优秀 at most 20% of 5 units: floor(1.0) = 1 place.
+    a and b both have 92 and nothing separates them: neither is given 优秀 (that would make two
+    holders of a one-place grade) nor 良好; the grade is undecided (优秀 / 良好) and is None.
+    c (85) and d (80) are 良好 by band, e (70) 合格.
+    先进 (2 places, 优秀 only): a and b might not be 优秀, so neither gets it (before, both did,
+    which would give 先进 to two units of which only one can be 优秀); c, d, e are not 优秀.
+    评优 (2 places, 优秀 or 良好): whichever grade a and b get qualifies, so they compete and,
+    tied at 92 for 2 places, both win."""
+    plan = plan_from(ITEM, extra="""
+        grades:
+          bands: [{grade: 优秀, gte: 90}, {grade: 良好, gte: 80, lt: 90}, {grade: 合格, lt: 80}]
+          quotas: [{grade: 优秀, share: 0.2, fallback: 良好}]
+        awards:
+          - {id: top, title: 先进, count: 2, eligibility: {grades: [优秀]}}
+          - {id: good, title: 评优, count: 2, eligibility: {grades: [优秀, 良好]}}
+        """)
+    scores = {"a": 92, "b": 92, "c": 85, "d": 80, "e": 70}
+    a = govscore.evaluate_all(plan, _units(scores))
+    p = a.placements
+    assert {u: (p[u].grade, p[u].grade_undecided) for u in scores} == {
+        "a": (None, ("优秀", "良好")), "b": (None, ("优秀", "良好")), "c": ("良好", ()),
+        "d": ("良好", ()), "e": ("合格", ())}
+    assert p["a"].grade_reason == "tied at the 优秀 quota boundary in all (1 of 5): a decision is needed"
+    top = next(d for d in a.awards if d.award == "top")
+    good = next(d for d in a.awards if d.award == "good")
+    assert (top.places, top.winners, top.undecided) == (2, (), ())
+    assert p["a"].reasons["top"] == "ineligible: grade undecided (优秀 / 良好), not all in 优秀"
+    assert p["c"].reasons["top"] == "ineligible: grade 良好 not in 优秀"
+    assert (good.places, good.winners, good.undecided) == (2, ("a", "b"), ())
+    assert "等次: 优秀 / 良好 (待定)" in govscore.explain(a, "a")
