@@ -6,33 +6,71 @@
 >>> print(govscore.explain(assessment, "锦江区"))                   # doctest: +SKIP
 """
 
-from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare, version
-from govscore.compiler import Plan
-from govscore.errors import (
-    CODES,
-    Diagnostic,
-    EvaluationError,
-    FactsError,
-    FactsFileError,
-    GovscoreError,
-    SchemeError,
-    Span,
-    UsageError,
-)
-from govscore.explain import explain
-from govscore.loader import LoadedScheme, check_file
-from govscore.results import (
-    Assessment,
-    AwardScope,
-    NodeResult,
-    Placement,
-    Record,
-    Rejected,
-    TraceStep,
-    UnitResult,
-)
+from __future__ import annotations
 
-__version__ = version()
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:  # the names below are imported on first use (import govscore stays fast)
+    from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare, version
+    from govscore.compiler import Plan
+    from govscore.errors import (
+        CODES,
+        Diagnostic,
+        EvaluationError,
+        FactsError,
+        FactsFileError,
+        GovscoreError,
+        SchemeError,
+        Span,
+        UsageError,
+    )
+    from govscore.explain import explain
+    from govscore.loader import LoadedScheme, check_file
+    from govscore.results import (
+        Assessment,
+        AwardScope,
+        NodeResult,
+        Placement,
+        Record,
+        Rejected,
+        TraceStep,
+        UnitResult,
+    )
+
+    __version__: str
+
+# public name → the module that defines it. Importing the models builds pydantic's validators
+# (~0.4 s); a command like `govscore --version` or a program that only imports govscore should
+# not pay for that, so each name is imported when it is first used.
+_HOME = {
+    **dict.fromkeys(["compile", "evaluate", "evaluate_all", "facts_hash", "load", "prepare",
+                     "version"], "api"),
+    "Plan": "compiler",
+    **dict.fromkeys(["CODES", "Diagnostic", "EvaluationError", "FactsError", "FactsFileError",
+                     "GovscoreError", "SchemeError", "Span", "UsageError"], "errors"),
+    "explain": "explain",
+    "LoadedScheme": "loader", "check_file": "loader",
+    **dict.fromkeys(["Assessment", "AwardScope", "NodeResult", "Placement", "Record", "Rejected",
+                     "TraceStep", "UnitResult"], "results"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name == "__version__":
+        value: _typing.Any = _importlib.import_module("govscore.api").version()
+    elif name in _HOME:
+        value = getattr(_importlib.import_module(f"govscore.{_HOME[name]}"), name)
+    else:
+        msg = f"module 'govscore' has no attribute {name!r}"
+        raise AttributeError(msg)
+    globals()[name] = value  # once imported, a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "CODES",
