@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def test_import_does_not_build_the_models() -> None:
     code = ("import sys, govscore; print('govscore.model' in sys.modules, "
@@ -27,9 +29,5 @@ def test_every_public_name_resolves_and_is_cached() -> None:
 def test_unknown_name_is_an_attribute_error() -> None:
     import govscore
 
-    try:
+    with pytest.raises(AttributeError, match="no_such_name"):
         govscore.no_such_name  # noqa: B018 - the attribute access is the test
-    except AttributeError as exc:
-        assert "no_such_name" in str(exc)
-    else:
-        raise AssertionError("no AttributeError")
