@@ -1,13 +1,15 @@
-"""The command line: ``govscore validate | schema | score | explain | test``.
+"""The command line: ``govscore validate | schema | score | explain | test | template``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
-I/O errors.
+I/O errors (bad arguments, a :class:`~govscore.errors.UsageError`, a file that cannot be read or
+written).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from govscore import api, loader, readers, report, scheme_tests
-from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError
+from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, UsageError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -29,12 +31,25 @@ class _UsageExit(Exception):  # noqa: N818 - control flow inside the CLI only
     pass
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(prog="govscore", formatter_class=fmt,
                      description="Validate assessment schemes (考核细则) and score units exactly.",
                      epilog="example:\n  govscore score schemes/s3-chengdu.yaml "
-                            "examples/s3-chengdu.facts.yaml -o report.html")
+                            "examples/s3-chengdu.facts.yaml -o report.html\n\n"
+                            "exit codes:\n  0  success\n"
+                            "  1  invalid input: rejected units, an invalid scheme, a failed test\n"
+                            "  2  usage or I/O error")
     parser.add_argument("--version", action="version", version=f"govscore {api.version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -73,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--properties", action="store_true",
                    help="check the arithmetic contract's invariants on the given schemes with "
                         "generated facts (needs hypothesis)")
-    p.add_argument("--examples", type=int, default=200,
+    p.add_argument("--examples", type=_positive, default=200,
                    help="generated examples per property (with --properties)")
 
     p = sub.add_parser("template", help="write the facts sheet an assessor fills in",
@@ -98,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
-        args = _parser().parse_args(list(argv))
+        with contextlib.redirect_stdout(stdout):  # --help and --version print to run's stdout
+            args = _parser().parse_args(list(argv))
     except _UsageExit as exc:
         stderr.write(f"govscore: {exc}\nRun 'govscore --help' for usage.\n")
         return EXIT_USAGE
@@ -108,12 +124,17 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         command = {"validate": _validate, "schema": _schema, "score": _score,
                    "explain": _explain, "test": _test, "template": _template}[args.command]
         return command(args, stdout, stderr)
+    except UsageError as exc:
+        stderr.write(f"govscore: {exc}\n")
+        return EXIT_USAGE
     except FactsFileError as exc:
         stderr.write(f"{exc}\n")
         return EXIT_USAGE
     except SchemeError as exc:
         stderr.write(f"{exc}\n")
-        return EXIT_INVALID
+        # a scheme file that cannot be read at all (missing, a folder) is an I/O error
+        unreadable = bool(exc.diagnostics) and all(d.code == "GS101" for d in exc.diagnostics)
+        return EXIT_USAGE if unreadable else EXIT_INVALID
     except GovscoreError as exc:
         stderr.write(f"govscore: {exc}\n")
         return EXIT_INVALID
@@ -162,15 +183,25 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
-def _read_all(paths: list[str]) -> list[object]:
+def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
+    """Read and merge the facts files; say on stderr which ones were read as GB18030 (the
+    encoding is then a guess: the bytes were not UTF-8)."""
     from govscore import tables
 
-    return tables.merge_sources([(p, readers.read_facts(p)) for p in paths])
+    sources: list[tuple[str, list[object]]] = []
+    for path in paths:
+        read = readers.load_facts(path)
+        if read.guessed:
+            stderr.write(f"govscore: {path} is not UTF-8; read it as GB18030\n")
+        sources.append((path, read.units))
+    return tables.merge_sources(sources)
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.output:
+        report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
-    units = _read_all(args.facts)
+    units = _read_all(args.facts, stderr)
     assessment = report.progress_evaluate(plan, units, stderr)
     if args.output:
         report.write(assessment, plan, Path(args.output))
@@ -189,7 +220,7 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from govscore.explain import explain
 
     plan = api.compile(args.scheme)
-    assessment = api.evaluate_all(plan, _read_all(args.facts))
+    assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
     try:
         stdout.write(explain(assessment, args.unit) + "\n")
     except KeyError:

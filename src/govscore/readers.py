@@ -8,6 +8,7 @@ formats (CSV, Excel) live in :mod:`govscore.tables`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -73,14 +74,35 @@ def units_of(data: Any, file: str) -> list[Any]:
     return data
 
 
+@dataclass(frozen=True)
+class FactsFile:
+    """One facts file as read: its unit entries and the encoding its text was decoded from."""
+
+    units: list[Any]
+    encoding: str
+    """utf-8 (YAML and JSON, with or without BOM); for CSV and TSV what
+    :func:`govscore.tables.decode_text` found: utf-8, utf-8-sig, utf-16 or gb18030; xlsx."""
+
+    @property
+    def guessed(self) -> bool:
+        """True when the text was not Unicode with a BOM or valid UTF-8, but read as GB18030."""
+        return self.encoding == "gb18030"
+
+
 def read_facts(path: str | Path) -> list[Any]:
     """Read one facts file (YAML, JSON, CSV or Excel) into unit entries."""
+    return load_facts(path).units
+
+
+def load_facts(path: str | Path) -> FactsFile:
+    """Read one facts file (YAML, JSON, CSV or Excel): its unit entries and how it was decoded."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".csv", ".xlsx", ".tsv"):
         from govscore import tables  # optional formats; openpyxl only for .xlsx
 
-        return tables.read_table(p)
+        table = tables.load_table(p)
+        return FactsFile(list(table.units), table.encoding)
     try:
         raw = p.read_bytes()
     except OSError as exc:
@@ -88,4 +110,4 @@ def read_facts(path: str | Path) -> list[Any]:
     if len(raw) > MAX_FACTS_BYTES:
         raise _fail(str(path), f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
     data = read_json(raw, str(path)) if suffix == ".json" else read_yaml(raw, str(path))
-    return units_of(data, str(path))
+    return FactsFile(units_of(data, str(path)), "utf-8")

@@ -103,8 +103,17 @@ def to_csv(assessment: Assessment, plan: Plan) -> str:
     return out.getvalue()
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (it is set back at once)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
+    """Write to a temporary file in the same folder, then rename over the target. The file gets
+    the permissions ``open()`` would give a new file (0o666 less the umask), not the 0o600 of
+    the temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -112,13 +121,26 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+OUTPUT_SUFFIXES = (".json", ".csv", ".html", ".htm", ".xlsx")
+"""The suffixes :func:`write` knows (``.htm`` is HTML too)."""
+
+
+def check_output(path: Path) -> None:
+    """Raise UsageError unless :func:`write` can write ``path`` (by its suffix)."""
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise UsageError("GS409", f"cannot write {path.suffix or 'files without a suffix'}; use "
+                         ".json, .csv, .html or .xlsx")
+
+
 def write(assessment: Assessment, plan: Plan, path: Path) -> None:
+    check_output(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
         atomic_write(path, to_json(assessment).encode("utf-8"))
@@ -132,6 +154,5 @@ def write(assessment: Assessment, plan: Plan, path: Path) -> None:
         from govscore import xlsx_report
 
         atomic_write(path, xlsx_report.render(assessment, plan))
-    else:
-        raise UsageError("GS409", f"cannot write {path.suffix or 'files without a suffix'}; use "
-                         ".json, .csv, .html or .xlsx")
+    else:  # pragma: no cover - check_output refused every other suffix
+        raise AssertionError(suffix)
