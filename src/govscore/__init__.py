@@ -11,6 +11,10 @@ from __future__ import annotations
 import importlib as _importlib
 import typing as _typing
 
+# Bound now, not on first use: the submodule govscore.explain shares the function's name, and
+# importing a submodule sets the package attribute to the module (light: results and errors).
+from govscore.explain import explain
+
 if _typing.TYPE_CHECKING:  # the names below are imported on first use (import govscore stays fast)
     from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare, version
     from govscore.compiler import Plan
@@ -25,7 +29,6 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
         Span,
         UsageError,
     )
-    from govscore.explain import explain
     from govscore.loader import LoadedScheme, check_file
     from govscore.results import (
         Assessment,
@@ -49,7 +52,6 @@ _HOME = {
     "Plan": "compiler",
     **dict.fromkeys(["CODES", "Diagnostic", "EvaluationError", "FactsError", "FactsFileError",
                      "GovscoreError", "SchemeError", "Span", "UsageError"], "errors"),
-    "explain": "explain",
     "LoadedScheme": "loader", "check_file": "loader",
     **dict.fromkeys(["Assessment", "AwardScope", "NodeResult", "Placement", "Record", "Rejected",
                      "TraceStep", "UnitResult"], "results"),

@@ -3,9 +3,15 @@
 We never construct Python objects with PyYAML's constructors. Instead:
 
 1. the text is decoded as strict UTF-8 ourselves (so a bad byte has a line and column);
-2. PyYAML's *event* stream (an iterative state machine, no recursion) is scanned first to bound
-   depth, node count and aliases before any tree is built — the C loader is not used, and the
-   recursive composer never sees a document deeper than ``MAX_DEPTH``;
+2. the *event* stream (an iterative state machine, no recursion) is scanned first to bound
+   depth, node count and aliases before any tree is built, so the recursive composers (PyYAML's,
+   and the C one, which could overflow the C stack) never see a document deeper than
+   ``MAX_DEPTH``. The event stream and the tree come from libyaml when PyYAML has it (15× faster);
+   when libyaml finds anything wrong — a syntax error, a limit, a character PyYAML's reader
+   refuses — or the text has a construct the two read differently (``_LIBYAML_DIFFERS``), it is
+   read again by PyYAML's pure-Python parser, so every diagnostic (message
+   and position) is the pure-Python one. Both give the same tree and positions for valid text
+   (tests/security/test_yaml.py compares them on every YAML file in the repository);
 3. the composed node tree is converted by our own walker, which resolves plain scalars by a small
    YAML-1.2-like table: ``true``/``false``, ``null``/``~``/empty, decimal numbers written as
    ``-?digits(.digits)?`` (made into ``Decimal`` from their text). Every other plain scalar stays a
@@ -110,7 +116,7 @@ def decode(raw: bytes, file: str, *, max_bytes: int = MAX_BYTES) -> str:
         raise YamlError([d]) from None
 
 
-def _prescan(text: str, file: str) -> None:
+def _prescan(text: str, file: str, loader: Any = None) -> None:
     """Bound depth, node count and aliases from the event stream, before composing. Aliases are
     counted as what they expand to (an anchor's node count and height), so an alias bomb or an
     alias that nests a deep anchor deeper is stopped here, in time linear in the text; an alias
@@ -130,7 +136,7 @@ def _prescan(text: str, file: str) -> None:
             frames[-1][2] = level
 
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=loader or _Loader):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -150,6 +156,8 @@ def _prescan(text: str, file: str) -> None:
                 if frames and deepest > frames[-1][2]:
                     frames[-1][2] = deepest
             elif isinstance(event, yaml.ScalarEvent):
+                if loader not in (None, _Loader) and not event.value and not event.style:
+                    raise _PythonReaderNeeded  # libyaml places empty values elsewhere
                 nodes += 1
                 if event.anchor is not None:
                     size[event.anchor], height[event.anchor] = 1, 0
@@ -180,17 +188,52 @@ def _syntax(exc: yaml.MarkedYAMLError, file: str) -> Diagnostic:
     return Diagnostic("GS103", f"YAML syntax error: {problem}", span=span)
 
 
-def parse(text: str, file: str) -> Document:
-    """Parse one YAML document into plain data with positions. Syntax errors and resource limits
-    raise YamlError; duplicate keys and ambiguous scalars are kept in ``Document.problems`` so
-    that the caller can report them beside the model's errors in one run."""
-    _prescan(text, file)
+_UNREAD: Any = object()
+# Where libyaml and PyYAML read differently (found by fuzzing both, tests/security/test_yaml.py):
+# tabs, a comment right after a block scalar's header (``|#``), byte-order marks and the
+# Unicode line breaks inside the text, and tags. Such text is read by PyYAML alone.
+_LIBYAML_DIFFERS = re.compile("\t|[|>][-+0-9]*#|[\ufeff\x85\u2028\u2029!]")
+
+
+class _PythonReaderNeeded(Exception):  # noqa: N818 - a signal, never escapes this module
+    """libyaml and PyYAML disagree on this text's positions: read it with PyYAML."""
+
+if yaml.__with_libyaml__:
+    class _CLoader(yaml.CSafeLoader):
+        """libyaml's parser with no implicit resolvers, like :class:`_Loader`."""
+
+        yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class attribute
+
+
+def _compose_with_libyaml(text: str, file: str) -> Any:
+    """The node tree from libyaml, or _UNREAD when libyaml is missing or finds anything amiss
+    (then the pure-Python reader reads the text again and reports it)."""
+    if not yaml.__with_libyaml__ or _LIBYAML_DIFFERS.search(text) \
+            or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return _UNREAD
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        return _compose(text, file, _CLoader)
+    except (YamlError, _PythonReaderNeeded):
+        return _UNREAD
+
+
+def _compose(text: str, file: str, loader: Any) -> Any:
+    _prescan(text, file, loader)
+    try:
+        return yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         raise YamlError([_syntax(exc, file)]) from None
     except yaml.YAMLError as exc:
         raise YamlError([Diagnostic("GS103", f"YAML error: {exc}", span=Span(file, 1, 1))]) from None
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse one YAML document into plain data with positions. Syntax errors and resource limits
+    raise YamlError; duplicate keys and ambiguous scalars are kept in ``Document.problems`` so
+    that the caller can report them beside the model's errors in one run."""
+    root = _compose_with_libyaml(text, file)
+    if root is _UNREAD:
+        root = _compose(text, file, _Loader)
     doc = Document(data=None, file=file)
     problems: list[Diagnostic] = []
     if root is None:
@@ -251,7 +294,7 @@ def _convert(node: Node, path: Path, doc: Document, problems: list[Diagnostic],
 
 def _scalar(node: ScalarNode, path: Path, doc: Document, problems: list[Diagnostic]) -> Any:
     text = node.value
-    if node.style is not None:  # quoted or block scalars are always strings
+    if node.style:  # quoted or block scalars are always strings (plain: None, or '' from libyaml)
         return text
     if text in _NULLS:
         return None
