@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from govscore.results import Assessment, NodeResult, Placement, TraceStep, UnitResult
+from govscore.results import NAMED_IN_REASON, Assessment, NodeResult, Placement, TraceStep, UnitResult
 
 _STEP_WORDS = {
     "cap": "封顶", "floor": "保底", "limit": "限额", "gate": "门槛", "rescale": "折算(不适用项)",
@@ -130,8 +130,11 @@ def _placement_lines(placement: Placement, assessment: Assessment | None) -> lis
             if decision.award in placement.awards:
                 verdict = "获得"
             elif decision.award in placement.undecided:
-                verdict = (f"待定: 与 {', '.join(u for u in decision.undecided if u != placement.unit)}"
-                           f" 并列争 {decision.open_places} 个名额, 需人工决定")
+                others = [u for u in decision.undecided if u != placement.unit]
+                # a big tie names a few (the AwardScope record lists them all)
+                named = others[:NAMED_IN_REASON]
+                shown = "、".join(named) + (f" 等 {len(others)} 个单位" if others[len(named):] else "")
+                verdict = f"待定: 与 {shown} 并列争 {decision.open_places} 个名额, 需人工决定"
             elif reason.startswith("ineligible"):
                 verdict = "无资格 (" + reason.removeprefix("ineligible: ") + ")"
             else:

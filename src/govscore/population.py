@@ -21,13 +21,10 @@ from decimal import Decimal
 from govscore import model
 from govscore.compiler import CONTEXT, ZERO, ItemStep, Plan
 from govscore.facts import NotApplicable, UnitFacts
-from govscore.results import AwardScope, Placement, UnitResult
+from govscore.results import NAMED_IN_REASON, AwardScope, Placement, UnitResult
 
 SortKey = tuple[Decimal, ...]
 
-NAMED_IN_REASON = 5
-"""A tied unit's reason names at most this many of the others it is tied with (the rest are
-counted), so that each reason stays short however large the tie; the AwardScope lists them all."""
 
 
 def scope_key(scope: str, category: str | None, tier: str | None) -> str:

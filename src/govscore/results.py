@@ -18,6 +18,11 @@ StepKind = Literal[
 ]
 
 
+NAMED_IN_REASON = 5
+"""A tied unit's reason names at most this many of the others it is tied with (the rest are
+counted), so that each reason stays short however large the tie; the AwardScope lists them all."""
+
+
 class TraceStep(NamedTuple):
     """One change to a number: which rule (node, veto or input id), what kind of step, the value
     before and after, and a short reason. (A named tuple: the engine records many of them.)"""
@@ -218,6 +223,7 @@ class Placement:
     rank: int
     scope_size: int
     grade: str | None = None
+    """None while a tie at a grade quota's boundary is undecided (see grade_undecided)."""
     grade_reason: str = ""
     grade_undecided: tuple[str, ...] = ()
     """When a tie at a grade quota's boundary was not separated: the grades in question."""

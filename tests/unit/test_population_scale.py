@@ -8,7 +8,8 @@ names at most five others and counts the rest; the AwardScope still lists every 
 from __future__ import annotations
 
 import govscore
-from govscore.population import NAMED_IN_REASON, _tied_with
+from govscore.population import _tied_with
+from govscore.results import NAMED_IN_REASON
 
 SCHEME = """\
 govscore: "1"
@@ -83,6 +84,9 @@ def test_reason_text_is_capped_but_the_tie_record_lists_everyone() -> None:
         "8 units in ring, 2 place(s)")
     assert a.placements["u8"].undecided == ("excellent",)
     assert a.placements["u8"].rank == 2
+    # the explanation names 5 of the 6 others and counts them all
+    assert "待定: 与 u2、u3、u4、u5、u6 等 6 个单位 并列争 1 个名额, 需人工决定" in \
+        govscore.explain(a, "u8")
 
 
 # --------------------------------------------------------------------------- at scale
