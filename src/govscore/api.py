@@ -212,10 +212,13 @@ def _fast(plan: Plan, entry: Any, *,
     unit = entry.get("id")
     raw = entry.get("facts")
     if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
-            or _text_problem(unit):
+            or (not unit.isascii() and _text_problem(unit)):
         return None
-    category = _member(entry.get("category"), plan.category_of.get(unit), plan.scheme.categories)
-    tier = _member(entry.get("tier"), plan.tier_of.get(unit), plan.scheme.tiers)
+    scheme = plan.scheme
+    category = _member(entry.get("category"), plan.category_of.get(unit), scheme.categories) \
+        if scheme.categories or "category" in entry else None
+    tier = _member(entry.get("tier"), plan.tier_of.get(unit), scheme.tiers) \
+        if scheme.tiers or "tier" in entry else None
     if category is _NO or tier is _NO:
         return None
     return kernels[category].run(  # type: ignore[no-any-return]

@@ -46,7 +46,8 @@ KernelFn = Callable[[Mapping[str, Any]], "KernelOutput | None"]
 class Kernel:
     """One category's compiled kernel and what turning its output into a result needs."""
 
-    __slots__ = ("_fn", "_ids", "_index", "_layout", "_plan", "_root", "_round_note", "source")
+    __slots__ = ("_fn", "_ids", "_index", "_layout", "_plan", "_quantum", "_root", "_round_note",
+                 "_rounding", "_tail", "source")
 
     def __init__(self, plan: Plan, fn: KernelFn, layout: tuple[NodeLayout, ...],
                  source: str) -> None:
@@ -57,6 +58,8 @@ class Kernel:
         self._index = {n.id: i for i, n in enumerate(layout)}
         self._root = self._index[plan.scheme.score.id]
         self._round_note = f"total rounded to {plan.scheme.precision.places} places"
+        self._quantum, self._rounding = plan.quantum, plan.rounding
+        self._tail = bool(plan.outputs or plan.vetoes)  # anything after the total
         self.source = source
         """The generated Python source (for review and the safety test)."""
 
@@ -82,14 +85,14 @@ class Kernel:
             return None
         values, raws, checked, trace, ineligible, defaulted = out
         unrounded = values[self._root]
-        computed = unrounded.quantize(plan.quantum, plan.rounding)
+        computed = unrounded.quantize(self._quantum, self._rounding)
         if computed != unrounded:
             trace.append(TraceStep(self._ids[self._root], "round", unrounded, computed,
                                    self._round_note))
         total, forced, cap = computed, None, None
         vetoes: list[str] = []
         outputs: dict[str, Decimal] = {}
-        if plan.outputs or plan.vetoes:
+        if self._tail:
             by_id = dict(zip(self._ids, values, strict=True))
             outputs = engine.outputs_of(plan, checked, by_id, computed, category)
             total, vetoes, forced, cap = engine.finish_vetoes(

@@ -114,16 +114,24 @@ class LazyNodes(Mapping[str, NodeResult]):
         self._facts = facts
         self._built: dict[str, NodeResult] | None = None
 
+    def _node(self, i: int) -> NodeResult:
+        n = self._layout[i]
+        return NodeResult(
+            n.id, n.title, n.kind, self._values[i], self._raws[i], n.max, n.role, True,
+            n.outside_total, None if n.fact is None else jsonable(self._facts[n.fact]), n.rule,
+            n.parent, n.order)
+
     def _all(self) -> dict[str, NodeResult]:
-        if self._built is None:
-            self._built = {n.id: NodeResult(
-                n.id, n.title, n.kind, self._values[i], self._raws[i], n.max, n.role, True,
-                n.outside_total, None if n.fact is None else jsonable(self._facts[n.fact]),
-                n.rule, n.parent, n.order) for i, n in enumerate(self._layout)}
-        return self._built
+        return {key: self[key] for key in self._index}
 
     def __getitem__(self, key: str) -> NodeResult:
-        return self._all()[key]
+        built = self._built
+        if built is None:
+            built = self._built = {}
+        node = built.get(key)
+        if node is None:
+            node = built[key] = self._node(self._index[key])  # KeyError: not a node
+        return node
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
