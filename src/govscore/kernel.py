@@ -121,26 +121,24 @@ class _Writer:
     """Source lines plus the constants they refer to by generated name."""
 
     def __init__(self) -> None:
+        self.indent = 0
+        """Added to every line's depth (code nested under a generated ``else:``)."""
         self.lines: list[str] = []
         self.names: dict[str, Any] = {}
-        self._by_key: dict[tuple[type, Any], str] = {}
+        self._by_key: dict[tuple[type, str], str] = {}
 
     def const(self, value: Any) -> str:
-        try:
-            key: tuple[type, Any] | None = (type(value), value)
-            hash(key)
-        except TypeError:
-            key = None
-        if key is not None and key in self._by_key:
-            return self._by_key[key]
-        name = f"c{len(self.names)}"
-        self.names[name] = value
-        if key is not None:
-            self._by_key[key] = name
+        # the same constant is shared, but only when it is written the same: Decimal("5") and
+        # Decimal("5.0") are equal yet print differently, so the key is the type and the repr
+        key = (type(value), repr(value))
+        name = self._by_key.get(key)
+        if name is None:
+            name = self._by_key[key] = f"c{len(self.names)}"
+            self.names[name] = value
         return name
 
     def emit(self, depth: int, line: str) -> None:
-        self.lines.append("    " * depth + line)
+        self.lines.append("    " * (depth + self.indent) + line)
 
 
 def _spec_applies(spec: FactSpec, category: str | None) -> bool:
@@ -272,9 +270,49 @@ def _trace(w: _Writer, depth: int, rule_id: str, step: str, before: str, after: 
                   f"{note})))")
 
 
+_TABLE_MAX = 64
+
+
+def _count_table(plan: Plan, item: model.Item) -> tuple[tuple[Decimal, ...],
+                                                       tuple[Decimal, ...]] | None:
+    """For a plain per_occurrence item: (raw, score) for the counts 0, 1, … up to where the
+    item's max or its rounding would change the value (and so need a trace step): a count read
+    from the table needs no arithmetic at all. None when no such table is worth having."""
+    rule = item.rule
+    if not isinstance(rule, model.PerOccurrence) or item.modifiers or item.from_full:
+        return None
+    raws: list[Decimal] = []
+    scores: list[Decimal] = []
+    with decimal.localcontext(CONTEXT):
+        for count in range(_TABLE_MAX):
+            raw = rule.per * max(0, count - rule.free)
+            score = plan.round(raw)
+            if raw > item.max or score != raw:
+                break
+            raws.append(raw)
+            scores.append(score)
+    return (tuple(raws), tuple(scores)) if len(raws) > 1 else None
+
+
 def _item(w: _Writer, plan: Plan, step: ItemStep, category: str | None, x: str | None,
           fact_var: Mapping[str, str], index: int) -> None:
     """An item, as engine._item computes it, for a plain fact (no exemption, applicable)."""
+    table = _count_table(plan, step.node)
+    if table is None:
+        _item_steps(w, plan, step, category, x, fact_var, index)
+        return
+    raws, scores = table
+    w.emit(1, f"if {x} < {w.const(len(raws))}:")
+    w.emit(2, f"r{index} = {w.const(raws)}[{x}]")
+    w.emit(2, f"v{index} = {w.const(scores)}[{x}]")
+    w.emit(1, "else:")
+    w.indent += 1
+    _item_steps(w, plan, step, category, x, fact_var, index)
+    w.indent -= 1
+
+
+def _item_steps(w: _Writer, plan: Plan, step: ItemStep, category: str | None, x: str | None,
+                fact_var: Mapping[str, str], index: int) -> None:
     node = step.node
     nid, top, rule = node.id, node.max, node.rule
     c_top = w.const(top)

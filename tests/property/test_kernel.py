@@ -122,3 +122,23 @@ def _examples(plan: Plan) -> list[dict[str, Any]]:
     from govscore import readers
 
     return [_plain(u) for u in readers.read_facts(ROOT / "examples/s3-chengdu.facts.yaml")]
+
+
+def test_equal_constants_written_differently_stay_apart() -> None:
+    """Decimal('5') and Decimal('5.0') are equal but print differently; the kernel must not share
+    one constant for both. Item max 5 (per 0.5), group cap 5.0: 12 occurrences give 6, capped
+    at the item's 5, then two items 5 + 5 = 10 capped at the group's 5.0 → '5.0', as written."""
+    from tests.helpers import plan_from
+
+    plan = plan_from("""
+- id: bonus
+  title: 加分
+  cap: 5.0
+  children:
+    - {id: a, title: A, max: 5, rule: {kind: per_occurrence, per: 0.5}}
+    - {id: b, title: B, max: 5, rule: {kind: per_occurrence, per: 0.5}}
+""")
+    unit = {"id": "u", "facts": {"a": 12, "b": 12}}
+    assert _same(plan, unit)
+    result, _ = api._fast(plan, unit)
+    assert str(result.nodes["bonus"].value) == "5.0"
