@@ -212,7 +212,10 @@ def _generic_check(spec: FactSpec) -> Callable[[Any], Any]:
 def _fast_condition(w: _Writer, spec: FactSpec, x: str) -> str | None:
     """A condition under which the raw value is already what the generic check would return
     (the same object, accepted): the common types of the common kinds. None: always generic."""
-    exact_decimal = f"{x}.__class__ is Decimal and {x}.is_finite() and +{x} == {x}"
+    # a range check on a NaN raises InvalidOperation (trapped), which sends the unit to the
+    # interpreter, and infinity is out of every range: no is_finite() needed before the range;
+    # +x == x holds when x has at most 34 significant digits (the check's bound)
+    is_decimal, exact = f"{x}.__class__ is Decimal", f"+{x} == {x}"
     if spec.input is not None:
         return f"{x}.__class__ is bool" if spec.input.type == "flag" else None
     assert spec.item is not None
@@ -220,14 +223,14 @@ def _fast_condition(w: _Writer, spec: FactSpec, x: str) -> str | None:
     if isinstance(rule, model.PassFail):
         return f"{x}.__class__ is bool"
     if isinstance(rule, (model.Rate, model.Shortfall)):
-        return f"{exact_decimal} and 0 <= {x} <= 1"
+        return f"{is_decimal} and 0 <= {x} <= 1 and {exact}"
     if isinstance(rule, model.PerStep):
-        return f"{exact_decimal} and 0 <= {x} < {w.const(_BIG)}"
+        return f"{is_decimal} and 0 <= {x} < {w.const(_BIG)} and {exact}"
     if isinstance(rule, model.Manual) and rule.step is None:
         inside = f"{w.const(rule.min)} <= {x} <= {w.const(rule.max)}"
         if rule.zero_allowed:
             inside = f"({inside} or {x} == 0)"
-        return f"{exact_decimal} and {inside}"
+        return f"{is_decimal} and {inside} and {exact}"
     return None
 
 

@@ -142,3 +142,22 @@ def test_equal_constants_written_differently_stay_apart() -> None:
     assert _same(plan, unit)
     result, _ = api._fast(plan, unit)
     assert str(result.nodes["bonus"].value) == "5.0"
+
+
+@pytest.mark.parametrize("bad", ["NaN", "sNaN", "-NaN", "Infinity", "-Infinity",
+                                 "0." + "1" * 40, "1.0000000000000000000000000000000000001",
+                                 "-0", "1E-40", "0E+10"])
+def test_special_decimals_in_a_rate(bad: str) -> None:
+    """NaN, infinities and over-long decimals in a rate fact never get a kernel result the
+    interpreter would not give: the kernel declines them (and the interpreter rejects them) or
+    agrees exactly (-0, tiny and zero-with-exponent values are valid rates)."""
+    from decimal import Decimal
+
+    plan = govscore.compile(ROOT / "benchmarks/reference.yaml")
+    from benchmarks.bench_workload import make_units
+
+    unit = make_units(1)[0]
+    unit["facts"]["b1"] = Decimal(bad)
+    taken = _same(plan, unit)
+    valid = bad in ("-0", "1E-40", "0E+10")
+    assert taken == valid
