@@ -41,7 +41,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -134,6 +134,15 @@ class _Problems:
                                      span=Span(self.file, row, col or 1), unit=unit,
                                      item=fact))
 
+    def extend(self, other: _Problems) -> None:
+        """Append another list's problems after these, keeping the limit of MAX_PROBLEMS."""
+        for item in other.items:
+            if len(self.items) >= MAX_PROBLEMS:
+                self.more += 1
+            else:
+                self.items.append(item)
+        self.more += other.more
+
     def raise_if_any(self) -> None:
         if not self.items:
             return
@@ -207,16 +216,21 @@ def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[An
     if len(raw) > MAX_FACTS_BYTES:
         raise _fail(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
     text, encoding = decode_text(raw, file)
-    rows: list[tuple[int, list[Any]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows = list(_records(io.StringIO(text, newline=""), delimiter, file, encoding))
+    return rows, encoding
+
+
+def _records(handle: Iterable[str], delimiter: str, file: str,
+             encoding: str) -> Iterator[tuple[int, list[Any]]]:
+    """The records of delimited text (opened with ``newline=""``), numbered from 1."""
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
-            rows.append((number, list(record)))
+            yield number, record
     except csv.Error as exc:
         raise _fail(file, f"{'TSV' if delimiter == chr(9) else 'CSV'} error in row {number + 1}: "
                     f"{exc} (read as {encoding})", number + 1) from None
-    return rows, encoding
 
 
 def _openpyxl(file: str) -> ModuleType:
@@ -437,16 +451,25 @@ def _is_comment(cells: list[Any]) -> bool:
         first.strip().upper() not in EXCEL_ERRORS
 
 
-def _header(number: int, cells: list[Any], rows: list[tuple[int, list[Any]]],
+def _first_use(rows: list[tuple[int, list[Any]]]) -> Callable[[int], int | None]:
+    """For a column index, the number of the first row with a value in that column (or None)."""
+    def used(index: int) -> int | None:
+        return next((n for n, r in rows if index < len(r) and not _is_empty(r[index])), None)
+    return used
+
+
+def _header(number: int, cells: list[Any], used: Callable[[int], int | None],
             problems: _Problems) -> list[_Column]:
+    """The named columns of a header row; ``used`` tells the first row with a value in a
+    column (a column with values but no header is a problem)."""
     columns: list[_Column] = []
     seen: dict[str, int] = {}
     for index, value in enumerate(cells):
         name = value.strip() if isinstance(value, str) else value
         if _is_empty(name):
-            used = next((n for n, r in rows if index < len(r) and not _is_empty(r[index])), None)
-            if used is not None:
-                problems.add(f"the column has values (row {used}) but no header", number,
+            used_in = used(index)
+            if used_in is not None:
+                problems.add(f"the column has values (row {used_in}) but no header", number,
                              index + 1)
             continue
         if not isinstance(name, str):
@@ -558,46 +581,55 @@ def _show(value: Any) -> str:
     return str(value) if isinstance(value, Decimal) else repr(value)
 
 
-def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
-          width: int, strict: bool, problems: _Problems
-          ) -> tuple[list[dict[str, Any]], int, list[int]]:
-    by_name = {c.name: c for c in columns}
-    id_col = by_name["id"]
-    for c in columns:
-        if c.base == "id" and c.name != "id":
-            problems.add(f"{c.name!r}: the id column takes no key", header_row, c.col)
-    fact_cols = [c for c in columns if c.base != "id"]
-    entries: list[dict[str, Any]] = []
-    numeric_ids: list[tuple[int, str]] = []
-    text_ids: list[str] = []
-    count, skipped = 0, []
-    first_data = True
-    for number, cells in rows:
+class _WideRows:
+    """The rows of a wide table, one at a time: each data row becomes a unit entry (or a problem).
+    Keeps no rows: only what the checks across rows need (ids stored as numbers, the lengths of
+    digit ids with leading zeros), so that a large file can be read as a stream."""
+
+    def __init__(self, header_row: int, columns: list[_Column], width: int, strict: bool,
+                 problems: _Problems) -> None:
+        by_name = {c.name: c for c in columns}
+        self.id_col = by_name["id"]
+        for c in columns:
+            if c.base == "id" and c.name != "id":
+                problems.add(f"{c.name!r}: the id column takes no key", header_row, c.col)
+        self.fact_cols = [c for c in columns if c.base != "id"]
+        self.width, self.strict, self.problems = width, strict, problems
+        self.numeric_ids: list[tuple[int, str]] = []
+        self.padded: set[int] = set()
+        """Lengths of the digit ids with leading zeros (text ids)."""
+        self.count = 0
+        self.skipped: list[int] = []
+        self.first_data = True
+
+    def row(self, number: int, cells: list[Any]) -> dict[str, Any] | None:
+        """The unit entry of one row; None for an empty, comment or title row or a bad id."""
+        problems, id_col, fact_cols = self.problems, self.id_col, self.fact_cols
         if all(_is_empty(v) for v in cells):
-            continue
+            return None
         if _is_comment(cells):
-            skipped.append(number)
-            continue
-        if first_data and _title_row(cells, id_col, fact_cols):
-            skipped.append(number)
-            first_data = False
-            continue
-        first_data = False
-        count += 1
-        _check_width(number, cells, width, strict, problems)
+            self.skipped.append(number)
+            return None
+        if self.first_data and _title_row(cells, id_col, fact_cols):
+            self.skipped.append(number)
+            self.first_data = False
+            return None
+        self.first_data = False
+        self.count += 1
+        _check_width(number, cells, self.width, self.strict, problems)
         raw_id = cells[id_col.index] if id_col.index < len(cells) else None
         try:
             unit = unit_id(raw_id)
         except _CellProblem as exc:
             problems.add(str(exc), number, id_col.col, header="id")
-            continue
+            return None
         if unit is None:
             problems.add("the row has values but no unit id", number, id_col.col, header="id")
-            continue
+            return None
         if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
-            numeric_ids.append((number, unit))
-        else:
-            text_ids.append(unit)
+            self.numeric_ids.append((number, unit))
+        elif unit.isdigit() and unit.startswith("0"):
+            self.padded.add(len(unit))
         entry: dict[str, Any] = {"id": unit}
         facts: dict[str, Any] = {}
         n_cells = len(cells)
@@ -634,15 +666,30 @@ def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Col
                              f"in row {number}, column {column_letter(other.col)}", number,
                              c.col, unit=unit, fact=base, header=c.name)
         entry["facts"] = facts
-        entries.append(entry)
-    _lost_zeros(numeric_ids, text_ids, id_col.col, problems)
-    return entries, count, skipped
+        return entry
+
+    def finish(self) -> None:
+        """The checks across rows, after the last row."""
+        _lost_zeros(self.numeric_ids, self.padded, self.id_col.col, self.problems)
 
 
-def _lost_zeros(numeric_ids: list[tuple[int, str]], text_ids: Iterable[str], col: int,
+def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
+          width: int, strict: bool, problems: _Problems
+          ) -> tuple[list[dict[str, Any]], int, list[int]]:
+    reader = _WideRows(header_row, columns, width, strict, problems)
+    entries: list[dict[str, Any]] = []
+    for number, cells in rows:
+        entry = reader.row(number, cells)
+        if entry is not None:
+            entries.append(entry)
+    reader.finish()
+    return entries, reader.count, reader.skipped
+
+
+def _lost_zeros(numeric_ids: list[tuple[int, str]], padded: set[int], col: int,
                 problems: _Problems) -> None:
-    """Ids stored as numbers beside digit ids with leading zeros: the zeros were lost."""
-    padded = {len(t) for t in text_ids if t.isdigit() and t.startswith("0")}
+    """Ids stored as numbers beside digit ids with leading zeros (``padded``: their lengths): the
+    zeros were lost."""
     if not padded:
         return
     for number, unit in numeric_ids:
@@ -708,7 +755,7 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
                     "column (one row per unit) or the columns unit, fact, value")
     header_row, header_cells = rows[start]
     body = rows[start + 1:]
-    columns = _header(header_row, header_cells, body, problems)
+    columns = _header(header_row, header_cells, _first_use(body), problems)
     width = max((i + 1 for i, v in enumerate(header_cells) if not _is_empty(v)), default=0)
     names = {c.name for c in columns}
     layout: Literal["wide", "long"]
@@ -747,6 +794,144 @@ def load_table(path: str | Path) -> Table:
 def read_table(path: Path) -> list[Any]:
     """The unit entries of a CSV, TSV or .xlsx facts table (see :func:`load_table`)."""
     return list(load_table(path).units)
+
+
+# ------------------------------------------------------------------------------------------------
+# a wide CSV as a stream (govscore score --stream)
+
+_CHUNK = 1 << 20
+
+
+def sniff_encoding(path: Path) -> str:
+    """The encoding :func:`decode_text` would find for a file, read in chunks (the file is never
+    held whole): BOMs first, then strict UTF-8, then GB18030; the same errors, NUL characters
+    refused."""
+    file = str(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            if head.startswith(codecs.BOM_UTF8):
+                _scan(handle, file, "utf-8", len(codecs.BOM_UTF8), "utf-8-sig")
+                return "utf-8-sig"
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                _scan(handle, file, "utf-16", 0, "utf-16")
+                return "utf-16"
+            bad = _scan(handle, file, "utf-8", 0, "utf-8", fail=False)
+            if bad is None:
+                return "utf-8"
+            if _scan(handle, file, "gb18030", 0, "gb18030", fail=False) is None:
+                return "gb18030"
+    except OSError as exc:
+        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+    raise _fail(file, f"neither UTF-8 (invalid at byte {bad}) nor GB18030; save the file as "
+                "CSV UTF-8 (逗号分隔) or as .xlsx")
+
+
+def _scan(handle: Any, file: str, codec: str, start: int, name: str, *,
+          fail: bool = True) -> int | None:
+    """Decode the file from byte ``start`` in chunks: None if it decodes (NUL characters are an
+    error, as in :func:`decode_text`), else the offset of the first invalid byte (or the error,
+    with ``fail``)."""
+    handle.seek(start)
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    done, lines = 0, 0  # bytes handed to the decoder before this chunk; newlines decoded
+    while True:
+        chunk = handle.read(_CHUNK)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            pending = len(decoder.getstate()[0])  # bytes held back from earlier chunks
+            offset = done - pending + exc.start
+            if not fail:
+                return offset
+            if name == "utf-8-sig":
+                raise _fail(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at "
+                            f"byte {offset + start}") from None
+            raise _fail(file, f"not valid UTF-16 at byte {offset}") from None
+        if "\x00" in text:
+            row = lines + text.count("\n", 0, text.index("\x00")) + 1
+            raise _fail(file, f"the file holds NUL characters (read as {name}); is it UTF-16 "
+                        "without a BOM? Save it as CSV UTF-8", row)
+        lines += text.count("\n")
+        done += len(chunk)
+        if not chunk:
+            return None
+
+
+class WideStream:
+    """A wide CSV facts table (one row per unit) read row by row, for scoring files too large
+    to hold: the same header conventions, cell values and problems as :func:`load_table`, but
+    never the whole text or all rows in memory. Iterate to get the unit entries in file order;
+    the problems of the whole file are raised together (:class:`FactsFileError`) when the
+    iteration ends, as :func:`load_table` raises them before returning anything: so a caller
+    must not treat what it got as final until the iteration has ended. :attr:`ok` says whether
+    any problem was found so far (then the entries already given are moot)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.file = str(path)
+        if self.path.suffix.lower() != ".csv":
+            raise _fail(self.file, "only a .csv file can be read as a stream")
+        self.encoding = sniff_encoding(self.path)
+        """utf-8, utf-8-sig (with BOM), utf-16 or gb18030, as :func:`decode_text` finds it."""
+        self.rows = 0
+        """Data rows read so far (comment, title and empty rows not counted)."""
+        self._problems = _Problems(self.file)
+
+    @property
+    def ok(self) -> bool:
+        return not self._problems.items and not self._problems.more
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        file = self.file
+        try:
+            handle = self.path.open(encoding=self.encoding, newline="")
+        except OSError as exc:
+            raise _fail(file, f"cannot read {self.path}: {exc.strerror}") from None
+        with handle:
+            records = _records(handle, ",", file, self.encoding)
+            header = next(((n, cells) for n, cells in records
+                           if not all(_is_empty(v) for v in cells) and not _is_comment(cells)),
+                          None)
+            if header is None:
+                raise _fail(file, "the sheet is empty: the first row must be a header with an "
+                            "'id' column (one row per unit) or the columns unit, fact, value")
+            header_row, header_cells = header
+            columns = _header(header_row, header_cells, lambda _: None, _Problems(file))
+            names = {c.name for c in columns}
+            unnamed = [i for i, v in enumerate(header_cells)
+                       if _is_empty(v.strip() if isinstance(v, str) else v)]
+            first_use: dict[int, int] = {}
+            width = max((i + 1 for i, v in enumerate(header_cells) if not _is_empty(v)),
+                        default=0)
+            reader = _WideRows(header_row, columns, width, True, self._problems) \
+                if "id" in names else None
+            for number, cells in records:
+                for index in unnamed:
+                    if index not in first_use and index < len(cells) and \
+                            not _is_empty(cells[index]):
+                        first_use[index] = number
+                if reader is None:
+                    continue
+                entry = reader.row(number, cells)
+                self.rows = reader.count
+                if entry is not None:
+                    yield entry
+        problems = _Problems(file)
+        _header(header_row, header_cells, first_use.get, problems)
+        if reader is None:
+            problems.raise_if_any()
+            if {"unit", "fact", "value"} <= names:
+                raise _fail(file, "the table has the long layout (unit, fact, value); a stream "
+                            "is read in the wide layout (one row per unit, a column 'id'): "
+                            "score this file without streaming", header_row)
+            raise _fail(file, "the header needs an 'id' column (one row per unit, one column "
+                        "per fact) or the columns unit, fact, value (one row per fact)",
+                        header_row)
+        reader.finish()
+        problems.extend(self._problems)
+        self._problems = problems
+        problems.raise_if_any()
 
 
 # ------------------------------------------------------------------------------------------------
