@@ -69,10 +69,17 @@ def _parser() -> argparse.ArgumentParser:
                        epilog="examples:\n  govscore score schemes/s3-chengdu.yaml "
                               "examples/s3-chengdu.facts.yaml\n"
                               "  govscore score schemes/s4-anhui.yaml a.xlsx b.xlsx "
-                              "-o results.xlsx")
+                              "-o results.xlsx\n"
+                              "  govscore score schemes/s3-chengdu.yaml big.csv -o results.csv "
+                              "--stream")
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
     p.add_argument("-o", "--output", help="write results to .json, .csv, .html or .xlsx")
+    p.add_argument("--stream", action="store_true",
+                   help="score one wide CSV facts file (one row per unit) row by row in bounded "
+                        "memory, into a .csv given by -o; rows in input order, rejected units "
+                        "last; the time taken is reported (not for schemes with population "
+                        "kinds)")
 
     p = sub.add_parser("explain", help="explain one unit's score", formatter_class=fmt,
                        epilog="example:\n  govscore explain schemes/s3-chengdu.yaml "
@@ -198,6 +205,8 @@ def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.stream:
+        return _score_stream(args, stderr)
     if args.output:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
@@ -214,6 +223,43 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
     return EXIT_INVALID if assessment.rejected else EXIT_OK
+
+
+def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
+    from govscore import stream
+
+    if len(args.facts) != 1 or Path(args.facts[0]).suffix.lower() != ".csv":
+        raise UsageError("GS409", "--stream scores one facts file, a .csv in the wide layout "
+                         "(one row per unit)")
+    if not args.output or Path(args.output).suffix.lower() != ".csv":
+        raise UsageError("GS409", "--stream writes a .csv: give -o RESULTS.csv")
+    plan = api.compile(args.scheme)
+    if plan.needs_population:
+        raise UsageError("GS501", "this scheme scores some items against the whole population "
+                         f"({', '.join(plan.population_items)}): it needs every unit's facts at "
+                         "once and cannot be scored with --stream")
+    tty = hasattr(stderr, "isatty") and stderr.isatty()
+
+    def progress(count: int) -> None:
+        stderr.write(f"scoring: {count} units read …\r")
+        stderr.flush()
+
+    def rejected(unit: str, problems: list[str]) -> None:
+        for problem in problems:
+            stderr.write(f"rejected {unit}: {problem}\n")
+
+    summary = stream.score_csv(plan, args.facts[0], args.output,
+                               progress=progress if tty else None, on_rejected=rejected)
+    if tty:
+        stderr.write(" " * 40 + "\r")
+    if summary.guessed:
+        stderr.write(f"govscore: {args.facts[0]} is not UTF-8; read it as GB18030\n")
+    stderr.write(f"wrote {args.output}\n")
+    stderr.write(f"{summary.submitted} unit(s): {summary.scored} scored, "
+                 f"{summary.rejected} rejected\n")
+    rate = summary.submitted / summary.seconds if summary.seconds > 0 else 0.0
+    stderr.write(f"streamed in {summary.seconds:.2f} s ({rate:,.0f} units/s)\n")
+    return EXIT_INVALID if summary.rejected else EXIT_OK
 
 
 def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

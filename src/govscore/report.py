@@ -5,14 +5,15 @@ then renamed, so an interrupted run never leaves half a report.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from govscore import api
 from govscore.compiler import Plan
@@ -114,11 +115,20 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over the target. The file gets
     the permissions ``open()`` would give a new file (0o666 less the umask), not the 0o600 of
     the temporary file."""
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to write ``path`` through, in pieces: a temporary file in the same folder, renamed
+    over the target (with the permissions of a new file) when the block ends without an error,
+    and removed when it does not; an interrupted run never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
