@@ -13,7 +13,10 @@
    one timed round of ``evaluate_all`` in a fresh process, whose peak RSS is reported.
 3. ``import govscore`` in a fresh interpreter (median of 5), load and compile time of every scheme
    in ``schemes/``, and ``govscore validate`` on 100 scheme files.
-4. ``--profile``: cProfile of govscore's per-unit path, top functions by own time.
+4. ``govscore score --stream`` (a fresh process) on the reference workload written to a wide CSV
+   on disk: S units (``--stream-units``, default 1,000,000) and 100,000 for comparison; wall time,
+   units/s and the child's peak RSS (so the memory each unit adds is visible).
+5. ``--profile``: cProfile of govscore's per-unit path, top functions by own time.
 
 Peak memory of the reference workload is tracemalloc's peak over one extra (untimed) round:
 Python allocations only (the units given are not counted; results kept are), so it does not see
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import csv
 import gc
 import io
 import json
@@ -348,6 +352,83 @@ def seed_schemes(n: int, timeout: float) -> tuple[list[Row], list[str]]:
     return rows, notes
 
 
+STREAM_CHUNK = 100_000
+
+
+def write_stream_csv(path: Path, n: int) -> list[Decimal]:
+    """The reference workload's facts for ``n`` units as a wide CSV (written in chunks of
+    bench_workload.make_units, so this process never holds them all); returns the baseline
+    totals of the first chunk, to check the streamed output against."""
+    names = [name for name, _ in (*wl.BASIC, *wl.BONUS, *wl.DEDUCTIONS)]
+    expected: list[Decimal] = []
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(["id", *names]) + "\n")
+        for start in range(0, n, STREAM_CHUNK):
+            units = wl.make_units(min(STREAM_CHUNK, n - start), seed=20240607 + start)
+            if start == 0:
+                expected = [wl.baseline_decimal(u["facts"]) for u in units]
+            handle.writelines(
+                f"u{start + k:07d}," + ",".join(str(u["facts"][name]) for name in names) + "\n"
+                for k, u in enumerate(units))
+    return expected
+
+
+def stream_run(n: int, folder: Path, timeout: float) -> dict[str, Any]:
+    """``govscore score reference.yaml FACTS.csv -o OUT.csv --stream`` on n units in a fresh
+    process: wall time, units/s, the child's peak RSS (from its own rusage)."""
+    facts, out = folder / f"stream-{n}.csv", folder / f"stream-{n}.out.csv"
+    t0 = time.perf_counter()
+    expected = write_stream_csv(facts, n)
+    write_s = time.perf_counter() - t0
+    argv = [sys.executable, "-m", "govscore", "score", str(wl.REFERENCE_YAML), str(facts),
+            "-o", str(out), "--stream"]
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            if hasattr(os, "wait4"):  # this child's own rusage, not all children's so far
+                _, status, usage = os.wait4(proc.pid, 0)
+                seconds = time.perf_counter() - t0
+                code = os.waitstatus_to_exitcode(status)
+                proc.returncode = code
+                peak = usage.ru_maxrss
+            else:  # pragma: no cover - not POSIX
+                code = proc.wait(timeout)
+                seconds = time.perf_counter() - t0
+                peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        except BaseException:
+            proc.kill()
+            raise
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace").strip().splitlines()
+    if code != 0:
+        msg = f"govscore score --stream on {n} units exited {code}: {' | '.join(tail[-3:])}"
+        raise Disagreement(msg)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle)
+        header = next(rows)
+        at = header.index("total")
+        got = [Decimal(row[at]) for row, _ in zip(rows, expected, strict=False)]
+    units = [{"id": f"u{k:07d}"} for k in range(len(expected))]
+    check_agreement(f"score --stream ({n} units)", units, expected, got)
+    size = facts.stat().st_size
+    facts.unlink()
+    out.unlink()
+    peak_bytes = peak * (1 if sys.platform == "darwin" else 1024)
+    return {"units": n, "seconds": seconds, "per_second": n / seconds, "peak_rss": peak_bytes,
+            "csv_bytes": size, "write_seconds": write_s,
+            "summary": [line for line in tail if "unit(s)" in line or "streamed" in line]}
+
+
+def stream_measure(sizes: Sequence[int], timeout: float) -> list[dict[str, Any]]:
+    """stream_run for each size, smallest first, in a scratch folder beside the benchmark."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="govscore-stream-", dir=HERE) as tmp:
+        for n in sorted(set(sizes)):
+            out.append(stream_run(n, Path(tmp), timeout))
+    return out
+
+
 def import_time(runs: int) -> dict[str, float]:
     """``import govscore`` in a fresh interpreter: in-process time of the import statement and
     the whole process's wall time, medians of ``runs``."""
@@ -530,6 +611,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write every number to this file")
     parser.add_argument("--seed-timeout", type=float, default=600,
                         help="seconds allowed for each seed scheme's run (default 600)")
+    parser.add_argument("--stream-units", type=int,
+                        help="units for govscore score --stream on a CSV (default 1000000, "
+                             "and 100000 for comparison; --quick: 2000 and 500; 0: skip)")
     parser.add_argument("--seed-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.seed_child:
@@ -581,6 +665,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in seed_notes:
         print(note)
 
+    stream_n = args.stream_units if args.stream_units is not None else \
+        (2000 if quick else 1_000_000)
+    streamed: list[dict[str, Any]] = []
+    if stream_n > 0:
+        sizes = [stream_n, min(stream_n, 500 if quick else 100_000)]
+        print(f"\n## Streamed: govscore score --stream, reference workload from a CSV on disk "
+              f"({', '.join(f'{s:,}' for s in sorted(set(sizes)))} units)\n", flush=True)
+        try:
+            streamed = stream_measure(sizes, args.seed_timeout * 10)
+        except Disagreement as exc:
+            print(f"\n!!! {exc}", file=sys.stderr)
+            return EXIT_DISAGREE
+        print("| units | CSV MB | wall s | units/s | peak RSS MB | KB per unit |\n"
+              "|---:|---:|---:|---:|---:|---:|")
+        for r in streamed:
+            print(f"| {r['units']:,} | {r['csv_bytes'] / 2**20:.0f} | {r['seconds']:.1f} | "
+                  f"{r['per_second']:,.0f} | {r['peak_rss'] / 2**20:.0f} | "
+                  f"{r['peak_rss'] / r['units'] / 1024:.2f} |")
+        if len(streamed) > 1:
+            a, b = streamed[0], streamed[-1]
+            growth = (b["peak_rss"] - a["peak_rss"]) / (b["units"] - a["units"])
+            print(f"\npeak RSS grows by {growth:,.0f} bytes per unit between {a['units']:,} and "
+                  f"{b['units']:,} units (the compact record each unit keeps for ranking)")
+
     print("\n## Start-up, compile, validate\n", flush=True)
     imp = import_time(1 if quick else 5)
     print(f"import govscore (fresh interpreter, median of {1 if quick else 5}): "
@@ -619,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           for r in rows],
             "seeds": [asdict(r) | {"per_second": r.per_second} for r in seed_rows],
             "seed_notes": seed_notes, "notes": notes, "import": imp, "compile": comp,
-            "validate": val, "verdicts": verdict, "profile": prof_rows,
+            "validate": val, "verdicts": verdict, "profile": prof_rows, "stream": streamed,
         }, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
 
