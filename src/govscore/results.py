@@ -5,7 +5,7 @@ Decimals are written to JSON as strings ("87.50") so that no reader turns them i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -135,6 +135,12 @@ class LazyNodes(Mapping[str, NodeResult]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
+
+    def values_of(self, ids: Sequence[str]) -> list[Decimal | None]:
+        """The values of these nodes (None for an id that is not a node here), without building
+        a NodeResult for any of them (streamed reports read every node of every unit)."""
+        index, values = self._index, self._values
+        return [values[i] if (i := index.get(key)) is not None else None for key in ids]
 
     def __len__(self) -> int:
         return len(self._layout)

@@ -122,26 +122,15 @@ class _Compact:
 
 class _NodeValues:
     """Every node's value for a report row ("" where a node does not apply), as to_csv writes
-    them. A kernel's lazy nodes are read from the values it computed, without building a
-    NodeResult per node (half the time of a streamed run otherwise)."""
+    them. A kernel's lazy nodes give their values without building a NodeResult per node (half
+    the time of a streamed run otherwise); all of a kernel's nodes are applicable."""
 
     def __init__(self, node_ids: list[str]) -> None:
         self.node_ids = node_ids
-        self.positions: dict[int, tuple[Mapping[str, int], list[int | None]]] = {}
 
     def __call__(self, nodes: Mapping[str, NodeResult]) -> list[Any]:
         if type(nodes) is LazyNodes:
-            # LazyNodes keeps the kernel's values by position (one index per category); its
-            # nodes are all applicable. Read through getattr so that a change of those private
-            # names falls back to the general way below rather than failing.
-            index = getattr(nodes, "_index", None)
-            raw = getattr(nodes, "_values", None)
-            if isinstance(index, Mapping) and isinstance(raw, list):
-                known = self.positions.get(id(index))
-                if known is None or known[0] is not index:
-                    known = self.positions[id(index)] = (
-                        index, [index.get(n) for n in self.node_ids])
-                return [raw[i] if i is not None else "" for i in known[1]]
+            return ["" if v is None else v for v in nodes.values_of(self.node_ids)]
         return [nodes[n].value if n in nodes and nodes[n].applicable else ""
                 for n in self.node_ids]
 
