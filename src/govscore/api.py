@@ -222,7 +222,10 @@ def _fast(plan: Plan, entry: Any, *,
         if scheme.tiers or "tier" in entry else None
     if category is _NO or tier is _NO:
         return None
-    return kernels[category].run(  # type: ignore[no-any-return]
+    kernel = kernels[category]
+    if kernel.walk and _entry_problems(entry, unit):
+        return None
+    return kernel.run(  # type: ignore[no-any-return]
         unit, category, tier, raw, in_context=in_context)
 
 

@@ -47,10 +47,10 @@ class Kernel:
     """One category's compiled kernel and what turning its output into a result needs."""
 
     __slots__ = ("_fn", "_ids", "_index", "_layout", "_plan", "_quantum", "_root", "_round_note",
-                 "_rounding", "_tail", "source")
+                 "_rounding", "_tail", "source", "walk")
 
     def __init__(self, plan: Plan, fn: KernelFn, layout: tuple[NodeLayout, ...],
-                 source: str) -> None:
+                 source: str, *, walk: bool) -> None:
         self._plan = plan
         self._fn = fn
         self._layout = layout
@@ -62,6 +62,10 @@ class Kernel:
         self._tail = bool(plan.outputs or plan.vetoes)  # anything after the total
         self.source = source
         """The generated Python source (for review and the safety test)."""
+        self.walk = walk
+        """Some fact goes through a generic check that keeps free values (an event's matter, a
+        text input): the caller walks the entry first for depth and text (api._entry_problems),
+        as the interpreter's path does."""
 
     def run(self, unit: str, category: str | None, tier: str | None,
             facts: Mapping[str, Any], *, in_context: bool = False,
@@ -154,8 +158,9 @@ def _build_one(plan: Plan, category: str | None,
     w.emit(1, f"if not {w.const(frozenset(fact_var))}.issuperset(f):")
     w.emit(2, "return None")
     w.emit(1, "D = []")
+    walk = False
     for spec in specs:
-        _check_fact(w, spec, fact_var[spec.name])
+        walk = _check_fact(w, spec, fact_var[spec.name]) or walk
     w.emit(1, "X = {" + ", ".join(f"{w.const(n)}: {v}" for n, v in fact_var.items()) + "}")
     w.emit(1, "T = []")
     w.emit(1, "I = []")
@@ -191,7 +196,7 @@ def _build_one(plan: Plan, category: str | None,
     }
     code = compile(source, f"<govscore kernel {plan.scheme.id}/{category}>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated source; no scheme text in it (see top)
-    return Kernel(plan, namespace["kernel"], tuple(layout), source)
+    return Kernel(plan, namespace["kernel"], tuple(layout), source, walk=walk)
 
 
 def _generic_check(spec: FactSpec) -> Callable[[Any], Any]:
@@ -234,7 +239,9 @@ def _fast_condition(w: _Writer, spec: FactSpec, x: str) -> str | None:
     return None
 
 
-def _check_fact(w: _Writer, spec: FactSpec, x: str) -> None:
+def _check_fact(w: _Writer, spec: FactSpec, x: str) -> bool:
+    """Emit the reading and checking of one fact; True when only the generic check can accept
+    it (its value may hold free text or nesting)."""
     w.emit(1, "try:")
     w.emit(2, f"{x} = f[{w.const(spec.name)}]")
     w.emit(1, "except KeyError:")
@@ -259,12 +266,14 @@ def _check_fact(w: _Writer, spec: FactSpec, x: str) -> None:
                   f"{w.const(_BIG)} and {x} == {x}.to_integral_value():")
         w.emit(2, f"{x} = int({x})")
         w.emit(1, "else:")
+        fast: str | None = "count"
     else:
         fast = _fast_condition(w, spec, x)
         w.emit(1, f"{keyword} not ({fast}):" if fast is not None else "if True:")
     w.emit(2, f"{x} = {w.const(_generic_check(spec))}({x})")
     w.emit(2, f"if {x} is BAIL:")
     w.emit(3, "return None")
+    return fast is None
 
 
 def _trace(w: _Writer, depth: int, rule_id: str, step: str, before: str, after: str,

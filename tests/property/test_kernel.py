@@ -161,3 +161,31 @@ def test_special_decimals_in_a_rate(bad: str) -> None:
     taken = _same(plan, unit)
     valid = bad in ("-0", "1E-40", "0E+10")
     assert taken == valid
+
+
+def test_free_values_inside_facts_are_walked_as_on_the_full_way() -> None:
+    """An event's matter is kept as given by the by_level check; nested thousands deep or holding
+    a lone surrogate it must reject the unit (as the interpreter's path does), not reach the
+    reports. S3's 发表文章 item is by_level, so its kernel walks the entry first."""
+    plan = govscore.compile(ROOT / "schemes/s3-chengdu.yaml")
+    assert plan.kernels is not None and plan.kernels[None].walk
+    good = _examples(plan)[0]
+    deep: Any = "x"
+    for _ in range(5000):
+        deep = [deep]
+    name = "bonus_articles"
+    for matter in (deep, "\ud800"):
+        bad = {**good, "facts": {**good["facts"], name: [{"level": "city", "matter": matter}]}}
+        assert api._fast(plan, bad) is None
+        assessment = govscore.evaluate_all(plan, [bad])
+        assert [r.unit for r in assessment.rejected] == [good["id"]]
+        assert {d.code for d in assessment.rejected[0].diagnostics} == {"GS403"}
+    plain = {**good, "facts": {**good["facts"], name: [{"level": "city", "matter": "某文"}]}}
+    assert _same(plan, plain)
+
+
+def test_reference_kernel_needs_no_walk() -> None:
+    """Every fact of the reference workload is checked inline (rates and counts), so its kernel
+    does not walk entries."""
+    plan = govscore.compile(ROOT / "benchmarks/reference.yaml")
+    assert plan.kernels is not None and not plan.kernels[None].walk
