@@ -168,7 +168,8 @@ def test_free_values_inside_facts_are_walked_as_on_the_full_way() -> None:
     a lone surrogate it must reject the unit (as the interpreter's path does), not reach the
     reports. S3's 发表文章 item is by_level, so its kernel walks the entry first."""
     plan = govscore.compile(ROOT / "schemes/s3-chengdu.yaml")
-    assert plan.kernels is not None and plan.kernels[None].walk
+    assert plan.kernels is not None
+    assert plan.kernels[None].walk
     good = _examples(plan)[0]
     deep: Any = "x"
     for _ in range(5000):
@@ -188,4 +189,5 @@ def test_reference_kernel_needs_no_walk() -> None:
     """Every fact of the reference workload is checked inline (rates and counts), so its kernel
     does not walk entries."""
     plan = govscore.compile(ROOT / "benchmarks/reference.yaml")
-    assert plan.kernels is not None and not plan.kernels[None].walk
+    assert plan.kernels is not None
+    assert not plan.kernels[None].walk
