@@ -292,29 +292,68 @@ def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
             size = scope_size(plan, award.scope, s, members, award.categories)
             places = _places(award.share, award.count, size, award.rounding)
             candidates = []
+            conditional: dict[str, str] = {}  # eligible or not as a pending grade is decided
             for u in members:
                 why = _ineligible(award, results[u], grades.get(u), grade_undecided.get(u, ()))
-                if why:
+                if why.startswith(_DEPENDS):
+                    conditional[u] = why
+                    candidates.append(u)
+                elif why:
                     reasons[u][award.id] = why
                 else:
                     candidates.append(u)
-            groups = _tie_groups(candidates, keys, reverse=award.from_end == "top")
-            winners, tied, room = _fill(groups, places, award.on_tie == "include_all")
+            winners, tied, room = _decide(candidates, conditional, keys, places, award)
             decided.append(AwardScope(award.id, s, size, places, tuple(sorted(winners)),
                                       tuple(tied), room))
             basis = f"{size} units in {s}, {places} place(s)"
             for u in winners:
                 won[u].append(award.id)
                 reasons[u][award.id] = f"awarded: {basis}"
+            pending_grades = sorted(u for u in tied if u in conditional)
             for u in tied:
                 undecided[u].append(award.id)
-                reasons[u][award.id] = (f"undecided: tied with {_tied_with(tied, u)}"
-                                        f" for {room} remaining place(s); {basis}")
+                if pending_grades:  # the outcome waits on a grade decision
+                    own = f"its grade is {conditional[u].removeprefix(_DEPENDS)}; " \
+                        if u in conditional else ""
+                    reasons[u][award.id] = (
+                        f"undecided: {own}the places depend on the pending grade of "
+                        f"{_tied_with([*pending_grades, ''], '')}; with {_tied_with(tied, u)} "
+                        f"for {room} remaining place(s); {basis}")
+                else:
+                    reasons[u][award.id] = (f"undecided: tied with {_tied_with(tied, u)}"
+                                            f" for {room} remaining place(s); {basis}")
             placed = set(winners).union(tied)
             for u in candidates:
-                if u not in placed:
+                if u in conditional and u not in placed:
+                    reasons[u][award.id] = (f"not awarded: ranked outside the quota whatever "
+                                            f"the pending grade; {basis}")
+                elif u not in placed:
                     reasons[u][award.id] = f"not awarded: ranked outside the quota; {basis}"
     return tuple(decided), won, undecided, reasons
+
+
+_DEPENDS = "depends on the grade: "
+
+
+def _decide(candidates: list[str], conditional: Mapping[str, str], keys: Mapping[str, SortKey],
+            places: int, award: model.Award) -> tuple[list[str], list[str], int]:
+    """Winners, the units left for a human decision, and the places still open. A unit whose
+    eligibility waits on an undecided grade may or may not compete: the award is filled both
+    ways, and only what both ways agree on is decided — a unit that wins either way wins, one
+    that wins or ties in only one of them (or ties in both) is undecided with it."""
+    reverse = award.from_end == "top"
+    include_all = award.on_tie == "include_all"
+    winners, tied, room = _fill(_tie_groups(candidates, keys, reverse=reverse), places,
+                                include_all)
+    if not conditional:
+        return winners, tied, room
+    without = [u for u in candidates if u not in conditional]
+    winners_without, tied_without, _ = _fill(_tie_groups(without, keys, reverse=reverse), places,
+                                             include_all)
+    sure = set(winners).intersection(winners_without)
+    pending = set(winners).union(tied, winners_without, tied_without) - sure
+    ordered = [u for group in _tie_groups(sorted(pending), keys, reverse=reverse) for u in group]
+    return sorted(sure), ordered, places - len(sure)
 
 
 def _tied_with(tied: Sequence[str], unit: str, limit: int = NAMED_IN_REASON) -> str:
@@ -339,9 +378,13 @@ def _ineligible(award: model.Award, result: UnitResult, grade: str | None,
             return f"ineligible: total {result.total} below {el.min_total}"
         if el.grades is not None and grade_undecided:
             # the grade waits on a decision: eligible only if every grade in question would be
-            if not all(g in el.grades for g in grade_undecided):
+            qualifying = [g for g in grade_undecided if g in el.grades]
+            if not qualifying:
                 return (f"ineligible: grade undecided ({' / '.join(grade_undecided)}), "
-                        f"not all in {', '.join(el.grades)}")
+                        f"none in {', '.join(el.grades)}")
+            if len(qualifying) < len(grade_undecided):
+                return (f"{_DEPENDS}undecided ({' / '.join(grade_undecided)}), eligible only "
+                        f"as {' / '.join(qualifying)}")
         elif el.grades is not None and grade not in el.grades:
             return f"ineligible: grade {grade} not in {', '.join(el.grades)}"
     return ""

@@ -172,8 +172,10 @@ def test_grade_tie_at_the_quota_boundary_holds_neither_grade():
     a and b both have 92 and nothing separates them: neither is given 优秀 (that would make two
     holders of a one-place grade) nor 良好; the grade is undecided (优秀 / 良好) and is None.
     c (85) and d (80) are 良好 by band, e (70) 合格.
-    先进 (2 places, 优秀 only): a and b might not be 优秀, so neither gets it (before, both did,
-    which would give 先进 to two units of which only one can be 优秀); c, d, e are not 优秀.
+    先进 (2 places, 优秀 only): c, d, e are not 优秀. a and b may or may not be 优秀, so the award
+    is filled both ways: with them, a and b take the 2 places; without them, nobody qualifies.
+    Nothing is certain, so nobody is awarded and a and b are left for the decision with the 2
+    places (before: both got it, though only one can be 优秀; then: neither, though one will be).
     评优 (2 places, 优秀 or 良好): whichever grade a and b get qualifies, so they compete and,
     tied at 92 for 2 places, both win."""
     plan = plan_from(ITEM, extra="""
@@ -193,8 +195,39 @@ def test_grade_tie_at_the_quota_boundary_holds_neither_grade():
     assert p["a"].grade_reason == "tied at the 优秀 quota boundary in all (1 of 5): a decision is needed"
     top = next(d for d in a.awards if d.award == "top")
     good = next(d for d in a.awards if d.award == "good")
-    assert (top.places, top.winners, top.undecided) == (2, (), ())
-    assert p["a"].reasons["top"] == "ineligible: grade undecided (优秀 / 良好), not all in 优秀"
+    assert (top.places, top.winners, top.undecided, top.open_places) == (2, (), ("a", "b"), 2)
+    assert p["a"].undecided == ("top",)
+    assert p["a"].reasons["top"] == (
+        "undecided: its grade is undecided (优秀 / 良好), eligible only as 优秀; the places depend "
+        "on the pending grade of a, b; with b for 2 remaining place(s); 5 units in all, 2 place(s)")
     assert p["c"].reasons["top"] == "ineligible: grade 良好 not in 优秀"
     assert (good.places, good.winners, good.undecided) == (2, ("a", "b"), ())
     assert "等次: 优秀 / 良好 (待定)" in govscore.explain(a, "a")
+
+
+def test_award_waiting_on_a_grade_decides_only_what_cannot_change():
+    """Bands 优秀 ≥ 90, 良好 80–90, 合格 < 80; 优秀 at most 40% of 5 units: floor(2.0) = 2 places.
+    a (95) is 优秀; b and c (92) tie for the 1 优秀 place left: undecided (优秀 / 良好); d (91)
+    is beyond the quota: 良好 (fallback); e (70) 合格.
+    先进 (count 2, 优秀 only): a certainly competes, d and e cannot, b and c only if 优秀.
+    With b and c: a takes the 1st place, b and c tie for the 2nd. Without them: a alone.
+    a wins either way → awarded; b and c → undecided for the 1 open place.
+    评优 (count 3, 优秀 or 良好): b and c qualify whatever they get → a, b, c by rank: decided."""
+    plan = plan_from(ITEM, extra="""
+        grades:
+          bands: [{grade: 优秀, gte: 90}, {grade: 良好, gte: 80, lt: 90}, {grade: 合格, lt: 80}]
+          quotas: [{grade: 优秀, share: 0.4, fallback: 良好}]
+        awards:
+          - {id: top, title: 先进, count: 2, eligibility: {grades: [优秀]}}
+          - {id: good, title: 评优, count: 3, eligibility: {grades: [优秀, 良好]}}
+        """)
+    a = govscore.evaluate_all(plan, _units({"a": 95, "b": 92, "c": 92, "d": 91, "e": 70}))
+    p = a.placements
+    assert [(u, p[u].grade, p[u].grade_undecided) for u in "abcde"] == [
+        ("a", "优秀", ()), ("b", None, ("优秀", "良好")), ("c", None, ("优秀", "良好")),
+        ("d", "良好", ()), ("e", "合格", ())]
+    top = next(d for d in a.awards if d.award == "top")
+    assert (top.winners, top.undecided, top.open_places) == (("a",), ("b", "c"), 1)
+    assert p["d"].reasons["top"] == "ineligible: grade 良好 not in 优秀"
+    good = next(d for d in a.awards if d.award == "good")
+    assert (good.winners, good.undecided) == (("a", "b", "c"), ())
