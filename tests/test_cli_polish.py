@@ -178,3 +178,11 @@ def test_help_lists_every_command_and_the_exit_codes():
         assert f"    {command} " in out
     assert "exit codes:" in out
     assert "  2  usage or I/O error" in out
+
+
+def test_properties_on_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    """`govscore test --properties nope.yaml` used to print SKIP and exit 0."""
+    err = StringIO()
+    code = cli.run(["test", "--properties", str(tmp_path / "nope.yaml")], StringIO(), err)
+    assert code == 2
+    assert "no such file or folder" in err.getvalue()

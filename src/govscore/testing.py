@@ -366,6 +366,9 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
     files: list[Path] = []
     for name in paths:
         p = Path(name)
+        if not p.exists():
+            stderr.write(f"govscore: {name}: no such file or folder\n")
+            return 2
         files.extend(sorted(f for f in p.rglob("*.yaml") if not f.name.endswith(".test.yaml")
                             and f.name != "govscore.schema.json") if p.is_dir() else [p])
     failed = 0
