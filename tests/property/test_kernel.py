@@ -60,13 +60,32 @@ def test_kernel_equals_interpreter(path: Path) -> None:
         pytest.skip("population scheme: scored by the interpreter's two phases")
     hits = []
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # derandomized: the same 60 units every run, so that "the kernel took the fast path at
+    # least once" cannot flake on a scheme whose random units are mostly unusual (S4's
+    # exemptions); random exploration is in test_kernel_equals_interpreter_on_random_schemes
+    @settings(max_examples=60, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
     @given(testing.units(plan))
     def check(unit: dict[str, Any]) -> None:
         hits.append(_same(plan, unit))
 
     check()
     assert any(hits), "the kernel never took the fast path"
+
+
+@pytest.mark.parametrize("path", SCHEMES, ids=[p.stem for p in SCHEMES])
+def test_kernel_equals_interpreter_on_fresh_random_units(path: Path) -> None:
+    """The same agreement on units hypothesis draws afresh each run (no fast-path count)."""
+    plan = govscore.compile(path)
+    if plan.kernels is None:
+        pytest.skip("population scheme: scored by the interpreter's two phases")
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(testing.units(plan))
+    def check(unit: dict[str, Any]) -> None:
+        _same(plan, unit)
+
+    check()
 
 
 def test_kernel_takes_the_fast_path_on_the_shipped_examples() -> None:
