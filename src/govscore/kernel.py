@@ -78,8 +78,8 @@ class Kernel:
                 return self._run(unit, category, tier, facts)
             with decimal.localcontext(CONTEXT):
                 return self._run(unit, category, tier, facts)
-        except Exception:
-            return None
+        except Exception:  # any surprise (an arithmetic trap, a formula error): the interpreter
+            return None    # scores this unit again and reports it properly
 
     def _run(self, unit: str, category: str | None, tier: str | None,
              facts: Mapping[str, Any]) -> tuple[UnitResult, UnitFacts] | None:
