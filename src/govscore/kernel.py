@@ -254,10 +254,11 @@ def _check_fact(w: _Writer, spec: FactSpec, x: str) -> bool:
             checked = _BAIL
     if checked is _BAIL:
         w.emit(2, "return None")
-    else:
+    else:  # checked once, here, when the kernel is built
         w.emit(2, f"{x} = {w.const(checked)}")
         w.emit(2, f"D.append({w.const(spec.name)})")
-    # (a defaulted value is checked again below: it passes as it did when the kernel was built)
+    w.emit(1, "else:")  # a given value: checked for every unit
+    w.indent += 1
     if spec.item is not None and isinstance(spec.item.rule, model.PerOccurrence):
         w.emit(1, f"if {x}.__class__ is int and 0 <= {x} < {w.const(_BIG_INT)}:")
         w.emit(2, "pass")
@@ -273,6 +274,7 @@ def _check_fact(w: _Writer, spec: FactSpec, x: str) -> bool:
     w.emit(2, f"{x} = {w.const(_generic_check(spec))}({x})")
     w.emit(2, f"if {x} is BAIL:")
     w.emit(3, "return None")
+    w.indent -= 1
     return fast is None
 
 
