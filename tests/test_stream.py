@@ -211,16 +211,16 @@ def test_an_interrupted_run_leaves_no_output(tmp_path, monkeypatch):
     facts = tmp_path / "facts.csv"
     facts.write_text("id,a\n" + "".join(f"u{i},{i % 10}\n" for i in range(50)),
                      encoding="utf-8")
-    real = stream._score_entry
+    real = stream.api.score_entry
     calls = {"n": 0}
 
-    def failing(plan_: Any, entry: Any) -> Any:
+    def failing(plan_: Any, entry: Any, shown: str) -> Any:
         calls["n"] += 1
         if calls["n"] == 30:
             raise KeyboardInterrupt
-        return real(plan_, entry)
+        return real(plan_, entry, shown)
 
-    monkeypatch.setattr(stream, "_score_entry", failing)
+    monkeypatch.setattr(stream.api, "score_entry", failing)
     with pytest.raises(KeyboardInterrupt):
         stream.score_csv(plan, facts, folder / "out.csv")
     assert os.listdir(folder) == []
@@ -232,7 +232,7 @@ def test_an_interrupted_run_leaves_no_output(tmp_path, monkeypatch):
     assert os.listdir(folder) == ["out.csv"]
     assert (folder / "out.csv").read_text(encoding="utf-8") == "old"
     # and fails while writing the final file too
-    monkeypatch.setattr(stream, "_score_entry", real)
+    monkeypatch.setattr(stream.api, "score_entry", real)
 
     def boom(*_: Any) -> Any:
         raise RuntimeError("disk full")

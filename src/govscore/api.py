@@ -46,6 +46,18 @@ def compile(scheme: LoadedScheme | str | Path) -> Plan:
     return compile_plan(scheme)
 
 
+def shown_id(unit: str) -> str:
+    """A unit id as reports can write it: a lone surrogate (not text) escaped as ``\\ud800``."""
+    return unit.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def duplicate_id(unit: str, times: int) -> Diagnostic:
+    """GS405 for an id given ``times`` times (every entry with it is rejected)."""
+    shown = shown_id(unit)
+    return Diagnostic("GS405", f"unit id {shown!r} appears {times} times; no entry is scored "
+                      "until the duplicates are resolved", unit=shown)
+
+
 _MAX_DEPTH = 16  # a unit entry is unit → facts → fact → level: a few levels, never thousands
 
 
@@ -156,9 +168,9 @@ def prepare(plan: Plan, entry: Any) -> tuple[facts.UnitFacts | None, list[Diagno
     if not isinstance(unit, str) or not unit.strip():
         return None, [Diagnostic("GS403", f"a unit needs an id written as text, got {unit!r}",
                                  value=unit)]
-    if _text_problem(unit):
-        shown = unit.encode("utf-8", "backslashreplace").decode("utf-8")
-        return None, [Diagnostic("GS403", f"the unit id {_text_problem(unit)}", unit=shown)]
+    not_text = _text_problem(unit)
+    if not_text:
+        return None, [Diagnostic("GS403", f"the unit id {not_text}", unit=shown_id(unit))]
     problems = _entry_problems(entry, unit)
     if problems:
         return None, problems
@@ -273,41 +285,57 @@ def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
             gc.enable()
 
 
+def score_entry(plan: Plan, entry: Any, shown: str
+                ) -> tuple[UnitResult, facts.UnitFacts] | tuple[str, list[Diagnostic]]:
+    """One unit entry of a batch, scored on its own (a scheme without population kinds): the
+    kernel, else the full check and the interpreter. Gives (result, checked facts), or (the id
+    to show, every problem). Call it inside the engine's decimal context (compiler.CONTEXT)."""
+    fast = _fast(plan, entry, in_context=True)
+    if fast is not None:
+        return fast
+    checked, problems = prepare(plan, entry)
+    if checked is None:
+        return shown, problems
+    try:
+        return engine.evaluate_unit(plan, checked, None), checked
+    except FactsError as exc:
+        return checked.unit, list(exc.diagnostics)
+    except EvaluationError as exc:
+        return checked.unit, [exc.diagnostic]
+
+
 def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
     seen = Counter(i for i in ids if isinstance(i, str))
     rejected: list[Rejected] = []
-    accepted: list[tuple[int, facts.UnitFacts]] = []
+    accepted: list[tuple[int, facts.UnitFacts]] = []  # population schemes: scored in phase 2
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
-    kernels = not plan.needs_population
     with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
         for index, entry in enumerate(entries):
             given = ids[index]
             if isinstance(given, str) and seen[given] > 1:
-                # an id that is not text (a lone surrogate) is shown escaped for the reports
-                unit_id = given.encode("utf-8", "backslashreplace").decode("utf-8")
-                rejected.append(Rejected(index, unit_id, (Diagnostic(
-                    "GS405", f"unit id {unit_id!r} appears {seen[given]} times; no entry is "
-                    "scored until the duplicates are resolved", unit=unit_id),)))
+                rejected.append(Rejected(index, shown_id(given),
+                                         (duplicate_id(given, seen[given]),)))
                 continue
-            fast = _fast(plan, entry, in_context=True) if kernels else None
-            if fast is not None:
-                scored[index] = fast
+            shown = shown_id(given) if isinstance(given, str) else f"#{index + 1}"
+            if plan.needs_population:
+                checked, problems = prepare(plan, entry)
+                if checked is None:
+                    rejected.append(Rejected(index, shown, tuple(problems)))
+                else:
+                    accepted.append((index, checked))
                 continue
-            checked, problems = prepare(plan, entry)
-            if checked is None:
-                unit_id = given.encode("utf-8", "backslashreplace").decode("utf-8") \
-                    if isinstance(given, str) else f"#{index + 1}"
-                rejected.append(Rejected(index, unit_id, tuple(problems)))
+            outcome = score_entry(plan, entry, shown)
+            if isinstance(outcome[0], UnitResult):
+                scored[index] = outcome
             else:
-                accepted.append((index, checked))
+                rejected.append(Rejected(index, outcome[0], tuple(outcome[1])))
     pop = population.population_scores(plan, [u for _, u in accepted]) \
         if plan.needs_population else {}
     for index, checked in accepted:
         try:
-            scored[index] = (engine.evaluate_unit(
-                plan, checked, pop.get(checked.unit, {}) if plan.needs_population else None),
-                checked)
+            scored[index] = (engine.evaluate_unit(plan, checked, pop.get(checked.unit, {})),
+                             checked)
         except FactsError as exc:
             rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))
         except EvaluationError as exc:
@@ -332,5 +360,5 @@ def labels(plan: Plan) -> dict[str, str]:
     return out
 
 
-__all__ = ["GovscoreError", "UsageError", "compile", "evaluate", "evaluate_all", "facts_hash",
-           "load", "prepare", "version"]
+__all__ = ["GovscoreError", "UsageError", "compile", "duplicate_id", "evaluate", "evaluate_all",
+           "facts_hash", "load", "prepare", "score_entry", "shown_id", "version"]

@@ -40,9 +40,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from govscore import api, engine, population, report, tables
+from govscore import api, population, report, tables
 from govscore.compiler import CONTEXT, Plan
-from govscore.errors import Diagnostic, EvaluationError, FactsError, UsageError
+from govscore.errors import UsageError
 from govscore.facts import UnitFacts
 from govscore.results import LazyNodes, NodeResult, UnitResult
 
@@ -70,27 +70,6 @@ class StreamSummary:
     def guessed(self) -> bool:
         """True when the facts were not Unicode with a BOM or valid UTF-8, but read as GB18030."""
         return self.encoding == "gb18030"
-
-
-def _escaped(unit: str) -> str:
-    return unit.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _score_entry(plan: Plan, entry: dict[str, Any]
-                 ) -> tuple[UnitResult, UnitFacts] | tuple[str, list[Diagnostic]]:
-    """One entry as evaluate_all scores it: (result, facts), or (shown id, problems)."""
-    fast = api._fast(plan, entry, in_context=True)  # noqa: SLF001 - evaluate_all's own path
-    if fast is not None:
-        return fast
-    checked, problems = api.prepare(plan, entry)
-    if checked is None:
-        return _escaped(entry["id"]), problems
-    try:
-        return engine.evaluate_unit(plan, checked, None), checked
-    except FactsError as exc:
-        return checked.unit, list(exc.diagnostics)
-    except EvaluationError as exc:
-        return checked.unit, [exc.diagnostic]
 
 
 class _Compact:
@@ -168,7 +147,7 @@ def _first_pass(plan: Plan, rows: tables.WideStream, scored: IO[str], rejected: 
             if unit in results or unit in rejected_ids:
                 dups.setdefault(unit, []).append(index)
                 continue
-            outcome = _score_entry(plan, entry)
+            outcome = api.score_entry(plan, entry, api.shown_id(unit))
             if isinstance(outcome[0], str):
                 rejected_ids.add(unit)
                 write_rejected([index, outcome[0], *(str(d) for d in outcome[1])])
@@ -191,10 +170,8 @@ def _merge_dups(rejected: IO[str], dups: Mapping[str, list[int]], first: Mapping
                 ) -> Iterator[tuple[int, str, list[str]]]:
     repeated: list[tuple[int, str, list[str]]] = []
     for unit, later in dups.items():
-        shown = _escaped(unit)
-        message = str(Diagnostic(
-            "GS405", f"unit id {shown!r} appears {len(later) + 1} times; no entry is scored "
-            "until the duplicates are resolved", unit=shown))
+        shown = api.shown_id(unit)
+        message = str(api.duplicate_id(unit, len(later) + 1))
         repeated.extend((i, shown, [message]) for i in (first[unit], *later))
     repeated.sort(key=lambda r: r[0])
     pending = iter(repeated)
