@@ -9,20 +9,17 @@ from pydantic_core import core_schema
 
 from govscore import model
 
-# pydantic writes the bounds of a constrained, validated number under its own names
 _BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
 
 
 class _SchemeSchema(GenerateJsonSchema):
     """Decimals are JSON numbers (a scheme never writes a number as a string), and every bound
-    the models check is in the schema too, so an editor refuses what the loader refuses."""
+    the models check is in the schema too (pydantic writes a validated number's bounds as ge/le/
+    gt/lt beside it; they are renamed to JSON Schema's words), so an editor refuses what the
+    loader refuses."""
 
     def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
-        out: JsonSchemaValue = {"type": "number"}
-        for key, name in _BOUNDS.items():
-            if schema.get(key) is not None:
-                out[name] = schema[key]  # type: ignore[literal-required]
-        return out
+        return {"type": "number"}
 
     def generate(self, schema: core_schema.CoreSchema, mode: Any = "validation") -> JsonSchemaValue:
         generated: JsonSchemaValue = _standard_bounds(super().generate(schema, mode))
