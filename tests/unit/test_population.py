@@ -167,6 +167,19 @@ def test_award_limited_to_a_category():
     assert a.results["w1"].outputs == {}
 
 
+def _graded_plan(excellent_share: str, good_count: int):
+    """Bands 优秀 ≥ 90, 良好 80–90, 合格 < 80, 优秀 at most ``excellent_share`` of the units
+    (the rest 良好); 先进 (2 places) for 优秀 only, 评优 (``good_count`` places) for 优秀 or 良好."""
+    return plan_from(ITEM, extra=f"""
+        grades:
+          bands: [{{grade: 优秀, gte: 90}}, {{grade: 良好, gte: 80, lt: 90}}, {{grade: 合格, lt: 80}}]
+          quotas: [{{grade: 优秀, share: {excellent_share}, fallback: 良好}}]
+        awards:
+          - {{id: top, title: 先进, count: 2, eligibility: {{grades: [优秀]}}}}
+          - {{id: good, title: 评优, count: {good_count}, eligibility: {{grades: [优秀, 良好]}}}}
+        """)
+
+
 def test_grade_tie_at_the_quota_boundary_holds_neither_grade():
     """Bands 优秀 ≥ 90, 良好 80–90, 合格 < 80; 优秀 at most 20% of 5 units: floor(1.0) = 1 place.
     a and b both have 92 and nothing separates them: neither is given 优秀 (that would make two
@@ -178,14 +191,7 @@ def test_grade_tie_at_the_quota_boundary_holds_neither_grade():
     places (before: both got it, though only one can be 优秀; then: neither, though one will be).
     评优 (2 places, 优秀 or 良好): whichever grade a and b get qualifies, so they compete and,
     tied at 92 for 2 places, both win."""
-    plan = plan_from(ITEM, extra="""
-        grades:
-          bands: [{grade: 优秀, gte: 90}, {grade: 良好, gte: 80, lt: 90}, {grade: 合格, lt: 80}]
-          quotas: [{grade: 优秀, share: 0.2, fallback: 良好}]
-        awards:
-          - {id: top, title: 先进, count: 2, eligibility: {grades: [优秀]}}
-          - {id: good, title: 评优, count: 2, eligibility: {grades: [优秀, 良好]}}
-        """)
+    plan = _graded_plan(excellent_share="0.2", good_count=2)
     scores = {"a": 92, "b": 92, "c": 85, "d": 80, "e": 70}
     a = govscore.evaluate_all(plan, _units(scores))
     p = a.placements
@@ -213,14 +219,7 @@ def test_award_waiting_on_a_grade_decides_only_what_cannot_change():
     With b and c: a takes the 1st place, b and c tie for the 2nd. Without them: a alone.
     a wins either way → awarded; b and c → undecided for the 1 open place.
     评优 (count 3, 优秀 or 良好): b and c qualify whatever they get → a, b, c by rank: decided."""
-    plan = plan_from(ITEM, extra="""
-        grades:
-          bands: [{grade: 优秀, gte: 90}, {grade: 良好, gte: 80, lt: 90}, {grade: 合格, lt: 80}]
-          quotas: [{grade: 优秀, share: 0.4, fallback: 良好}]
-        awards:
-          - {id: top, title: 先进, count: 2, eligibility: {grades: [优秀]}}
-          - {id: good, title: 评优, count: 3, eligibility: {grades: [优秀, 良好]}}
-        """)
+    plan = _graded_plan(excellent_share="0.4", good_count=3)
     a = govscore.evaluate_all(plan, _units({"a": 95, "b": 92, "c": 92, "d": 91, "e": 70}))
     p = a.placements
     assert [(u, p[u].grade, p[u].grade_undecided) for u in "abcde"] == [
