@@ -10,9 +10,9 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from govscore import model
-from govscore.compiler import Plan
-from govscore.facts import FactSpec
+from govscore.engine.facts import FactSpec
+from govscore.engine.plan import Plan
+from govscore.language import model
 
 _INF = Decimal(1000)
 

@@ -58,8 +58,8 @@ import bench_synth  # noqa: E402
 import bench_workload as wl  # noqa: E402
 
 import govscore  # noqa: E402
-from govscore import loader  # noqa: E402
-from govscore.compiler import compile_plan  # noqa: E402
+from govscore.engine.plan import compile_plan  # noqa: E402
+from govscore.scheme import loader  # noqa: E402
 
 EXIT_DISAGREE = 3
 

@@ -12,7 +12,7 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
-from govscore import loader
+from govscore.scheme import loader
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEME = ROOT / "schemes" / "s4-anhui.yaml"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import govscore
-from govscore.compiler import Plan
+from govscore.engine.plan import Plan
 
 HEADER = """\
 govscore: "1"

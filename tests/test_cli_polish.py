@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from govscore import cli, report
+from govscore import cli
 from govscore.errors import UsageError
+from govscore.views import report
 
 ROOT = Path(__file__).resolve().parents[1]
 S3 = str(ROOT / "schemes" / "s3-chengdu.yaml")
@@ -158,7 +159,7 @@ def test_no_encoding_note_for_unicode_files(tmp_path, encoding):
 
 
 def test_load_facts_reports_the_encoding(tmp_path):
-    from govscore import readers
+    from govscore.inputs import readers
 
     path = tmp_path / "f.csv"
     path.write_bytes(CSV.encode("gb18030"))

@@ -34,8 +34,9 @@ from pathlib import Path
 
 import pytest
 
-from govscore import _yaml, loader
 from govscore.errors import Diagnostic
+from govscore.language import yaml_reader
+from govscore.scheme import loader
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 _FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
@@ -134,8 +135,8 @@ def yaml_diagnostics(block: Block) -> list[Diagnostic]:
     if not any(ln.strip() and not ln.lstrip().startswith("#") for ln in block.text.splitlines()):
         return []  # only comments, such as the yaml-language-server line on its own
     try:
-        doc = _yaml.parse(block.text, block.name)
-    except _yaml.YamlError as exc:
+        doc = yaml_reader.parse(block.text, block.name)
+    except yaml_reader.YamlError as exc:
         return exc.diagnostics
     return doc.problems
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from govscore import docgen, model
+from govscore.language import docgen, model
 
 REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference" / "scheme.md"
 
@@ -21,7 +21,7 @@ def test_reference_is_up_to_date() -> None:
         lines = diff.splitlines()
         shown = "\n".join(lines[:60]) + ("\n…" if len(lines) > 60 else "")
         raise AssertionError(
-            "docs/reference/scheme.md is out of date with src/govscore/model.py.\n"
+            "docs/reference/scheme.md is out of date with src/govscore/language/model.py.\n"
             f"Regenerate it with:\n\n    {docgen.REGENERATE}\n\nand commit the result.\n\n{shown}")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 
 def test_import_does_not_build_the_models() -> None:
-    code = ("import sys, govscore; print('govscore.model' in sys.modules, "
+    code = ("import sys, govscore; print('govscore.language.model' in sys.modules, "
             "'pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 import govscore
-from govscore import cli, html_report, readers, report
+from govscore import cli
 from govscore.errors import UsageError
+from govscore.inputs import readers
+from govscore.views import html, report
 
 ROOT = Path(__file__).resolve().parents[1]
 S3 = ROOT / "schemes" / "s3-chengdu.yaml"
@@ -50,7 +52,7 @@ def s3_with_rejects():
 
 def test_html_has_every_part(s3):
     plan, assessment = s3
-    page = html_report.render(assessment, plan)
+    page = html.render(assessment, plan)
     assert page.startswith("<!DOCTYPE html>")
     assert page.count("<svg") == 3  # one chart per 圈层
     assert page.count('<table class="ranking">') == 3
@@ -67,7 +69,7 @@ def test_html_has_every_part(s3):
 
 def test_html_is_self_contained(s3):
     plan, assessment = s3
-    page = html_report.render(assessment, plan)
+    page = html.render(assessment, plan)
     assert "<script" not in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert "@import" not in page
@@ -76,7 +78,7 @@ def test_html_is_self_contained(s3):
 
 def test_html_escapes_everything(s3_with_rejects):
     plan, assessment = s3_with_rejects
-    page = html_report.render(assessment, plan)
+    page = html.render(assessment, plan)
     assert len(assessment.rejected) == 2
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;" in page
@@ -88,10 +90,10 @@ def test_html_is_deterministic_whatever_the_unit_order(s3):
     plan, assessment = s3
     units = readers.read_facts(S3_FACTS)
     again = govscore.evaluate_all(plan, list(reversed(units)))
-    assert html_report.render(assessment, plan) == html_report.render(assessment, plan)
+    assert html.render(assessment, plan) == html.render(assessment, plan)
     # the facts hash depends on the order of the file; everything else is the same
-    first = html_report.render(assessment, plan).replace(assessment.record.facts_sha256, "")
-    second = html_report.render(again, plan).replace(again.record.facts_sha256, "")
+    first = html.render(assessment, plan).replace(assessment.record.facts_sha256, "")
+    second = html.render(again, plan).replace(again.record.facts_sha256, "")
     assert first == second
 
 
@@ -164,11 +166,11 @@ def test_xlsx_byte_identical_on_rerun(tmp_path):
 
 
 def test_xlsx_without_openpyxl_is_a_clear_error(monkeypatch, s3):
-    from govscore import xlsx_report
+    from govscore.views import xlsx
 
     monkeypatch.setitem(sys.modules, "openpyxl", None)
     with pytest.raises(UsageError, match=r"govscore\[excel\]"):
-        xlsx_report.render(s3[1], s3[0])
+        xlsx.render(s3[1], s3[0])
 
 
 # ------------------------------------------------------------------------------ writing
@@ -180,7 +182,7 @@ def test_atomic_write_leaves_no_file_when_rendering_raises(tmp_path, monkeypatch
     def broken(*_args: object) -> str:
         raise RuntimeError("renderer failed")
 
-    monkeypatch.setattr(html_report, "render", broken)
+    monkeypatch.setattr(html, "render", broken)
     target = tmp_path / "out.html"
     with pytest.raises(RuntimeError):
         report.write(assessment, plan, target)

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 import govscore
-from govscore import _yaml, schema
+from govscore.language import schema, yaml_reader
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "schemes" / "govscore.schema.json"
@@ -38,7 +38,7 @@ def _as_json(value):
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_scheme_validates_with_jsonschema_and_models(path):
-    data = _yaml.parse(path.read_text(encoding="utf-8"), str(path)).data
+    data = yaml_reader.parse(path.read_text(encoding="utf-8"), str(path)).data
     validator = jsonschema.Draft202012Validator(schema.json_schema())
     errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
               for e in validator.iter_errors(_as_json(data))]

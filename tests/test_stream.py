@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 import govscore
-from govscore import model, readers, stream
+from govscore import stream
 from govscore.cli import run
 from govscore.errors import UsageError
+from govscore.inputs import readers
+from govscore.language import model
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMES = sorted(p for p in (ROOT / "schemes").glob("*.yaml"))

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import govscore
-from govscore import cli, tables
+from govscore import cli
 from govscore.errors import FactsFileError
+from govscore.inputs import tables
 
 openpyxl = pytest.importorskip("openpyxl")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import govscore
-from govscore import cli, readers, tables, template
+from govscore import cli
+from govscore.inputs import readers, tables, template
 
 openpyxl = pytest.importorskip("openpyxl")
 

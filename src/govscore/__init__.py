@@ -11,13 +11,23 @@ from __future__ import annotations
 import importlib as _importlib
 import typing as _typing
 
-# Bound now, not on first use: the submodule govscore.explain shares the function's name, and
+# Bound now, not on first use: the submodule govscore.views.explain shares the function's name, and
 # importing a submodule sets the package attribute to the module (light: results and errors).
-from govscore.explain import explain
+from govscore.views.explain import explain
 
 if _typing.TYPE_CHECKING:  # the names below are imported on first use (import govscore stays fast)
     from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare, version
-    from govscore.compiler import Plan
+    from govscore.engine.plan import Plan
+    from govscore.engine.results import (
+        Assessment,
+        AwardScope,
+        NodeResult,
+        Placement,
+        Record,
+        Rejected,
+        TraceStep,
+        UnitResult,
+    )
     from govscore.errors import (
         CODES,
         Diagnostic,
@@ -29,17 +39,7 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
         Span,
         UsageError,
     )
-    from govscore.loader import LoadedScheme, check_file
-    from govscore.results import (
-        Assessment,
-        AwardScope,
-        NodeResult,
-        Placement,
-        Record,
-        Rejected,
-        TraceStep,
-        UnitResult,
-    )
+    from govscore.scheme.loader import LoadedScheme, check_file
 
     __version__: str
 
@@ -49,12 +49,12 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
 _HOME = {
     **dict.fromkeys(["compile", "evaluate", "evaluate_all", "facts_hash", "load", "prepare",
                      "version"], "api"),
-    "Plan": "compiler",
+    "Plan": "engine.plan",
     **dict.fromkeys(["CODES", "Diagnostic", "EvaluationError", "FactsError", "FactsFileError",
                      "GovscoreError", "SchemeError", "Span", "UsageError"], "errors"),
-    "LoadedScheme": "loader", "check_file": "loader",
+    "LoadedScheme": "scheme.loader", "check_file": "scheme.loader",
     **dict.fromkeys(["Assessment", "AwardScope", "NodeResult", "Placement", "Record", "Rejected",
-                     "TraceStep", "UnitResult"], "results"),
+                     "TraceStep", "UnitResult"], "engine.results"),
 }
 
 

@@ -17,11 +17,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from govscore import engine, facts, loader, population
-from govscore.compiler import CONTEXT, Plan, compile_plan
+from govscore.engine import facts, interpreter, population
+from govscore.engine.plan import CONTEXT, Plan, compile_plan
+from govscore.engine.results import Assessment, Record, Rejected, UnitResult
 from govscore.errors import Diagnostic, EvaluationError, FactsError, GovscoreError, UsageError
-from govscore.loader import LoadedScheme
-from govscore.results import Assessment, Record, Rejected, UnitResult
+from govscore.scheme import loader
+from govscore.scheme.loader import LoadedScheme
 
 _UNIT_KEYS = ("id", "title", "category", "tier", "facts")
 
@@ -267,7 +268,7 @@ def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
     checked, problems = prepare(plan, unit)
     if checked is None:
         raise FactsError(str(unit.get("id", "?")), problems)
-    return engine.evaluate_unit(plan, checked)
+    return interpreter.evaluate_unit(plan, checked)
 
 
 def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
@@ -297,7 +298,7 @@ def score_entry(plan: Plan, entry: Any, shown: str
     if checked is None:
         return shown, problems
     try:
-        return engine.evaluate_unit(plan, checked, None), checked
+        return interpreter.evaluate_unit(plan, checked, None), checked
     except FactsError as exc:
         return checked.unit, list(exc.diagnostics)
     except EvaluationError as exc:
@@ -334,7 +335,7 @@ def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
         if plan.needs_population else {}
     for index, checked in accepted:
         try:
-            scored[index] = (engine.evaluate_unit(plan, checked, pop.get(checked.unit, {})),
+            scored[index] = (interpreter.evaluate_unit(plan, checked, pop.get(checked.unit, {})),
                              checked)
         except FactsError as exc:
             rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))

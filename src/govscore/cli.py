@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from govscore import api, loader, readers, report, scheme_tests
+from govscore import api, scheme_tests
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, UsageError
+from govscore.inputs import readers
+from govscore.scheme import loader
+from govscore.views import report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -184,7 +187,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from govscore import schema
+    from govscore.language import schema
 
     stdout.write(json.dumps(schema.json_schema(), ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
@@ -193,7 +196,7 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
     """Read and merge the facts files; say on stderr which ones were read as GB18030 (the
     encoding is then a guess: the bytes were not UTF-8)."""
-    from govscore import tables
+    from govscore.inputs import tables
 
     sources: list[tuple[str, list[object]]] = []
     for path in paths:
@@ -263,7 +266,7 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
 
 
 def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from govscore.explain import explain
+    from govscore.views.explain import explain
 
     plan = api.compile(args.scheme)
     assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
@@ -297,8 +300,8 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from govscore import template
     from govscore.errors import UsageError
+    from govscore.inputs import template
 
     output = Path(args.output)
     suffix = output.suffix.lower()

@@ -13,10 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govscore import _yaml, api
-from govscore.compiler import Plan
+from govscore import api
+from govscore.engine.plan import Plan
+from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, GovscoreError, SchemeError, Span
-from govscore.results import Assessment
+from govscore.language import yaml_reader
 
 _CASE_KEYS = {"name", "units", "expect", "rejected", "tolerance", "note"}
 _EXPECT_KEYS = {"total", "computed_total", "nodes", "grade", "rank", "awards", "undecided",
@@ -48,12 +49,12 @@ def _close(actual: Decimal, expected: Any, tolerance: Decimal) -> bool:
     return exp is not None and abs(actual - exp) <= tolerance
 
 
-def read_test_file(path: Path) -> tuple[_yaml.Document, Plan]:
+def read_test_file(path: Path) -> tuple[yaml_reader.Document, Plan]:
     """Parse a test file and compile the scheme it names; raise GovscoreError if impossible."""
     raw = path.read_bytes()
     try:
-        doc = _yaml.parse(_yaml.decode(raw, str(path), max_bytes=50_000_000), str(path))
-    except _yaml.YamlError as exc:
+        doc = yaml_reader.parse(yaml_reader.decode(raw, str(path), max_bytes=50_000_000), str(path))
+    except yaml_reader.YamlError as exc:
         raise SchemeError(exc.diagnostics, f"{path}: the test file is invalid") from None
     problems = list(doc.problems)
     data = doc.data

@@ -1,14 +1,14 @@
 """Scoring a large wide CSV facts file as a stream (``govscore score SCHEME FACTS.csv -o OUT.csv
 --stream``): bounded memory, the same scores, ranks, grades and awards as ``govscore score``.
 
-The facts file is read row by row (:class:`govscore.tables.WideStream`: the encoding is decided
+The facts file is read row by row (:class:`govscore.inputs.tables.WideStream`: the encoding is decided
 by a first pass over the bytes in chunks; header conventions, cell values and problems as
-:func:`govscore.tables.load_table`). Each row's unit is scored the way
+:func:`govscore.inputs.tables.load_table`). Each row's unit is scored the way
 :func:`govscore.api.evaluate_all` scores an entry (the plan's compiled kernel, else the full
 check and the interpreter) and its CSV row is written to an anonymous temporary file in the
 output's folder; only a compact record stays in memory for ranking: the total, the nodes and
 inputs the ranking's ``by`` and tie-breakers read, the vetoes, ineligibility and grade limits,
-without trace or other nodes. Then :func:`govscore.population.place` ranks, grades and awards,
+without trace or other nodes. Then :func:`govscore.engine.population.place` ranks, grades and awards,
 and a second pass over the temporary file writes the final CSV (to a temporary file renamed over
 the output, as every report: an interrupted run leaves no output).
 
@@ -17,7 +17,7 @@ rejected (GS405, the message evaluate_all gives); the first entry was scored bef
 duplicate was known, so its compact record is dropped before ranking and its row skipped in the
 second pass (where its position is learnt). No first pass over the ids is needed.
 
-The output has the columns of :func:`govscore.report.to_csv`, but the rows are in **input
+The output has the columns of :func:`govscore.views.report.to_csv`, but the rows are in **input
 order** (``to_csv`` sorts them by scope, rank and unit), rejected units last, in input order.
 
 A scheme with population kinds (relative_to_best, rank_points) needs every unit's facts at once
@@ -40,11 +40,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from govscore import api, population, report, tables
-from govscore.compiler import CONTEXT, Plan
+from govscore import api
+from govscore.engine import population
+from govscore.engine.facts import UnitFacts
+from govscore.engine.plan import CONTEXT, Plan
+from govscore.engine.results import LazyNodes, NodeResult, UnitResult
 from govscore.errors import UsageError
-from govscore.facts import UnitFacts
-from govscore.results import LazyNodes, NodeResult, UnitResult
+from govscore.inputs import tables
+from govscore.views import report
 
 PROGRESS_EVERY = 10_000
 """The progress callback is called after every this many unit entries."""

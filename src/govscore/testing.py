@@ -28,11 +28,12 @@ from typing import Any, TextIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govscore import api, model
-from govscore.compiler import Plan
+from govscore import api
+from govscore.engine.facts import FactSpec, band_for
+from govscore.engine.plan import Plan
+from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
-from govscore.facts import FactSpec, band_for
-from govscore.results import Assessment
+from govscore.language import model
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "units", "violations"]
 

@@ -90,8 +90,8 @@ def test_the_checker_catches_a_broken_cap(monkeypatch, path):
     some generated unit."""
     import dataclasses
 
-    from govscore import engine, kernel
-    from govscore.compiler import GroupStep
+    from govscore.engine import interpreter, kernel
+    from govscore.engine.plan import GroupStep
 
     plan = govscore.compile(ROOT / "schemes" / "s2-county.yaml")
 
@@ -100,8 +100,8 @@ def test_the_checker_catches_a_broken_cap(monkeypatch, path):
                          step.full_max)
 
     if path == "interpreter":
-        original = engine._group
-        monkeypatch.setattr(engine, "_group",
+        original = interpreter._group
+        monkeypatch.setattr(interpreter, "_group",
                             lambda p, step, state: original(p, uncapped(step), state))
         object.__setattr__(plan, "kernels", None)  # every unit through the interpreter
     else:
@@ -112,7 +112,7 @@ def test_the_checker_catches_a_broken_cap(monkeypatch, path):
     found = []
     # one unit with every bonus item at its max (5 + 4 + 4 + 3 + 4 + 4 + 2 = 26 > cap 20), so
     # the property fails whatever else hypothesis generates
-    from govscore import readers
+    from govscore.inputs import readers
 
     unit = readers.read_facts(ROOT / "examples" / "s2-county.facts.yaml")[0]
     unit["facts"].update(bonus_process=5, bonus_online=4, bonus_articles={"national": 3},

@@ -1,4 +1,4 @@
-"""The compiled kernels (kernel.py) give exactly what the interpreter (engine.py) gives — total,
+"""The compiled kernels (kernel.py) give exactly what the interpreter (interpreter.py) gives — total,
 every node with its raw value and fact, the whole trace, vetoes, outputs, eligibility — on every
 shipped scheme, every pattern scheme and random schemes; and they do take the fast path for
 plain facts, or this would prove nothing."""
@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import govscore
-from govscore import api, engine, testing
-from govscore.compiler import Plan
+from govscore import api, testing
+from govscore.engine import interpreter
+from govscore.engine.plan import Plan
 from tests.property.test_contract import random_schemes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ def _both(plan: Plan, entry: dict[str, Any]) -> tuple[Any, Any]:
     if checked is None:
         return fast, [str(d) for d in problems]
     try:
-        slow = engine.evaluate_unit(plan, checked)
+        slow = interpreter.evaluate_unit(plan, checked)
     except govscore.GovscoreError as exc:
         return fast, str(exc)
     return fast, slow
@@ -90,7 +91,7 @@ def test_kernel_equals_interpreter_on_fresh_random_units(path: Path) -> None:
 
 def test_kernel_takes_the_fast_path_on_the_shipped_examples() -> None:
     """Every unit of every shipped example with plain facts goes through the kernel and agrees."""
-    from govscore import readers
+    from govscore.inputs import readers
 
     taken = 0
     for facts_file in sorted((ROOT / "examples").glob("*.facts.yaml")):
@@ -138,7 +139,7 @@ def test_unusual_facts_go_the_full_way() -> None:
 
 
 def _examples(plan: Plan) -> list[dict[str, Any]]:
-    from govscore import readers
+    from govscore.inputs import readers
 
     return [_plain(u) for u in readers.read_facts(ROOT / "examples/s3-chengdu.facts.yaml")]
 
@@ -216,7 +217,7 @@ def test_missing_facts_with_defaults_take_the_fast_path() -> None:
     """A fact left out that has a default is taken as its default (checked once, when the kernel
     is built) and recorded as defaulted, as on the full way: on every shipped example unit whose
     scheme declares defaults, with those facts left out."""
-    from govscore import readers
+    from govscore.inputs import readers
 
     checked = 0
     for scheme in sorted((ROOT / "schemes").glob("*.yaml")):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import govscore
-from govscore.compiler import Plan
+from govscore.engine.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(p for p in (ROOT / "schemes").glob("*.yaml") if not p.name.endswith(".test.yaml"))

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govscore
-from govscore import cli, report
+from govscore import cli
+from govscore.views import report
 
 from .common import ROOT, tiny_plan, unit
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import govscore
-from govscore import _expr
+from govscore.language import formulas
 
 from .common import tiny, tiny_plan, unit, within
 
@@ -206,8 +206,8 @@ def test_hostile_formula_refused_at_compile(formula: str) -> None:
     names = dict(NAMES)
     names.update({"ｔｏｔａｌ": None, "tоtal": None, "аb": None, "ıd": None, "ꓲd": None,
                   "ᴛotal": None, "id": None, "d": None})
-    with pytest.raises(_expr.FormulaError) as info:
-        _expr.compile_formula(formula, names)
+    with pytest.raises(formulas.FormulaError) as info:
+        formulas.compile_formula(formula, names)
     assert info.value.code == "GS306"
     assert not SENTINEL.exists()
 
@@ -236,12 +236,12 @@ def test_allowed_formulas_still_work() -> None:
                     "clamp(a, 0, 10)", "a if p and not (a > b or a == b) else b",
                     "1 < a <= 3", "完成率 * 100", "(min)(a)", "a  # a comment", "True",
                     "min(a,)"]:
-        _expr.compile_formula(formula, names)
+        formulas.compile_formula(formula, names)
 
 
 def test_literals_are_exact_decimals() -> None:
     """Numeric literals become Decimals from their source text: 0.1 + 0.2 == 0.3 exactly."""
-    run = _expr.compile_formula
+    run = formulas.compile_formula
     assert run("0.1 + 0.2 == 0.3", {}).evaluate({}) is True
     assert run("0.1 + 0.2", {}).evaluate({}) == Decimal("0.3")
     value = run("0.1 * 3", {}).evaluate({})
@@ -262,23 +262,23 @@ def test_literals_are_exact_decimals() -> None:
 ])
 def test_powers_and_magnitudes_are_bounded(formula: str, why: str) -> None:
     """Huge powers and products stop at once with an error, never compute a giant number."""
-    compiled = _expr.compile_formula(formula, NAMES)
-    with within(), pytest.raises(_expr.FormulaError, match=why):
+    compiled = formulas.compile_formula(formula, NAMES)
+    with within(), pytest.raises(formulas.FormulaError, match=why):
         compiled.evaluate({"a": Decimal(2), "b": Decimal(1), "p": True, "total": Decimal(0)})
 
 
 def test_limits_on_length_nodes_and_depth() -> None:
     """Length, node count and nesting depth are bounded at load."""
-    with pytest.raises(_expr.FormulaError, match="longer than"):
-        _expr.compile_formula("a + " * 600 + "a", NAMES)
-    with pytest.raises(_expr.FormulaError, match="parts"):
-        _expr.compile_formula("a" + " + a" * 200, NAMES)
-    with pytest.raises(_expr.FormulaError, match="nested deeper"):
-        _expr.compile_formula("-(" * 45 + "a" + ")" * 45, NAMES)
-    with pytest.raises(_expr.FormulaError, match="nested parentheses"):
-        _expr.compile_formula("(" * 500 + "a" + ")" * 500, NAMES)
-    with pytest.raises(_expr.FormulaError, match="too large"):
-        _expr.compile_formula("1" * 1999, NAMES)
+    with pytest.raises(formulas.FormulaError, match="longer than"):
+        formulas.compile_formula("a + " * 600 + "a", NAMES)
+    with pytest.raises(formulas.FormulaError, match="parts"):
+        formulas.compile_formula("a" + " + a" * 200, NAMES)
+    with pytest.raises(formulas.FormulaError, match="nested deeper"):
+        formulas.compile_formula("-(" * 45 + "a" + ")" * 45, NAMES)
+    with pytest.raises(formulas.FormulaError, match="nested parentheses"):
+        formulas.compile_formula("(" * 500 + "a" + ")" * 500, NAMES)
+    with pytest.raises(formulas.FormulaError, match="too large"):
+        formulas.compile_formula("1" * 1999, NAMES)
 
 
 def test_division_by_zero_is_an_error_for_that_unit_only() -> None:
@@ -298,22 +298,22 @@ def test_division_by_zero_is_an_error_for_that_unit_only() -> None:
 def test_formulas_cannot_change_what_others_see() -> None:
     """An evaluation leaves its inputs, the compiled tree, the module tables and the caller's
     decimal context as they were, so no unit or item sees another's state."""
-    compiled = _expr.compile_formula("clamp(a / b, 0, 1) + round(a, 2) if p else min(a, b)",
+    compiled = formulas.compile_formula("clamp(a / b, 0, 1) + round(a, 2) if p else min(a, b)",
                                      NAMES)
     tree = ast.dump(compiled._tree)
-    functions, operators = dict(_expr.FUNCTIONS), dict(_expr.OPERATORS)
+    functions, operators = dict(formulas.FUNCTIONS), dict(formulas.OPERATORS)
     env = {"a": Decimal(1), "b": Decimal(3), "p": True, "total": Decimal(0)}
     before = copy.deepcopy(env)
     outer = decimal.getcontext()
     prec, traps, flags = outer.prec, dict(outer.traps), dict(outer.flags)
     first = compiled.evaluate(env)
-    with pytest.raises(_expr.FormulaError):
+    with pytest.raises(formulas.FormulaError):
         compiled.evaluate({**env, "b": Decimal(0)})
     assert compiled.evaluate(env) == first
     assert env == before
     assert ast.dump(compiled._tree) == tree
-    assert functions == _expr.FUNCTIONS
-    assert operators == _expr.OPERATORS
+    assert functions == formulas.FUNCTIONS
+    assert operators == formulas.OPERATORS
     assert decimal.getcontext() is outer
     assert (outer.prec, dict(outer.traps), dict(outer.flags)) == (prec, traps, flags)
 
@@ -342,7 +342,7 @@ def test_step_guard_stops_one_unit_and_the_batch_goes_on(monkeypatch: pytest.Mon
     """With the step limit lowered between the short and the long branch, the unit that takes
     the long branch gets GS503 and every other unit is scored."""
     plan = tiny_plan(SLOW_WHEN_NOT_P)
-    monkeypatch.setattr(_expr, "MAX_STEPS", 8)
+    monkeypatch.setattr(formulas, "MAX_STEPS", 8)
     result = govscore.evaluate_all(plan, [unit("fast1", a=1, p=True), unit("slow", a=1, p=False),
                                           unit("fast2", a=2, p=True)])
     assert set(result.results) == {"fast1", "fast2"}
@@ -354,7 +354,7 @@ def test_step_guard_stops_one_unit_and_the_batch_goes_on(monkeypatch: pytest.Mon
 def test_wall_clock_guard_stops_one_unit(monkeypatch: pytest.MonkeyPatch) -> None:
     """A clock that moves 0.1 s per node visited: the long branch passes the 1 s budget."""
     ticks = iter(range(10**6))
-    monkeypatch.setattr(_expr, "_clock", lambda: next(ticks) / 10)
+    monkeypatch.setattr(formulas, "_clock", lambda: next(ticks) / 10)
     plan = tiny_plan(SLOW_WHEN_NOT_P)
     result = govscore.evaluate_all(plan, [unit("fast", a=1, p=True), unit("slow", a=1, p=False)])
     assert set(result.results) == {"fast"}
@@ -369,7 +369,7 @@ def test_wall_clock_guard_stops_one_unit(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_guard_never_binds_on_the_largest_formula() -> None:
     """The default limits leave room for the largest formula the load limits allow."""
     formula = "max(" + ", ".join(["a"] * 146) + ") + b"
-    assert len(list(ast.walk(ast.parse(formula).body[0]))) == _expr.MAX_NODES
-    assert _expr.MAX_STEPS >= _expr.MAX_NODES
-    compiled = _expr.compile_formula(formula, NAMES)
+    assert len(list(ast.walk(ast.parse(formula).body[0]))) == formulas.MAX_NODES
+    assert formulas.MAX_STEPS >= formulas.MAX_NODES
+    compiled = formulas.compile_formula(formula, NAMES)
     assert compiled.evaluate({"a": Decimal(1), "b": Decimal(2)}) == 3

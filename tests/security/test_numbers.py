@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govscore
-from govscore import readers
+from govscore.inputs import readers
 
 from .common import tiny_plan, unit, within
 

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import govscore
-from govscore import _yaml, cli, schema
+from govscore import cli
+from govscore.language import schema, yaml_reader
 
 from .common import PATTERNS, ROOT, SHIPPED, only_govscore_errors, tiny, tiny_plan, unit
 
@@ -218,7 +219,7 @@ def _as_json(value: Any) -> Any:
 
 
 def _schema_invalid(text: str) -> bool:
-    return any(True for _ in VALIDATOR.iter_errors(_as_json(_yaml.parse(text, "x").data)))
+    return any(True for _ in VALIDATOR.iter_errors(_as_json(yaml_reader.parse(text, "x").data)))
 
 
 def _loader_invalid(text: str) -> bool:
@@ -298,8 +299,8 @@ def test_json_schema_and_loader_agree_on_mutants(text: str) -> None:
     """On mutated shipped schemes that still parse as YAML: if the loader finds a model-level
     (GS2xx) problem other than a cross-field rule, jsonschema finds one too, and vice versa."""
     try:
-        _yaml.parse(_yaml.decode(text.encode("utf-8", "surrogatepass"), "x"), "x")
-    except _yaml.YamlError:
+        yaml_reader.parse(yaml_reader.decode(text.encode("utf-8", "surrogatepass"), "x"), "x")
+    except yaml_reader.YamlError:
         assume(False)
     diagnostics = _check(text)
     reader = any(d.code.startswith("GS1") for d in diagnostics)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import govscore
-from govscore import _yaml, readers
+from govscore.inputs import readers
+from govscore.language import yaml_reader
 
 from .common import tiny, within
 
@@ -48,7 +49,7 @@ CASES: dict[str, tuple[str | bytes, str, int | None, int | None]] = {
     "deep block sequence": ("- " * 10_000 + "x", "GS107", 1, 129),
     "deep block mapping": ("".join(" " * i + "a:\n" for i in range(100)) + " " * 100 + "x\n",
                            "GS107", 65, 65),
-    "too large": ("title: " + "x" * (_yaml.MAX_BYTES + 1), "GS106", 1, 1),
+    "too large": ("title: " + "x" * (yaml_reader.MAX_BYTES + 1), "GS106", 1, 1),
     "NO": (_swap('version: "1"', "version: NO"), "GS109", 5, 10),
     "yes": (_swap('version: "1"', "version: yes"), "GS109", 5, 10),
     "Off": (_swap('version: "1"', "version: Off"), "GS109", 5, 10),
@@ -127,7 +128,7 @@ def test_hostile_yaml_is_a_coded_positioned_error(name: str, tmp_path: Path) -> 
     if line is not None:
         assert (hit[0].span.line, hit[0].span.column) == (line, column), str(hit[0])
     assert not SENTINEL.exists()
-    if not isinstance(text, bytes) and len(text) <= _yaml.MAX_BYTES:
+    if not isinstance(text, bytes) and len(text) <= yaml_reader.MAX_BYTES:
         with within(), pytest.raises(govscore.SchemeError) as info:
             govscore.load(text=text)
         assert code in {d.code for d in info.value.diagnostics}
@@ -148,7 +149,7 @@ def _load_diagnostics(text: str | bytes) -> list[govscore.Diagnostic]:
 
 def test_plain_data_only() -> None:
     """Only dict, list, str, Decimal, bool and None come out of the reader."""
-    doc = _yaml.parse("a: [1, 2.50, true, null, text, '3']\nb: {c: -0.5}\n", "x")
+    doc = yaml_reader.parse("a: [1, 2.50, true, null, text, '3']\nb: {c: -0.5}\n", "x")
     assert doc.data == {"a": [1, _dec("2.50"), True, None, "text", "3"], "b": {"c": _dec("-0.5")}}
     assert str(doc.data["a"][1]) == "2.50"
 
@@ -195,10 +196,10 @@ _REPO_YAML = sorted(p for pattern in ("schemes/*.yaml", "schemes/tests/*.yaml", 
 def _read(text: str, name: str, *, python_only: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
     with monkeypatch.context() as m:
         if python_only:
-            m.setattr(_yaml, "_compose_with_libyaml", lambda _text, _file: _yaml._UNREAD)
+            m.setattr(yaml_reader, "_compose_with_libyaml", lambda _text, _file: yaml_reader._UNREAD)
         try:
-            doc = _yaml.parse(text, name)
-        except _yaml.YamlError as exc:
+            doc = yaml_reader.parse(text, name)
+        except yaml_reader.YamlError as exc:
             return ("error", [str(d) for d in exc.diagnostics])
     return (doc.data, doc.value_spans, doc.key_spans, [str(d) for d in doc.problems])
 

@@ -8,8 +8,8 @@ names at most five others and counts the rest; the AwardScope still lists every 
 from __future__ import annotations
 
 import govscore
-from govscore.population import _tied_with
-from govscore.results import NAMED_IN_REASON
+from govscore.engine.population import _tied_with
+from govscore.engine.results import NAMED_IN_REASON
 
 SCHEME = """\
 govscore: "1"

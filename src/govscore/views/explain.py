@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from govscore.results import NAMED_IN_REASON, Assessment, NodeResult, Placement, TraceStep, UnitResult
+from govscore.engine.results import NAMED_IN_REASON, Assessment, NodeResult, Placement, TraceStep, UnitResult
 
 _STEP_WORDS = {
     "cap": "封顶", "floor": "保底", "limit": "限额", "gate": "门槛", "rescale": "折算(不适用项)",

@@ -22,10 +22,10 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-from govscore.compiler import Plan
+from govscore.engine.plan import Plan
+from govscore.engine.results import Assessment, TraceStep
 from govscore.errors import UsageError
-from govscore.html_report import flags, grade_text, label, ranked, scope_order
-from govscore.results import Assessment, TraceStep
+from govscore.views.html import flags, grade_text, label, ranked, scope_order
 
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -206,7 +206,7 @@ def _decode(raw: bytes, file: str) -> tuple[str, str]:
 
 
 def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[Any]]], str]:
-    from govscore.readers import MAX_FACTS_BYTES
+    from govscore.inputs.readers import MAX_FACTS_BYTES
 
     file = str(path)
     try:
@@ -242,7 +242,7 @@ def _openpyxl(file: str) -> ModuleType:
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    from govscore.readers import MAX_FACTS_BYTES
+    from govscore.inputs.readers import MAX_FACTS_BYTES
 
     file = str(path)
     openpyxl = _openpyxl(file)

@@ -3,7 +3,7 @@
 One row per unit the scheme names (category and tier members) — or empty rows when it names
 none — and one column per fact the assessor supplies (items and inputs whose ``assessor`` names
 them; every fact without an assessor filter). Row 1 holds the column names the wide reader of
-:mod:`govscore.tables` expects; row 2 (starting with ``#``, so the reader skips it) the Chinese
+:mod:`govscore.inputs.tables` expects; row 2 (starting with ``#``, so the reader skips it) the Chinese
 titles and the allowed values. In ``.xlsx``, Excel data validation checks the ranges while the
 sheet is filled in: decimals between min and max, whole counts ≥ 0, 是/否 lists, choice lists.
 Cells of facts that do not apply to a unit's category are greyed out.
@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from govscore import model
-from govscore.compiler import Plan
+from govscore.engine.facts import FactSpec
+from govscore.engine.plan import Plan
 from govscore.errors import UsageError
-from govscore.facts import FactSpec
+from govscore.language import model
 
 EMPTY_ROWS = 200
 """Rows offered (and validated) when the scheme names no units."""
@@ -324,7 +324,7 @@ def _formula_number(value: Decimal) -> str:
 
 def render_xlsx(plan: Plan, template: Template) -> bytes:
     """The template as an Excel workbook with data validation."""
-    from govscore.xlsx_report import Rows, openpyxl, sheet_title, workbook_bytes
+    from govscore.views.xlsx import Rows, openpyxl, sheet_title, workbook_bytes
 
     xl = openpyxl()
     styles = xl.styles

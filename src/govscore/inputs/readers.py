@@ -2,7 +2,7 @@
 
 YAML goes through the same bounded, positioned reader as schemes (numbers become Decimal from their
 text); JSON is parsed with decimals for every number and duplicate keys refused. Spreadsheet
-formats (CSV, Excel) live in :mod:`govscore.tables`.
+formats (CSV, Excel) live in :mod:`govscore.inputs.tables`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govscore import _yaml
 from govscore.errors import Diagnostic, FactsFileError, Span
+from govscore.language import yaml_reader
 
 MAX_FACTS_BYTES = 500_000_000
 
@@ -53,8 +53,8 @@ def read_json(raw: bytes, file: str) -> Any:
 
 def read_yaml(raw: bytes, file: str) -> Any:
     try:
-        doc = _yaml.parse(_yaml.decode(raw, file, max_bytes=MAX_FACTS_BYTES), file)
-    except _yaml.YamlError as exc:
+        doc = yaml_reader.parse(yaml_reader.decode(raw, file, max_bytes=MAX_FACTS_BYTES), file)
+    except yaml_reader.YamlError as exc:
         raise FactsFileError(exc.diagnostics, f"{file}: cannot read the facts") from None
     if doc.problems:
         raise FactsFileError(doc.problems, f"{file}: cannot read the facts")
@@ -81,7 +81,7 @@ class FactsFile:
     units: list[Any]
     encoding: str
     """utf-8 (YAML and JSON, with or without BOM); for CSV and TSV what
-    :func:`govscore.tables.decode_text` found: utf-8, utf-8-sig, utf-16 or gb18030; xlsx."""
+    :func:`govscore.inputs.tables.decode_text` found: utf-8, utf-8-sig, utf-16 or gb18030; xlsx."""
 
     @property
     def guessed(self) -> bool:
@@ -99,7 +99,7 @@ def load_facts(path: str | Path) -> FactsFile:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".csv", ".xlsx", ".tsv"):
-        from govscore import tables  # optional formats; openpyxl only for .xlsx
+        from govscore.inputs import tables  # optional formats; openpyxl only for .xlsx
 
         table = tables.load_table(p)
         return FactsFile(list(table.units), table.encoding)

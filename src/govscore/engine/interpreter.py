@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from govscore import _expr, model
-from govscore.compiler import (
+from govscore.engine.facts import Exempt, NotApplicable, UnitFacts
+from govscore.engine.plan import (
     CONTEXT,
     ZERO,
     GroupStep,
@@ -27,9 +27,9 @@ from govscore.compiler import (
     Plan,
     RaterGroupEmpty,
 )
+from govscore.engine.results import NodeResult, TraceStep, UnitResult, jsonable
 from govscore.errors import Diagnostic, EvaluationError, FactsError
-from govscore.facts import Exempt, NotApplicable, UnitFacts
-from govscore.results import NodeResult, TraceStep, UnitResult, jsonable
+from govscore.language import formulas, model
 
 
 class _Unit:
@@ -57,7 +57,7 @@ def evaluate_unit(plan: Plan, facts: UnitFacts,
     try:
         with decimal.localcontext(CONTEXT):
             return _evaluate(plan, facts, population or {})
-    except _expr.FormulaError as exc:
+    except formulas.FormulaError as exc:
         raise EvaluationError(exc.code if exc.code != "GS306" else "GS502", str(exc),
                               unit=facts.unit) from None
     except RaterGroupEmpty as exc:
@@ -275,7 +275,7 @@ def outputs_of(plan: Plan, values: Mapping[str, Any], nodes: Mapping[str, Decima
         if step.formula is not None:
             result = step.formula.evaluate({n: env[n] for n in step.formula.names})
             if isinstance(result, bool):
-                raise _expr.FormulaError(f"output {output.id!r} gave true/false, not a number")
+                raise formulas.FormulaError(f"output {output.id!r} gave true/false, not a number")
         else:
             weight = output.weight if output.weight is not None else values[output.weight_input or ""]
             assert output.from_scale is not None
@@ -303,7 +303,7 @@ def finish_vetoes(plan: Plan, values: Mapping[str, Any], nodes: Mapping[str, Dec
                 env.update(outputs)
             hit = step.formula.evaluate({n: env[n] for n in step.formula.names})
             if not isinstance(hit, bool):
-                raise _expr.FormulaError(f"veto {veto.id!r}: the condition must be true or false")
+                raise formulas.FormulaError(f"veto {veto.id!r}: the condition must be true or false")
         else:
             value = values.get(cond.input or "")
             hit = value is True if isinstance(value, bool) else (

@@ -2,7 +2,7 @@
 
 No network and no scripts: inline CSS, an inline SVG bar chart of the totals per scope, a ranked
 table per scope with grades and awards, the ties that need a decision, each unit's breakdown (the
-text of :func:`govscore.explain.explain`), the rejected units with their errors, and the
+text of :func:`govscore.views.explain.explain`), the rejected units with their errors, and the
 reproducibility record. Every piece of text is escaped. The output depends only on the
 assessment and the plan: rendering twice gives the same bytes.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from govscore.compiler import Plan
-from govscore.explain import explain
-from govscore.results import Assessment, Placement, UnitResult
+from govscore.engine.plan import Plan
+from govscore.engine.results import Assessment, Placement, UnitResult
+from govscore.views.explain import explain
 
 _CSS = """
 :root { color-scheme: light; }

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from govscore import _expr, checks, model
-from govscore.facts import FactSpec, band_for
-from govscore.loader import LoadedScheme
+from govscore.engine.facts import FactSpec, band_for
+from govscore.language import formulas, model
+from govscore.scheme import checks
+from govscore.scheme.loader import LoadedScheme
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -60,13 +61,13 @@ class GroupStep:
 @dataclass(frozen=True)
 class VetoStep:
     veto: model.Veto
-    formula: _expr.CompiledFormula | None
+    formula: formulas.CompiledFormula | None
 
 
 @dataclass(frozen=True)
 class OutputStep:
     output: model.Output
-    formula: _expr.CompiledFormula | None
+    formula: formulas.CompiledFormula | None
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,12 @@ def compile_plan(loaded: LoadedScheme) -> Plan:
     categories: list[str | None] = [c.id for c in scheme.categories] or [None]
     steps = {cat: _order(scheme.score, cat, item_steps) for cat in categories}
     vetoes = tuple(
-        VetoStep(v, _expr.compile_formula(v.when.formula, late_names) if v.when.formula else None)
+        VetoStep(v, formulas.compile_formula(v.when.formula, late_names) if v.when.formula else None)
         for v in scheme.vetoes)
     outputs: list[OutputStep] = []
     output_names = dict(late_names)
     for out in scheme.outputs:
-        formula = _expr.compile_formula(out.formula, output_names) if out.formula else None
+        formula = formulas.compile_formula(out.formula, output_names) if out.formula else None
         outputs.append(OutputStep(out, formula))
         output_names[out.id] = out
     titles = {ref.node.id: ref.node.title for ref in refs}
@@ -154,7 +155,7 @@ def compile_plan(loaded: LoadedScheme) -> Plan:
         positions={ref.node.id: (ref.ancestors[-1] if ref.ancestors else None, i)
                    for i, ref in enumerate(refs)},
     )
-    from govscore import kernel  # the kernel module builds on this one
+    from govscore.engine import kernel  # the kernel module builds on this one
 
     object.__setattr__(plan, "kernels", kernel.build(plan))  # frozen: set once, here
     return plan
@@ -298,14 +299,14 @@ def _raw_fn(item: model.Item, names: dict[str, object]) -> RawFn:
     if isinstance(rule, model.RaterGroups):
         return _rater_groups(rule, top)
     if isinstance(rule, model.Formula):
-        formula = _expr.compile_formula(rule.formula, names)
+        formula = formulas.compile_formula(rule.formula, names)
 
         def formula_fn(_v: Any, facts: Mapping[str, Any]) -> Decimal:
-            env: dict[str, _expr.Value] = {
+            env: dict[str, formulas.Value] = {
                 n: facts[n] if n in facts else names[n] for n in formula.names}  # type: ignore[misc]
             result = formula.evaluate(env)
             if isinstance(result, bool):
-                raise _expr.FormulaError(f"formula {rule.formula!r} gave true/false, not points")
+                raise formulas.FormulaError(f"formula {rule.formula!r} gave true/false, not points")
             return result
 
         return formula_fn

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from govscore import api
-from govscore.compiler import Plan
+from govscore.engine.plan import Plan
+from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, UsageError
-from govscore.results import Assessment
 
 
 def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
@@ -157,12 +157,12 @@ def write(assessment: Assessment, plan: Plan, path: Path) -> None:
     elif suffix == ".csv":
         atomic_write(path, ("\ufeff" + to_csv(assessment, plan)).encode("utf-8"))
     elif suffix in (".html", ".htm"):
-        from govscore import html_report
+        from govscore.views import html
 
-        atomic_write(path, html_report.render(assessment, plan).encode("utf-8"))
+        atomic_write(path, html.render(assessment, plan).encode("utf-8"))
     elif suffix == ".xlsx":
-        from govscore import xlsx_report
+        from govscore.views import xlsx
 
-        atomic_write(path, xlsx_report.render(assessment, plan))
+        atomic_write(path, xlsx.render(assessment, plan))
     else:  # pragma: no cover - check_output refused every other suffix
         raise AssertionError(suffix)

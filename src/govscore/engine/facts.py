@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from govscore import model
 from govscore.errors import Diagnostic
+from govscore.language import model
 
 NOT_APPLICABLE = "not_applicable"
 MAX_MAGNITUDE = Decimal("1e15")

@@ -1,6 +1,6 @@
 """Compiled kernels: a plan's rules turned into straight-line Python, one function per category.
 
-The interpreter (engine.py) walks the plan step by step for every unit, checking every fact
+The interpreter (interpreter.py) walks the plan step by step for every unit, checking every fact
 through the generic checks and building a result object per node. A kernel is the code a careful
 person would write by hand for one scheme: each fact read and checked inline, each item's
 arithmetic written out, every cap, floor, gate, limit and rounding an ``if`` that records a trace
@@ -28,10 +28,11 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from govscore import engine, model
-from govscore.compiler import CONTEXT, ZERO, GroupStep, ItemStep, NotApplicableValue, Plan
-from govscore.facts import Exempt, FactSpec, NotApplicable, UnitFacts, _Problem
-from govscore.results import LazyNodes, NodeLayout, TraceStep, UnitResult
+from govscore.engine import interpreter
+from govscore.engine.facts import Exempt, FactSpec, NotApplicable, UnitFacts, _Problem
+from govscore.engine.plan import CONTEXT, ZERO, GroupStep, ItemStep, NotApplicableValue, Plan
+from govscore.engine.results import LazyNodes, NodeLayout, TraceStep, UnitResult
+from govscore.language import model
 
 _MISSING = object()
 _BAIL = object()
@@ -98,8 +99,8 @@ class Kernel:
         outputs: dict[str, Decimal] = {}
         if self._tail:
             by_id = dict(zip(self._ids, values, strict=True))
-            outputs = engine.outputs_of(plan, checked, by_id, computed, category)
-            total, vetoes, forced, cap = engine.finish_vetoes(
+            outputs = interpreter.outputs_of(plan, checked, by_id, computed, category)
+            total, vetoes, forced, cap = interpreter.finish_vetoes(
                 plan, checked, by_id, computed, outputs, trace, ineligible)
         result = UnitResult.assemble(
             unit, category, tier, total, computed,
@@ -310,7 +311,7 @@ def _count_table(plan: Plan, item: model.Item) -> tuple[tuple[Decimal, ...],
 
 def _item(w: _Writer, plan: Plan, step: ItemStep, category: str | None, x: str | None,
           fact_var: Mapping[str, str], index: int) -> None:
-    """An item, as engine._item computes it, for a plain fact (no exemption, applicable)."""
+    """An item, as interpreter._item computes it, for a plain fact (no exemption, applicable)."""
     table = _count_table(plan, step.node)
     if table is None:
         _item_steps(w, plan, step, category, x, fact_var, index)
@@ -413,7 +414,7 @@ def _on_count(w: _Writer, nid: str, mod: model.OnCount, n: str) -> None:
 
 def _group(w: _Writer, step: GroupStep, node_var: Mapping[str, int],
            applicable_max: dict[str, Decimal], index: int) -> Decimal:
-    """A group, as engine._group computes it when every child applies; returns the group's
+    """A group, as interpreter._group computes it when every child applies; returns the group's
     applicable max (known when the kernel is built, since every child applies)."""
     node = step.node
     nid = node.id

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from govscore import _expr, model
 from govscore.errors import Diagnostic
+from govscore.language import formulas, model
 
 Path = tuple[str | int, ...]
 INF = Decimal("Infinity")
-RESERVED = frozenset({"total", *_expr.FUNCTIONS})
+RESERVED = frozenset({"total", *formulas.FUNCTIONS})
 
 
 @dataclass(frozen=True)
@@ -436,8 +436,8 @@ def _formulas(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic
             places.append((output.formula, ("outputs", i, "formula"), earlier))
     for text, path, names in places:
         try:
-            _expr.compile_formula(text, names)
-        except _expr.FormulaError as exc:
+            formulas.compile_formula(text, names)
+        except formulas.FormulaError as exc:
             where = f" (column {exc.column})" if exc.column else ""
             yield Diagnostic("GS306", f"{exc}{where}", path=path)
 

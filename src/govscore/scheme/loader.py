@@ -1,4 +1,4 @@
-"""Scheme files → :class:`~govscore.model.Scheme`, collecting every diagnostic with its position.
+"""Scheme files → :class:`~govscore.language.model.Scheme`, collecting every diagnostic with its position.
 
 ``text → Document (data + spans) → Scheme (pydantic) → semantic checks``. Nothing here evaluates.
 """
@@ -14,8 +14,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from govscore import _yaml, model
 from govscore.errors import Diagnostic, SchemeError, Span
+from govscore.language import model, yaml_reader
 
 _TYPE_WORDS = {
     "decimal_type": "a number",
@@ -49,7 +49,7 @@ class LoadedScheme:
     scheme: model.Scheme
     file: str
     sha256: str
-    document: _yaml.Document
+    document: yaml_reader.Document
     warnings: tuple[Diagnostic, ...] = ()
 
 
@@ -131,7 +131,7 @@ def _kinds(path: tuple[str | int, ...]) -> str:
     return _kind_names(model.Rule)
 
 
-def translate(exc: ValidationError, doc: _yaml.Document) -> list[Diagnostic]:
+def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnostic]:
     """pydantic errors → diagnostics with positions, key paths and plain messages."""
     out: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
@@ -191,7 +191,7 @@ def translate(exc: ValidationError, doc: _yaml.Document) -> list[Diagnostic]:
     return out
 
 
-def _huge_numbers(doc: _yaml.Document) -> list[Diagnostic]:
+def _huge_numbers(doc: yaml_reader.Document) -> list[Diagnostic]:
     """GS204 for each number beyond MAX_NUMBER or MAX_DIGITS; the value is replaced by 0 so that
     validation stays fast (errors at the same path are then not reported twice)."""
     out: list[Diagnostic] = []
@@ -235,12 +235,12 @@ def read_text(source: str | Path) -> tuple[str, bytes]:
 
 def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagnostic]]:
     """Parse, validate and check one scheme; return it (if valid) and every diagnostic."""
-    from govscore import checks  # local import: checks imports the compiler's formula check
+    from govscore.scheme import checks  # local import: checks imports the compiler's formula check
 
     try:
-        text = _yaml.decode(raw, file)
-        doc = _yaml.parse(text, file)
-    except _yaml.YamlError as exc:
+        text = yaml_reader.decode(raw, file)
+        doc = yaml_reader.parse(text, file)
+    except yaml_reader.YamlError as exc:
         return None, exc.diagnostics
     if not isinstance(doc.data, dict):
         return None, [Diagnostic("GS105", f"the document is {_describe(doc.data)}; a scheme is "

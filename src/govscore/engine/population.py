@@ -18,10 +18,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from govscore import model
-from govscore.compiler import CONTEXT, ZERO, ItemStep, Plan
-from govscore.facts import NotApplicable, UnitFacts
-from govscore.results import NAMED_IN_REASON, AwardScope, Placement, UnitResult
+from govscore.engine.facts import NotApplicable, UnitFacts
+from govscore.engine.plan import CONTEXT, ZERO, ItemStep, Plan
+from govscore.engine.results import NAMED_IN_REASON, AwardScope, Placement, UnitResult
+from govscore.language import model
 
 SortKey = tuple[Decimal, ...]
 

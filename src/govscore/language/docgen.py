@@ -6,7 +6,7 @@ names (or aliases), annotations, constraints, defaults and attribute docstrings
 committed page with :func:`scheme_reference`, so the page cannot drift from the code. Regenerate
 it with::
 
-    python -m govscore.docgen > docs/reference/scheme.md
+    python -m govscore.language.docgen > docs/reference/scheme.md
 
 Nothing here runs at import time; the output is deterministic (it depends only on the models).
 """
@@ -30,9 +30,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from govscore import model
+from govscore.language import model
 
-REGENERATE = "python -m govscore.docgen > docs/reference/scheme.md"
+REGENERATE = "python -m govscore.language.docgen > docs/reference/scheme.md"
 
 _DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -396,7 +396,7 @@ def _validator_messages(cls: type[BaseModel]) -> list[str]:
     return out
 
 _PREFACE = """\
-<!-- Generated from src/govscore/model.py by `{regenerate}`. Do not edit by hand:
+<!-- Generated from src/govscore/language/model.py by `{regenerate}`. Do not edit by hand:
      tests/test_docs_reference.py fails when this page and the models differ. -->
 
 # Scheme language reference (v{version})
