@@ -13,8 +13,8 @@ from typing import Any, Literal, NamedTuple
 from govscore.errors import Diagnostic
 
 StepKind = Literal[
-    "bound", "cap", "floor", "limit", "gate", "rescale", "scale", "modifier", "exempt",
-    "not_applicable", "requires", "round", "veto", "default",
+    "from_full", "cap", "floor", "limit", "gate", "rescale", "scale", "modifier", "exempt",
+    "not_applicable", "requires", "round", "veto",
 ]
 
 
@@ -24,23 +24,63 @@ counted), so that each reason stays short however large the tie; the AwardScope 
 
 
 class TraceStep(NamedTuple):
-    """One change to a number: which rule (node, veto or input id), what kind of step, the value
-    before and after, and a short reason. (A named tuple: the engine records many of them.)"""
+    """One change to a number, as data: which rule (node or veto id), what kind of step, the
+    value before and after, and the step's operands. The views choose the words
+    (:mod:`govscore.views.wording`); nothing here is a sentence.
+
+    ``args`` by ``step`` (every number a Decimal, every id a str):
+
+    ========================  ================================================================
+    step                      args
+    ========================  ================================================================
+    ``from_full``             ``(max,)`` — the item starts from full marks: after = max − before
+    ``modifier``              ``("factor_if", factor, input_or_None, category_or_None)`` or
+                              ``("on_count", input, count, at_least, factor, ineligible)``
+    ``requires``              ``(input,)`` — the flag was not true: no points
+    ``exempt``                ``(reason, note)``
+    ``cap``                   ``(bound,)`` — an item's max or a group's cap
+    ``floor``                 ``(bound,)`` — 0 for an item (扣完为止), a group's floor
+    ``round``                 ``(places,)`` — half-up or half-even to this many places
+    ``rescale``               ``(full_max, applicable_max)`` — × full / applicable
+    ``scale``                 ``(scale_to, full_max)`` — × scale_to / full
+    ``gate``                  ``(node, node_value, op, bound)``, op ``"gte"`` or ``"gt"``
+    ``limit``                 ``(factor, node, ceiling)`` — not more than factor × node
+    ``not_applicable``        ``(reason,)`` — reason is ``""`` for a group none of whose
+                              children apply
+    ``veto``                  ``(title, effect, grade_or_None, score_or_None)``
+    ========================  ================================================================
+    """
 
     rule: str
     step: StepKind
     before: Decimal
     after: Decimal
-    note: str = ""
+    args: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "step": self.step, "before": str(self.before),
-                "after": str(self.after), "note": self.note}
+                "after": str(self.after), "args": [jsonable(a) for a in self.args]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceStep:
-        return cls(data["rule"], data["step"], Decimal(data["before"]), Decimal(data["after"]),
-                   data.get("note", ""))
+        step = data["step"]
+        args = list(data.get("args", ()))
+        where = _DECIMAL_ARGS.get(step, ())
+        if step == "modifier" and args:
+            where = _DECIMAL_ARGS["modifier:" + str(args[0])]
+        for i in where:
+            if i < len(args) and args[i] is not None:
+                args[i] = Decimal(args[i])
+        return cls(data["rule"], step, Decimal(data["before"]), Decimal(data["after"]),
+                   tuple(args))
+
+
+# which args of each step are decimals (written to JSON as text, read back as Decimal)
+_DECIMAL_ARGS: dict[str, tuple[int, ...]] = {
+    "from_full": (0,), "modifier:factor_if": (1,), "modifier:on_count": (4,), "cap": (0,),
+    "floor": (0,), "rescale": (0, 1), "scale": (0, 1), "gate": (1, 3), "limit": (0, 2),
+    "veto": (3,),
+}
 
 
 @dataclass(frozen=True)
