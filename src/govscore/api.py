@@ -20,7 +20,14 @@ from typing import Any
 from govscore.engine import facts, interpreter, population
 from govscore.engine.plan import CONTEXT, Plan, compile_plan
 from govscore.engine.results import Assessment, Record, Rejected, UnitResult
-from govscore.errors import Diagnostic, EvaluationError, FactsError, GovscoreError, UsageError
+from govscore.errors import (
+    Diagnostic,
+    EvaluationError,
+    FactsError,
+    GovscoreError,
+    UsageError,
+    whole_population_error,
+)
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
 
@@ -238,7 +245,7 @@ def _fast(plan: Plan, entry: Any, *,
     kernel = kernels[category]
     if kernel.walk and _entry_problems(entry, unit):
         return None
-    return kernel.run(  # type: ignore[no-any-return]
+    return kernel.run(
         unit, category, tier, raw, in_context=in_context)
 
 
@@ -259,9 +266,7 @@ def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
     """Score one unit; raise FactsError (every problem with its facts) or EvaluationError.
     A scheme with population kinds cannot score one unit alone (GS501)."""
     if plan.needs_population:
-        raise EvaluationError("GS501", "this scheme scores some items against the whole "
-                              f"population ({', '.join(plan.population_items)}); use "
-                              "evaluate_all", unit=str(unit.get("id")))
+        raise whole_population_error(plan.population_items, unit=str(unit.get("id")))
     fast = _fast(plan, unit)
     if fast is not None:
         return fast[0]
@@ -290,7 +295,7 @@ def score_entry(plan: Plan, entry: Any, shown: str
                 ) -> tuple[UnitResult, facts.UnitFacts] | tuple[str, list[Diagnostic]]:
     """One unit entry of a batch, scored on its own (a scheme without population kinds): the
     kernel, else the full check and the interpreter. Gives (result, checked facts), or (the id
-    to show, every problem). Call it inside the engine's decimal context (compiler.CONTEXT)."""
+    to show, every problem). Call it inside the engine's decimal context (engine.lowering.CONTEXT)."""
     fast = _fast(plan, entry, in_context=True)
     if fast is not None:
         return fast

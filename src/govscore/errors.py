@@ -13,6 +13,7 @@ lists of them, so one run reports every problem at once::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,6 +59,7 @@ CODES: dict[str, str] = {
     "GS314": "range is empty or outside the item's max",
     "GS315": "value table is inconsistent",
     "GS316": "unreachable or pointless setting",
+    "GS317": "a name used where it does not apply",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",
@@ -69,6 +71,7 @@ CODES: dict[str, str] = {
     "GS408": "not-applicable or exemption not allowed here",
     "GS409": "facts file cannot be read",
     "GS410": "conflicting values for one fact",
+    "GS411": "no item of a group applies",
     # evaluation (GS5xx)
     "GS501": "scheme needs the whole population",
     "GS502": "arithmetic error",
@@ -194,3 +197,12 @@ class UsageError(GovscoreError):
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         super().__init__(f"{code} {message}")
+
+
+def whole_population_error(items: Sequence[str], *, unit: str | None = None) -> EvaluationError:
+    """GS501, the one wording: a scheme with items scored against the whole population cannot
+    score one unit alone."""
+    return EvaluationError(
+        "GS501", f"this scheme scores some items against the whole population "
+        f"({', '.join(items)}); score all units together (evaluate_all / govscore score), "
+        "not one unit alone", unit=unit)

@@ -29,11 +29,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govscore import api
-from govscore.engine.facts import FactSpec, band_for
+from govscore.engine.facts import FactSpec
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
+from govscore.rules.structured import band_for
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "units", "violations"]
 
@@ -279,7 +280,11 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
     assessment = api.evaluate_all(plan, units)
     if assessment.submitted != len(assessment.results) + len(assessment.rejected):
         problems.append("scored + rejected does not add up to the units submitted")
+    entries = {str(u.get("id")): u for u in units}
     for rejected in assessment.rejected:
+        if all(d.code == "GS411" and _none_applies(plan, d.message, entries[rejected.unit])
+               for d in rejected.diagnostics):
+            continue  # rightly rejected: a group with none_applicable: error has nothing left
         problems.append(f"valid unit {rejected.unit} was rejected: "
                         + "; ".join(str(d) for d in rejected.diagnostics))
     problems.extend(_bounds(plan, assessment))
@@ -291,6 +296,8 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
         problems.append("the result depends on the order of the units")
     if not plan.needs_population:
         for entry in units:
+            if entry["id"] not in assessment.results:
+                continue  # rightly rejected (above)
             one = api.evaluate(plan, entry)
             if one != assessment.results[entry["id"]]:
                 problems.append(f"{entry['id']}: one-by-one and batch results differ")
@@ -298,7 +305,8 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
     if Assessment.from_dict(data) != assessment:
         problems.append("the JSON round trip changes the assessment")
     if monotonicity and not plan.needs_population:
-        for unit, fact, direction, entry in monotone_bumps(plan, units):
+        scored = [u for u in units if u["id"] in assessment.results]
+        for unit, fact, direction, entry in monotone_bumps(plan, scored):
             before = assessment.results[unit].computed_total
             try:
                 after = api.evaluate(plan, entry).computed_total
@@ -308,6 +316,36 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
                 word = "lowered" if direction > 0 else "raised"
                 problems.append(f"{unit}: more {fact} {word} the total from {before} to {after}")
     return problems
+
+
+def _none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
+    """Whether the group a GS411 message names has no applicable child for these facts,
+    recomputed from the scheme (markers, and the not-applicable policies of ratio and rating)."""
+    groups = {n.id: n for n in model.iter_nodes(plan.scheme.score) if isinstance(n, model.Group)}
+    named = [g for gid, g in groups.items() if f"group {gid!r}" in message]
+    facts = entry.get("facts", {})
+    category = entry.get("category")
+
+    def applies(node: model.Item | model.Group) -> bool:
+        if node.applies_to is not None and category not in node.applies_to:
+            return False
+        if isinstance(node, model.Group):
+            kids = [c for c in node.children if c.applies_to is None or category in c.applies_to]
+            return not kids or any(applies(c) for c in kids) or \
+                node.none_applicable != "not_applicable"
+        value = facts.get(node.fact or node.id)
+        if isinstance(value, Mapping) and "not_applicable" in value:
+            return False
+        rule = node.rule
+        if isinstance(rule, model.Rating) and rule.no_votes == "not_applicable":
+            return sum(int(value.get(k, 0)) for k in rule.values) > 0
+        if isinstance(rule, model.Ratio) and rule.zero_target == "not_applicable":
+            return Decimal(value["target"]) != 0
+        return True
+
+    return len(named) == 1 and not any(
+        applies(c) for c in named[0].children
+        if c.applies_to is None or category in c.applies_to)
 
 
 def _bounds(plan: Plan, assessment: Assessment) -> list[str]:

@@ -13,15 +13,16 @@ chosen by input order. Results never depend on the order of the units.
 from __future__ import annotations
 
 import decimal
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from govscore.engine.facts import NotApplicable, UnitFacts
-from govscore.engine.plan import CONTEXT, ZERO, ItemStep, Plan
+from govscore.engine.lowering import CONTEXT, ZERO, ItemProgram, Lowered
 from govscore.engine.results import NAMED_IN_REASON, AwardScope, Placement, UnitResult
 from govscore.language import model
+from govscore.rules.population import RankPoints, RelativeToBest
+from govscore.rules.values import within
 
 SortKey = tuple[Decimal, ...]
 
@@ -35,69 +36,36 @@ def scope_key(scope: str, category: str | None, tier: str | None) -> str:
     return "all"
 
 
-def population_scores(plan: Plan, units: Sequence[UnitFacts]) -> dict[str, dict[str, Decimal]]:
-    """unit → item id → raw score for every population item, computed over its scope."""
+def population_scores(plan: Lowered, units: Sequence[UnitFacts]) -> dict[str, dict[str, Decimal]]:
+    """unit → item id → raw score for every population item, computed over its scope by the
+    item's rule kind (:mod:`govscore.rules.population`)."""
     out: dict[str, dict[str, Decimal]] = {u.unit: {} for u in units}
-    steps = {s.node.id: s for cat in plan.steps.values() for s in cat
-             if isinstance(s, ItemStep) and s.population}
+    programs = {p.node.id: p for cat in plan.programs.values() for p in cat
+                if isinstance(p, ItemProgram) and p.population}
     with decimal.localcontext(CONTEXT):
-        for item_id, step in steps.items():
-            item = step.node
+        for item_id, program in programs.items():
+            item = program.node
+            kind = program.kind
+            assert isinstance(kind, (RelativeToBest, RankPoints))
             rule = item.rule
             assert isinstance(rule, (model.RelativeToBest, model.RankPoints))
             scopes: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
             for u in units:
-                value = u.values.get(step.fact)
+                value = u.values.get(program.fact or "")
                 if value is None or isinstance(value, NotApplicable):
                     continue
                 scopes[scope_key(rule.scope, u.category, u.tier)].append((u.unit, value))
             for members in scopes.values():
-                scores = (_relative(rule, item.max, members)
-                          if isinstance(rule, model.RelativeToBest)
-                          else _rank_points(rule, item.max, members))
+                scores = kind.scores(rule, item, members)  # type: ignore[arg-type]
                 for unit, score in scores.items():
                     out[unit][item_id] = score
-    return out
-
-
-def _relative(rule: model.RelativeToBest, top: Decimal,
-              members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
-    values = [v for _, v in members]
-    if rule.lower_is_better:
-        best = min(values)
-        if best == 0:
-            return {u: (top if v == 0 else ZERO) if rule.zero_best == "zero" else top
-                    for u, v in members}
-        return {u: top * best / v for u, v in members}
-    best = max(values)
-    if best == 0:
-        return {u: top if rule.zero_best == "full" else ZERO for u, _ in members}
-    return {u: top * v / best for u, v in members}
-
-
-def _rank_points(rule: model.RankPoints, top: Decimal,
-                 members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
-    n = len(members)
-    ordered = sorted(v for _, v in members)
-    out: dict[str, Decimal] = {}
-    for unit, value in members:
-        # how many members are strictly better, by bisection in the sorted values (O(n log n))
-        better = (bisect_left(ordered, value) if rule.lower_is_better
-                  else n - bisect_right(ordered, value))
-        rank = better + 1  # ties share the better rank
-        if rule.step is not None:
-            points = top - (rank - 1) * rule.step
-        else:
-            assert rule.last is not None
-            points = top if n == 1 else top - (rank - 1) * (top - rule.last) / (n - 1)
-        out[unit] = max(points, ZERO)
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def _sort_key(plan: Plan, result: UnitResult, facts: UnitFacts | None) -> SortKey:
+def _sort_key(plan: Lowered, result: UnitResult, facts: UnitFacts | None) -> SortKey:
     """Higher is better in every position (ascending tie-breakers are negated)."""
     ranking = plan.scheme.ranking
     first = result.total if ranking.by is None else result.nodes[ranking.by].value
@@ -113,7 +81,7 @@ def _sort_key(plan: Plan, result: UnitResult, facts: UnitFacts | None) -> SortKe
     return tuple(key)
 
 
-def scope_size(plan: Plan, scope: str, key: str, scored: list[str],
+def scope_size(plan: Lowered, scope: str, key: str, scored: list[str],
                categories: list[str] | None = None) -> int:
     """Units in a scope: the members the scheme names for it (a 圈层's 单位总数 counts every named
     district, scored or not) together with the scored units placed in it."""
@@ -154,15 +122,8 @@ def _grade_order(grades: model.Grades) -> list[str]:
 
 def band_grade(grades: model.Grades, total: Decimal) -> str | None:
     for band in grades.bands:
-        if band.gte is not None and total < band.gte:
-            continue
-        if band.gt is not None and total <= band.gt:
-            continue
-        if band.lte is not None and total > band.lte:
-            continue
-        if band.lt is not None and total >= band.lt:
-            continue
-        return band.grade
+        if within(band, total):
+            return band.grade
     return None
 
 
@@ -197,7 +158,7 @@ def _fill(groups: list[list[str]], places: int,
     return winners, [], 0
 
 
-def place(plan: Plan, results: Mapping[str, UnitResult],
+def place(plan: Lowered, results: Mapping[str, UnitResult],
           facts: Mapping[str, UnitFacts]) -> tuple[dict[str, Placement], tuple[AwardScope, ...]]:
     """Ranks, grades and awards for every scored unit."""
     scheme = plan.scheme
@@ -226,7 +187,7 @@ def place(plan: Plan, results: Mapping[str, UnitResult],
     return placements, award_scopes
 
 
-def _grades(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, SortKey]
+def _grades(plan: Lowered, results: Mapping[str, UnitResult], keys: Mapping[str, SortKey]
             ) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
     grades_def = plan.scheme.grades
     grades: dict[str, str] = {}
@@ -274,7 +235,7 @@ def _grades(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, So
     return grades, reasons, undecided
 
 
-def _awards(plan: Plan, results: Mapping[str, UnitResult], keys: Mapping[str, SortKey],
+def _awards(plan: Lowered, results: Mapping[str, UnitResult], keys: Mapping[str, SortKey],
             grades: Mapping[str, str], grade_undecided: Mapping[str, tuple[str, ...]]
             ) -> tuple[tuple[AwardScope, ...], dict[str, list[str]], dict[str, list[str]],
                        dict[str, dict[str, str]]]:

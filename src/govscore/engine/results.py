@@ -77,7 +77,7 @@ class TraceStep(NamedTuple):
 
 # which args of each step are decimals (written to JSON as text, read back as Decimal)
 _DECIMAL_ARGS: dict[str, tuple[int, ...]] = {
-    "from_full": (0,), "modifier:factor_if": (1,), "modifier:on_count": (4,), "cap": (0,),
+    "from_full": (0,), "modifier:factor_if": (1,), "modifier:on_count": (2, 4), "cap": (0,),
     "floor": (0,), "rescale": (0, 1), "scale": (0, 1), "gate": (1, 3), "limit": (0, 2),
     "veto": (3,),
 }

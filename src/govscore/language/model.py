@@ -617,6 +617,12 @@ class Group(_Node):
     not_applicable: Literal["error", "rescale"] = "error"
     """When optional children are not applicable: ``rescale`` scales the applicable children's sum
     up to the group's full max (× max / applicable max)."""
+    none_applicable: Literal["error", "full", "zero", "not_applicable"] = "error"
+    """When no child applies to a unit (no votes in any rater group, every item marked not
+    applicable): ``error`` rejects the unit with a diagnostic naming the group (nothing disappears
+    silently); ``full`` gives the group its full marks, ``zero`` gives it 0; ``not_applicable``
+    makes the group itself not applicable, so that a group above it with ``not_applicable:
+    rescale`` rescales its points away."""
     gate: Gate | None = None
     """Count the group only when another node's value meets a bound."""
     limit: Limit | None = None

@@ -39,8 +39,8 @@ def _fact(fact: Any) -> str:
 
 def _step_text(step: TraceStep) -> str:
     word = _STEP_WORDS.get(step.step, step.step)
-    return f"{_fmt(step.before)} → {word} {_fmt(step.after)}" + (f" ({step.note})"
-                                                                 if step.note else "")
+    return f"{_fmt(step.before)} → {word} {_fmt(step.after)}" + (f" ({' '.join(map(str, step.args))})"
+                                                                 if ' '.join(map(str, step.args)) else "")
 
 
 def explain_result(result: UnitResult, placement: Placement | None = None,
@@ -98,7 +98,7 @@ def explain_result(result: UnitResult, placement: Placement | None = None,
             lines.append(f"  {labels.get(key, key)}: {_fmt(value)}")
     for veto in result.vetoes:
         for step in steps_by_rule.get(veto, []):
-            lines.append(f"  一票否决 {labels.get(veto, veto)}: {step.note}")
+            lines.append(f"  一票否决 {labels.get(veto, veto)}: {' '.join(map(str, step.args))}")
     if result.exemptions:
         for item, reason in result.exemptions.items():
             lines.append(f"  免扣 {item}: {reason}")

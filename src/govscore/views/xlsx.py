@@ -93,7 +93,7 @@ def number_format(places: int) -> str:
 def _step_text(step: TraceStep) -> str:
     word = _STEP_WORDS.get(step.step, step.step)
     text = f"{word} {format(step.before, 'f')} → {format(step.after, 'f')}"
-    return text + (f" ({step.note})" if step.note else "")
+    return text + (f" ({' '.join(map(str, step.args))})" if ' '.join(map(str, step.args)) else "")
 
 
 def _fact_text(fact: Any) -> str | None:

@@ -1,0 +1,41 @@
+"""Rule kinds, one home each: every kind of ``language.model.Rule`` registered by its ``kind``
+with everything about it (fact check, arithmetic for both back ends, semantic checks, template
+cells, property-test strategy). See :mod:`govscore.rules.base`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govscore.language import model
+from govscore.rules.base import RuleKind
+from govscore.rules.formula import Formula
+from govscore.rules.population import RankPoints, RelativeToBest
+from govscore.rules.simple import Manual, PassFail, PerOccurrence, PerStep, Rate, Shortfall
+from govscore.rules.structured import (
+    Bands,
+    ByLevel,
+    Checklist,
+    Choice,
+    RaterGroups,
+    Rating,
+    Ratio,
+    Series,
+)
+
+KINDS: dict[str, RuleKind[Any]] = {
+    k.kind: k for k in (
+        PassFail(), Manual(), PerOccurrence(), ByLevel(), PerStep(), Ratio(), Rate(), Shortfall(),
+        Bands(), Rating(), Choice(), Checklist(), Series(), RaterGroups(), RelativeToBest(),
+        RankPoints(), Formula())
+}
+"""kind → its rule kind."""
+
+
+def of(item: model.Item) -> RuleKind[Any]:
+    """The rule kind of an item."""
+    return KINDS[item.rule.kind]
+
+
+POPULATION_KINDS = frozenset(k for k, v in KINDS.items() if v.population)
+
+__all__ = ["KINDS", "POPULATION_KINDS", "RuleKind", "of"]

@@ -1,0 +1,178 @@
+"""What a rule kind is: the one home of everything about turning an item's fact into points.
+
+Each kind (``pass_fail``, ``per_occurrence`` …) is a :class:`RuleKind` subclass in one module of
+this package, registered by its ``kind`` (:mod:`govscore.rules`). It owns:
+
+- ``check``: the fact's accepted values, normalised (facts checking calls it);
+- ``raw``: the arithmetic, as a function of the checked fact (the interpreter calls it), and
+  ``emit_raw`` / ``fast_paths``: the same arithmetic and check written into a generated kernel,
+  side by side with ``raw`` so that the two are read and changed together;
+- ``raw_range``: what the raw amount provably stays within (lets both back ends skip bounds that
+  cannot bind — skipping a bound that cannot bind changes nothing);
+- ``problems``: its semantic checks (GS3xx) on the scheme;
+- ``cells``: its columns in a fill-in template;
+- ``strategy`` and ``bump``: valid facts for property tests, and "more of the same evidence" with
+  the independent statement ``more_is_more`` of what that does to the raw amount.
+
+A test (tests/unit/test_rule_kinds_registry.py) fails when a kind of the models has no class here
+or a class lacks a hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+
+from govscore.errors import Diagnostic
+from govscore.language import model
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+Path = tuple[str | int, ...]
+
+
+class NotApplicableValue:
+    """The raw value of an item that does not apply to this unit (a target of 0, no votes)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class UnitProblem(Exception):  # noqa: N818 - a unit's facts that cannot be scored together
+    """Facts each valid on their own that together cannot be scored (every rater group empty):
+    the engine rejects the unit with this code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+RawFn = Callable[[Any, Mapping[str, Any]], "Decimal | NotApplicableValue"]
+"""(checked fact, all of the unit's checked facts) → raw amount."""
+
+
+class Consts(Protocol):
+    """The generated kernel's constant pool: every number, id and function reaches the source
+    as a generated name, never as text (no scheme text in generated code)."""
+
+    def const(self, value: object) -> str: ...
+
+
+@dataclass(frozen=True)
+class Validation:
+    """An Excel data validation: ``kind`` whole/decimal/list/custom, and its operands."""
+
+    kind: str
+    operator: str | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One template column of an item's fact: ``key`` is None for the fact itself, else the key
+    of a mapping fact (``done``, a level); ``hint`` says what to write, in Chinese."""
+
+    key: str | None
+    hint: str
+    validation: Validation | None
+    sub: str = ""
+
+
+COUNT_CELL = Validation("whole", "greaterThanOrEqual", ZERO)
+FLAG_CELL = Validation("list", options=("是", "否"))
+
+
+def decimal_cell(low: Decimal | None, high: Decimal | None) -> Validation | None:
+    if low is None and high is None:
+        return None
+    op = "between" if low is not None and high is not None else (
+        "greaterThanOrEqual" if low is not None else "lessThanOrEqual")
+    return Validation("decimal", op, low, high)
+
+
+R = TypeVar("R")
+
+
+class RuleKind(Generic[R]):
+    """One rule kind. Subclasses set ``kind`` and ``rule_model`` and implement the hooks."""
+
+    kind: ClassVar[str]
+    rule_model: ClassVar[type[Any]]
+    population: ClassVar[bool] = False
+    """Scored against every unit of its scope (the population phase supplies the raw value)."""
+    more_is_more: ClassVar[bool] = False
+    """True when ``bump`` (more of the same evidence) never lowers the raw amount: the property
+    tests' expectation of direction, stated here and not derived from the arithmetic."""
+    na_policy: ClassVar[str | None] = None
+    """The rule's key whose value ``not_applicable`` makes the item not applicable."""
+    list_fact: ClassVar[bool] = False
+    """The fact is a list (cannot be typed into one spreadsheet cell)."""
+
+    # --- facts
+    def check(self, rule: R, item: model.Item, value: Any) -> Any:
+        raise NotImplementedError
+
+    # --- arithmetic: interpreter and kernel side by side
+    def raw(self, rule: R, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        raise NotImplementedError
+
+    def emit_raw(self, rule: R, item: model.Item, w: Consts, x: str) -> str | None:
+        """A Python expression of the raw amount over the checked fact's variable ``x``, or
+        None: the kernel calls ``raw``'s function (passed as a constant)."""
+        return None
+
+    def fast_paths(self, rule: R, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        """(condition, conversion) pairs: when the condition holds, the raw fact ``x`` (after the
+        conversion expression, if any) is exactly what ``check`` would return. Anything else
+        goes through ``check``."""
+        return []
+
+    def raw_range(self, rule: R, item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        """Bounds the raw amount provably stays within for a checked fact (None: unknown)."""
+        return None, None
+
+    # --- the scheme
+    def problems(self, rule: R, item: model.Item, path: Path) -> Iterator[Diagnostic]:
+        return iter(())
+
+    # --- templates
+    def cells(self, rule: R, item: model.Item) -> list[Cell]:
+        raise NotImplementedError
+
+    # --- property tests
+    def strategy(self, rule: R, item: model.Item) -> SearchStrategy[Any]:
+        raise NotImplementedError
+
+    def bump(self, rule: R, item: model.Item, value: Any) -> Any:
+        """The fact with more of the same evidence, or None when there is no natural 'more'."""
+        return None
+
+
+def decimals(low: Decimal, high: Decimal, places: int = 2) -> SearchStrategy[Decimal]:
+    """Decimals from low to high in steps of 10^-places (for strategies)."""
+    from hypothesis import strategies as st  # a test-time dependency, imported on use
+
+    scale = 10**places
+    lo, hi = int(low * scale), int(high * scale)
+    if lo > hi:
+        return st.just(low)
+    return st.integers(lo, hi).map(lambda n: Decimal(n) / scale)
+
+
+def zero_policy(policy: str, top: Decimal, why: str) -> Decimal | NotApplicableValue:
+    """What a ratio with a target of 0 or a rating without votes gives."""
+    if policy == "full":
+        return top
+    if policy == "zero":
+        return ZERO
+    return NotApplicableValue(why)

@@ -1,0 +1,110 @@
+"""Rule kinds scored against every unit of a scope: relative_to_best and rank_points. The
+population phase gathers each scope's facts and calls ``scores``; the per-unit arithmetic then
+starts from that raw value like any other item."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from govscore.language import model
+from govscore.rules import values
+from govscore.rules.base import ZERO, Cell, RawFn, RuleKind, decimal_cell, decimals
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+
+def _supplied(v: Any, _f: Mapping[str, Any]) -> Decimal:
+    value: Decimal = v  # the population phase's raw value
+    return value
+
+
+class RelativeToBest(RuleKind[model.RelativeToBest]):
+    kind = "relative_to_best"
+    rule_model = model.RelativeToBest
+    population = True
+
+    def check(self, rule: model.RelativeToBest, item: model.Item, value: Any) -> Any:
+        return values.non_negative(value)
+
+    def raw(self, rule: model.RelativeToBest, item: model.Item,
+            names: Mapping[str, object]) -> RawFn:
+        return _supplied
+
+    def scores(self, rule: model.RelativeToBest, item: model.Item,
+               members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
+        """unit → raw score, over one scope's (unit, fact) pairs."""
+        top = item.max
+        facts = [v for _, v in members]
+        if rule.lower_is_better:
+            best = min(facts)
+            if best == 0:
+                return {u: (top if v == 0 else ZERO) if rule.zero_best == "zero" else top
+                        for u, v in members}
+            return {u: top * best / v for u, v in members}
+        best = max(facts)
+        if best == 0:
+            return {u: top if rule.zero_best == "full" else ZERO for u, _ in members}
+        return {u: top * v / best for u, v in members}
+
+    def raw_range(self, rule: model.RelativeToBest,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, item.max
+
+    def cells(self, rule: model.RelativeToBest, item: model.Item) -> list[Cell]:
+        return [Cell(None, "数值 ≥ 0", decimal_cell(ZERO, None))]
+
+    def strategy(self, rule: model.RelativeToBest, item: model.Item) -> SearchStrategy[Any]:
+        return decimals(ZERO, Decimal(1000), 1)
+
+
+class RankPoints(RuleKind[model.RankPoints]):
+    kind = "rank_points"
+    rule_model = model.RankPoints
+    population = True
+
+    def check(self, rule: model.RankPoints, item: model.Item, value: Any) -> Any:
+        return values.number(value)
+
+    def raw(self, rule: model.RankPoints, item: model.Item,
+            names: Mapping[str, object]) -> RawFn:
+        return _supplied
+
+    def scores(self, rule: model.RankPoints, item: model.Item,
+               members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
+        top, n = item.max, len(members)
+        ordered = sorted(v for _, v in members)
+        out: dict[str, Decimal] = {}
+        for unit, value in members:
+            # how many members are strictly better, by bisection in the sorted values
+            better = (bisect_left(ordered, value) if rule.lower_is_better
+                      else n - bisect_right(ordered, value))
+            rank = better + 1  # ties share the better rank
+            if rule.step is not None:
+                points = top - (rank - 1) * rule.step
+            else:
+                assert rule.last is not None
+                points = top if n == 1 else top - (rank - 1) * (top - rule.last) / (n - 1)
+            out[unit] = max(points, ZERO)
+        return out
+
+    def raw_range(self, rule: model.RankPoints,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, item.max
+
+    def problems(self, rule: model.RankPoints, item: model.Item,
+                 path: tuple[str | int, ...]) -> Any:
+        from govscore.errors import Diagnostic
+
+        if rule.last is not None and rule.last > item.max:
+            yield Diagnostic("GS314", f"last {rule.last} is above the item's max {item.max}",
+                             path=(*path, "last"))
+
+    def cells(self, rule: model.RankPoints, item: model.Item) -> list[Cell]:
+        return [Cell(None, "数值", None)]
+
+    def strategy(self, rule: model.RankPoints, item: model.Item) -> SearchStrategy[Any]:
+        return decimals(ZERO, Decimal(100), 0)

@@ -1,0 +1,335 @@
+"""Rule kinds whose fact is one plain value: pass_fail, manual, per_occurrence, per_step, rate,
+shortfall."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from govscore.errors import Diagnostic
+from govscore.language import model
+from govscore.rules import values
+from govscore.rules.base import (
+    COUNT_CELL,
+    FLAG_CELL,
+    ZERO,
+    Cell,
+    Consts,
+    Path,
+    RawFn,
+    RuleKind,
+    Validation,
+    decimal_cell,
+    decimals,
+)
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+BIG_INT = 10**15  # facts are below 10^15 (values.MAX_MAGNITUDE)
+
+
+def num(value: Decimal | None) -> str:
+    """A number for a template hint: exact, no exponent, no trailing zeros after the point."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def span(low: Decimal | None, high: Decimal | None) -> str:
+    if low is not None and high is not None:
+        return f"{num(low)}–{num(high)}"
+    if low is not None:
+        return f"≥ {num(low)}"
+    if high is not None:
+        return f"≤ {num(high)}"
+    return "数值"
+
+
+def exact_decimal(w: Consts, x: str, low: str, high: str, *, high_open: bool = False) -> str:
+    """A fast-path condition: ``x`` is a Decimal within [low, high] (or [low, high)) with at
+    most 34 significant digits (+x == x holds exactly then). A NaN raises InvalidOperation
+    (trapped: the unit goes to the interpreter); infinity is outside every range."""
+    upper = "<" if high_open else "<="
+    return f"{x}.__class__ is Decimal and {low} <= {x} {upper} {high} and +{x} == {x}"
+
+
+class PassFail(RuleKind[model.PassFail]):
+    kind = "pass_fail"
+    rule_model = model.PassFail
+    more_is_more = True
+
+    def check(self, rule: model.PassFail, item: model.Item, value: Any) -> Any:
+        return values.flag(value)
+
+    def _points(self, rule: model.PassFail, item: model.Item) -> tuple[Decimal, Decimal]:
+        return (rule.points if rule.points is not None else item.max), rule.fail_points
+
+    def raw(self, rule: model.PassFail, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        yes, no = self._points(rule, item)
+        return lambda v, _f: yes if v else no
+
+    def emit_raw(self, rule: model.PassFail, item: model.Item, w: Consts, x: str) -> str:
+        yes, no = self._points(rule, item)
+        return f"{w.const(yes)} if {x} else {w.const(no)}"
+
+    def fast_paths(self, rule: model.PassFail, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        return [(f"{x}.__class__ is bool", None)]
+
+    def raw_range(self, rule: model.PassFail,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        yes, no = self._points(rule, item)
+        return min(yes, no), max(yes, no)
+
+    def problems(self, rule: model.PassFail, item: model.Item, path: Path) -> Iterator[Diagnostic]:
+        for key in ("points", "fail_points"):
+            value = getattr(rule, key)
+            if value is not None and value > item.max:
+                yield Diagnostic("GS314", f"{key} {value} is above the item's max {item.max}",
+                                 path=(*path, key))
+
+    def cells(self, rule: model.PassFail, item: model.Item) -> list[Cell]:
+        return [Cell(None, "是/否", FLAG_CELL)]
+
+    def strategy(self, rule: model.PassFail, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        return st.booleans()
+
+    def bump(self, rule: model.PassFail, item: model.Item, value: Any) -> Any:
+        yes, no = self._points(rule, item)
+        return True if value is False and yes >= no else None
+
+
+class Manual(RuleKind[model.Manual]):
+    kind = "manual"
+    rule_model = model.Manual
+    more_is_more = True
+
+    def check(self, rule: model.Manual, item: model.Item, value: Any) -> Any:
+        n = values.number(value)
+        if n == 0 and rule.zero_allowed:
+            return n
+        if not rule.min <= n <= rule.max:
+            zero = "0 or " if rule.zero_allowed else ""
+            raise values.FactProblem("GS404", f"expected {zero}a value within "
+                                     f"{rule.min}..{rule.max}, got {n}")
+        if rule.step is not None and (n / rule.step) != (n / rule.step).to_integral_value():
+            raise values.FactProblem("GS404", f"expected a multiple of {rule.step}, got {n}")
+        return n
+
+    def raw(self, rule: model.Manual, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        return _identity
+
+    def emit_raw(self, rule: model.Manual, item: model.Item, w: Consts, x: str) -> str:
+        return x
+
+    def fast_paths(self, rule: model.Manual, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        if rule.step is not None:
+            return []
+        cond = exact_decimal(w, x, w.const(rule.min), w.const(rule.max))
+        if rule.zero_allowed:
+            cond = f"{cond} or {x}.__class__ is Decimal and {x} == 0 and +{x} == {x}"
+        return [(cond, None)]
+
+    def raw_range(self, rule: model.Manual,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return (ZERO if rule.zero_allowed else rule.min), rule.max
+
+    def problems(self, rule: model.Manual, item: model.Item, path: Path) -> Iterator[Diagnostic]:
+        if rule.min > rule.max:
+            yield Diagnostic("GS314", f"range {rule.min}..{rule.max} is empty", path=(*path, "min"))
+        if rule.max > item.max:
+            yield Diagnostic("GS314", f"range max {rule.max} is above the item's max {item.max}",
+                             path=(*path, "max"))
+
+    def cells(self, rule: model.Manual, item: model.Item) -> list[Cell]:
+        step = f", 步长 {num(rule.step)}" if rule.step else ""
+        if rule.zero_allowed and rule.min > 0:
+            return [Cell(None, f"0 或 {span(rule.min, rule.max)} 分{step}",
+                         Validation("custom", low=rule.min, high=rule.max))]
+        floor = ZERO if rule.zero_allowed else rule.min
+        return [Cell(None, f"{span(floor, rule.max)} 分{step}", decimal_cell(floor, rule.max))]
+
+    def strategy(self, rule: model.Manual, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        inside: SearchStrategy[Decimal]
+        if rule.step is not None:
+            step, low = rule.step, rule.min
+            steps = int((rule.max - rule.min) / step)
+            inside = st.integers(0, max(steps, 0)).map(lambda k: low + k * step)
+        else:
+            inside = decimals(rule.min, rule.max)
+        return st.one_of(st.just(ZERO), inside) if rule.zero_allowed else inside
+
+    def bump(self, rule: model.Manual, item: model.Item, value: Any) -> Any:
+        if value == 0:
+            return rule.min if rule.min > 0 or not rule.zero_allowed else None
+        step = rule.step or Decimal("0.01")
+        return value + step if value + step <= rule.max else None
+
+
+def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
+    value: Decimal = v
+    return value
+
+
+class PerOccurrence(RuleKind[model.PerOccurrence]):
+    kind = "per_occurrence"
+    rule_model = model.PerOccurrence
+    more_is_more = True
+
+    def check(self, rule: model.PerOccurrence, item: model.Item, value: Any) -> Any:
+        return values.count(value)
+
+    def raw(self, rule: model.PerOccurrence, item: model.Item,
+            names: Mapping[str, object]) -> RawFn:
+        per, free = rule.per, rule.free
+        return lambda v, _f: per * max(0, v - free)
+
+    def emit_raw(self, rule: model.PerOccurrence, item: model.Item, w: Consts, x: str) -> str:
+        return f"{w.const(rule.per)} * " + (
+            f"max(0, {x} - {w.const(rule.free)})" if rule.free else x)  # x >= 0
+
+    def fast_paths(self, rule: model.PerOccurrence, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        big = w.const(BIG_INT)
+        # a count read from a file is a whole Decimal: the check makes it an int
+        return [(f"{x}.__class__ is int and 0 <= {x} < {big}", None),
+                (f"{x}.__class__ is Decimal and {x}.is_finite() and 0 <= {x} < {big} and "
+                 f"{x} == {x}.to_integral_value()", f"int({x})")]
+
+    def raw_range(self, rule: model.PerOccurrence,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, None
+
+    def cells(self, rule: model.PerOccurrence, item: model.Item) -> list[Cell]:
+        return [Cell(None, "次数 (整数 ≥ 0)", COUNT_CELL)]
+
+    def strategy(self, rule: model.PerOccurrence, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        return st.integers(0, 30)
+
+    def bump(self, rule: model.PerOccurrence, item: model.Item, value: Any) -> Any:
+        return value + 1
+
+
+class PerStep(RuleKind[model.PerStep]):
+    kind = "per_step"
+    rule_model = model.PerStep
+    more_is_more = True
+
+    def check(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
+        return values.non_negative(value, "an amount >= 0")
+
+    def raw(self, rule: model.PerStep, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        step, points = rule.step, rule.points
+        return lambda v, _f: (v // step) * points
+
+    def emit_raw(self, rule: model.PerStep, item: model.Item, w: Consts, x: str) -> str:
+        return f"({x} // {w.const(rule.step)}) * {w.const(rule.points)}"
+
+    def fast_paths(self, rule: model.PerStep, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        return [(exact_decimal(w, x, "0", w.const(Decimal(BIG_INT)), high_open=True), None)]
+
+    def raw_range(self, rule: model.PerStep,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, None
+
+    def cells(self, rule: model.PerStep, item: model.Item) -> list[Cell]:
+        unit = f" {rule.unit}" if rule.unit else ""
+        return [Cell(None, f"数量{unit} ≥ 0 (每 {num(rule.step)}{unit} {num(rule.points)} 分)",
+                     decimal_cell(ZERO, None))]
+
+    def strategy(self, rule: model.PerStep, item: model.Item) -> SearchStrategy[Any]:
+        return decimals(ZERO, rule.step * (item.max / rule.points + 3), 0)
+
+    def bump(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
+        return value + rule.step
+
+
+class Rate(RuleKind[model.Rate]):
+    kind = "rate"
+    rule_model = model.Rate
+    more_is_more = True
+
+    def check(self, rule: model.Rate, item: model.Item, value: Any) -> Any:
+        return values.rate(value)
+
+    def raw(self, rule: model.Rate, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        top = item.max
+        return lambda v, _f: top * v
+
+    def emit_raw(self, rule: model.Rate, item: model.Item, w: Consts, x: str) -> str:
+        return f"{w.const(item.max)} * {x}"
+
+    def fast_paths(self, rule: model.Rate, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        return [(exact_decimal(w, x, "0", "1"), None)]
+
+    def raw_range(self, rule: model.Rate,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, item.max
+
+    def cells(self, rule: model.Rate, item: model.Item) -> list[Cell]:
+        return [Cell(None, "比率 0–1 (98.5% 写 0.985)", decimal_cell(ZERO, Decimal(1)))]
+
+    def strategy(self, rule: model.Rate, item: model.Item) -> SearchStrategy[Any]:
+        return decimals(ZERO, Decimal(1), 3)
+
+    def bump(self, rule: model.Rate, item: model.Item, value: Any) -> Any:
+        return min(Decimal(1), value + Decimal("0.05")) if value < 1 else None
+
+
+class Shortfall(RuleKind[model.Shortfall]):
+    kind = "shortfall"
+    rule_model = model.Shortfall
+    more_is_more = True
+
+    def check(self, rule: model.Shortfall, item: model.Item, value: Any) -> Any:
+        return values.rate(value)
+
+    def raw(self, rule: model.Shortfall, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        top = item.max
+        target, per, step, whole = rule.target, rule.per, rule.step, rule.partial == "whole_steps"
+
+        def shortfall(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            rate: Decimal = v
+            if rate >= target:
+                return top
+            steps = (target - rate) / step
+            if whole:
+                steps = steps.to_integral_value(rounding=decimal.ROUND_FLOOR)
+            return top - steps * per
+
+        return shortfall
+
+    def fast_paths(self, rule: model.Shortfall, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        return [(exact_decimal(w, x, "0", "1"), None)]
+
+    def raw_range(self, rule: model.Shortfall,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return None, item.max
+
+    def problems(self, rule: model.Shortfall, item: model.Item,
+                 path: Path) -> Iterator[Diagnostic]:
+        if rule.target == 0:
+            yield Diagnostic("GS304", "a target of 0 can never be missed", path=(*path, "target"))
+
+    def cells(self, rule: model.Shortfall, item: model.Item) -> list[Cell]:
+        return [Cell(None, "比率 0–1 (98.5% 写 0.985)", decimal_cell(ZERO, Decimal(1)))]
+
+    def strategy(self, rule: model.Shortfall, item: model.Item) -> SearchStrategy[Any]:
+        return decimals(ZERO, Decimal(1), 3)
+
+    def bump(self, rule: model.Shortfall, item: model.Item, value: Any) -> Any:
+        return min(Decimal(1), value + Decimal("0.05")) if value < 1 else None

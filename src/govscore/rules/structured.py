@@ -1,0 +1,488 @@
+"""Rule kinds whose fact is a mapping, a list or a name: by_level, ratio, bands, rating, choice,
+checklist, series, rater_groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from govscore.errors import Diagnostic
+from govscore.language import model
+from govscore.rules import values
+from govscore.rules.base import (
+    COUNT_CELL,
+    ONE,
+    ZERO,
+    Cell,
+    NotApplicableValue,
+    Path,
+    RawFn,
+    RuleKind,
+    UnitProblem,
+    Validation,
+    decimal_cell,
+    decimals,
+    zero_policy,
+)
+from govscore.rules.simple import exact_decimal, num, span
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+
+class ByLevel(RuleKind[model.ByLevel]):
+    kind = "by_level"
+    rule_model = model.ByLevel
+    more_is_more = True
+
+    def check(self, rule: model.ByLevel, item: model.Item, value: Any) -> Any:
+        if isinstance(value, list):
+            events = []
+            for event in value:
+                ev = values.mapping(event, "an event {level, matter}")
+                values.known_keys(ev, ["level", "matter"], "event key")
+                if "level" not in ev or ev["level"] not in rule.levels:
+                    raise values.FactProblem("GS403", f"event {values.show(event)} needs a level "
+                                             f"among {', '.join(rule.levels)}")
+                events.append({"level": ev["level"], "matter": ev.get("matter")})
+            return events
+        counts = values.mapping(value, "a mapping level → count, or a list of events")
+        values.known_keys(counts, rule.levels, "level")
+        return {k: values.count(v) for k, v in counts.items()}
+
+    def raw(self, rule: model.ByLevel, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        levels = dict(rule.levels)
+        combine = rule.combine
+
+        def fn(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            if isinstance(v, list):
+                if combine == "sum":
+                    return sum((levels[e["level"]] for e in v), ZERO)
+                if combine == "highest":
+                    return max((levels[e["level"]] for e in v), default=ZERO)
+                best: dict[object, Decimal] = {}
+                for i, e in enumerate(v):
+                    key = e["matter"] if e["matter"] is not None else ("#", i)
+                    best[key] = max(best.get(key, ZERO), levels[e["level"]])
+                return sum(best.values(), ZERO)
+            if combine == "highest":
+                return max((levels[k] for k, n in v.items() if n > 0), default=ZERO)
+            # sum, or highest_per_matter without matters: every occurrence is its own matter
+            return sum((levels[k] * n for k, n in v.items()), ZERO)
+
+        return fn
+
+    def raw_range(self, rule: model.ByLevel,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, None
+
+    def problems(self, rule: model.ByLevel, item: model.Item, path: Path) -> Iterator[Diagnostic]:
+        if max(rule.levels.values()) > item.max:
+            yield Diagnostic("GS314", f"one occurrence is worth more than the item's max "
+                             f"{item.max}", path=(*path, "levels"), severity="warning")
+
+    def cells(self, rule: model.ByLevel, item: model.Item) -> list[Cell]:
+        return [Cell(level, f"{num(points)} 分/次; 次数 (整数 ≥ 0)", COUNT_CELL, level)
+                for level, points in rule.levels.items()]
+
+    def strategy(self, rule: model.ByLevel, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        return st.dictionaries(st.sampled_from(sorted(rule.levels)), st.integers(0, 8))
+
+    def bump(self, rule: model.ByLevel, item: model.Item, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return None
+        level = sorted(rule.levels)[0]
+        return {**value, level: value.get(level, 0) + 1}
+
+
+class Ratio(RuleKind[model.Ratio]):
+    kind = "ratio"
+    rule_model = model.Ratio
+    more_is_more = True
+    na_policy = "zero_target"
+
+    def check(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        pair = values.mapping(value, "{done: …, target: …}")
+        values.known_keys(pair, ["done", "target"], "key")
+        if "done" not in pair or "target" not in pair:
+            raise values.FactProblem("GS403", f"expected both done and target, got "
+                                     f"{values.show(value)}")
+        return {"done": values.non_negative(pair["done"], "done >= 0"),
+                "target": values.non_negative(pair["target"], "target >= 0")}
+
+    def raw(self, rule: model.Ratio, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        top, policy = item.max, rule.zero_target
+
+        def ratio(v: Any, _f: Mapping[str, Any]) -> Decimal | NotApplicableValue:
+            done: Decimal = v["done"]
+            target: Decimal = v["target"]
+            if target == 0:
+                return zero_policy(policy, top, "target is 0")
+            return top * min(ONE, done / target)  # done beyond the target earns no more
+
+        return ratio
+
+    def raw_range(self, rule: model.Ratio,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, item.max
+
+    def cells(self, rule: model.Ratio, item: model.Item) -> list[Cell]:
+        return [Cell("done", "完成数 ≥ 0", decimal_cell(ZERO, None), "完成"),
+                Cell("target", "目标数 ≥ 0", decimal_cell(ZERO, None), "目标")]
+
+    def strategy(self, rule: model.Ratio, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        return st.fixed_dictionaries({"done": decimals(ZERO, Decimal(120), 0),
+                                      "target": decimals(ZERO, Decimal(100), 0)})
+
+    def bump(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        return {**value, "done": value["done"] + 1}
+
+
+class Bands(RuleKind[model.Bands]):
+    kind = "bands"
+    rule_model = model.Bands
+
+    def check(self, rule: model.Bands, item: model.Item, value: Any) -> Any:
+        n = values.rate(value) if rule.rate else values.number(value)
+        if rule.outside is None and band_for(rule.bands, n) is None:
+            raise values.FactProblem("GS404", f"{n} lies in none of the item's bands")
+        return n
+
+    def raw(self, rule: model.Bands, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        bands, outside = tuple(rule.bands), rule.outside
+
+        def bands_fn(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            band = band_for(bands, v)
+            if band is not None:
+                return band.points
+            assert outside is not None  # facts checking refuses a value in no band otherwise
+            return outside
+
+        return bands_fn
+
+    def raw_range(self, rule: model.Bands,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        points = [b.points for b in rule.bands] + ([rule.outside] if rule.outside is not None
+                                                   else [])
+        return min(points), max(points)
+
+    def problems(self, rule: model.Bands, item: model.Item, path: Path) -> Iterator[Diagnostic]:
+        for j, band in enumerate(rule.bands):
+            if band.points > item.max:
+                yield Diagnostic("GS314", f"band gives {band.points}, above the item's max "
+                                 f"{item.max}", path=(*path, "bands", j, "points"))
+        domain = rule.domain if rule.domain is not None else (
+            model.Bounds(gte=ZERO, lte=ONE) if rule.rate else model.Bounds(gte=ZERO))
+        for d in values.band_problems(list(rule.bands), domain, "band", (*path, "bands")):
+            if d.code == "GS307" and rule.outside is not None:
+                continue  # a gap is what `outside` is for
+            yield d
+
+    def cells(self, rule: model.Bands, item: model.Item) -> list[Cell]:
+        low: Decimal | None = None
+        high: Decimal | None = None
+        if rule.rate:
+            low, high = ZERO, ONE
+        if rule.domain is not None:
+            low = rule.domain.gte if rule.domain.gte is not None else low
+            high = rule.domain.lte if rule.domain.lte is not None else high
+        return [Cell(None, ("比率 " if rule.rate else "") + span(low, high),
+                     decimal_cell(low, high))]
+
+    def strategy(self, rule: model.Bands, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        candidates: set[Decimal] = set()
+        for band in rule.bands:
+            for bound in (band.gte, band.gt, band.lte, band.lt):
+                if bound is not None:
+                    candidates.update({bound, bound - Decimal("0.01"), bound + Decimal("0.01")})
+        candidates.update({ZERO, ONE} if rule.rate else {ZERO, Decimal(100)})
+        ok = sorted(v for v in candidates
+                    if (not rule.rate or 0 <= v <= 1) and
+                    (rule.outside is not None or band_for(rule.bands, v) is not None))
+        return st.sampled_from(ok) if ok else st.just(ZERO)
+
+
+def band_for(bands: tuple[model.Band, ...] | list[model.Band], v: Decimal) -> model.Band | None:
+    """The first band containing v."""
+    for band in bands:
+        if values.within(band, v):
+            return band
+    return None
+
+
+class Rating(RuleKind[model.Rating]):
+    kind = "rating"
+    rule_model = model.Rating
+    na_policy = "no_votes"
+
+    def check(self, rule: model.Rating, item: model.Item, value: Any) -> Any:
+        votes = values.mapping(value, "a mapping level → count")
+        values.known_keys(votes, [*rule.values, *rule.excluded], "rating level")
+        return {k: values.count(v) for k, v in votes.items()}
+
+    def raw(self, rule: model.Rating, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        top = item.max
+        table = dict(rule.values)
+        satisfied = frozenset(rule.satisfied or ())
+        full = rule.full if rule.full is not None else max(table.values())
+
+        def fn(v: Any, _f: Mapping[str, Any]) -> Decimal | NotApplicableValue:
+            votes: dict[str, int] = v
+            counted = sum(n for k, n in votes.items() if k in table)
+            if counted == 0:
+                return zero_policy(rule.no_votes, top, "no votes")
+            if rule.satisfied is not None:
+                return top * Decimal(sum(n for k, n in votes.items() if k in satisfied)) / counted
+            points = sum((table[k] * n for k, n in votes.items() if k in table), ZERO)
+            if full == 0:
+                return ZERO
+            return top * points / (counted * full)
+
+        return fn
+
+    def raw_range(self, rule: model.Rating,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, None  # a `full` below the highest value is refused (GS315): then ≤ max
+
+    def problems(self, rule: model.Rating, item: model.Item, path: Path) -> Iterator[Diagnostic]:
+        table = rule.values
+        for key in ("satisfied", "excluded"):
+            for j, level in enumerate(getattr(rule, key) or []):
+                inside = level in table
+                if inside != (key == "satisfied"):
+                    what = "not a rated level" if key == "satisfied" else \
+                        "also a rated level (excluded levels carry no value)"
+                    yield Diagnostic("GS315", f"{key} level {level!r} is {what}",
+                                     path=(*path, key, j))
+        if rule.full is not None and rule.full < max(table.values()):
+            yield Diagnostic("GS315", f"full {rule.full} is below the highest value",
+                             path=(*path, "full"))
+
+    def cells(self, rule: model.Rating, item: model.Item) -> list[Cell]:
+        levels = [*rule.values, *(x for x in rule.excluded if x not in rule.values)]
+        return [Cell(level, "票数 (整数 ≥ 0)" + ("; 不计入基数" if level in rule.excluded else ""),
+                     COUNT_CELL, level) for level in levels]
+
+    def strategy(self, rule: model.Rating, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        levels = sorted([*rule.values, *rule.excluded])
+        return st.fixed_dictionaries({k: st.integers(0, 40) for k in levels})
+
+
+class Choice(RuleKind[model.Choice]):
+    kind = "choice"
+    rule_model = model.Choice
+
+    def check(self, rule: model.Choice, item: model.Item, value: Any) -> Any:
+        if not isinstance(value, str) or value not in rule.options:
+            raise values.FactProblem("GS403", f"expected one of {', '.join(rule.options)}, "
+                                     f"got {values.show(value)}")
+        return value
+
+    def raw(self, rule: model.Choice, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        options = dict(rule.options)
+        return lambda v, _f: options[v]
+
+    def raw_range(self, rule: model.Choice,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return min(rule.options.values()), max(rule.options.values())
+
+    def problems(self, rule: model.Choice, item: model.Item, path: Path) -> Iterator[Diagnostic]:
+        for name, value in rule.options.items():
+            if value > item.max:
+                yield Diagnostic("GS314", f"option {name!r} gives {value}, above the item's "
+                                 f"max {item.max}", path=(*path, "options", name))
+
+    def cells(self, rule: model.Choice, item: model.Item) -> list[Cell]:
+        options = tuple(rule.options)
+        return [Cell(None, "选一项: " + " / ".join(options), Validation("list", options=options))]
+
+    def strategy(self, rule: model.Choice, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        return st.sampled_from(sorted(rule.options))
+
+
+class Checklist(RuleKind[model.Checklist]):
+    kind = "checklist"
+    rule_model = model.Checklist
+    more_is_more = True
+    list_fact = True
+
+    def check(self, rule: model.Checklist, item: model.Item, value: Any) -> Any:
+        ids = [c.id for c in rule.criteria]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise values.FactProblem("GS403", f"expected a list of criterion ids, got "
+                                     f"{values.show(value)}")
+        values.known_keys(dict.fromkeys(value), ids, "criterion")
+        if len(set(value)) != len(value):
+            raise values.FactProblem("GS403", "a criterion is listed twice")
+        return list(value)
+
+    def raw(self, rule: model.Checklist, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        top = item.max
+        shares = {c.id: c.share for c in rule.criteria}
+        return lambda v, _f: top * sum((shares[c] for c in v), ZERO)
+
+    def raw_range(self, rule: model.Checklist,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, item.max  # shares sum to 1 (GS315)
+
+    def problems(self, rule: model.Checklist, item: model.Item,
+                 path: Path) -> Iterator[Diagnostic]:
+        total = sum((c.share for c in rule.criteria), ZERO)
+        if total != 1:
+            yield Diagnostic("GS315", f"criteria shares sum to {total}, not 1",
+                             path=(*path, "criteria"))
+
+    def cells(self, rule: model.Checklist, item: model.Item) -> list[Cell]:
+        return []
+
+    def strategy(self, rule: model.Checklist, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        return st.lists(st.sampled_from([c.id for c in rule.criteria]), unique=True)
+
+    def bump(self, rule: model.Checklist, item: model.Item, value: Any) -> Any:
+        missing = [c.id for c in rule.criteria if c.id not in value]
+        return [*value, missing[0]] if missing else None
+
+
+class Series(RuleKind[model.Series]):
+    kind = "series"
+    rule_model = model.Series
+    list_fact = True
+
+    def check(self, rule: model.Series, item: model.Item, value: Any) -> Any:
+        if not isinstance(value, list):
+            raise values.FactProblem("GS403", f"expected a list of per-period values, got "
+                                     f"{values.show(value)}")
+        checked = [values.non_negative(v, "a period value >= 0") for v in value]
+        for v in checked:
+            if v > item.max:
+                raise values.FactProblem("GS404", f"a period value {v} is above the item's max "
+                                         f"{item.max}")
+        if rule.periods is not None and len(checked) != rule.periods and (
+                rule.missing == "error" or len(checked) > rule.periods):
+            raise values.FactProblem("GS404", f"expected {rule.periods} period values, got "
+                                     f"{len(checked)}")
+        if not checked:
+            raise values.FactProblem("GS404", "expected at least one period value")
+        return checked
+
+    def raw(self, rule: model.Series, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        aggregate = rule.aggregate
+
+        def fn(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            seq: list[Decimal] = v
+            if aggregate == "sum":
+                return sum(seq, ZERO)
+            if aggregate == "min":
+                return min(seq)
+            if aggregate == "max":
+                return max(seq)
+            return sum(seq, ZERO) / len(seq)
+
+        return fn
+
+    def raw_range(self, rule: model.Series,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, None if rule.aggregate == "sum" else item.max
+
+    def cells(self, rule: model.Series, item: model.Item) -> list[Cell]:
+        return []
+
+    def strategy(self, rule: model.Series, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        top = item.max
+        size = st.just(rule.periods) if rule.periods is not None else st.integers(1, 12)
+        return size.flatmap(lambda k: st.lists(decimals(ZERO, top), min_size=k, max_size=k))
+
+
+class RaterGroups(RuleKind[model.RaterGroups]):
+    kind = "rater_groups"
+    rule_model = model.RaterGroups
+    list_fact = True
+
+    def check(self, rule: model.RaterGroups, item: model.Item, value: Any) -> Any:
+        groups = values.mapping(value, "a mapping group → list of scores")
+        values.known_keys(groups, [g.id for g in rule.groups], "rater group")
+        out: dict[str, list[Decimal]] = {}
+        for gid, scores in groups.items():
+            if not isinstance(scores, list):
+                raise values.FactProblem("GS403", f"group {gid!r}: expected a list of scores")
+            checked = [values.non_negative(s, "a score >= 0") for s in scores]
+            for s in checked:
+                if s > rule.scale:
+                    raise values.FactProblem("GS404", f"group {gid!r}: score {s} is above the "
+                                             f"rating scale {rule.scale}")
+            out[gid] = checked
+        return out
+
+    def raw(self, rule: model.RaterGroups, item: model.Item,
+            names: Mapping[str, object]) -> RawFn:
+        top, groups = item.max, tuple(rule.groups)
+
+        def fn(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            present = [(g, v.get(g.id, [])) for g in groups]
+            empty = [g.id for g, scores in present if not scores]
+            weight_total = sum((g.weight for g, scores in present if scores), ZERO)
+            if empty and (rule.empty_group == "error" or weight_total == 0):
+                raise UnitProblem("GS404", f"{item.id}: no scores for rater group(s) "
+                                  f"{', '.join(empty)}")
+            total = ZERO
+            for g, scores in present:
+                if scores:
+                    total += g.weight / weight_total * (sum(scores, ZERO) / len(scores))
+            return top * total / rule.scale
+
+        return fn
+
+    def raw_range(self, rule: model.RaterGroups,
+                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, item.max
+
+    def problems(self, rule: model.RaterGroups, item: model.Item,
+                 path: Path) -> Iterator[Diagnostic]:
+        total = sum((g.weight for g in rule.groups), ZERO)
+        if total != 1:
+            yield Diagnostic("GS309", f"rater group weights sum to {total}, not 1",
+                             path=(*path, "groups"))
+        for j, group in enumerate(rule.groups):
+            if group.min_weight is not None and group.weight < group.min_weight:
+                yield Diagnostic("GS313", f"rater group {group.id!r} has weight "
+                                 f"{group.weight}, below its minimum {group.min_weight}",
+                                 path=(*path, "groups", j, "weight"))
+
+    def cells(self, rule: model.RaterGroups, item: model.Item) -> list[Cell]:
+        return []
+
+    def strategy(self, rule: model.RaterGroups, item: model.Item) -> SearchStrategy[Any]:
+        from hypothesis import strategies as st
+
+        return st.fixed_dictionaries({
+            g.id: st.lists(decimals(ZERO, rule.scale, 0), min_size=1, max_size=5)
+            for g in rule.groups})
+
+
+__all__ = [
+    "Bands",
+    "ByLevel",
+    "Checklist",
+    "Choice",
+    "RaterGroups",
+    "Rating",
+    "Ratio",
+    "Series",
+    "band_for",
+    "exact_decimal",
+]

@@ -1,0 +1,74 @@
+"""What each formula and each input reference may name, computed once: the checks validate
+every formula against these scopes, and the lowering compiles formulas with the same ones.
+
+The one rule for names that apply only to some categories: a formula, modifier, veto or output
+may name an input or node only where that input or node applies — for every category in which
+the reader is evaluated. Anything else is a scheme error (GS317), so that at scoring time every
+name a reader needs is present in the unit's facts or values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from govscore.language import formulas, model
+from govscore.scheme import tree
+
+RESERVED = frozenset({"total", *formulas.FUNCTIONS})
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """Names by kind, with the categories each applies to (None: all)."""
+
+    inputs: dict[str, model.Input]
+    params: dict[str, Decimal]
+    nodes: dict[str, tree.NodeRef]
+    outputs: list[model.Output]
+
+    def input_applies(self, name: str, category: str | None) -> bool:
+        inp = self.inputs.get(name)
+        return inp is not None and (category is None or inp.applies_to is None
+                                    or category in inp.applies_to)
+
+    def node_applies(self, name: str, category: str | None) -> bool:
+        ref = self.nodes.get(name)
+        return ref is not None and tree.in_category(ref.categories, category)
+
+    def output_applies(self, output: model.Output, category: str | None) -> bool:
+        return category is None or output.applies_to is None or category in output.applies_to
+
+    # --- the scopes (name → what it is), per category; None: every category at once
+    def item(self, category: str | None = None) -> dict[str, object]:
+        """An item formula: numeric inputs and params."""
+        names: dict[str, object] = {
+            i.id: i for i in self.inputs.values()
+            if i.type != "text" and (category is None or self.input_applies(i.id, category))}
+        names.update(self.params)
+        return names
+
+    def late(self, category: str | None = None) -> dict[str, object]:
+        """After the total: also node values and ``total``."""
+        names = self.item(category)
+        names.update({n: ref.node for n, ref in self.nodes.items()
+                      if category is None or self.node_applies(n, category)})
+        names["total"] = None
+        return names
+
+    def output(self, index: int, category: str | None = None) -> dict[str, object]:
+        """An output formula: the late names and the outputs before it."""
+        names = self.late(category)
+        names.update({o.id: o for o in self.outputs[:index]
+                      if category is None or self.output_applies(o, category)})
+        return names
+
+    def veto(self, category: str | None = None) -> dict[str, object]:
+        """A veto formula: the late names and every output (vetoes come after the outputs)."""
+        return self.output(len(self.outputs), category)
+
+
+def scopes(scheme: model.Scheme, refs: list[tree.NodeRef] | None = None) -> Scopes:
+    refs = refs if refs is not None else tree.index(scheme)
+    return Scopes(inputs={i.id: i for i in scheme.inputs}, params=dict(scheme.params),
+                  nodes={r.node.id: r for r in refs}, outputs=list(scheme.outputs))
