@@ -7,82 +7,27 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 
+from govscore import rules
 from govscore.errors import Diagnostic
 from govscore.language import formulas, model
+from govscore.rules.values import band_problems
+from govscore.scheme import scopes, tree
+from govscore.scheme.tree import NodeRef, Path, applies, references
 
-Path = tuple[str | int, ...]
-INF = Decimal("Infinity")
-RESERVED = frozenset({"total", *formulas.FUNCTIONS})
-
-
-@dataclass(frozen=True)
-class NodeRef:
-    node: model.Item | model.Group
-    path: Path
-    parent: model.Group | None
-    ancestors: tuple[str, ...]
-
-
-def index_nodes(scheme: model.Scheme) -> list[NodeRef]:
-    """Every node with its data path, parents before children."""
-    out: list[NodeRef] = []
-
-    def walk(node: model.Item | model.Group, path: Path, parent: model.Group | None,
-             ancestors: tuple[str, ...]) -> None:
-        out.append(NodeRef(node, path, parent, ancestors))
-        if isinstance(node, model.Group):
-            for i, child in enumerate(node.children):
-                walk(child, (*path, "children", i), node, (*ancestors, node.id))
-
-    walk(scheme.score, ("score",), None, ())
-    return out
-
-
-def references(group: model.Group) -> list[str]:
-    """The node ids a group's gate and limit refer to."""
-    out = []
-    if group.gate is not None:
-        out.append(group.gate.node)
-    if group.limit is not None:
-        out.append(group.limit.at_most)
-    return out
-
-
-def applies(node: model.Item | model.Group, category: str | None) -> bool:
-    return category is None or node.applies_to is None or category in node.applies_to
-
-
-def node_max(node: model.Item | model.Group, category: str | None) -> Decimal:
-    """The highest value a node can take for units of a category (None: ignoring categories)."""
-    if isinstance(node, model.Item):
-        return node.max
-    kids = [c for c in node.children if applies(c, category) and not c.outside_total]
-    if node.combine == "weighted":
-        raw = sum(((c.weight or Decimal(0)) * node_max(c, category)
-                   for c in kids if c.role == "add"), Decimal(0))
-    elif node.combine == "highest":
-        raw = max((node_max(c, category) for c in kids if c.role == "add"), default=Decimal(0))
-    else:
-        raw = sum((node_max(c, category) for c in kids if c.role == "add"), Decimal(0))
-    if node.scale_to is not None:
-        raw = node.scale_to
-    if node.cap is not None:
-        raw = min(raw, node.cap)
-    return raw
+RESERVED = scopes.RESERVED
 
 
 def _categories(scheme: model.Scheme) -> list[str | None]:
-    return [c.id for c in scheme.categories] or [None]
+    return tree.categories(scheme)
 
 
 def check(scheme: model.Scheme) -> list[Diagnostic]:
     """Every semantic problem in a scheme that the models accepted."""
-    nodes = index_nodes(scheme)
+    nodes = tree.index(scheme)
     out: list[Diagnostic] = []
-    for check_fn in (_ids, _maxima, _references, _rules, _formulas, _bands, _weights,
+    for check_fn in (_ids, _maxima, _references, _rules, _formulas, _readers, _bands, _weights,
                      _members, _population):
         out.extend(check_fn(scheme, nodes))
     return out
@@ -131,6 +76,7 @@ def _ids(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """GS302 declared max vs children; GS303 caps that never bind; GS304 gates never met."""
     cats = _categories(scheme)
+    per_cat = {cat: tree.maxima(scheme, cat) for cat in cats}
     for ref in nodes:
         node = ref.node
         if not isinstance(node, model.Group):
@@ -138,12 +84,13 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         for cat in cats:
             if not applies(node, cat):
                 continue
-            kids = [c for c in node.children if applies(c, cat) and not c.outside_total]
-            uncapped = node_max(node.model_copy(update={"cap": None, "scale_to": None}), cat)
+            top, raw = per_cat[cat]
+            kids = tree.counted(node, cat)
+            uncapped = raw[node.id]
             label = f" for category {cat!r}" if cat and len(cats) > 1 else ""
             declared = node.max is not None and node.cap is None and node.scale_to is None
             if declared and kids and uncapped != node.max:
-                parts = " + ".join(str(node_max(c, cat)) for c in kids if c.role == "add")
+                parts = " + ".join(str(top[c.id]) for c in kids if c.role == "add")
                 yield Diagnostic("GS302", f"{node.id!r} declares max {node.max} but its "
                                  f"children give {parts} = {uncapped}{label}",
                                  path=(*ref.path, "max"))
@@ -160,15 +107,15 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         if isinstance(node, model.Group) and node.gate is not None:
             target = by_id.get(node.gate.node)
             if target is not None:
-                top = max(node_max(target.node, c) for c in cats)
+                reach = max(per_cat[c][0][target.node.id] for c in cats)
                 bound = node.gate.gte if node.gate.gte is not None else node.gate.gt
                 assert bound is not None
-                never = bound > top or (node.gate.gt is not None and bound >= top)
+                never = bound > reach or (node.gate.gt is not None and bound >= reach)
                 if never:
                     yield Diagnostic("GS304", f"gate on {node.id!r} can never open: "
-                                     f"{target.node.id!r} reaches at most {top}",
+                                     f"{target.node.id!r} reaches at most {reach}",
                                      path=(*ref.path, "gate"))
-    top_total = max(node_max(scheme.score, c) for c in cats)
+    top_total = max(per_cat[c][0][scheme.score.id] for c in cats)
     for i, award in enumerate(scheme.awards):
         el = award.eligibility
         if el is not None and el.min_total is not None and el.min_total > top_total:
@@ -321,20 +268,26 @@ def _circular(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic
 
 
 def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
-    """GS314 ranges; GS315 value tables; GS316 optional items nobody handles, stray weights."""
+    """Each rule kind's own checks (GS304, GS309, GS313, GS314, GS315: govscore.rules);
+    GS316 optional items and not-applicable policies nobody handles, stray weights, a
+    none_applicable: not_applicable group nobody rescales."""
     for ref in nodes:
         node = ref.node
         if ref.parent is not None and node.weight is not None and ref.parent.combine != "weighted":
             yield Diagnostic("GS316", f"{node.id!r} has a weight but its group does not combine "
                              "weighted", path=(*ref.path, "weight"))
-        if not isinstance(node, model.Item):
+        if isinstance(node, model.Group):
+            if node.none_applicable == "not_applicable" and not _rescaled(ref, nodes):
+                yield Diagnostic("GS316", f"{node.id!r} can be not applicable (none_applicable: "
+                                 "not_applicable) but no group above it says not_applicable: "
+                                 "rescale", path=(*ref.path, "none_applicable"))
             continue
-        rule, rpath, top = node.rule, (*ref.path, "rule"), node.max
+        rule, rpath = node.rule, (*ref.path, "rule")
+        kind = rules.of(node)
         if node.optional and not _rescaled(ref, nodes):
             yield Diagnostic("GS316", f"{node.id!r} is optional but no group above it says "
                              "not_applicable: rescale", path=(*ref.path, "optional"))
-        policy = ("zero_target" if isinstance(rule, model.Ratio) else
-                  "no_votes" if isinstance(rule, model.Rating) else None)
+        policy = kind.na_policy
         if policy is not None and getattr(rule, policy) == "not_applicable" \
                 and not _rescaled(ref, nodes):
             yield Diagnostic("GS316", f"{node.id!r} can be not applicable ({policy}: "
@@ -342,58 +295,11 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                              "rescale; choose full or zero, or rescale a group",
                              # at the policy where it is written, else at the rule's kind
                              path=(*rpath, policy if policy in rule.model_fields_set else "kind"))
-        if isinstance(rule, model.PassFail):
-            for key in ("points", "fail_points"):
-                value = getattr(rule, key)
-                if value is not None and value > top:
-                    yield Diagnostic("GS314", f"{key} {value} is above the item's max {top}",
-                                     path=(*rpath, key))
-        elif isinstance(rule, model.Manual):
-            if rule.min > rule.max:
-                yield Diagnostic("GS314", f"range {rule.min}..{rule.max} is empty",
-                                 path=(*rpath, "min"))
-            if rule.max > top:
-                yield Diagnostic("GS314", f"range max {rule.max} is above the item's max {top}",
-                                 path=(*rpath, "max"))
-        elif isinstance(rule, (model.ByLevel, model.Rating)):
-            table = rule.levels if isinstance(rule, model.ByLevel) else rule.values
-            if isinstance(rule, model.Rating):
-                for key in ("satisfied", "excluded"):
-                    for j, level in enumerate(getattr(rule, key) or []):
-                        inside = level in table
-                        if inside != (key == "satisfied"):
-                            what = "not a rated level" if key == "satisfied" else \
-                                "also a rated level (excluded levels carry no value)"
-                            yield Diagnostic("GS315", f"{key} level {level!r} is {what}",
-                                             path=(*rpath, key, j))
-                if rule.full is not None and rule.full < max(table.values()):
-                    yield Diagnostic("GS315", f"full {rule.full} is below the highest value",
-                                     path=(*rpath, "full"))
-            elif max(table.values()) > top:
-                yield Diagnostic("GS314", f"one occurrence is worth more than the item's max {top}",
-                                 path=(*rpath, "levels"), severity="warning")
-        elif isinstance(rule, model.Choice):
-            for name, value in rule.options.items():
-                if value > top:
-                    yield Diagnostic("GS314", f"option {name!r} gives {value}, above the item's "
-                                     f"max {top}", path=(*rpath, "options", name))
-        elif isinstance(rule, model.Checklist):
-            total = sum((c.share for c in rule.criteria), Decimal(0))
-            if total != 1:
-                yield Diagnostic("GS315", f"criteria shares sum to {total}, not 1",
-                                 path=(*rpath, "criteria"))
-        elif isinstance(rule, model.Bands):
-            for j, band in enumerate(rule.bands):
-                if band.points > top:
-                    yield Diagnostic("GS314", f"band gives {band.points}, above the item's max "
-                                     f"{top}", path=(*rpath, "bands", j, "points"))
-        elif isinstance(rule, model.Shortfall) and rule.target == 0:
-            yield Diagnostic("GS304", "a target of 0 can never be missed", path=(*rpath, "target"))
-        elif isinstance(rule, model.RankPoints) and rule.last is not None and rule.last > top:
-            yield Diagnostic("GS314", f"last {rule.last} is above the item's max {top}",
-                             path=(*rpath, "last"))
-        if isinstance(rule, (model.RelativeToBest, model.RankPoints)) and rule.scope != "all":
-            yield from _scope_declared(scheme, rule.scope, (*rpath, "scope"))
+        yield from kind.problems(rule, node, rpath)
+        if kind.population:
+            scope = getattr(rule, "scope", "all")
+            if scope != "all":
+                yield from _scope_declared(scheme, scope, (*rpath, "scope"))
 
 
 def _rescaled(ref: NodeRef, nodes: list[NodeRef]) -> bool:
@@ -408,92 +314,129 @@ def _scope_declared(scheme: model.Scheme, scope: str, path: Path) -> Iterator[Di
         yield Diagnostic("GS305", "scope 'category' needs categories declared", path=path)
 
 
-def formula_names(scheme: model.Scheme, *, with_nodes: bool) -> dict[str, object]:
-    names: dict[str, object] = {i.id: i for i in scheme.inputs if i.type != "text"}
-    names.update(scheme.params)
-    if with_nodes:
-        names.update({ref.node.id: ref.node for ref in index_nodes(scheme)})
-        names["total"] = None
-    return names
-
-
 def _formulas(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
-    """GS306: every formula parses, stays inside the allowed syntax and names only what exists."""
-    item_names = formula_names(scheme, with_nodes=False)
-    late_names = formula_names(scheme, with_nodes=True)
-    late_names.update({o.id: o for o in scheme.outputs})
-    places: list[tuple[str, Path, dict[str, object]]] = []
-    for ref in nodes:
-        if isinstance(ref.node, model.Item) and isinstance(ref.node.rule, model.Formula):
-            places.append((ref.node.rule.formula, (*ref.path, "rule", "formula"), item_names))
-    for i, veto in enumerate(scheme.vetoes):
-        if veto.when.formula is not None:
-            places.append((veto.when.formula, ("vetoes", i, "when", "formula"), late_names))
-    for i, output in enumerate(scheme.outputs):
-        if output.formula is not None:
-            earlier = {k: v for k, v in late_names.items()
-                       if k not in {o.id for o in scheme.outputs[i:]}}
-            places.append((output.formula, ("outputs", i, "formula"), earlier))
-    for text, path, names in places:
+    """GS306: every formula parses, stays inside the allowed syntax and names only what exists
+    (the scopes of govscore.scheme.scopes, the ones the lowering compiles with)."""
+    names = scopes.scopes(scheme, nodes)
+    for text, path, scope in _formula_places(scheme, nodes, names, None):
         try:
-            formulas.compile_formula(text, names)
+            formulas.compile_formula(text, scope)
         except formulas.FormulaError as exc:
             where = f" (column {exc.column})" if exc.column else ""
             yield Diagnostic("GS306", f"{exc}{where}", path=path)
 
 
-def _interval(b: model.Bounds) -> tuple[tuple[Decimal, int], tuple[Decimal, int]]:
-    """A band as a half-open interval [start, end) of points (value, tick), where tick 1 means
-    "just after value": gte 80 → (80, 0); gt 80 → (80, 1); lt 90 → (90, 0); lte 90 → (90, 1)."""
-    start = (b.gte, 0) if b.gte is not None else (b.gt, 1) if b.gt is not None else (-INF, 0)
-    end = (b.lt, 0) if b.lt is not None else (b.lte, 1) if b.lte is not None else (INF, 0)
-    return start, end
+def _formula_places(scheme: model.Scheme, nodes: list[NodeRef], names: scopes.Scopes,
+                    category: str | None) -> list[tuple[str, Path, dict[str, object]]]:
+    """(formula, its path, its scope in a category) for every formula of the scheme."""
+    places: list[tuple[str, Path, dict[str, object]]] = []
+    for ref in nodes:
+        if isinstance(ref.node, model.Item) and isinstance(ref.node.rule, model.Formula):
+            places.append((ref.node.rule.formula, (*ref.path, "rule", "formula"),
+                           names.item(category)))
+    for i, veto in enumerate(scheme.vetoes):
+        if veto.when.formula is not None:
+            places.append((veto.when.formula, ("vetoes", i, "when", "formula"),
+                           names.veto(category)))
+    for i, output in enumerate(scheme.outputs):
+        if output.formula is not None:
+            places.append((output.formula, ("outputs", i, "formula"), names.output(i, category)))
+    return places
 
 
-def _band_problems(bands: list[model.Bounds], domain: model.Bounds, what: str,
-                   path: Path) -> Iterator[Diagnostic]:
-    """GS307 gaps and GS308 overlaps of bands over a domain."""
-    dom_start, dom_end = _interval(domain)
-    spans = sorted((_interval(b), i) for i, b in enumerate(bands))
-    for (start, end), i in spans:
-        if start >= end:
-            yield Diagnostic("GS307", f"{what} {i + 1} is empty", path=(*path, i))
-    covered = dom_start
-    for (start, end), i in spans:
-        if start >= end or end <= dom_start or start >= dom_end:
+def _readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS317: a reader names only inputs and nodes that apply in every category where it is
+    evaluated (scheme.scopes states the rule once)."""
+    if not scheme.categories:
+        return
+    names = scopes.scopes(scheme, nodes)
+    inputs = names.inputs
+
+    def where(cats: frozenset[str] | None) -> list[str]:
+        return [c.id for c in scheme.categories if cats is None or c.id in cats]
+
+    def need_input(name: str, cats: list[str], what: str, path: Path) -> Iterator[Diagnostic]:
+        if name not in inputs:
+            return  # GS305 says so
+        missing = [c for c in cats if not names.input_applies(name, c)]
+        if missing:
+            yield Diagnostic("GS317", f"{what} reads input {name!r}, which does not apply to "
+                             f"category {', '.join(map(repr, missing))}", path=path)
+
+    for ref in nodes:
+        node = ref.node
+        cats = where(ref.categories)
+        if isinstance(node, model.Group):
+            for key, sub, target in (("gate", "node", node.gate and node.gate.node),
+                                     ("limit", "at_most", node.limit and node.limit.at_most)):
+                if target is None or target not in names.nodes:
+                    continue
+                missing = [c for c in cats if not names.node_applies(target, c)]
+                if missing:
+                    yield Diagnostic("GS317", f"{key} of {node.id!r} reads {target!r}, which does "
+                                     f"not apply to category {', '.join(map(repr, missing))}",
+                                     path=(*ref.path, key, sub))
             continue
-        if start > covered:
-            yield Diagnostic("GS307", f"{what}s leave a gap between {covered[0]} and "
-                             f"{start[0]}", path=(*path, i))
-        elif start < covered and covered > dom_start:
-            yield Diagnostic("GS308", f"{what} {i + 1} overlaps another near {start[0]}",
-                             path=(*path, i))
-        covered = max(covered, end)
-    if covered < dom_end:
-        yield Diagnostic("GS307", f"{what}s leave values from {covered[0]} up uncovered",
-                         path=path)
+        for j, mod in enumerate(node.modifiers):
+            if mod.input is not None:
+                yield from need_input(mod.input, cats, f"{mod.kind} of {node.id!r}",
+                                      (*ref.path, "modifiers", j, "input"))
+    for i, veto in enumerate(scheme.vetoes):
+        if veto.when.input is not None:
+            yield from need_input(veto.when.input, where(None), f"veto {veto.id!r}",
+                                  ("vetoes", i, "when", "input"))
+    for i, output in enumerate(scheme.outputs):
+        if output.weight_input is not None:
+            cats = where(frozenset(output.applies_to) if output.applies_to else None)
+            yield from need_input(output.weight_input, cats, f"output {output.id!r}",
+                                  ("outputs", i, "weight_input"))
+    # formulas: valid over every category at once (GS306), but not in one of them
+    every = {path: text for text, path, _ in _formula_places(scheme, nodes, names, None)}
+    refs = {ref.node.id: ref for ref in nodes}
+    for cat in (c.id for c in scheme.categories):
+        for text, path, scope in _formula_places(scheme, nodes, names, cat):
+            if path[0] == "score":
+                item = refs[_node_at(scheme, path)]
+                if not tree.in_category(item.categories, cat):
+                    continue
+            elif path[0] == "outputs":
+                output = scheme.outputs[int(path[1])]
+                if not names.output_applies(output, cat):
+                    continue
+            try:
+                formulas.compile_formula(text, scope)
+            except formulas.FormulaError as exc:
+                if path not in every:
+                    continue
+                try:
+                    formulas.compile_formula(text, {**scope, **_everything(names, path)})
+                except formulas.FormulaError:
+                    continue  # GS306 reports it
+                yield Diagnostic("GS317", f"in category {cat!r}: {exc}", path=path)
+
+
+def _everything(names: scopes.Scopes, path: Path) -> dict[str, object]:
+    if path[0] == "score":
+        return names.item()
+    if path[0] == "vetoes":
+        return names.veto()
+    return names.output(int(path[1]))
+
+
+def _node_at(scheme: model.Scheme, path: Path) -> str:
+    """The id of the item whose formula is at this path."""
+    node: model.Item | model.Group = scheme.score
+    for i in range(2, len(path) - 2, 2):
+        assert isinstance(node, model.Group)
+        node = node.children[int(path[i])]
+    return node.id
 
 
 def _bands(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
-    for ref in nodes:
-        node = ref.node
-        if isinstance(node, model.Item) and isinstance(node.rule, model.Bands):
-            rule = node.rule
-            if rule.domain is not None:
-                domain = rule.domain
-            elif rule.rate:
-                domain = model.Bounds(gte=Decimal(0), lte=Decimal(1))
-            else:
-                domain = model.Bounds(gte=Decimal(0))
-            problems = list(_band_problems(list(rule.bands), domain, "band",
-                                           (*ref.path, "rule", "bands")))
-            for d in problems:
-                if d.code == "GS307" and rule.outside is not None:
-                    continue
-                yield d
+    """GS307/GS308 for grade bands (an item's bands are its rule kind's check)."""
     if scheme.grades is not None:
-        yield from _band_problems(list(scheme.grades.bands), model.Bounds(gte=Decimal(0)),
-                                  "grade band", ("grades", "bands"))
+        yield from band_problems(list(scheme.grades.bands), model.Bounds(gte=Decimal(0)),
+                                 "grade band", ("grades", "bands"))
 
 
 def _weights(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
@@ -514,17 +457,6 @@ def _weights(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]
                     yield Diagnostic("GS309", f"weights of {node.id!r} sum to {total}, not 1"
                                      f"{label}", path=(*ref.path, "children"))
                     break
-        if isinstance(node, model.Item) and isinstance(node.rule, model.RaterGroups):
-            groups = node.rule.groups
-            total = sum((g.weight for g in groups), Decimal(0))
-            if total != 1:
-                yield Diagnostic("GS309", f"rater group weights sum to {total}, not 1",
-                                 path=(*ref.path, "rule", "groups"))
-            for j, group in enumerate(groups):
-                if group.min_weight is not None and group.weight < group.min_weight:
-                    yield Diagnostic("GS313", f"rater group {group.id!r} has weight "
-                                     f"{group.weight}, below its minimum {group.min_weight}",
-                                     path=(*ref.path, "rule", "groups", j, "weight"))
 
 
 def _members(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
