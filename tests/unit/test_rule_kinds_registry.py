@@ -32,7 +32,7 @@ def test_every_kind_defines_every_required_hook(kind):
 
 
 def test_population_kinds_are_the_ones_that_score_a_scope():
-    assert rules.POPULATION_KINDS == {"relative_to_best", "rank_points"}
+    assert {"relative_to_best", "rank_points"} == rules.POPULATION_KINDS
     for kind in rules.POPULATION_KINDS:
         assert hasattr(rules.KINDS[kind], "scores")
 
