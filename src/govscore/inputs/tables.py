@@ -19,7 +19,9 @@ such as ``#N/A``) is an error asking to store the ids as text.
 
 CSV and TSV may be UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), or
 GB18030 as Chinese Excel and WPS export them: strict UTF-8 is tried first, then GB18030; the
-encoding used is reported in :class:`Table`. ``.xlsx`` needs openpyxl (``govscore[excel]``); the
+encoding used is reported in :class:`Table`. :func:`detect_encoding` is the one encoding detector
+of every facts file (YAML and JSON too, in :mod:`govscore.inputs.readers`), read whole or as a
+stream, and :data:`MAX_FACTS_BYTES` the one size limit. ``.xlsx`` needs openpyxl (``govscore[excel]``); the
 first sheet is read, values not formulas (a formula Excel never computed is an error).
 
 Every problem names the file, row and column, and the unit and fact where known (GS409); all
@@ -46,10 +48,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from govscore.errors import Diagnostic, FactsFileError, Span
 
+MAX_FACTS_BYTES = 500_000_000
+"""A facts file (of any format) larger than this is refused (GS409)."""
 MAX_PROBLEMS = 200
 """At most this many problems are listed per file (then a count of the rest)."""
 MAX_ID_DIGITS = 12
@@ -163,59 +167,115 @@ def column_letter(col: int) -> str:
     return letters
 
 
-def _fail(file: str, message: str, row: int = 1, col: int = 1) -> FactsFileError:
+def cannot_read(file: str, message: str, row: int = 1, col: int = 1) -> FactsFileError:
+    """The error for a facts file that cannot be read (GS409), at ``row`` and ``col``."""
     return FactsFileError([Diagnostic("GS409", message, span=Span(file, row, col))],
                           f"{file}: cannot read the facts")
+
+
+
+# ------------------------------------------------------------------------------------------------
+# reading bytes, and the one encoding detector of every facts file (whole or streamed)
+
+_CHUNK = 1 << 20
+
+
+def read_bytes(path: Path) -> bytes:
+    """A facts file's bytes; GS409 if it cannot be read or is larger than MAX_FACTS_BYTES."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_FACTS_BYTES:
+        raise cannot_read(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
+    return raw
+
+
+def decode_text(raw: bytes, file: str) -> tuple[str, str]:
+    """Text and the encoding used (see :func:`detect_encoding`)."""
+    encoding = detect_encoding(io.BytesIO(raw), file)
+    return raw.decode(encoding), encoding
+
+
+def sniff_encoding(path: Path) -> str:
+    """The encoding of a facts file, read in chunks (the file is never held whole), as
+    :func:`detect_encoding` finds it."""
+    file = str(path)
+    try:
+        with path.open("rb") as handle:
+            return detect_encoding(handle, file)
+    except OSError as exc:
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
+
+
+def detect_encoding(handle: BinaryIO, file: str) -> str:
+    """The encoding of a facts file's bytes, a Python codec name: BOMs first (utf-8-sig,
+    utf-16), then strict UTF-8 (utf-8), then GB18030 as Chinese Excel and WPS save text
+    (gb18030). The bytes are decoded in chunks from a seekable binary handle, so a file is never
+    held whole. NUL characters are refused (UTF-16 without a BOM decodes as UTF-8 full of them).
+    Every problem is a FactsFileError (GS409) naming the byte or row."""
+    head = handle.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        _scan(handle, file, "utf-8", len(codecs.BOM_UTF8), "utf-8-sig")
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _scan(handle, file, "utf-16", 0, "utf-16")
+        return "utf-16"
+    bad = _scan(handle, file, "utf-8", 0, "utf-8", fail=False)
+    if bad is None:
+        return "utf-8"
+    if _scan(handle, file, "gb18030", 0, "gb18030", fail=False) is None:
+        return "gb18030"
+    raise cannot_read(file, f"neither UTF-8 (invalid at byte {bad}) nor GB18030; save the file as "
+                f"{_save_as(file)}")
+
+
+def _save_as(file: str) -> str:
+    """What to save a facts file as, for the encoding errors."""
+    if file.lower().endswith((".csv", ".tsv")):
+        return "CSV UTF-8 (逗号分隔) or as .xlsx"
+    return "UTF-8"
+
+
+def _scan(handle: BinaryIO, file: str, codec: str, start: int, name: str, *,
+          fail: bool = True) -> int | None:
+    """Decode the bytes from ``start`` in chunks: None if they decode (NUL characters are an
+    error), else the offset of the first invalid byte (or the error, with ``fail``)."""
+    handle.seek(start)
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    done, lines = 0, 0  # bytes handed to the decoder before this chunk; newlines decoded
+    while True:
+        chunk = handle.read(_CHUNK)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            pending = len(decoder.getstate()[0])  # bytes held back from earlier chunks
+            offset = done - pending + exc.start
+            if not fail:
+                return offset
+            if name == "utf-8-sig":
+                raise cannot_read(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at "
+                            f"byte {offset + start}") from None
+            raise cannot_read(file, f"not valid UTF-16 at byte {offset}") from None
+        if "\x00" in text:
+            row = lines + text.count("\n", 0, text.index("\x00")) + 1
+            save = "CSV UTF-8" if file.lower().endswith((".csv", ".tsv")) else "UTF-8"
+            raise cannot_read(file, f"the file holds NUL characters (read as {name}); is it UTF-16 "
+                        f"without a BOM? Save it as {save}", row)
+        lines += text.count("\n")
+        done += len(chunk)
+        if not chunk:
+            return None
 
 
 # ------------------------------------------------------------------------------------------------
 # reading raw rows
 
 
-def decode_text(raw: bytes, file: str) -> tuple[str, str]:
-    """Text and the encoding used: BOMs first, then strict UTF-8, then GB18030. NUL characters
-    are refused (UTF-16 without a BOM decodes as UTF-8 full of them)."""
-    text, encoding = _decode(raw, file)
-    if "\x00" in text:
-        row = text.count("\n", 0, text.index("\x00")) + 1
-        raise _fail(file, f"the file holds NUL characters (read as {encoding}); is it UTF-16 "
-                    "without a BOM? Save it as CSV UTF-8", row)
-    return text, encoding
-
-
-def _decode(raw: bytes, file: str) -> tuple[str, str]:
-    if raw.startswith(codecs.BOM_UTF8):
-        try:
-            return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise _fail(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at byte "
-                        f"{exc.start + 3}") from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise _fail(file, f"not valid UTF-16 at byte {exc.start}") from None
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8:
-        try:
-            return raw.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
-            raise _fail(file, f"neither UTF-8 (invalid at byte {utf8.start}) nor GB18030; save "
-                        "the file as CSV UTF-8 (逗号分隔) or as .xlsx") from None
-
-
 def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[Any]]], str]:
-    from govscore.inputs.readers import MAX_FACTS_BYTES
-
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_FACTS_BYTES:
-        raise _fail(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
-    text, encoding = decode_text(raw, file)
+    text, encoding = decode_text(read_bytes(path), file)
     rows = list(_records(io.StringIO(text, newline=""), delimiter, file, encoding))
     return rows, encoding
 
@@ -229,7 +289,7 @@ def _records(handle: Iterable[str], delimiter: str, file: str,
         for number, record in enumerate(reader, start=1):
             yield number, record
     except csv.Error as exc:
-        raise _fail(file, f"{'TSV' if delimiter == chr(9) else 'CSV'} error in row {number + 1}: "
+        raise cannot_read(file, f"{'TSV' if delimiter == chr(9) else 'CSV'} error in row {number + 1}: "
                     f"{exc} (read as {encoding})", number + 1) from None
 
 
@@ -237,21 +297,19 @@ def _openpyxl(file: str) -> ModuleType:
     try:
         return importlib.import_module("openpyxl")
     except ImportError:
-        raise _fail(file, "reading and writing .xlsx needs openpyxl: pip install "
+        raise cannot_read(file, "reading and writing .xlsx needs openpyxl: pip install "
                     "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    from govscore.inputs.readers import MAX_FACTS_BYTES
-
     file = str(path)
     openpyxl = _openpyxl(file)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
     if size > MAX_FACTS_BYTES:
-        raise _fail(file, f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
+        raise cannot_read(file, f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
     rows = _xlsx_pass(openpyxl, path, data_only=False)
     formulas = {(r, c) for r, cells in rows for c, v in enumerate(cells) if isinstance(v, _Formula)}
     if formulas:
@@ -270,15 +328,15 @@ def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tup
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise _fail(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
+        raise cannot_read(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
                     ".xls must be saved as .xlsx first") from None
     except Exception as exc:  # openpyxl's own InvalidFileException and parser errors
-        raise _fail(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
+        raise cannot_read(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
     try:
         if not book.worksheets:
-            raise _fail(file, "the workbook has no worksheet")
+            raise cannot_read(file, "the workbook has no worksheet")
         sheet = book.worksheets[0]
         rows: list[tuple[int, list[Any]]] = []
         for number, cells in enumerate(sheet.iter_rows(), start=1):
@@ -751,7 +809,7 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
     start = next((i for i, (_, cells) in enumerate(rows)
                   if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
     if start is None:
-        raise _fail(file, "the sheet is empty: the first row must be a header with an 'id' "
+        raise cannot_read(file, "the sheet is empty: the first row must be a header with an 'id' "
                     "column (one row per unit) or the columns unit, fact, value")
     header_row, header_cells = rows[start]
     body = rows[start + 1:]
@@ -772,7 +830,7 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
         units, count, skipped = _long(body, columns, width, strict, problems)
     else:
         problems.raise_if_any()
-        raise _fail(file, "the header needs an 'id' column (one row per unit, one column per "
+        raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column per "
                     "fact) or the columns unit, fact, value (one row per fact)", header_row)
     problems.raise_if_any()
     return Table(units, encoding, layout, count, tuple(skipped))
@@ -787,7 +845,7 @@ def load_table(path: str | Path) -> Table:
     if suffix in (".csv", ".tsv"):
         rows, encoding = _delimited_rows(p, "\t" if suffix != ".csv" else ",")
         return _table(rows, str(path), encoding, strict=True)
-    raise _fail(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
+    raise cannot_read(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
                 ".csv, .tsv or .xlsx")
 
 
@@ -798,65 +856,6 @@ def read_table(path: Path) -> list[Any]:
 
 # ------------------------------------------------------------------------------------------------
 # a wide CSV as a stream (govscore score --stream)
-
-_CHUNK = 1 << 20
-
-
-def sniff_encoding(path: Path) -> str:
-    """The encoding :func:`decode_text` would find for a file, read in chunks (the file is never
-    held whole): BOMs first, then strict UTF-8, then GB18030; the same errors, NUL characters
-    refused."""
-    file = str(path)
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4)
-            if head.startswith(codecs.BOM_UTF8):
-                _scan(handle, file, "utf-8", len(codecs.BOM_UTF8), "utf-8-sig")
-                return "utf-8-sig"
-            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                _scan(handle, file, "utf-16", 0, "utf-16")
-                return "utf-16"
-            bad = _scan(handle, file, "utf-8", 0, "utf-8", fail=False)
-            if bad is None:
-                return "utf-8"
-            if _scan(handle, file, "gb18030", 0, "gb18030", fail=False) is None:
-                return "gb18030"
-    except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
-    raise _fail(file, f"neither UTF-8 (invalid at byte {bad}) nor GB18030; save the file as "
-                "CSV UTF-8 (逗号分隔) or as .xlsx")
-
-
-def _scan(handle: Any, file: str, codec: str, start: int, name: str, *,
-          fail: bool = True) -> int | None:
-    """Decode the file from byte ``start`` in chunks: None if it decodes (NUL characters are an
-    error, as in :func:`decode_text`), else the offset of the first invalid byte (or the error,
-    with ``fail``)."""
-    handle.seek(start)
-    decoder = codecs.getincrementaldecoder(codec)("strict")
-    done, lines = 0, 0  # bytes handed to the decoder before this chunk; newlines decoded
-    while True:
-        chunk = handle.read(_CHUNK)
-        try:
-            text = decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            pending = len(decoder.getstate()[0])  # bytes held back from earlier chunks
-            offset = done - pending + exc.start
-            if not fail:
-                return offset
-            if name == "utf-8-sig":
-                raise _fail(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at "
-                            f"byte {offset + start}") from None
-            raise _fail(file, f"not valid UTF-16 at byte {offset}") from None
-        if "\x00" in text:
-            row = lines + text.count("\n", 0, text.index("\x00")) + 1
-            raise _fail(file, f"the file holds NUL characters (read as {name}); is it UTF-16 "
-                        "without a BOM? Save it as CSV UTF-8", row)
-        lines += text.count("\n")
-        done += len(chunk)
-        if not chunk:
-            return None
-
 
 class WideStream:
     """A wide CSV facts table (one row per unit) read row by row, for scoring files too large
@@ -871,9 +870,9 @@ class WideStream:
         self.path = Path(path)
         self.file = str(path)
         if self.path.suffix.lower() != ".csv":
-            raise _fail(self.file, "only a .csv file can be read as a stream")
+            raise cannot_read(self.file, "only a .csv file can be read as a stream")
         self.encoding = sniff_encoding(self.path)
-        """utf-8, utf-8-sig (with BOM), utf-16 or gb18030, as :func:`decode_text` finds it."""
+        """utf-8, utf-8-sig (with BOM), utf-16 or gb18030, as :func:`detect_encoding` finds it."""
         self.rows = 0
         """Data rows read so far (comment, title and empty rows not counted)."""
         self._problems = _Problems(self.file)
@@ -887,14 +886,14 @@ class WideStream:
         try:
             handle = self.path.open(encoding=self.encoding, newline="")
         except OSError as exc:
-            raise _fail(file, f"cannot read {self.path}: {exc.strerror}") from None
+            raise cannot_read(file, f"cannot read {self.path}: {exc.strerror}") from None
         with handle:
             records = _records(handle, ",", file, self.encoding)
             header = next(((n, cells) for n, cells in records
                            if not all(_is_empty(v) for v in cells) and not _is_comment(cells)),
                           None)
             if header is None:
-                raise _fail(file, "the sheet is empty: the first row must be a header with an "
+                raise cannot_read(file, "the sheet is empty: the first row must be a header with an "
                             "'id' column (one row per unit) or the columns unit, fact, value")
             header_row, header_cells = header
             columns = _header(header_row, header_cells, lambda _: None, _Problems(file))
@@ -922,10 +921,10 @@ class WideStream:
         if reader is None:
             problems.raise_if_any()
             if {"unit", "fact", "value"} <= names:
-                raise _fail(file, "the table has the long layout (unit, fact, value); a stream "
+                raise cannot_read(file, "the table has the long layout (unit, fact, value); a stream "
                             "is read in the wide layout (one row per unit, a column 'id'): "
                             "score this file without streaming", header_row)
-            raise _fail(file, "the header needs an 'id' column (one row per unit, one column "
+            raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column "
                         "per fact) or the columns unit, fact, value (one row per fact)",
                         header_row)
         reader.finish()
