@@ -14,9 +14,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from govscore import api, scheme_tests
+from govscore.engine.plan import Plan
+from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, UsageError
 from govscore.inputs import readers
 from govscore.scheme import loader
@@ -214,7 +216,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
     units = _read_all(args.facts, stderr)
-    assessment = report.progress_evaluate(plan, units, stderr)
+    assessment = _progress_evaluate(plan, units, stderr)
     if args.output:
         report.write(assessment, plan, Path(args.output))
         stderr.write(f"wrote {args.output}\n")
@@ -226,6 +228,18 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
     return EXIT_INVALID if assessment.rejected else EXIT_OK
+
+
+def _progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
+    """evaluate_all, with a progress line on a terminal when the batch is large."""
+    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
+    if show:
+        stderr.write(f"scoring {len(units)} units …\r")
+        stderr.flush()
+    assessment = api.evaluate_all(plan, units)
+    if show:
+        stderr.write(" " * 40 + "\r")
+    return assessment
 
 
 def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:

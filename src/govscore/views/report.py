@@ -13,9 +13,8 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO
 
-from govscore import api
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, UsageError
@@ -40,18 +39,6 @@ def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
             else:
                 lines.append(str(d) if d.span else f"{file}: {d}")
     return "".join(line + "\n" for line in lines)
-
-
-def progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
-    """evaluate_all, with a progress line on a terminal when the batch is large."""
-    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
-    if show:
-        stderr.write(f"scoring {len(units)} units …\r")
-        stderr.flush()
-    assessment = api.evaluate_all(plan, units)
-    if show:
-        stderr.write(" " * 40 + "\r")
-    return assessment
 
 
 def _order(assessment: Assessment) -> list[str]:
