@@ -7,8 +7,17 @@ lists of them, so one run reports every problem at once::
      ├── SchemeError      a scheme file is invalid (``.diagnostics``)
      ├── FactsError       one unit's facts are invalid (``.unit``, ``.diagnostics``)
      ├── FactsFileError   a facts file cannot be read at all (``.diagnostics``)
-     ├── EvaluationError  a valid scheme and valid facts still cannot be scored (``.unit``)
-     └── UsageError       the API was called in a way that cannot work
+     ├── EvaluationError  a valid scheme and valid facts still cannot be scored (``.code``, ``.unit``)
+     ├── UsageError       the API was called in a way that cannot work (``.code``)
+     │
+     │   raised by one layer's functions (each caught and reported by the layers above):
+     ├── language.yaml_reader.YamlError  text is not YAML within the limits (``.diagnostics``)
+     ├── language.formulas.FormulaError  a formula is invalid or failed (``.code``, ``.column``)
+     ├── inputs.tables.CellError         a spreadsheet cell is not a value or an id (``.code``)
+     └── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+
+Exceptions used only for control flow inside one module are private (``_Name``) and never
+escape it.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO, Literal
 
-from govscore.errors import Diagnostic, FactsFileError, Span
+from govscore.errors import Diagnostic, FactsFileError, GovscoreError, Span
 
 MAX_FACTS_BYTES = 500_000_000
 """A facts file (of any format) larger than this is refused (GS409)."""
@@ -111,8 +111,12 @@ class _PaddedNumber:
     number_format: str
 
 
-class _CellProblem(Exception):  # noqa: N818 - internal control flow, never escapes this module
-    pass
+class CellError(GovscoreError):
+    """A cell that cannot be a fact value or a unit id (:func:`cell_value`, :func:`unit_id`);
+    ``str()`` is the reason. Reading a table reports it at its cell, in the file's
+    FactsFileError (GS409)."""
+
+    code = "GS409"
 
 
 @dataclass
@@ -371,17 +375,17 @@ def _text(value: Any) -> str | None:
 
 
 def cell_value(value: Any) -> Decimal | bool | str | None:
-    """One cell as a fact value; None for an empty cell. Raises _CellProblem with the reason."""
+    """One cell as a fact value; None for an empty cell. Raises CellError with the reason."""
     if type(value) is str:
         return _text_value(value)
     if isinstance(value, _Formula):
         if value.cached is None:
-            raise _CellProblem(f"the formula ={value.text} has no computed value (the file was "
+            raise CellError(f"the formula ={value.text} has no computed value (the file was "
                                "not saved by Excel or WPS); open and save it there, or paste "
                                "the values")
         return cell_value(value.cached)
     if isinstance(value, _ErrorValue):
-        raise _CellProblem(f"the cell holds the spreadsheet error {value.text}")
+        raise CellError(f"the cell holds the spreadsheet error {value.text}")
     if isinstance(value, _PaddedNumber):
         return cell_value(value.value)
     if value is None:
@@ -393,14 +397,14 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
     if isinstance(value, float):
         return _float_value(value)
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        raise _CellProblem(f"the cell holds a date or time ({value}); facts are numbers, "
+        raise CellError(f"the cell holds a date or time ({value}); facts are numbers, "
                            "true/false or text")
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise _CellProblem(f"NaN and infinity are refused: {value}")
+            raise CellError(f"NaN and infinity are refused: {value}")
         return value
     if not isinstance(value, str):
-        raise _CellProblem(f"cannot read a cell of type {type(value).__name__}")
+        raise CellError(f"cannot read a cell of type {type(value).__name__}")
     return _text_value(value)
 
 
@@ -411,7 +415,7 @@ def _text_value(value: str) -> Decimal | bool | str | None:
     if _PLAIN_NUMBER.fullmatch(text):  # the common case: plain ASCII decimal text
         return Decimal(text)
     if text.upper() in EXCEL_ERRORS:
-        raise _CellProblem(f"the cell holds the spreadsheet error {text}")
+        raise CellError(f"the cell holds the spreadsheet error {text}")
     low = text.lower()
     if low in _TRUE:
         return True
@@ -422,62 +426,62 @@ def _text_value(value: str) -> Decimal | bool | str | None:
         try:
             number = Decimal(normal.removesuffix("%"))
         except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise _CellProblem(f"not a number: {text!r}") from None
+            raise CellError(f"not a number: {text!r}") from None
         if normal.endswith("%"):
             number = number.scaleb(-2)
         return number
     if low in {"nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"}:
-        raise _CellProblem(f"NaN and infinity are refused: {text!r}")
+        raise CellError(f"NaN and infinity are refused: {text!r}")
     return text
 
 
 def _float_value(value: float) -> Decimal:
     if not math.isfinite(value):
-        raise _CellProblem(f"NaN and infinity are refused: {value!r}")
+        raise CellError(f"NaN and infinity are refused: {value!r}")
     text = repr(value)  # the shortest text that gives this double: what the file holds
     number = Decimal(text)
     digits = len(number.as_tuple().digits)
     if digits > MAX_SIGNIFICANT:
-        raise _CellProblem(f"the cell holds {text}, more digits than a spreadsheet shows "
+        raise CellError(f"the cell holds {text}, more digits than a spreadsheet shows "
                            f"({MAX_SIGNIFICANT}): the binary rounding of a formula; round it "
                            "(=ROUND(…, 2)) or type the value")
     return number
 
 
 def unit_id(value: Any) -> str | None:
-    """An id cell as text; None for an empty cell. Raises _CellProblem for a mangled id."""
+    """An id cell as text; None for an empty cell. Raises CellError for a mangled id."""
     store = "store the ids as text (设置单元格格式 → 文本) and type them again"
     if isinstance(value, _Formula):
         return unit_id(value.cached) if value.cached is not None else None
     if isinstance(value, _ErrorValue):
-        raise _CellProblem(f"the id cell holds the spreadsheet error {value.text}")
+        raise CellError(f"the id cell holds the spreadsheet error {value.text}")
     if isinstance(value, _PaddedNumber):
-        raise _CellProblem(f"the id {value.value} is a number shown with leading zeros (format "
+        raise CellError(f"the id {value.value} is a number shown with leading zeros (format "
                            f"{value.number_format}); the zeros are not in the file: {store}")
     if value is None:
         return None
     if isinstance(value, bool):
-        raise _CellProblem(f"the id cell holds {str(value).upper()}, not a unit id")
+        raise CellError(f"the id cell holds {str(value).upper()}, not a unit id")
     if isinstance(value, (int, float)):
         if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-            raise _CellProblem(f"the id cell holds the number {value!r}; {store}")
+            raise CellError(f"the id cell holds the number {value!r}; {store}")
         whole = int(value)
         if len(str(abs(whole))) >= MAX_ID_DIGITS:
-            raise _CellProblem(f"the id {whole} is stored as a number with {len(str(abs(whole)))} "
+            raise CellError(f"the id {whole} is stored as a number with {len(str(abs(whole)))} "
                                "digits; spreadsheets keep only 15 significant digits (身份证, "
                                f"统一社会信用代码 lose theirs): {store}")
         return str(whole)
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        raise _CellProblem(f"the id cell holds a date ({value}); {store}")
+        raise CellError(f"the id cell holds a date ({value}); {store}")
     if not isinstance(value, str):
-        raise _CellProblem(f"cannot read an id cell of type {type(value).__name__}")
+        raise CellError(f"cannot read an id cell of type {type(value).__name__}")
     text = value.strip()
     if not text:
         return None
     if text.upper() in EXCEL_ERRORS:
-        raise _CellProblem(f"the id cell holds the spreadsheet error {text}")
+        raise CellError(f"the id cell holds the spreadsheet error {text}")
     if _SCIENTIFIC_ID.fullmatch(text):
-        raise _CellProblem(f"the id {text!r} is a long number the spreadsheet shortened to "
+        raise CellError(f"the id {text!r} is a long number the spreadsheet shortened to "
                            f"scientific notation; its digits are lost: {store}")
     return text
 
@@ -562,7 +566,7 @@ def _title_row(cells: list[Any], id_col: _Column | None, fact_cols: list[_Column
         try:
             if not isinstance(cell_value(value), str):
                 return False
-        except _CellProblem:
+        except CellError:
             return False
     return True
 
@@ -678,7 +682,7 @@ class _WideRows:
         raw_id = cells[id_col.index] if id_col.index < len(cells) else None
         try:
             unit = unit_id(raw_id)
-        except _CellProblem as exc:
+        except CellError as exc:
             problems.add(str(exc), number, id_col.col, header="id")
             return None
         if unit is None:
@@ -697,7 +701,7 @@ class _WideRows:
                 continue
             try:
                 value = cell_value(raw)
-            except _CellProblem as exc:
+            except CellError as exc:
                 problems.add(str(exc), number, c.col, unit=unit, fact=c.base, header=c.name)
                 continue
             if value is None:
@@ -779,7 +783,7 @@ def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int,
 
         try:
             unit = unit_id(cell(unit_col))
-        except _CellProblem as exc:
+        except CellError as exc:
             problems.add(str(exc), number, unit_col.col, header="unit")
             continue
         if unit is None:
@@ -793,7 +797,7 @@ def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int,
             continue
         try:
             value = cell_value(cell(value_col))
-        except _CellProblem as exc:
+        except CellError as exc:
             problems.add(str(exc), number, value_col.col, unit=unit, fact=name.split(".")[0],
                          header="value")
             continue
