@@ -246,10 +246,10 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     from govscore import stream
 
     if len(args.facts) != 1 or Path(args.facts[0]).suffix.lower() != ".csv":
-        raise UsageError("GS409", "--stream scores one facts file, a .csv in the wide layout "
+        raise UsageError("GS702", "--stream scores one facts file, a .csv in the wide layout "
                          "(one row per unit)")
     if not args.output or Path(args.output).suffix.lower() != ".csv":
-        raise UsageError("GS409", "--stream writes a .csv: give -o RESULTS.csv")
+        raise UsageError("GS702", "--stream writes a .csv: give -o RESULTS.csv")
     plan = api.compile(args.scheme)
     if plan.needs_population:
         raise UsageError("GS501", "this scheme scores some items against the whole population "

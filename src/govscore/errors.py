@@ -85,6 +85,9 @@ CODES: dict[str, str] = {
     # scheme tests (GS6xx)
     "GS601": "scheme test failed",
     "GS602": "scheme test file is invalid",
+    # the command line's options and outputs (GS7xx)
+    "GS701": "output format cannot be written",
+    "GS702": "invalid use of --stream",
 }
 
 

@@ -205,7 +205,7 @@ def score_csv(plan: Plan, facts: str | Path, output: str | Path, *,
                          "at once, so it cannot be scored as a stream; score without --stream")
     out = Path(output)
     if out.suffix.lower() != ".csv":
-        raise UsageError("GS409", f"a streamed score is written as .csv, not "
+        raise UsageError("GS702", f"a streamed score is written as .csv, not "
                          f"{out.suffix or 'a file without a suffix'}")
     start = time.perf_counter()
     rows = tables.WideStream(facts)

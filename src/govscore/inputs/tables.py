@@ -861,6 +861,12 @@ def read_table(path: Path) -> list[Any]:
 # ------------------------------------------------------------------------------------------------
 # a wide CSV as a stream (govscore score --stream)
 
+def _not_streamable(file: str, message: str, row: int = 1) -> FactsFileError:
+    """A facts file that is readable, but not as a stream (GS702)."""
+    return FactsFileError([Diagnostic("GS702", message, span=Span(file, row, 1))],
+                          f"{file}: cannot read the facts as a stream")
+
+
 class WideStream:
     """A wide CSV facts table (one row per unit) read row by row, for scoring files too large
     to hold: the same header conventions, cell values and problems as :func:`load_table`, but
@@ -874,7 +880,7 @@ class WideStream:
         self.path = Path(path)
         self.file = str(path)
         if self.path.suffix.lower() != ".csv":
-            raise cannot_read(self.file, "only a .csv file can be read as a stream")
+            raise _not_streamable(self.file, "only a .csv file can be read as a stream")
         self.encoding = sniff_encoding(self.path)
         """utf-8, utf-8-sig (with BOM), utf-16 or gb18030, as :func:`detect_encoding` finds it."""
         self.rows = 0
@@ -925,9 +931,10 @@ class WideStream:
         if reader is None:
             problems.raise_if_any()
             if {"unit", "fact", "value"} <= names:
-                raise cannot_read(file, "the table has the long layout (unit, fact, value); a stream "
-                            "is read in the wide layout (one row per unit, a column 'id'): "
-                            "score this file without streaming", header_row)
+                raise _not_streamable(file, "the table has the long layout (unit, fact, value); a "
+                                      "stream is read in the wide layout (one row per unit, a "
+                                      "column 'id'): score this file without streaming",
+                                      header_row)
             raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column "
                         "per fact) or the columns unit, fact, value (one row per fact)",
                         header_row)

@@ -132,7 +132,7 @@ OUTPUT_SUFFIXES = (".json", ".csv", ".html", ".htm", ".xlsx")
 def check_output(path: Path) -> None:
     """Raise UsageError unless :func:`write` can write ``path`` (by its suffix)."""
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise UsageError("GS409", f"cannot write {path.suffix or 'files without a suffix'}; use "
+        raise UsageError("GS701", f"cannot write {path.suffix or 'files without a suffix'}; use "
                          ".json, .csv, .html or .xlsx")
 
 
