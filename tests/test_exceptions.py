@@ -16,7 +16,7 @@ import pytest
 
 import govscore
 from govscore import pytest_plugin
-from govscore.errors import CODES, GovscoreError
+from govscore.errors import CODES, GovscoreError, UsageError, whole_population_error
 from govscore.inputs import tables
 from govscore.language import formulas, yaml_reader
 
@@ -102,3 +102,11 @@ def test_pytest_shows_a_failed_scheme_test_as_before(tmp_path: Path) -> None:
     assert "Traceback" not in out, out
     assert "SchemeTestFailedError" not in out, out
     assert "GS602" in out, out  # the broken file's own diagnostic, shown as its failure
+
+
+def test_whole_population_error_names_the_items() -> None:
+    error = whole_population_error(["speed", "rank"])
+    assert isinstance(error, UsageError)
+    assert error.code == "GS501"
+    assert str(error).startswith("GS501 this scheme scores some items against the whole "
+                                 "population (speed, rank): ")

@@ -17,7 +17,7 @@ import pytest
 import govscore
 from govscore import stream
 from govscore.cli import run
-from govscore.errors import FactsFileError, UsageError
+from govscore.errors import FactsFileError, UsageError, whole_population_error
 from govscore.inputs import readers
 from govscore.language import model
 
@@ -266,11 +266,14 @@ def test_a_population_scheme_is_refused(tmp_path):
     code, _, err = _run("score", str(scheme), str(facts), "-o", str(tmp_path / "o.csv"),
                         "--stream")
     assert code == 2
+    expected = whole_population_error(plan.population_items)
+    assert err == f"govscore: {expected}\n"  # one wording, from errors.whole_population_error
     assert "GS501" in err
     assert "--stream" in err
     assert not (tmp_path / "o.csv").exists()
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError) as info:
         stream.score_csv(plan, facts, tmp_path / "o.csv")
+    assert str(info.value) == str(expected)
 
 
 def test_usage_errors(tmp_path):

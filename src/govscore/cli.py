@@ -19,7 +19,14 @@ from typing import Any, TextIO
 from govscore import api, scheme_tests
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
-from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, UsageError
+from govscore.errors import (
+    Diagnostic,
+    FactsFileError,
+    GovscoreError,
+    SchemeError,
+    UsageError,
+    whole_population_error,
+)
 from govscore.inputs import readers
 from govscore.scheme import loader
 from govscore.views import report
@@ -252,9 +259,7 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
         raise UsageError("GS702", "--stream writes a .csv: give -o RESULTS.csv")
     plan = api.compile(args.scheme)
     if plan.needs_population:
-        raise UsageError("GS501", "this scheme scores some items against the whole population "
-                         f"({', '.join(plan.population_items)}): it needs every unit's facts at "
-                         "once and cannot be scored with --stream")
+        raise whole_population_error(plan.population_items)
     tty = hasattr(stderr, "isatty") and stderr.isatty()
 
     def progress(count: int) -> None:

@@ -22,6 +22,7 @@ escape it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -206,3 +207,12 @@ class UsageError(GovscoreError):
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         super().__init__(f"{code} {message}")
+
+
+def whole_population_error(items: Sequence[str]) -> UsageError:
+    """GS501, the one wording: a scheme whose ``items`` are scored against the whole population
+    (relative_to_best, rank_points) cannot score one unit alone, nor units one by one as a
+    stream."""
+    return UsageError("GS501", "this scheme scores some items against the whole population "
+                      f"({', '.join(items)}): every unit's facts are needed at once; score all "
+                      "units together (evaluate_all, or govscore score without --stream)")
