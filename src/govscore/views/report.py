@@ -20,6 +20,17 @@ from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, UsageError
 
 
+def github_data(text: str) -> str:
+    """The message of a GitHub workflow command (``::error …::MESSAGE``): %, CR and LF escaped."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A property value of a GitHub workflow command (``file=…,line=…``): as the message, and
+    ``:`` and ``,`` too, which would end the value."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
     """Every file's diagnostics as text (FILE:LINE:COL: CODE message), JSON or GitHub annotations."""
     if fmt == "json":
@@ -30,12 +41,12 @@ def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
         for d in ds:
             if fmt == "github":
                 level = "error" if d.severity == "error" else "warning"
-                where = f"file={file}"
+                where = f"file={github_property(file)}"
                 if d.span:
                     where += f",line={d.span.line},col={d.span.column}"
                 text = str(Diagnostic(d.code, d.message, d.path, None, d.severity, d.hint))
-                text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-                lines.append(f"::{level} {where},title={d.code}::{text}")
+                lines.append(f"::{level} {where},title={github_property(d.code)}::"
+                             f"{github_data(text)}")
             else:
                 lines.append(str(d) if d.span else f"{file}: {d}")
     return "".join(line + "\n" for line in lines)
