@@ -27,7 +27,7 @@ from govscore.errors import (
     UsageError,
     whole_population_error,
 )
-from govscore.inputs import readers
+from govscore.inputs import readers, tables
 from govscore.scheme import loader
 from govscore.views import report
 
@@ -205,8 +205,6 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
     """Read and merge the facts files; say on stderr which ones were read as GB18030 (the
     encoding is then a guess: the bytes were not UTF-8)."""
-    from govscore.inputs import tables
-
     sources: list[tuple[str, list[object]]] = []
     for path in paths:
         read = readers.load_facts(path)
@@ -319,7 +317,6 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from govscore.errors import UsageError
     from govscore.inputs import template
 
     output = Path(args.output)

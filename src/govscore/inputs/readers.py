@@ -66,7 +66,7 @@ def units_of(data: Any, file: str) -> list[Any]:
         extra = set(data) - {"units", "period", "note", "scheme"}
         if "units" not in data or extra:
             raise cannot_read(file, "a facts file is a mapping with 'units' (a list)"
-                        + (f"; unknown keys {sorted(extra)}" if extra else ""))
+                              + (f"; unknown keys {sorted(extra)}" if extra else ""))
         data = data["units"]
     if not isinstance(data, list):
         raise cannot_read(file, "'units' must be a list of units")

@@ -232,7 +232,7 @@ def detect_encoding(handle: BinaryIO, file: str) -> str:
     if _scan(handle, file, "gb18030", 0, "gb18030", fail=False) is None:
         return "gb18030"
     raise cannot_read(file, f"neither UTF-8 (invalid at byte {bad}) nor GB18030; save the file as "
-                f"{_save_as(file)}")
+                      f"{_save_as(file)}")
 
 
 def _save_as(file: str) -> str:
@@ -260,13 +260,13 @@ def _scan(handle: BinaryIO, file: str, codec: str, start: int, name: str, *,
                 return offset
             if name == "utf-8-sig":
                 raise cannot_read(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at "
-                            f"byte {offset + start}") from None
+                                  f"byte {offset + start}") from None
             raise cannot_read(file, f"not valid UTF-16 at byte {offset}") from None
         if "\x00" in text:
             row = lines + text.count("\n", 0, text.index("\x00")) + 1
             save = "CSV UTF-8" if file.lower().endswith((".csv", ".tsv")) else "UTF-8"
             raise cannot_read(file, f"the file holds NUL characters (read as {name}); is it UTF-16 "
-                        f"without a BOM? Save it as {save}", row)
+                              f"without a BOM? Save it as {save}", row)
         lines += text.count("\n")
         done += len(chunk)
         if not chunk:
@@ -294,7 +294,7 @@ def _records(handle: Iterable[str], delimiter: str, file: str,
             yield number, record
     except csv.Error as exc:
         raise cannot_read(file, f"{'TSV' if delimiter == chr(9) else 'CSV'} error in row {number + 1}: "
-                    f"{exc} (read as {encoding})", number + 1) from None
+                          f"{exc} (read as {encoding})", number + 1) from None
 
 
 def _openpyxl(file: str) -> ModuleType:
@@ -302,7 +302,7 @@ def _openpyxl(file: str) -> ModuleType:
         return importlib.import_module("openpyxl")
     except ImportError:
         raise cannot_read(file, "reading and writing .xlsx needs openpyxl: pip install "
-                    "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
+                          "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
@@ -335,7 +335,7 @@ def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tup
         raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise cannot_read(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
-                    ".xls must be saved as .xlsx first") from None
+                          ".xls must be saved as .xlsx first") from None
     except Exception as exc:  # openpyxl's own InvalidFileException and parser errors
         raise cannot_read(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
     try:
@@ -814,7 +814,7 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
                   if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
     if start is None:
         raise cannot_read(file, "the sheet is empty: the first row must be a header with an 'id' "
-                    "column (one row per unit) or the columns unit, fact, value")
+                          "column (one row per unit) or the columns unit, fact, value")
     header_row, header_cells = rows[start]
     body = rows[start + 1:]
     columns = _header(header_row, header_cells, _first_use(body), problems)
@@ -835,7 +835,7 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
     else:
         problems.raise_if_any()
         raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column per "
-                    "fact) or the columns unit, fact, value (one row per fact)", header_row)
+                          "fact) or the columns unit, fact, value (one row per fact)", header_row)
     problems.raise_if_any()
     return Table(units, encoding, layout, count, tuple(skipped))
 
@@ -850,7 +850,7 @@ def load_table(path: str | Path) -> Table:
         rows, encoding = _delimited_rows(p, "\t" if suffix != ".csv" else ",")
         return _table(rows, str(path), encoding, strict=True)
     raise cannot_read(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
-                ".csv, .tsv or .xlsx")
+                      ".csv, .tsv or .xlsx")
 
 
 def read_table(path: Path) -> list[Any]:
@@ -904,7 +904,7 @@ class WideStream:
                           None)
             if header is None:
                 raise cannot_read(file, "the sheet is empty: the first row must be a header with an "
-                            "'id' column (one row per unit) or the columns unit, fact, value")
+                                  "'id' column (one row per unit) or the columns unit, fact, value")
             header_row, header_cells = header
             columns = _header(header_row, header_cells, lambda _: None, _Problems(file))
             names = {c.name for c in columns}
@@ -936,8 +936,8 @@ class WideStream:
                                       "column 'id'): score this file without streaming",
                                       header_row)
             raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column "
-                        "per fact) or the columns unit, fact, value (one row per fact)",
-                        header_row)
+                              "per fact) or the columns unit, fact, value (one row per fact)",
+                              header_row)
         reader.finish()
         problems.extend(self._problems)
         self._problems = problems
