@@ -39,6 +39,30 @@ def test_validate_reports_every_error_with_position(tmp_path):
     assert out.startswith("::error file=")
 
 
+def test_github_format_escapes_properties_and_message(tmp_path):
+    """GitHub workflow commands: in properties %, CR, LF, ':' and ',' are escaped; in the
+    message %, CR and LF (a raw ',' or ':' in file= would cut the path or start the message)."""
+    bad = tmp_path / "a,b:c 100%.yaml"
+    bad.write_text('govscore: "1"\nid: x\ntitle: t\nsource: {document: d}\nversion: "1"\n'
+                   "score: {id: r, title: r, weigth: 1, children: [{id: a, title: a, max: 5,"
+                   " rule: {kind: pass_fail}}]}\n", encoding="utf-8")
+    code, out, _ = _run("validate", "--format", "github", str(bad))
+    assert code == 1
+    [line] = out.splitlines()
+    folder = str(tmp_path).replace("%", "%25").replace(":", "%3A").replace(",", "%2C")
+    assert line.startswith(f"::error file={folder}/a%2Cb%3Ac 100%25.yaml,line=6,col=")
+    head, message = line.split("::", 2)[1:]
+    assert head.endswith(",title=GS201")
+    assert message.startswith("GS201 ")  # the message keeps its ':' and ','
+
+
+def test_github_escaping_functions():
+    from govscore.views.report import github_data, github_property
+
+    assert github_property("a%b\r\nc:d,e") == "a%25b%0D%0Ac%3Ad%2Ce"
+    assert github_data("a%b\r\nc:d,e") == "a%25b%0D%0Ac:d,e"
+
+
 def test_usage_and_missing_files_exit_2(tmp_path):
     assert _run("validate", str(tmp_path / "nope.yaml"))[0] == 2
     assert _run("frobnicate")[0] == 2

@@ -17,7 +17,7 @@ import pytest
 import govscore
 from govscore import stream
 from govscore.cli import run
-from govscore.errors import UsageError
+from govscore.errors import FactsFileError, UsageError, whole_population_error
 from govscore.inputs import readers
 from govscore.language import model
 
@@ -266,11 +266,14 @@ def test_a_population_scheme_is_refused(tmp_path):
     code, _, err = _run("score", str(scheme), str(facts), "-o", str(tmp_path / "o.csv"),
                         "--stream")
     assert code == 2
+    expected = whole_population_error(plan.population_items)
+    assert err == f"govscore: {expected}\n"  # one wording, from errors.whole_population_error
     assert "GS501" in err
     assert "--stream" in err
     assert not (tmp_path / "o.csv").exists()
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError) as info:
         stream.score_csv(plan, facts, tmp_path / "o.csv")
+    assert str(info.value) == str(expected)
 
 
 def test_usage_errors(tmp_path):
@@ -279,12 +282,22 @@ def test_usage_errors(tmp_path):
     facts.write_text("id,base\n锦江区,是\n", encoding="utf-8")
     yaml_facts = str(ROOT / "examples" / "s3-chengdu.facts.yaml")
     out = str(tmp_path / "o.csv")
-    assert _run("score", scheme, str(facts), "--stream")[0] == 2  # no -o
-    assert _run("score", scheme, str(facts), "-o", str(tmp_path / "o.html"), "--stream")[0] == 2
-    assert _run("score", scheme, str(facts), str(facts), "-o", out, "--stream")[0] == 2
+    for argv in ((str(facts),),  # no -o
+                 (str(facts), "-o", str(tmp_path / "o.html")),
+                 (str(facts), str(facts), "-o", out)):
+        code, _, err = _run("score", scheme, *argv, "--stream")
+        assert code == 2
+        assert err.startswith("govscore: GS702 --stream ")
     code, _, err = _run("score", scheme, yaml_facts, "-o", out, "--stream")
     assert code == 2
-    assert "one facts file, a .csv" in err
+    assert "GS702 --stream scores one facts file, a .csv" in err
+    plan = govscore.compile(scheme)
+    with pytest.raises(UsageError) as info:
+        stream.score_csv(plan, facts, tmp_path / "o.html")
+    assert info.value.code == "GS702"
+    with pytest.raises(FactsFileError) as refused:
+        stream.score_csv(plan, tmp_path / "facts.tsv", out)
+    assert [d.code for d in refused.value.diagnostics] == ["GS702"]
     assert not Path(out).exists()
 
 
@@ -305,6 +318,7 @@ def test_file_problems_refuse_the_file_as_score_does(tmp_path):
     code, _, err = _run("score", scheme, str(long), "-o", str(tmp_path / "o.csv"), "--stream")
     assert code == 2
     assert "long layout" in err
+    assert "GS702" in err
 
 
 def test_cell_values_are_exact(tmp_path):

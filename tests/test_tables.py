@@ -166,8 +166,10 @@ def test_cell_values_are_exact_and_never_floats():
     assert tables.cell_value(0.1) == Decimal("0.1")
     assert tables.cell_value(30) == Decimal(30)
     for bad in ("NaN", "inf", "#N/A", "#DIV/0!", float("nan"), 0.1 + 0.2):
-        with pytest.raises(tables._CellProblem):
+        with pytest.raises(tables.CellError) as info:
             tables.cell_value(bad)
+        assert isinstance(info.value, govscore.GovscoreError)
+        assert info.value.code == "GS409"
 
 
 def test_empty_cell_means_not_given_so_defaults_apply(tmp_path, mini):

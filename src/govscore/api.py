@@ -26,7 +26,7 @@ from govscore.errors import (
     FactsError,
     GovscoreError,
     UsageError,
-    whole_population_error,
+    one_unit_of_a_population_error,
 )
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
@@ -266,7 +266,7 @@ def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
     """Score one unit; raise FactsError (every problem with its facts) or EvaluationError.
     A scheme with population kinds cannot score one unit alone (GS501)."""
     if plan.needs_population:
-        raise whole_population_error(plan.population_items, unit=str(unit.get("id")))
+        raise one_unit_of_a_population_error(plan.population_items, unit=str(unit.get("id")))
     fast = _fast(plan, unit)
     if fast is not None:
         return fast[0]

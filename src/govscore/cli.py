@@ -14,11 +14,20 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from govscore import api, scheme_tests
-from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, UsageError
-from govscore.inputs import readers
+from govscore.engine.plan import Plan
+from govscore.engine.results import Assessment
+from govscore.errors import (
+    Diagnostic,
+    FactsFileError,
+    GovscoreError,
+    SchemeError,
+    UsageError,
+    whole_population_error,
+)
+from govscore.inputs import readers, tables
 from govscore.scheme import loader
 from govscore.views import report
 
@@ -196,8 +205,6 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
     """Read and merge the facts files; say on stderr which ones were read as GB18030 (the
     encoding is then a guess: the bytes were not UTF-8)."""
-    from govscore.inputs import tables
-
     sources: list[tuple[str, list[object]]] = []
     for path in paths:
         read = readers.load_facts(path)
@@ -214,7 +221,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
     units = _read_all(args.facts, stderr)
-    assessment = report.progress_evaluate(plan, units, stderr)
+    assessment = _progress_evaluate(plan, units, stderr)
     if args.output:
         report.write(assessment, plan, Path(args.output))
         stderr.write(f"wrote {args.output}\n")
@@ -228,19 +235,29 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_INVALID if assessment.rejected else EXIT_OK
 
 
+def _progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
+    """evaluate_all, with a progress line on a terminal when the batch is large."""
+    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
+    if show:
+        stderr.write(f"scoring {len(units)} units …\r")
+        stderr.flush()
+    assessment = api.evaluate_all(plan, units)
+    if show:
+        stderr.write(" " * 40 + "\r")
+    return assessment
+
+
 def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     from govscore import stream
 
     if len(args.facts) != 1 or Path(args.facts[0]).suffix.lower() != ".csv":
-        raise UsageError("GS409", "--stream scores one facts file, a .csv in the wide layout "
+        raise UsageError("GS702", "--stream scores one facts file, a .csv in the wide layout "
                          "(one row per unit)")
     if not args.output or Path(args.output).suffix.lower() != ".csv":
-        raise UsageError("GS409", "--stream writes a .csv: give -o RESULTS.csv")
+        raise UsageError("GS702", "--stream writes a .csv: give -o RESULTS.csv")
     plan = api.compile(args.scheme)
     if plan.needs_population:
-        raise UsageError("GS501", "this scheme scores some items against the whole population "
-                         f"({', '.join(plan.population_items)}): it needs every unit's facts at "
-                         "once and cannot be scored with --stream")
+        raise whole_population_error(plan.population_items)
     tty = hasattr(stderr, "isatty") and stderr.isatty()
 
     def progress(count: int) -> None:
@@ -300,7 +317,6 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from govscore.errors import UsageError
     from govscore.inputs import template
 
     output = Path(args.output)

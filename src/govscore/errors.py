@@ -7,8 +7,17 @@ lists of them, so one run reports every problem at once::
      ├── SchemeError      a scheme file is invalid (``.diagnostics``)
      ├── FactsError       one unit's facts are invalid (``.unit``, ``.diagnostics``)
      ├── FactsFileError   a facts file cannot be read at all (``.diagnostics``)
-     ├── EvaluationError  a valid scheme and valid facts still cannot be scored (``.unit``)
-     └── UsageError       the API was called in a way that cannot work
+     ├── EvaluationError  a valid scheme and valid facts still cannot be scored (``.code``, ``.unit``)
+     ├── UsageError       the API was called in a way that cannot work (``.code``)
+     │
+     │   raised by one layer's functions (each caught and reported by the layers above):
+     ├── language.yaml_reader.YamlError  text is not YAML within the limits (``.diagnostics``)
+     ├── language.formulas.FormulaError  a formula is invalid or failed (``.code``, ``.column``)
+     ├── inputs.tables.CellError         a spreadsheet cell is not a value or an id (``.code``)
+     └── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+
+Exceptions used only for control flow inside one module are private (``_Name``) and never
+escape it.
 """
 
 from __future__ import annotations
@@ -79,6 +88,9 @@ CODES: dict[str, str] = {
     # scheme tests (GS6xx)
     "GS601": "scheme test failed",
     "GS602": "scheme test file is invalid",
+    # the command line's options and outputs (GS7xx)
+    "GS701": "output format cannot be written",
+    "GS702": "invalid use of --stream",
 }
 
 
@@ -199,10 +211,20 @@ class UsageError(GovscoreError):
         super().__init__(f"{code} {message}")
 
 
-def whole_population_error(items: Sequence[str], *, unit: str | None = None) -> EvaluationError:
-    """GS501, the one wording: a scheme with items scored against the whole population cannot
-    score one unit alone."""
-    return EvaluationError(
-        "GS501", f"this scheme scores some items against the whole population "
-        f"({', '.join(items)}); score all units together (evaluate_all / govscore score), "
-        "not one unit alone", unit=unit)
+def whole_population_message(items: Sequence[str]) -> str:
+    """GS501, the one wording: a scheme whose ``items`` are scored against the whole population
+    (relative_to_best, rank_points) cannot score one unit alone, nor units one by one as a
+    stream."""
+    return ("this scheme scores some items against the whole population "
+            f"({', '.join(items)}): every unit's facts are needed at once; score all "
+            "units together (evaluate_all, or govscore score without --stream)")
+
+
+def whole_population_error(items: Sequence[str]) -> UsageError:
+    """GS501 for a command line or API use that cannot work."""
+    return UsageError("GS501", whole_population_message(items))
+
+
+def one_unit_of_a_population_error(items: Sequence[str], unit: str | None) -> EvaluationError:
+    """GS501 for one unit scored alone (``evaluate``)."""
+    return EvaluationError("GS501", whole_population_message(items), unit=unit)

@@ -21,7 +21,7 @@ class SchemeTestFile(pytest.File):
     def collect(self) -> Any:
         try:
             outcomes = scheme_tests.run_file(self.path)
-        except GovscoreError as exc:
+        except GovscoreError as exc:  # the test file (GS602) or its scheme is invalid, unreadable
             yield SchemeTestCase.from_parent(self, name="<file>", outcome=None, error=str(exc))
             return
         for outcome in outcomes:
@@ -37,7 +37,7 @@ class SchemeTestCase(pytest.Item):
 
     def runtest(self) -> None:
         if self.outcome is None:
-            raise SchemeTestFailedError(self.error)
+            raise SchemeTestFailedError(self.error, code="GS602")
         if not self.outcome.passed:
             raise SchemeTestFailedError("\n".join(self.outcome.failures))
 
@@ -51,5 +51,10 @@ class SchemeTestCase(pytest.Item):
         return self.path, max(line - 1, 0), f"scheme test: {self.name}"
 
 
-class SchemeTestFailedError(Exception):
-    """A scheme test case did not give what it expects."""
+class SchemeTestFailedError(GovscoreError):
+    """A scheme test case did not give what it expects (GS601), or its file could not be run
+    (GS602). ``str()`` is the failures alone, as pytest shows them; the code is an attribute."""
+
+    def __init__(self, message: str, *, code: str = "GS601") -> None:
+        self.code = code
+        super().__init__(message)

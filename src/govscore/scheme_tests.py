@@ -51,7 +51,11 @@ def _close(actual: Decimal, expected: Any, tolerance: Decimal) -> bool:
 
 def read_test_file(path: Path) -> tuple[yaml_reader.Document, Plan]:
     """Parse a test file and compile the scheme it names; raise GovscoreError if impossible."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SchemeError([Diagnostic("GS101", f"cannot read {path}: {exc.strerror}",
+                                      span=Span(str(path), 1, 1))]) from None
     try:
         doc = yaml_reader.parse(yaml_reader.decode(raw, str(path), max_bytes=50_000_000), str(path))
     except yaml_reader.YamlError as exc:
@@ -181,7 +185,4 @@ def run_paths(paths: list[str]) -> tuple[list[CaseOutcome], list[GovscoreError]]
             outcomes.extend(run_file(path))
         except GovscoreError as exc:
             errors.append(exc)
-        except OSError as exc:
-            errors.append(SchemeError([Diagnostic("GS101", f"cannot read {path}: {exc.strerror}",
-                                                  span=Span(str(path), 1, 1))]))
     return outcomes, errors

@@ -45,7 +45,7 @@ from govscore.engine import population
 from govscore.engine.facts import UnitFacts
 from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import LazyNodes, NodeResult, UnitResult
-from govscore.errors import UsageError
+from govscore.errors import UsageError, whole_population_error
 from govscore.inputs import tables
 from govscore.views import report
 
@@ -200,12 +200,10 @@ def score_csv(plan: Plan, facts: str | Path, output: str | Path, *,
     ``progress(n)`` is called every :data:`PROGRESS_EVERY` entries read; ``on_rejected(unit,
     problems)`` for each rejected entry, in input order, as its row is written."""
     if plan.needs_population:
-        raise UsageError("GS501", "this scheme scores some items against the whole population "
-                         f"({', '.join(plan.population_items)}): every unit's facts are needed "
-                         "at once, so it cannot be scored as a stream; score without --stream")
+        raise whole_population_error(plan.population_items)
     out = Path(output)
     if out.suffix.lower() != ".csv":
-        raise UsageError("GS409", f"a streamed score is written as .csv, not "
+        raise UsageError("GS702", f"a streamed score is written as .csv, not "
                          f"{out.suffix or 'a file without a suffix'}")
     start = time.perf_counter()
     rows = tables.WideStream(facts)

@@ -169,7 +169,8 @@ FACTS_CASES = {
                    "/tmp/govscore-security-pwned']\n", "GS110"),
     "deep": ("units: " + "[" * 10_000, "GS107"),
     "two documents": ("units: []\n---\nunits: []\n", "GS111"),
-    "not UTF-8": (b"units: [\xff]\n", "GS102"),
+    # facts files share the facts readers' encoding detector: neither UTF-8 nor GB18030 is GS409
+    "neither UTF-8 nor GB18030": (b"units: [\xff]\n", "GS409"),
 }
 
 

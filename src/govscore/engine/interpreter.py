@@ -30,7 +30,7 @@ from govscore.engine.lowering import (
     group_max,
 )
 from govscore.engine.results import NodeResult, TraceStep, UnitResult, jsonable
-from govscore.errors import Diagnostic, EvaluationError, FactsError, whole_population_error
+from govscore.errors import Diagnostic, EvaluationError, FactsError, one_unit_of_a_population_error
 from govscore.language import formulas
 from govscore.rules.base import NotApplicableValue, UnitProblem
 
@@ -56,7 +56,7 @@ def evaluate_unit(plan: Lowered, facts: UnitFacts,
     """Score one unit whose facts have been checked. ``population`` holds the raw values of the
     population kinds (relative_to_best, rank_points) computed over all units."""
     if plan.needs_population and population is None:
-        raise whole_population_error(plan.population_items, unit=facts.unit)
+        raise one_unit_of_a_population_error(plan.population_items, unit=facts.unit)
     try:
         with decimal.localcontext(CONTEXT):
             return _evaluate(plan, facts, population or {})

@@ -1,8 +1,11 @@
 """Facts files → a list of unit entries ``{id, category?, tier?, facts}``.
 
-YAML goes through the same bounded, positioned reader as schemes (numbers become Decimal from their
-text); JSON is parsed with decimals for every number and duplicate keys refused. Spreadsheet
-formats (CSV, Excel) live in :mod:`govscore.inputs.tables`.
+Every facts file is read the same way: at most :data:`MAX_FACTS_BYTES`, its text decoded by the
+one encoding detector (:func:`govscore.inputs.tables.detect_encoding`: UTF-8 with or without a
+BOM, UTF-16 with a BOM, else GB18030), every problem a GS409 diagnostic. YAML then goes through the
+same bounded, positioned reader as schemes (numbers become Decimal from their text); JSON is
+parsed with decimals for every number and duplicate keys refused. Spreadsheet formats (CSV, TSV,
+Excel) are read by :mod:`govscore.inputs.tables`, which this module builds on.
 """
 
 from __future__ import annotations
@@ -13,15 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govscore.errors import Diagnostic, FactsFileError, Span
+from govscore.errors import FactsFileError
+from govscore.inputs import tables
+from govscore.inputs.tables import cannot_read
 from govscore.language import yaml_reader
 
-MAX_FACTS_BYTES = 500_000_000
-
-
-def _fail(file: str, message: str, line: int = 1, column: int = 1) -> FactsFileError:
-    return FactsFileError([Diagnostic("GS409", message, span=Span(file, line, column))],
-                          f"{file}: cannot read the facts")
+MAX_FACTS_BYTES = tables.MAX_FACTS_BYTES
+"""The size limit of a facts file (defined with the readers of bytes, in tables)."""
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -37,23 +38,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number govscore accepts")
 
 
-def read_json(raw: bytes, file: str) -> Any:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _fail(file, f"not valid UTF-8 at byte {exc.start}") from None
+def parse_json(text: str, file: str) -> Any:
+    """A JSON facts document's data (decoded text: see :func:`load_facts`)."""
     try:
         return json.loads(text, parse_float=Decimal, parse_int=Decimal,
                           parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
-        raise _fail(file, f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
+        raise cannot_read(file, f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
     except (ValueError, RecursionError) as exc:
-        raise _fail(file, f"JSON error: {exc}") from None
+        raise cannot_read(file, f"JSON error: {exc}") from None
 
 
-def read_yaml(raw: bytes, file: str) -> Any:
+def parse_yaml(text: str, file: str) -> Any:
+    """A YAML facts document's data (decoded text: see :func:`load_facts`)."""
     try:
-        doc = yaml_reader.parse(yaml_reader.decode(raw, file, max_bytes=MAX_FACTS_BYTES), file)
+        doc = yaml_reader.parse(text, file)
     except yaml_reader.YamlError as exc:
         raise FactsFileError(exc.diagnostics, f"{file}: cannot read the facts") from None
     if doc.problems:
@@ -66,11 +65,11 @@ def units_of(data: Any, file: str) -> list[Any]:
     if isinstance(data, dict):
         extra = set(data) - {"units", "period", "note", "scheme"}
         if "units" not in data or extra:
-            raise _fail(file, "a facts file is a mapping with 'units' (a list)"
-                        + (f"; unknown keys {sorted(extra)}" if extra else ""))
+            raise cannot_read(file, "a facts file is a mapping with 'units' (a list)"
+                              + (f"; unknown keys {sorted(extra)}" if extra else ""))
         data = data["units"]
     if not isinstance(data, list):
-        raise _fail(file, "'units' must be a list of units")
+        raise cannot_read(file, "'units' must be a list of units")
     return data
 
 
@@ -80,8 +79,8 @@ class FactsFile:
 
     units: list[Any]
     encoding: str
-    """utf-8 (YAML and JSON, with or without BOM); for CSV and TSV what
-    :func:`govscore.inputs.tables.decode_text` found: utf-8, utf-8-sig, utf-16 or gb18030; xlsx."""
+    """What :func:`govscore.inputs.tables.detect_encoding` found: utf-8, utf-8-sig, utf-16 or
+    gb18030 (YAML, JSON, CSV, TSV); xlsx for a workbook."""
 
     @property
     def guessed(self) -> bool:
@@ -99,15 +98,9 @@ def load_facts(path: str | Path) -> FactsFile:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".csv", ".xlsx", ".tsv"):
-        from govscore.inputs import tables  # optional formats; openpyxl only for .xlsx
-
         table = tables.load_table(p)
         return FactsFile(list(table.units), table.encoding)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise _fail(str(path), f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_FACTS_BYTES:
-        raise _fail(str(path), f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
-    data = read_json(raw, str(path)) if suffix == ".json" else read_yaml(raw, str(path))
-    return FactsFile(units_of(data, str(path)), "utf-8")
+    file = str(path)
+    text, encoding = tables.decode_text(tables.read_bytes(p), file)
+    data = parse_json(text, file) if suffix == ".json" else parse_yaml(text, file)
+    return FactsFile(units_of(data, file), encoding)

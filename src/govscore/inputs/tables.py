@@ -19,7 +19,9 @@ such as ``#N/A``) is an error asking to store the ids as text.
 
 CSV and TSV may be UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), or
 GB18030 as Chinese Excel and WPS export them: strict UTF-8 is tried first, then GB18030; the
-encoding used is reported in :class:`Table`. ``.xlsx`` needs openpyxl (``govscore[excel]``); the
+encoding used is reported in :class:`Table`. :func:`detect_encoding` is the one encoding detector
+of every facts file (YAML and JSON too, in :mod:`govscore.inputs.readers`), read whole or as a
+stream, and :data:`MAX_FACTS_BYTES` the one size limit. ``.xlsx`` needs openpyxl (``govscore[excel]``); the
 first sheet is read, values not formulas (a formula Excel never computed is an error).
 
 Every problem names the file, row and column, and the unit and fact where known (GS409); all
@@ -46,10 +48,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
-from govscore.errors import Diagnostic, FactsFileError, Span
+from govscore.errors import Diagnostic, FactsFileError, GovscoreError, Span
 
+MAX_FACTS_BYTES = 500_000_000
+"""A facts file (of any format) larger than this is refused (GS409)."""
 MAX_PROBLEMS = 200
 """At most this many problems are listed per file (then a count of the rest)."""
 MAX_ID_DIGITS = 12
@@ -107,8 +111,12 @@ class _PaddedNumber:
     number_format: str
 
 
-class _CellProblem(Exception):  # noqa: N818 - internal control flow, never escapes this module
-    pass
+class CellError(GovscoreError):
+    """A cell that cannot be a fact value or a unit id (:func:`cell_value`, :func:`unit_id`);
+    ``str()`` is the reason. Reading a table reports it at its cell, in the file's
+    FactsFileError (GS409)."""
+
+    code = "GS409"
 
 
 @dataclass
@@ -163,59 +171,115 @@ def column_letter(col: int) -> str:
     return letters
 
 
-def _fail(file: str, message: str, row: int = 1, col: int = 1) -> FactsFileError:
+def cannot_read(file: str, message: str, row: int = 1, col: int = 1) -> FactsFileError:
+    """The error for a facts file that cannot be read (GS409), at ``row`` and ``col``."""
     return FactsFileError([Diagnostic("GS409", message, span=Span(file, row, col))],
                           f"{file}: cannot read the facts")
+
+
+
+# ------------------------------------------------------------------------------------------------
+# reading bytes, and the one encoding detector of every facts file (whole or streamed)
+
+_CHUNK = 1 << 20
+
+
+def read_bytes(path: Path) -> bytes:
+    """A facts file's bytes; GS409 if it cannot be read or is larger than MAX_FACTS_BYTES."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_FACTS_BYTES:
+        raise cannot_read(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
+    return raw
+
+
+def decode_text(raw: bytes, file: str) -> tuple[str, str]:
+    """Text and the encoding used (see :func:`detect_encoding`)."""
+    encoding = detect_encoding(io.BytesIO(raw), file)
+    return raw.decode(encoding), encoding
+
+
+def sniff_encoding(path: Path) -> str:
+    """The encoding of a facts file, read in chunks (the file is never held whole), as
+    :func:`detect_encoding` finds it."""
+    file = str(path)
+    try:
+        with path.open("rb") as handle:
+            return detect_encoding(handle, file)
+    except OSError as exc:
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
+
+
+def detect_encoding(handle: BinaryIO, file: str) -> str:
+    """The encoding of a facts file's bytes, a Python codec name: BOMs first (utf-8-sig,
+    utf-16), then strict UTF-8 (utf-8), then GB18030 as Chinese Excel and WPS save text
+    (gb18030). The bytes are decoded in chunks from a seekable binary handle, so a file is never
+    held whole. NUL characters are refused (UTF-16 without a BOM decodes as UTF-8 full of them).
+    Every problem is a FactsFileError (GS409) naming the byte or row."""
+    head = handle.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        _scan(handle, file, "utf-8", len(codecs.BOM_UTF8), "utf-8-sig")
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _scan(handle, file, "utf-16", 0, "utf-16")
+        return "utf-16"
+    bad = _scan(handle, file, "utf-8", 0, "utf-8", fail=False)
+    if bad is None:
+        return "utf-8"
+    if _scan(handle, file, "gb18030", 0, "gb18030", fail=False) is None:
+        return "gb18030"
+    raise cannot_read(file, f"neither UTF-8 (invalid at byte {bad}) nor GB18030; save the file as "
+                      f"{_save_as(file)}")
+
+
+def _save_as(file: str) -> str:
+    """What to save a facts file as, for the encoding errors."""
+    if file.lower().endswith((".csv", ".tsv")):
+        return "CSV UTF-8 (逗号分隔) or as .xlsx"
+    return "UTF-8"
+
+
+def _scan(handle: BinaryIO, file: str, codec: str, start: int, name: str, *,
+          fail: bool = True) -> int | None:
+    """Decode the bytes from ``start`` in chunks: None if they decode (NUL characters are an
+    error), else the offset of the first invalid byte (or the error, with ``fail``)."""
+    handle.seek(start)
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    done, lines = 0, 0  # bytes handed to the decoder before this chunk; newlines decoded
+    while True:
+        chunk = handle.read(_CHUNK)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            pending = len(decoder.getstate()[0])  # bytes held back from earlier chunks
+            offset = done - pending + exc.start
+            if not fail:
+                return offset
+            if name == "utf-8-sig":
+                raise cannot_read(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at "
+                                  f"byte {offset + start}") from None
+            raise cannot_read(file, f"not valid UTF-16 at byte {offset}") from None
+        if "\x00" in text:
+            row = lines + text.count("\n", 0, text.index("\x00")) + 1
+            save = "CSV UTF-8" if file.lower().endswith((".csv", ".tsv")) else "UTF-8"
+            raise cannot_read(file, f"the file holds NUL characters (read as {name}); is it UTF-16 "
+                              f"without a BOM? Save it as {save}", row)
+        lines += text.count("\n")
+        done += len(chunk)
+        if not chunk:
+            return None
 
 
 # ------------------------------------------------------------------------------------------------
 # reading raw rows
 
 
-def decode_text(raw: bytes, file: str) -> tuple[str, str]:
-    """Text and the encoding used: BOMs first, then strict UTF-8, then GB18030. NUL characters
-    are refused (UTF-16 without a BOM decodes as UTF-8 full of them)."""
-    text, encoding = _decode(raw, file)
-    if "\x00" in text:
-        row = text.count("\n", 0, text.index("\x00")) + 1
-        raise _fail(file, f"the file holds NUL characters (read as {encoding}); is it UTF-16 "
-                    "without a BOM? Save it as CSV UTF-8", row)
-    return text, encoding
-
-
-def _decode(raw: bytes, file: str) -> tuple[str, str]:
-    if raw.startswith(codecs.BOM_UTF8):
-        try:
-            return raw[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise _fail(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at byte "
-                        f"{exc.start + 3}") from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise _fail(file, f"not valid UTF-16 at byte {exc.start}") from None
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8:
-        try:
-            return raw.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
-            raise _fail(file, f"neither UTF-8 (invalid at byte {utf8.start}) nor GB18030; save "
-                        "the file as CSV UTF-8 (逗号分隔) or as .xlsx") from None
-
-
 def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[Any]]], str]:
-    from govscore.inputs.readers import MAX_FACTS_BYTES
-
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_FACTS_BYTES:
-        raise _fail(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
-    text, encoding = decode_text(raw, file)
+    text, encoding = decode_text(read_bytes(path), file)
     rows = list(_records(io.StringIO(text, newline=""), delimiter, file, encoding))
     return rows, encoding
 
@@ -229,29 +293,27 @@ def _records(handle: Iterable[str], delimiter: str, file: str,
         for number, record in enumerate(reader, start=1):
             yield number, record
     except csv.Error as exc:
-        raise _fail(file, f"{'TSV' if delimiter == chr(9) else 'CSV'} error in row {number + 1}: "
-                    f"{exc} (read as {encoding})", number + 1) from None
+        raise cannot_read(file, f"{'TSV' if delimiter == chr(9) else 'CSV'} error in row {number + 1}: "
+                          f"{exc} (read as {encoding})", number + 1) from None
 
 
 def _openpyxl(file: str) -> ModuleType:
     try:
         return importlib.import_module("openpyxl")
     except ImportError:
-        raise _fail(file, "reading and writing .xlsx needs openpyxl: pip install "
-                    "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
+        raise cannot_read(file, "reading and writing .xlsx needs openpyxl: pip install "
+                          "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    from govscore.inputs.readers import MAX_FACTS_BYTES
-
     file = str(path)
     openpyxl = _openpyxl(file)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
     if size > MAX_FACTS_BYTES:
-        raise _fail(file, f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
+        raise cannot_read(file, f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
     rows = _xlsx_pass(openpyxl, path, data_only=False)
     formulas = {(r, c) for r, cells in rows for c, v in enumerate(cells) if isinstance(v, _Formula)}
     if formulas:
@@ -270,15 +332,15 @@ def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tup
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise _fail(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
-                    ".xls must be saved as .xlsx first") from None
+        raise cannot_read(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
+                          ".xls must be saved as .xlsx first") from None
     except Exception as exc:  # openpyxl's own InvalidFileException and parser errors
-        raise _fail(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
+        raise cannot_read(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
     try:
         if not book.worksheets:
-            raise _fail(file, "the workbook has no worksheet")
+            raise cannot_read(file, "the workbook has no worksheet")
         sheet = book.worksheets[0]
         rows: list[tuple[int, list[Any]]] = []
         for number, cells in enumerate(sheet.iter_rows(), start=1):
@@ -313,17 +375,17 @@ def _text(value: Any) -> str | None:
 
 
 def cell_value(value: Any) -> Decimal | bool | str | None:
-    """One cell as a fact value; None for an empty cell. Raises _CellProblem with the reason."""
+    """One cell as a fact value; None for an empty cell. Raises CellError with the reason."""
     if type(value) is str:
         return _text_value(value)
     if isinstance(value, _Formula):
         if value.cached is None:
-            raise _CellProblem(f"the formula ={value.text} has no computed value (the file was "
+            raise CellError(f"the formula ={value.text} has no computed value (the file was "
                                "not saved by Excel or WPS); open and save it there, or paste "
                                "the values")
         return cell_value(value.cached)
     if isinstance(value, _ErrorValue):
-        raise _CellProblem(f"the cell holds the spreadsheet error {value.text}")
+        raise CellError(f"the cell holds the spreadsheet error {value.text}")
     if isinstance(value, _PaddedNumber):
         return cell_value(value.value)
     if value is None:
@@ -335,14 +397,14 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
     if isinstance(value, float):
         return _float_value(value)
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        raise _CellProblem(f"the cell holds a date or time ({value}); facts are numbers, "
+        raise CellError(f"the cell holds a date or time ({value}); facts are numbers, "
                            "true/false or text")
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise _CellProblem(f"NaN and infinity are refused: {value}")
+            raise CellError(f"NaN and infinity are refused: {value}")
         return value
     if not isinstance(value, str):
-        raise _CellProblem(f"cannot read a cell of type {type(value).__name__}")
+        raise CellError(f"cannot read a cell of type {type(value).__name__}")
     return _text_value(value)
 
 
@@ -353,7 +415,7 @@ def _text_value(value: str) -> Decimal | bool | str | None:
     if _PLAIN_NUMBER.fullmatch(text):  # the common case: plain ASCII decimal text
         return Decimal(text)
     if text.upper() in EXCEL_ERRORS:
-        raise _CellProblem(f"the cell holds the spreadsheet error {text}")
+        raise CellError(f"the cell holds the spreadsheet error {text}")
     low = text.lower()
     if low in _TRUE:
         return True
@@ -364,62 +426,62 @@ def _text_value(value: str) -> Decimal | bool | str | None:
         try:
             number = Decimal(normal.removesuffix("%"))
         except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise _CellProblem(f"not a number: {text!r}") from None
+            raise CellError(f"not a number: {text!r}") from None
         if normal.endswith("%"):
             number = number.scaleb(-2)
         return number
     if low in {"nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"}:
-        raise _CellProblem(f"NaN and infinity are refused: {text!r}")
+        raise CellError(f"NaN and infinity are refused: {text!r}")
     return text
 
 
 def _float_value(value: float) -> Decimal:
     if not math.isfinite(value):
-        raise _CellProblem(f"NaN and infinity are refused: {value!r}")
+        raise CellError(f"NaN and infinity are refused: {value!r}")
     text = repr(value)  # the shortest text that gives this double: what the file holds
     number = Decimal(text)
     digits = len(number.as_tuple().digits)
     if digits > MAX_SIGNIFICANT:
-        raise _CellProblem(f"the cell holds {text}, more digits than a spreadsheet shows "
+        raise CellError(f"the cell holds {text}, more digits than a spreadsheet shows "
                            f"({MAX_SIGNIFICANT}): the binary rounding of a formula; round it "
                            "(=ROUND(…, 2)) or type the value")
     return number
 
 
 def unit_id(value: Any) -> str | None:
-    """An id cell as text; None for an empty cell. Raises _CellProblem for a mangled id."""
+    """An id cell as text; None for an empty cell. Raises CellError for a mangled id."""
     store = "store the ids as text (设置单元格格式 → 文本) and type them again"
     if isinstance(value, _Formula):
         return unit_id(value.cached) if value.cached is not None else None
     if isinstance(value, _ErrorValue):
-        raise _CellProblem(f"the id cell holds the spreadsheet error {value.text}")
+        raise CellError(f"the id cell holds the spreadsheet error {value.text}")
     if isinstance(value, _PaddedNumber):
-        raise _CellProblem(f"the id {value.value} is a number shown with leading zeros (format "
+        raise CellError(f"the id {value.value} is a number shown with leading zeros (format "
                            f"{value.number_format}); the zeros are not in the file: {store}")
     if value is None:
         return None
     if isinstance(value, bool):
-        raise _CellProblem(f"the id cell holds {str(value).upper()}, not a unit id")
+        raise CellError(f"the id cell holds {str(value).upper()}, not a unit id")
     if isinstance(value, (int, float)):
         if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-            raise _CellProblem(f"the id cell holds the number {value!r}; {store}")
+            raise CellError(f"the id cell holds the number {value!r}; {store}")
         whole = int(value)
         if len(str(abs(whole))) >= MAX_ID_DIGITS:
-            raise _CellProblem(f"the id {whole} is stored as a number with {len(str(abs(whole)))} "
+            raise CellError(f"the id {whole} is stored as a number with {len(str(abs(whole)))} "
                                "digits; spreadsheets keep only 15 significant digits (身份证, "
                                f"统一社会信用代码 lose theirs): {store}")
         return str(whole)
     if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        raise _CellProblem(f"the id cell holds a date ({value}); {store}")
+        raise CellError(f"the id cell holds a date ({value}); {store}")
     if not isinstance(value, str):
-        raise _CellProblem(f"cannot read an id cell of type {type(value).__name__}")
+        raise CellError(f"cannot read an id cell of type {type(value).__name__}")
     text = value.strip()
     if not text:
         return None
     if text.upper() in EXCEL_ERRORS:
-        raise _CellProblem(f"the id cell holds the spreadsheet error {text}")
+        raise CellError(f"the id cell holds the spreadsheet error {text}")
     if _SCIENTIFIC_ID.fullmatch(text):
-        raise _CellProblem(f"the id {text!r} is a long number the spreadsheet shortened to "
+        raise CellError(f"the id {text!r} is a long number the spreadsheet shortened to "
                            f"scientific notation; its digits are lost: {store}")
     return text
 
@@ -504,7 +566,7 @@ def _title_row(cells: list[Any], id_col: _Column | None, fact_cols: list[_Column
         try:
             if not isinstance(cell_value(value), str):
                 return False
-        except _CellProblem:
+        except CellError:
             return False
     return True
 
@@ -620,7 +682,7 @@ class _WideRows:
         raw_id = cells[id_col.index] if id_col.index < len(cells) else None
         try:
             unit = unit_id(raw_id)
-        except _CellProblem as exc:
+        except CellError as exc:
             problems.add(str(exc), number, id_col.col, header="id")
             return None
         if unit is None:
@@ -639,7 +701,7 @@ class _WideRows:
                 continue
             try:
                 value = cell_value(raw)
-            except _CellProblem as exc:
+            except CellError as exc:
                 problems.add(str(exc), number, c.col, unit=unit, fact=c.base, header=c.name)
                 continue
             if value is None:
@@ -721,7 +783,7 @@ def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int,
 
         try:
             unit = unit_id(cell(unit_col))
-        except _CellProblem as exc:
+        except CellError as exc:
             problems.add(str(exc), number, unit_col.col, header="unit")
             continue
         if unit is None:
@@ -735,7 +797,7 @@ def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int,
             continue
         try:
             value = cell_value(cell(value_col))
-        except _CellProblem as exc:
+        except CellError as exc:
             problems.add(str(exc), number, value_col.col, unit=unit, fact=name.split(".")[0],
                          header="value")
             continue
@@ -751,8 +813,8 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
     start = next((i for i, (_, cells) in enumerate(rows)
                   if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
     if start is None:
-        raise _fail(file, "the sheet is empty: the first row must be a header with an 'id' "
-                    "column (one row per unit) or the columns unit, fact, value")
+        raise cannot_read(file, "the sheet is empty: the first row must be a header with an 'id' "
+                          "column (one row per unit) or the columns unit, fact, value")
     header_row, header_cells = rows[start]
     body = rows[start + 1:]
     columns = _header(header_row, header_cells, _first_use(body), problems)
@@ -772,8 +834,8 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
         units, count, skipped = _long(body, columns, width, strict, problems)
     else:
         problems.raise_if_any()
-        raise _fail(file, "the header needs an 'id' column (one row per unit, one column per "
-                    "fact) or the columns unit, fact, value (one row per fact)", header_row)
+        raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column per "
+                          "fact) or the columns unit, fact, value (one row per fact)", header_row)
     problems.raise_if_any()
     return Table(units, encoding, layout, count, tuple(skipped))
 
@@ -787,8 +849,8 @@ def load_table(path: str | Path) -> Table:
     if suffix in (".csv", ".tsv"):
         rows, encoding = _delimited_rows(p, "\t" if suffix != ".csv" else ",")
         return _table(rows, str(path), encoding, strict=True)
-    raise _fail(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
-                ".csv, .tsv or .xlsx")
+    raise cannot_read(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
+                      ".csv, .tsv or .xlsx")
 
 
 def read_table(path: Path) -> list[Any]:
@@ -799,63 +861,10 @@ def read_table(path: Path) -> list[Any]:
 # ------------------------------------------------------------------------------------------------
 # a wide CSV as a stream (govscore score --stream)
 
-_CHUNK = 1 << 20
-
-
-def sniff_encoding(path: Path) -> str:
-    """The encoding :func:`decode_text` would find for a file, read in chunks (the file is never
-    held whole): BOMs first, then strict UTF-8, then GB18030; the same errors, NUL characters
-    refused."""
-    file = str(path)
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4)
-            if head.startswith(codecs.BOM_UTF8):
-                _scan(handle, file, "utf-8", len(codecs.BOM_UTF8), "utf-8-sig")
-                return "utf-8-sig"
-            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                _scan(handle, file, "utf-16", 0, "utf-16")
-                return "utf-16"
-            bad = _scan(handle, file, "utf-8", 0, "utf-8", fail=False)
-            if bad is None:
-                return "utf-8"
-            if _scan(handle, file, "gb18030", 0, "gb18030", fail=False) is None:
-                return "gb18030"
-    except OSError as exc:
-        raise _fail(file, f"cannot read {path}: {exc.strerror}") from None
-    raise _fail(file, f"neither UTF-8 (invalid at byte {bad}) nor GB18030; save the file as "
-                "CSV UTF-8 (逗号分隔) or as .xlsx")
-
-
-def _scan(handle: Any, file: str, codec: str, start: int, name: str, *,
-          fail: bool = True) -> int | None:
-    """Decode the file from byte ``start`` in chunks: None if it decodes (NUL characters are an
-    error, as in :func:`decode_text`), else the offset of the first invalid byte (or the error,
-    with ``fail``)."""
-    handle.seek(start)
-    decoder = codecs.getincrementaldecoder(codec)("strict")
-    done, lines = 0, 0  # bytes handed to the decoder before this chunk; newlines decoded
-    while True:
-        chunk = handle.read(_CHUNK)
-        try:
-            text = decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            pending = len(decoder.getstate()[0])  # bytes held back from earlier chunks
-            offset = done - pending + exc.start
-            if not fail:
-                return offset
-            if name == "utf-8-sig":
-                raise _fail(file, "the file starts with a UTF-8 BOM but is not valid UTF-8 at "
-                            f"byte {offset + start}") from None
-            raise _fail(file, f"not valid UTF-16 at byte {offset}") from None
-        if "\x00" in text:
-            row = lines + text.count("\n", 0, text.index("\x00")) + 1
-            raise _fail(file, f"the file holds NUL characters (read as {name}); is it UTF-16 "
-                        "without a BOM? Save it as CSV UTF-8", row)
-        lines += text.count("\n")
-        done += len(chunk)
-        if not chunk:
-            return None
+def _not_streamable(file: str, message: str, row: int = 1) -> FactsFileError:
+    """A facts file that is readable, but not as a stream (GS702)."""
+    return FactsFileError([Diagnostic("GS702", message, span=Span(file, row, 1))],
+                          f"{file}: cannot read the facts as a stream")
 
 
 class WideStream:
@@ -871,9 +880,9 @@ class WideStream:
         self.path = Path(path)
         self.file = str(path)
         if self.path.suffix.lower() != ".csv":
-            raise _fail(self.file, "only a .csv file can be read as a stream")
+            raise _not_streamable(self.file, "only a .csv file can be read as a stream")
         self.encoding = sniff_encoding(self.path)
-        """utf-8, utf-8-sig (with BOM), utf-16 or gb18030, as :func:`decode_text` finds it."""
+        """utf-8, utf-8-sig (with BOM), utf-16 or gb18030, as :func:`detect_encoding` finds it."""
         self.rows = 0
         """Data rows read so far (comment, title and empty rows not counted)."""
         self._problems = _Problems(self.file)
@@ -887,15 +896,15 @@ class WideStream:
         try:
             handle = self.path.open(encoding=self.encoding, newline="")
         except OSError as exc:
-            raise _fail(file, f"cannot read {self.path}: {exc.strerror}") from None
+            raise cannot_read(file, f"cannot read {self.path}: {exc.strerror}") from None
         with handle:
             records = _records(handle, ",", file, self.encoding)
             header = next(((n, cells) for n, cells in records
                            if not all(_is_empty(v) for v in cells) and not _is_comment(cells)),
                           None)
             if header is None:
-                raise _fail(file, "the sheet is empty: the first row must be a header with an "
-                            "'id' column (one row per unit) or the columns unit, fact, value")
+                raise cannot_read(file, "the sheet is empty: the first row must be a header with an "
+                                  "'id' column (one row per unit) or the columns unit, fact, value")
             header_row, header_cells = header
             columns = _header(header_row, header_cells, lambda _: None, _Problems(file))
             names = {c.name for c in columns}
@@ -922,12 +931,13 @@ class WideStream:
         if reader is None:
             problems.raise_if_any()
             if {"unit", "fact", "value"} <= names:
-                raise _fail(file, "the table has the long layout (unit, fact, value); a stream "
-                            "is read in the wide layout (one row per unit, a column 'id'): "
-                            "score this file without streaming", header_row)
-            raise _fail(file, "the header needs an 'id' column (one row per unit, one column "
-                        "per fact) or the columns unit, fact, value (one row per fact)",
-                        header_row)
+                raise _not_streamable(file, "the table has the long layout (unit, fact, value); a "
+                                      "stream is read in the wide layout (one row per unit, a "
+                                      "column 'id'): score this file without streaming",
+                                      header_row)
+            raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column "
+                              "per fact) or the columns unit, fact, value (one row per fact)",
+                              header_row)
         reader.finish()
         problems.extend(self._problems)
         self._problems = problems

@@ -23,6 +23,8 @@ from typing import Any
 
 import simpleeval
 
+from govscore.errors import GovscoreError
+
 MAX_LENGTH = 2000
 MAX_NODES = 300
 MAX_DEPTH = 40
@@ -38,8 +40,10 @@ _clock = time.monotonic
 Value = Decimal | bool
 
 
-class FormulaError(Exception):
-    """A formula is outside the allowed syntax or names (at compile time) or failed (at run)."""
+class FormulaError(GovscoreError):
+    """A formula is outside the allowed syntax or names (at compile time: GS306, with the
+    1-based ``column`` where known) or failed (at run: GS502 arithmetic, GS503 too long).
+    ``str()`` is the message alone; the code and column are attributes."""
 
     def __init__(self, message: str, *, column: int | None = None, code: str = "GS306") -> None:
         self.column = column

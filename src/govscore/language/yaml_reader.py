@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from govscore.errors import Diagnostic, Span
+from govscore.errors import Diagnostic, GovscoreError, Span
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 64
@@ -88,7 +88,11 @@ class Document:
             p = p[:-1]
 
 
-class YamlError(Exception):
+class YamlError(GovscoreError):
+    """The text cannot be read as YAML within the limits; ``diagnostics`` say why, each with its
+    code (GS102-GS112) and position. The scheme loader and the facts readers turn it into a
+    SchemeError or a FactsFileError."""
+
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
         super().__init__("; ".join(str(d) for d in diagnostics))

@@ -13,12 +13,22 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO
 
-from govscore import api
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, UsageError
+
+
+def github_data(text: str) -> str:
+    """The message of a GitHub workflow command (``::error …::MESSAGE``): %, CR and LF escaped."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A property value of a GitHub workflow command (``file=…,line=…``): as the message, and
+    ``:`` and ``,`` too, which would end the value."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
@@ -31,27 +41,15 @@ def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
         for d in ds:
             if fmt == "github":
                 level = "error" if d.severity == "error" else "warning"
-                where = f"file={file}"
+                where = f"file={github_property(file)}"
                 if d.span:
                     where += f",line={d.span.line},col={d.span.column}"
                 text = str(Diagnostic(d.code, d.message, d.path, None, d.severity, d.hint))
-                text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-                lines.append(f"::{level} {where},title={d.code}::{text}")
+                lines.append(f"::{level} {where},title={github_property(d.code)}::"
+                             f"{github_data(text)}")
             else:
                 lines.append(str(d) if d.span else f"{file}: {d}")
     return "".join(line + "\n" for line in lines)
-
-
-def progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
-    """evaluate_all, with a progress line on a terminal when the batch is large."""
-    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
-    if show:
-        stderr.write(f"scoring {len(units)} units …\r")
-        stderr.flush()
-    assessment = api.evaluate_all(plan, units)
-    if show:
-        stderr.write(" " * 40 + "\r")
-    return assessment
 
 
 def _order(assessment: Assessment) -> list[str]:
@@ -145,7 +143,7 @@ OUTPUT_SUFFIXES = (".json", ".csv", ".html", ".htm", ".xlsx")
 def check_output(path: Path) -> None:
     """Raise UsageError unless :func:`write` can write ``path`` (by its suffix)."""
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise UsageError("GS409", f"cannot write {path.suffix or 'files without a suffix'}; use "
+        raise UsageError("GS701", f"cannot write {path.suffix or 'files without a suffix'}; use "
                          ".json, .csv, .html or .xlsx")
 
 
