@@ -159,7 +159,7 @@ def _scalar_name(tp: object, facts: _Facts) -> str:
     elif tp is bool:
         return "true/false"
     elif tp is str:
-        if facts.pattern == model._ID_RE:  # noqa: SLF001 - the language's own id pattern
+        if facts.pattern == model.ID_PATTERN:
             return "[id](#identifiers)"
         if facts.pattern == _DATE_PATTERN:
             return "date (YYYY-MM-DD)"

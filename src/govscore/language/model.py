@@ -52,13 +52,13 @@ Fraction = Annotated[Num, Field(ge=0, le=1)]
 Int = Annotated[int, BeforeValidator(_integral)]
 NonNegInt = Annotated[Int, Field(ge=0)]
 
-_ID_RE = r"^[^\s./:\[\]{}#]+$"
+ID_PATTERN = r"^[^\s./:\[\]{}#]+$"
 Id = Annotated[
     str,
     Field(
         min_length=1,
         max_length=64,
-        pattern=_ID_RE,
+        pattern=ID_PATTERN,
         description="An identifier: no spaces, dots, slashes, colons, brackets or '#'. "
         "Chinese is fine.",
     ),
@@ -72,7 +72,7 @@ Expr = Annotated[
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
@@ -86,7 +86,7 @@ class _Model(BaseModel):
 # metadata
 
 
-class Source(_Model):
+class Source(Model):
     """Where the rules come from."""
 
     document: Title
@@ -103,7 +103,7 @@ class Source(_Model):
     """Anything a reader should know about the source (a mirror, a missing annex)."""
 
 
-class Effective(_Model):
+class Effective(Model):
     """The period in which the scheme applies."""
 
     start: IsoDate = Field(alias="from")
@@ -112,7 +112,7 @@ class Effective(_Model):
     """Last day the scheme applies, if it ends."""
 
 
-class Precision(_Model):
+class Precision(Model):
     """Where and how scores are rounded: item scores and the final total (and outputs) are rounded
     to ``places`` decimal places; nothing in between is."""
 
@@ -122,7 +122,7 @@ class Precision(_Model):
     """half_up is 四舍五入; half_even is banker's rounding."""
 
 
-class Assumption(_Model):
+class Assumption(Model):
     """A number or reading the source text does not give, stated so that readers can see it."""
 
     id: Id
@@ -132,7 +132,7 @@ class Assumption(_Model):
     """Ids of the nodes, inputs, vetoes or awards this assumption decides."""
 
 
-class Category(_Model):
+class Category(Model):
     """A kind of unit (考核类别): units of one category share an item set and a ranking."""
 
     id: Id
@@ -141,7 +141,7 @@ class Category(_Model):
     """Units named in the source text, if it names them."""
 
 
-class Tier(_Model):
+class Tier(Model):
     """A tier (圈层): units ranked and given quotas together."""
 
     id: Id
@@ -149,7 +149,7 @@ class Tier(_Model):
     members: list[Title] = []
 
 
-class Input(_Model):
+class Input(Model):
     """A fact that is not an item's own value: a count used by a modifier, a veto flag, a
     tie-breaker attribute, a weight for a conversion, a formula variable."""
 
@@ -176,7 +176,7 @@ class Input(_Model):
 # comparisons used by bands, thresholds and conditions
 
 
-class Bounds(_Model):
+class Bounds(Model):
     """An interval with explicit inclusive (gte/lte) or exclusive (gt/lt) ends; omit an end for
     an open interval."""
 
@@ -218,7 +218,7 @@ class GradeBand(Bounds):
 # rule kinds (what an item's fact is turned into)
 
 
-class PassFail(_Model):
+class PassFail(Model):
     """Full ``points`` (default: the item's max) when the fact is true, ``fail_points`` otherwise.
     Fact: true or false."""
 
@@ -229,7 +229,7 @@ class PassFail(_Model):
     """Points when the fact is false."""
 
 
-class Manual(_Model):
+class Manual(Model):
     """An assessor's discretionary value inside a range (扣1–3分, 加1–4分, 酌情). Fact: a number.
     0 is always allowed ("nothing happened") unless ``zero_allowed`` is false."""
 
@@ -244,7 +244,7 @@ class Manual(_Model):
     """Whether 0 ("nothing happened") is allowed besides min..max."""
 
 
-class PerOccurrence(_Model):
+class PerOccurrence(Model):
     """``count × per`` (每次/每项/每篇). Fact: a whole number >= 0."""
 
     kind: Literal["per_occurrence"]
@@ -254,7 +254,7 @@ class PerOccurrence(_Model):
     """Occurrences that cost or earn nothing (e.g. the first one)."""
 
 
-class ByLevel(_Model):
+class ByLevel(Model):
     """Occurrences valued by level (city 0.5 / province 1 / national 1.5). Fact: a mapping
     level → count, or a list of events ``{level, matter}``.
 
@@ -268,7 +268,7 @@ class ByLevel(_Model):
     combine: Literal["sum", "highest", "highest_per_matter"] = "sum"
 
 
-class PerStep(_Model):
+class PerStep(Model):
     """``floor(amount / step) × points`` (每50万元加1分): only whole steps count. Fact: an
     amount >= 0."""
 
@@ -284,7 +284,7 @@ class PerStep(_Model):
 ZeroPolicy = Literal["full", "zero", "not_applicable"]
 
 
-class Ratio(_Model):
+class Ratio(Model):
     """``max × min(1, done / target)`` (按比例, 未完成的按比例扣分). Fact: ``{done, target}``."""
 
     kind: Literal["ratio"]
@@ -292,13 +292,13 @@ class Ratio(_Model):
     """What a target of 0 gives: full marks, zero, or not applicable (rescaled away)."""
 
 
-class Rate(_Model):
+class Rate(Model):
     """``max × rate`` (按比例折算). Fact: a rate in 0..1."""
 
     kind: Literal["rate"]
 
 
-class Shortfall(_Model):
+class Shortfall(Model):
     """Full marks at or above ``target``; below it, ``per`` points off for every ``step`` of
     shortfall (达标得满分, 每低一个百分点扣X分). Fact: a rate in 0..1.
 
@@ -312,7 +312,7 @@ class Shortfall(_Model):
     partial: Literal["proportional", "whole_steps"] = "proportional"
 
 
-class Bands(_Model):
+class Bands(Model):
     """A step table: the first band containing the fact's value gives the points. Fact: a number.
     Bands must not overlap; gaps are errors unless ``outside`` says what a value in no band gets."""
 
@@ -327,7 +327,7 @@ class Bands(_Model):
     """Points for a value in no band; if omitted, gaps are a scheme error."""
 
 
-class Rating(_Model):
+class Rating(Model):
     """Votes or ratings converted to points (满意/基本满意/不满意; 好差评 five levels). Fact: a
     mapping level → count (excluded levels may appear and are left out of the base).
 
@@ -349,14 +349,14 @@ class Rating(_Model):
     group above with not_applicable: rescale)."""
 
 
-class Choice(_Model):
+class Choice(Model):
     """One option picked from a table (优秀-一档 → 100 …). Fact: the option's name."""
 
     kind: Literal["choice"]
     options: dict[Title, NonNeg] = Field(min_length=1)
 
 
-class Criterion(_Model):
+class Criterion(Model):
     """One criterion of a checklist and its share of the item."""
 
     id: Id
@@ -365,7 +365,7 @@ class Criterion(_Model):
     """Fraction of the item's max earned when the criterion is met."""
 
 
-class Checklist(_Model):
+class Checklist(Model):
     """Partial credit: ``max × Σ share`` of the criteria met (分项得分). Fact: a list of the ids
     of criteria met. Shares must sum to 1."""
 
@@ -373,7 +373,7 @@ class Checklist(_Model):
     criteria: list[Criterion] = Field(min_length=1)
 
 
-class Series(_Model):
+class Series(Model):
     """Per-period values (months, quarters) aggregated into one (年终取12个月平均). Fact: a list of
     numbers, each within 0..the item's max."""
 
@@ -385,7 +385,7 @@ class Series(_Model):
     missing: Literal["error", "mean_of_present"] = "error"
 
 
-class RaterGroup(_Model):
+class RaterGroup(Model):
     """One group of raters in a 360-degree evaluation."""
 
     id: Id
@@ -396,7 +396,7 @@ class RaterGroup(_Model):
     """A floor the weight must respect (信访: the public's share >= 40%), checked by the validator."""
 
 
-class RaterGroups(_Model):
+class RaterGroups(Model):
     """360-degree rating: ``Σ weight_g × mean(scores from group g)`` (多主体评议). Fact: a mapping
     group → list of scores, each within 0..``scale``; the result is scaled to the item's max."""
 
@@ -411,7 +411,7 @@ class RaterGroups(_Model):
 PopulationScope = Literal["all", "tier", "category"]
 
 
-class RelativeToBest(_Model):
+class RelativeToBest(Model):
     """``value / best × max`` (与第一名比值计分). Needs every unit: scored in the population phase.
     Fact: a number >= 0."""
 
@@ -423,7 +423,7 @@ class RelativeToBest(_Model):
     """What everyone scores when the best value is 0."""
 
 
-class RankPoints(_Model):
+class RankPoints(Model):
     """Points by rank of the fact's value (名次赋分). Needs every unit: scored in the population
     phase. Either ``step`` (first gets max, each place lower ``step`` less) or ``last`` (first gets
     max, last gets ``last``, evenly spaced). Tied units share the better rank and its points."""
@@ -442,7 +442,7 @@ class RankPoints(_Model):
         return self
 
 
-class Formula(_Model):
+class Formula(Model):
     """A safe formula over declared inputs and ``params`` (for what the kinds do not cover). The
     result is bounded to 0..max like every item."""
 
@@ -480,7 +480,7 @@ POPULATION_KINDS = frozenset({"relative_to_best", "rank_points"})
 # item modifiers
 
 
-class CountStep(_Model):
+class CountStep(Model):
     """One step of an on_count modifier."""
 
     at_least: Annotated[Int, Field(ge=1)]
@@ -491,7 +491,7 @@ class CountStep(_Model):
     """The unit also loses award eligibility (取消评先评优资格)."""
 
 
-class OnCount(_Model):
+class OnCount(Model):
     """Scale the item's score by a count in another input: the step with the highest
     ``at_least`` reached applies (S1: 2+ complaints → 0; 1 → half and no award)."""
 
@@ -500,7 +500,7 @@ class OnCount(_Model):
     steps: list[CountStep] = Field(min_length=1)
 
 
-class FactorIf(_Model):
+class FactorIf(Model):
     """Multiply the rule's raw amount (points earned, or points lost for a ``from_full`` item)
     when a flag input is true or the unit is in one of the categories (加倍扣分)."""
 
@@ -517,7 +517,7 @@ class FactorIf(_Model):
         return self
 
 
-class Requires(_Model):
+class Requires(Model):
     """No evidence, no points: the item scores 0 unless the flag input is true (无表彰文件不加分)."""
 
     kind: Literal["requires"]
@@ -531,7 +531,7 @@ Modifier = Annotated[Union[OnCount, FactorIf, Requires], Field(discriminator="ki
 # nodes
 
 
-class Gate(_Model):
+class Gate(Model):
     """The group counts only when another node's value meets the bound (加分 only above 80)."""
 
     node: Id
@@ -549,7 +549,7 @@ class Gate(_Model):
         return self
 
 
-class Limit(_Model):
+class Limit(Model):
     """The node's value may not exceed ``factor ×`` another node's value (同一单位减分总数不超过加分总数)."""
 
     at_most: Id
@@ -558,7 +558,7 @@ class Limit(_Model):
     """Multiple of that node's value allowed (1: not more than it)."""
 
 
-class _Node(_Model):
+class _Node(Model):
     id: Id
     title: Title
     clause: Text | None = None
@@ -658,7 +658,7 @@ Group.model_rebuild()
 # vetoes, outputs, population rules
 
 
-class Condition(_Model):
+class Condition(Model):
     """True when an input reaches ``at_least`` (a count or number) or is true (a flag), or when
     ``formula`` is true (it may use inputs, params, node ids and ``total``)."""
 
@@ -677,7 +677,7 @@ class Condition(_Model):
         return self
 
 
-class Veto(_Model):
+class Veto(Model):
     """一票否决. The computed score stays visible in the result whatever the effect.
 
     effect: ``no_award`` — the unit cannot receive any award; ``grade`` — the grade is forced to
@@ -707,7 +707,7 @@ class Veto(_Model):
         return self
 
 
-class Output(_Model):
+class Output(Model):
     """A value derived from the result, reported beside it and rounded like the total.
 
     ``convert``: total / ``from_scale`` × weight, where the weight is ``weight`` or the unit's
@@ -747,7 +747,7 @@ class Output(_Model):
         return self
 
 
-class TieBreaker(_Model):
+class TieBreaker(Model):
     """Order units with equal totals by a node's value or an input (higher first unless
     ``order: asc``)."""
 
@@ -769,7 +769,7 @@ class TieBreaker(_Model):
 Scope = Literal["all", "tier", "category"]
 
 
-class Ranking(_Model):
+class Ranking(Model):
     """How units are ranked: by total (or a node), highest first, inside each scope; ties after
     the tie-breakers share a rank (1, 2, 2, 4)."""
 
@@ -779,7 +779,7 @@ class Ranking(_Model):
     tie_breakers: list[TieBreaker] = []
 
 
-class GradeQuota(_Model):
+class GradeQuota(Model):
     """At most ``share`` of the units in each scope may hold ``grade``; units beyond the quota
     fall to ``fallback``."""
 
@@ -791,7 +791,7 @@ class GradeQuota(_Model):
     rounding: Literal["floor", "ceil", "half_up"] = "floor"
 
 
-class Grades(_Model):
+class Grades(Model):
     """Grades by score bands (and optionally quotas on a grade). Bands must not overlap and must
     cover every total without gaps."""
 
@@ -799,7 +799,7 @@ class Grades(_Model):
     quotas: list[GradeQuota] = []
 
 
-class Eligibility(_Model):
+class Eligibility(Model):
     """Conditions a unit must meet to receive an award, besides having no veto and no lost
     eligibility."""
 
@@ -809,7 +809,7 @@ class Eligibility(_Model):
     """Only units with one of these grades qualify."""
 
 
-class Award(_Model):
+class Award(Model):
     """An award with a quota per scope (每圈层评选优秀的比例不超过30%; 前6名; 红黑榜).
 
     The number of places is ``floor(share × units in scope)`` (or ``count``), never exceeded.
@@ -846,7 +846,7 @@ class Award(_Model):
         return self
 
 
-class Scheme(_Model):
+class Scheme(Model):
     """A whole assessment scheme (考核细则)."""
 
     govscore: Literal["1"]

@@ -63,7 +63,7 @@ def _all_keys() -> set[str]:
         seen.add(cls)
         for name, info in cls.model_fields.items():
             keys.add(info.alias or name)
-        for sub in model._Model.__subclasses__():  # noqa: SLF001 - our own base
+        for sub in model.Model.__subclasses__():
             visit(sub)
 
     visit(model.Scheme)
