@@ -20,27 +20,17 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from govscore import rules
 from govscore.engine.facts import FactSpec
 from govscore.engine.plan import Plan
 from govscore.errors import UsageError
 from govscore.language import model
+from govscore.rules.base import COUNT_CELL, FLAG_CELL, Validation, decimal_cell, num, span
 
 EMPTY_ROWS = 200
 """Rows offered (and validated) when the scheme names no units."""
-_LIST_KINDS = frozenset({"series", "checklist", "rater_groups"})
 _SPLIT = re.compile(r"[、,，;；/]")
 _PAREN = re.compile(r"[(（][^)）]*[)）]")
-
-
-@dataclass(frozen=True)
-class Validation:
-    """An Excel data validation: ``kind`` whole/decimal/list/custom, and its operands."""
-
-    kind: str
-    operator: str | None = None
-    low: Decimal | None = None
-    high: Decimal | None = None
-    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,34 +91,8 @@ def _assessor(spec: FactSpec) -> str | None:
     return spec.input.assessor
 
 
-def _num(value: Decimal) -> str:
-    text = format(value.normalize(), "f") if value == value.to_integral_value() else \
-        format(value, "f")
-    return text
-
-
-def _range(low: Decimal | None, high: Decimal | None, suffix: str = "") -> str:
-    if low is not None and high is not None:
-        return f"{_num(low)}–{_num(high)}{suffix}"
-    if low is not None:
-        return f"≥ {_num(low)}{suffix}"
-    if high is not None:
-        return f"≤ {_num(high)}{suffix}"
-    return "数值"
-
-
-def _decimal(low: Decimal | None, high: Decimal | None) -> Validation | None:
-    if low is not None and high is not None:
-        return Validation("decimal", "between", low, high)
-    if low is not None:
-        return Validation("decimal", "greaterThanOrEqual", low)
-    if high is not None:
-        return Validation("decimal", "lessThanOrEqual", high)
-    return None
-
-
-_COUNT = Validation("whole", "greaterThanOrEqual", Decimal(0))
-_FLAG = Validation("list", options=("是", "否"))
+_COUNT = COUNT_CELL
+_FLAG = FLAG_CELL
 
 
 def _default_hint(default: object) -> str:
@@ -137,7 +101,7 @@ def _default_hint(default: object) -> str:
     if isinstance(default, bool):
         return f"; 留空 = {'是' if default else '否'}"
     if isinstance(default, Decimal):
-        return f"; 留空 = {_num(default)}"
+        return f"; 留空 = {num(default)}"
     return f"; 留空 = {default}"
 
 
@@ -152,59 +116,12 @@ def _item_columns(spec: FactSpec, item: model.Item) -> list[Column] | str:
         return Column(f"{name}.{key}" if key else name, name, title + (f" — {sub}" if sub else ""),
                       hint + extra, validation, cats)
 
-    kind = rule.kind
-    out: list[Column]
-    if kind in _LIST_KINDS:
-        return f"{kind}: a list per unit; give it in a YAML or JSON facts file"
-    if kind == "formula":
+    kind = rules.of(item)
+    if kind.list_fact:
+        return f"{rule.kind}: a list per unit; give it in a YAML or JSON facts file"
+    if rule.kind == "formula":
         return "formula: computed from inputs"
-    if kind == "pass_fail":
-        out = [col(None, "是/否", _FLAG)]
-    elif isinstance(rule, model.Manual):
-        step = f", 步长 {_num(rule.step)}" if rule.step else ""
-        validation: Validation | None
-        if rule.zero_allowed and rule.min > 0:
-            hint = f"0 或 {_range(rule.min, rule.max)} 分{step}"
-            validation = Validation("custom", low=rule.min, high=rule.max)
-        else:
-            floor = Decimal(0) if rule.zero_allowed else rule.min
-            hint = f"{_range(floor, rule.max)} 分{step}"
-            validation = _decimal(floor, rule.max)
-        out = [col(None, hint, validation)]
-    elif kind == "per_occurrence":
-        out = [col(None, "次数 (整数 ≥ 0)", _COUNT)]
-    elif isinstance(rule, model.ByLevel):
-        out = [col(level, f"{_num(points)} 分/次; 次数 (整数 ≥ 0)", _COUNT, level)
-               for level, points in rule.levels.items()]
-    elif isinstance(rule, model.PerStep):
-        unit = f" {rule.unit}" if rule.unit else ""
-        out = [col(None, f"数量{unit} ≥ 0 (每 {_num(rule.step)}{unit} {_num(rule.points)} 分)",
-                   _decimal(Decimal(0), None))]
-    elif kind == "ratio":
-        out = [col("done", "完成数 ≥ 0", _decimal(Decimal(0), None), "完成"),
-               col("target", "目标数 ≥ 0", _decimal(Decimal(0), None), "目标")]
-    elif kind in ("rate", "shortfall"):
-        out = [col(None, "比率 0–1 (98.5% 写 0.985)", _decimal(Decimal(0), Decimal(1)))]
-    elif isinstance(rule, model.Bands):
-        low: Decimal | None = None
-        high: Decimal | None = None
-        if rule.rate:
-            low, high = Decimal(0), Decimal(1)
-        if rule.domain is not None:
-            low = rule.domain.gte if rule.domain.gte is not None else low
-            high = rule.domain.lte if rule.domain.lte is not None else high
-        out = [col(None, ("比率 " if rule.rate else "") + _range(low, high), _decimal(low, high))]
-    elif isinstance(rule, model.Rating):
-        levels = [*rule.values, *(x for x in rule.excluded if x not in rule.values)]
-        out = [col(level, "票数 (整数 ≥ 0)" + ("; 不计入基数" if level in rule.excluded else ""),
-                   _COUNT, level) for level in levels]
-    elif isinstance(rule, model.Choice):
-        options = tuple(rule.options)
-        out = [col(None, "选一项: " + " / ".join(options), Validation("list", options=options))]
-    elif isinstance(rule, model.RelativeToBest):
-        out = [col(None, "数值 ≥ 0", _decimal(Decimal(0), None))]
-    else:  # rank_points
-        out = [col(None, "数值", None)]
+    out = [col(c.key, c.hint, c.validation, c.sub) for c in kind.cells(rule, item)]
     if item.exemptions:
         reasons = tuple(item.exemptions)
         out.append(Column(f"{name}.exempt", name, f"{title} — 免扣原因",
@@ -225,15 +142,15 @@ def _input_columns(spec: FactSpec, inp: model.Input) -> list[Column]:
         hint, validation = "是/否", _FLAG
     elif inp.type == "count":
         low = max(inp.min, Decimal(0)) if inp.min is not None else Decimal(0)
-        hint = f"整数 {_range(low, inp.max)}"
+        hint = f"整数 {span(low, inp.max)}"
         validation = Validation("whole", "between" if inp.max is not None else
                                 "greaterThanOrEqual", low, inp.max)
     elif inp.type == "rate":
         low = inp.min if inp.min is not None else Decimal(0)
         high = inp.max if inp.max is not None else Decimal(1)
-        hint, validation = f"比率 {_range(low, high)}", _decimal(low, high)
+        hint, validation = f"比率 {span(low, high)}", decimal_cell(low, high)
     elif inp.type == "number":
-        hint, validation = _range(inp.min, inp.max), _decimal(inp.min, inp.max)
+        hint, validation = span(inp.min, inp.max), decimal_cell(inp.min, inp.max)
     else:
         hint, validation = "文字", None
     return [Column(spec.name, spec.name, inp.title, hint + extra, validation, spec.categories)]

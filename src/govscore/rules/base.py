@@ -91,6 +91,23 @@ COUNT_CELL = Validation("whole", "greaterThanOrEqual", ZERO)
 FLAG_CELL = Validation("list", options=("是", "否"))
 
 
+def num(value: Decimal) -> str:
+    """A number in a template hint: a whole number without decimals, else as written."""
+    return format(value.normalize(), "f") if value == value.to_integral_value() else \
+        format(value, "f")
+
+
+def span(low: Decimal | None, high: Decimal | None, suffix: str = "") -> str:
+    """A range in a template hint: 1–3, ≥ 0, ≤ 1, or 数值 when unbounded."""
+    if low is not None and high is not None:
+        return f"{num(low)}–{num(high)}{suffix}"
+    if low is not None:
+        return f"≥ {num(low)}{suffix}"
+    if high is not None:
+        return f"≤ {num(high)}{suffix}"
+    return "数值"
+
+
 def decimal_cell(low: Decimal | None, high: Decimal | None) -> Validation | None:
     if low is None and high is None:
         return None

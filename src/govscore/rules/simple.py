@@ -23,30 +23,14 @@ from govscore.rules.base import (
     Validation,
     decimal_cell,
     decimals,
+    num,
+    span,
 )
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 BIG_INT = 10**15  # facts are below 10^15 (values.MAX_MAGNITUDE)
-
-
-def num(value: Decimal | None) -> str:
-    """A number for a template hint: exact, no exponent, no trailing zeros after the point."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def span(low: Decimal | None, high: Decimal | None) -> str:
-    if low is not None and high is not None:
-        return f"{num(low)}–{num(high)}"
-    if low is not None:
-        return f"≥ {num(low)}"
-    if high is not None:
-        return f"≤ {num(high)}"
-    return "数值"
 
 
 def exact_decimal(w: Consts, x: str, low: str, high: str, *, high_open: bool = False) -> str:

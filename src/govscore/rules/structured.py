@@ -23,9 +23,10 @@ from govscore.rules.base import (
     Validation,
     decimal_cell,
     decimals,
+    num,
+    span,
     zero_policy,
 )
-from govscore.rules.simple import exact_decimal, num, span
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -484,5 +485,4 @@ __all__ = [
     "Ratio",
     "Series",
     "band_for",
-    "exact_decimal",
 ]
