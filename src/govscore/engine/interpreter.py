@@ -81,7 +81,7 @@ def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, Decimal]
     unrounded = u.values[root]
     computed = plan.round(unrounded)
     if computed != unrounded:
-        u.trace.append(TraceStep(root, "round", unrounded, computed, (plan.places,)))
+        u.trace.append(TraceStep(root, "round", unrounded, computed, plan.round_args))
     outputs = tail.outputs_of(plan, facts.values, u.values, computed, facts.category)
     total, vetoes, forced, cap = tail.vetoes(plan, facts.values, u.values, computed, outputs,
                                              u.trace, u.ineligible)

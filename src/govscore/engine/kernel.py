@@ -71,7 +71,7 @@ class Kernel:
         self._ids = tuple(n.id for n in layout)
         self._index = {n.id: i for i, n in enumerate(layout)}
         self._root = self._index[plan.scheme.score.id]
-        self._places = (plan.places,)
+        self._places = plan.round_args
         self._quantum, self._rounding = plan.quantum, plan.rounding
         self._tail = bool(plan.outputs or plan.vetoes)  # anything after the total
         self.source = source

@@ -114,6 +114,11 @@ class Lowered:
     def places(self) -> int:
         return self.scheme.precision.places
 
+    @property
+    def round_args(self) -> tuple[int, str]:
+        """The args of a total's round trace step: (places, mode)."""
+        return self.scheme.precision.places, self.scheme.precision.rounding
+
     def round(self, value: Decimal) -> Decimal:
         return value.quantize(self.quantum, rounding=self.rounding)
 
@@ -186,7 +191,7 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
         if isinstance(node, model.Item):
             seen.add(node_id)
             done.append(_item(ref, node, category, raws[node_id], quantum, rounding,
-                              scheme.precision.places))
+                              scheme.precision.places, scheme.precision.rounding))
             static[node_id] = node.max
             continue
         if not expanded:
@@ -200,7 +205,7 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
 
 
 def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
-          quantum: Decimal, rounding: str, places: int) -> ItemProgram:
+          quantum: Decimal, rounding: str, places: int, mode: str) -> ItemProgram:
     nid, kind = node.id, rules.of(node)
     out: list[st.ItemStep] = []
     for mod in node.modifiers:
@@ -229,7 +234,7 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
     out.append(st.Bounds(nid, node.max,
                          cap=not (plain and high is not None and high <= node.max),
                          floor=not (plain and low is not None and low >= 0)))
-    out.append(st.Round(nid, quantum, rounding, places))
+    out.append(st.Round(nid, quantum, rounding, places, mode))
     parent = ref.ancestors[-1] if ref.ancestors else None
     return ItemProgram(node, fact, kind, raw, tuple(out), parent, ref.order)
 

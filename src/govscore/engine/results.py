@@ -40,7 +40,7 @@ class TraceStep(NamedTuple):
     ``exempt``                ``(reason, note)``
     ``cap``                   ``(bound,)`` — an item's max or a group's cap
     ``floor``                 ``(bound,)`` — 0 for an item (扣完为止), a group's floor
-    ``round``                 ``(places,)`` — half-up or half-even to this many places
+    ``round``                 ``(places, mode)`` — mode ``half_up`` (四舍五入) or ``half_even``
     ``rescale``               ``(full_max, applicable_max)`` — × full / applicable
     ``scale``                 ``(scale_to, full_max)`` — × scale_to / full
     ``gate``                  ``(node, node_value, op, bound)``, op ``"gte"`` or ``"gt"``

@@ -237,18 +237,20 @@ class Round:
     quantum: Decimal
     rounding: str
     places: int
+    mode: str
+    """The scheme's rounding: ``half_up`` (四舍五入) or ``half_even``."""
 
     def apply(self, v: Decimal, u: Unit) -> Decimal:
         after = v.quantize(self.quantum, rounding=self.rounding)
         if after != v:
-            u.trace.append(TraceStep(self.node, "round", v, after, (self.places,)))
+            u.trace.append(TraceStep(self.node, "round", v, after, (self.places, self.mode)))
         return after
 
     def emit(self, w: Writer) -> None:
         w.emit("b = v")
         w.emit(f"v = b.quantize({w.const(self.quantum)}, {w.const(self.rounding)})")
         w.emit("if v != b:")
-        trace_line(w, 1, self.node, "round", "b", "v", (self.places,))
+        trace_line(w, 1, self.node, "round", "b", "v", (self.places, self.mode))
 
 
 ItemStep = FactorIf | FromFull | Requires | OnCount | Exempt | Bounds | Round
