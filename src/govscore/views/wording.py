@@ -21,6 +21,7 @@ no fewer digits:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -58,6 +59,33 @@ def number(value: object) -> str:
             return value
         return fmt(parsed) if parsed.is_finite() else value
     return str(value)
+
+
+_YES_NO: dict[Lang, tuple[str, str]] = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def fact_text(fact: Any, lang: Lang = "zh") -> str | None:
+    """A fact a node used, as a report shows it: a flag as 是/否 (yes/no), a number through
+    :func:`fmt`, a table or list as compact JSON (numbers likewise); None for none."""
+    if fact is None:
+        return None
+    if isinstance(fact, bool):
+        return _YES_NO[lang][0 if fact else 1]
+    if isinstance(fact, Decimal):
+        return number(fact)
+    if isinstance(fact, (dict, list, tuple)):
+        return json.dumps(_plain(fact), ensure_ascii=False, separators=(", ", ": "))
+    return str(fact)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 STEP_NAMES: dict[Lang, dict[StepKind, str]] = {
