@@ -43,24 +43,6 @@ def fmt(value: Decimal) -> str:
     return MINUS + digits if value.is_signed() and not value.is_zero() else digits
 
 
-def number(value: object) -> str:
-    """An operand as text: a Decimal or int through :func:`fmt`; a number's text (a result read
-    back from JSON) likewise; anything else as it is."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, Decimal):
-        return fmt(value) if value.is_finite() else str(value)
-    if isinstance(value, int):
-        return fmt(Decimal(value))
-    if isinstance(value, str):
-        try:
-            parsed = Decimal(value)
-        except InvalidOperation:
-            return value
-        return fmt(parsed) if parsed.is_finite() else value
-    return str(value)
-
-
 _YES_NO: dict[Lang, tuple[str, str]] = {"zh": ("是", "否"), "en": ("yes", "no")}
 
 
@@ -72,7 +54,7 @@ def fact_text(fact: Any, lang: Lang = "zh") -> str | None:
     if isinstance(fact, bool):
         return _YES_NO[lang][0 if fact else 1]
     if isinstance(fact, Decimal):
-        return number(fact)
+        return fmt(fact) if fact.is_finite() else str(fact)
     if isinstance(fact, (dict, list, tuple)):
         return json.dumps(_plain(fact), ensure_ascii=False, separators=(", ", ": "))
     return str(fact)
@@ -80,7 +62,7 @@ def fact_text(fact: Any, lang: Lang = "zh") -> str | None:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return number(value)
+        return fmt(value) if value.is_finite() else str(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -188,6 +170,19 @@ def _arity(args: object, *sizes: int) -> tuple[Any, ...]:
     return args
 
 
+def _operand(value: object) -> str:
+    """A numeric operand as text (a Decimal, an int, or a number's text read back from JSON)."""
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+        raise _MalformedError
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise _MalformedError from None
+    if not parsed.is_finite():
+        raise _MalformedError
+    return fmt(parsed)
+
+
 def _places(value: object) -> int:
     if isinstance(value, bool):
         raise _MalformedError
@@ -252,23 +247,23 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
     kind = step.step
     if kind == "from_full":
         (top,) = _arity(args, 1)
-        return words["from_full"].format(max=number(top), lost=number(step.before),
-                                         left=number(step.after))
+        return words["from_full"].format(max=_operand(top), lost=fmt(step.before),
+                                         left=fmt(step.after))
     if kind == "modifier":
         if not isinstance(args, tuple) or not args:
             raise _MalformedError
         if args[0] == "factor_if":
             _, factor, flag, category = _arity(args, 4)
             if flag:
-                return words["factor_input"].format(factor=number(factor), input=flag)
+                return words["factor_input"].format(factor=_operand(factor), input=flag)
             if category:
-                return words["factor_category"].format(factor=number(factor),
+                return words["factor_category"].format(factor=_operand(factor),
                                                        category=name(category))
-            return words["factor"].format(factor=number(factor))
+            return words["factor"].format(factor=_operand(factor))
         if args[0] == "on_count":
             _, flag, count, at_least, factor, ineligible = _arity(args, 6)
-            text = words["on_count"].format(input=flag, count=number(count),
-                                            at_least=number(at_least), factor=number(factor))
+            text = words["on_count"].format(input=flag, count=_operand(count),
+                                            at_least=_operand(at_least), factor=_operand(factor))
             return text + ", " + words["ineligible"] if ineligible else text
         raise _MalformedError
     if kind == "requires":
@@ -281,7 +276,7 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
     if kind in ("cap", "floor"):
         (bound,) = _arity(args, 1)
         which = "item" if node_kind == "item" else "group"
-        return words[f"{kind}_{which}"].format(bound=number(bound))
+        return words[f"{kind}_{which}"].format(bound=_operand(bound))
     if kind == "round":
         # (places,) as documented; (places, "half_up" | "half_even") names the rule as well
         places, *rest = _arity(args, 1, 2)
@@ -296,20 +291,20 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
         return words[key].format(places=whole, unit="place" if whole == 1 else "places")
     if kind == "rescale":
         full, applicable = _arity(args, 2)
-        return words["rescale"].format(full=number(full), applicable=number(applicable))
+        return words["rescale"].format(full=_operand(full), applicable=_operand(applicable))
     if kind == "scale":
         to, full = _arity(args, 2)
-        return words["scale"].format(to=number(to), full=number(full))
+        return words["scale"].format(to=_operand(to), full=_operand(full))
     if kind == "gate":
         node, value, op, bound = _arity(args, 4)
         if op not in _GATE_OPS:
             raise _MalformedError
-        return words["gate"].format(node=name(node), value=number(value), op=_GATE_OPS[op],
-                                    bound=number(bound))
+        return words["gate"].format(node=name(node), value=_operand(value), op=_GATE_OPS[op],
+                                    bound=_operand(bound))
     if kind == "limit":
         factor, node, ceiling = _arity(args, 3)
-        return words["limit"].format(factor=number(factor), node=name(node),
-                                     ceiling=number(ceiling))
+        return words["limit"].format(factor=_operand(factor), node=name(node),
+                                     ceiling=_operand(ceiling))
     if kind == "not_applicable":
         (reason,) = _arity(args, 1)
         return words["not_applicable"].format(reason=reason) if reason else \
@@ -318,7 +313,7 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
         title, effect, grade, score = _arity(args, 4)
         veto = words["veto_titled"].format(title=title) if title else words["veto"]
         if effect == "score" and score is not None:
-            return words["veto_score"].format(veto=veto, score=number(score))
+            return words["veto_score"].format(veto=veto, score=_operand(score))
         if effect == "no_award":
             return words["veto_no_award"].format(veto=veto)
         if effect in ("grade", "grade_cap") and grade is not None:
