@@ -60,7 +60,9 @@ def test_html_has_every_part(s3):
         assert f'data-unit="{unit}" data-total="{result.total}"' in page
     assert "温江区、龙泉驿区 并列争 1 个优秀名额" in page  # the tie in 第二圈
     assert "锦江区 — 88.00</summary>" in page
-    assert "封顶" in page or "限额" in page  # breakdowns carry the applied caps and limits
+    # breakdowns carry the applied caps and limits, in the words of views/wording (S3 limits the
+    # deductions to the bonus: 第十条(八))
+    assert re.search(r"· [0-9.]+ → [0-9.]+: 不超过 1 × 加分 = [0-9.]+\n", page)
     assert assessment.record.scheme_sha256 in page
     assert assessment.record.facts_sha256 in page
     assert assessment.record.govscore_version in page
