@@ -3,8 +3,9 @@
 No network and no scripts: inline CSS, an inline SVG bar chart of the totals per scope, a ranked
 table per scope with grades and awards, the ties that need a decision, each unit's breakdown (the
 text of :func:`govscore.views.explain.explain`), the rejected units with their errors, and the
-reproducibility record. Every piece of text is escaped. The output depends only on the
-assessment and the plan: rendering twice gives the same bytes.
+reproducibility record. Numbers are shown by :func:`govscore.views.wording.fmt`; data-total
+attributes carry the JSON results' text of the total. Every piece of text is escaped. The output
+depends only on the assessment and the plan: rendering twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment, Placement, UnitResult
 from govscore.views.explain import explain
+from govscore.views.wording import fmt
 
 _CSS = """
 :root { color-scheme: light; }
@@ -57,8 +59,9 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def fmt(value: Decimal) -> str:
-    return format(value, "f")
+def _data(value: Decimal) -> str:
+    """A number for a data- attribute, for programs: the text the JSON results carry."""
+    return str(value)
 
 
 def scope_order(assessment: Assessment, plan: Plan) -> list[str]:
@@ -119,7 +122,7 @@ def _chart(assessment: Assessment, scope: str, units: list[str]) -> str:
         cls = "bar award" if placement.awards else ("bar undecided" if placement.undecided
                                                      else "bar")
         parts.append(
-            f'<g data-unit="{esc(unit)}" data-total="{esc(fmt(total))}">'
+            f'<g data-unit="{esc(unit)}" data-total="{esc(_data(total))}">'
             f'<text x="{_LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{esc(unit)}</text>'
             f'<rect class="{cls}" x="{_LABEL_WIDTH}" y="{y + 3}" width="{width}" '
             f'height="{_ROW - 6}"><title>{esc(unit)}: {esc(fmt(total))}</title></rect>'
@@ -163,7 +166,7 @@ def _scope_section(assessment: Assessment, plan: Plan, scope: str,
         cells = [
             f'<td class="num">{p.rank}</td>',
             f'<td class="unit"><a href="#{_anchor(index, unit)}">{esc(unit)}</a></td>',
-            f'<td class="num total" data-unit="{esc(unit)}" data-total="{esc(fmt(r.total))}">'
+            f'<td class="num total" data-unit="{esc(unit)}" data-total="{esc(_data(r.total))}">'
             f"{esc(fmt(r.total))}</td>",
             f"<td>{esc(grade_text(p))}</td>",
             f"<td>{esc('、'.join(label(assessment, a) for a in p.awards))}</td>",

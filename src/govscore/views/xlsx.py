@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import importlib
 import io
-import json
 import re
 import zipfile
 from decimal import Decimal
@@ -23,19 +22,14 @@ from types import ModuleType
 from typing import Any
 
 from govscore.engine.plan import Plan
-from govscore.engine.results import Assessment, TraceStep
+from govscore.engine.results import Assessment
 from govscore.errors import UsageError
 from govscore.views.html import flags, grade_text, label, ranked, scope_order
+from govscore.views.wording import fact_text, step_line
 
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-_STEP_WORDS = {
-    "cap": "封顶", "floor": "保底", "limit": "限额", "gate": "门槛", "rescale": "折算(不适用项)",
-    "scale": "折算", "modifier": "调整", "exempt": "免扣", "not_applicable": "不适用",
-    "requires": "缺少佐证", "round": "四舍五入", "veto": "一票否决", "bound": "界限",
-    "default": "默认值",
-}
 
 
 def openpyxl() -> ModuleType:
@@ -88,34 +82,6 @@ def sheet_title(text: str, used: set[str]) -> str:
 
 def number_format(places: int) -> str:
     return "0" if places == 0 else "0." + "0" * places
-
-
-def _step_text(step: TraceStep) -> str:
-    word = _STEP_WORDS.get(step.step, step.step)
-    text = f"{word} {format(step.before, 'f')} → {format(step.after, 'f')}"
-    return text + (f" ({' '.join(map(str, step.args))})" if ' '.join(map(str, step.args)) else "")
-
-
-def _fact_text(fact: Any) -> str | None:
-    if fact is None:
-        return None
-    if isinstance(fact, bool):
-        return "是" if fact else "否"
-    if isinstance(fact, Decimal):
-        return format(fact, "f")
-    if isinstance(fact, (dict, list)):
-        return json.dumps(_plain(fact), ensure_ascii=False, separators=(", ", ": "))
-    return str(fact)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -208,15 +174,18 @@ def _detail(rows: Rows, assessment: Assessment, plan: Plan) -> None:
     for scope in scope_order(assessment, plan):
         for unit in ranked(assessment, scope):
             result = assessment.results[unit]
+            names = {**assessment.labels, **{n.id: n.title for n in result.nodes.values()}}
             steps: dict[str, list[str]] = {}
             for step in result.trace:
-                steps.setdefault(step.rule, []).append(_step_text(step))
+                node = result.nodes.get(step.rule)
+                steps.setdefault(step.rule, []).append(step_line(
+                    step, node_kind=None if node is None else node.kind, names=names))
             for node in sorted(result.nodes.values(), key=lambda n: n.order):
                 rows.append([
                     unit, label(assessment, scope), node.id, node.title,
                     "项" if node.kind == "item" else "组", node.rule,
                     "减" if node.role == "subtract" else "加",
-                    "是" if node.applicable else "否", _fact_text(node.fact),
+                    "是" if node.applicable else "否", fact_text(node.fact),
                     node.raw, node.value, node.max, "是" if node.outside_total else None,
                     "; ".join(steps.get(node.id, [])) or None,
                 ], (10, 11, 12))

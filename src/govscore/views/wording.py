@@ -1,0 +1,321 @@
+"""The words of every view, in one place: the decimal formatter, the step names and the sentence
+for each step of a trace, in Chinese (the default) and English.
+
+The engine records a trace step as data (:class:`govscore.engine.results.TraceStep`: rule, kind,
+before, after, args); :func:`describe` turns one step into a phrase ("封顶 20", "× 2 (repeat 为是)")
+and :func:`step_line` into the line a report prints ("34.5 → 20: 封顶 20"). explain, the HTML
+page and the Excel workbook all call these, so the words for a step exist exactly once.
+
+:func:`fmt` is the one way a view writes a Decimal. Its rule: **the value's own digits, written
+out in fixed-point at the value's own exponent** — exactly what the Decimal carries, no more and
+no fewer digits:
+
+* trailing zeros the value carries are kept: ``0.10`` → ``0.10``, ``88.00`` → ``88.00``;
+* a positive exponent is written out in full, never in scientific notation: ``1E+2`` → ``100``;
+  so is a tiny one: ``1E-7`` → ``0.0000001``;
+* the minus sign is U+2212 ``−``, the one minus every view prints: ``-2.5`` → ``−2.5``;
+* zero has no sign: ``-0`` → ``0``, ``-0.00`` → ``0.00``;
+* no rounding, no grouping separators, never through a binary float; any number of digits;
+* NaN and infinities are not numbers a score can have: :class:`ValueError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from govscore.engine.results import StepKind, TraceStep
+
+Lang = Literal["zh", "en"]
+NodeKind = Literal["item", "group"]
+
+MINUS = "\u2212"
+
+
+def fmt(value: Decimal) -> str:
+    """A Decimal as text, exactly (the rule is in the module's docstring)."""
+    if not value.is_finite():
+        msg = f"not a finite number: {value}"
+        raise ValueError(msg)
+    digits = format(value.copy_abs(), "f")  # copy_abs: no context, so no rounding
+    return MINUS + digits if value.is_signed() and not value.is_zero() else digits
+
+
+_YES_NO: dict[Lang, tuple[str, str]] = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def fact_text(fact: Any, lang: Lang = "zh") -> str | None:
+    """A fact a node used, as a report shows it: a flag as 是/否 (yes/no), a number through
+    :func:`fmt`, a table or list as compact JSON (numbers likewise); None for none."""
+    if fact is None:
+        return None
+    if isinstance(fact, bool):
+        return _YES_NO[lang][0 if fact else 1]
+    if isinstance(fact, Decimal):
+        return fmt(fact) if fact.is_finite() else str(fact)
+    if isinstance(fact, (dict, list, tuple)):
+        return json.dumps(_plain(fact), ensure_ascii=False, separators=(", ", ": "))
+    return str(fact)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return fmt(value) if value.is_finite() else str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+STEP_NAMES: dict[Lang, dict[StepKind, str]] = {
+    "zh": {
+        "from_full": "满分起扣", "cap": "封顶", "floor": "保底", "limit": "限额", "gate": "门槛",
+        "rescale": "不适用项折算", "scale": "折算", "modifier": "调整", "exempt": "免扣",
+        "not_applicable": "不适用", "requires": "缺少佐证", "round": "舍入", "veto": "一票否决",
+    },
+    "en": {
+        "from_full": "from full marks", "cap": "cap", "floor": "floor", "limit": "limit",
+        "gate": "gate", "rescale": "rescale", "scale": "scale", "modifier": "adjustment",
+        "exempt": "exempt", "not_applicable": "not applicable", "requires": "missing evidence",
+        "round": "rounding", "veto": "veto",
+    },
+}
+"""Each step kind's short name: a column or a heading, and the phrase of a step whose operands
+are missing (a result written before steps carried them)."""
+
+# the phrases the step sentences are made of; {…} are filled in by describe
+_PHRASES: dict[Lang, dict[str, str]] = {
+    "zh": {
+        "from_full": "满分 {max} − 扣 {lost} = {left}",
+        "factor": "× {factor}",
+        "factor_input": "× {factor} ({input} 为是)",
+        "factor_category": "× {factor} (类别 {category})",
+        "on_count": "{input} = {count} (≥ {at_least}): × {factor}",
+        "ineligible": "取消评先评优资格",
+        "requires": "无 {input}: 不得分",
+        "exempt": "免扣: {reason}",
+        "cap_item": "满分 {bound}",
+        "cap_group": "封顶 {bound}",
+        "floor_item": "扣完为止, 不低于 {bound}",
+        "floor_group": "保底 {bound}",
+        "round": "保留 {places} 位小数",
+        "round_whole": "保留整数",
+        "round_half_up": "四舍五入到 {places} 位",
+        "round_half_up_whole": "四舍五入到整数",
+        "round_half_even": "四舍六入五成双到 {places} 位",
+        "round_half_even_whole": "四舍六入五成双到整数",
+        "rescale": "× {full} / {applicable} (不适用项按比例折算)",
+        "scale": "× {to} / {full}",
+        "gate": "{node} = {value}, 未达到 {op} {bound}: 不计",
+        "limit": "不超过 {factor} × {node} = {ceiling}",
+        "not_applicable": "不适用 ({reason})",
+        "not_applicable_group": "不适用 (没有适用的子项)",
+        "veto": "一票否决",
+        "veto_titled": "一票否决 {title}",
+        "veto_score": "{veto}: 得分改为 {score}",
+        "veto_no_award": "{veto}: 取消评先评优资格",
+        "veto_grade": "{veto}: 等次定为 {grade}",
+        "veto_grade_cap": "{veto}: 等次最高为 {grade}",
+        "change": "{before} → {after}: {what}",
+    },
+    "en": {
+        "from_full": "full marks {max} − {lost} deducted = {left}",
+        "factor": "× {factor}",
+        "factor_input": "× {factor} ({input} is true)",
+        "factor_category": "× {factor} (category {category})",
+        "on_count": "{input} = {count} (≥ {at_least}): × {factor}",
+        "ineligible": "not eligible for awards",
+        "requires": "no {input}: no points",
+        "exempt": "exempt: {reason}",
+        "cap_item": "max {bound}",
+        "cap_group": "capped at {bound}",
+        "floor_item": "deductions stop at {bound}",
+        "floor_group": "not below {bound}",
+        "round": "rounded to {places} {unit}",
+        "round_whole": "rounded to a whole number",
+        "round_half_up": "rounded half up to {places} {unit}",
+        "round_half_up_whole": "rounded half up to a whole number",
+        "round_half_even": "rounded half to even to {places} {unit}",
+        "round_half_even_whole": "rounded half to even to a whole number",
+        "rescale": "× {full} / {applicable} (rescaled for the items that do not apply)",
+        "scale": "× {to} / {full}",
+        "gate": "{node} = {value}, not {op} {bound}: not counted",
+        "limit": "not more than {factor} × {node} = {ceiling}",
+        "not_applicable": "not applicable ({reason})",
+        "not_applicable_group": "not applicable (no part applies)",
+        "veto": "veto",
+        "veto_titled": "veto {title}",
+        "veto_score": "{veto}: score set to {score}",
+        "veto_no_award": "{veto}: not eligible for awards",
+        "veto_grade": "{veto}: grade set to {grade}",
+        "veto_grade_cap": "{veto}: grade at best {grade}",
+        "change": "{before} → {after}: {what}",
+    },
+}
+
+_GATE_OPS = {"gte": "≥", "gt": ">"}
+_ROUNDING_MODES = {"half_up", "half_even"}
+
+
+class _MalformedError(Exception):
+    """A step's args do not have the documented shape."""
+
+
+def _arity(args: object, *sizes: int) -> tuple[Any, ...]:
+    if not isinstance(args, tuple) or len(args) not in sizes:
+        raise _MalformedError
+    return args
+
+
+def _operand(value: object) -> str:
+    """A numeric operand as text (a Decimal, an int, or a number's text read back from JSON)."""
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+        raise _MalformedError
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise _MalformedError from None
+    if not parsed.is_finite():
+        raise _MalformedError
+    return fmt(parsed)
+
+
+def _places(value: object) -> int:
+    if isinstance(value, bool):
+        raise _MalformedError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (Decimal, str)):
+        try:
+            parsed = Decimal(value)
+        except InvalidOperation:
+            raise _MalformedError from None
+        if parsed.is_finite() and parsed == parsed.to_integral_value():
+            return int(parsed)
+    raise _MalformedError
+
+
+def describe(step: TraceStep, lang: Lang = "zh", *, node_kind: NodeKind | None = None,
+             names: Mapping[str, str] | None = None) -> str:
+    """One step of a trace as a phrase, from its kind and args: what was done, with the operands
+    ("封顶 20", "满分 20 − 扣 12 = 8", "x = 75, 未达到 ≥ 80: 不计").
+
+    ``node_kind`` is the kind of the node the step belongs to: an item's cap is its full marks
+    ("满分 5") and its floor is 0 (扣完为止), a group's are its cap and floor ("封顶 20",
+    "保底 10"); when not given, the group's words. ``names`` maps ids (categories, nodes,
+    grades) to the titles to show; an id it does not name is shown as it is. A step whose args do
+    not have the documented shape (a result written before steps carried them) is described by
+    its kind's name alone.
+    """
+    phrase = _phrase(step, lang, node_kind, names or {})
+    return STEP_NAMES[lang].get(step.step, str(step.step)) if phrase is None else phrase
+
+
+def step_line(step: TraceStep, lang: Lang = "zh", *, node_kind: NodeKind | None = None,
+              names: Mapping[str, str] | None = None) -> str:
+    """The line a report prints for one step: the change, then what made it
+    ("34.5 → 20: 封顶 20"). A step that changed nothing (before = after: a veto that only takes
+    away awards, an item that does not apply) is its phrase alone, never shown as a change; so is
+    a from_full step, whose phrase is already the sum ("满分 20 − 扣 12 = 8")."""
+    phrase = _phrase(step, lang, node_kind, names or {})
+    what = STEP_NAMES[lang].get(step.step, str(step.step)) if phrase is None else phrase
+    if step.before == step.after or (step.step == "from_full" and phrase is not None):
+        return what
+    return _PHRASES[lang]["change"].format(before=fmt(step.before), after=fmt(step.after),
+                                           what=what)
+
+
+def _phrase(step: TraceStep, lang: Lang, node_kind: NodeKind | None,
+            names: Mapping[str, str]) -> str | None:
+    """The step's phrase, or None when its args do not have the documented shape."""
+    try:
+        return _describe(step, _PHRASES[lang], node_kind, names)
+    except _MalformedError:
+        return None
+
+
+def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | None,
+              names: Mapping[str, str]) -> str:
+    def name(key: object) -> str:
+        text = str(key)
+        return names.get(text, text)
+
+    args = step.args
+    kind = step.step
+    if kind == "from_full":
+        (top,) = _arity(args, 1)
+        return words["from_full"].format(max=_operand(top), lost=fmt(step.before),
+                                         left=fmt(step.after))
+    if kind == "modifier":
+        if not isinstance(args, tuple) or not args:
+            raise _MalformedError
+        if args[0] == "factor_if":
+            _, factor, flag, category = _arity(args, 4)
+            if flag:
+                return words["factor_input"].format(factor=_operand(factor), input=flag)
+            if category:
+                return words["factor_category"].format(factor=_operand(factor),
+                                                       category=name(category))
+            return words["factor"].format(factor=_operand(factor))
+        if args[0] == "on_count":
+            _, flag, count, at_least, factor, ineligible = _arity(args, 6)
+            text = words["on_count"].format(input=flag, count=_operand(count),
+                                            at_least=_operand(at_least), factor=_operand(factor))
+            return text + ", " + words["ineligible"] if ineligible else text
+        raise _MalformedError
+    if kind == "requires":
+        (flag,) = _arity(args, 1)
+        return words["requires"].format(input=flag)
+    if kind == "exempt":
+        reason, note = _arity(args, 2)
+        text = words["exempt"].format(reason=reason)
+        return f"{text} ({note})" if note else text
+    if kind in ("cap", "floor"):
+        (bound,) = _arity(args, 1)
+        which = "item" if node_kind == "item" else "group"
+        return words[f"{kind}_{which}"].format(bound=_operand(bound))
+    if kind == "round":
+        # (places,) as documented; (places, "half_up" | "half_even") names the rule as well
+        places, *rest = _arity(args, 1, 2)
+        whole = _places(places)
+        key = "round"
+        if rest:
+            if rest[0] not in _ROUNDING_MODES:
+                raise _MalformedError
+            key = f"round_{rest[0]}"
+        if whole == 0:
+            return words[key + "_whole"]
+        return words[key].format(places=whole, unit="place" if whole == 1 else "places")
+    if kind == "rescale":
+        full, applicable = _arity(args, 2)
+        return words["rescale"].format(full=_operand(full), applicable=_operand(applicable))
+    if kind == "scale":
+        to, full = _arity(args, 2)
+        return words["scale"].format(to=_operand(to), full=_operand(full))
+    if kind == "gate":
+        node, value, op, bound = _arity(args, 4)
+        if op not in _GATE_OPS:
+            raise _MalformedError
+        return words["gate"].format(node=name(node), value=_operand(value), op=_GATE_OPS[op],
+                                    bound=_operand(bound))
+    if kind == "limit":
+        factor, node, ceiling = _arity(args, 3)
+        return words["limit"].format(factor=_operand(factor), node=name(node),
+                                     ceiling=_operand(ceiling))
+    if kind == "not_applicable":
+        (reason,) = _arity(args, 1)
+        return words["not_applicable"].format(reason=reason) if reason else \
+            words["not_applicable_group"]
+    if kind == "veto":
+        title, effect, grade, score = _arity(args, 4)
+        veto = words["veto_titled"].format(title=title) if title else words["veto"]
+        if effect == "score" and score is not None:
+            return words["veto_score"].format(veto=veto, score=_operand(score))
+        if effect == "no_award":
+            return words["veto_no_award"].format(veto=veto)
+        if effect in ("grade", "grade_cap") and grade is not None:
+            return words[f"veto_{effect}"].format(veto=veto, grade=name(grade))
+    raise _MalformedError
