@@ -22,11 +22,7 @@ from govscore.language import formulas, yaml_reader
 
 from .security.common import tiny
 
-NOT_YET_GOVSCORE_ERRORS = frozenset({
-    # engine (owned by the engine rebuild): raised in plan's rater-group functions and caught by
-    # the interpreter, which reports it as a FactsError (GS404); could become private.
-    "govscore.engine.plan.RaterGroupEmpty",
-})
+NOT_YET_GOVSCORE_ERRORS: frozenset[str] = frozenset()
 
 
 def _public_exceptions() -> list[str]:

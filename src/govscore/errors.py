@@ -14,6 +14,8 @@ lists of them, so one run reports every problem at once::
      ├── language.yaml_reader.YamlError  text is not YAML within the limits (``.diagnostics``)
      ├── language.formulas.FormulaError  a formula is invalid or failed (``.code``, ``.column``)
      ├── inputs.tables.CellError         a spreadsheet cell is not a value or an id (``.code``)
+     ├── rules.values.FactProblem        one fact value a rule refuses (``.code``; reported as a FactsError)
+     ├── rules.base.UnitProblem          facts that cannot be scored together (``.code``; a FactsError)
      └── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
 
 Exceptions used only for control flow inside one module are private (``_Name``) and never

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
-from govscore.errors import Diagnostic
+from govscore.errors import Diagnostic, GovscoreError
 from govscore.language import model
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class NotApplicableValue:
         self.reason = reason
 
 
-class UnitProblem(Exception):  # noqa: N818 - a unit's facts that cannot be scored together
+class UnitProblem(GovscoreError):  # noqa: N818 - facts that cannot be scored together
     """Facts each valid on their own that together cannot be scored (every rater group empty):
     the engine rejects the unit with this code and message."""
 

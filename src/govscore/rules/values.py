@@ -14,15 +14,16 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from govscore.errors import Diagnostic
+from govscore.errors import Diagnostic, GovscoreError
 from govscore.language import model
 
 MAX_MAGNITUDE = Decimal("1e15")
 MAX_DIGITS = 34
 
 
-class FactProblem(Exception):  # noqa: N818 - a problem with one value, turned into a Diagnostic
-    """A fact value a rule cannot accept; the engine reports it with the unit and fact name."""
+class FactProblem(GovscoreError):  # noqa: N818 - a problem with one value
+    """A fact value a rule cannot accept (``code`` GS403/GS404/GS408); facts checking reports
+    it as a Diagnostic with the unit and the fact's name."""
 
     def __init__(self, code: str, message: str) -> None:
         self.code = code
