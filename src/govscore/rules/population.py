@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from govscore.language import model
 from govscore.rules import values
-from govscore.rules.base import ZERO, Cell, RawFn, RuleKind, decimal_cell, decimals
+from govscore.rules.base import ZERO, Cell, R, RawFn, RuleKind, decimal_cell, decimals
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -22,17 +22,25 @@ def _supplied(v: Any, _f: Mapping[str, Any]) -> Decimal:
     return value
 
 
-class RelativeToBest(RuleKind[model.RelativeToBest]):
+class _PopulationKind(RuleKind[R]):
+    """What both population kinds share: the raw value comes from the population phase and is
+    within 0..max."""
+
+    population = True
+
+    def raw(self, rule: R, item: model.Item, names: Mapping[str, object]) -> RawFn:
+        return _supplied
+
+    def raw_range(self, rule: R, item: model.Item) -> tuple[Decimal | None, Decimal | None]:
+        return ZERO, item.max
+
+
+class RelativeToBest(_PopulationKind[model.RelativeToBest]):
     kind = "relative_to_best"
     rule_model = model.RelativeToBest
-    population = True
 
     def check(self, rule: model.RelativeToBest, item: model.Item, value: Any) -> Any:
         return values.non_negative(value)
-
-    def raw(self, rule: model.RelativeToBest, item: model.Item,
-            names: Mapping[str, object]) -> RawFn:
-        return _supplied
 
     def scores(self, rule: model.RelativeToBest, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
@@ -50,10 +58,6 @@ class RelativeToBest(RuleKind[model.RelativeToBest]):
             return {u: top if rule.zero_best == "full" else ZERO for u, _ in members}
         return {u: top * v / best for u, v in members}
 
-    def raw_range(self, rule: model.RelativeToBest,
-                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
-        return ZERO, item.max
-
     def cells(self, rule: model.RelativeToBest, item: model.Item) -> list[Cell]:
         return [Cell(None, "数值 ≥ 0", decimal_cell(ZERO, None))]
 
@@ -61,17 +65,12 @@ class RelativeToBest(RuleKind[model.RelativeToBest]):
         return decimals(ZERO, Decimal(1000), 1)
 
 
-class RankPoints(RuleKind[model.RankPoints]):
+class RankPoints(_PopulationKind[model.RankPoints]):
     kind = "rank_points"
     rule_model = model.RankPoints
-    population = True
 
     def check(self, rule: model.RankPoints, item: model.Item, value: Any) -> Any:
         return values.number(value)
-
-    def raw(self, rule: model.RankPoints, item: model.Item,
-            names: Mapping[str, object]) -> RawFn:
-        return _supplied
 
     def scores(self, rule: model.RankPoints, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
@@ -90,10 +89,6 @@ class RankPoints(RuleKind[model.RankPoints]):
                 points = top if n == 1 else top - (rank - 1) * (top - rule.last) / (n - 1)
             out[unit] = max(points, ZERO)
         return out
-
-    def raw_range(self, rule: model.RankPoints,
-                  item: model.Item) -> tuple[Decimal | None, Decimal | None]:
-        return ZERO, item.max
 
     def problems(self, rule: model.RankPoints, item: model.Item,
                  path: tuple[str | int, ...]) -> Any:

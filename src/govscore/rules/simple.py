@@ -18,6 +18,7 @@ from govscore.rules.base import (
     Cell,
     Consts,
     Path,
+    R,
     RawFn,
     RuleKind,
     Validation,
@@ -240,13 +241,31 @@ class PerStep(RuleKind[model.PerStep]):
         return value + rule.step
 
 
-class Rate(RuleKind[model.Rate]):
-    kind = "rate"
-    rule_model = model.Rate
+class _RateFact(RuleKind[R]):
+    """What rate and shortfall share: the fact is a rate in 0..1."""
+
     more_is_more = True
 
-    def check(self, rule: model.Rate, item: model.Item, value: Any) -> Any:
+    def check(self, rule: R, item: model.Item, value: Any) -> Any:
         return values.rate(value)
+
+    def fast_paths(self, rule: R, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        return [(exact_decimal(w, x, "0", "1"), None)]
+
+    def cells(self, rule: R, item: model.Item) -> list[Cell]:
+        return [Cell(None, "比率 0–1 (98.5% 写 0.985)", decimal_cell(ZERO, Decimal(1)))]
+
+    def strategy(self, rule: R, item: model.Item) -> SearchStrategy[Any]:
+        return decimals(ZERO, Decimal(1), 3)
+
+    def bump(self, rule: R, item: model.Item, value: Any) -> Any:
+        return min(Decimal(1), value + Decimal("0.05")) if value < 1 else None
+
+
+class Rate(_RateFact[model.Rate]):
+    kind = "rate"
+    rule_model = model.Rate
 
     def raw(self, rule: model.Rate, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
@@ -255,31 +274,14 @@ class Rate(RuleKind[model.Rate]):
     def emit_raw(self, rule: model.Rate, item: model.Item, w: Consts, x: str) -> str:
         return f"{w.const(item.max)} * {x}"
 
-    def fast_paths(self, rule: model.Rate, item: model.Item, w: Consts,
-                   x: str) -> list[tuple[str, str | None]]:
-        return [(exact_decimal(w, x, "0", "1"), None)]
-
     def raw_range(self, rule: model.Rate,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, item.max
 
-    def cells(self, rule: model.Rate, item: model.Item) -> list[Cell]:
-        return [Cell(None, "比率 0–1 (98.5% 写 0.985)", decimal_cell(ZERO, Decimal(1)))]
 
-    def strategy(self, rule: model.Rate, item: model.Item) -> SearchStrategy[Any]:
-        return decimals(ZERO, Decimal(1), 3)
-
-    def bump(self, rule: model.Rate, item: model.Item, value: Any) -> Any:
-        return min(Decimal(1), value + Decimal("0.05")) if value < 1 else None
-
-
-class Shortfall(RuleKind[model.Shortfall]):
+class Shortfall(_RateFact[model.Shortfall]):
     kind = "shortfall"
     rule_model = model.Shortfall
-    more_is_more = True
-
-    def check(self, rule: model.Shortfall, item: model.Item, value: Any) -> Any:
-        return values.rate(value)
 
     def raw(self, rule: model.Shortfall, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
@@ -296,10 +298,6 @@ class Shortfall(RuleKind[model.Shortfall]):
 
         return shortfall
 
-    def fast_paths(self, rule: model.Shortfall, item: model.Item, w: Consts,
-                   x: str) -> list[tuple[str, str | None]]:
-        return [(exact_decimal(w, x, "0", "1"), None)]
-
     def raw_range(self, rule: model.Shortfall,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return None, item.max
@@ -308,12 +306,3 @@ class Shortfall(RuleKind[model.Shortfall]):
                  path: Path) -> Iterator[Diagnostic]:
         if rule.target == 0:
             yield Diagnostic("GS304", "a target of 0 can never be missed", path=(*path, "target"))
-
-    def cells(self, rule: model.Shortfall, item: model.Item) -> list[Cell]:
-        return [Cell(None, "比率 0–1 (98.5% 写 0.985)", decimal_cell(ZERO, Decimal(1)))]
-
-    def strategy(self, rule: model.Shortfall, item: model.Item) -> SearchStrategy[Any]:
-        return decimals(ZERO, Decimal(1), 3)
-
-    def bump(self, rule: model.Shortfall, item: model.Item, value: Any) -> Any:
-        return min(Decimal(1), value + Decimal("0.05")) if value < 1 else None
