@@ -10,8 +10,9 @@ import pytest
 
 from govscore.engine import results
 from govscore.engine.results import TraceStep
+from govscore.numbers import fmt
 from govscore.views import wording
-from govscore.views.wording import describe, fmt, step_line
+from govscore.views.wording import describe, step_line
 
 D = Decimal
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from govscore.errors import Diagnostic, GovscoreError
 from govscore.language import model
+from govscore.numbers import plain
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -92,9 +93,8 @@ FLAG_CELL = Validation("list", options=("是", "否"))
 
 
 def num(value: Decimal) -> str:
-    """A number in a template hint: a whole number without decimals, else as written."""
-    return format(value.normalize(), "f") if value == value.to_integral_value() else \
-        format(value, "f")
+    """A number in a template hint (the one formatter; a whole number without decimals)."""
+    return plain(value)
 
 
 def span(low: Decimal | None, high: Decimal | None, suffix: str = "") -> str:

@@ -12,7 +12,8 @@ from collections import defaultdict
 from typing import Any
 
 from govscore.engine.results import NAMED_IN_REASON, Assessment, NodeResult, Placement, TraceStep, UnitResult
-from govscore.views.wording import Lang, fact_text, fmt, step_line
+from govscore.numbers import fmt
+from govscore.views.wording import Lang, fact_text, step_line
 
 # the fixed words of a breakdown; the words of each trace step are govscore.views.wording's
 _WORDS: dict[Lang, dict[str, str]] = {

@@ -3,7 +3,7 @@
 No network and no scripts: inline CSS, an inline SVG bar chart of the totals per scope, a ranked
 table per scope with grades and awards, the ties that need a decision, each unit's breakdown (the
 text of :func:`govscore.views.explain.explain`), the rejected units with their errors, and the
-reproducibility record. Numbers are shown by :func:`govscore.views.wording.fmt`; data-total
+reproducibility record. Numbers are shown by :func:`govscore.numbers.fmt`; data-total
 attributes carry the JSON results' text of the total. Every piece of text is escaped. The output
 depends only on the assessment and the plan: rendering twice gives the same bytes.
 """
@@ -15,8 +15,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment, Placement, UnitResult
+from govscore.numbers import fmt
 from govscore.views.explain import explain
-from govscore.views.wording import fmt
 
 _CSS = """
 :root { color-scheme: light; }

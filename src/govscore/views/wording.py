@@ -6,17 +6,7 @@ before, after, args); :func:`describe` turns one step into a phrase ("封顶 20"
 and :func:`step_line` into the line a report prints ("34.5 → 20: 封顶 20"). explain, the HTML
 page and the Excel workbook all call these, so the words for a step exist exactly once.
 
-:func:`fmt` is the one way a view writes a Decimal. Its rule: **the value's own digits, written
-out in fixed-point at the value's own exponent** — exactly what the Decimal carries, no more and
-no fewer digits:
-
-* trailing zeros the value carries are kept: ``0.10`` → ``0.10``, ``88.00`` → ``88.00``;
-* a positive exponent is written out in full, never in scientific notation: ``1E+2`` → ``100``;
-  so is a tiny one: ``1E-7`` → ``0.0000001``;
-* the minus sign is U+2212 ``−``, the one minus every view prints: ``-2.5`` → ``−2.5``;
-* zero has no sign: ``-0`` → ``0``, ``-0.00`` → ``0.00``;
-* no rounding, no grouping separators, never through a binary float; any number of digits;
-* NaN and infinities are not numbers a score can have: :class:`ValueError`.
+:func:`fmt` (from :mod:`govscore.numbers`) is the one way a view writes a Decimal.
 """
 
 from __future__ import annotations
@@ -27,21 +17,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from govscore.engine.results import StepKind, TraceStep
+from govscore.numbers import fmt
 
 Lang = Literal["zh", "en"]
 NodeKind = Literal["item", "group"]
-
-MINUS = "\u2212"
-
-
-def fmt(value: Decimal) -> str:
-    """A Decimal as text, exactly (the rule is in the module's docstring)."""
-    if not value.is_finite():
-        msg = f"not a finite number: {value}"
-        raise ValueError(msg)
-    digits = format(value.copy_abs(), "f")  # copy_abs: no context, so no rounding
-    return MINUS + digits if value.is_signed() and not value.is_zero() else digits
-
 
 _YES_NO: dict[Lang, tuple[str, str]] = {"zh": ("是", "否"), "en": ("yes", "no")}
 
