@@ -136,7 +136,7 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
     for ref in refs:
         node = ref.node
         if isinstance(node, model.Item):
-            if node.rule.kind != "formula":
+            if rules.of(node).has_fact:
                 fact = node.fact or node.id
                 specs[fact] = FactSpec(fact, item=node, categories=ref.categories)
             if rules.of(node).population:
@@ -226,7 +226,7 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
             out.append(st.OnCount(nid, mod.input, tuple(
                 st.CountStep(s.at_least, s.factor, s.ineligible)
                 for s in (chosen[k] for k in sorted(chosen, reverse=True)))))
-    fact = None if node.rule.kind == "formula" else (node.fact or nid)
+    fact = (node.fact or nid) if kind.has_fact else None
     if node.exemptions and fact is not None:
         out.append(st.Exempt(nid, fact, node.max, ref.sign))
     low, high = kind.raw_range(node.rule, node)

@@ -119,8 +119,8 @@ def _item_columns(spec: FactSpec, item: model.Item) -> list[Column] | str:
     kind = rules.of(item)
     if kind.list_fact:
         return f"{rule.kind}: a list per unit; give it in a YAML or JSON facts file"
-    if rule.kind == "formula":
-        return "formula: computed from inputs"
+    if not kind.has_fact:
+        return f"{rule.kind}: computed from inputs"
     out = [col(c.key, c.hint, c.validation, c.sub) for c in kind.cells(rule, item)]
     if item.exemptions:
         reasons = tuple(item.exemptions)

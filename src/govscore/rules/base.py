@@ -131,6 +131,8 @@ class RuleKind(Generic[R]):
     tests' expectation of direction, stated here and not derived from the arithmetic."""
     na_policy: ClassVar[str | None] = None
     """The rule's key whose value ``not_applicable`` makes the item not applicable."""
+    has_fact: ClassVar[bool] = True
+    """The item reads a fact of its own (a formula item reads only inputs and params)."""
     list_fact: ClassVar[bool] = False
     """The fact is a list (cannot be typed into one spreadsheet cell)."""
 

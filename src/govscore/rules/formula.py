@@ -20,6 +20,7 @@ class Formula(RuleKind[model.Formula]):
 
     kind = "formula"
     rule_model = model.Formula
+    has_fact = False
 
     def check(self, rule: model.Formula, item: model.Item, value: Any) -> Any:
         msg = "a formula item has no fact of its own"
