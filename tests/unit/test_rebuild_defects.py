@@ -245,3 +245,21 @@ def test_a_rescaling_group_does_not_rescale_when_everything_applies():
     # o not applicable, bonus 10 of its 20: 10 × 30 / 20 = 15
     assert govscore.evaluate(plan, {"id": "u", "facts": {
         "b1": D(5), "b2": D(5), "o": {"not_applicable": "无"}}}).total == D(15)
+
+
+def test_a_chain_of_thousands_of_gates_validates_and_scores():
+    # g0 is gated on g1, g1 on g2, … (each open at ≥ 0); every group holds one item worth 1
+    size = 2000
+    groups = "".join(
+        f"    - id: g{n}\n      title: 组{n}\n"
+        + (f"      gate: {{node: g{n + 1}, gte: 0}}\n" if n + 1 < size else "")
+        + f"      children:\n        - {{id: i{n}, title: 项{n}, max: 1, rule: {{kind: pass_fail}}}}\n"
+        for n in range(size))
+    text = HEADER + "score:\n  id: root\n  title: 总分\n  children:\n" + groups
+    plan = govscore.compile(govscore.load(text=text, name="t.yaml"))
+    fast, slow = both_ways(plan, {f"i{n}": True for n in range(size)})
+    assert fast.total == slow.total == D(size)
+    # a cycle at the end of the chain is found and reported once, at the first gate
+    cyclic = text.replace("  children:\n        - {id: i1999,",
+                          "  gate: {node: g0, gte: 0}\n      children:\n        - {id: i1999,")
+    assert invalid(cyclic)[:1] == ["GS312 /score/children/0/gate/node"]
