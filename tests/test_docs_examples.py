@@ -16,7 +16,11 @@ HTML comments on the line(s) just before the fence change that:
 - ``<!-- name: chengdu.yaml -->``: the file name used in diagnostics (default ``example.yaml``);
 - ``<!-- fragment -->``: the block is a piece of a scheme (it may start with ``govscore: "1"`` but
   is not complete): it is checked as a fragment;
-- ``<!-- skip -->``: the block is not checked (say why in the comment).
+- ``<!-- skip -->``: the block is not checked (say why in the comment);
+- ``<!-- run -->`` on a **scheme test** (``scheme:`` and ``cases:``): the test is run, and every
+  case must pass. Its ``scheme:`` names a scheme block above it in the same page, by that block's
+  ``<!-- name: … -->`` (the nearest one of that name), so the hand-worked numbers a page shows are
+  the numbers govscore gives.
 
 A fenced ```text block preceded by ``<!-- output -->`` shows what ``govscore check`` prints for the
 previous scheme block. Each of its lines that looks like ``file:line:col: CODE …`` must match a
@@ -34,6 +38,7 @@ from pathlib import Path
 
 import pytest
 
+from govscore import scheme_tests
 from govscore.errors import Diagnostic
 from govscore.language import yaml_reader
 from govscore.scheme import loader
@@ -151,6 +156,7 @@ CHECKERS: dict[str, Callable[[Block], list[Diagnostic]]] = {
 ALL = collect()
 YAML_BLOCKS = [b for b in ALL if b.lang == "yaml" and "skip" not in b.marks]
 OUTPUT_BLOCKS = [b for b in ALL if "output" in b.marks]
+RUN_BLOCKS = [b for b in YAML_BLOCKS if "run" in b.marks]
 
 
 def _show(diagnostics: list[Diagnostic]) -> str:
@@ -185,11 +191,37 @@ def test_shown_output(block: Block) -> None:
         f"shown:  {sorted(expected.elements())}\nactual: {sorted(actual.elements())}")
 
 
+def _scheme_named(block: Block, name: str) -> Block | None:
+    """The nearest scheme block above ``block`` in its page named ``name``."""
+    above = [b for b in ALL if b.path == block.path and b.line < block.line and b.lang == "yaml"
+             and b.kind == "scheme" and b.name == name]
+    return above[-1] if above else None
+
+
+@pytest.mark.parametrize("block", RUN_BLOCKS, ids=lambda b: b.id)
+def test_scheme_test_example_passes(block: Block, tmp_path: Path) -> None:
+    """A scheme test marked to run passes against the scheme block it names."""
+    assert block.kind == "test", f"{block.id}: only a scheme test can be marked run"
+    data = yaml_reader.parse(block.text, block.name).data
+    source = _scheme_named(block, data["scheme"])
+    assert source is not None, (f"{block.id}: no scheme block named {data['scheme']!r} above it "
+                                "(mark one with <!-- name: … -->)")
+    (tmp_path / data["scheme"]).write_text(source.text, encoding="utf-8")
+    test_file = tmp_path / "example.test.yaml"
+    test_file.write_text(block.text, encoding="utf-8")
+    outcomes = scheme_tests.run_file(test_file)
+    assert outcomes, f"{block.id}: no cases ran"
+    failed = [f"  {o.name}: {'; '.join(o.failures)}" for o in outcomes if not o.passed]
+    assert not failed, f"{block.id}: the scheme test fails against {source.id}:\n" + \
+        "\n".join(failed)
+
+
 def test_collector_finds_examples() -> None:
     """Guard against a collector bug that silently checks nothing."""
     assert any(b.kind == "scheme" for b in YAML_BLOCKS)
     assert any(b.expected for b in YAML_BLOCKS)
     assert OUTPUT_BLOCKS
+    assert RUN_BLOCKS
 
 
 def test_collector_reads_marks(tmp_path: Path) -> None:
