@@ -163,7 +163,7 @@ def _group(p: GroupProgram, u: _Unit) -> None:
             u.trace.append(TraceStep(nid, "not_applicable", ZERO, ZERO, ("",)))
             return
         raw = p.full_max if policy == "full" else ZERO
-        u.trace.append(TraceStep(nid, "not_applicable", ZERO, raw, ("",)))
+        u.trace.append(TraceStep(nid, "none_applicable", ZERO, raw, (policy,)))
         u.applicable_max[nid] = p.full_max
     else:
         raw = combine.value(u.values, applicable)

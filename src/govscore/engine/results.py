@@ -14,7 +14,7 @@ from govscore.errors import Diagnostic
 
 StepKind = Literal[
     "from_full", "cap", "floor", "limit", "gate", "rescale", "scale", "modifier", "exempt",
-    "not_applicable", "requires", "round", "veto",
+    "not_applicable", "none_applicable", "requires", "round", "veto",
 ]
 
 
@@ -47,6 +47,8 @@ class TraceStep(NamedTuple):
     ``limit``                 ``(factor, node, ceiling)`` — not more than factor × node
     ``not_applicable``        ``(reason,)`` — reason is ``""`` for a group none of whose
                               children apply
+    ``none_applicable``       ``(policy,)`` — no child of the group applies and the scheme
+                              says it gets ``"full"`` marks or ``"zero"``
     ``veto``                  ``(title, effect, grade_or_None, score_or_None)``
     ========================  ================================================================
     """

@@ -473,7 +473,6 @@ Rule = Annotated[
     Field(discriminator="kind"),
 ]
 
-POPULATION_KINDS = frozenset({"relative_to_best", "rank_points"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -618,7 +617,7 @@ class Group(_Node):
     """When optional children are not applicable: ``rescale`` scales the applicable children's sum
     up to the group's full max (× max / applicable max)."""
     none_applicable: Literal["error", "full", "zero", "not_applicable"] = "error"
-    """When no child applies to a unit (no votes in any rater group, every item marked not
+    """When no child applies to a unit (every survey without votes, every item marked not
     applicable): ``error`` rejects the unit with a diagnostic naming the group (nothing disappears
     silently); ``full`` gives the group its full marks, ``zero`` gives it 0; ``not_applicable``
     makes the group itself not applicable, so that a group above it with ``not_applicable:

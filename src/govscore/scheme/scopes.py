@@ -1,10 +1,10 @@
 """What each formula and each input reference may name, computed once: the checks validate
 every formula against these scopes, and the lowering compiles formulas with the same ones.
 
-The one rule for names that apply only to some categories: a formula, modifier, veto or output
-may name an input or node only where that input or node applies — for every category in which
-the reader is evaluated. Anything else is a scheme error (GS317), so that at scoring time every
-name a reader needs is present in the unit's facts or values.
+The one rule for names that apply only to some categories: a formula, modifier, veto, output,
+gate or limit may name an input or node only where that input or node applies — for every
+category in which the reader is evaluated. Anything else is a scheme error (GS317), so that at
+scoring time every name a reader needs is present in the unit's facts or values.
 """
 
 from __future__ import annotations

@@ -53,12 +53,14 @@ STEP_NAMES: dict[Lang, dict[StepKind, str]] = {
     "zh": {
         "from_full": "满分起扣", "cap": "封顶", "floor": "保底", "limit": "限额", "gate": "门槛",
         "rescale": "不适用项折算", "scale": "折算", "modifier": "调整", "exempt": "免扣",
-        "not_applicable": "不适用", "requires": "缺少佐证", "round": "舍入", "veto": "一票否决",
+        "not_applicable": "不适用", "none_applicable": "无适用子项", "requires": "缺少佐证",
+        "round": "舍入", "veto": "一票否决",
     },
     "en": {
         "from_full": "from full marks", "cap": "cap", "floor": "floor", "limit": "limit",
         "gate": "gate", "rescale": "rescale", "scale": "scale", "modifier": "adjustment",
-        "exempt": "exempt", "not_applicable": "not applicable", "requires": "missing evidence",
+        "exempt": "exempt", "not_applicable": "not applicable",
+        "none_applicable": "no part applies", "requires": "missing evidence",
         "round": "rounding", "veto": "veto",
     },
 }
@@ -92,6 +94,8 @@ _PHRASES: dict[Lang, dict[str, str]] = {
         "limit": "不超过 {factor} × {node} = {ceiling}",
         "not_applicable": "不适用 ({reason})",
         "not_applicable_group": "不适用 (没有适用的子项)",
+        "none_applicable_full": "没有适用的子项: 按满分计",
+        "none_applicable_zero": "没有适用的子项: 按 0 分计",
         "veto": "一票否决",
         "veto_titled": "一票否决 {title}",
         "veto_score": "{veto}: 得分改为 {score}",
@@ -125,6 +129,8 @@ _PHRASES: dict[Lang, dict[str, str]] = {
         "limit": "not more than {factor} × {node} = {ceiling}",
         "not_applicable": "not applicable ({reason})",
         "not_applicable_group": "not applicable (no part applies)",
+        "none_applicable_full": "no part applies: full marks",
+        "none_applicable_zero": "no part applies: 0",
         "veto": "veto",
         "veto_titled": "veto {title}",
         "veto_score": "{veto}: score set to {score}",
@@ -288,6 +294,11 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
         (reason,) = _arity(args, 1)
         return words["not_applicable"].format(reason=reason) if reason else \
             words["not_applicable_group"]
+    if kind == "none_applicable":
+        (policy,) = _arity(args, 1)
+        if policy not in ("full", "zero"):
+            raise _MalformedError
+        return words[f"none_applicable_{policy}"]
     if kind == "veto":
         title, effect, grade, score = _arity(args, 4)
         veto = words["veto_titled"].format(title=title) if title else words["veto"]
