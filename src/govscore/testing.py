@@ -394,3 +394,607 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
         stderr.write("govscore: no scheme files given\n")
         return 2
     return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# random schemes over the whole scheme language v1
+
+
+FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs"})
+"""What :func:`random_schemes` may generate beyond the always-on language. ``population_kinds``:
+relative_to_best and rank_points items (scored over the whole population); ``factor_if_input``:
+factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, formulas, gates,
+limits, tie-breakers and outputs that name an input or node some categories do not have;
+``veto_on_outputs``: veto formulas that name an output."""
+
+SAFE_FEATURES = frozenset({"population_kinds", "factor_if_input"})
+"""The features every engine is expected to score today (the others are known defects)."""
+
+RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
+              "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
+              "relative_to_best", "rank_points", "formula")
+"""Every rule kind of language v1 (model.Rule), in the order the reference lists them."""
+
+GRADE_NAMES = ("优秀", "良好", "合格")
+
+_D = Decimal
+
+
+def _dec(text: str | int) -> Decimal:
+    return Decimal(text)
+
+
+def to_yaml(value: Any) -> str:
+    """A value as YAML flow text (every string quoted, decimals written as they are)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return format(value, "f") if isinstance(value, Decimal) else str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {to_yaml(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(to_yaml(v) for v in value) + "]"
+    msg = f"cannot write {value!r} as YAML"
+    raise TypeError(msg)
+
+
+def scheme_text(scheme: Mapping[str, Any]) -> str:
+    """A scheme mapping as a scheme file: one top-level key per line, values in flow style."""
+    return "".join(f"{key}: {to_yaml(value)}\n" for key, value in scheme.items())
+
+
+class _SchemeBuilder:
+    """State while one random scheme is drawn: what exists, and which categories have it."""
+
+    def __init__(self, draw: st.DrawFn, features: frozenset[str]) -> None:
+        self.draw = draw
+        self.features = features
+        self.categories: list[str] = []
+        self.tiers: list[str] = []
+        self.inputs: list[dict[str, Any]] = []
+        self.params: dict[str, Decimal] = {}
+        self.counter = 0
+        self.nodes: dict[str, dict[str, Any]] = {}
+        """node id → its mapping (items and groups)."""
+        self.cats_of: dict[str, frozenset[str] | None] = {}
+        """node id → the categories that have it through every applies_to above it."""
+        self.section_of: dict[str, int] = {}
+        self.population = False
+        self.grades: list[str] = []
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def new_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def pick(self, options: Sequence[Any]) -> Any:
+        return self.draw(st.sampled_from(list(options)))
+
+    def chance(self, p: float) -> bool:
+        return bool(self.draw(st.integers(0, 99)) < int(p * 100))
+
+    def inputs_of(self, *types: str, everywhere: bool = True) -> list[str]:
+        """Input ids of these types; only those every category has unless cross_category."""
+        wide = not everywhere or "cross_category" in self.features
+        return [i["id"] for i in self.inputs
+                if i["type"] in types and (wide or "applies_to" not in i)]
+
+    def global_nodes(self, *, items_only: bool = False, before: int | None = None) -> list[str]:
+        wide = "cross_category" in self.features
+        return [nid for nid, node in self.nodes.items()
+                if (wide or self.cats_of[nid] is None)
+                and (not items_only or "rule" in node)
+                and (before is None or self.section_of.get(nid, before) < before)]
+
+    # -- the parts of a scheme ----------------------------------------------------------------
+
+    def draw_categories(self) -> list[dict[str, Any]]:
+        n = self.pick([0, 0, 2, 3])
+        out = []
+        for i in range(n):
+            cid = f"c{i}"
+            self.categories.append(cid)
+            entry: dict[str, Any] = {"id": cid, "title": f"类别{i}"}
+            if self.chance(0.3):
+                entry["members"] = [f"名{cid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
+            out.append(entry)
+        return out
+
+    def draw_tiers(self) -> list[dict[str, Any]]:
+        n = self.pick([0, 0, 2])
+        out = []
+        for i in range(n):
+            tid = f"t{i}"
+            self.tiers.append(tid)
+            entry: dict[str, Any] = {"id": tid, "title": f"圈层{i}"}
+            if self.chance(0.3):
+                entry["members"] = [f"名{tid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
+            out.append(entry)
+        return out
+
+    def draw_inputs(self) -> list[dict[str, Any]]:
+        plan = [("flag", 1), ("count", 1), ("number", 1)]  # one of each everywhere, always
+        plan += [(t, self.draw(st.integers(0, 1))) for t in ("flag", "count", "rate", "text")]
+        for kind, n in plan:
+            for _ in range(n):
+                self.inputs.append(self.draw_input(kind, everywhere=not self.inputs_of(kind)))
+        return self.inputs
+
+    def draw_input(self, kind: str, *, everywhere: bool) -> dict[str, Any]:
+        iid = self.new_id({"flag": "fl", "count": "ct", "number": "nm", "rate": "rt",
+                           "text": "tx"}[kind])
+        entry: dict[str, Any] = {"id": iid, "title": f"输入{iid}", "type": kind}
+        if kind == "count":
+            if self.chance(0.5):
+                entry["max"] = self.draw(st.integers(2, 6))
+            if self.chance(0.3):
+                entry["default"] = 0
+        elif kind == "number":
+            low = self.pick([_D(0), _D(-5), _D("0.5")])
+            entry["min"] = low
+            entry["max"] = low + self.pick([_D(10), _D(50)])
+            if self.chance(0.3):
+                entry["default"] = low + 1
+        elif kind == "flag":
+            if self.chance(0.3):
+                entry["default"] = self.draw(st.booleans())
+        elif kind == "rate":
+            if self.chance(0.3):
+                entry["default"] = _D("0.5")
+        elif self.chance(0.3):
+            entry["default"] = "无"
+        if not everywhere and self.categories and self.chance(0.5):
+            entry["applies_to"] = [self.pick(self.categories)]
+        return entry
+
+    def draw_rule(self, kind: str, top: Decimal, rescaled: bool) -> dict[str, Any]:
+        """A rule of the kind for an item with this max (valid whatever else is drawn)."""
+        draw, pick = self.draw, self.pick
+        na_ok = rescaled
+        if kind == "pass_fail":
+            rule: dict[str, Any] = {"kind": kind}
+            if self.chance(0.4):
+                rule["points"] = top / 2
+            if self.chance(0.3):
+                rule["fail_points"] = top / 4
+            return rule
+        if kind == "manual":
+            step = pick([None, _D("0.5"), _D(1)])
+            high = top if step is None else (top // step) * step
+            low = _D(0) if step is None or high == 0 else step
+            rule = {"kind": kind, "min": min(low, high), "max": high}
+            if step is not None:
+                rule["step"] = step
+            if self.chance(0.2) and rule["min"] > 0:
+                rule["zero_allowed"] = False
+            return rule
+        if kind == "per_occurrence":
+            rule = {"kind": kind, "per": pick([_D("0.5"), _D(1), _D(2)])}
+            if self.chance(0.3):
+                rule["free"] = 1
+            return rule
+        if kind == "by_level":
+            return {"kind": kind, "levels": {"city": _D("0.5"), "province": _D(1),
+                                             "national": _D("1.5")},
+                    "combine": pick(["sum", "highest", "highest_per_matter"])}
+        if kind == "per_step":
+            return {"kind": kind, "step": pick([_D(10), _D(500000)]),
+                    "points": pick([_D("0.5"), _D(1)])}
+        if kind == "ratio":
+            policies = ["full", "zero", "not_applicable"] if na_ok else ["full", "zero"]
+            return {"kind": kind, "zero_target": pick(policies)}
+        if kind == "rate":
+            return {"kind": kind}
+        if kind == "shortfall":
+            return {"kind": kind, "target": pick([_D("0.9"), _D("0.95"), _D(1)]),
+                    "per": pick([_D("0.5"), _D(1)]), "step": pick([_D("0.01"), _D("0.05")]),
+                    "partial": pick(["proportional", "whole_steps"])}
+        if kind == "bands":
+            rate = draw(st.booleans())
+            t1, t2 = (_D("0.6"), _D("0.9")) if rate else (_D(60), _D(90))
+            bands: list[dict[str, Any]] = [
+                {"lt": t1, "points": _D(0)},
+                {"gte": t1, "lt": t2, "points": top / 2},
+                {"gte": t2, "points": top},
+            ]
+            rule = {"kind": kind, "rate": rate, "bands": bands}
+            if self.chance(0.3):  # a gap between the first two bands, filled by outside
+                bands[1] = {"gt": t1, "lt": t2, "points": top / 2}
+                rule["outside"] = top / 4
+            return rule
+        if kind == "rating":
+            rule = {"kind": kind, "values": {"满意": _D(100), "基本满意": _D(60), "不满意": _D(0)}}
+            if self.chance(0.4):
+                rule["satisfied"] = ["满意", "基本满意"]
+            if self.chance(0.3):
+                rule["excluded"] = ["诉讼"]
+            if self.chance(0.2):
+                rule["full"] = _D(120)
+            rule["no_votes"] = pick(["full", "zero", "not_applicable"] if na_ok
+                                    else ["full", "zero"])
+            return rule
+        if kind == "choice":
+            return {"kind": kind, "options": {"一档": top, "二档": top / 2, "三档": _D(0)}}
+        if kind == "checklist":
+            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")]])
+            return {"kind": kind, "criteria": [{"id": f"k{i}", "title": f"标准{i}", "share": s}
+                                               for i, s in enumerate(shares)]}
+        if kind == "series":
+            rule = {"kind": kind, "aggregate": pick(["mean", "sum", "min", "max"])}
+            if self.chance(0.5):
+                rule["periods"] = pick([3, 4])
+                if self.chance(0.5):
+                    rule["missing"] = "mean_of_present"
+            return rule
+        if kind == "rater_groups":
+            rule = {"kind": kind, "groups": [
+                {"id": "public", "title": "群众", "weight": _D("0.4"), "min_weight": _D("0.4")},
+                {"id": "boss", "title": "上级", "weight": _D("0.6")}],
+                "scale": pick([_D(100), _D(10)])}
+            if self.chance(0.3):
+                rule["empty_group"] = "reweight"
+            return rule
+        if kind in ("relative_to_best", "rank_points"):
+            scopes = ["all"] + (["tier"] if self.tiers else []) + \
+                (["category"] if self.categories else [])
+            rule = {"kind": kind, "scope": pick(scopes), "lower_is_better": draw(st.booleans())}
+            if kind == "relative_to_best":
+                rule["zero_best"] = pick(["full", "zero"])
+            elif self.chance(0.5):
+                rule["step"] = pick([_D("0.5"), _D(1)])
+            else:
+                rule["last"] = top / 2
+            return rule
+        assert kind == "formula", kind
+        numbers = self.inputs_of("count", "number", "rate")
+        flags = self.inputs_of("flag")
+        a, b = pick(numbers), pick(numbers)
+        p = pick(sorted(self.params))
+        shapes = [f"{a} * 2 + {p}", f"min({a}, {p}) + {b} / 4", f"clamp({a} - {b}, 0, {p})",
+                  f"{a} * {p} if {pick(flags)} else 1", f"round({a} / 3, 1)"]
+        return {"kind": kind, "formula": pick(shapes)}
+
+    def draw_modifiers(self) -> list[dict[str, Any]]:
+        mods: list[dict[str, Any]] = []
+        for _ in range(self.draw(st.integers(0, 2))):
+            options = ["on_count", "requires", "factor_if_cat"]
+            if "factor_if_input" in self.features:
+                options.append("factor_if_input")
+            what = self.pick(options)
+            if what == "factor_if_cat" and not self.categories:
+                what = "requires"
+            if what == "on_count":
+                steps = [{"at_least": 1, "factor": self.pick([_D("0.5"), _D(1)]),
+                          "ineligible": self.draw(st.booleans())}]
+                if self.chance(0.5):
+                    steps.append({"at_least": 2, "factor": _D(0)})
+                mods.append({"kind": "on_count", "input": self.pick(self.inputs_of("count")),
+                             "steps": steps})
+            elif what == "requires":
+                mods.append({"kind": "requires", "input": self.pick(self.inputs_of("flag"))})
+            elif what == "factor_if_input":
+                mods.append({"kind": "factor_if", "input": self.pick(self.inputs_of("flag")),
+                             "factor": self.pick([_D(0), _D("0.5"), _D(2)])})
+            else:
+                mods.append({"kind": "factor_if", "categories": [self.pick(self.categories)],
+                             "factor": self.pick([_D(0), _D("0.5"), _D(2)])})
+        return mods
+
+    def draw_item(self, section: int, cats: frozenset[str] | None, *, weighted: bool,
+                  rescaled: bool, kinds: Sequence[str]) -> dict[str, Any]:
+        kind = self.pick(kinds)
+        if kind in model.POPULATION_KINDS:
+            self.population = True
+        top = self.pick([_D(1), _D(2), _D(4), _D(5), _D(10)])
+        iid = self.new_id("i")
+        item: dict[str, Any] = {"id": iid, "title": f"项目{iid}", "max": top,
+                                "rule": self.draw_rule(kind, top, rescaled)}
+        if self.chance(0.15):
+            item["fact"] = f"f_{iid}"
+        if self.chance(0.2):
+            item["from_full"] = True
+        if self.chance(0.4):
+            mods = self.draw_modifiers()
+            if mods:
+                item["modifiers"] = mods
+        if rescaled and self.chance(0.4):
+            item["optional"] = True
+        if self.chance(0.2):
+            item["exemptions"] = ["不可抗力"]
+        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate"):
+            item["default"] = {"pass_fail": True, "per_occurrence": _D(0),
+                               "rate": _D("0.5")}[kind]
+        cats = self.place(item, cats, weighted=weighted)
+        self.nodes[iid] = item
+        self.cats_of[iid] = cats
+        self.section_of[iid] = section
+        return item
+
+    def place(self, node: dict[str, Any], cats: frozenset[str] | None, *,
+              weighted: bool) -> frozenset[str] | None:
+        """Role, applies_to and outside_total for a child (none inside a weighted group)."""
+        if weighted:
+            return cats
+        if self.chance(0.2):
+            node["role"] = "subtract"
+        if self.categories and self.chance(0.25):
+            chosen = sorted(self.draw(st.sets(st.sampled_from(self.categories), min_size=1,
+                                              max_size=len(self.categories))))
+            node["applies_to"] = chosen
+            cats = frozenset(chosen) if cats is None else cats & frozenset(chosen)
+        if self.chance(0.08):
+            node["outside_total"] = True
+        return cats
+
+    def draw_group(self, section: int, cats: frozenset[str] | None, depth: int, *,
+                   weighted_parent: bool, rescaled: bool, kinds: Sequence[str]) -> dict[str, Any]:
+        gid = f"s{section}" if depth == 0 else self.new_id("g")
+        combine = self.pick(["sum", "sum", "sum", "weighted", "highest"])
+        group: dict[str, Any] = {"id": gid, "title": f"分组{gid}"}
+        if depth > 0:
+            cats = self.place(group, cats, weighted=weighted_parent)
+        else:  # a section: for one category only (never the first), or subtracted
+            if self.categories and section > 0 and self.chance(0.3):
+                group["applies_to"] = [self.pick(self.categories)]
+                cats = frozenset(group["applies_to"])
+            if self.chance(0.1):
+                group["role"] = "subtract"
+        self.cats_of[gid] = cats
+        self.section_of[gid] = section
+        if combine != "sum":
+            group["combine"] = combine
+        if self.chance(0.25):
+            group["not_applicable"] = "rescale"
+            rescaled = True
+        n = self.draw(st.integers(1, 3))
+        children: list[dict[str, Any]] = []
+        for _ in range(n):
+            if depth == 0 and not children and self.chance(0.15):
+                children.append(self.draw_group(section, cats, depth + 1,
+                                                weighted_parent=combine == "weighted",
+                                                rescaled=rescaled, kinds=kinds))
+            else:
+                children.append(self.draw_item(section, cats, weighted=combine == "weighted",
+                                               rescaled=rescaled, kinds=kinds))
+        if combine == "weighted":
+            weights = {1: [_D(1)], 2: [_D("0.3"), _D("0.7")],
+                       3: [_D("0.2"), _D("0.3"), _D("0.5")]}[len(children)]
+            for child, w in zip(children, weights, strict=True):
+                child["weight"] = w
+        group["children"] = children
+        self.nodes[gid] = group
+        top = _node_top(group, None)
+        if self.chance(0.3) and top > 0:
+            group["cap"] = self.pick([top / 2, top])
+        if self.chance(0.2):
+            group["floor"] = self.pick([_D(-2), _D(-5)])
+        if combine == "sum" and self.chance(0.15):
+            group["scale_to"] = self.pick([_D(10), _D(20)])
+        if depth == 0 and section > 0:
+            targets = self.global_nodes(items_only=True, before=section)
+            if targets and self.chance(0.25):
+                target = self.pick(targets)
+                tmax = self.nodes[target]["max"]
+                if self.draw(st.booleans()):
+                    group["gate"] = {"node": target, "gte": self.pick([_D(0), tmax / 2, tmax])}
+                else:
+                    group["gate"] = {"node": target, "gt": self.pick([_D(0), tmax / 2])}
+            groups = [g for g in self.global_nodes(before=section) if "children" in self.nodes[g]]
+            if groups and self.chance(0.3):
+                group["limit"] = {"at_most": self.pick(groups)}
+                if self.chance(0.3):
+                    group["limit"]["factor"] = _D("0.5")
+        return group
+
+    def draw_vetoes(self, outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for i in range(self.draw(st.integers(0, 3))):
+            how = self.pick(["flag", "at_least", "formula"])
+            when: dict[str, Any]
+            if how == "flag":
+                when = {"input": self.pick(self.inputs_of("flag", everywhere=False))}
+            elif how == "at_least":
+                name = self.pick(self.inputs_of("count", "number", "rate", everywhere=False))
+                kind = next(x["type"] for x in self.inputs if x["id"] == name)
+                when = {"input": name, "at_least": _D("0.5") if kind == "rate" else _D(2)}
+            else:
+                names = [*self.global_nodes(), "total"]
+                atoms = [f"{self.pick(names)} {self.pick(['<', '>=', '=='])} "
+                         f"{self.pick(['1', '2', '5', '50'])}",
+                         f"{self.pick(self.inputs_of('count'))} >= 2",
+                         self.pick(self.inputs_of("flag"))]
+                if "veto_on_outputs" in self.features and outputs:
+                    atoms.append(f"{self.pick([o['id'] for o in outputs])} > 1")
+                when = {"formula": f" {self.pick(['and', 'or'])} ".join(
+                    self.draw(st.lists(st.sampled_from(atoms), min_size=1, max_size=2)))}
+            effects = ["no_award", "score"] + (["grade", "grade_cap"] if self.grades else [])
+            effect = self.pick(effects)
+            veto: dict[str, Any] = {"id": f"v{i}", "title": f"否决{i}", "when": when,
+                                    "effect": effect}
+            if effect in ("grade", "grade_cap"):
+                veto["grade"] = self.pick(self.grades)
+            if effect == "score":
+                veto["score"] = self.pick([_D(0), _D(3), _D(59)])
+            out.append(veto)
+        return out
+
+    def draw_outputs(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(self.draw(st.integers(0, 2))):
+            oid = f"o{i}"
+            entry: dict[str, Any] = {"id": oid, "title": f"输出{i}"}
+            if self.draw(st.booleans()):
+                entry.update(kind="convert", from_scale=self.pick([_D(100), _D(10)]))
+                numbers = self.inputs_of("number", everywhere=False)
+                if self.draw(st.booleans()):
+                    entry["weight"] = self.pick([_D(10), _D("0.5")])
+                else:
+                    name = self.pick(numbers)
+                    spec = next(x for x in self.inputs if x["id"] == name)
+                    if spec.get("min", 0) < 0:  # a weight is never negative
+                        spec["min"] = _D(0)
+                        spec.pop("default", None)
+                    entry["weight_input"] = name
+                    if "applies_to" in spec and "cross_category" not in self.features:
+                        entry["applies_to"] = list(spec["applies_to"])
+            else:
+                names = ["total", *self.global_nodes(), *self.inputs_of("count", "number"),
+                         *sorted(self.params), *(o["id"] for o in out)]
+                entry.update(kind="formula",
+                             formula=f"{self.pick(names)} * 0.5 + {self.pick(names)}")
+            if "applies_to" not in entry and self.categories and self.chance(0.2):
+                entry["applies_to"] = [self.pick(self.categories)]
+            out.append(entry)
+        return out
+
+    def draw_grades(self, top: Decimal) -> dict[str, Any] | None:
+        if not self.chance(0.5):
+            return None
+        top = max(top, _D(2))  # bands must not be empty even when the total cannot rise
+        t1, t2 = (top * _D("0.4")).quantize(_D("0.01")), (top * _D("0.7")).quantize(_D("0.01"))
+        self.grades = list(GRADE_NAMES)
+        grades: dict[str, Any] = {"bands": [{"gte": t2, "grade": GRADE_NAMES[0]},
+                                            {"gte": t1, "lt": t2, "grade": GRADE_NAMES[1]},
+                                            {"lt": t1, "grade": GRADE_NAMES[2]}]}
+        if self.chance(0.6):
+            grades["quotas"] = [{"grade": GRADE_NAMES[0], "fallback": GRADE_NAMES[1],
+                                 "share": self.pick([_D("0.3"), _D("0.5"), _D(1)]),
+                                 "scope": self.pick(self.scopes()),
+                                 "rounding": self.pick(["floor", "ceil", "half_up"])}]
+        return grades
+
+    def scopes(self) -> list[str]:
+        return ["all"] + (["tier"] if self.tiers else []) + \
+            (["category"] if self.categories else [])
+
+    def draw_ranking(self) -> dict[str, Any]:
+        ranking: dict[str, Any] = {"scope": self.pick(self.scopes())}
+        if self.chance(0.2):
+            ranking["by"] = self.pick(self.global_nodes())
+        breakers = []
+        for _ in range(self.draw(st.integers(0, 2))):
+            if self.draw(st.booleans()):
+                breakers.append({"node": self.pick(self.global_nodes())})
+            else:
+                breakers.append({"input": self.pick(self.inputs_of("count", "number", "rate"))})
+            if self.draw(st.booleans()):
+                breakers[-1]["order"] = "asc"
+        if breakers:
+            ranking["tie_breakers"] = breakers
+        return ranking
+
+    def draw_awards(self, low_top: Decimal) -> list[dict[str, Any]]:
+        out = []
+        for i in range(self.draw(st.integers(0, 3))):
+            award: dict[str, Any] = {"id": f"a{i}", "title": f"奖项{i}",
+                                     "scope": self.pick(self.scopes())}
+            if self.chance(0.7):
+                award["share"] = self.pick([_D("0.2"), _D("0.3"), _D("0.5"), _D(1)])
+                award["rounding"] = self.pick(["floor", "ceil", "half_up"])
+            else:
+                award["count"] = self.pick([1, 2, 3])
+            if self.categories and self.chance(0.3):
+                award["categories"] = [self.pick(self.categories)]
+            if self.chance(0.25):
+                award["from_end"] = "bottom"
+            eligibility: dict[str, Any] = {}
+            if self.chance(0.4):
+                eligibility["min_total"] = self.pick([_D(0), (low_top / 2).quantize(_D("0.1")),
+                                                      low_top])
+            if self.grades and self.chance(0.4):
+                eligibility["grades"] = self.pick([[GRADE_NAMES[0]], list(GRADE_NAMES[:2])])
+            if eligibility:
+                award["eligibility"] = eligibility
+            if self.chance(0.3):
+                award["on_tie"] = "include_all"
+            out.append(award)
+        return out
+
+    def scheme(self) -> dict[str, Any]:
+        draw = self.draw
+        categories = self.draw_categories()
+        tiers = self.draw_tiers()
+        inputs = self.draw_inputs()
+        self.params = {"p0": self.pick([_D(2), _D("0.5")]), "p1": _D(3)}
+        kinds = [k for k in RULE_KINDS if "population_kinds" in self.features
+                 or k not in model.POPULATION_KINDS]
+        if not draw(st.booleans()):  # population kinds in a quarter of the schemes at most
+            kinds = [k for k in kinds if k not in model.POPULATION_KINDS]
+        sections = [self.draw_group(s, None, 0, weighted_parent=False, rescaled=False,
+                                    kinds=kinds) for s in range(draw(st.integers(1, 3)))]
+        root: dict[str, Any] = {"id": "root", "title": "总分", "children": sections}
+        self.nodes["root"] = root
+        self.cats_of["root"] = None
+        cats: list[str | None] = [*self.categories] or [None]
+        tops = [_node_top(root, c) for c in cats]
+        grades = self.draw_grades(max(tops))
+        outputs = self.draw_outputs()
+        scheme: dict[str, Any] = {
+            "govscore": "1", "id": "random", "title": "随机方案",
+            "source": {"document": "随机细则"}, "version": "1",
+            "precision": {"places": self.pick([0, 1, 2, 2, 3]),
+                          "rounding": self.pick(["half_up", "half_even"])},
+        }
+        if categories:
+            scheme["categories"] = categories
+        if tiers:
+            scheme["tiers"] = tiers
+        scheme["inputs"] = inputs
+        scheme["params"] = self.params
+        scheme["score"] = root
+        scheme["vetoes"] = self.draw_vetoes(outputs)
+        scheme["outputs"] = outputs
+        scheme["ranking"] = self.draw_ranking()
+        if grades is not None:
+            scheme["grades"] = grades
+        scheme["awards"] = self.draw_awards(max(tops))
+        return scheme
+
+
+def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:
+    """The highest value a node of a scheme mapping can take for a category's units (the
+    declared semantics: children that add, weights, highest, scale_to, cap)."""
+    if "rule" in node:
+        top: Decimal = node["max"]
+        return top
+    kids = [c for c in node["children"]
+            if (category is None or "applies_to" not in c or category in c["applies_to"])
+            and not c.get("outside_total") and c.get("role", "add") == "add"]
+    combine = node.get("combine", "sum")
+    if combine == "weighted":
+        raw = sum((c["weight"] * _node_top(c, category) for c in kids), _D(0))
+    elif combine == "highest":
+        raw = max((_node_top(c, category) for c in kids), default=_D(0))
+    else:
+        raw = sum((_node_top(c, category) for c in kids), _D(0))
+    if "scale_to" in node:
+        raw = node["scale_to"]
+    if "cap" in node:
+        raw = min(raw, node["cap"])
+    return raw
+
+
+@st.composite
+def random_scheme_mappings(draw: st.DrawFn,
+                           features: frozenset[str] = SAFE_FEATURES) -> dict[str, Any]:
+    """A random scheme as a mapping, over the whole language v1 (see FEATURES for the parts
+    that can be switched off); it always validates."""
+    return _SchemeBuilder(draw, frozenset(features)).scheme()
+
+
+def random_scheme_texts(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[str]:
+    """Random scheme files (text) over the whole language v1."""
+    return random_scheme_mappings(features).map(scheme_text)
+
+
+def random_schemes(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[Plan]:
+    """Random compiled schemes over the whole language v1: every rule kind, every modifier,
+    every input type (some with defaults, some for one category only), groups with every combine,
+    cap, floor, scale_to, gate, limit and rescale, vetoes with every effect, outputs, categories,
+    tiers, ranking, grades with quotas and awards with eligibility."""
+    return random_scheme_texts(features).map(
+        lambda text: api.compile(api.load(text=text, name="random.yaml")))
