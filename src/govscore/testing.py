@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,7 +35,8 @@ from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
 
-__all__ = ["facts_for", "monotone_bumps", "populations", "units", "violations"]
+__all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
+           "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
 
 
 def _decimals(low: Decimal, high: Decimal, places: int = 2) -> st.SearchStrategy[Decimal]:
@@ -47,52 +48,73 @@ def _decimals(low: Decimal, high: Decimal, places: int = 2) -> st.SearchStrategy
 
 
 def _rule_value(item: model.Item) -> st.SearchStrategy[Any]:
-    rule = item.rule
+    """Valid facts for an item, by its rule's kind: the one place that knows every kind's fact
+    shape (a kind's entry can move into that kind's own module unchanged)."""
+    rule: Any = item.rule
     top = item.max
-    if isinstance(rule, model.PassFail):
-        return st.booleans()
-    if isinstance(rule, model.Manual):
+
+    def manual() -> st.SearchStrategy[Any]:
         if rule.step is not None:
             steps = int((rule.max - rule.min) / rule.step)
-            inside = st.integers(0, max(steps, 0)).map(lambda k: rule.min + k * rule.step)  # type: ignore[operator]
+            inside = st.integers(0, max(steps, 0)).map(lambda k: rule.min + k * rule.step)
         else:
             inside = _decimals(rule.min, rule.max)
         return st.one_of(st.just(Decimal(0)), inside) if rule.zero_allowed else inside
-    if isinstance(rule, model.PerOccurrence):
-        return st.integers(0, 30)
-    if isinstance(rule, model.ByLevel):
-        return st.dictionaries(st.sampled_from(sorted(rule.levels)), st.integers(0, 8))
-    if isinstance(rule, model.PerStep):
-        return _decimals(Decimal(0), rule.step * (top / rule.points + 3), 0)
-    if isinstance(rule, model.Ratio):
-        return st.fixed_dictionaries({"done": _decimals(Decimal(0), Decimal(120), 0),
-                                      "target": _decimals(Decimal(0), Decimal(100), 0)})
-    if isinstance(rule, (model.Rate, model.Shortfall)):
-        return _decimals(Decimal(0), Decimal(1), 3)
-    if isinstance(rule, model.Bands):
-        return _band_values(rule)
-    if isinstance(rule, model.Rating):
+
+    def by_level() -> st.SearchStrategy[Any]:
+        levels = sorted(rule.levels)
+        events = st.lists(st.fixed_dictionaries(
+            {"level": st.sampled_from(levels)},
+            optional={"matter": st.sampled_from(["甲", "乙"])}), max_size=4)
+        return st.one_of(st.dictionaries(st.sampled_from(levels), st.integers(0, 8)), events)
+
+    def rating() -> st.SearchStrategy[Any]:
         levels = sorted([*rule.values, *rule.excluded])
         return st.fixed_dictionaries({k: st.integers(0, 40) for k in levels})
-    if isinstance(rule, model.Choice):
-        return st.sampled_from(sorted(rule.options))
-    if isinstance(rule, model.Checklist):
-        ids = [c.id for c in rule.criteria]
-        return st.lists(st.sampled_from(ids), unique=True)
-    if isinstance(rule, model.Series):
+
+    def series() -> st.SearchStrategy[Any]:
         n = rule.periods
-        size = st.just(n) if n is not None else st.integers(1, 12)
-        return size.flatmap(lambda k: st.lists(_decimals(Decimal(0), top), min_size=k, max_size=k))
-    if isinstance(rule, model.RaterGroups):
+        if n is None:
+            size = st.integers(1, 12)
+        elif rule.missing == "mean_of_present":
+            size = st.integers(1, n)
+        else:
+            size = st.just(n)
+        return size.flatmap(lambda k: st.lists(_decimals(Decimal(0), top), min_size=k,
+                                               max_size=k))
+
+    def rater_groups() -> st.SearchStrategy[Any]:
+        # with reweight, the first group may have no raters (its weight goes to the others)
+        first = 0 if rule.empty_group == "reweight" else 1
         return st.fixed_dictionaries({
-            g.id: st.lists(_decimals(Decimal(0), rule.scale, 0), min_size=1, max_size=5)
-            for g in rule.groups})
-    if isinstance(rule, model.RelativeToBest):
-        return _decimals(Decimal(0), Decimal(1000), 1)
-    if isinstance(rule, model.RankPoints):
-        return _decimals(Decimal(0), Decimal(100), 0)
-    msg = f"no strategy for rule kind {rule.kind!r}"
-    raise AssertionError(msg)
+            g.id: st.lists(_decimals(Decimal(0), rule.scale, 0), min_size=first if i == 0 else 1,
+                           max_size=5)
+            for i, g in enumerate(rule.groups)})
+
+    kinds: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
+        "pass_fail": st.booleans,
+        "manual": manual,
+        "per_occurrence": lambda: st.integers(0, 30),
+        "by_level": by_level,
+        "per_step": lambda: _decimals(Decimal(0), rule.step * (top / rule.points + 3), 0),
+        "ratio": lambda: st.fixed_dictionaries({"done": _decimals(Decimal(0), Decimal(120), 0),
+                                                "target": _decimals(Decimal(0), Decimal(100), 0)}),
+        "rate": lambda: _decimals(Decimal(0), Decimal(1), 3),
+        "shortfall": lambda: _decimals(Decimal(0), Decimal(1), 3),
+        "bands": lambda: _band_values(rule),
+        "rating": rating,
+        "choice": lambda: st.sampled_from(sorted(rule.options)),
+        "checklist": lambda: st.lists(st.sampled_from([c.id for c in rule.criteria]),
+                                      unique=True),
+        "series": series,
+        "rater_groups": rater_groups,
+        "relative_to_best": lambda: _decimals(Decimal(0), Decimal(1000), 1),
+        "rank_points": lambda: _decimals(Decimal(0), Decimal(100), 0),
+    }
+    if rule.kind not in kinds:
+        msg = f"no strategy for rule kind {rule.kind!r}"
+        raise AssertionError(msg)
+    return kinds[rule.kind]()
 
 
 def _band_values(rule: model.Bands) -> st.SearchStrategy[Decimal]:
@@ -136,15 +158,21 @@ def _fact_value(spec: FactSpec) -> st.SearchStrategy[Any]:
     return options[0] if len(options) == 1 else st.one_of(*options)
 
 
-def facts_for(plan: Plan, category: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid facts for one unit of a category (every fact given, none relying on defaults)."""
+def facts_for(plan: Plan, category: str | None = None, *,
+              defaults: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid facts for one unit of a category: every fact given, none relying on defaults, or
+    with ``defaults`` some facts that have a default left out."""
     specs = {name: spec for name, spec in sorted(plan.specs.items())
              if spec.categories is None or category in spec.categories}
-    return st.fixed_dictionaries({name: _fact_value(spec) for name, spec in specs.items()})
+    required = {n: _fact_value(s) for n, s in specs.items() if not defaults or s.default is None}
+    optional = {n: _fact_value(s) for n, s in specs.items() if defaults and s.default is not None}
+    return st.fixed_dictionaries(required, optional=optional)
 
 
-def units(plan: Plan, unit_id: str = "U1") -> st.SearchStrategy[dict[str, Any]]:
-    """One valid unit entry: id, category and tier where the scheme has them, and facts."""
+def units(plan: Plan, unit_id: str = "U1", *,
+          defaults: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """One valid unit entry: id, category and tier where the scheme has them, and facts (with
+    ``defaults``, some facts that have a default left out)."""
     scheme = plan.scheme
     cats: list[str | None] = [c.id for c in scheme.categories] or [None]
     tiers: list[str | None] = [t.id for t in scheme.tiers] or [None]
@@ -155,16 +183,55 @@ def units(plan: Plan, unit_id: str = "U1") -> st.SearchStrategy[dict[str, Any]]:
             head["category"] = cat
         if tier is not None:
             head["tier"] = tier
-        return facts_for(plan, cat).map(lambda f: {**head, "facts": f})
+        return facts_for(plan, cat, defaults=defaults).map(lambda f: {**head, "facts": f})
 
     return st.tuples(st.sampled_from(cats), st.sampled_from(tiers)).flatmap(lambda ct: build(*ct))
 
 
-def populations(plan: Plan, *, min_size: int = 1,
-                max_size: int = 10) -> st.SearchStrategy[list[dict[str, Any]]]:
+def populations(plan: Plan, *, min_size: int = 1, max_size: int = 10,
+                defaults: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
     """A whole assessment: units with unique ids (U1, U2 …)."""
     return st.integers(min_size, max_size).flatmap(
-        lambda n: st.tuples(*(units(plan, f"U{i + 1}") for i in range(n))).map(list))
+        lambda n: st.tuples(*(units(plan, f"U{i + 1}", defaults=defaults)
+                              for i in range(n))).map(list))
+
+
+_WRONG_VALUES: tuple[Any, ...] = (
+    "3", 1.5, None, True, -1, [1], {"x": 1}, Decimal("-2"), Decimal("1.5"), Decimal("NaN"),
+    Decimal("Infinity"), 10**20, Decimal("1E+30"), {"not_applicable": "无"}, {"exempt": "其他"},
+    {"done": 1}, [{"level": "nope"}], ["k9"], "nope", Decimal("0.001"),
+)
+
+
+@st.composite
+def _wrong_unit(draw: st.DrawFn, plan: Plan, unit_id: str) -> dict[str, Any]:
+    entry: dict[str, Any] = draw(units(plan, unit_id, defaults=True))
+    facts = dict(entry["facts"])
+    how = draw(st.sampled_from(["drop", "extra", "value", "value", "value", "category", "tier",
+                                "key", "facts"]))
+    if how == "drop" and facts:
+        facts.pop(draw(st.sampled_from(sorted(facts))))
+    elif how == "extra":
+        facts[draw(st.sampled_from(["typo", *sorted(plan.specs)]))] = draw(
+            st.sampled_from(_WRONG_VALUES))
+    elif how == "value" and facts:
+        facts[draw(st.sampled_from(sorted(facts)))] = draw(st.sampled_from(_WRONG_VALUES))
+    elif how == "category":
+        entry["category"] = draw(st.sampled_from(["nope", 3, *(c.id for c in
+                                                              plan.scheme.categories)]))
+    elif how == "tier":
+        entry["tier"] = draw(st.sampled_from(["nope", None, *(t.id for t in plan.scheme.tiers)]))
+    elif how == "key":
+        entry["extra"] = 1
+    elif how == "facts":
+        return {**entry, "facts": draw(st.sampled_from([None, [], "x", {"": 1}]))}
+    return {**entry, "facts": facts}
+
+
+def wrong_units(plan: Plan, unit_id: str = "W1") -> st.SearchStrategy[dict[str, Any]]:
+    """A unit entry that is slightly wrong (or, by chance, still valid): a fact missing or extra,
+    a value of the wrong type or out of range, an unknown category or tier, an unknown key."""
+    return _wrong_unit(plan, unit_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,21 +546,26 @@ class _SchemeBuilder:
 
     def inputs_of(self, *types: str, everywhere: bool = True) -> list[str]:
         """Input ids of these types; only those every category has unless cross_category."""
-        wide = not everywhere or "cross_category" in self.features
-        return [i["id"] for i in self.inputs
-                if i["type"] in types and (wide or "applies_to" not in i)]
+        found = [i["id"] for i in self.inputs if i["type"] in types
+                 and (not everywhere or "applies_to" not in i)]
+        if everywhere and "cross_category" in self.features:  # the hazard, whenever there is one
+            some = [i["id"] for i in self.inputs if i["type"] in types and "applies_to" in i]
+            return some or found
+        return found
 
     def global_nodes(self, *, items_only: bool = False, before: int | None = None) -> list[str]:
-        wide = "cross_category" in self.features
-        return [nid for nid, node in self.nodes.items()
-                if (wide or self.cats_of[nid] is None)
-                and (not items_only or "rule" in node)
+        fits = [nid for nid, node in self.nodes.items()
+                if (not items_only or "rule" in node)
                 and (before is None or self.section_of.get(nid, before) < before)]
+        some = [nid for nid in fits if self.cats_of[nid] is not None]
+        if "cross_category" in self.features and some:  # the hazard, whenever there is one
+            return some
+        return [nid for nid in fits if self.cats_of[nid] is None]
 
     # -- the parts of a scheme ----------------------------------------------------------------
 
     def draw_categories(self) -> list[dict[str, Any]]:
-        n = self.pick([0, 0, 2, 3])
+        n = self.pick([2, 3] if "cross_category" in self.features else [0, 0, 2, 3])
         out = []
         for i in range(n):
             cid = f"c{i}"
@@ -522,6 +594,11 @@ class _SchemeBuilder:
         for kind, n in plan:
             for _ in range(n):
                 self.inputs.append(self.draw_input(kind, everywhere=not self.inputs_of(kind)))
+        if "cross_category" in self.features:  # inputs of one category, for the references
+            for kind in ("flag", "count", "number"):
+                entry = self.draw_input(kind, everywhere=True)
+                entry["applies_to"] = [self.pick(self.categories)]
+                self.inputs.append(entry)
         return self.inputs
 
     def draw_input(self, kind: str, *, everywhere: bool) -> dict[str, Any]:
@@ -792,8 +869,10 @@ class _SchemeBuilder:
 
     def draw_vetoes(self, outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
-        for i in range(self.draw(st.integers(0, 3))):
-            how = self.pick(["flag", "at_least", "formula"])
+        on_outputs = "veto_on_outputs" in self.features and bool(outputs)
+        for i in range(self.draw(st.integers(1 if on_outputs else 0, 3))):
+            how = "formula" if on_outputs and i == 0 else self.pick(["flag", "at_least",
+                                                                     "formula"])
             when: dict[str, Any]
             if how == "flag":
                 when = {"input": self.pick(self.inputs_of("flag", everywhere=False))}
@@ -807,8 +886,9 @@ class _SchemeBuilder:
                          f"{self.pick(['1', '2', '5', '50'])}",
                          f"{self.pick(self.inputs_of('count'))} >= 2",
                          self.pick(self.inputs_of("flag"))]
-                if "veto_on_outputs" in self.features and outputs:
-                    atoms.append(f"{self.pick([o['id'] for o in outputs])} > 1")
+                if on_outputs:
+                    atoms = [f"{self.pick([o['id'] for o in outputs])} > 1"]  # the first veto
+                    on_outputs = False
                 when = {"formula": f" {self.pick(['and', 'or'])} ".join(
                     self.draw(st.lists(st.sampled_from(atoms), min_size=1, max_size=2)))}
             effects = ["no_award", "score"] + (["grade", "grade_cap"] if self.grades else [])
@@ -824,7 +904,8 @@ class _SchemeBuilder:
 
     def draw_outputs(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for i in range(self.draw(st.integers(0, 2))):
+        for i in range(self.draw(st.integers(1 if "veto_on_outputs" in self.features else 0,
+                                             2))):
             oid = f"o{i}"
             entry: dict[str, Any] = {"id": oid, "title": f"输出{i}"}
             if self.draw(st.booleans()):
@@ -842,8 +923,10 @@ class _SchemeBuilder:
                     if "applies_to" in spec and "cross_category" not in self.features:
                         entry["applies_to"] = list(spec["applies_to"])
             else:
+                wide = "cross_category" in self.features
                 names = ["total", *self.global_nodes(), *self.inputs_of("count", "number"),
-                         *sorted(self.params), *(o["id"] for o in out)]
+                         *sorted(self.params),
+                         *(o["id"] for o in out if wide or "applies_to" not in o)]
                 entry.update(kind="formula",
                              formula=f"{self.pick(names)} * 0.5 + {self.pick(names)}")
             if "applies_to" not in entry and self.categories and self.chance(0.2):
