@@ -18,8 +18,10 @@ minimal counter-example when one fails. govscore's own property tests use this m
 
 from __future__ import annotations
 
+import decimal
 import json
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +32,7 @@ from hypothesis import strategies as st
 
 from govscore import api
 from govscore.engine.facts import FactSpec, band_for
-from govscore.engine.plan import Plan
+from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
@@ -274,24 +276,48 @@ def _numeric_bump(spec: FactSpec, value: Any) -> Any:
 
 def _direction(plan: Plan, spec: FactSpec) -> int:
     """+1 if more of this fact is positive evidence (never lowers the score), −1 if negative
-    (never raises it), 0 if the scheme does not say (formulas, bands, choices, ranks)."""
+    (never raises it), 0 if the scheme does not say (formulas, bands, choices, ranks, a count
+    that scales items of both signs, evidence that opens a gate)."""
     scheme = plan.scheme
     if spec.input is not None:
         name = spec.input.id
-        negative = any(isinstance(m, model.OnCount) and m.input == name
-                       for ref in _items(scheme) for m in ref.modifiers)
-        vetoing = any(v.when.input == name and v.effect == "score" for v in scheme.vetoes)
-        return -1 if negative and not vetoing else 0
+        # a count in on_count scales an item's final value down: negative evidence for an item
+        # that adds to the total, positive for one that is subtracted from it
+        signs = {_item_sign(scheme, item) for item in _items(scheme) for m in item.modifiers
+                 if isinstance(m, model.OnCount) and m.input == name}
+        in_formula = any(isinstance(item.rule, model.Formula)
+                         and re.search(rf"\b{re.escape(name)}\b", item.rule.formula)
+                         for item in _items(scheme))
+        if len(signs) != 1 or in_formula:
+            return 0
+        return -signs.pop()
     assert spec.item is not None
     item = spec.item
     if item.rule.kind in ("formula", "bands", "choice", "checklist", "rating", "series",
                           "rater_groups", "relative_to_best", "rank_points"):
         return 0
-    sign = 1
-    if item.from_full:
-        sign = -sign
-    sign = sign * _role_sign(scheme, item.id)
-    return sign
+    sign = -1 if item.from_full else 1
+    return sign * _item_sign(scheme, item)
+
+
+def _item_sign(scheme: model.Scheme, item: model.Item) -> int:
+    """The item's sign in the total (_role_sign), or 0 when it or a group above it opens a gate:
+    more of it may then let a subtracted group count."""
+    targets = {n.gate.node for n in model.iter_nodes(scheme.score)
+               if isinstance(n, model.Group) and n.gate is not None}
+
+    def path(node: model.Item | model.Group) -> list[str] | None:
+        if node.id == item.id:
+            return [node.id]
+        for child in node.children if isinstance(node, model.Group) else ():
+            found = path(child)
+            if found is not None:
+                return [node.id, *found]
+        return None
+
+    if targets & set(path(scheme.score) or ()):
+        return 0
+    return _role_sign(scheme, item.id)
 
 
 def _items(scheme: model.Scheme) -> list[model.Item]:
@@ -391,7 +417,8 @@ def _bounds(plan: Plan, assessment: Assessment) -> list[str]:
                 if node.applicable and node.value < spec.floor:
                     problems.append(f"{unit}: group {nid} = {node.value} below its floor")
                 if spec.limit is not None:
-                    ceiling = spec.limit.factor * result.nodes[spec.limit.at_most].value
+                    with decimal.localcontext(CONTEXT):  # the engine's 34 digits, not 28
+                        ceiling = spec.limit.factor * result.nodes[spec.limit.at_most].value
                     if node.value > ceiling:
                         problems.append(f"{unit}: {nid} = {node.value} exceeds its limit "
                                         f"{ceiling} ({spec.limit.at_most})")
@@ -467,12 +494,14 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
 # random schemes over the whole scheme language v1
 
 
-FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs"})
+FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
+                      "population_exempt"})
 """What :func:`random_schemes` may generate beyond the always-on language. ``population_kinds``:
 relative_to_best and rank_points items (scored over the whole population); ``factor_if_input``:
 factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, formulas, gates,
 limits, tie-breakers and outputs that name an input or node some categories do not have;
-``veto_on_outputs``: veto formulas that name an output."""
+``veto_on_outputs``: veto formulas that name an output; ``population_exempt``: exemptions on
+relative_to_best and rank_points items (always, when on)."""
 
 SAFE_FEATURES = frozenset({"population_kinds", "factor_if_input"})
 """The features every engine is expected to score today (the others are known defects)."""
@@ -780,7 +809,8 @@ class _SchemeBuilder:
                 item["modifiers"] = mods
         if rescaled and self.chance(0.4):
             item["optional"] = True
-        if self.chance(0.2):
+        population = kind in model.POPULATION_KINDS
+        if "population_exempt" in self.features if population else self.chance(0.2):
             item["exemptions"] = ["不可抗力"]
         if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate"):
             item["default"] = {"pass_fail": True, "per_occurrence": _D(0),
@@ -860,7 +890,10 @@ class _SchemeBuilder:
                     group["gate"] = {"node": target, "gte": self.pick([_D(0), tmax / 2, tmax])}
                 else:
                     group["gate"] = {"node": target, "gt": self.pick([_D(0), tmax / 2])}
-            groups = [g for g in self.global_nodes(before=section) if "children" in self.nodes[g]]
+            # a limit names a group that cannot go below 0 (one with a negative floor would
+            # pull this group under its own floor: reported, see the defects tests)
+            groups = [g for g in self.global_nodes(before=section)
+                      if "children" in self.nodes[g] and "floor" not in self.nodes[g]]
             if groups and self.chance(0.3):
                 group["limit"] = {"at_most": self.pick(groups)}
                 if self.chance(0.3):
