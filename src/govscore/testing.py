@@ -495,13 +495,14 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
 
 
 FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
-                      "population_exempt"})
+                      "population_exempt", "several_grade_vetoes"})
 """What :func:`random_schemes` may generate beyond the always-on language. ``population_kinds``:
 relative_to_best and rank_points items (scored over the whole population); ``factor_if_input``:
 factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, formulas, gates,
 limits, tie-breakers and outputs that name an input or node some categories do not have;
 ``veto_on_outputs``: veto formulas that name an output; ``population_exempt``: exemptions on
-relative_to_best and rank_points items (always, when on)."""
+relative_to_best and rank_points items (always, when on); ``several_grade_vetoes``: more than one
+veto with a grade or grade_cap effect (which one wins when several fire is not settled)."""
 
 SAFE_FEATURES = frozenset({"population_kinds", "factor_if_input"})
 """The features every engine is expected to score today (the others are known defects)."""
@@ -793,6 +794,8 @@ class _SchemeBuilder:
     def draw_item(self, section: int, cats: frozenset[str] | None, *, weighted: bool,
                   rescaled: bool, kinds: Sequence[str]) -> dict[str, Any]:
         kind = self.pick(kinds)
+        if "population_exempt" in self.features and not self.population:
+            kind = self.pick(sorted(model.POPULATION_KINDS))  # the hazard, in every scheme
         if kind in model.POPULATION_KINDS:
             self.population = True
         top = self.pick([_D(1), _D(2), _D(4), _D(5), _D(10)])
@@ -901,7 +904,7 @@ class _SchemeBuilder:
         return group
 
     def draw_vetoes(self, outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         on_outputs = "veto_on_outputs" in self.features and bool(outputs)
         for i in range(self.draw(st.integers(1 if on_outputs else 0, 3))):
             how = "formula" if on_outputs and i == 0 else self.pick(["flag", "at_least",
@@ -924,7 +927,10 @@ class _SchemeBuilder:
                     on_outputs = False
                 when = {"formula": f" {self.pick(['and', 'or'])} ".join(
                     self.draw(st.lists(st.sampled_from(atoms), min_size=1, max_size=2)))}
-            effects = ["no_award", "score"] + (["grade", "grade_cap"] if self.grades else [])
+            graded = any(v["effect"] in ("grade", "grade_cap") for v in out)
+            several = "several_grade_vetoes" in self.features
+            effects = ["no_award", "score"] + (["grade", "grade_cap"] if self.grades and (
+                several or not graded) else [])
             effect = self.pick(effects)
             veto: dict[str, Any] = {"id": f"v{i}", "title": f"否决{i}", "when": when,
                                     "effect": effect}

@@ -215,3 +215,28 @@ def test_limit_never_pulls_a_group_below_its_floor() -> None:
     assert result.nodes["s0"].value == D(-5)
     assert result.total == D(0)
     assert result.nodes["s1"].value >= 0
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="when two grade vetoes fire, the one declared last wins, even when "
+                   "it is the milder (and a forced grade overrides a grade_cap)")
+def test_the_harsher_grade_veto_wins() -> None:
+    """Both vetoes fire for u (x = 10, bands: 优秀 from 8): one forces 合格, the other 良好. The
+    result must not depend on the order the vetoes are written in: the harsher, 合格."""
+    extra = """
+inputs:
+  - {id: a, title: 甲, type: flag}
+  - {id: b, title: 乙, type: flag}
+vetoes:
+  - {id: v0, title: 重大事故, when: {input: a}, effect: grade, grade: 合格}
+  - {id: v1, title: 一般问题, when: {input: b}, effect: grade, grade: 良好}
+grades:
+  bands:
+    - {gte: 8, grade: 优秀}
+    - {gte: 6, lt: 8, grade: 良好}
+    - {lt: 6, grade: 合格}
+"""
+    plan = plan_from(ITEM, extra=extra)
+    unit = {"id": "u", "facts": {"x": D(10), "a": True, "b": True}}
+    assessment = govscore.evaluate_all(plan, [unit])
+    assert assessment.placements["u"].grade == "合格"

@@ -304,6 +304,8 @@ class Referee:
             placement = self.assessment.placements[unit]
             if placement.grade is None and placement.grade_undecided:
                 qualifying = [g for g in placement.grade_undecided if g in el.grades]
+                if len(qualifying) == len(placement.grade_undecided):
+                    return True  # whichever grade is decided, it qualifies
                 return None if qualifying else False
             return placement.grade in el.grades
         return True
