@@ -18,9 +18,11 @@ minimal counter-example when one fails. govscore's own property tests use this m
 
 from __future__ import annotations
 
+import decimal
 import json
 import random
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,15 +30,16 @@ from typing import Any, TextIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govscore import api
+from govscore import api, rules
 from govscore.engine.facts import FactSpec
-from govscore.engine.plan import Plan
+from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
 from govscore.rules.structured import band_for
 
-__all__ = ["facts_for", "monotone_bumps", "populations", "units", "violations"]
+__all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
+           "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
 
 
 def _decimals(low: Decimal, high: Decimal, places: int = 2) -> st.SearchStrategy[Decimal]:
@@ -48,52 +51,73 @@ def _decimals(low: Decimal, high: Decimal, places: int = 2) -> st.SearchStrategy
 
 
 def _rule_value(item: model.Item) -> st.SearchStrategy[Any]:
-    rule = item.rule
+    """Valid facts for an item, by its rule's kind: the one place that knows every kind's fact
+    shape (a kind's entry can move into that kind's own module unchanged)."""
+    rule: Any = item.rule
     top = item.max
-    if isinstance(rule, model.PassFail):
-        return st.booleans()
-    if isinstance(rule, model.Manual):
+
+    def manual() -> st.SearchStrategy[Any]:
         if rule.step is not None:
             steps = int((rule.max - rule.min) / rule.step)
-            inside = st.integers(0, max(steps, 0)).map(lambda k: rule.min + k * rule.step)  # type: ignore[operator]
+            inside = st.integers(0, max(steps, 0)).map(lambda k: rule.min + k * rule.step)
         else:
             inside = _decimals(rule.min, rule.max)
         return st.one_of(st.just(Decimal(0)), inside) if rule.zero_allowed else inside
-    if isinstance(rule, model.PerOccurrence):
-        return st.integers(0, 30)
-    if isinstance(rule, model.ByLevel):
-        return st.dictionaries(st.sampled_from(sorted(rule.levels)), st.integers(0, 8))
-    if isinstance(rule, model.PerStep):
-        return _decimals(Decimal(0), rule.step * (top / rule.points + 3), 0)
-    if isinstance(rule, model.Ratio):
-        return st.fixed_dictionaries({"done": _decimals(Decimal(0), Decimal(120), 0),
-                                      "target": _decimals(Decimal(0), Decimal(100), 0)})
-    if isinstance(rule, (model.Rate, model.Shortfall)):
-        return _decimals(Decimal(0), Decimal(1), 3)
-    if isinstance(rule, model.Bands):
-        return _band_values(rule)
-    if isinstance(rule, model.Rating):
+
+    def by_level() -> st.SearchStrategy[Any]:
+        levels = sorted(rule.levels)
+        events = st.lists(st.fixed_dictionaries(
+            {"level": st.sampled_from(levels)},
+            optional={"matter": st.sampled_from(["甲", "乙"])}), max_size=4)
+        return st.one_of(st.dictionaries(st.sampled_from(levels), st.integers(0, 8)), events)
+
+    def rating() -> st.SearchStrategy[Any]:
         levels = sorted([*rule.values, *rule.excluded])
         return st.fixed_dictionaries({k: st.integers(0, 40) for k in levels})
-    if isinstance(rule, model.Choice):
-        return st.sampled_from(sorted(rule.options))
-    if isinstance(rule, model.Checklist):
-        ids = [c.id for c in rule.criteria]
-        return st.lists(st.sampled_from(ids), unique=True)
-    if isinstance(rule, model.Series):
+
+    def series() -> st.SearchStrategy[Any]:
         n = rule.periods
-        size = st.just(n) if n is not None else st.integers(1, 12)
-        return size.flatmap(lambda k: st.lists(_decimals(Decimal(0), top), min_size=k, max_size=k))
-    if isinstance(rule, model.RaterGroups):
+        if n is None:
+            size = st.integers(1, 12)
+        elif rule.missing == "mean_of_present":
+            size = st.integers(1, n)
+        else:
+            size = st.just(n)
+        return size.flatmap(lambda k: st.lists(_decimals(Decimal(0), top), min_size=k,
+                                               max_size=k))
+
+    def rater_groups() -> st.SearchStrategy[Any]:
+        # with reweight, the first group may have no raters (its weight goes to the others)
+        first = 0 if rule.empty_group == "reweight" else 1
         return st.fixed_dictionaries({
-            g.id: st.lists(_decimals(Decimal(0), rule.scale, 0), min_size=1, max_size=5)
-            for g in rule.groups})
-    if isinstance(rule, model.RelativeToBest):
-        return _decimals(Decimal(0), Decimal(1000), 1)
-    if isinstance(rule, model.RankPoints):
-        return _decimals(Decimal(0), Decimal(100), 0)
-    msg = f"no strategy for rule kind {rule.kind!r}"
-    raise AssertionError(msg)
+            g.id: st.lists(_decimals(Decimal(0), rule.scale, 0), min_size=first if i == 0 else 1,
+                           max_size=5)
+            for i, g in enumerate(rule.groups)})
+
+    kinds: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
+        "pass_fail": st.booleans,
+        "manual": manual,
+        "per_occurrence": lambda: st.integers(0, 30),
+        "by_level": by_level,
+        "per_step": lambda: _decimals(Decimal(0), rule.step * (top / rule.points + 3), 0),
+        "ratio": lambda: st.fixed_dictionaries({"done": _decimals(Decimal(0), Decimal(120), 0),
+                                                "target": _decimals(Decimal(0), Decimal(100), 0)}),
+        "rate": lambda: _decimals(Decimal(0), Decimal(1), 3),
+        "shortfall": lambda: _decimals(Decimal(0), Decimal(1), 3),
+        "bands": lambda: _band_values(rule),
+        "rating": rating,
+        "choice": lambda: st.sampled_from(sorted(rule.options)),
+        "checklist": lambda: st.lists(st.sampled_from([c.id for c in rule.criteria]),
+                                      unique=True),
+        "series": series,
+        "rater_groups": rater_groups,
+        "relative_to_best": lambda: _decimals(Decimal(0), Decimal(1000), 1),
+        "rank_points": lambda: _decimals(Decimal(0), Decimal(100), 0),
+    }
+    if rule.kind not in kinds:
+        msg = f"no strategy for rule kind {rule.kind!r}"
+        raise AssertionError(msg)
+    return kinds[rule.kind]()
 
 
 def _band_values(rule: model.Bands) -> st.SearchStrategy[Decimal]:
@@ -137,15 +161,21 @@ def _fact_value(spec: FactSpec) -> st.SearchStrategy[Any]:
     return options[0] if len(options) == 1 else st.one_of(*options)
 
 
-def facts_for(plan: Plan, category: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid facts for one unit of a category (every fact given, none relying on defaults)."""
+def facts_for(plan: Plan, category: str | None = None, *,
+              defaults: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid facts for one unit of a category: every fact given, none relying on defaults, or
+    with ``defaults`` some facts that have a default left out."""
     specs = {name: spec for name, spec in sorted(plan.specs.items())
              if spec.categories is None or category in spec.categories}
-    return st.fixed_dictionaries({name: _fact_value(spec) for name, spec in specs.items()})
+    required = {n: _fact_value(s) for n, s in specs.items() if not defaults or s.default is None}
+    optional = {n: _fact_value(s) for n, s in specs.items() if defaults and s.default is not None}
+    return st.fixed_dictionaries(required, optional=optional)
 
 
-def units(plan: Plan, unit_id: str = "U1") -> st.SearchStrategy[dict[str, Any]]:
-    """One valid unit entry: id, category and tier where the scheme has them, and facts."""
+def units(plan: Plan, unit_id: str = "U1", *,
+          defaults: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """One valid unit entry: id, category and tier where the scheme has them, and facts (with
+    ``defaults``, some facts that have a default left out)."""
     scheme = plan.scheme
     cats: list[str | None] = [c.id for c in scheme.categories] or [None]
     tiers: list[str | None] = [t.id for t in scheme.tiers] or [None]
@@ -156,16 +186,55 @@ def units(plan: Plan, unit_id: str = "U1") -> st.SearchStrategy[dict[str, Any]]:
             head["category"] = cat
         if tier is not None:
             head["tier"] = tier
-        return facts_for(plan, cat).map(lambda f: {**head, "facts": f})
+        return facts_for(plan, cat, defaults=defaults).map(lambda f: {**head, "facts": f})
 
     return st.tuples(st.sampled_from(cats), st.sampled_from(tiers)).flatmap(lambda ct: build(*ct))
 
 
-def populations(plan: Plan, *, min_size: int = 1,
-                max_size: int = 10) -> st.SearchStrategy[list[dict[str, Any]]]:
+def populations(plan: Plan, *, min_size: int = 1, max_size: int = 10,
+                defaults: bool = False) -> st.SearchStrategy[list[dict[str, Any]]]:
     """A whole assessment: units with unique ids (U1, U2 …)."""
     return st.integers(min_size, max_size).flatmap(
-        lambda n: st.tuples(*(units(plan, f"U{i + 1}") for i in range(n))).map(list))
+        lambda n: st.tuples(*(units(plan, f"U{i + 1}", defaults=defaults)
+                              for i in range(n))).map(list))
+
+
+_WRONG_VALUES: tuple[Any, ...] = (
+    "3", 1.5, None, True, -1, [1], {"x": 1}, Decimal("-2"), Decimal("1.5"), Decimal("NaN"),
+    Decimal("Infinity"), 10**20, Decimal("1E+30"), {"not_applicable": "无"}, {"exempt": "其他"},
+    {"done": 1}, [{"level": "nope"}], ["k9"], "nope", Decimal("0.001"),
+)
+
+
+@st.composite
+def _wrong_unit(draw: st.DrawFn, plan: Plan, unit_id: str) -> dict[str, Any]:
+    entry: dict[str, Any] = draw(units(plan, unit_id, defaults=True))
+    facts = dict(entry["facts"])
+    how = draw(st.sampled_from(["drop", "extra", "value", "value", "value", "category", "tier",
+                                "key", "facts"]))
+    if how == "drop" and facts:
+        facts.pop(draw(st.sampled_from(sorted(facts))))
+    elif how == "extra":
+        facts[draw(st.sampled_from(["typo", *sorted(plan.specs)]))] = draw(
+            st.sampled_from(_WRONG_VALUES))
+    elif how == "value" and facts:
+        facts[draw(st.sampled_from(sorted(facts)))] = draw(st.sampled_from(_WRONG_VALUES))
+    elif how == "category":
+        entry["category"] = draw(st.sampled_from(["nope", 3, *(c.id for c in
+                                                              plan.scheme.categories)]))
+    elif how == "tier":
+        entry["tier"] = draw(st.sampled_from(["nope", None, *(t.id for t in plan.scheme.tiers)]))
+    elif how == "key":
+        entry["extra"] = 1
+    elif how == "facts":
+        return {**entry, "facts": draw(st.sampled_from([None, [], "x", {"": 1}]))}
+    return {**entry, "facts": facts}
+
+
+def wrong_units(plan: Plan, unit_id: str = "W1") -> st.SearchStrategy[dict[str, Any]]:
+    """A unit entry that is slightly wrong (or, by chance, still valid): a fact missing or extra,
+    a value of the wrong type or out of range, an unknown category or tier, an unknown key."""
+    return _wrong_unit(plan, unit_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,24 +277,48 @@ def _numeric_bump(spec: FactSpec, value: Any) -> Any:
 
 def _direction(plan: Plan, spec: FactSpec) -> int:
     """+1 if more of this fact is positive evidence (never lowers the score), −1 if negative
-    (never raises it), 0 if the scheme does not say (formulas, bands, choices, ranks)."""
+    (never raises it), 0 if the scheme does not say (formulas, bands, choices, ranks, a count
+    that scales items of both signs, evidence that opens a gate)."""
     scheme = plan.scheme
     if spec.input is not None:
         name = spec.input.id
-        negative = any(isinstance(m, model.OnCount) and m.input == name
-                       for ref in _items(scheme) for m in ref.modifiers)
-        vetoing = any(v.when.input == name and v.effect == "score" for v in scheme.vetoes)
-        return -1 if negative and not vetoing else 0
+        # a count in on_count scales an item's final value down: negative evidence for an item
+        # that adds to the total, positive for one that is subtracted from it
+        signs = {_item_sign(scheme, item) for item in _items(scheme) for m in item.modifiers
+                 if isinstance(m, model.OnCount) and m.input == name}
+        in_formula = any(isinstance(item.rule, model.Formula)
+                         and re.search(rf"\b{re.escape(name)}\b", item.rule.formula)
+                         for item in _items(scheme))
+        if len(signs) != 1 or in_formula:
+            return 0
+        return -signs.pop()
     assert spec.item is not None
     item = spec.item
     if item.rule.kind in ("formula", "bands", "choice", "checklist", "rating", "series",
                           "rater_groups", "relative_to_best", "rank_points"):
         return 0
-    sign = 1
-    if item.from_full:
-        sign = -sign
-    sign = sign * _role_sign(scheme, item.id)
-    return sign
+    sign = -1 if item.from_full else 1
+    return sign * _item_sign(scheme, item)
+
+
+def _item_sign(scheme: model.Scheme, item: model.Item) -> int:
+    """The item's sign in the total (_role_sign), or 0 when it or a group above it opens a gate:
+    more of it may then let a subtracted group count."""
+    targets = {n.gate.node for n in model.iter_nodes(scheme.score)
+               if isinstance(n, model.Group) and n.gate is not None}
+
+    def path(node: model.Item | model.Group) -> list[str] | None:
+        if node.id == item.id:
+            return [node.id]
+        for child in node.children if isinstance(node, model.Group) else ():
+            found = path(child)
+            if found is not None:
+                return [node.id, *found]
+        return None
+
+    if targets & set(path(scheme.score) or ()):
+        return 0
+    return _role_sign(scheme, item.id)
 
 
 def _items(scheme: model.Scheme) -> list[model.Item]:
@@ -362,7 +455,8 @@ def _bounds(plan: Plan, assessment: Assessment) -> list[str]:
                 if node.applicable and node.value < spec.floor:
                     problems.append(f"{unit}: group {nid} = {node.value} below its floor")
                 if spec.limit is not None:
-                    ceiling = spec.limit.factor * result.nodes[spec.limit.at_most].value
+                    with decimal.localcontext(CONTEXT):  # the engine's 34 digits, not 28
+                        ceiling = spec.limit.factor * result.nodes[spec.limit.at_most].value
                     if node.value > ceiling:
                         problems.append(f"{unit}: {nid} = {node.value} exceeds its limit "
                                         f"{ceiling} ({spec.limit.at_most})")
@@ -432,3 +526,635 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
         stderr.write("govscore: no scheme files given\n")
         return 2
     return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# random schemes over the whole scheme language v1
+
+
+FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
+                      "population_exempt", "several_grade_vetoes"})
+"""What :func:`random_schemes` may generate beyond the always-on language. ``population_kinds``:
+relative_to_best and rank_points items (scored over the whole population); ``factor_if_input``:
+factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, formulas, gates,
+limits, tie-breakers and outputs that name an input or node some categories do not have;
+``veto_on_outputs``: veto formulas that name an output; ``population_exempt``: exemptions on
+relative_to_best and rank_points items (always, when on); ``several_grade_vetoes``: more than one
+veto with a grade or grade_cap effect (which one wins when several fire is not settled)."""
+
+SAFE_FEATURES = frozenset({"population_kinds", "factor_if_input"})
+"""The features every engine is expected to score today (the others are known defects)."""
+
+RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
+              "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
+              "relative_to_best", "rank_points", "formula")
+"""Every rule kind of language v1 (model.Rule), in the order the reference lists them."""
+
+GRADE_NAMES = ("优秀", "良好", "合格")
+
+_D = Decimal
+
+
+def _dec(text: str | int) -> Decimal:
+    return Decimal(text)
+
+
+def to_yaml(value: Any) -> str:
+    """A value as YAML flow text (every string quoted, decimals written as they are)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return format(value, "f") if isinstance(value, Decimal) else str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {to_yaml(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(to_yaml(v) for v in value) + "]"
+    msg = f"cannot write {value!r} as YAML"
+    raise TypeError(msg)
+
+
+def scheme_text(scheme: Mapping[str, Any]) -> str:
+    """A scheme mapping as a scheme file: one top-level key per line, values in flow style."""
+    return "".join(f"{key}: {to_yaml(value)}\n" for key, value in scheme.items())
+
+
+class _SchemeBuilder:
+    """State while one random scheme is drawn: what exists, and which categories have it."""
+
+    def __init__(self, draw: st.DrawFn, features: frozenset[str]) -> None:
+        self.draw = draw
+        self.features = features
+        self.categories: list[str] = []
+        self.tiers: list[str] = []
+        self.inputs: list[dict[str, Any]] = []
+        self.params: dict[str, Decimal] = {}
+        self.counter = 0
+        self.nodes: dict[str, dict[str, Any]] = {}
+        """node id → its mapping (items and groups)."""
+        self.cats_of: dict[str, frozenset[str] | None] = {}
+        """node id → the categories that have it through every applies_to above it."""
+        self.section_of: dict[str, int] = {}
+        self.population = False
+        self.grades: list[str] = []
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def new_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def pick(self, options: Sequence[Any]) -> Any:
+        return self.draw(st.sampled_from(list(options)))
+
+    def chance(self, p: float) -> bool:
+        return bool(self.draw(st.integers(0, 99)) < int(p * 100))
+
+    def inputs_of(self, *types: str, everywhere: bool = True) -> list[str]:
+        """Input ids of these types; only those every category has unless cross_category."""
+        found = [i["id"] for i in self.inputs if i["type"] in types
+                 and (not everywhere or "applies_to" not in i)]
+        if everywhere and "cross_category" in self.features:  # the hazard, whenever there is one
+            some = [i["id"] for i in self.inputs if i["type"] in types and "applies_to" in i]
+            return some or found
+        return found
+
+    def global_nodes(self, *, items_only: bool = False, before: int | None = None) -> list[str]:
+        fits = [nid for nid, node in self.nodes.items()
+                if (not items_only or "rule" in node)
+                and (before is None or self.section_of.get(nid, before) < before)]
+        some = [nid for nid in fits if self.cats_of[nid] is not None]
+        if "cross_category" in self.features and some:  # the hazard, whenever there is one
+            return some
+        return [nid for nid in fits if self.cats_of[nid] is None]
+
+    # -- the parts of a scheme ----------------------------------------------------------------
+
+    def draw_categories(self) -> list[dict[str, Any]]:
+        n = self.pick([2, 3] if "cross_category" in self.features else [0, 0, 2, 3])
+        out = []
+        for i in range(n):
+            cid = f"c{i}"
+            self.categories.append(cid)
+            entry: dict[str, Any] = {"id": cid, "title": f"类别{i}"}
+            if self.chance(0.3):
+                entry["members"] = [f"名{cid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
+            out.append(entry)
+        return out
+
+    def draw_tiers(self) -> list[dict[str, Any]]:
+        n = self.pick([0, 0, 2])
+        out = []
+        for i in range(n):
+            tid = f"t{i}"
+            self.tiers.append(tid)
+            entry: dict[str, Any] = {"id": tid, "title": f"圈层{i}"}
+            if self.chance(0.3):
+                entry["members"] = [f"名{tid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
+            out.append(entry)
+        return out
+
+    def draw_inputs(self) -> list[dict[str, Any]]:
+        plan = [("flag", 1), ("count", 1), ("number", 1)]  # one of each everywhere, always
+        plan += [(t, self.draw(st.integers(0, 1))) for t in ("flag", "count", "rate", "text")]
+        for kind, n in plan:
+            for _ in range(n):
+                self.inputs.append(self.draw_input(kind, everywhere=not self.inputs_of(kind)))
+        if "cross_category" in self.features:  # inputs of one category, for the references
+            for kind in ("flag", "count", "number"):
+                entry = self.draw_input(kind, everywhere=True)
+                entry["applies_to"] = [self.pick(self.categories)]
+                self.inputs.append(entry)
+        return self.inputs
+
+    def draw_input(self, kind: str, *, everywhere: bool) -> dict[str, Any]:
+        iid = self.new_id({"flag": "fl", "count": "ct", "number": "nm", "rate": "rt",
+                           "text": "tx"}[kind])
+        entry: dict[str, Any] = {"id": iid, "title": f"输入{iid}", "type": kind}
+        if kind == "count":
+            if self.chance(0.5):
+                entry["max"] = self.draw(st.integers(2, 6))
+            if self.chance(0.3):
+                entry["default"] = 0
+        elif kind == "number":
+            low = self.pick([_D(0), _D(-5), _D("0.5")])
+            entry["min"] = low
+            entry["max"] = low + self.pick([_D(10), _D(50)])
+            if self.chance(0.3):
+                entry["default"] = low + 1
+        elif kind == "flag":
+            if self.chance(0.3):
+                entry["default"] = self.draw(st.booleans())
+        elif kind == "rate":
+            if self.chance(0.3):
+                entry["default"] = _D("0.5")
+        elif self.chance(0.3):
+            entry["default"] = "无"
+        if not everywhere and self.categories and self.chance(0.5):
+            entry["applies_to"] = [self.pick(self.categories)]
+        return entry
+
+    def draw_rule(self, kind: str, top: Decimal, rescaled: bool) -> dict[str, Any]:
+        """A rule of the kind for an item with this max (valid whatever else is drawn)."""
+        draw, pick = self.draw, self.pick
+        na_ok = rescaled
+        if kind == "pass_fail":
+            rule: dict[str, Any] = {"kind": kind}
+            if self.chance(0.4):
+                rule["points"] = top / 2
+            if self.chance(0.3):
+                rule["fail_points"] = top / 4
+            return rule
+        if kind == "manual":
+            step = pick([None, _D("0.5"), _D(1)])
+            high = top if step is None else (top // step) * step
+            low = _D(0) if step is None or high == 0 else step
+            rule = {"kind": kind, "min": min(low, high), "max": high}
+            if step is not None:
+                rule["step"] = step
+            if self.chance(0.2) and rule["min"] > 0:
+                rule["zero_allowed"] = False
+            return rule
+        if kind == "per_occurrence":
+            rule = {"kind": kind, "per": pick([_D("0.5"), _D(1), _D(2)])}
+            if self.chance(0.3):
+                rule["free"] = 1
+            return rule
+        if kind == "by_level":
+            return {"kind": kind, "levels": {"city": _D("0.5"), "province": _D(1),
+                                             "national": _D("1.5")},
+                    "combine": pick(["sum", "highest", "highest_per_matter"])}
+        if kind == "per_step":
+            return {"kind": kind, "step": pick([_D(10), _D(500000)]),
+                    "points": pick([_D("0.5"), _D(1)])}
+        if kind == "ratio":
+            policies = ["full", "zero", "not_applicable"] if na_ok else ["full", "zero"]
+            return {"kind": kind, "zero_target": pick(policies)}
+        if kind == "rate":
+            return {"kind": kind}
+        if kind == "shortfall":
+            return {"kind": kind, "target": pick([_D("0.9"), _D("0.95"), _D(1)]),
+                    "per": pick([_D("0.5"), _D(1)]), "step": pick([_D("0.01"), _D("0.05")]),
+                    "partial": pick(["proportional", "whole_steps"])}
+        if kind == "bands":
+            rate = draw(st.booleans())
+            t1, t2 = (_D("0.6"), _D("0.9")) if rate else (_D(60), _D(90))
+            bands: list[dict[str, Any]] = [
+                {"lt": t1, "points": _D(0)},
+                {"gte": t1, "lt": t2, "points": top / 2},
+                {"gte": t2, "points": top},
+            ]
+            rule = {"kind": kind, "rate": rate, "bands": bands}
+            if self.chance(0.3):  # a gap between the first two bands, filled by outside
+                bands[1] = {"gt": t1, "lt": t2, "points": top / 2}
+                rule["outside"] = top / 4
+            return rule
+        if kind == "rating":
+            rule = {"kind": kind, "values": {"满意": _D(100), "基本满意": _D(60), "不满意": _D(0)}}
+            if self.chance(0.4):
+                rule["satisfied"] = ["满意", "基本满意"]
+            if self.chance(0.3):
+                rule["excluded"] = ["诉讼"]
+            if self.chance(0.2):
+                rule["full"] = _D(120)
+            rule["no_votes"] = pick(["full", "zero", "not_applicable"] if na_ok
+                                    else ["full", "zero"])
+            return rule
+        if kind == "choice":
+            return {"kind": kind, "options": {"一档": top, "二档": top / 2, "三档": _D(0)}}
+        if kind == "checklist":
+            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")]])
+            return {"kind": kind, "criteria": [{"id": f"k{i}", "title": f"标准{i}", "share": s}
+                                               for i, s in enumerate(shares)]}
+        if kind == "series":
+            rule = {"kind": kind, "aggregate": pick(["mean", "sum", "min", "max"])}
+            if self.chance(0.5):
+                rule["periods"] = pick([3, 4])
+                if self.chance(0.5):
+                    rule["missing"] = "mean_of_present"
+            return rule
+        if kind == "rater_groups":
+            rule = {"kind": kind, "groups": [
+                {"id": "public", "title": "群众", "weight": _D("0.4"), "min_weight": _D("0.4")},
+                {"id": "boss", "title": "上级", "weight": _D("0.6")}],
+                "scale": pick([_D(100), _D(10)])}
+            if self.chance(0.3):
+                rule["empty_group"] = "reweight"
+            return rule
+        if kind in ("relative_to_best", "rank_points"):
+            scopes = ["all"] + (["tier"] if self.tiers else []) + \
+                (["category"] if self.categories else [])
+            rule = {"kind": kind, "scope": pick(scopes), "lower_is_better": draw(st.booleans())}
+            if kind == "relative_to_best":
+                rule["zero_best"] = pick(["full", "zero"])
+            elif self.chance(0.5):
+                rule["step"] = pick([_D("0.5"), _D(1)])
+            else:
+                rule["last"] = top / 2
+            return rule
+        assert kind == "formula", kind
+        numbers = self.inputs_of("count", "number", "rate")
+        flags = self.inputs_of("flag")
+        a, b = pick(numbers), pick(numbers)
+        p = pick(sorted(self.params))
+        shapes = [f"{a} * 2 + {p}", f"min({a}, {p}) + {b} / 4", f"clamp({a} - {b}, 0, {p})",
+                  f"{a} * {p} if {pick(flags)} else 1", f"round({a} / 3, 1)"]
+        return {"kind": kind, "formula": pick(shapes)}
+
+    def draw_modifiers(self) -> list[dict[str, Any]]:
+        mods: list[dict[str, Any]] = []
+        for _ in range(self.draw(st.integers(0, 2))):
+            options = ["on_count", "requires", "factor_if_cat"]
+            if "factor_if_input" in self.features:
+                options.append("factor_if_input")
+            what = self.pick(options)
+            if what == "factor_if_cat" and not self.categories:
+                what = "requires"
+            if what == "on_count":
+                steps = [{"at_least": 1, "factor": self.pick([_D("0.5"), _D(1)]),
+                          "ineligible": self.draw(st.booleans())}]
+                if self.chance(0.5):
+                    steps.append({"at_least": 2, "factor": _D(0)})
+                mods.append({"kind": "on_count", "input": self.pick(self.inputs_of("count")),
+                             "steps": steps})
+            elif what == "requires":
+                mods.append({"kind": "requires", "input": self.pick(self.inputs_of("flag"))})
+            elif what == "factor_if_input":
+                mods.append({"kind": "factor_if", "input": self.pick(self.inputs_of("flag")),
+                             "factor": self.pick([_D(0), _D("0.5"), _D(2)])})
+            else:
+                mods.append({"kind": "factor_if", "categories": [self.pick(self.categories)],
+                             "factor": self.pick([_D(0), _D("0.5"), _D(2)])})
+        return mods
+
+    def draw_item(self, section: int, cats: frozenset[str] | None, *, weighted: bool,
+                  rescaled: bool, kinds: Sequence[str]) -> dict[str, Any]:
+        kind = self.pick(kinds)
+        if "population_exempt" in self.features and not self.population:
+            kind = self.pick(sorted(rules.POPULATION_KINDS))  # the hazard, in every scheme
+        if kind in rules.POPULATION_KINDS:
+            self.population = True
+        top = self.pick([_D(1), _D(2), _D(4), _D(5), _D(10)])
+        iid = self.new_id("i")
+        item: dict[str, Any] = {"id": iid, "title": f"项目{iid}", "max": top,
+                                "rule": self.draw_rule(kind, top, rescaled)}
+        if self.chance(0.15):
+            item["fact"] = f"f_{iid}"
+        if self.chance(0.2):
+            item["from_full"] = True
+        if self.chance(0.4):
+            mods = self.draw_modifiers()
+            if mods:
+                item["modifiers"] = mods
+        if rescaled and self.chance(0.4):
+            item["optional"] = True
+        population = kind in rules.POPULATION_KINDS
+        if "population_exempt" in self.features if population else self.chance(0.2):
+            item["exemptions"] = ["不可抗力"]
+        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate"):
+            item["default"] = {"pass_fail": True, "per_occurrence": _D(0),
+                               "rate": _D("0.5")}[kind]
+        cats = self.place(item, cats, weighted=weighted)
+        self.nodes[iid] = item
+        self.cats_of[iid] = cats
+        self.section_of[iid] = section
+        return item
+
+    def place(self, node: dict[str, Any], cats: frozenset[str] | None, *,
+              weighted: bool) -> frozenset[str] | None:
+        """Role, applies_to and outside_total for a child (none inside a weighted group)."""
+        if weighted:
+            return cats
+        if self.chance(0.2):
+            node["role"] = "subtract"
+        if self.categories and self.chance(0.25):
+            chosen = sorted(self.draw(st.sets(st.sampled_from(self.categories), min_size=1,
+                                              max_size=len(self.categories))))
+            node["applies_to"] = chosen
+            cats = frozenset(chosen) if cats is None else cats & frozenset(chosen)
+        if self.chance(0.08):
+            node["outside_total"] = True
+        return cats
+
+    def draw_group(self, section: int, cats: frozenset[str] | None, depth: int, *,
+                   weighted_parent: bool, rescaled: bool, kinds: Sequence[str]) -> dict[str, Any]:
+        gid = f"s{section}" if depth == 0 else self.new_id("g")
+        combine = self.pick(["sum", "sum", "sum", "weighted", "highest"])
+        group: dict[str, Any] = {"id": gid, "title": f"分组{gid}"}
+        if depth > 0:
+            cats = self.place(group, cats, weighted=weighted_parent)
+        else:  # a section: for one category only (never the first), or subtracted
+            if self.categories and section > 0 and self.chance(0.3):
+                group["applies_to"] = [self.pick(self.categories)]
+                cats = frozenset(group["applies_to"])
+            if self.chance(0.1):
+                group["role"] = "subtract"
+        self.cats_of[gid] = cats
+        self.section_of[gid] = section
+        if combine != "sum":
+            group["combine"] = combine
+        if self.chance(0.25):
+            group["not_applicable"] = "rescale"
+            rescaled = True
+        n = self.draw(st.integers(1, 3))
+        children: list[dict[str, Any]] = []
+        for _ in range(n):
+            if depth == 0 and not children and self.chance(0.15):
+                children.append(self.draw_group(section, cats, depth + 1,
+                                                weighted_parent=combine == "weighted",
+                                                rescaled=rescaled, kinds=kinds))
+            else:
+                children.append(self.draw_item(section, cats, weighted=combine == "weighted",
+                                               rescaled=rescaled, kinds=kinds))
+        if combine == "weighted":
+            weights = {1: [_D(1)], 2: [_D("0.3"), _D("0.7")],
+                       3: [_D("0.2"), _D("0.3"), _D("0.5")]}[len(children)]
+            for child, w in zip(children, weights, strict=True):
+                child["weight"] = w
+        group["children"] = children
+        self.nodes[gid] = group
+        top = _node_top(group, None)
+        if self.chance(0.3) and top > 0:
+            group["cap"] = self.pick([top / 2, top])
+        if self.chance(0.2):
+            group["floor"] = self.pick([_D(-2), _D(-5)])
+        if combine == "sum" and self.chance(0.15):
+            group["scale_to"] = self.pick([_D(10), _D(20)])
+        if depth == 0 and section > 0:
+            targets = self.global_nodes(items_only=True, before=section)
+            if targets and self.chance(0.25):
+                target = self.pick(targets)
+                tmax = self.nodes[target]["max"]
+                if self.draw(st.booleans()):
+                    group["gate"] = {"node": target, "gte": self.pick([_D(0), tmax / 2, tmax])}
+                else:
+                    group["gate"] = {"node": target, "gt": self.pick([_D(0), tmax / 2])}
+            # a limit names a group that cannot go below 0 (one with a negative floor would
+            # pull this group under its own floor: reported, see the defects tests)
+            groups = [g for g in self.global_nodes(before=section)
+                      if "children" in self.nodes[g] and "floor" not in self.nodes[g]]
+            if groups and self.chance(0.3):
+                group["limit"] = {"at_most": self.pick(groups)}
+                if self.chance(0.3):
+                    group["limit"]["factor"] = _D("0.5")
+        return group
+
+    def draw_vetoes(self, outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        on_outputs = "veto_on_outputs" in self.features and bool(outputs)
+        for i in range(self.draw(st.integers(1 if on_outputs else 0, 3))):
+            how = "formula" if on_outputs and i == 0 else self.pick(["flag", "at_least",
+                                                                     "formula"])
+            when: dict[str, Any]
+            if how == "flag":
+                when = {"input": self.pick(self.inputs_of("flag", everywhere=False))}
+            elif how == "at_least":
+                name = self.pick(self.inputs_of("count", "number", "rate", everywhere=False))
+                kind = next(x["type"] for x in self.inputs if x["id"] == name)
+                when = {"input": name, "at_least": _D("0.5") if kind == "rate" else _D(2)}
+            else:
+                names = [*self.global_nodes(), "total"]
+                atoms = [f"{self.pick(names)} {self.pick(['<', '>=', '=='])} "
+                         f"{self.pick(['1', '2', '5', '50'])}",
+                         f"{self.pick(self.inputs_of('count'))} >= 2",
+                         self.pick(self.inputs_of("flag"))]
+                if on_outputs:
+                    atoms = [f"{self.pick([o['id'] for o in outputs])} > 1"]  # the first veto
+                    on_outputs = False
+                when = {"formula": f" {self.pick(['and', 'or'])} ".join(
+                    self.draw(st.lists(st.sampled_from(atoms), min_size=1, max_size=2)))}
+            graded = any(v["effect"] in ("grade", "grade_cap") for v in out)
+            several = "several_grade_vetoes" in self.features
+            effects = ["no_award", "score"] + (["grade", "grade_cap"] if self.grades and (
+                several or not graded) else [])
+            effect = self.pick(effects)
+            veto: dict[str, Any] = {"id": f"v{i}", "title": f"否决{i}", "when": when,
+                                    "effect": effect}
+            if effect in ("grade", "grade_cap"):
+                veto["grade"] = self.pick(self.grades)
+            if effect == "score":
+                veto["score"] = self.pick([_D(0), _D(3), _D(59)])
+            out.append(veto)
+        return out
+
+    def draw_outputs(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(self.draw(st.integers(1 if "veto_on_outputs" in self.features else 0,
+                                             2))):
+            oid = f"o{i}"
+            entry: dict[str, Any] = {"id": oid, "title": f"输出{i}"}
+            if self.draw(st.booleans()):
+                entry.update(kind="convert", from_scale=self.pick([_D(100), _D(10)]))
+                numbers = self.inputs_of("number", everywhere=False)
+                if self.draw(st.booleans()):
+                    entry["weight"] = self.pick([_D(10), _D("0.5")])
+                else:
+                    name = self.pick(numbers)
+                    spec = next(x for x in self.inputs if x["id"] == name)
+                    if spec.get("min", 0) < 0:  # a weight is never negative
+                        spec["min"] = _D(0)
+                        spec.pop("default", None)
+                    entry["weight_input"] = name
+                    if "applies_to" in spec and "cross_category" not in self.features:
+                        entry["applies_to"] = list(spec["applies_to"])
+            else:
+                wide = "cross_category" in self.features
+                names = ["total", *self.global_nodes(), *self.inputs_of("count", "number"),
+                         *sorted(self.params),
+                         *(o["id"] for o in out if wide or "applies_to" not in o)]
+                entry.update(kind="formula",
+                             formula=f"{self.pick(names)} * 0.5 + {self.pick(names)}")
+            if "applies_to" not in entry and self.categories and self.chance(0.2):
+                entry["applies_to"] = [self.pick(self.categories)]
+            out.append(entry)
+        return out
+
+    def draw_grades(self, top: Decimal) -> dict[str, Any] | None:
+        if not self.chance(0.5):
+            return None
+        top = max(top, _D(2))  # bands must not be empty even when the total cannot rise
+        t1, t2 = (top * _D("0.4")).quantize(_D("0.01")), (top * _D("0.7")).quantize(_D("0.01"))
+        self.grades = list(GRADE_NAMES)
+        grades: dict[str, Any] = {"bands": [{"gte": t2, "grade": GRADE_NAMES[0]},
+                                            {"gte": t1, "lt": t2, "grade": GRADE_NAMES[1]},
+                                            {"lt": t1, "grade": GRADE_NAMES[2]}]}
+        if self.chance(0.6):
+            grades["quotas"] = [{"grade": GRADE_NAMES[0], "fallback": GRADE_NAMES[1],
+                                 "share": self.pick([_D("0.3"), _D("0.5"), _D(1)]),
+                                 "scope": self.pick(self.scopes()),
+                                 "rounding": self.pick(["floor", "ceil", "half_up"])}]
+        return grades
+
+    def scopes(self) -> list[str]:
+        return ["all"] + (["tier"] if self.tiers else []) + \
+            (["category"] if self.categories else [])
+
+    def draw_ranking(self) -> dict[str, Any]:
+        ranking: dict[str, Any] = {"scope": self.pick(self.scopes())}
+        if self.chance(0.2):
+            ranking["by"] = self.pick(self.global_nodes())
+        breakers = []
+        for _ in range(self.draw(st.integers(0, 2))):
+            if self.draw(st.booleans()):
+                breakers.append({"node": self.pick(self.global_nodes())})
+            else:
+                breakers.append({"input": self.pick(self.inputs_of("count", "number", "rate"))})
+            if self.draw(st.booleans()):
+                breakers[-1]["order"] = "asc"
+        if breakers:
+            ranking["tie_breakers"] = breakers
+        return ranking
+
+    def draw_awards(self, low_top: Decimal) -> list[dict[str, Any]]:
+        out = []
+        for i in range(self.draw(st.integers(0, 3))):
+            award: dict[str, Any] = {"id": f"a{i}", "title": f"奖项{i}",
+                                     "scope": self.pick(self.scopes())}
+            if self.chance(0.7):
+                award["share"] = self.pick([_D("0.2"), _D("0.3"), _D("0.5"), _D(1)])
+                award["rounding"] = self.pick(["floor", "ceil", "half_up"])
+            else:
+                award["count"] = self.pick([1, 2, 3])
+            if self.categories and self.chance(0.3):
+                award["categories"] = [self.pick(self.categories)]
+            if self.chance(0.25):
+                award["from_end"] = "bottom"
+            eligibility: dict[str, Any] = {}
+            if self.chance(0.4):
+                eligibility["min_total"] = self.pick([_D(0), (low_top / 2).quantize(_D("0.1")),
+                                                      low_top])
+            if self.grades and self.chance(0.4):
+                eligibility["grades"] = self.pick([[GRADE_NAMES[0]], list(GRADE_NAMES[:2])])
+            if eligibility:
+                award["eligibility"] = eligibility
+            if self.chance(0.3):
+                award["on_tie"] = "include_all"
+            out.append(award)
+        return out
+
+    def scheme(self) -> dict[str, Any]:
+        draw = self.draw
+        categories = self.draw_categories()
+        tiers = self.draw_tiers()
+        inputs = self.draw_inputs()
+        self.params = {"p0": self.pick([_D(2), _D("0.5")]), "p1": _D(3)}
+        kinds = [k for k in RULE_KINDS if "population_kinds" in self.features
+                 or k not in rules.POPULATION_KINDS]
+        if not draw(st.booleans()):  # population kinds in a quarter of the schemes at most
+            kinds = [k for k in kinds if k not in rules.POPULATION_KINDS]
+        sections = [self.draw_group(s, None, 0, weighted_parent=False, rescaled=False,
+                                    kinds=kinds) for s in range(draw(st.integers(1, 3)))]
+        root: dict[str, Any] = {"id": "root", "title": "总分", "children": sections}
+        self.nodes["root"] = root
+        self.cats_of["root"] = None
+        cats: list[str | None] = [*self.categories] or [None]
+        tops = [_node_top(root, c) for c in cats]
+        grades = self.draw_grades(max(tops))
+        outputs = self.draw_outputs()
+        scheme: dict[str, Any] = {
+            "govscore": "1", "id": "random", "title": "随机方案",
+            "source": {"document": "随机细则"}, "version": "1",
+            "precision": {"places": self.pick([0, 1, 2, 2, 3]),
+                          "rounding": self.pick(["half_up", "half_even"])},
+        }
+        if categories:
+            scheme["categories"] = categories
+        if tiers:
+            scheme["tiers"] = tiers
+        scheme["inputs"] = inputs
+        scheme["params"] = self.params
+        scheme["score"] = root
+        scheme["vetoes"] = self.draw_vetoes(outputs)
+        scheme["outputs"] = outputs
+        scheme["ranking"] = self.draw_ranking()
+        if grades is not None:
+            scheme["grades"] = grades
+        scheme["awards"] = self.draw_awards(max(tops))
+        return scheme
+
+
+def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:
+    """The highest value a node of a scheme mapping can take for a category's units (the
+    declared semantics: children that add, weights, highest, scale_to, cap)."""
+    if "rule" in node:
+        top: Decimal = node["max"]
+        return top
+    kids = [c for c in node["children"]
+            if (category is None or "applies_to" not in c or category in c["applies_to"])
+            and not c.get("outside_total") and c.get("role", "add") == "add"]
+    combine = node.get("combine", "sum")
+    if combine == "weighted":
+        raw = sum((c["weight"] * _node_top(c, category) for c in kids), _D(0))
+    elif combine == "highest":
+        raw = max((_node_top(c, category) for c in kids), default=_D(0))
+    else:
+        raw = sum((_node_top(c, category) for c in kids), _D(0))
+    if "scale_to" in node:
+        raw = node["scale_to"]
+    if "cap" in node:
+        raw = min(raw, node["cap"])
+    return raw
+
+
+@st.composite
+def random_scheme_mappings(draw: st.DrawFn,
+                           features: frozenset[str] = SAFE_FEATURES) -> dict[str, Any]:
+    """A random scheme as a mapping, over the whole language v1 (see FEATURES for the parts
+    that can be switched off); it always validates."""
+    return _SchemeBuilder(draw, frozenset(features)).scheme()
+
+
+def random_scheme_texts(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[str]:
+    """Random scheme files (text) over the whole language v1."""
+    return random_scheme_mappings(features).map(scheme_text)
+
+
+def random_schemes(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[Plan]:
+    """Random compiled schemes over the whole language v1: every rule kind, every modifier,
+    every input type (some with defaults, some for one category only), groups with every combine,
+    cap, floor, scale_to, gate, limit and rescale, vetoes with every effect, outputs, categories,
+    tiers, ranking, grades with quotas and awards with eligibility."""
+    return random_scheme_texts(features).map(
+        lambda text: api.compile(api.load(text=text, name="random.yaml")))

@@ -16,7 +16,6 @@ import govscore
 from govscore import api, testing
 from govscore.engine import interpreter
 from govscore.engine.plan import Plan
-from tests.property.test_contract import random_schemes
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"), *(ROOT / "tests/patterns").glob("*.yaml")]
@@ -115,7 +114,9 @@ def _plain(value: Any) -> Any:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_kernel_equals_interpreter_on_random_schemes(data: st.DataObject) -> None:
-    plan = data.draw(random_schemes())
+    # without factor_if on a flag input: a known kernel defect, held by the strict xfail in
+    # test_whole_language.test_kernel_equals_interpreter_with_factor_if_by_input
+    plan = data.draw(testing.random_schemes(testing.SAFE_FEATURES - {"factor_if_input"}))
     unit = data.draw(testing.units(plan))
     _same(plan, unit)
 
