@@ -375,7 +375,7 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
         problems.append("scored + rejected does not add up to the units submitted")
     entries = {str(u.get("id")): u for u in units}
     for rejected in assessment.rejected:
-        if all(d.code == "GS411" and _none_applies(plan, d.message, entries[rejected.unit])
+        if all(d.code == "GS411" and none_applies(plan, d.message, entries[rejected.unit])
                for d in rejected.diagnostics):
             continue  # rightly rejected: a group with none_applicable: error has nothing left
         problems.append(f"valid unit {rejected.unit} was rejected: "
@@ -411,7 +411,7 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
     return problems
 
 
-def _none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
+def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
     """Whether the group a GS411 message names has no applicable child for these facts,
     recomputed from the scheme (markers, and the not-applicable policies of ratio and rating)."""
     groups = {n.id: n for n in model.iter_nodes(plan.scheme.score) if isinstance(n, model.Group)}
@@ -423,7 +423,8 @@ def _none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
         if node.applies_to is not None and category not in node.applies_to:
             return False
         if isinstance(node, model.Group):
-            kids = [c for c in node.children if c.applies_to is None or category in c.applies_to]
+            kids = [c for c in node.children if (c.applies_to is None or category in
+                    c.applies_to) and not c.outside_total]
             return not kids or any(applies(c) for c in kids) or \
                 node.none_applicable != "not_applicable"
         value = facts.get(node.fact or node.id)
@@ -436,9 +437,9 @@ def _none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
             return Decimal(value["target"]) != 0
         return True
 
-    return len(named) == 1 and not any(
+    return len(named) == 1 and not any(  # what the group adds up: children outside it aside
         applies(c) for c in named[0].children
-        if c.applies_to is None or category in c.applies_to)
+        if (c.applies_to is None or category in c.applies_to) and not c.outside_total)
 
 
 def _bounds(plan: Plan, assessment: Assessment) -> list[str]:
@@ -540,10 +541,11 @@ factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, 
 limits, tie-breakers and outputs that name an input or node some categories do not have;
 ``veto_on_outputs``: veto formulas that name an output; ``population_exempt``: exemptions on
 relative_to_best and rank_points items (always, when on); ``several_grade_vetoes``: more than one
-veto with a grade or grade_cap effect (which one wins when several fire is not settled)."""
+veto with a grade or grade_cap effect (the harsher grade wins)."""
 
-SAFE_FEATURES = frozenset({"population_kinds", "factor_if_input"})
-"""The features every engine is expected to score today (the others are known defects)."""
+SAFE_FEATURES = FEATURES - {"cross_category"}
+"""The features of valid schemes. ``cross_category`` makes schemes the checks refuse (GS317: a
+reader may name only what applies in every category where it is evaluated)."""
 
 RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
               "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
@@ -895,9 +897,13 @@ class _SchemeBuilder:
         self.section_of[gid] = section
         if combine != "sum":
             group["combine"] = combine
+        rescaled_above = rescaled
         if self.chance(0.25):
             group["not_applicable"] = "rescale"
             rescaled = True
+        if self.chance(0.3):  # what the group gets when none of its children applies
+            group["none_applicable"] = self.pick(
+                ["error", "full", "zero", *(["not_applicable"] if rescaled_above else [])])
         n = self.draw(st.integers(1, 3))
         children: list[dict[str, Any]] = []
         for _ in range(n):
@@ -945,13 +951,16 @@ class _SchemeBuilder:
         out: list[dict[str, Any]] = []
         on_outputs = "veto_on_outputs" in self.features and bool(outputs)
         for i in range(self.draw(st.integers(1 if on_outputs else 0, 3))):
-            how = "formula" if on_outputs and i == 0 else self.pick(["flag", "at_least",
-                                                                     "formula"])
+            # a veto reads what every unit has (GS317), unless cross_category is on
+            flags = self.inputs_of("flag")
+            numbers = self.inputs_of("count", "number", "rate")
+            how = "formula" if on_outputs and i == 0 else self.pick(
+                ["formula", *(["flag"] if flags else []), *(["at_least"] if numbers else [])])
             when: dict[str, Any]
             if how == "flag":
-                when = {"input": self.pick(self.inputs_of("flag", everywhere=False))}
+                when = {"input": self.pick(flags)}
             elif how == "at_least":
-                name = self.pick(self.inputs_of("count", "number", "rate", everywhere=False))
+                name = self.pick(numbers)
                 kind = next(x["type"] for x in self.inputs if x["id"] == name)
                 when = {"input": name, "at_least": _D("0.5") if kind == "rate" else _D(2)}
             else:
@@ -960,9 +969,11 @@ class _SchemeBuilder:
                          f"{self.pick(['1', '2', '5', '50'])}",
                          f"{self.pick(self.inputs_of('count'))} >= 2",
                          self.pick(self.inputs_of("flag"))]
-                if on_outputs:
-                    atoms = [f"{self.pick([o['id'] for o in outputs])} > 1"]  # the first veto
-                    on_outputs = False
+                usable = [o["id"] for o in outputs
+                          if "applies_to" not in o or "cross_category" in self.features]
+                if on_outputs and usable:  # the first veto; an output every unit has (GS317)
+                    atoms = [f"{self.pick(usable)} > 1"]
+                on_outputs = False
                 when = {"formula": f" {self.pick(['and', 'or'])} ".join(
                     self.draw(st.lists(st.sampled_from(atoms), min_size=1, max_size=2)))}
             graded = any(v["effect"] in ("grade", "grade_cap") for v in out)

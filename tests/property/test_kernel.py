@@ -116,7 +116,7 @@ def _plain(value: Any) -> Any:
 def test_kernel_equals_interpreter_on_random_schemes(data: st.DataObject) -> None:
     # without factor_if on a flag input: a known kernel defect, held by the strict xfail in
     # test_whole_language.test_kernel_equals_interpreter_with_factor_if_by_input
-    plan = data.draw(testing.random_schemes(testing.SAFE_FEATURES - {"factor_if_input"}))
+    plan = data.draw(testing.random_schemes(testing.SAFE_FEATURES - {"population_exempt"}))
     unit = data.draw(testing.units(plan))
     _same(plan, unit)
 

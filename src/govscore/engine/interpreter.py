@@ -99,10 +99,10 @@ def _item(p: ItemProgram, u: _Unit, population: Mapping[str, Decimal]) -> None:
         _not_applicable(p, u, fact.reason, fact)
         return
     raw: Decimal | NotApplicableValue
-    if p.population:
+    if isinstance(fact, Exempt):
+        raw = ZERO  # the exemption step gives what nothing lost gives
+    elif p.population:
         raw = population[node.id]
-    elif isinstance(fact, Exempt):
-        raw = ZERO
     else:
         try:
             raw = p.raw(fact, u.facts)

@@ -101,6 +101,8 @@ class Lowered:
     signs: dict[str, int] = field(default_factory=dict)
     positions: dict[str, tuple[str | None, int]] = field(default_factory=dict)
     """node id → (parent id, preorder position), for results and reports."""
+    grade_order: tuple[str, ...] = ()
+    """The grades from best to worst (by the bands' lower bounds)."""
 
     @property
     def scheme(self) -> model.Scheme:
@@ -169,7 +171,20 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
         "signs": {ref.node.id: ref.sign for ref in refs},
         "positions": {ref.node.id: (ref.ancestors[-1] if ref.ancestors else None, ref.order)
                       for ref in refs},
+        "grade_order": grade_order(scheme.grades) if scheme.grades else (),
     }
+
+
+def grade_order(grades: model.Grades) -> tuple[str, ...]:
+    """Grades from best to worst (by the bands' lower bounds)."""
+    def low(b: model.GradeBand) -> Decimal:
+        if b.gte is not None:
+            return b.gte
+        if b.gt is not None:
+            return b.gt
+        return Decimal("-Infinity")
+
+    return tuple(b.grade for b in sorted(grades.bands, key=low, reverse=True))
 
 
 def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
@@ -264,7 +279,7 @@ def _group(ref: tree.NodeRef, node: model.Group, category: str | None, full_max:
         assert bound is not None
         out.append(st.Gate(nid, gate.node, op, bound))
     if node.limit is not None:
-        out.append(st.Limit(nid, node.limit.at_most, node.limit.factor))
+        out.append(st.Limit(nid, node.limit.at_most, node.limit.factor, node.floor))
     static[nid] = group_max(node, am)
     parent = ref.ancestors[-1] if ref.ancestors else None
     return GroupProgram(node, combine, tuple(c.id for c in applicable if c.outside_total),

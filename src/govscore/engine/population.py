@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from govscore.engine.facts import NotApplicable, UnitFacts
+from govscore.engine.facts import Exempt, NotApplicable, UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, ItemProgram, Lowered
 from govscore.engine.results import NAMED_IN_REASON, AwardScope, Placement, UnitResult
 from govscore.language import model
@@ -52,8 +52,8 @@ def population_scores(plan: Lowered, units: Sequence[UnitFacts]) -> dict[str, di
             scopes: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
             for u in units:
                 value = u.values.get(program.fact or "")
-                if value is None or isinstance(value, NotApplicable):
-                    continue
+                if value is None or isinstance(value, (NotApplicable, Exempt)):
+                    continue  # not ranked: an exempt unit scores as if nothing was lost
                 scopes[scope_key(rule.scope, u.category, u.tier)].append((u.unit, value))
             for members in scopes.values():
                 scores = kind.scores(rule, item, members)  # type: ignore[arg-type]
@@ -106,18 +106,6 @@ def _places(share: Decimal | None, count: int | None, size: int, rounding: str) 
     mode = {"floor": decimal.ROUND_FLOOR, "ceil": decimal.ROUND_CEILING,
             "half_up": decimal.ROUND_HALF_UP}[rounding]
     return int(exact.to_integral_value(rounding=mode))
-
-
-def _grade_order(grades: model.Grades) -> list[str]:
-    """Grades from best to worst (by the bands' lower bounds)."""
-    def low(b: model.GradeBand) -> Decimal:
-        if b.gte is not None:
-            return b.gte
-        if b.gt is not None:
-            return b.gt
-        return Decimal("-Infinity")
-
-    return [b.grade for b in sorted(grades.bands, key=low, reverse=True)]
 
 
 def band_grade(grades: model.Grades, total: Decimal) -> str | None:
@@ -195,13 +183,14 @@ def _grades(plan: Lowered, results: Mapping[str, UnitResult], keys: Mapping[str,
     undecided: dict[str, tuple[str, ...]] = {}
     if grades_def is None:
         return grades, reasons, undecided
-    order = _grade_order(grades_def)
+    order = plan.grade_order
     for u, r in results.items():
         grade = band_grade(grades_def, r.total)
         reason = f"total {r.total}"
         if r.forced_grade is not None:
             grade, reason = r.forced_grade, f"一票否决 ({', '.join(r.vetoes)})"
-        elif r.grade_cap is not None and grade is not None and \
+        # a cap holds over a forced grade too: whichever veto is harsher decides
+        if r.grade_cap is not None and grade is not None and \
                 order.index(grade) < order.index(r.grade_cap):
             grade, reason = r.grade_cap, f"grade capped at {r.grade_cap} ({', '.join(r.vetoes)})"
         if grade is not None:

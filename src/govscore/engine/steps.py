@@ -375,14 +375,16 @@ class Gate:
 
 @dataclass(frozen=True)
 class Limit:
-    """Not more than factor × another node's value (减分不超过加分)."""
+    """Not more than factor × another node's value (减分不超过加分), and never below the group's
+    own floor (a target below 0 cannot pull the group under it)."""
 
     node: str
     target: str
     factor: Decimal
+    floor: Decimal
 
     def apply(self, v: Decimal, u: Unit) -> Decimal:
-        ceiling = self.factor * u.values[self.target]
+        ceiling = max(self.factor * u.values[self.target], self.floor)
         if v > ceiling:
             u.trace.append(TraceStep(self.node, "limit", v, ceiling,
                                      (self.factor, self.target, ceiling)))
@@ -390,7 +392,8 @@ class Limit:
         return v
 
     def emit(self, w: Writer) -> None:
-        w.emit(f"ceiling = {w.const(self.factor)} * {w.node(self.target)}")
+        w.emit(f"ceiling = max({w.const(self.factor)} * {w.node(self.target)}, "
+               f"{w.const(self.floor)})")
         w.emit("if v > ceiling:")
         args = f"({w.const(self.factor)}, {w.const(self.target)}, ceiling)"
         trace_line(w, 1, self.node, "limit", "v", "ceiling", args)

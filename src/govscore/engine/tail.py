@@ -86,7 +86,16 @@ def vetoes(plan: Lowered, facts: Mapping[str, Any], nodes: Mapping[str, Decimal]
                                (veto.title, veto.effect, veto.grade, veto.score)))
         total = after
         if veto.effect == "grade":
-            forced = veto.grade
+            forced = _harsher(plan, forced, veto.grade)
         elif veto.effect == "grade_cap":
-            cap = veto.grade
+            cap = _harsher(plan, cap, veto.grade)
     return total, fired, forced, cap
+
+
+def _harsher(plan: Lowered, held: str | None, new: str | None) -> str | None:
+    """Of two grades a veto sets, the worse one (the result never depends on the order the
+    vetoes are written in)."""
+    if held is None or new is None:
+        return new if held is None else held
+    order = plan.grade_order
+    return new if order.index(new) > order.index(held) else held

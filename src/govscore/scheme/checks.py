@@ -397,6 +397,21 @@ def _readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]
             cats = where(frozenset(output.applies_to) if output.applies_to else None)
             yield from need_input(output.weight_input, cats, f"output {output.id!r}",
                                   ("outputs", i, "weight_input"))
+    every_cat = where(None)
+    ranked: list[tuple[str, Path, str]] = (
+        [(scheme.ranking.by, ("ranking", "by"), "ranking")] if scheme.ranking.by else [])
+    for j, tb in enumerate(scheme.ranking.tie_breakers):
+        if tb.node is not None:
+            ranked.append((tb.node, ("ranking", "tie_breakers", j, "node"), "tie-breaker"))
+        elif tb.input is not None:
+            yield from need_input(tb.input, every_cat, "a tie-breaker",
+                                  ("ranking", "tie_breakers", j, "input"))
+    for target, path, what in ranked:
+        if target in names.nodes:
+            missing = [c for c in every_cat if not names.node_applies(target, c)]
+            if missing:
+                yield Diagnostic("GS317", f"{what} reads {target!r}, which does not apply to "
+                                 f"category {', '.join(map(repr, missing))}", path=path)
     # formulas: valid over every category at once (GS306), but not in one of them
     every = {path: text for text, path, _ in _formula_places(scheme, nodes, names, None)}
     refs = {ref.node.id: ref for ref in nodes}
