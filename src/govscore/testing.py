@@ -22,7 +22,7 @@ import decimal
 import json
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,7 +36,6 @@ from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
-from govscore.rules.structured import band_for
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
            "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
@@ -51,86 +50,8 @@ def _decimals(low: Decimal, high: Decimal, places: int = 2) -> st.SearchStrategy
 
 
 def _rule_value(item: model.Item) -> st.SearchStrategy[Any]:
-    """Valid facts for an item, by its rule's kind: the one place that knows every kind's fact
-    shape (a kind's entry can move into that kind's own module unchanged)."""
-    rule: Any = item.rule
-    top = item.max
-
-    def manual() -> st.SearchStrategy[Any]:
-        if rule.step is not None:
-            steps = int((rule.max - rule.min) / rule.step)
-            inside = st.integers(0, max(steps, 0)).map(lambda k: rule.min + k * rule.step)
-        else:
-            inside = _decimals(rule.min, rule.max)
-        return st.one_of(st.just(Decimal(0)), inside) if rule.zero_allowed else inside
-
-    def by_level() -> st.SearchStrategy[Any]:
-        levels = sorted(rule.levels)
-        events = st.lists(st.fixed_dictionaries(
-            {"level": st.sampled_from(levels)},
-            optional={"matter": st.sampled_from(["甲", "乙"])}), max_size=4)
-        return st.one_of(st.dictionaries(st.sampled_from(levels), st.integers(0, 8)), events)
-
-    def rating() -> st.SearchStrategy[Any]:
-        levels = sorted([*rule.values, *rule.excluded])
-        return st.fixed_dictionaries({k: st.integers(0, 40) for k in levels})
-
-    def series() -> st.SearchStrategy[Any]:
-        n = rule.periods
-        if n is None:
-            size = st.integers(1, 12)
-        elif rule.missing == "mean_of_present":
-            size = st.integers(1, n)
-        else:
-            size = st.just(n)
-        return size.flatmap(lambda k: st.lists(_decimals(Decimal(0), top), min_size=k,
-                                               max_size=k))
-
-    def rater_groups() -> st.SearchStrategy[Any]:
-        # with reweight, the first group may have no raters (its weight goes to the others)
-        first = 0 if rule.empty_group == "reweight" else 1
-        return st.fixed_dictionaries({
-            g.id: st.lists(_decimals(Decimal(0), rule.scale, 0), min_size=first if i == 0 else 1,
-                           max_size=5)
-            for i, g in enumerate(rule.groups)})
-
-    kinds: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
-        "pass_fail": st.booleans,
-        "manual": manual,
-        "per_occurrence": lambda: st.integers(0, 30),
-        "by_level": by_level,
-        "per_step": lambda: _decimals(Decimal(0), rule.step * (top / rule.points + 3), 0),
-        "ratio": lambda: st.fixed_dictionaries({"done": _decimals(Decimal(0), Decimal(120), 0),
-                                                "target": _decimals(Decimal(0), Decimal(100), 0)}),
-        "rate": lambda: _decimals(Decimal(0), Decimal(1), 3),
-        "shortfall": lambda: _decimals(Decimal(0), Decimal(1), 3),
-        "bands": lambda: _band_values(rule),
-        "rating": rating,
-        "choice": lambda: st.sampled_from(sorted(rule.options)),
-        "checklist": lambda: st.lists(st.sampled_from([c.id for c in rule.criteria]),
-                                      unique=True),
-        "series": series,
-        "rater_groups": rater_groups,
-        "relative_to_best": lambda: _decimals(Decimal(0), Decimal(1000), 1),
-        "rank_points": lambda: _decimals(Decimal(0), Decimal(100), 0),
-    }
-    if rule.kind not in kinds:
-        msg = f"no strategy for rule kind {rule.kind!r}"
-        raise AssertionError(msg)
-    return kinds[rule.kind]()
-
-
-def _band_values(rule: model.Bands) -> st.SearchStrategy[Decimal]:
-    candidates: set[Decimal] = set()
-    for band in rule.bands:
-        for bound in (band.gte, band.gt, band.lte, band.lt):
-            if bound is not None:
-                candidates.update({bound, bound - Decimal("0.01"), bound + Decimal("0.01")})
-    candidates.update({Decimal(0), Decimal(1)} if rule.rate else {Decimal(0), Decimal(100)})
-    ok = sorted(v for v in candidates
-                if (not rule.rate or 0 <= v <= 1) and
-                (rule.outside is not None or band_for(rule.bands, v) is not None))
-    return st.sampled_from(ok) if ok else st.just(Decimal(0))
+    """Valid facts for an item: its rule kind's own strategy (govscore.rules)."""
+    return rules.of(item).strategy(item.rule, item)
 
 
 def _input_value(spec: model.Input) -> st.SearchStrategy[Any]:
@@ -251,28 +172,10 @@ def _numeric_bump(spec: FactSpec, value: Any) -> Any:
             return True if value is False else None
         return None
     assert spec.item is not None
-    rule = spec.item.rule
+    item = spec.item
     if isinstance(value, Mapping) and ({"not_applicable", "exempt"} & set(value)):
         return None
-    if isinstance(rule, model.PassFail):
-        return True if value is False else None
-    if isinstance(rule, model.PerOccurrence):
-        return value + 1
-    if isinstance(rule, model.ByLevel) and isinstance(value, Mapping):
-        level = sorted(rule.levels)[0]
-        return {**value, level: value.get(level, 0) + 1}
-    if isinstance(rule, model.PerStep):
-        return value + rule.step
-    if isinstance(rule, (model.Rate, model.Shortfall)):
-        return min(Decimal(1), value + Decimal("0.05")) if value < 1 else None
-    if isinstance(rule, model.Ratio):
-        return {**value, "done": value["done"] + 1}
-    if isinstance(rule, model.Manual):
-        if value == 0:
-            return rule.min if rule.min > 0 or not rule.zero_allowed else None
-        step = rule.step or Decimal("0.01")
-        return value + step if value + step <= rule.max else None
-    return None
+    return rules.of(item).bump(item.rule, item, value)
 
 
 def _direction(plan: Plan, spec: FactSpec) -> int:
@@ -294,8 +197,7 @@ def _direction(plan: Plan, spec: FactSpec) -> int:
         return -signs.pop()
     assert spec.item is not None
     item = spec.item
-    if item.rule.kind in ("formula", "bands", "choice", "checklist", "rating", "series",
-                          "rater_groups", "relative_to_best", "rank_points"):
+    if not rules.of(item).more_is_more:  # the kind's own statement of direction
         return 0
     sign = -1 if item.from_full else 1
     return sign * _item_sign(scheme, item)

@@ -293,7 +293,8 @@ def test_json_schema_and_loader_agree_on_valid() -> None:
         assert not _loader_invalid(text), path
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(mutated())
 def test_json_schema_and_loader_agree_on_mutants(text: str) -> None:
     """On mutated shipped schemes that still parse as YAML: if the loader finds a model-level

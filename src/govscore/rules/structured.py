@@ -90,7 +90,11 @@ class ByLevel(RuleKind[model.ByLevel]):
     def strategy(self, rule: model.ByLevel, item: model.Item) -> SearchStrategy[Any]:
         from hypothesis import strategies as st
 
-        return st.dictionaries(st.sampled_from(sorted(rule.levels)), st.integers(0, 8))
+        levels = sorted(rule.levels)
+        events = st.lists(st.fixed_dictionaries(
+            {"level": st.sampled_from(levels)},
+            optional={"matter": st.sampled_from(["甲", "乙"])}), max_size=4)
+        return st.one_of(st.dictionaries(st.sampled_from(levels), st.integers(0, 8)), events)
 
     def bump(self, rule: model.ByLevel, item: model.Item, value: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -404,8 +408,9 @@ class Series(RuleKind[model.Series]):
     def strategy(self, rule: model.Series, item: model.Item) -> SearchStrategy[Any]:
         from hypothesis import strategies as st
 
-        top = item.max
-        size = st.just(rule.periods) if rule.periods is not None else st.integers(1, 12)
+        top, n = item.max, rule.periods
+        size = st.integers(1, 12) if n is None else (
+            st.integers(1, n) if rule.missing == "mean_of_present" else st.just(n))
         return size.flatmap(lambda k: st.lists(decimals(ZERO, top), min_size=k, max_size=k))
 
 
@@ -470,9 +475,12 @@ class RaterGroups(RuleKind[model.RaterGroups]):
     def strategy(self, rule: model.RaterGroups, item: model.Item) -> SearchStrategy[Any]:
         from hypothesis import strategies as st
 
+        # with reweight, the first group may have no raters (its weight goes to the others)
+        first = 0 if rule.empty_group == "reweight" else 1
         return st.fixed_dictionaries({
-            g.id: st.lists(decimals(ZERO, rule.scale, 0), min_size=1, max_size=5)
-            for g in rule.groups})
+            g.id: st.lists(decimals(ZERO, rule.scale, 0), min_size=first if i == 0 else 1,
+                           max_size=5)
+            for i, g in enumerate(rule.groups)})
 
 
 __all__ = [
