@@ -681,7 +681,8 @@ class Veto(Model):
 
     effect: ``no_award`` — the unit cannot receive any award; ``grade`` — the grade is forced to
     ``grade``; ``grade_cap`` — the grade is at most ``grade``; ``score`` — the total is replaced
-    by ``score`` (and no award)."""
+    by ``score`` (and no award). When several fire, the harshest forced grade and the harshest
+    cap decide (a cap holds over a forced grade), whatever order the vetoes are written in."""
 
     id: Id
     title: Title
