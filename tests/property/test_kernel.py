@@ -114,8 +114,7 @@ def _plain(value: Any) -> Any:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_kernel_equals_interpreter_on_random_schemes(data: st.DataObject) -> None:
-    # without factor_if on a flag input: a known kernel defect, held by the strict xfail in
-    # test_whole_language.test_kernel_equals_interpreter_with_factor_if_by_input
+    # every valid feature but exemptions on population items (those schemes have no kernel)
     plan = data.draw(testing.random_schemes(testing.SAFE_FEATURES - {"population_exempt"}))
     unit = data.draw(testing.units(plan))
     _same(plan, unit)
