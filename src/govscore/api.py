@@ -358,10 +358,12 @@ def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
 
 
 def labels(plan: Plan) -> dict[str, str]:
-    """Titles for reports: the scheme, 'all', tiers, categories, awards, vetoes, outputs."""
+    """Titles for reports: the scheme, 'all', tiers, categories, awards, vetoes, outputs and
+    inputs (a modifier's step names its input by title)."""
     scheme = plan.scheme
     out = {"scheme": scheme.title, "all": "全部单位"}
-    for group in (scheme.tiers, scheme.categories, scheme.awards, scheme.vetoes, scheme.outputs):
+    for group in (scheme.inputs, scheme.tiers, scheme.categories, scheme.awards, scheme.vetoes,
+                  scheme.outputs):
         out.update({entry.id: entry.title for entry in group})
     return out
 

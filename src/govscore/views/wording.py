@@ -240,20 +240,20 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
         if args[0] == "factor_if":
             _, factor, flag, category = _arity(args, 4)
             if flag:
-                return words["factor_input"].format(factor=_operand(factor), input=flag)
+                return words["factor_input"].format(factor=_operand(factor), input=name(flag))
             if category:
                 return words["factor_category"].format(factor=_operand(factor),
                                                        category=name(category))
             return words["factor"].format(factor=_operand(factor))
         if args[0] == "on_count":
             _, flag, count, at_least, factor, ineligible = _arity(args, 6)
-            text = words["on_count"].format(input=flag, count=_operand(count),
+            text = words["on_count"].format(input=name(flag), count=_operand(count),
                                             at_least=_operand(at_least), factor=_operand(factor))
             return text + ", " + words["ineligible"] if ineligible else text
         raise _MalformedError
     if kind == "requires":
         (flag,) = _arity(args, 1)
-        return words["requires"].format(input=flag)
+        return words["requires"].format(input=name(flag))
     if kind == "exempt":
         reason, note = _arity(args, 2)
         text = words["exempt"].format(reason=reason)
