@@ -35,6 +35,7 @@ from govscore.engine import tail
 from govscore.engine.facts import Exempt, FactProblem, FactSpec, NotApplicable, UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, GroupProgram, ItemProgram, Lowered
 from govscore.engine.results import LazyNodes, NodeLayout, TraceStep, UnitResult
+from govscore.engine.steps import FactorIf, OnCount, Requires
 from govscore.rules.base import NotApplicableValue
 
 _MISSING = object()
@@ -280,9 +281,62 @@ def _check_fact(w: Writer, spec: FactSpec, x: str) -> bool:
     return not paths
 
 
+class _Quiet:
+    """A unit for working out a table with the interpreter's steps: any fact read, trace step
+    or lost eligibility means the value is not the fact's alone (no table entry)."""
+
+    def __init__(self) -> None:
+        self.facts: Mapping[str, Any] = {}
+        self.values: dict[str, Decimal] = {}
+        self.applicable_max: dict[str, Decimal] = {}
+        self.trace: list[TraceStep] = []
+        self.ineligible: list[str] = []
+
+
+def _table(p: ItemProgram) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]] | None:
+    """(raw, value) for the facts 0, 1, … of an item whose kind has small facts, computed once
+    by the interpreter's own steps (``apply``), up to the first fact whose value would record a
+    trace step: a kernel looks those values up instead of computing them."""
+    facts = p.kind.small_facts(p.node.rule, p.node)
+    if facts is None or any(isinstance(s, (FactorIf, Requires, OnCount)) for s in p.steps):
+        return None
+    raws: list[Decimal] = []
+    scores: list[Decimal] = []
+    with decimal.localcontext(CONTEXT):
+        for fact in facts:
+            raw = p.raw(fact, {})
+            if not isinstance(raw, Decimal):
+                break
+            quiet = _Quiet()
+            value = raw
+            for step in p.steps:
+                value = step.apply(value, quiet)
+            if quiet.trace or quiet.ineligible:
+                break
+            raws.append(raw)
+            scores.append(value)
+    return (tuple(raws), tuple(scores)) if len(raws) > 1 else None
+
+
 def _item(w: Writer, p: ItemProgram, index: int) -> None:
     """An item, for a plain fact (no exemption, applicable): the rule kind's raw amount, then the
-    item's lowered steps."""
+    item's lowered steps — or, for small facts, the values those steps give, looked up."""
+    table = _table(p)
+    if table is None:
+        _item_steps(w, p, index)
+        return
+    x = w.fact(p.fact or "")
+    raws, scores = table
+    w.emit(f"if {x} < {w.const(len(raws))}:")
+    w.emit(f"r{index} = {w.const(raws)}[{x}]", 1)
+    w.emit(f"v{index} = {w.const(scores)}[{x}]", 1)
+    w.emit("else:")
+    w.indent += 1
+    _item_steps(w, p, index)
+    w.indent -= 1
+
+
+def _item_steps(w: Writer, p: ItemProgram, index: int) -> None:
     node = p.node
     x = w.fact(p.fact) if p.fact is not None else "None"
     expr = p.kind.emit_raw(node.rule, node, w, x)

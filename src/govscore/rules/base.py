@@ -156,6 +156,11 @@ class RuleKind(Generic[R]):
         goes through ``check``."""
         return []
 
+    def small_facts(self, rule: R, item: model.Item) -> range | None:
+        """Checked facts few and small enough (whole counts from 0) for a kernel to look the
+        item's value up in a table built from the interpreter's own steps; None: compute it."""
+        return None
+
     def raw_range(self, rule: R, item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         """Bounds the raw amount provably stays within for a checked fact (None: unknown)."""
         return None, None

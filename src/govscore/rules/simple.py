@@ -190,6 +190,9 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
                 (f"{x}.__class__ is Decimal and {x}.is_finite() and 0 <= {x} < {big} and "
                  f"{x} == {x}.to_integral_value()", f"int({x})")]
 
+    def small_facts(self, rule: model.PerOccurrence, item: model.Item) -> range | None:
+        return range(64)
+
     def raw_range(self, rule: model.PerOccurrence,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, None
