@@ -35,7 +35,7 @@ from govscore.engine import tail
 from govscore.engine.facts import Exempt, FactProblem, FactSpec, NotApplicable, UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, GroupProgram, ItemProgram, Lowered
 from govscore.engine.results import LazyNodes, NodeLayout, TraceStep, UnitResult
-from govscore.engine.steps import FactorIf, OnCount, Requires
+from govscore.engine.steps import FactorIf, OnCount, Requires, Round
 from govscore.rules.base import NotApplicableValue
 
 _MISSING = object()
@@ -192,6 +192,7 @@ def _build_one(plan: Lowered, category: str | None,
     layout: list[NodeLayout] = []
     for program in programs:
         index = len(layout)
+        w.bind(program.node.id, f"v{index}")
         if isinstance(program, ItemProgram):
             node = program.node
             _item(w, program, index)
@@ -204,7 +205,6 @@ def _build_one(plan: Lowered, category: str | None,
             layout.append(NodeLayout(group.id, group.title, "group", program.full_max,
                                      group.role, group.outside_total, group.combine,
                                      program.parent, program.order, None))
-        w.bind(layout[-1].id, f"v{index}")
     count = len(layout)
     w.emit("return [" + ", ".join(f"v{i}" for i in range(count)) + "], ["
            + ", ".join(f"r{i}" for i in range(count)) + "], X, T, I, D")
@@ -349,7 +349,8 @@ def _item_steps(w: Writer, p: ItemProgram, index: int) -> None:
     w.emit(f"v = r{index}")
     for step in p.steps:
         step.emit(w)
-    w.emit(f"v{index} = v")
+    if not isinstance(p.steps[-1], Round):  # rounding writes the item's variable itself
+        w.emit(f"v{index} = v")
 
 
 def _group(w: Writer, p: GroupProgram, index: int) -> None:

@@ -247,10 +247,11 @@ class Round:
         return after
 
     def emit(self, w: Writer) -> None:
-        w.emit("b = v")
-        w.emit(f"v = b.quantize({w.const(self.quantum)}, {w.const(self.rounding)})")
-        w.emit("if v != b:")
-        trace_line(w, 1, self.node, "round", "b", "v", (self.places, self.mode))
+        """The last step of an item: written straight into the item's own variable."""
+        out = w.node(self.node)
+        w.emit(f"{out} = v.quantize({w.const(self.quantum)}, {w.const(self.rounding)})")
+        w.emit(f"if {out} != v:")
+        trace_line(w, 1, self.node, "round", "v", out, (self.places, self.mode))
 
 
 ItemStep = FactorIf | FromFull | Requires | OnCount | Exempt | Bounds | Round
