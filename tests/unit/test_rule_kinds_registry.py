@@ -41,3 +41,10 @@ def test_a_kind_that_can_be_not_applicable_names_a_policy_key_of_its_model():
     for kind, impl in rules.KINDS.items():
         if impl.na_policy is not None:
             assert impl.na_policy in MODEL_KINDS[kind].model_fields
+
+
+def test_every_kind_has_a_title_in_both_languages():
+    for kind, impl in rules.KINDS.items():
+        assert impl.titles.zh, kind
+        assert impl.titles.en, kind
+        assert all("\u4e00" <= ch <= "\u9fff" for ch in impl.titles.zh), kind

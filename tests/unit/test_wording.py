@@ -306,11 +306,11 @@ def test_explain_words_each_step_once_in_chinese():
         "甲局",
         "总分 82.00",
         "  总分 [total]: 82.00",
-        "    基本分 [base, pass_fail]: 事实 是; 规则得 70 / 70",
+        "    基本分 [base, 达标得分]: 事实 是; 规则得 70 / 70",
         "    加分 [bonus]: 20 (合计 23.5)",
         "      · 23.5 → 20: 封顶 20",
-        "      创新 [b1, per_occurrence]: 事实 47; 规则得 23.5 / 30",
-        "    督办 [ded, per_occurrence]: 事实 3; 规则得 6 → 0 / 8",
+        "      创新 [b1, 按次计分]: 事实 47; 规则得 23.5 / 30",
+        "    督办 [ded, 按次计分]: 事实 3; 规则得 6 → 0 / 8",
         "      · 6 → 12: × 2 (repeat 为是)",
         "      · 满分 8 − 扣 12 = −4",
         "      · −4 → 0: 扣完为止, 不低于 0",
@@ -329,6 +329,6 @@ def test_explain_in_english():
     assert "      · 满分" not in text
     assert "      · full marks 8 − 12 deducted = −4" in text
     assert "      · −4 → 0: deductions stop at 0" in text
-    assert "基本分 [base, pass_fail]: fact yes; rule gives 70 / 70" in text
+    assert "基本分 [base, pass or fail]: fact yes; rule gives 70 / 70" in text
     assert "专项 [na]: not applicable (本年度无)" in text
     assert "  veto 进京非访: not eligible for awards" in text

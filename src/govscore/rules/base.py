@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from govscore.errors import Diagnostic, GovscoreError
 from govscore.language import model
@@ -116,6 +116,13 @@ def decimal_cell(low: Decimal | None, high: Decimal | None) -> Validation | None
     return Validation("decimal", op, low, high)
 
 
+class Titles(NamedTuple):
+    """A name in Chinese and in English."""
+
+    zh: str
+    en: str
+
+
 R = TypeVar("R")
 
 
@@ -124,6 +131,9 @@ class RuleKind(Generic[R]):
 
     kind: ClassVar[str]
     rule_model: ClassVar[type[Any]]
+    titles: ClassVar[Titles]
+    """The kind's name in explanations and reports: how a reader of the published rules would
+    call it (按次计分), never the kind's id."""
     population: ClassVar[bool] = False
     """Scored against every unit of its scope (the population phase supplies the raw value)."""
     more_is_more: ClassVar[bool] = False

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from govscore.language import formulas, model
-from govscore.rules.base import Cell, RawFn, RuleKind, UnitProblem
+from govscore.rules.base import Cell, RawFn, RuleKind, Titles, UnitProblem
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -19,6 +19,7 @@ class Formula(RuleKind[model.Formula]):
     checks validated per category."""
 
     kind = "formula"
+    titles = Titles("公式计分", "formula")
     rule_model = model.Formula
     has_fact = False
 

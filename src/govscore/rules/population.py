@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from govscore.language import model
 from govscore.rules import values
-from govscore.rules.base import ZERO, Cell, R, RawFn, RuleKind, decimal_cell, decimals
+from govscore.rules.base import ZERO, Cell, R, RawFn, RuleKind, Titles, decimal_cell, decimals
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -37,6 +37,7 @@ class _PopulationKind(RuleKind[R]):
 
 class RelativeToBest(_PopulationKind[model.RelativeToBest]):
     kind = "relative_to_best"
+    titles = Titles("与最优比值", "relative to the best")
     rule_model = model.RelativeToBest
 
     def check(self, rule: model.RelativeToBest, item: model.Item, value: Any) -> Any:
@@ -67,6 +68,7 @@ class RelativeToBest(_PopulationKind[model.RelativeToBest]):
 
 class RankPoints(_PopulationKind[model.RankPoints]):
     kind = "rank_points"
+    titles = Titles("名次赋分", "points by rank")
     rule_model = model.RankPoints
 
     def check(self, rule: model.RankPoints, item: model.Item, value: Any) -> Any:

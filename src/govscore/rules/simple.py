@@ -21,6 +21,7 @@ from govscore.rules.base import (
     R,
     RawFn,
     RuleKind,
+    Titles,
     Validation,
     decimal_cell,
     decimals,
@@ -44,6 +45,7 @@ def exact_decimal(w: Consts, x: str, low: str, high: str, *, high_open: bool = F
 
 class PassFail(RuleKind[model.PassFail]):
     kind = "pass_fail"
+    titles = Titles("达标得分", "pass or fail")
     rule_model = model.PassFail
     more_is_more = True
 
@@ -92,6 +94,7 @@ class PassFail(RuleKind[model.PassFail]):
 
 class Manual(RuleKind[model.Manual]):
     kind = "manual"
+    titles = Titles("酌情评分", "assessor's judgement")
     rule_model = model.Manual
     more_is_more = True
 
@@ -167,6 +170,7 @@ def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
 
 class PerOccurrence(RuleKind[model.PerOccurrence]):
     kind = "per_occurrence"
+    titles = Titles("按次计分", "per occurrence")
     rule_model = model.PerOccurrence
     more_is_more = True
 
@@ -211,6 +215,7 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
 
 class PerStep(RuleKind[model.PerStep]):
     kind = "per_step"
+    titles = Titles("按整档计分", "per whole step")
     rule_model = model.PerStep
     more_is_more = True
 
@@ -268,6 +273,7 @@ class _RateFact(RuleKind[R]):
 
 class Rate(_RateFact[model.Rate]):
     kind = "rate"
+    titles = Titles("按比率折算", "rate × max")
     rule_model = model.Rate
 
     def raw(self, rule: model.Rate, item: model.Item, names: Mapping[str, object]) -> RawFn:
@@ -284,6 +290,7 @@ class Rate(_RateFact[model.Rate]):
 
 class Shortfall(_RateFact[model.Shortfall]):
     kind = "shortfall"
+    titles = Titles("未达标按差距扣分", "shortfall from a target")
     rule_model = model.Shortfall
 
     def raw(self, rule: model.Shortfall, item: model.Item, names: Mapping[str, object]) -> RawFn:

@@ -19,6 +19,7 @@ from govscore.rules.base import (
     Path,
     RawFn,
     RuleKind,
+    Titles,
     UnitProblem,
     Validation,
     decimal_cell,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 class ByLevel(RuleKind[model.ByLevel]):
     kind = "by_level"
+    titles = Titles("按级别计分", "by level")
     rule_model = model.ByLevel
     more_is_more = True
 
@@ -105,6 +107,7 @@ class ByLevel(RuleKind[model.ByLevel]):
 
 class Ratio(RuleKind[model.Ratio]):
     kind = "ratio"
+    titles = Titles("按完成比例", "done / target")
     rule_model = model.Ratio
     more_is_more = True
     na_policy = "zero_target"
@@ -150,6 +153,7 @@ class Ratio(RuleKind[model.Ratio]):
 
 class Bands(RuleKind[model.Bands]):
     kind = "bands"
+    titles = Titles("分段计分", "bands")
     rule_model = model.Bands
 
     def check(self, rule: model.Bands, item: model.Item, value: Any) -> Any:
@@ -224,6 +228,7 @@ def band_for(bands: tuple[model.Band, ...] | list[model.Band], v: Decimal) -> mo
 
 class Rating(RuleKind[model.Rating]):
     kind = "rating"
+    titles = Titles("评价折算", "ratings converted")
     rule_model = model.Rating
     na_policy = "no_votes"
 
@@ -284,6 +289,7 @@ class Rating(RuleKind[model.Rating]):
 
 class Choice(RuleKind[model.Choice]):
     kind = "choice"
+    titles = Titles("按档次取分", "one option of a table")
     rule_model = model.Choice
 
     def check(self, rule: model.Choice, item: model.Item, value: Any) -> Any:
@@ -318,6 +324,7 @@ class Choice(RuleKind[model.Choice]):
 
 class Checklist(RuleKind[model.Checklist]):
     kind = "checklist"
+    titles = Titles("分项计分", "checklist")
     rule_model = model.Checklist
     more_is_more = True
     list_fact = True
@@ -363,6 +370,7 @@ class Checklist(RuleKind[model.Checklist]):
 
 class Series(RuleKind[model.Series]):
     kind = "series"
+    titles = Titles("按期汇总", "per-period values")
     rule_model = model.Series
     list_fact = True
 
@@ -416,6 +424,7 @@ class Series(RuleKind[model.Series]):
 
 class RaterGroups(RuleKind[model.RaterGroups]):
     kind = "rater_groups"
+    titles = Titles("多主体评议", "rater groups")
     rule_model = model.RaterGroups
     list_fact = True
 

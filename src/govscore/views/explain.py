@@ -13,7 +13,7 @@ from typing import Any
 
 from govscore.engine.results import NAMED_IN_REASON, Assessment, NodeResult, Placement, TraceStep, UnitResult
 from govscore.numbers import fmt
-from govscore.views.wording import Lang, fact_text, step_line
+from govscore.views.wording import Lang, fact_text, rule_name, step_line
 
 # the fixed words of a breakdown; the words of each trace step are govscore.views.wording's
 _WORDS: dict[Lang, dict[str, str]] = {
@@ -104,7 +104,7 @@ def explain_result(result: UnitResult, placement: Placement | None = None,
         elif node.kind == "item":
             fact = fact_text(node.fact, lang)
             lines.append(words["item"].format(
-                pad=pad, title=node.title, id=node.id, rule=node.rule,
+                pad=pad, title=node.title, id=node.id, rule=rule_name(node.kind, node.rule, lang),
                 fact=words["fact"].format(x=fact) if fact else "",
                 value=words["changed"].format(raw=fmt(node.raw), value=value) if changed
                 else value, max=fmt(node.max), extra=extra))

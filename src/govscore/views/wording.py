@@ -25,6 +25,25 @@ NodeKind = Literal["item", "group"]
 _YES_NO: dict[Lang, tuple[str, str]] = {"zh": ("是", "否"), "en": ("yes", "no")}
 
 
+_COMBINE: dict[Lang, dict[str, str]] = {
+    "zh": {"sum": "求和", "weighted": "加权", "highest": "取最高"},
+    "en": {"sum": "sum", "weighted": "weighted", "highest": "highest"},
+}
+
+
+def rule_name(node_kind: NodeKind, rule: str, lang: Lang = "zh") -> str:
+    """What a node does, in words: an item's rule kind by its own title (govscore.rules), a
+    group's way of combining its children; an unknown id as it is."""
+    if node_kind == "item":
+        # imported here: `import govscore` binds explain at once and must stay light (the rule
+        # kinds import the models, ~0.4 s); an explanation always follows a compiled scheme
+        from govscore import rules
+
+        kind = rules.KINDS.get(rule)
+        return getattr(kind.titles, lang) if kind is not None else rule
+    return _COMBINE[lang].get(rule, rule)
+
+
 def fact_text(fact: Any, lang: Lang = "zh") -> str | None:
     """A fact a node used, as a report shows it: a flag as 是/否 (yes/no), a number through
     :func:`fmt`, a table or list as compact JSON (numbers likewise); None for none."""

@@ -25,7 +25,7 @@ from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import UsageError
 from govscore.views.html import flags, grade_text, label, ranked, scope_order
-from govscore.views.wording import fact_text, step_line
+from govscore.views.wording import fact_text, rule_name, step_line
 
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -183,7 +183,7 @@ def _detail(rows: Rows, assessment: Assessment, plan: Plan) -> None:
             for node in sorted(result.nodes.values(), key=lambda n: n.order):
                 rows.append([
                     unit, label(assessment, scope), node.id, node.title,
-                    "项" if node.kind == "item" else "组", node.rule,
+                    "项" if node.kind == "item" else "组", rule_name(node.kind, node.rule),
                     "减" if node.role == "subtract" else "加",
                     "是" if node.applicable else "否", fact_text(node.fact),
                     node.raw, node.value, node.max, "是" if node.outside_total else None,
