@@ -4,7 +4,7 @@ outcome is one of govscore's own (coded) errors."""
 from __future__ import annotations
 
 import json
-import time
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,9 +18,12 @@ SHIPPED = sorted(p for p in (ROOT / "schemes").glob("*.yaml") if not p.name.ends
 PATTERNS = sorted(p for p in (ROOT / "tests" / "patterns").glob("*.yaml")
                   if not p.name.endswith(".test.yaml"))
 
-HANG = 5.0
-"""Seconds after which an input counts as a hang. Loose on purpose: it catches hangs, not
-slowness (real figures are in docs/security.md)."""
+CALLS = 200_000
+"""Function calls (Python and built-in) after which the handling of one hostile input counts as
+runaway work. A count, not seconds: the same input makes the same calls on a fast or a loaded
+machine. Loose on purpose (every input here takes well under a tenth of it, first-use imports
+included): it catches work that grows with the input (a loop per character, a recursion per
+node, an alias expanded again and again), not slowness (real figures are in docs/security.md)."""
 
 
 def tiny(formula: str = "a", *, places: int = 2, rounding: str = "half_up",
@@ -83,10 +86,28 @@ def assert_error_coded(exc: govscore.GovscoreError) -> None:
         assert getattr(exc, "code", None) in govscore.CODES, exc
 
 
+class Work:
+    """What :func:`bounded_work` counted: ``calls``, Python functions and built-ins entered."""
+
+    calls = 0
+
+
 @contextmanager
-def within(seconds: float = HANG) -> Iterator[None]:
-    """Fail if the block took longer than ``seconds`` (a hang guard, not a benchmark)."""
-    start = time.perf_counter()
-    yield
-    took = time.perf_counter() - start
-    assert took < seconds, f"took {took:.1f} s"
+def bounded_work(calls: int = CALLS) -> Iterator[Work]:
+    """Fail if the block entered more than ``calls`` functions (Python or built-in), counted with
+    a profile hook: a bound on work, not on seconds. One slow built-in call (int() of a huge
+    Decimal, a regular expression on a long line) counts once, so the tests that guard against
+    those also assert the size check that keeps such a call from happening."""
+    work = Work()
+
+    def count(_frame: object, event: str, _arg: object) -> None:
+        if event in ("call", "c_call"):
+            work.calls += 1
+
+    previous = sys.getprofile()
+    sys.setprofile(count)
+    try:
+        yield work
+    finally:
+        sys.setprofile(previous)
+    assert work.calls <= calls, f"{work.calls} calls (bound {calls})"

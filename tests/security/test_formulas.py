@@ -14,7 +14,7 @@ import pytest
 import govscore
 from govscore.language import formulas
 
-from .common import tiny, tiny_plan, unit, within
+from .common import bounded_work, tiny, tiny_plan, unit
 
 NAMES = {"a": None, "b": None, "p": None, "total": None}
 SENTINEL = Path("/tmp/govscore-security-pwned")
@@ -260,11 +260,32 @@ def test_literals_are_exact_decimals() -> None:
     ("0 ** -1", "grew beyond"),
     ("a * 999999999999999 * 999999999999999", "grew beyond"),
 ])
-def test_powers_and_magnitudes_are_bounded(formula: str, why: str) -> None:
-    """Huge powers and products stop at once with an error, never compute a giant number."""
+def test_powers_and_magnitudes_are_bounded(formula: str, why: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Huge powers and products stop at once with an error, never compute a giant number.
+
+    Counted, not timed: the evaluator reads its clock once per node it visits, so a clock that
+    never moves counts the visits (and its deadline cannot fire); every result is checked by
+    ``_bounded``, which records how big it was. The error comes from the size guard after at most
+    one visit per node of the formula, and no value ever reached more digits than an allowed
+    operand (below 10^15) to an allowed power (at most 64) has."""
+    visits: list[None] = []
+    sizes: list[int] = []
+    monkeypatch.setattr(formulas, "_clock", lambda: visits.append(None) or 0.0)
+    real_bounded = formulas._bounded
+
+    def bounded(value: Decimal) -> Decimal:
+        sizes.append(value.adjusted())
+        return real_bounded(value)
+
+    monkeypatch.setattr(formulas, "_bounded", bounded)
     compiled = formulas.compile_formula(formula, NAMES)
-    with within(), pytest.raises(formulas.FormulaError, match=why):
+    visits.clear()  # the evaluator is made with its deadline read once
+    with bounded_work(), pytest.raises(formulas.FormulaError, match=why) as info:
         compiled.evaluate({"a": Decimal(2), "b": Decimal(1), "p": True, "total": Decimal(0)})
+    assert info.value.code != "GS503"  # the size guard stopped it, not the step or time limit
+    assert len(visits) <= 1 + len(list(ast.walk(ast.parse(formula, mode="eval"))))
+    assert max(sizes, default=0) <= formulas.MAX_MAGNITUDE.adjusted() * formulas.MAX_EXPONENT
 
 
 def test_limits_on_length_nodes_and_depth() -> None:

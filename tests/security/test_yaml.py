@@ -15,7 +15,7 @@ import govscore
 from govscore.inputs import readers
 from govscore.language import yaml_reader
 
-from .common import tiny, within
+from .common import bounded_work, tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,7 +117,7 @@ def test_hostile_yaml_is_a_coded_positioned_error(name: str, tmp_path: Path) -> 
     raw = text if isinstance(text, bytes) else text.encode("utf-8")
     path = tmp_path / "hostile.yaml"
     path.write_bytes(raw)
-    with within():
+    with bounded_work():
         diagnostics = govscore.check_file(path)
     assert diagnostics, name
     hit = [d for d in diagnostics if d.code == code]
@@ -129,7 +129,7 @@ def test_hostile_yaml_is_a_coded_positioned_error(name: str, tmp_path: Path) -> 
         assert (hit[0].span.line, hit[0].span.column) == (line, column), str(hit[0])
     assert not SENTINEL.exists()
     if not isinstance(text, bytes) and len(text) <= yaml_reader.MAX_BYTES:
-        with within(), pytest.raises(govscore.SchemeError) as info:
+        with bounded_work(), pytest.raises(govscore.SchemeError) as info:
             govscore.load(text=text)
         assert code in {d.code for d in info.value.diagnostics}
 
@@ -180,7 +180,7 @@ def test_hostile_facts_yaml(name: str, tmp_path: Path) -> None:
     text, code = FACTS_CASES[name]
     path = tmp_path / "facts.yaml"
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    with within(), pytest.raises(govscore.FactsFileError) as info:
+    with bounded_work(), pytest.raises(govscore.FactsFileError) as info:
         readers.read_facts(path)
     assert code in {d.code for d in info.value.diagnostics}
     assert not SENTINEL.exists()
