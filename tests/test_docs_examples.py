@@ -1,4 +1,5 @@
-"""Every YAML example in docs/ is checked, so the documentation cannot show a scheme that fails.
+"""Every YAML and Python example in README.md and docs/ is checked, so the documentation cannot
+show a scheme that fails or a program that does not run.
 
 How a fenced ```yaml block is treated:
 
@@ -22,6 +23,12 @@ HTML comments on the line(s) just before the fence change that:
   ``<!-- name: … -->`` (the nearest one of that name), so the hand-worked numbers a page shows are
   the numbers govscore gives.
 
+A fenced ```python block is **run** as a program (``python -W error -c``, so a warning fails it
+too) in a temporary folder holding copies of the repository's ``schemes/`` and ``examples/``: a
+program written to run from the repository's root runs as shown, and the files it writes are
+thrown away. It must exit 0. ``<!-- no-run -->`` (or ``<!-- skip -->``) just before the fence
+keeps a block from running; say why in the page.
+
 A fenced ```text block preceded by ``<!-- output -->`` shows what ``govscore check`` prints for the
 previous scheme block. Each of its lines that looks like ``file:line:col: CODE …`` must match a
 diagnostic of that block by file, line, column and code (the wording may improve without breaking
@@ -30,7 +37,11 @@ the docs), and every diagnostic must be shown.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -43,7 +54,9 @@ from govscore.errors import Diagnostic
 from govscore.language import yaml_reader
 from govscore.scheme import loader
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
 _FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
 _COMMENT = re.compile(r"^\s*<!--\s*(.*?)\s*-->\s*$")
 _OUTPUT_LINE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>GS\d{3})\b")
@@ -62,7 +75,8 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"{self.path.relative_to(DOCS)}:{self.line}"
+        shown = self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path.name
+        return f"{shown}:{self.line}"
 
     @property
     def kind(self) -> str:
@@ -98,10 +112,11 @@ def _marks(comments: list[str]) -> dict[str, str]:
     return out
 
 
-def collect(root: Path = DOCS) -> list[Block]:
-    """Every fenced block of every Markdown file under ``root``, in file and line order."""
+def collect(root: Path | None = None) -> list[Block]:
+    """Every fenced block of every Markdown file under ``root`` (default: README.md and every
+    page under docs/), in file and line order."""
     blocks: list[Block] = []
-    for path in sorted(root.rglob("*.md")):
+    for path in (PAGES if root is None else sorted(root.rglob("*.md"))):
         lines = path.read_text(encoding="utf-8").splitlines()
         last_scheme: Block | None = None
         i = 0
@@ -157,6 +172,7 @@ ALL = collect()
 YAML_BLOCKS = [b for b in ALL if b.lang == "yaml" and "skip" not in b.marks]
 OUTPUT_BLOCKS = [b for b in ALL if "output" in b.marks]
 RUN_BLOCKS = [b for b in YAML_BLOCKS if "run" in b.marks]
+PYTHON_BLOCKS = [b for b in ALL if b.lang == "python" and not {"skip", "no-run"} & set(b.marks)]
 
 
 def _show(diagnostics: list[Diagnostic]) -> str:
@@ -216,12 +232,24 @@ def test_scheme_test_example_passes(block: Block, tmp_path: Path) -> None:
         "\n".join(failed)
 
 
+@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=lambda b: b.id)
+def test_python_example_runs(block: Block, tmp_path: Path) -> None:
+    """A Python example runs to the end, from a folder laid out like the repository's root."""
+    for folder in ("schemes", "examples"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    done = subprocess.run([sys.executable, "-W", "error", "-c", block.text], cwd=tmp_path,
+                          capture_output=True, text=True, encoding="utf-8", check=False,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, f"{block.id}: the example fails:\n{done.stderr}"
+
+
 def test_collector_finds_examples() -> None:
     """Guard against a collector bug that silently checks nothing."""
     assert any(b.kind == "scheme" for b in YAML_BLOCKS)
     assert any(b.expected for b in YAML_BLOCKS)
     assert OUTPUT_BLOCKS
     assert RUN_BLOCKS
+    assert any(b.path.name == "README.md" for b in PYTHON_BLOCKS)  # README.md's "Python"
 
 
 def test_collector_reads_marks(tmp_path: Path) -> None:
@@ -229,8 +257,9 @@ def test_collector_reads_marks(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(
         "text\n\n<!-- invalid: GS203 GS201 -->\n<!-- name: x.yaml -->\n```yaml\n"
         '# comment\ngovscore: "1"\n```\n\n```yaml\nunits: []\n```\n'
-        '<!-- fragment -->\n```yaml\ngovscore: "1"\n```\n', encoding="utf-8")
-    first, second, third = collect(tmp_path)
+        '<!-- fragment -->\n```yaml\ngovscore: "1"\n```\n'
+        '<!-- no-run -->\n```python\nraise SystemExit(1)\n```\n', encoding="utf-8")
+    first, second, third, fourth = collect(tmp_path)
     assert first.kind == "scheme"
     assert first.expected == ["GS201", "GS203"]
     assert first.name == "x.yaml"
@@ -238,3 +267,4 @@ def test_collector_reads_marks(tmp_path: Path) -> None:
     assert second.kind == "facts"
     assert second.marks == {}
     assert third.kind == "fragment"
+    assert (fourth.lang, fourth.marks) == ("python", {"no-run": ""})
