@@ -86,11 +86,12 @@ def test_other_yaml_is_not_a_scheme(head):
     (b"cases:\n  - name: x\nscheme: 's.yaml'\n", True),
     (FOREIGN_TEST.encode(), False),                      # cases but no scheme
     (b"scheme: https\ncases: [1]\n", False),             # scheme is not a .yaml file
-    (b"scheme: s.yaml\n", False),                        # no cases
-    (b"scheme: s.yaml\n  cases: []\n", False),           # cases not top level
+    (b"scheme: s.yaml\n", True),                         # no cases: still govscore's, and GS602
+    (b"  scheme: s.yaml\ncases: []\n", False),           # scheme not top level
+    (b"scheme:\n  s.yaml\ncases: []\n", False),         # the path not on the key's line
     (b"\x00\x01\x02\xff", False),
 ])
-def test_scheme_tests_are_recognised_by_scheme_file_and_cases(head, expected):
+def test_scheme_tests_are_recognised_by_a_scheme_file(head, expected):
     assert detect.looks_like_scheme_test(head) is expected
 
 

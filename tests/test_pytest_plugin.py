@@ -1,5 +1,5 @@
 """The pytest plugin in someone else's project, through pytester: it collects govscore scheme tests
-(recognised by content: top-level ``scheme: FILE.yaml`` and ``cases:``), never another tool's
+(recognised by content: a top-level ``scheme: FILE.yaml``), never another tool's
 ``*.test.yaml``, and can be switched off (ini option, flag, ``-o``, ``-p no:govscore``)."""
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ def test_a_scheme_test_is_collected_one_item_per_case(project):
 def test_a_broken_scheme_test_is_still_collected_and_fails(project):
     (project.path / "broken.test.yaml").write_text("scheme: missing.yaml\ncases: []\n",
                                                    encoding="utf-8")
+    (project.path / "no_cases.test.yaml").write_text("scheme: missing.yaml\n", encoding="utf-8")
     result = project.runpytest("-q")
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*broken.test.yaml*"])
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*broken.test.yaml*", "*no_cases.test.yaml*"])
+    assert "GS602" in result.stdout.str()
 
 
 @pytest.mark.parametrize("how", ["ini", "-o", "flag", "-p no:govscore"])

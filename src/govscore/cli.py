@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="generated examples per property (with --properties)")
     p.add_argument("--only-scheme-tests", action="store_true",
                    help="run only the files that are scheme tests by content (top-level "
-                        "'scheme: FILE.yaml' and 'cases:' in the first 64 KiB) and skip the "
+                        "'scheme: FILE.yaml' in the first 64 KiB) and skip the "
                         "others, saying how many; for hooks (pre-commit)")
 
     p = sub.add_parser("template", help="write the facts sheet an assessor fills in",
@@ -328,7 +328,7 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         found = scheme_tests.find_test_files(paths)
         tests = [str(f) for f in found if detect.is_scheme_test(f)]
         _say_skipped(len(found) - len(tests),
-                     "not a scheme test: no top-level 'scheme: FILE.yaml' and 'cases:'", stderr)
+                     "not a scheme test: no top-level 'scheme: FILE.yaml'", stderr)
         if not tests:
             stdout.write("0 case(s), 0 failed, 0 file error(s)\n")
             return EXIT_OK

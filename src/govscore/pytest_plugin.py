@@ -2,7 +2,7 @@
 
 Installed with govscore, the plugin is active in every pytest run of the environment, so it is polite:
 it collects a ``*.test.yaml`` only when the file is a govscore scheme test *by content* (top-level
-``scheme:`` naming a ``.yaml``/``.yml`` file, and top-level ``cases:``, in the first 64 KiB; see
+``scheme:`` naming a ``.yaml``/``.yml`` file in its first 64 KiB; see
 :mod:`govscore.scheme.detect`) and leaves every other ``*.test.yaml`` to whoever owns it. It is
 switched off by ``-p no:govscore``, by ``--no-govscore-scheme-tests``, or by the ini option
 ``govscore_scheme_tests = false`` (also ``-o govscore_scheme_tests=false``).
@@ -26,7 +26,7 @@ FLAG = "--no-govscore-scheme-tests"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(INI_OPTION, type="bool", default=True,
                   help="collect govscore scheme tests (*.test.yaml with top-level 'scheme: "
-                       "FILE.yaml' and 'cases:'); false switches the govscore plugin's collection "
+                       "FILE.yaml'); false switches the govscore plugin's collection "
                        "off")
     parser.getgroup("govscore").addoption(
         FLAG, action="store_true", default=False, dest="no_govscore_scheme_tests",

@@ -16,8 +16,10 @@ The rules:
 
 - a **scheme** has the top-level key ``govscore`` (the version key every scheme starts with:
   ``govscore: "1"``);
-- a **scheme test** has the top-level keys ``scheme`` and ``cases``, and the value of ``scheme`` is a
-  path to a ``.yaml`` or ``.yml`` file (written on the key's own line, plain or quoted).
+- a **scheme test** has the top-level key ``scheme`` whose value is a path to a ``.yaml`` or ``.yml``
+  file (written on the key's own line, plain or quoted). ``cases`` is not required to recognise one:
+  a scheme test that has lost its ``cases`` is still govscore's, and ``test`` reports it (GS602);
+  another tool's ``*.test.yaml`` with ``cases`` but no such ``scheme`` is not.
 
 A file that matches is then checked in full by ``validate`` or ``test``: a scheme that is broken
 still fails; only files that are not govscore's are left alone.
@@ -40,7 +42,6 @@ def _key(name: bytes) -> bytes:
 
 
 _SCHEME_KEY = re.compile(_key(rb"govscore"), re.MULTILINE)
-_CASES_KEY = re.compile(_key(rb"cases"), re.MULTILINE)
 _SCHEME_PATH = re.compile(
     _key(rb"scheme") + rb"[ \t]*(?:\"[^\"\r\n]+(?i:\.ya?ml)\"|'[^'\r\n]+(?i:\.ya?ml)'"
     rb"|[^\s#\"'][^\r\n#]*?(?i:\.ya?ml))[ \t]*(?:#.*)?\r?$", re.MULTILINE)
@@ -72,7 +73,7 @@ def looks_like_scheme(head: bytes) -> bool:
 
 def looks_like_scheme_test(head: bytes) -> bool:
     """Whether these first bytes of a file (from :func:`read_prefix`) are a scheme test's."""
-    return _CASES_KEY.search(head) is not None and _SCHEME_PATH.search(head) is not None
+    return _SCHEME_PATH.search(head) is not None
 
 
 def is_scheme(path: str | Path) -> bool:
