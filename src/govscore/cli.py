@@ -28,7 +28,7 @@ from govscore.errors import (
     whole_population_error,
 )
 from govscore.inputs import readers, tables
-from govscore.scheme import loader
+from govscore.scheme import detect, loader
 from govscore.views import report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
                               "  govscore validate --format github schemes/s3-chengdu.yaml")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--only-schemes", action="store_true",
+                   help="check only the files that are schemes by content (a top-level "
+                        "'govscore:' key in the first 64 KiB) and skip the others, saying how "
+                        "many; for hooks that are given every .yaml file (pre-commit)")
 
     sub.add_parser("schema", help="print the JSON Schema of scheme files", formatter_class=fmt,
                    epilog="example:\n  govscore schema > schemes/govscore.schema.json")
@@ -109,6 +113,10 @@ def _parser() -> argparse.ArgumentParser:
                         "generated facts (needs hypothesis)")
     p.add_argument("--examples", type=_positive, default=200,
                    help="generated examples per property (with --properties)")
+    p.add_argument("--only-scheme-tests", action="store_true",
+                   help="run only the files that are scheme tests by content (top-level "
+                        "'scheme: FILE.yaml' in the first 64 KiB) and skip the "
+                        "others, saying how many; for hooks (pre-commit)")
 
     p = sub.add_parser("template", help="write the facts sheet an assessor fills in",
                        formatter_class=fmt,
@@ -186,6 +194,11 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"govscore: {name}: no such file or folder\n")
     if missing:
         return EXIT_USAGE
+    if args.only_schemes:
+        schemes = [f for f in files if detect.is_scheme(f)]
+        _say_skipped(len(files) - len(schemes), "not a scheme: no top-level 'govscore:' key",
+                     stderr)
+        files = schemes
     results: dict[str, list[Diagnostic]] = {str(f): loader.check_file(f) for f in files}
     stdout.write(report.diagnostics(results, args.format))
     errors = sum(1 for ds in results.values() for d in ds if d.severity == "error")
@@ -193,6 +206,11 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.format == "text":
         stderr.write(f"{len(files)} file(s) checked, {invalid} invalid, {errors} error(s)\n")
     return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _say_skipped(count: int, why: str, stderr: TextIO) -> None:
+    if count:
+        stderr.write(f"{count} file(s) skipped ({why})\n")
 
 
 def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -300,7 +318,22 @@ def _test(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from govscore import testing
 
         return testing.cli_properties(args.paths, args.examples, stdout, stderr)
-    outcomes, errors = scheme_tests.run_paths(args.paths)
+    paths: list[str] = args.paths
+    if args.only_scheme_tests:
+        missing = [name for name in paths if not Path(name).exists()]
+        for name in missing:
+            stderr.write(f"govscore: {name}: no such file or folder\n")
+        if missing:
+            return EXIT_USAGE
+        found = scheme_tests.find_test_files(paths)
+        tests = [str(f) for f in found if detect.is_scheme_test(f)]
+        _say_skipped(len(found) - len(tests),
+                     "not a scheme test: no top-level 'scheme: FILE.yaml'", stderr)
+        if not tests:
+            stdout.write("0 case(s), 0 failed, 0 file error(s)\n")
+            return EXIT_OK
+        paths = tests
+    outcomes, errors = scheme_tests.run_paths(paths)
     for error in errors:
         stdout.write(f"ERROR {error}\n")
     failed = [o for o in outcomes if not o.passed]

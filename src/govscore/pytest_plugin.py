@@ -1,4 +1,12 @@
-"""pytest collects scheme tests (``*.test.yaml``): one test item per case."""
+"""pytest collects scheme tests (``*.test.yaml``): one test item per case.
+
+Installed with govscore, the plugin is active in every pytest run of the environment, so it is polite:
+it collects a ``*.test.yaml`` only when the file is a govscore scheme test *by content* (top-level
+``scheme:`` naming a ``.yaml``/``.yml`` file in its first 64 KiB; see
+:mod:`govscore.scheme.detect`) and leaves every other ``*.test.yaml`` to whoever owns it. It is
+switched off by ``-p no:govscore``, by ``--no-govscore-scheme-tests``, or by the ini option
+``govscore_scheme_tests = false`` (also ``-o govscore_scheme_tests=false``).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +17,29 @@ import pytest
 
 from govscore import scheme_tests
 from govscore.errors import GovscoreError
+from govscore.scheme import detect
+
+INI_OPTION = "govscore_scheme_tests"
+FLAG = "--no-govscore-scheme-tests"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(INI_OPTION, type="bool", default=True,
+                  help="collect govscore scheme tests (*.test.yaml with top-level 'scheme: "
+                       "FILE.yaml'); false switches the govscore plugin's collection "
+                       "off")
+    parser.getgroup("govscore").addoption(
+        FLAG, action="store_true", default=False, dest="no_govscore_scheme_tests",
+        help="do not collect govscore scheme tests (as the ini option govscore_scheme_tests = false)")
+
+
+def _enabled(config: pytest.Config) -> bool:
+    return bool(config.getini(INI_OPTION)) and not config.getoption("no_govscore_scheme_tests")
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.name.endswith(".test.yaml"):
+    if (file_path.name.endswith(".test.yaml") and _enabled(parent.config)
+            and detect.is_scheme_test(file_path)):
         return SchemeTestFile.from_parent(parent, path=file_path)
     return None
 
