@@ -226,6 +226,10 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
         shutil.copy2(ROOT / name, repo / name)
     shutil.copytree(ROOT / "src", repo / "src",
                     ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc"))
+    # the shipped schemes are package data (pyproject maps govscore.schemes to schemes/)
+    (repo / "schemes").mkdir()
+    for path in [*ROOT.glob("schemes/*.yaml"), ROOT / "schemes" / "govscore.schema.json"]:
+        shutil.copy2(path, repo / "schemes" / path.name)
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "snapshot of the govscore checkout")
