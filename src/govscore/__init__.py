@@ -16,7 +16,17 @@ import typing as _typing
 from govscore.views.explain import explain
 
 if _typing.TYPE_CHECKING:  # the names below are imported on first use (import govscore stays fast)
-    from govscore.api import compile, evaluate, evaluate_all, facts_hash, load, prepare, version
+    from govscore.api import (
+        compile,
+        evaluate,
+        evaluate_all,
+        facts_hash,
+        load,
+        prepare,
+        read_facts,
+        version,
+        write_report,
+    )
     from govscore.engine.plan import Plan
     from govscore.engine.results import (
         Assessment,
@@ -48,7 +58,7 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
 # not pay for that, so each name is imported when it is first used.
 _HOME = {
     **dict.fromkeys(["compile", "evaluate", "evaluate_all", "facts_hash", "load", "prepare",
-                     "version"], "api"),
+                     "read_facts", "version", "write_report"], "api"),
     "Plan": "engine.plan",
     **dict.fromkeys(["CODES", "Diagnostic", "EvaluationError", "FactsError", "FactsFileError",
                      "GovscoreError", "SchemeError", "Span", "UsageError"], "errors"),
@@ -103,5 +113,7 @@ __all__ = [
     "facts_hash",
     "load",
     "prepare",
+    "read_facts",
     "version",
+    "write_report",
 ]

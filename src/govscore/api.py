@@ -11,7 +11,7 @@ import gc
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
@@ -28,8 +28,10 @@ from govscore.errors import (
     UsageError,
     one_unit_of_a_population_error,
 )
+from govscore.inputs import readers, tables
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
+from govscore.views import report
 
 _UNIT_KEYS = ("id", "title", "category", "tier", "facts")
 
@@ -357,6 +359,33 @@ def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
                       labels(plan))
 
 
+def read_facts(*paths: str | Path,
+               on_guess: Callable[[str], object] | None = None) -> list[Any]:
+    """The unit entries of one or more facts files — YAML, JSON, CSV, TSV or ``.xlsx`` — merged
+    as ``govscore score`` merges them (one unit's facts may come from several files, e.g. one
+    sheet per assessing office; a fact given twice with different values is GS410). Raises
+    :class:`FactsFileError` with every problem, each naming its file, sheet, row and column.
+    ``on_guess(path)`` is called for a file that was not UTF-8 and was read as GB18030 (the
+    encoding is then a guess)."""
+    if not paths:
+        raise UsageError("GS409", "read_facts needs at least one facts file")
+    sources: list[tuple[str, list[Any]]] = []
+    for path in paths:
+        read = readers.load_facts(path)
+        if read.guessed and on_guess is not None:
+            on_guess(str(path))
+        sources.append((str(path), read.units))
+    return tables.merge_sources(sources)
+
+
+def write_report(assessment: Assessment, plan: Plan, path: str | Path) -> None:
+    """Write an assessment as ``.html`` (one self-contained page), ``.xlsx`` (a sheet per
+    scope, 明细, 待定, 未评分, 记录; needs openpyxl), ``.csv`` (one row per unit) or ``.json``
+    (everything), chosen by the suffix; written atomically (an interrupted write leaves no half
+    file). Another suffix is a :class:`UsageError` (GS701)."""
+    report.write(assessment, plan, Path(path))
+
+
 def labels(plan: Plan) -> dict[str, str]:
     """Titles for reports: the scheme, 'all', tiers, categories, awards, vetoes, outputs and
     inputs (a modifier's step names its input by title)."""
@@ -369,4 +398,5 @@ def labels(plan: Plan) -> dict[str, str]:
 
 
 __all__ = ["GovscoreError", "UsageError", "compile", "duplicate_id", "evaluate", "evaluate_all",
-           "facts_hash", "load", "prepare", "score_entry", "shown_id", "version"]
+           "facts_hash", "load", "prepare", "read_facts", "score_entry", "shown_id", "version",
+           "write_report"]

@@ -27,7 +27,6 @@ from govscore.errors import (
     UsageError,
     whole_population_error,
 )
-from govscore.inputs import readers, tables
 from govscore.scheme import detect, loader
 from govscore.views import report
 
@@ -223,13 +222,9 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
     """Read and merge the facts files; say on stderr which ones were read as GB18030 (the
     encoding is then a guess: the bytes were not UTF-8)."""
-    sources: list[tuple[str, list[object]]] = []
-    for path in paths:
-        read = readers.load_facts(path)
-        if read.guessed:
-            stderr.write(f"govscore: {path} is not UTF-8; read it as GB18030\n")
-        sources.append((path, read.units))
-    return tables.merge_sources(sources)
+    return api.read_facts(
+        *paths, on_guess=lambda path: stderr.write(f"govscore: {path} is not UTF-8; read it as "
+                                                   "GB18030\n"))
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -241,7 +236,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     units = _read_all(args.facts, stderr)
     assessment = _progress_evaluate(plan, units, stderr)
     if args.output:
-        report.write(assessment, plan, Path(args.output))
+        api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
     else:
         stdout.write(report.text_table(assessment))
