@@ -30,9 +30,9 @@ thrown away. It must exit 0. ``<!-- no-run -->`` (or ``<!-- skip -->``) just bef
 keeps a block from running; say why in the page.
 
 A fenced ```text block preceded by ``<!-- output -->`` shows what ``govscore check`` prints for the
-previous scheme block. Each of its lines that looks like ``file:line:col: CODE …`` must match a
-diagnostic of that block by file, line, column and code (the wording may improve without breaking
-the docs), and every diagnostic must be shown.
+previous scheme block. Each of its lines that looks like ``file:line:col: CODE …`` must be, whole,
+what the checker prints for a diagnostic of that block (position, code, message, key path and
+hint), and every diagnostic must be shown: a message reworded in the code is reworded in the docs.
 """
 
 from __future__ import annotations
@@ -200,11 +200,12 @@ def test_shown_output(block: Block) -> None:
     shown = [m for m in map(_OUTPUT_LINE.match, block.text.splitlines()) if m]
     assert shown, f"{block.id}: no 'file:line:col: CODE' lines in the output block"
     named = replace(source, marks={**source.marks, "name": shown[0]["file"]})
-    actual = Counter((str(d.span) if d.span else "?", d.code) for d in CHECKERS[named.kind](named))
-    expected = Counter((f"{m['file']}:{m['line']}:{m['col']}", m["code"]) for m in shown)
+    actual = Counter(str(d) for d in CHECKERS[named.kind](named))
+    expected = Counter(m.string.rstrip() for m in shown)
     assert expected == actual, (
-        f"{block.id}: the output shown for {source.id} differs from the checker's.\n"
-        f"shown:  {sorted(expected.elements())}\nactual: {sorted(actual.elements())}")
+        f"{block.id}: the output shown for {source.id} differs from the checker's (whole "
+        f"lines: position, code and message).\nshown:  {sorted(expected.elements())}\n"
+        f"actual: {sorted(actual.elements())}")
 
 
 def _scheme_named(block: Block, name: str) -> Block | None:
