@@ -36,17 +36,10 @@ from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
+from govscore.rules.base import decimals
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
            "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
-
-
-def _decimals(low: Decimal, high: Decimal, places: int = 2) -> st.SearchStrategy[Decimal]:
-    scale = 10**places
-    lo, hi = int(low * scale), int(high * scale)
-    if lo > hi:
-        return st.just(low)
-    return st.integers(lo, hi).map(lambda n: Decimal(n) / scale)
 
 
 def _rule_value(item: model.Item) -> st.SearchStrategy[Any]:
@@ -60,13 +53,13 @@ def _input_value(spec: model.Input) -> st.SearchStrategy[Any]:
     if spec.type == "text":
         return st.text(min_size=1, max_size=8)
     if spec.type == "rate":
-        return _decimals(Decimal(0), Decimal(1), 3)
+        return decimals(Decimal(0), Decimal(1), 3)
     low = spec.min if spec.min is not None else Decimal(0)
     if spec.type == "count":
         high = spec.max if spec.max is not None else low + 4
         return st.integers(int(low), int(high))
     high = spec.max if spec.max is not None else low + 100
-    return _decimals(low, high)
+    return decimals(low, high)
 
 
 def _fact_value(spec: FactSpec) -> st.SearchStrategy[Any]:
@@ -538,25 +531,21 @@ class _SchemeBuilder:
 
     def draw_categories(self) -> list[dict[str, Any]]:
         n = self.pick([2, 3] if "cross_category" in self.features else [0, 0, 2, 3])
-        out = []
-        for i in range(n):
-            cid = f"c{i}"
-            self.categories.append(cid)
-            entry: dict[str, Any] = {"id": cid, "title": f"类别{i}"}
-            if self.chance(0.3):
-                entry["members"] = [f"名{cid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
-            out.append(entry)
-        return out
+        return self._draw_member_lists("c", "类别", n, self.categories)
 
     def draw_tiers(self) -> list[dict[str, Any]]:
-        n = self.pick([0, 0, 2])
+        return self._draw_member_lists("t", "圈层", self.pick([0, 0, 2]), self.tiers)
+
+    def _draw_member_lists(self, prefix: str, title: str, n: int,
+                           ids: list[str]) -> list[dict[str, Any]]:
+        """n categories or tiers, some naming their members."""
         out = []
         for i in range(n):
-            tid = f"t{i}"
-            self.tiers.append(tid)
-            entry: dict[str, Any] = {"id": tid, "title": f"圈层{i}"}
+            eid = f"{prefix}{i}"
+            ids.append(eid)
+            entry: dict[str, Any] = {"id": eid, "title": f"{title}{i}"}
             if self.chance(0.3):
-                entry["members"] = [f"名{tid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
+                entry["members"] = [f"名{eid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
             out.append(entry)
         return out
 

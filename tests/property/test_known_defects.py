@@ -6,7 +6,6 @@ govscore.scheme.scopes) instead of failing at scoring time."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -28,15 +27,6 @@ def _gs317(children: str, extra: str) -> list[str]:
     assert {d.code for d in errors} == {"GS317"}, errors
     assert all("Input(" not in d.message for d in errors)
     return [d.pointer for d in errors]
-
-
-def _scored_or_rejected(plan: Any, entry: dict[str, Any]) -> UnitResult | None:
-    """The unit is scored (the result) or rejected with a diagnostic (None); anything else
-    raised is the defect."""
-    try:
-        return govscore.evaluate(plan, entry)
-    except GovscoreError:
-        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,7 +57,6 @@ def test_factor_if_by_input_on_the_kernel() -> None:
 
 ITEM = "- {id: x, title: 工作, max: 10, rule: {kind: manual, min: 0, max: 10}}"
 C1_COUNT = "inputs: [{id: n, title: 次数, type: count, applies_to: [c1]}]\n"
-UNIT_C0 = {"id": "u", "category": "c0", "facts": {"x": D(10)}}
 
 
 def test_on_count_on_an_input_of_another_category() -> None:

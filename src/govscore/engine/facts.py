@@ -12,11 +12,13 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from govscore import rules
 from govscore.errors import Diagnostic
 from govscore.language import model
+from govscore.rules.base import RuleKind
 from govscore.rules.values import (
     MAX_DIGITS,
     MAX_MAGNITUDE,
@@ -49,12 +51,18 @@ class FactSpec:
         assert self.input is not None
         return self.input.default
 
+    @cached_property
+    def kind(self) -> RuleKind[Any]:
+        """The item's rule kind, looked up once per scheme (not once per unit)."""
+        assert self.item is not None
+        return rules.of(self.item)
+
     def check(self, value: Any) -> Any:
         if self.item is not None:
             item = self.item
             if isinstance(value, Mapping) and set(value) & {"not_applicable", "exempt"}:
                 return self._special(item, value)
-            return rules.of(item).check(item.rule, item, value)
+            return self.kind.check(item.rule, item, value)
         assert self.input is not None
         return input_value(self.input, value)
 

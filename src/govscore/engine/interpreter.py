@@ -35,7 +35,7 @@ from govscore.language import formulas
 from govscore.rules.base import NotApplicableValue, UnitProblem
 
 
-class _Unit:
+class UnitState:
     """Working state for one evaluation (what the steps read and write)."""
 
     __slots__ = ("applicable_max", "exemptions", "facts", "ineligible", "nodes", "trace",
@@ -71,7 +71,7 @@ def evaluate_unit(plan: Lowered, facts: UnitFacts,
 
 
 def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, Decimal]) -> UnitResult:
-    u = _Unit(facts.values)
+    u = UnitState(facts.values)
     for program in plan.programs_for(facts.category):
         if isinstance(program, ItemProgram):
             _item(program, u, population)
@@ -92,7 +92,7 @@ def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, Decimal]
         outputs=outputs, forced_grade=forced, grade_cap=cap)
 
 
-def _item(p: ItemProgram, u: _Unit, population: Mapping[str, Decimal]) -> None:
+def _item(p: ItemProgram, u: UnitState, population: Mapping[str, Decimal]) -> None:
     node = p.node
     fact = u.facts.get(p.fact) if p.fact is not None else None
     if isinstance(fact, NotApplicable):
@@ -133,7 +133,7 @@ def _plain(fact: Any) -> Any:
     return fact
 
 
-def _not_applicable(p: ItemProgram, u: _Unit, reason: str, fact: Any) -> None:
+def _not_applicable(p: ItemProgram, u: UnitState, reason: str, fact: Any) -> None:
     node = p.node
     u.values[node.id] = ZERO
     u.applicable_max[node.id] = ZERO
@@ -143,7 +143,7 @@ def _not_applicable(p: ItemProgram, u: _Unit, reason: str, fact: Any) -> None:
     u.trace.append(TraceStep(node.id, "not_applicable", ZERO, ZERO, (reason,)))
 
 
-def _group(p: GroupProgram, u: _Unit) -> None:
+def _group(p: GroupProgram, u: UnitState) -> None:
     node = p.node
     nid = node.id
     combine = p.combine

@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from govscore import rules
-from govscore.engine import tail
+from govscore.engine import interpreter, tail
 from govscore.engine.facts import Exempt, FactProblem, FactSpec, NotApplicable, UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, GroupProgram, ItemProgram, Lowered
 from govscore.engine.results import LazyNodes, NodeLayout, TraceStep, UnitResult
@@ -281,22 +281,10 @@ def _check_fact(w: Writer, spec: FactSpec, x: str) -> bool:
     return not paths
 
 
-class _Quiet:
-    """A unit for working out a table with the interpreter's steps: any fact read, trace step
-    or lost eligibility means the value is not the fact's alone (no table entry)."""
-
-    def __init__(self) -> None:
-        self.facts: Mapping[str, Any] = {}
-        self.values: dict[str, Decimal] = {}
-        self.applicable_max: dict[str, Decimal] = {}
-        self.trace: list[TraceStep] = []
-        self.ineligible: list[str] = []
-
-
 def _table(p: ItemProgram) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]] | None:
     """(raw, value) for the facts 0, 1, … of an item whose kind has small facts, computed once
     by the interpreter's own steps (``apply``), up to the first fact whose value would record a
-    trace step: a kernel looks those values up instead of computing them."""
+    trace step or lose eligibility: a kernel looks those values up instead of computing them."""
     facts = p.kind.small_facts(p.node.rule, p.node)
     if facts is None or any(isinstance(s, (FactorIf, Requires, OnCount)) for s in p.steps):
         return None
@@ -307,7 +295,7 @@ def _table(p: ItemProgram) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]] | 
             raw = p.raw(fact, {})
             if not isinstance(raw, Decimal):
                 break
-            quiet = _Quiet()
+            quiet = interpreter.UnitState({})  # steps that read facts were ruled out above
             value = raw
             for step in p.steps:
                 value = step.apply(value, quiet)

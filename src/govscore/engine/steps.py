@@ -423,9 +423,9 @@ class Combine:
     how: str
     children: tuple[Child, ...] = field(default=())
 
-    def value(self, values: Mapping[str, Decimal], applicable: set[str] | None) -> Decimal:
-        """Over the applicable children (None: all)."""
-        kids = [c for c in self.children if applicable is None or c.id in applicable]
+    def value(self, values: Mapping[str, Decimal], applicable: set[str]) -> Decimal:
+        """Over the applicable children (the kernel's ``emit`` is this over all of them)."""
+        kids = [c for c in self.children if c.id in applicable]
         if self.how == "highest":
             raw = max((values[c.id] for c in kids if c.role == "add"), default=ZERO)
             return raw - sum((values[c.id] for c in kids if c.role == "subtract"), ZERO)

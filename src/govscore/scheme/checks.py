@@ -278,25 +278,28 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """Each rule kind's own checks (GS304, GS309, GS313, GS314, GS315: govscore.rules);
     GS316 optional items and not-applicable policies nobody handles, stray weights, a
     none_applicable: not_applicable group nobody rescales."""
+    rescaling = {r.node.id for r in nodes
+                 if isinstance(r.node, model.Group) and r.node.not_applicable == "rescale"}
     for ref in nodes:
+        rescaled = not rescaling.isdisjoint(ref.ancestors)
         node = ref.node
         if ref.parent is not None and node.weight is not None and ref.parent.combine != "weighted":
             yield Diagnostic("GS316", f"{node.id!r} has a weight but its group does not combine "
                              "weighted", path=(*ref.path, "weight"))
         if isinstance(node, model.Group):
-            if node.none_applicable == "not_applicable" and not _rescaled(ref, nodes):
+            if node.none_applicable == "not_applicable" and not rescaled:
                 yield Diagnostic("GS316", f"{node.id!r} can be not applicable (none_applicable: "
                                  "not_applicable) but no group above it says not_applicable: "
                                  "rescale", path=(*ref.path, "none_applicable"))
             continue
         rule, rpath = node.rule, (*ref.path, "rule")
         kind = rules.of(node)
-        if node.optional and not _rescaled(ref, nodes):
+        if node.optional and not rescaled:
             yield Diagnostic("GS316", f"{node.id!r} is optional but no group above it says "
                              "not_applicable: rescale", path=(*ref.path, "optional"))
         policy = kind.na_policy
         if policy is not None and getattr(rule, policy) == "not_applicable" \
-                and not _rescaled(ref, nodes):
+                and not rescaled:
             yield Diagnostic("GS316", f"{node.id!r} can be not applicable ({policy}: "
                              "not_applicable) but no group above it says not_applicable: "
                              "rescale; choose full or zero, or rescale a group",
@@ -307,11 +310,6 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             scope = getattr(rule, "scope", "all")
             if scope != "all":
                 yield from _scope_declared(scheme, scope, (*rpath, "scope"))
-
-
-def _rescaled(ref: NodeRef, nodes: list[NodeRef]) -> bool:
-    groups = {r.node.id: r.node for r in nodes if isinstance(r.node, model.Group)}
-    return any(groups[a].not_applicable == "rescale" for a in ref.ancestors)
 
 
 def _scope_declared(scheme: model.Scheme, scope: str, path: Path) -> Iterator[Diagnostic]:
