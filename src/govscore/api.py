@@ -6,6 +6,7 @@ Units are mappings ``{id, category?, tier?, facts: {...}}`` (the shape of a fact
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import gc
 import hashlib
@@ -386,6 +387,39 @@ def write_report(assessment: Assessment, plan: Plan, path: str | Path) -> None:
     report.write(assessment, plan, Path(path))
 
 
+def derive_facts(plan: Plan, records: str | Path, files: Iterable[str | Path], *,
+                 as_of: str | None = None, memory_limit: str | None = None,
+                 threads: int | None = None) -> Any:
+    """Facts derived from record exports (CSV, Parquet, ``.xlsx``) as the records file
+    ``records`` declares, per unit and period, with their lineage and every record that could
+    not be counted: a :class:`govscore.records.run.Derived`. Needs DuckDB
+    (``govscore[records]``). Raises SchemeError for an invalid records file, FactsFileError for
+    an export that cannot be read."""
+    from govscore.records import declare, run
+
+    decl = declare.load(records, plan)
+    return run.derive(decl, list(files), as_of=as_of, threads=threads,
+                      memory_limit=memory_limit or run.MEMORY_LIMIT)
+
+
+def evaluate_records(plan: Plan, records: str | Path, files: Iterable[str | Path], *,
+                     period: str | None = None, facts: Iterable[Any] = (),
+                     as_of: str | None = None) -> Assessment:
+    """Score one period straight from record exports: the derived facts (merged with the unit
+    entries ``facts`` for what the exports do not hold) are scored by :func:`evaluate_all`, and
+    the assessment's record keeps the lineage (each query, its files' sha256, and per unit and
+    fact the rows counted). The records' problems are in ``assessment.record.lineage
+    ["problems"]``; ``period`` chooses one when the exports cover several."""
+    derived = derive_facts(plan, records, files, as_of=as_of)
+    key, entries = derived.period(period)
+    merged = tables.merge_sources([("records", entries), ("facts", list(facts))])
+    assessment = evaluate_all(plan, merged)
+    lineage = dict(derived.lineage_of(key), rows=derived.rows, rejected_rows=derived.rejected,
+                   problems=[d.to_dict() for d in derived.problems])
+    return dataclasses.replace(assessment, record=dataclasses.replace(assessment.record,
+                                                                      lineage=lineage))
+
+
 def labels(plan: Plan) -> dict[str, str]:
     """Titles for reports: the scheme, 'all', tiers, categories, awards, vetoes, outputs and
     inputs (a modifier's step names its input by title)."""
@@ -397,6 +431,6 @@ def labels(plan: Plan) -> dict[str, str]:
     return out
 
 
-__all__ = ["GovscoreError", "UsageError", "compile", "duplicate_id", "evaluate", "evaluate_all",
-           "facts_hash", "load", "prepare", "read_facts", "score_entry", "shown_id", "version",
-           "write_report"]
+__all__ = ["GovscoreError", "UsageError", "compile", "derive_facts", "duplicate_id", "evaluate",
+           "evaluate_all", "evaluate_records", "facts_hash", "load", "prepare", "read_facts",
+           "score_entry", "shown_id", "version", "write_report"]

@@ -1,4 +1,4 @@
-"""The command line: ``govscore validate | schema | score | explain | test | template``.
+"""The command line: ``govscore validate | schema | score | facts | explain | test | template``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -90,11 +90,44 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
     p.add_argument("-o", "--output", help="write results to .json, .csv, .html or .xlsx")
+    p.add_argument("--records", metavar="R.records.yaml",
+                   help="derive facts from record exports as this records file declares: the "
+                        "given files that match one of its tables are exports, the others "
+                        "facts files (needs govscore[records])")
+    p.add_argument("--period", help="with --records: the period to score (2022-10, 2022-Q4, "
+                                    "2022), when the exports cover several")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="with --records: the day the exports were taken (open matters past "
+                        "their deadline are overdue)")
     p.add_argument("--stream", action="store_true",
                    help="score one wide CSV facts file (one row per unit) row by row in bounded "
                         "memory, into a .csv given by -o; rows in input order, rejected units "
                         "last; the time taken is reported (not for schemes with population "
                         "kinds)")
+
+    p = sub.add_parser("facts", help="derive facts from record exports", formatter_class=fmt,
+                       description="Derive a scheme's facts from record exports (CSV, Parquet, "
+                       ".xlsx: one row per rating, per case) as a records file declares, per "
+                       "unit and period, on DuckDB (govscore[records]). Every record that cannot "
+                       "be counted is reported with its file and row; each fact's lineage (the "
+                       "query, its files' sha256, the rows counted) is written beside the "
+                       "facts as FACTS.lineage.json.",
+                       epilog="examples:\n  govscore facts examples/records/好差评-2022-09.csv "
+                              "--scheme schemes/s5-jining.yaml --records "
+                              "examples/records/s5-jining.records.yaml -o facts.csv\n"
+                              "  govscore facts ratings-2022.parquet --scheme s5.yaml "
+                              "-o 'facts-{period}.csv'")
+    p.add_argument("records_files", nargs="+", metavar="RECORDS")
+    p.add_argument("--scheme", required=True)
+    p.add_argument("--records", metavar="R.records.yaml",
+                   help="the records file (default: the scheme's name with .records.yaml)")
+    p.add_argument("-o", "--output", required=True, metavar="FACTS",
+                   help="the facts file: .csv (wide), .json or .yaml; '{period}' in the name "
+                        "writes one file per period")
+    p.add_argument("--period", help="only this period (2022-10, 2022-Q4, 2022)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="the day the exports were taken (open matters past their deadline are "
+                        "overdue); overrides as_of in the records file")
 
     p = sub.add_parser("explain", help="explain one unit's score", formatter_class=fmt,
                        epilog="example:\n  govscore explain schemes/s3-chengdu.yaml "
@@ -148,7 +181,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return int(exc.code or 0)
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
-                   "explain": _explain, "test": _test, "template": _template}[args.command]
+                   "explain": _explain, "test": _test, "template": _template,
+                   "facts": _facts}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
         stderr.write(f"govscore: {exc}\n")
@@ -233,8 +267,10 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.output:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
-    units = _read_all(args.facts, stderr)
-    assessment = _progress_evaluate(plan, units, stderr)
+    if args.records:
+        assessment = _score_records(plan, args, stderr)
+    else:
+        assessment = _progress_evaluate(plan, _read_all(args.facts, stderr), stderr)
     if args.output:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
@@ -245,7 +281,66 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             stderr.write(f"rejected {rejected.unit}: {d}\n")
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
-    return EXIT_INVALID if assessment.rejected else EXIT_OK
+    uncounted = (assessment.record.lineage or {}).get("rejected_rows", 0)
+    return EXIT_INVALID if assessment.rejected or uncounted else EXIT_OK
+
+
+def _score_records(plan: Plan, args: argparse.Namespace, stderr: TextIO) -> Assessment:
+    """score --records: the exports among the files are derived, the rest read as facts."""
+    import fnmatch
+
+    from govscore.records import declare
+
+    decl = declare.load(args.records, plan)
+    patterns = [t.files for t in decl.records.tables]
+    exports = [f for f in args.facts if any(fnmatch.fnmatch(Path(f).name, p) for p in patterns)]
+    others = [f for f in args.facts if f not in exports]
+    if not exports:
+        raise UsageError("GS804", "none of the files matches a table of the records file ("
+                         + ", ".join(patterns) + ")")
+    facts = _read_all(others, stderr) if others else []
+    assessment = api.evaluate_records(plan, args.records, exports, period=args.period,
+                                      facts=facts, as_of=args.as_of)
+    lineage = assessment.record.lineage or {}
+    for problem in lineage.get("problems", []):
+        stderr.write(f"{problem['file']}:{problem['line']}:{problem['column']}: "
+                     f"{problem['code']} {problem['message']}\n")
+    stderr.write(f"period {lineage.get('period')}: {lineage.get('rows', 0)} record(s) read, "
+                 f"{lineage.get('rejected_rows', 0)} not counted\n")
+    return assessment
+
+
+def _facts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.records import write
+
+    output = Path(args.output)
+    suffix = output.suffix.lower()
+    if suffix not in write.SUFFIXES:
+        what = output.suffix or "a file without a suffix"
+        raise UsageError("GS701", f"cannot write facts as {what}; use "
+                         + ", ".join(write.SUFFIXES))
+    records = args.records or str(Path(args.scheme).with_suffix(".records.yaml"))
+    if not Path(records).is_file():
+        raise UsageError("GS804", f"no records file {records}: give --records")
+    plan = api.compile(args.scheme)
+    derived = api.derive_facts(plan, records, args.records_files, as_of=args.as_of)
+    for problem in derived.problems:
+        stderr.write(f"{problem}\n")
+    if "{period}" in args.output:
+        keys = [args.period] if args.period else sorted(derived.periods)
+    else:
+        keys = [derived.period(args.period)[0]]
+    for wanted in keys:
+        key, entries = derived.period(wanted)
+        target = Path(args.output.replace("{period}", key))
+        report.atomic_write(target, write.render(entries, key, suffix))
+        lineage = dict(derived.lineage_of(key), rows=derived.rows, rejected_rows=derived.rejected,
+                       problems=[d.to_dict() for d in derived.problems])
+        report.atomic_write(write.lineage_path(target),
+                            (json.dumps(lineage, ensure_ascii=False, indent=1) + "\n").encode())
+        stderr.write(f"wrote {target} ({len(entries)} unit(s), period {key}) and its lineage\n")
+    stderr.write(f"{derived.rows} record(s) read, {derived.rejected} not counted\n")
+    return EXIT_INVALID if derived.rejected else EXIT_OK
 
 
 def _progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:

@@ -93,6 +93,15 @@ CODES: dict[str, str] = {
     # the command line's options and outputs (GS7xx)
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
+    # records (GS8xx): facts derived from record exports (govscore.records)
+    "GS801": "a records declaration names something that does not exist",
+    "GS802": "a measure does not fit the fact",
+    "GS803": "a records declaration is inconsistent",
+    "GS804": "records cannot be read",
+    "GS805": "record for a unit the scheme does not know",
+    "GS806": "record with an unknown level",
+    "GS807": "record with a value that is not a date or number",
+    "GS808": "record whose deadline falls outside the calendar",
 }
 
 
