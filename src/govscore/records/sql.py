@@ -89,6 +89,13 @@ class Query:
 
 def _condition(cond: model.Condition, params: _Params, deadlines: dict[tuple[str, int, str], str],
                as_of: str) -> str:
+    """One condition, never NULL (an empty cell makes ``x = $p`` unknown, and NOT unknown would
+    drop the row from an exclusion's complement: SQL's three-valued logic)."""
+    return f"COALESCE({_test(cond, params, deadlines, as_of)}, FALSE)"
+
+
+def _test(cond: model.Condition, params: _Params, deadlines: dict[tuple[str, int, str], str],
+          as_of: str) -> str:
     if cond.deadline is not None:
         d = cond.deadline
         due = deadlines[(d.start, d.working_days, d.done)]
