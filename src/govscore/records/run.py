@@ -225,6 +225,7 @@ def _connection(memory_limit: str, threads: int | None, scratch: Path) -> Iterat
         con.execute("SET memory_limit = $m", {"m": memory_limit})
         con.execute("SET temp_directory = $t", {"t": str(scratch / "spill")})
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # a long query would draw on stdout
         if threads is not None:
             con.execute("SET threads = $n", {"n": threads})
         yield con
