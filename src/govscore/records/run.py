@@ -278,14 +278,15 @@ def derive(decl: Declarations, files: Sequence[str | Path], *, as_of: str | None
                 problem_sql = query.problems_sql.replace(sql.SOURCE, source)
                 try:
                     rows = con.execute(main, _used(main, params)).fetchall()
-                    bad = con.execute(problem_sql, _used(problem_sql, params)).fetchall()
+                    table_rejected = sum(int(row[4]) for row in rows)
+                    bad = con.execute(problem_sql, _used(problem_sql, params)).fetchall() \
+                        if table_rejected else []
                 except duckdb.Error as exc:
                     raise FactsFileError([Diagnostic(
                         "GS804", f"table {table_id}: {_short(str(exc), 300)}",
                         span=Span(str(table_files[0]), 1, 1))], "cannot read the records") \
                         from None
                 kept = _collect(query, rows, grain, facts, values, decl)
-                table_rejected = int(bad[0][5]) if bad else 0
                 problems += [_problem(table_files[int(f)], int(r), code, column, value,
                                       headers[int(f)]) for f, r, code, column, value, _ in bad]
                 total_rows += kept + table_rejected
@@ -365,12 +366,14 @@ def _collect(query: sql.Query, rows: list[tuple[Any, ...]], grain: str,
     counted."""
     counted = 0
     for row in rows:
+        if not row[3]:
+            continue  # only rejected rows (an unknown unit, no period): reported, not a period
         unit, year, part, n = str(row[0]), int(row[1]), int(row[2]), int(row[3])
         counted += n
         key = period_key(grain, year, part)
         unit_values = values.setdefault(key, {}).setdefault(unit, {})
         unit_lineage = facts.setdefault(key, {}).setdefault(unit, {})
-        for output, value in zip(query.outputs, row[4:], strict=True):
+        for output, value in zip(query.outputs, row[5:], strict=True):
             count = int(value)
             if not decl.applies(decl.records.facts[output.measure], unit):
                 continue  # not this unit's fact, or another measure's category

@@ -78,9 +78,12 @@ class Query:
 
     table: str
     sql: str
-    """Per unit and period: rows read and kept, and every measure of the table (the lineage)."""
+    """Per unit and period: the rows counted, the rows with a problem, and every measure of the
+    table (one scan of the export). Groups of rejected rows only (an unknown unit, no period)
+    have no rows counted."""
     problems_sql: str
-    """Rows with a problem: file row, code, column, value (in file order; LIMIT is bound)."""
+    """Rows with a problem: file row, code, column, value (in file order; LIMIT is bound). Run
+    only when the aggregation found some."""
     params: dict[str, object]
     outputs: tuple[Output, ...]
     columns: tuple[str, ...]
@@ -208,7 +211,8 @@ def compile_table(decl: Declarations, table_id: str, grain: str) -> Query:
     def agg(fact: str, part: str, condition: str) -> None:
         alias = f"m{len(outputs)}"
         outputs.append(Output(alias, decl.records.facts.index(measure), fact, part))
-        aggregates.append(f"COUNT(*) FILTER (WHERE {condition}) AS {alias}")
+        aggregates.append(f"COUNT(*) FILTER (WHERE govscore_problem IS NULL AND {condition}) "
+                          f"AS {alias}")
 
     for measure in measures:
         excluded = exclusions[measure.fact]
@@ -243,8 +247,9 @@ def compile_table(decl: Declarations, table_id: str, grain: str) -> Query:
     body = ",\n  ".join(aggregates)
     sql = (checked
            + f"SELECT\n  {unit} AS govscore_unit, govscore_year, govscore_part,\n"
-           f"  COUNT(*) AS govscore_rows,\n  {body}\nFROM checked\n"
-           f"WHERE govscore_problem IS NULL\nGROUP BY {unit}, govscore_year, govscore_part")
+           f"  COUNT(*) FILTER (WHERE govscore_problem IS NULL) AS govscore_rows,\n"
+           f"  COUNT(*) FILTER (WHERE govscore_problem IS NOT NULL) AS govscore_rejected,\n"
+           f"  {body}\nFROM checked\nGROUP BY {unit}, govscore_year, govscore_part")
     problems_sql = (checked
                     + "SELECT govscore_file, govscore_row, govscore_problem, govscore_problem_column,\n"
                     "  CAST(govscore_problem_value AS VARCHAR) AS govscore_problem_value,\n"
