@@ -136,3 +136,27 @@ def test_s6_rates_from_cases_with_exclusions(tmp_path) -> None:
     assert set(facts["南关街道"]["satisfaction"].values()) == {0}
     assert derived.lineage["facts"]["2024"]["城关镇"]["on_time_closure"]["excluded"] == 1
     assert facts["县信访局"]["timely_acceptance"] == {"target": 1, "done": 0}
+
+
+def test_s6_scored_from_the_committed_case_export() -> None:
+    # examples/records/信访-2024.csv, worked by hand from the rows:
+    # 城关镇 (cases 001-007):
+    #   及时受理率 10 × 6/7 (004 not in time) = 8.571… → 8.57
+    #   按期办结率: due = not 未到期 (001-006), less 005 (诉讼) → 5; on time 001-003 → 15 × 3/5 = 9
+    #   满意率: rated 001-004 (满意 2, 基本满意 1, 不满意 1) → 20 × 3/4 = 15
+    #   初访一次性解决率: first visits 001, 002, 004, 006; resolved at once 001, 004, 006 → 10 × 3/4
+    #     = 7.5
+    #   超期未办结 006 → −2; from other-facts: 积案 2/2 → 5, 程序 both → 5, 稳控 default → 5,
+    #   360: (0.5 × 90 + 0.3 × 80 + 0.2 × 70) = 83 → × 30/100 = 24.9
+    #   8.57 + 9 + 15 + 7.5 + 5 + 5 + 5 + 24.9 − 2 = 77.97
+    # 南关街道 (no case): every ratio's target is 0 → full (10, 15, 10, 积案 5), no ratings →
+    #   满意率 full 20; 程序 one of two → 2.5; 稳控 5; 360 80 → 24: 91.5
+    # 县信访局 (008, 009): 及时受理 1/2 → 5; 按期办结 2/2 → 15; 满意 2/2 → 20; 积案 1/2 → 2.5;
+    #   协调 8; 程序 5; 稳控 5; 360 90 → 27: 87.5
+    code, out, err = _run("score", str(S6), str(EXAMPLES / "信访-2024.csv"),
+                          str(EXAMPLES / "s6-xinfang.other-facts.yaml"),
+                          "--records", str(EXAMPLES / "s6-xinfang.records.yaml"))
+    assert code == 0, err
+    totals = {line.split()[-1]: line.split()[2] for line in out.splitlines()[1:]}
+    assert totals == {"城关镇": "77.97", "南关街道": "91.50", "县信访局": "87.50"}
+    assert "period 2024: 9 record(s) read, 0 not counted" in err
