@@ -13,7 +13,7 @@ import pytest
 from govscore import api
 from govscore.errors import FactsFileError, SchemeError, UsageError
 from govscore.records import declare, run
-from tests.records.conftest import S5, ratings, s5_records
+from tests.records.conftest import HEADER, S5, ratings, s5_records
 
 
 @pytest.fixture(scope="module")
@@ -218,3 +218,15 @@ def test_a_column_name_cannot_carry_sql(plan, tmp_path) -> None:
         declare.load(s5_records(tmp_path, body), plan)
     assert [d.code for d in caught.value.diagnostics] == ["GS205"]
     assert caught.value.diagnostics[0].pointer == "/tables/1/unit"
+
+
+def test_a_broken_export_is_a_diagnostic_not_a_crash(plan, tmp_path) -> None:
+    decl = declare.load(s5_records(tmp_path), plan)
+    workbook = tmp_path / "好差评.xlsx"
+    workbook.write_bytes(b"not a zip file")
+    with pytest.raises(FactsFileError, match="GS804 cannot read it"):
+        run.derive(decl, [workbook])
+    gb = tmp_path / "好差评-gb.csv"
+    gb.write_bytes((HEADER + "1,税务窗口,刘洋,评价器,满意,2022-09-08 10:00:00,\n").encode("gb18030"))
+    derived = run.derive(decl, [gb])  # GB18030, as Chinese Excel saves CSV: re-encoded, counted
+    assert _unit(derived, "2022-09", "税务窗口")["good_bad"]["满意"] == 1

@@ -158,6 +158,19 @@ def _readable(path: Path, scratch: Path) -> tuple[Path, str]:
     return target, "csv"
 
 
+def _readable_or_refused(path: Path, scratch: Path) -> tuple[Path, str]:
+    """:func:`_readable`, every failure of a broken export (a workbook that is not a zip, bytes
+    that are not GB18030) a GS804 naming the file, never a foreign exception."""
+    try:
+        return _readable(path, scratch)
+    except (FactsFileError, UsageError):
+        raise
+    except Exception as exc:  # openpyxl and the codecs raise many classes for a broken file
+        raise FactsFileError([Diagnostic("GS804", f"cannot read it: {_short(str(exc), 300)}",
+                                         span=Span(str(path), 1, 1))],
+                             "cannot read the records") from None
+
+
 def _xlsx_to_csv(path: Path, scratch: Path) -> Path:
     try:
         openpyxl = importlib.import_module("openpyxl")
@@ -268,7 +281,7 @@ def derive(decl: Declarations, files: Sequence[str | Path], *, as_of: str | None
                 query = sql.compile_table(decl, table_id, grain)
                 con.execute("CREATE OR REPLACE TEMP TABLE govscore_units AS "
                             "SELECT unnest($u) AS unit", {"u": decl.units_of(table_id) or [""]})
-                readable = [_readable(p, scratch) for p in table_files]
+                readable = [_readable_or_refused(p, scratch) for p in table_files]
                 headers = _check_columns(con, query, table_files, readable)
                 source = _source(query, readable)
                 params = dict(query.params, as_of=as_of)
