@@ -102,6 +102,14 @@ CODES: dict[str, str] = {
     "GS806": "record with an unknown level",
     "GS807": "record with a value that is not a date or number",
     "GS808": "record whose deadline falls outside the calendar",
+    # periods (GS82x): roll-ups, results of other schemes, history rules, runs (govscore.periods)
+    "GS820": "a period rule names something that does not exist",
+    "GS821": "a period rule is inconsistent",
+    "GS822": "a run file is invalid",
+    "GS823": "schemes use each other's results in a cycle",
+    "GS824": "a value taken from another scheme's results is missing",
+    "GS825": "a roll-up lacks a sub-period's result",
+    "GS826": "an event cannot be used",
 }
 
 

@@ -846,6 +846,205 @@ class Award(Model):
         return self
 
 
+# --------------------------------------------------------------------------------------------
+# periods: roll-ups over sub-periods, results of other schemes as inputs, history rules
+# (scored by govscore.periods; a scheme without these keys is scored one period at a time)
+
+Missing = Literal["error", "zero", "mean_of_present"]
+
+
+class Rollup(Model):
+    """The results of the scheme's periods combined into a longer period (月度成绩 → 季度、年度).
+
+    The values of the sub-periods (every month of the quarter or year) are combined by
+    ``aggregate``. A sub-period without a result for the unit (no facts that month, or the unit
+    was rejected) is ``missing``: ``error`` — the unit gets no roll-up and is reported; ``zero``
+    — it counts as 0; ``mean_of_present`` — it counts as the mean of the present ones. With
+    ``best: n`` only the n highest values (after filling) are combined (best n of m). The result
+    is rounded once, at the end, to ``precision`` (default: the scheme's)."""
+
+    id: Id
+    title: Title
+    period: Literal["quarter", "half_year", "year"]
+    """The longer period: it must be longer than the scheme's own ``period``."""
+    value: Id | None = None
+    """The node or output whose per-period values are combined (default: the total)."""
+    aggregate: Literal["mean", "sum", "last", "min", "max"] = "mean"
+    """mean, sum, last (the last sub-period's value), min or max of the sub-periods."""
+    best: Annotated[Int, Field(ge=1)] | None = None
+    """Keep only the n highest sub-period values before combining (best n of m)."""
+    missing: Missing = "error"
+    """What a sub-period without a result means."""
+    precision: Precision | None = None
+    """Rounding of the rolled-up value (default: the scheme's precision)."""
+    grades: Grades | None = None
+    """Grades of the rolled-up value (default: the scheme's grades)."""
+    awards: list[Award] = []
+    """Awards given on the rolled-up value (季度红旗窗口, the year's awards), with the scheme's
+    ranking scope and tie-breakers (a tie-breaker node is rolled up the same way)."""
+    clause: Text | None = None
+
+
+class Link(Model):
+    """Other units whose results a unit takes: a relation the run file lists (this unit → the
+    source's units), and the share each of them contributes."""
+
+    relation: Id
+    """A relation of the run file's ``relations`` (分管, 承办, 协办)."""
+    share: Annotated[Num, Field(gt=0, le=1)] = Decimal(1)
+    """Each linked unit's value is multiplied by this (承办 0.6, 协办 0.4)."""
+    divide: bool = False
+    """true: the share is divided equally among this unit's units of the relation (two 协办
+    units bear 0.2 each); false: each bears the whole share."""
+
+
+class Use(Model):
+    """An input of this scheme taken from another scheme's results in the same run (a
+    sub-assessment's total, a node, a grade; other units' results). The source scheme is scored
+    first; schemes that use each other in a cycle are refused."""
+
+    input: Id
+    """The input of this scheme that receives the value (declared under ``inputs``)."""
+    scheme: Id
+    """The id of the source scheme (one of the run's schemes)."""
+    value: Id = "total"
+    """``total``, ``grade``, or a node or output id of the source scheme."""
+    rollup: Id | None = None
+    """Take the source's roll-up of this id (a monthly source feeding a yearly scheme)."""
+    map: dict[Title, Num] | None = None
+    """With ``value: grade``: grade → number (A级 → 1 加分); a grade not listed gives ``otherwise``."""
+    otherwise: Num | None = None
+    """The number for a grade ``map`` does not list; without it such a grade is an error."""
+    over: list[Link] | None = Field(default=None, min_length=1)
+    """Take other units' values through relations (the mean of the units a leader oversees; a
+    shared target's deduction split 承办/协办) instead of the same unit's."""
+    combine: Literal["mean", "sum"] = "mean"
+    """How the linked units' (share-weighted) values are combined."""
+    missing: Missing = "error"
+    """A source unit without a result (rejected, absent): ``error`` — this unit is rejected and
+    the source named; ``zero`` — it counts 0; ``mean_of_present`` (with ``over``) — it counts as
+    the mean of the present ones."""
+    clause: Text | None = None
+
+
+class StreakWhen(Model):
+    """The condition a period's result must meet; exactly one key."""
+
+    bottom: Annotated[Int, Field(ge=1)] | None = None
+    """Among the last n of the ranking scope (排名落后)."""
+    grades: list[Title] | None = Field(default=None, min_length=1)
+    """The grade is one of these."""
+    below: Num | None = None
+    """The total is below this (strictly)."""
+    award: Id | None = None
+    """The unit received this award (连续3年通报表扬)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StreakWhen:
+        given = [k for k in ("bottom", "grades", "below", "award") if getattr(self, k) is not None]
+        if len(given) != 1:
+            msg = "give exactly one of bottom, grades, below, award"
+            raise ValueError(msg)
+        return self
+
+
+class Streak(Model):
+    """A consequence after ``periods`` consecutive periods meeting ``when`` (连续2个月排名落后的窗口
+    约谈). A period without a result for the unit — no facts, rejected, or not in the run —
+    breaks the streak. The consequence is listed in every period where the streak has reached
+    ``periods`` (with ``reset: true`` the count starts again after it fires)."""
+
+    kind: Literal["streak"]
+    id: Id
+    title: Title
+    periods: Annotated[Int, Field(ge=2, le=100)]
+    when: StreakWhen
+    reset: bool = False
+    clause: Text | None = None
+
+
+class Lateness(Model):
+    """Lateness counted in whole months (每推迟1个月到位扣10分): the events of this rule give the
+    day a unit completed the task; ``into`` (a count input) receives, in each period, the
+    months from ``due`` to the month it was done, or — while it is not done — to the period's
+    last month. Done by the end of the due month: 0."""
+
+    kind: Literal["lateness"]
+    id: Id
+    title: Title
+    due: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+    """The month the task is due (5月份 … 到位)."""
+    into: Id
+    """The count input receiving the months late."""
+    clause: Text | None = None
+
+
+class CarryOver(Model):
+    """Events (an award, a commendation) counted in the period they are for, or — when issued
+    after that period's assessment closed — in the period they were issued in, exactly once
+    (2012年2月以后对2011年工作的表彰, 2011年考核未加分的, 列入2012年度加分)."""
+
+    kind: Literal["carry_over"]
+    id: Id
+    title: Title
+    closes_after_days: Annotated[Int, Field(ge=0, le=366)] = 0
+    """The period's assessment closes this many days after the period ends; an event issued
+    by then is counted in the period it is for."""
+    into: Id
+    """The fact receiving the events of the period: a count (their number), or a by_level
+    item's list of ``{level, matter}`` (the event's value is the level, its id the matter)."""
+    clause: Text | None = None
+
+
+class LedgerCap(Model):
+    """A cap on the points gained (never on points lost) per calendar year and/or month."""
+
+    types: list[Id] | None = Field(default=None, min_length=1)
+    """The event types the cap covers (default: all)."""
+    per_year: NonNeg | None = None
+    """每年最多加 N 分."""
+    per_month: NonNeg | None = None
+    """每月最多加 N 分."""
+
+
+class Demotion(Model):
+    """An event type that demotes directly (降B级) while it is in force: it sets a flag input
+    that a veto with ``effect: grade_cap`` (or ``grade``) turns into the grade."""
+
+    type: Id
+    input: Id
+    """The flag input set true."""
+
+
+class Ledger(Model):
+    """A points ledger (信用积分): events add or subtract points in date order; gains are cut to
+    the caps; an entry stops counting ``expires_after_months`` months after its date. ``into``
+    receives the balance at the end of each period."""
+
+    kind: Literal["ledger"]
+    id: Id
+    title: Title
+    start: Num = Decimal(0)
+    """The opening balance."""
+    into: Id
+    """The number input receiving the balance."""
+    caps: list[LedgerCap] = []
+    expires_after_months: Annotated[Int, Field(ge=1, le=1200)] | None = None
+    demotions: list[Demotion] = []
+    clause: Text | None = None
+
+
+HistoryRule = Annotated[
+    Union[
+        Annotated[Streak, Tag("streak")],
+        Annotated[Lateness, Tag("lateness")],
+        Annotated[CarryOver, Tag("carry_over")],
+        Annotated[Ledger, Tag("ledger")],
+    ],
+    Discriminator("kind"),
+]
+
+
 class Scheme(Model):
     """A whole assessment scheme (考核细则)."""
 
@@ -886,6 +1085,12 @@ class Scheme(Model):
     """Grades by bands (and quotas)."""
     awards: list[Award] = []
     """Awards and lists with their quotas."""
+    rollups: list[Rollup] = []
+    """Roll-ups of the periods' results into longer periods (govscore.periods)."""
+    uses: list[Use] = []
+    """Inputs taken from other schemes' results in a run (govscore.periods)."""
+    history: list[HistoryRule] = []
+    """Rules over the periods of a run: streaks, lateness, carry-over, ledgers."""
 
     @field_validator("id")
     @classmethod

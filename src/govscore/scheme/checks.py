@@ -12,6 +12,7 @@ from decimal import Decimal
 from govscore import rules
 from govscore.errors import Diagnostic
 from govscore.language import formulas, model
+from govscore.periods import checks as period_checks
 from govscore.rules.values import band_problems
 from govscore.scheme import scopes, tree
 from govscore.scheme.tree import NodeRef, Path, applies, references
@@ -30,6 +31,7 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     for check_fn in (_ids, _maxima, _references, _rules, _formulas, _readers, _bands, _weights,
                      _members, _population):
         out.extend(check_fn(scheme, nodes))
+    out.extend(period_checks.check(scheme))
     return out
 
 
