@@ -965,7 +965,8 @@ class Streak(Model):
 
 class Lateness(Model):
     """Lateness counted in whole months (每推迟1个月到位扣10分): the events of this rule give the
-    day a unit completed the task; ``into`` (a count input) receives, in each period, the
+    day a unit completed the task; ``into`` (a count input, or the fact of a per_occurrence or
+    per_step item) receives, in each period, the
     months from ``due`` to the month it was done, or — while it is not done — to the period's
     last month. Done by the end of the due month: 0."""
 
@@ -975,7 +976,7 @@ class Lateness(Model):
     due: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
     """The month the task is due (5月份 … 到位)."""
     into: Id
-    """The count input receiving the months late."""
+    """The count input or item fact receiving the months late."""
     clause: Text | None = None
 
 

@@ -35,6 +35,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "taken_missing": "缺",
         "taken_none": "无关联单位, 不取值",
         "combine_mean": "平均",
+        "grade_of": "等次 {grade}",
         "combine_sum": "合计",
         "refused": "{input}: {problem}",
         "streak": "{title}: 连续 {length} 期 ({periods})",
@@ -73,6 +74,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "taken_missing": "missing",
         "taken_none": "no linked unit, nothing taken",
         "combine_mean": "mean",
+        "grade_of": "grade {grade}",
         "combine_sum": "sum",
         "refused": "{input}: {problem}",
         "streak": "{title}: {length} periods in a row ({periods})",
@@ -140,8 +142,8 @@ def taken_lines(taken: Taken, titles: dict[str, str], lang: Lang = "zh") -> list
     if taken.combine == "none":
         return [w["taken"].format(input=titles.get(taken.input, taken.input),
                                   scheme=taken.scheme, what="", value=w["taken_none"])]
-    what = taken.grade if taken.grade is not None else (
-        w[f"combine_{taken.combine}"] if taken.combine in ("mean", "sum") else "")
+    what = w["grade_of"].format(grade=taken.grade) if taken.grade is not None else (
+        w[f"combine_{taken.combine}"] if taken.combine in ("mean", "sum") else taken.value_name)
     lines = [w["taken"].format(input=titles.get(taken.input, taken.input), scheme=taken.scheme,
                                what=what, value=_value(taken.value))]
     if len(taken.parts) > 1 or any(r for _, r, _, _ in taken.parts):

@@ -45,6 +45,8 @@ class Taken:
     grade: str | None = None
     combine: str = ""
     problem: str = ""
+    value_name: str = "total"
+    """What was taken: ``total``, ``grade``, a node or output id, or ``ROLLUP:VALUE``."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,13 @@ def _period(plan: Plan, period: Period, entries: list[Any], events: Sequence[his
 def take(use: model.Use, unit: str, period: Period, source: SchemeResult,
          relations: Mapping[str, Mapping[str, Sequence[str]]]) -> Taken:
     """The value ``unit`` takes from ``source`` in ``period`` (pattern 35, 41)."""
+    taken = _take(use, unit, period, source, relations)
+    name = use.value if use.rollup is None else f"{use.rollup}:{use.value}"
+    return dataclasses.replace(taken, value_name=name)
+
+
+def _take(use: model.Use, unit: str, period: Period, source: SchemeResult,
+          relations: Mapping[str, Mapping[str, Sequence[str]]]) -> Taken:
     def one(source_unit: str) -> tuple[Decimal | None, str | None, str]:
         return _source_value(use, source_unit, period, source)
 
