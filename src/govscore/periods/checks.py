@@ -45,6 +45,12 @@ def carry_target(scheme: model.Scheme, fact: str) -> str | None:
     return None
 
 
+def period_ids(scheme: model.Scheme) -> set[str]:
+    """The ids of roll-ups, their awards and history rules (an assumption may name them)."""
+    return {r.id for r in scheme.rollups} | {a.id for r in scheme.rollups for a in r.awards} \
+        | {h.id for h in scheme.history}
+
+
 def check(scheme: model.Scheme) -> Iterator[Diagnostic]:
     """Every problem of the scheme's period rules."""
     nodes = {ref.node.id for ref in tree.index(scheme)}

@@ -103,6 +103,9 @@ class Job:
     events: Sequence[Path] = ()
     span: Span | None = None
     """Where the run file names the scheme (for messages)."""
+    records: Path | None = None
+    """A records file deriving facts from ``exports`` (merged with the facts files)."""
+    exports: Sequence[Path] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,8 +191,13 @@ def run_file(source: str | Path) -> RunResult:
             continue
         facts, found = loaded.files(i, "facts")
         events, more = loaded.files(i, "events")
-        problems += found + more
-        jobs.append(Job(plan, facts, events, span))
+        exports, other = loaded.files(i, "exports")
+        problems += found + more + other
+        if not entry.facts and entry.records is None:
+            problems.append(Diagnostic("GS822", "give 'facts' files or a 'records' file",
+                                       span=span))
+        records = loaded.base / entry.records if entry.records is not None else None
+        jobs.append(Job(plan, facts, events, span, records, exports))
     if problems:
         raise SchemeError(problems, f"{loaded.file}: the run cannot start")
     return run(jobs, loaded.run.relations)
@@ -202,30 +210,44 @@ def _scheme(job: Job, done: Mapping[str, SchemeResult],
             relations: Mapping[str, Mapping[str, Sequence[str]]]) -> SchemeResult:
     plan, scheme = job.plan, job.plan.scheme
     problems: list[Diagnostic] = []
-    by_period: dict[Period, list[Path]] = defaultdict(list)
+    sources: dict[Period, list[tuple[str, list[Any]]]] = defaultdict(list)
+    lineage: dict[Period, dict[str, Any]] = {}
     for path in job.facts:
         try:
             period = period_of_file(path, scheme.period)
+            if period is None:
+                problems.append(Diagnostic(
+                    "GS822", f"{path}: no {scheme.period} period: give the file a 'period:' key "
+                    f"or write the period in its name ({keys.key(scheme.period, 2022, 3)})",
+                    span=job.span))
+                continue
+            sources[period].append((str(path), api.read_facts(path)))
         except FactsFileError as exc:
             problems += exc.diagnostics
-            continue
-        if period is None:
-            problems.append(Diagnostic(
-                "GS822", f"{path}: no {scheme.period} period: give the file a 'period:' key "
-                f"or write the period in its name ({keys.key(scheme.period, 2022, 3)})",
-                span=job.span))
-            continue
-        by_period[period].append(path)
+    if job.records is not None:
+        derived = api.derive_facts(plan, job.records, job.exports)
+        problems += derived.problems
+        for key_text, entries in derived.periods.items():
+            period = keys.parse(scheme.period, key_text)
+            if period is not None:
+                sources[period].insert(0, (str(job.records), entries))
+                lineage[period] = dict(derived.lineage_of(key_text), rows=derived.rows,
+                                       rejected_rows=derived.rejected)
     events = history.read_events(list(job.events), scheme, problems)
     periods: dict[str, PeriodResult] = {}
-    for period in sorted(by_period):
+    for period in sorted(sources):
         try:
-            entries = api.read_facts(*by_period[period])
+            entries = tables.merge_sources(sources[period])
         except FactsFileError as exc:
             problems += exc.diagnostics
             continue
-        periods[str(period)] = _period(plan, period, entries, events, done, relations,
-                                       tuple(map(str, by_period[period])), problems)
+        result = _period(plan, period, entries, events, done, relations,
+                         tuple(name for name, _ in sources[period]), problems)
+        if period in lineage:
+            record = dataclasses.replace(result.assessment.record, lineage=lineage[period])
+            result = dataclasses.replace(result, assessment=dataclasses.replace(
+                result.assessment, record=record))
+        periods[str(period)] = result
     _follow_streaks(scheme, periods)
     rollups = {rule.id: _rollups(plan, rule, periods) for rule in scheme.rollups}
     return SchemeResult(plan, periods, rollups, tuple(problems))

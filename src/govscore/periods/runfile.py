@@ -36,12 +36,17 @@ class SchemeRun(RunModel):
 
     scheme: Pattern
     """The scheme file, relative to the run file."""
-    facts: list[Pattern] = Field(min_length=1, max_length=MAX_LIST)
+    facts: list[Pattern] = Field(default=[], max_length=MAX_LIST)
     """Facts files (``*`` and ``?`` allowed), relative to the run file. Each holds one period:
     its ``period:`` key (YAML, JSON) or the one period its name writes (``s5-2022-03.csv``).
     Several files of one period are merged (one office's sheet each)."""
     events: list[Pattern] = Field(default=[], max_length=MAX_LIST)
     """Events files (CSV or YAML) for the scheme's history rules."""
+    records: Pattern | None = None
+    """A records file (``*.records.yaml``): facts derived from ``exports`` per unit and period,
+    merged with the facts files (govscore[records])."""
+    exports: list[Pattern] = Field(default=[], max_length=MAX_LIST)
+    """The record exports the records file reads (CSV, Parquet, .xlsx)."""
 
 
 class Run(RunModel):
@@ -65,7 +70,7 @@ class LoadedRun:
     def span(self, *path: str | int) -> Span | None:
         return self.doc.span(path)
 
-    def files(self, index: int, key: Literal["facts", "events"]) -> tuple[list[Path],
+    def files(self, index: int, key: Literal["facts", "events", "exports"]) -> tuple[list[Path],
                                                                           list[Diagnostic]]:
         """The files a scheme's ``facts`` or ``events`` patterns match, in name order; a pattern
         matching nothing is GS822."""

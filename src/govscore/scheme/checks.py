@@ -225,6 +225,7 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
     everything = {*node_ids, *inputs, *scheme.params, *(o.id for o in scheme.outputs),
                   *(v.id for v in scheme.vetoes), *(a.id for a in scheme.awards), *cats,
                   *(t.id for t in scheme.tiers)}
+    everything |= period_checks.period_ids(scheme)
     for i, assumption in enumerate(scheme.assumptions):
         for j, name in enumerate(assumption.affects):
             if name not in everything:
