@@ -1,4 +1,5 @@
-"""The command line: ``govscore validate | schema | score | facts | explain | test | template``.
+"""The command line: ``govscore validate | schema | score | facts | run | explain | test |
+template``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -27,6 +28,7 @@ from govscore.errors import (
     UsageError,
     whole_population_error,
 )
+from govscore.periods import command as period_command
 from govscore.scheme import detect, loader
 from govscore.views import report
 
@@ -99,11 +101,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="YYYY-MM-DD",
                    help="with --records: the day the exports were taken (open matters past "
                         "their deadline are overdue)")
+    p.add_argument("--periods", action="store_true",
+                   help="score every period of the facts files (one period each: a 'period:' "
+                        "key or 2022-03 in the name) with the scheme's roll-ups and history "
+                        "rules; see 'govscore run'")
+    p.add_argument("--events", nargs="+", metavar="EVENTS",
+                   help="with --periods: events files for the history rules")
+    p.add_argument("--explain", metavar="UNIT", help="with --periods: explain this unit")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="with --periods --explain: the language")
     p.add_argument("--stream", action="store_true",
                    help="score one wide CSV facts file (one row per unit) row by row in bounded "
                         "memory, into a .csv given by -o; rows in input order, rejected units "
                         "last; the time taken is reported (not for schemes with population "
                         "kinds)")
+
+    p = sub.add_parser("run", help="score schemes over periods as a run file says",
+                       formatter_class=fmt,
+                       description="Score the schemes of a run file over their periods, sources "
+                       "before the schemes that use their results; roll-ups and history rules "
+                       "included.",
+                       epilog="examples:\n  govscore run year.run.yaml\n"
+                              "  govscore run year.run.yaml --explain 窗口01 --period 2022-Q1\n"
+                              "  govscore run year.run.yaml -o results.json")
+    p.add_argument("run", metavar="RUN.yaml")
+    period_command.add_arguments(p)
 
     p = sub.add_parser("facts", help="derive facts from record exports", formatter_class=fmt,
                        description="Derive a scheme's facts from record exports (CSV, Parquet, "
@@ -182,7 +204,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
                    "explain": _explain, "test": _test, "template": _template,
-                   "facts": _facts}[args.command]
+                   "facts": _facts, "run": period_command.command_run}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
         stderr.write(f"govscore: {exc}\n")
@@ -262,6 +284,8 @@ def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.periods:
+        return period_command.command_score_periods(args, stdout, stderr)
     if args.stream:
         return _score_stream(args, stderr)
     if args.output:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "examples" / "periods"
 
 
 def write_facts(folder: Path, name: str, period: str,

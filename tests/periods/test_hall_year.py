@@ -1,5 +1,5 @@
 """A year of monthly results for a hall's windows: streaks, carry-over, quarterly and annual
-roll-ups with their awards — every number worked by hand from tests/periods/data/hall.yaml."""
+roll-ups with their awards — every number worked by hand from examples/periods/hall.yaml."""
 
 from __future__ import annotations
 

@@ -277,7 +277,8 @@ def _period(plan: Plan, period: Period, entries: list[Any], events: Sequence[his
     kept = [e for e in merged if not (isinstance(e, Mapping) and refused.get(e.get("id"), []))]
     assessment = api.evaluate_all(plan, kept)
     extra = [Rejected(len(kept) + i, u, tuple(
-        Diagnostic("GS824", t.problem, unit=u, item=t.input) for t in refused[u]))
+        Diagnostic("GS824", f"{t.input}: {t.problem}", unit=u, item=t.input)
+        for t in refused[u]))
         for i, u in enumerate(u for u in units if refused[u])]
     if extra:
         assessment = dataclasses.replace(assessment, rejected=(*assessment.rejected, *extra),
@@ -396,6 +397,8 @@ def _rollups(plan: Plan, rule: model.Rollup, periods: Mapping[str, PeriodResult]
     out: dict[str, RollupResult] = {}
     for big in longer:
         parts = big.parts(scheme.period)
+        if any(str(p) not in periods for p in parts):
+            continue  # the run does not cover this longer period: nothing to roll up yet
         units = sorted({u for p in parts if str(p) in periods
                         for u in [*periods[str(p)].assessment.results,
                                   *(r.unit for r in periods[str(p)].assessment.rejected)]})
