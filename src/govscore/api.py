@@ -380,9 +380,10 @@ def read_facts(*paths: str | Path,
 
 def write_report(assessment: Assessment, plan: Plan, path: str | Path) -> None:
     """Write an assessment as ``.html`` (one self-contained page), ``.xlsx`` (a sheet per
-    scope, 明细, 待定, 未评分, 记录; needs openpyxl), ``.csv`` (one row per unit) or ``.json``
-    (everything), chosen by the suffix; written atomically (an interrupted write leaves no half
-    file). Another suffix is a :class:`UsageError` (GS701)."""
+    scope, 明细, 待定, 未评分, 记录; needs openpyxl), ``.csv`` (one row per unit), ``.json``
+    (everything) or ``.txt`` (the ranked table ``govscore score`` prints), chosen by the
+    suffix; written atomically (an interrupted write leaves no half file). Another suffix is a
+    :class:`UsageError` (GS701)."""
     report.write(assessment, plan, Path(path))
 
 

@@ -28,6 +28,7 @@ from govscore.errors import (
     whole_population_error,
 )
 from govscore.scheme import detect, loader
+from govscore.views import diagnostics as diagnostics_format
 from govscore.views import report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -68,9 +69,13 @@ def _parser() -> argparse.ArgumentParser:
                        description="Check scheme files and folders; print every problem as "
                        "FILE:LINE:COL: CODE message.",
                        epilog="examples:\n  govscore validate schemes/\n"
-                              "  govscore validate --format github schemes/s3-chengdu.yaml")
+                              "  govscore validate --format github schemes/s3-chengdu.yaml\n"
+                              "  govscore validate --format sarif schemes/ > govscore.sarif")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=list(diagnostics_format.FORMATS), default="text",
+                   help="text (FILE:LINE:COL: CODE message), json, github (workflow-command "
+                        "annotations) or sarif (SARIF 2.1.0 for code scanning; file URIs "
+                        "relative to the current folder, uriBaseId SRCROOT)")
     p.add_argument("--only-schemes", action="store_true",
                    help="check only the files that are schemes by content (a top-level "
                         "'govscore:' key in the first 64 KiB) and skip the others, saying how "
@@ -89,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                               "--stream")
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
-    p.add_argument("-o", "--output", help="write results to .json, .csv, .html or .xlsx")
+    p.add_argument("-o", "--output",
+                   help="write results to .json, .csv, .html, .xlsx or .txt (the table)")
     p.add_argument("--stream", action="store_true",
                    help="score one wide CSV facts file (one row per unit) row by row in bounded "
                         "memory, into a .csv given by -o; rows in input order, rejected units "
@@ -199,7 +205,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                      stderr)
         files = schemes
     results: dict[str, list[Diagnostic]] = {str(f): loader.check_file(f) for f in files}
-    stdout.write(report.diagnostics(results, args.format))
+    stdout.write(diagnostics_format.render(results, args.format, tool_version=api.version()))
     errors = sum(1 for ds in results.values() for d in ds if d.severity == "error")
     invalid = sum(1 for ds in results.values() if any(d.severity == "error" for d in ds))
     if args.format == "text":
