@@ -93,6 +93,15 @@ CODES: dict[str, str] = {
     # the command line's options and outputs (GS7xx)
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
+    # the HTTP service, govscore serve (GS8xx)
+    "GS801": "request body too large",
+    "GS802": "too many units in one request",
+    "GS803": "request took longer than the time limit",
+    "GS804": "every worker is busy",
+    "GS805": "malformed request",
+    "GS806": "no such scheme, unit or endpoint",
+    "GS807": "the posted scheme is invalid",
+    "GS808": "internal error",
 }
 
 
