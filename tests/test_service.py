@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -382,3 +383,68 @@ def test_serve_options_are_checked(tmp_path):
     run(["serve", "--help"], help_out, err)
     for option in ("--max-body-bytes", "--max-units", "--time-limit", "--workers", "413", "503"):
         assert option in help_out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------
+# the curl example of docs/service.md and docs/service.zh.md, run against the server
+
+_BLOCK = re.compile(r"<!--\s*(?P<mark>[^>]*?)\s*-->\s*\n```(?P<lang>\w*)\n(?P<body>.*?)\n```", re.S)
+
+
+def _marked(page: Path) -> dict[str, str]:
+    """The fenced blocks of a page by the mark just above them (file: NAME, curl, answer)."""
+    return {m["mark"]: m["body"] for m in _BLOCK.finditer(page.read_text(encoding="utf-8"))}
+
+
+def _contains(whole: Any, part: Any) -> bool:
+    """``part`` is in ``whole``: mappings by key, lists element by element from the start."""
+    if isinstance(part, dict):
+        return isinstance(whole, dict) and all(k in whole and _contains(whole[k], v)
+                                               for k, v in part.items())
+    if isinstance(part, list):
+        return isinstance(whole, list) and len(whole) >= len(part) and \
+            all(_contains(w, p) for w, p in zip(whole, part, strict=False))
+    return bool(whole == part)
+
+
+def _curl(command: str, server: Server, folder: Path) -> httpx.Response:
+    """The doc's curl command, sent by httpx: its method, URL path, headers and body."""
+    argv = shlex.split(command)
+    assert argv[0] == "curl", command
+    method, headers, body, url = "GET", {}, None, None
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in ("-s", "--silent"):
+            continue
+        if arg in ("-H", "--header"):
+            key, _, value = next(args).partition(":")
+            headers[key.strip()] = value.strip()
+        elif arg in ("-d", "--data", "--data-binary"):
+            value = next(args)
+            body = (folder / value[1:]).read_bytes() if value.startswith("@") else value.encode()
+            method = "POST"
+        elif arg in ("-X", "--request"):
+            method = next(args)
+        else:
+            url = arg
+    assert url is not None, command
+    assert url.startswith("http://127.0.0.1:8000/"), command
+    return server.client.request(method, url.removeprefix("http://127.0.0.1:8000"),
+                                 headers=headers, content=body)
+
+
+@pytest.mark.parametrize("page", ["service.md", "service.zh.md"])
+def test_the_docs_curl_example_gives_the_answer_shown(server, page, tmp_path):
+    blocks = _marked(ROOT / "docs" / page)
+    (tmp_path / "request.json").write_text(blocks["file: request.json"], encoding="utf-8")
+    response = _curl(blocks["curl"], server, tmp_path)
+    assert response.status_code == 200, response.text
+    shown = json.loads(blocks["answer"])
+    assert _contains(response.json(), shown), (
+        f"docs/{page}: the answer shown is not in what the server gave:\n"
+        f"{json.dumps(response.json(), ensure_ascii=False)[:3000]}")
+    if shutil.which("curl"):  # and with curl itself, where the machine has it
+        done = subprocess.run([*shlex.split(blocks["curl"].replace(
+            "http://127.0.0.1:8000", server.url))], cwd=tmp_path, capture_output=True,
+            timeout=120, check=True)
+        assert _contains(json.loads(done.stdout), shown)
