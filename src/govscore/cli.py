@@ -1,4 +1,4 @@
-"""The command line: ``govscore validate | schema | score | explain | test | template``.
+"""The command line: ``govscore validate | schema | score | explain | test | template | serve``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
