@@ -255,6 +255,30 @@ def test_malformed_requests_are_refused_with_every_problem(server):
     assert server.client.get("/nowhere").json()["error"]["code"] == "GS806"
 
 
+def test_text_that_is_not_text_never_breaks_an_answer(server):
+    """A JSON escape of a lone surrogate (\\ud800) is not text: wherever a request puts one (a
+    unit id, a fact name, a key, the scheme, a scheme id) the answer is still JSON that names it by
+    its escape where it names it, never a 500."""
+    cases = [
+        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "\\ud800", "facts": {}}]}', 200),
+        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "a", "facts": {"\\ud800": 1}}]}', 200),
+        ('{"scheme_id": "\\ud800", "facts": []}', 404),
+        ('{"\\ud800": 1, "scheme_id": "s3-chengdu", "facts": []}', 422),
+        ('{"scheme": "\\ud800", "facts": []}', 422),
+        ('{"scheme": "govscore: \\"1\\"\\nid: \\ud800\\n"}', 422),
+        ('{"scheme_id": "s3-chengdu", "facts": [], "unit": "\\ud800"}', 404),
+    ]
+    for body, status in cases:
+        path = "/explain" if '"unit"' in body else "/score"
+        response = server.post(path, body.encode())
+        assert response.status_code == status, (body, response.text)
+        assert isinstance(response.json(), dict), body  # JSON, in UTF-8
+    # validate takes the scheme as it comes and reports what is wrong with it (GS102: not UTF-8)
+    response = server.post("/validate", b'{"scheme": "govscore: \\"1\\"\\nid: \\ud800\\n"}')
+    assert response.status_code == 200
+    assert [d["code"] for d in response.json()["diagnostics"]] == ["GS102"]
+
+
 def test_validate_gives_what_the_command_line_gives(server, tmp_path, monkeypatch):
     response = server.post("/validate", {"scheme": BROKEN, "name": "bad.yaml"})
     assert response.status_code == 200

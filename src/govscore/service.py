@@ -38,7 +38,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,7 +49,7 @@ from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, FactsFileError, SchemeError, Span
 from govscore.inputs import readers
 from govscore.scheme import detect, loader
-from govscore.views.explain import explain_result
+from govscore.views.explain import explain
 
 # ------------------------------------------------------------------------------------------------
 # limits and the schemes served
@@ -357,8 +357,15 @@ class ServiceError(Exception):
         return {"error": error}
 
 
-def _error_response(exc: ServiceError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.status)
+def json_response(document: Any, status: int = 200) -> Response:
+    """A JSON answer. A lone surrogate anywhere in it (a request may carry one as the escape
+    \\ud800, which is not text) is written back as that escape, never as bytes that are not UTF-8."""
+    text = json.dumps(document, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    return Response(text, status_code=status, media_type="application/json")
+
+
+def _error_response(exc: ServiceError) -> Response:
+    return json_response(exc.body(), exc.status)
 
 
 def diagnostic(d: Diagnostic) -> dict[str, Any]:
@@ -396,10 +403,19 @@ def _shape(model: type[BaseModel], data: dict[str, Any]) -> Any:
                            "/openapi.json)", diagnostics=problems) from None
 
 
+def _scheme_bytes(text: str) -> bytes:
+    """A posted scheme's text as the loader reads a file: a lone surrogate (a JSON escape such as
+    \\ud800, not text) is kept as bytes that are not UTF-8, which the loader reports (GS102)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 @functools.lru_cache(maxsize=8)
 def _posted_plan(text: str) -> Plan:
     """A posted scheme, compiled once for repeated requests with the same text."""
-    return api.compile(api.load(text=text, name="scheme.yaml"))
+    loaded, diagnostics = loader.parse_scheme(_scheme_bytes(text), "scheme.yaml")
+    if loaded is None:
+        raise SchemeError(diagnostics, "scheme.yaml: the scheme is invalid")
+    return api.compile(loaded)
 
 
 def _plan(request: ScoreRequest, served: Served) -> Plan:
@@ -474,7 +490,7 @@ def score_document(plan: Plan, assessment: Assessment) -> dict[str, Any]:
 
 def do_validate(body: bytes) -> dict[str, Any]:
     request = _shape(ValidateRequest, _parse(body))
-    loaded, found = loader.parse_scheme(request.scheme.encode("utf-8"), request.name)
+    loaded, found = loader.parse_scheme(_scheme_bytes(request.scheme), api.shown_id(request.name))
     found = sorted(found, key=Diagnostic.sort_key)
     errors = sum(1 for d in found if d.severity == "error")
     return {"valid": loaded is not None, "scheme_id": loaded.scheme.id if loaded else None,
@@ -494,24 +510,20 @@ def do_explain(body: bytes, served: Served, limits: Limits) -> dict[str, Any]:
     plan = _plan(request, served)
     assessment = api.evaluate_all(plan, _units(request.facts, limits))
     unit, lang = request.unit, request.lang
-    if unit in assessment.results:
-        result = assessment.results[unit]
-        return {"unit": unit, "lang": lang, "scored": True,
-                "text": explain_result(result, assessment.placements[unit], assessment,
-                                       lang=lang),
-                "total": str(result.total), "placement": _unit_score(assessment, unit),
-                "nodes": [n.to_dict() for n in sorted(result.nodes.values(),
-                                                      key=lambda n: n.order)],
-                "trace": [s.to_dict() for s in result.trace], "diagnostics": []}
-    rejected = [r for r in assessment.rejected if r.unit == unit]
-    if not rejected:
-        raise ServiceError(404, "GS806", f"no unit {unit!r} in the facts given")
-    problems = [d for r in rejected for d in r.diagnostics]
-    text = f"{unit}: 未评分 (事实数据有误)" if lang == "zh" else f"{unit}: not scored (facts rejected)"
-    return {"unit": unit, "lang": lang, "scored": False,
-            "text": "\n".join([text, *(f"  {d}" for d in problems)]), "total": None,
-            "placement": None, "nodes": [], "trace": [],
-            "diagnostics": [diagnostic(d) for d in problems]}
+    try:
+        text = explain(assessment, unit, lang=lang)  # the views' words, scored or rejected
+    except KeyError:
+        raise ServiceError(404, "GS806", f"no unit {unit!r} in the facts given") from None
+    result = assessment.results.get(unit)
+    if result is None:
+        problems = [d for r in assessment.rejected if r.unit == unit for d in r.diagnostics]
+        return {"unit": unit, "lang": lang, "scored": False, "text": text, "total": None,
+                "placement": None, "nodes": [], "trace": [],
+                "diagnostics": [diagnostic(d) for d in problems]}
+    return {"unit": unit, "lang": lang, "scored": True, "text": text,
+            "total": str(result.total), "placement": _unit_score(assessment, unit),
+            "nodes": [n.to_dict() for n in sorted(result.nodes.values(), key=lambda n: n.order)],
+            "trace": [s.to_dict() for s in result.trace], "diagnostics": []}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -648,16 +660,16 @@ def create_app(served: Served | None = None, limits: Limits | None = None) -> Fa
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
 
     @app.exception_handler(ServiceError)
-    async def refused(request: Request, exc: ServiceError) -> JSONResponse:
+    async def refused(request: Request, exc: ServiceError) -> Response:
         return _error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = "GS806" if exc.status_code == 404 else "GS805"  # noqa: PLR2004
         return _error_response(ServiceError(exc.status_code, code, str(exc.detail)))
 
     @app.exception_handler(Exception)
-    async def failed(request: Request, exc: Exception) -> JSONResponse:
+    async def failed(request: Request, exc: Exception) -> Response:
         # nothing of the exception is echoed: the message could hold request data
         return _error_response(ServiceError(500, "GS808", "internal error: the request could "
                                             "not be worked on"))
@@ -669,8 +681,7 @@ def create_app(served: Served | None = None, limits: Limits | None = None) -> Fa
     async def answer(request: Request, work: Callable[[bytes], dict[str, Any]]) -> Response:
         body = await request.body()
         document = await workers.run(lambda: work(body))
-        return Response(json.dumps(document, ensure_ascii=False).encode("utf-8"),
-                        media_type="application/json")
+        return json_response(document)
 
     @app.get("/health", response_model=Health, summary="Is the server up")
     def health() -> dict[str, Any]:
