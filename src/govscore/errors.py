@@ -16,7 +16,8 @@ lists of them, so one run reports every problem at once::
      ├── inputs.tables.CellError         a spreadsheet cell is not a value or an id (``.code``)
      ├── rules.values.FactProblem        one fact value a rule refuses (``.code``; reported as a FactsError)
      ├── rules.base.UnitProblem          facts that cannot be scored together (``.code``; a FactsError)
-     └── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     ├── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     └── service.ServiceError            a request govscore serve refuses (``.status``, ``.code``)
 
 Exceptions used only for control flow inside one module are private (``_Name``) and never
 escape it.

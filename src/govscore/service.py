@@ -46,7 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from govscore import api
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
-from govscore.errors import Diagnostic, FactsFileError, SchemeError, Span
+from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, Span
 from govscore.inputs import readers
 from govscore.scheme import detect, loader
 from govscore.views.explain import explain
@@ -333,8 +333,9 @@ class ExplainResponse(BaseModel):
 # refusals
 
 
-class ServiceError(Exception):
-    """A request refused: the HTTP status, a GS8xx code (or a scheme's or facts' code), what."""
+class ServiceError(GovscoreError):
+    """A request the service refuses: the HTTP status, a GS8xx code, what, and the limit that
+    refused it or the diagnostics that explain it."""
 
     def __init__(self, status: int, code: str, message: str, *, limit: str | None = None,
                  limit_value: float | None = None,
