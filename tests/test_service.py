@@ -472,3 +472,12 @@ def test_the_docs_curl_example_gives_the_answer_shown(server, page, tmp_path):
             "http://127.0.0.1:8000", server.url))], cwd=tmp_path, capture_output=True,
             timeout=120, check=True)
         assert _contains(json.loads(done.stdout), shown)
+
+
+def test_without_the_service_extra_serve_says_what_to_install(monkeypatch):
+    monkeypatch.delitem(sys.modules, "govscore.service", raising=False)
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # as if not installed
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["serve"], out, err) == 2
+    assert err.getvalue() == ("govscore: GS701 govscore serve needs the service extra (fastapi is "
+                              "missing): pip install 'govscore[service]'\n")

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
@@ -745,6 +746,4 @@ def create_app(served: Served | None = None, limits: Limits | None = None) -> Fa
 
 def serve(app: FastAPI, host: str, port: int) -> None:
     """Run the app on uvicorn until interrupted (Ctrl-C, SIGTERM)."""
-    import uvicorn
-
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
