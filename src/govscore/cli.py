@@ -182,17 +182,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="the address to listen on (default: %(default)s, this machine only)")
     p.add_argument("--port", type=_port, default=8000, help="default: %(default)s")
     p.add_argument("--max-body-bytes", type=_positive, default=10_000_000, metavar="N",
-                   help="refuse a request body larger than N bytes (413, GS801; default: "
+                   help="refuse a request body larger than N bytes (413, GS901; default: "
                         "%(default)s)")
     p.add_argument("--max-units", type=_positive, default=20_000, metavar="N",
-                   help="refuse more than N units in one request (413, GS802; default: "
+                   help="refuse more than N units in one request (413, GS902; default: "
                         "%(default)s)")
     p.add_argument("--time-limit", type=_seconds, default=30.0, metavar="SECONDS",
-                   help="answer 503 (GS803) when a request's work takes longer (default: "
+                   help="answer 503 (GS903) when a request's work takes longer (default: "
                         "%(default)s)")
     p.add_argument("--workers", type=_positive, default=2, metavar="N",
                    help="requests worked on at once, each in its own thread; one more is "
-                        "refused with 503 (GS804; default: %(default)s)")
+                        "refused with 503 (GS904; default: %(default)s)")
     return parser
 
 

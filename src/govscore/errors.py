@@ -94,15 +94,15 @@ CODES: dict[str, str] = {
     # the command line's options and outputs (GS7xx)
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
-    # the HTTP service, govscore serve (GS8xx)
-    "GS801": "request body too large",
-    "GS802": "too many units in one request",
-    "GS803": "request took longer than the time limit",
-    "GS804": "every worker is busy",
-    "GS805": "malformed request",
-    "GS806": "no such scheme, unit or endpoint",
-    "GS807": "the posted scheme is invalid",
-    "GS808": "internal error",
+    # the HTTP service, govscore serve (GS9xx)
+    "GS901": "request body too large",
+    "GS902": "too many units in one request",
+    "GS903": "request took longer than the time limit",
+    "GS904": "every worker is busy",
+    "GS905": "malformed request",
+    "GS906": "no such scheme, unit or endpoint",
+    "GS907": "the posted scheme is invalid",
+    "GS908": "internal error",
 }
 
 
