@@ -29,7 +29,7 @@ from govscore.errors import (
     UsageError,
     one_unit_of_a_population_error,
 )
-from govscore.inputs import readers, tables
+from govscore.inputs import frames, readers, tables
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
 from govscore.views import report
@@ -379,11 +379,28 @@ def read_facts(*paths: str | Path,
     return tables.merge_sources(sources)
 
 
+def read_frame(frame: Any, *, name: str = "<frame>") -> list[Any]:
+    """The unit entries of a pandas or Polars DataFrame, a Polars LazyFrame, a DuckDB relation or
+    a pyarrow Table, laid out as a facts table (wide: ``id``, ``category``, ``tier``, one column
+    per fact; or long: ``unit, fact, value``), with the diagnostics of :func:`read_facts`.
+    Decimal, whole-number, text and flag columns are read exactly; a binary float column is
+    refused (:class:`FactsFileError`, GS409, naming the column and how to read it as text or
+    decimals); a missing value is a fact not given. Needs only the library the frame is from."""
+    return frames.read_frame(frame, name=name)
+
+
+def score_frame(plan: Plan, frame: Any, *, name: str = "<frame>") -> Assessment:
+    """Score every unit of a frame (see :func:`read_frame`): ``evaluate_all(plan,
+    read_frame(frame))``."""
+    return evaluate_all(plan, read_frame(frame, name=name))
+
+
 def write_report(assessment: Assessment, plan: Plan, path: str | Path) -> None:
     """Write an assessment as ``.html`` (one self-contained page), ``.xlsx`` (a sheet per
-    scope, 明细, 待定, 未评分, 记录; needs openpyxl), ``.csv`` (one row per unit) or ``.json``
-    (everything), chosen by the suffix; written atomically (an interrupted write leaves no half
-    file). Another suffix is a :class:`UsageError` (GS701)."""
+    scope, 明细, 待定, 未评分, 记录; needs openpyxl), ``.csv`` (one row per unit), ``.json``
+    (everything) or ``.txt`` (the ranked table ``govscore score`` prints), chosen by the
+    suffix; written atomically (an interrupted write leaves no half file). Another suffix is a
+    :class:`UsageError` (GS701)."""
     report.write(assessment, plan, Path(path))
 
 
@@ -433,4 +450,4 @@ def labels(plan: Plan) -> dict[str, str]:
 
 __all__ = ["GovscoreError", "UsageError", "compile", "derive_facts", "duplicate_id", "evaluate",
            "evaluate_all", "evaluate_records", "facts_hash", "load", "prepare", "read_facts",
-           "score_entry", "shown_id", "version", "write_report"]
+           "read_frame", "score_entry", "score_frame", "shown_id", "version", "write_report"]

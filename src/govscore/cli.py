@@ -1,4 +1,4 @@
-"""The command line: ``govscore validate | schema | score | facts | explain | test | template``.
+"""The command line: ``govscore validate | schema | score | facts | explain | test | template | serve``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -28,6 +28,7 @@ from govscore.errors import (
     whole_population_error,
 )
 from govscore.scheme import detect, loader
+from govscore.views import diagnostics as diagnostics_format
 from govscore.views import report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -52,6 +53,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port: {text!r}") from None
+    if not 1 <= value <= 65535:  # noqa: PLR2004
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)  # a setting, not a score: a float is the right type
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):  # NaN fails both comparisons
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(prog="govscore", formatter_class=fmt,
@@ -68,9 +89,13 @@ def _parser() -> argparse.ArgumentParser:
                        description="Check scheme files and folders; print every problem as "
                        "FILE:LINE:COL: CODE message.",
                        epilog="examples:\n  govscore validate schemes/\n"
-                              "  govscore validate --format github schemes/s3-chengdu.yaml")
+                              "  govscore validate --format github schemes/s3-chengdu.yaml\n"
+                              "  govscore validate --format sarif schemes/ > govscore.sarif")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=list(diagnostics_format.FORMATS), default="text",
+                   help="text (FILE:LINE:COL: CODE message), json, github (workflow-command "
+                        "annotations) or sarif (SARIF 2.1.0 for code scanning; file URIs "
+                        "relative to the current folder, uriBaseId SRCROOT)")
     p.add_argument("--only-schemes", action="store_true",
                    help="check only the files that are schemes by content (a top-level "
                         "'govscore:' key in the first 64 KiB) and skip the others, saying how "
@@ -89,7 +114,8 @@ def _parser() -> argparse.ArgumentParser:
                               "--stream")
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
-    p.add_argument("-o", "--output", help="write results to .json, .csv, .html or .xlsx")
+    p.add_argument("-o", "--output",
+                   help="write results to .json, .csv, .html, .xlsx or .txt (the table)")
     p.add_argument("--records", metavar="R.records.yaml",
                    help="derive facts from record exports as this records file declares: the "
                         "given files that match one of its tables are exports, the others "
@@ -167,6 +193,39 @@ def _parser() -> argparse.ArgumentParser:
                    help="only this category's units and facts")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the template to write: .xlsx (with validation; needs openpyxl) or .csv")
+
+    p = sub.add_parser("serve", help="serve validate, score, explain and the schema over HTTP",
+                       formatter_class=fmt,
+                       description="An HTTP service (FastAPI on uvicorn; pip install "
+                       "'govscore[service]') for programs that are not Python: POST /validate, "
+                       "/score, /explain; GET /schema, /schemes, /health, /version, /limits; the "
+                       "OpenAPI document at /openapi.json. Every scheme in --schemes is loaded "
+                       "and checked at start: if one is invalid, the server does not start "
+                       "(exit 1). Refusals are JSON naming the limit: 413 (body, units), 503 "
+                       "(time, busy), 422 (malformed request, invalid posted scheme). See "
+                       "docs/service.md.",
+                       epilog="examples:\n  govscore serve --schemes schemes/\n"
+                              "  govscore serve --schemes schemes/ --host 0.0.0.0 --port 8080 "
+                              "--max-units 50000 --time-limit 120")
+    p.add_argument("--schemes", metavar="DIR",
+                   help="serve every scheme in this folder by its id (files with a top-level "
+                        "'govscore:' key; others are skipped); without it, requests post the "
+                        "scheme's text")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: %(default)s, this machine only)")
+    p.add_argument("--port", type=_port, default=8000, help="default: %(default)s")
+    p.add_argument("--max-body-bytes", type=_positive, default=10_000_000, metavar="N",
+                   help="refuse a request body larger than N bytes (413, GS901; default: "
+                        "%(default)s)")
+    p.add_argument("--max-units", type=_positive, default=20_000, metavar="N",
+                   help="refuse more than N units in one request (413, GS902; default: "
+                        "%(default)s)")
+    p.add_argument("--time-limit", type=_seconds, default=30.0, metavar="SECONDS",
+                   help="answer 503 (GS903) when a request's work takes longer (default: "
+                        "%(default)s)")
+    p.add_argument("--workers", type=_positive, default=2, metavar="N",
+                   help="requests worked on at once, each in its own thread; one more is "
+                        "refused with 503 (GS904; default: %(default)s)")
     return parser
 
 
@@ -182,7 +241,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
                    "explain": _explain, "test": _test, "template": _template,
-                   "facts": _facts}[args.command]
+                   "facts": _facts, "serve": _serve}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
         stderr.write(f"govscore: {exc}\n")
@@ -233,7 +292,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                      stderr)
         files = schemes
     results: dict[str, list[Diagnostic]] = {str(f): loader.check_file(f) for f in files}
-    stdout.write(report.diagnostics(results, args.format))
+    stdout.write(diagnostics_format.render(results, args.format, tool_version=api.version()))
     errors = sum(1 for ds in results.values() for d in ds if d.severity == "error")
     invalid = sum(1 for ds in results.values() if any(d.severity == "error" for d in ds))
     if args.format == "text":
@@ -462,4 +521,34 @@ def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     rows = f"{len(built.units)} unit(s)" if built.units else \
         f"{template.EMPTY_ROWS} empty row(s) (the scheme names no units)"
     stderr.write(f"wrote {args.output}: {rows}, {len(built.columns)} fact column(s)\n")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        from govscore import service
+    except ImportError as exc:
+        raise UsageError("GS701", f"govscore serve needs the service extra ({exc.name} is "
+                         "missing): pip install 'govscore[service]'") from None
+    served = service.Served({}, {})
+    if args.schemes:
+        folder = Path(args.schemes)
+        if not folder.is_dir():
+            stderr.write(f"govscore: {args.schemes}: no such folder\n")
+            return EXIT_USAGE
+        served, problems = service.load_schemes(folder)
+        if problems:
+            stderr.write(diagnostics_format.render(problems, "text"))
+        invalid = sorted(f for f, ds in problems.items() if any(d.severity == "error" for d in ds))
+        if invalid:
+            stderr.write(f"govscore: not serving: {len(invalid)} scheme file(s) invalid "
+                         f"({', '.join(invalid)}); fix them or move them out of the folder\n")
+            return EXIT_INVALID
+    limits = service.Limits(args.max_body_bytes, args.max_units, args.time_limit, args.workers)
+    app = service.create_app(served, limits)
+    ids = ", ".join(sorted(served.plans)) or "none (post a scheme's text)"
+    stderr.write(f"govscore serve: {len(served.plans)} scheme(s): {ids}\n"
+                 f"listening on http://{args.host}:{args.port} (OpenAPI: /openapi.json)\n")
+    stderr.flush()
+    service.serve(app, args.host, args.port)
     return EXIT_OK
