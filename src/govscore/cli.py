@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
     p.add_argument("--unit", required=True)
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="the sheet's language (default zh)")
+    p.add_argument("--ids", action="store_true",
+                   help="show each line's id from the scheme (for scheme authors)")
 
     p = sub.add_parser("test", help="run scheme tests (*.test.yaml)", formatter_class=fmt,
                        epilog="examples:\n  govscore test schemes/\n"
@@ -301,7 +305,8 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
     try:
-        stdout.write(explain(assessment, args.unit) + "\n")
+        stdout.write(explain(assessment, args.unit, plan=plan, lang=args.lang, ids=args.ids)
+                     + "\n")
     except KeyError:
         stderr.write(f"govscore: no unit {args.unit!r} in the facts\n")
         return EXIT_USAGE

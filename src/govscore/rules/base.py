@@ -209,9 +209,10 @@ class RuleKind(Generic[R]):
 LEVEL_WORDS: dict[str, Titles] = {
     "county": Titles("县级", "county"), "city": Titles("市级", "city"),
     "province": Titles("省级", "province"), "national": Titles("国家级", "national"),
+    "done": Titles("完成", "done"), "target": Titles("目标", "target"),
 }
-"""The usual English level ids of schemes (by_level) in words; any other id is shown as written
-(schemes written in Chinese use Chinese ids: 省级, 满意)."""
+"""The usual English level ids of schemes (by_level) and the keys of a ratio's fact in words;
+any other id is shown as written (schemes written in Chinese use Chinese ids: 省级, 满意)."""
 
 
 def level_word(level: object, lang: Lang) -> str:

@@ -631,7 +631,7 @@ class RaterGroups(RuleKind[model.RaterGroups]):
         for group in rule.groups:
             scores = [n for v in fact.get(group.id) or [] if (n := number_of(v)) is not None]
             if scores:
-                mean = f"{'+'.join(num(v) for v in scores)}" if len(scores) > 1 else num(scores[0])
+                mean = " + ".join(num(v) for v in scores)
                 if len(scores) > 1:
                     mean = f"({mean}) / {len(scores)}"
                 parts.append(f"{group.title} {mean} × {num(group.weight)}")

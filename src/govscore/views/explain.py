@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from govscore.engine.plan import Plan
 from govscore.engine.results import NAMED_IN_REASON, Assessment, NodeResult, Placement, TraceStep, UnitResult
 from govscore.numbers import fmt
 from govscore.views.wording import Lang, fact_text, rule_name, step_line
@@ -183,9 +184,21 @@ def _unit_in(decision: Any, placement: Placement, assessment: Assessment) -> boo
 
 
 def explain(subject: Assessment | UnitResult, unit: str | None = None, *,
-            lang: Lang = "zh") -> str:
-    """Explain one unit: ``explain(assessment, "锦江区")`` or ``explain(unit_result)``; in
-    Chinese, or in English with ``lang="en"``."""
+            lang: Lang = "zh", plan: Plan | None = None, ids: bool = False) -> str:
+    """Explain one unit: ``explain(assessment, "锦江区", plan=plan)`` or
+    ``explain(unit_result, plan=plan)``; in Chinese, or in English with ``lang="en"``.
+
+    With the plan, the unit's score sheet (评分表, :mod:`govscore.views.sheet`): every line with
+    its clause, points, fact, score and arithmetic, ids only with ``ids=True``. Without it (a
+    result read back from JSON with no scheme at hand), the breakdown of the result alone."""
+    if plan is not None:
+        from govscore.views import sheet
+
+        if isinstance(subject, UnitResult):
+            return sheet.to_text(sheet.build(subject, plan, lang=lang, ids=ids))
+        if unit is not None and unit in subject.results:
+            return sheet.to_text(sheet.build(subject.results[unit], plan, subject, lang=lang,
+                                             ids=ids))
     if isinstance(subject, UnitResult):
         return explain_result(subject, lang=lang)
     if unit is None:
