@@ -85,7 +85,7 @@ _W: dict[Lang, dict[str, str]] = {
         "scale": "折算: {before} × {to} / {full}",
         "factor": "× {f}", "factor_input": "× {f} ({input})", "factor_category": "× {f} (类别 {c})",
         "on_count": "× {f} ({input} {n} 次, 达到 {at} 次)", "on_count_out": "; 取消评先评优资格",
-        "requires": "缺少 {input}: 不得分", "exempt": "免扣 ({reason})",
+        "requires": "缺少 {input}: 不得分", "exempt": "免扣 ({reason})", "exempt_fact": "申请免扣: {reason}",
         "exempt_note": "免扣 ({reason}: {note})",
         "round_half_up": "四舍五入保留 {p} 位", "round_half_even": "四舍六入五成双保留 {p} 位",
         "round_whole_half_up": "四舍五入取整", "round_whole_half_even": "四舍六入五成双取整",
@@ -128,7 +128,7 @@ _W: dict[Lang, dict[str, str]] = {
         "factor": "× {f}", "factor_input": "× {f} ({input})", "factor_category": "× {f} (category {c})",
         "on_count": "× {f} ({input} {n} times, at least {at})",
         "on_count_out": "; not eligible for awards",
-        "requires": "no {input}: no points", "exempt": "exempt ({reason})",
+        "requires": "no {input}: no points", "exempt": "exempt ({reason})", "exempt_fact": "exemption claimed: {reason}",
         "exempt_note": "exempt ({reason}: {note})",
         "round_half_up": "rounded half up to {p} places",
         "round_half_even": "rounded half to even to {p} places",
@@ -250,7 +250,9 @@ def build(result: UnitResult, plan: Plan, assessment: Assessment | None = None, 
         own = steps.get(node.id, [])
         if node.kind == "item":
             points = shown.operand(node.max)
-            fact = _fact(node, spec, lang) if node.applicable else ""
+            exempt = [st for st in own if st.step == "exempt"]
+            fact = (w["exempt_fact"].format(reason=exempt[0].args[0]) if exempt and exempt[0].args
+                    else _fact(node, spec, lang) if node.applicable else "")
         else:
             bound = spec.cap if isinstance(spec, model.Group) and spec.cap is not None else (
                 spec.max if isinstance(spec, model.Group) else None)
@@ -338,7 +340,9 @@ def _item_notes(node: NodeResult, spec: model.Item | model.Group | None,
                 name: Any, kinds: Mapping[str, Any]) -> list[str]:
     """The item's arithmetic: its rule in words, then each step that changed the number."""
     how = ""
-    if (isinstance(spec, model.Item) and node.fact is not None) or (
+    if any(step.step == "exempt" for step in own):
+        pass  # the exemption's own line says it all: there is no fact to work from
+    elif (isinstance(spec, model.Item) and node.fact is not None) or (
             isinstance(spec, model.Item) and spec.rule.kind == "formula"):
         assert isinstance(spec, model.Item)
         how = kinds[spec.rule.kind].describe(spec.rule, spec, node.fact, node.raw, lang)
