@@ -59,10 +59,14 @@ def test_html_has_every_part(s3):
     for unit, result in assessment.results.items():
         assert f'data-unit="{unit}" data-total="{result.total}"' in page
     assert "温江区、龙泉驿区 并列争 1 个优秀名额" in page  # the tie in 第二圈
-    assert "锦江区 — 88.00</summary>" in page
-    # breakdowns carry the applied caps and limits, in the words of views/wording (S3 limits the
-    # deductions to the bonus: 第十条(八))
-    assert re.search(r"· [0-9.]+ → [0-9.]+: 不超过 1 × 加分 = [0-9.]+\n", page)
+    # every unit's score sheet is on the page, open (no closed <details>): 20 of them
+    assert page.count('<article class="sheet page"') == 20
+    assert "<details" not in page
+    assert '<h3>锦江区 <span class="total" data-total="88.00">总分 88.00</span></h3>' in page
+    # the sheets carry the applied limits as arithmetic (S3 第十条: the deductions not more than
+    # the bonus; 郫县: bonus 5, deductions 2 + 2 + 3 = 7 → 5)
+    assert "减分合计 7.00, 不超过加分 5.00, 计 5.00" in page
+    assert page.count("考核小组成员签字") == 20 + 3  # each sheet and each scope's ranking
     assert assessment.record.scheme_sha256 in page
     assert assessment.record.facts_sha256 in page
     assert assessment.record.govscore_version in page
@@ -94,8 +98,11 @@ def test_html_is_deterministic_whatever_the_unit_order(s3):
     again = govscore.evaluate_all(plan, list(reversed(units)))
     assert html.render(assessment, plan) == html.render(assessment, plan)
     # the facts hash depends on the order of the file; everything else is the same
-    first = html.render(assessment, plan).replace(assessment.record.facts_sha256, "")
-    second = html.render(again, plan).replace(again.record.facts_sha256, "")
+    # (the page headers carry the hash's first 12 digits)
+    first = html.render(assessment, plan).replace(assessment.record.facts_sha256, "").replace(
+        assessment.record.facts_sha256[:12], "")
+    second = html.render(again, plan).replace(again.record.facts_sha256, "").replace(
+        again.record.facts_sha256[:12], "")
     assert first == second
 
 
@@ -233,3 +240,38 @@ def test_html_totals_match_json(tmp_path):
     found = dict(re.findall(r'<td class="num total" data-unit="([^"]+)" data-total="([^"]+)"',
                             page))
     assert found == {r["unit"]: r["total"] for r in data["results"]}
+
+
+def test_every_long_s4_name_in_the_chart_is_whole_and_distinct():
+    # issue 13: with a 170 px label column, 中国人寿… and 中国人民财产… both read
+    # "…保险股份有限公司安徽省分公司". Each label is now the unit's name, whole (wrapped onto
+    # lines that fit the label column at 13 px per wide character), and the labels differ.
+    from govscore.views.sheet import width
+
+    plan = govscore.compile(S4)
+    assessment = govscore.evaluate_all(plan, readers.read_facts(S4_FACTS))
+    page = html.render(assessment, plan)
+    charts = re.findall(r'<svg class="chart".*?</svg>', page, re.S)
+    assert len(charts) == 4
+    shown: list[str] = []
+    for chart in charts:
+        room = int(re.search(r'data-label-width="(\d+)"', chart).group(1)) - 12
+        for unit, label in re.findall(
+                r'<g data-unit="([^"]+)"[^>]*><text class="label"[^>]*>(.*?)</text>', chart):
+            lines = [html_unescape(t) for t in re.findall(r"<tspan[^>]*>([^<]*)</tspan>", label)]
+            assert "".join(lines) == html_unescape(unit)
+            assert all(width(line) * 6.5 <= room for line in lines), lines
+            shown.append("".join(lines))
+    assert len(shown) == len(assessment.results) == len(set(shown))
+    assert "中国人寿保险股份有限公司安徽省分公司" in shown
+    assert "中国人民财产保险股份有限公司安徽省分公司" in shown
+
+
+def html_unescape(text: str) -> str:
+    import html as std_html
+
+    return std_html.unescape(text)
+
+
+def test_a_printed_header_cannot_break_out_of_its_css_string():
+    assert html.css_string('a"b\\c</style>') == '"a\\22 b\\5c c\\3c /style\\3e "'

@@ -83,8 +83,8 @@ def check_row(row: Row, unit: str) -> None:
         counted = [c for c in row.children if c.counted]
         added = sum((c.value for c in counted), Decimal(0))
         first = row.notes[0] if row.notes else ""
-        if first.startswith("合计 "):
-            assert added == dec(first.split()[1]), where
+        if found := re.search(r"合计 ([−\d.]+)", first):
+            assert added == dec(found.group(1)), where
         elif first.startswith("加权: "):
             terms, result = first.removeprefix("加权: ").rsplit(" = ", 1)
             pairs = re.findall(r"([−+]?\s?[\d.]+) × ([\d.]+)", terms)
@@ -175,7 +175,7 @@ def test_no_op_changes_are_not_shown_as_changes():
 
 def test_a_limit_is_said_with_both_amounts():
     # S3 第十条: deductions not more than the bonus. 郫县: bonus 5, deductions 2 + 2 + 3 = 7 → 5
-    assert "· 减分 7.00, 不超过加分 5.00, 计 5.00" in sheet("s3-chengdu", "郫县")
+    assert "· 减分合计 7.00, 不超过加分 5.00, 计 5.00" in sheet("s3-chengdu", "郫县")
 
 
 def test_a_satisfaction_rate_shows_its_base_and_the_matters_not_counted():

@@ -74,7 +74,7 @@ class ScoreSheet:
 
 _W: dict[Lang, dict[str, str]] = {
     "zh": {
-        "eq": " = {x}", "then": ", 计 {x}", "sum": "合计 {x}", "sum_of": "{a} 合计 {x}",
+        "eq": " = {x}", "then": ", 计 {x}", "sum": "合计 {x}", "sum_of": "{a}合计 {x}",
         "weighted": "加权: {terms} = {x}", "term_w": "{v} × {w}",
         "highest": "取最高 {x}", "cap_item": "超过满分 {b}", "cap_group": "封顶 {b}",
         "floor_item": "扣完为止, 不低于 {b}", "floor_group": "保底 {b}",
@@ -101,7 +101,7 @@ _W: dict[Lang, dict[str, str]] = {
         "category": "类别: {x}", "tier": "圈层: {x}",
         "rank": "排名: {scope} {size} 个单位中第 {rank} 名",
         "grade": "等次: {grade}", "grade_band": "等次: {grade} (总分 {x} 在 {band} 档)",
-        "grade_veto": "等次: {grade} (一票否决)", "grade_undecided": "等次: {grades} 待定 (并列)",
+        "grade_veto": "等次: {grade} (一票否决)", "grade_undecided": "等次: {grades} (待定)",
         "basis": "{award}: {scope} {size} 个单位, 名额 {places}",
         "basis_declared": " (按细则所列 {size} 个单位计; 本次评分 {scored} 个)",
         "awarded": "{basis}; 排名第 {rank}: 获得",
@@ -168,10 +168,13 @@ _GATE_OPS = {"gte": "≥", "gt": ">"}
 class _Shown:
     """How numbers are printed on one sheet: scores at the scheme's places when exact."""
 
-    def __init__(self, places: int) -> None:
-        self.quantum = Decimal(1).scaleb(-places)
+    def __init__(self, places: int | None) -> None:
+        self.quantum = Decimal(1).scaleb(-(places if places is not None else 2))
+        self.exact = places is None  # no scheme at hand: every number as it is
 
     def score(self, value: Decimal) -> str:
+        if self.exact:
+            return fmt(value)
         try:
             at = value.quantize(self.quantum)
         except InvalidOperation:  # more digits than the context holds: as it is
@@ -182,7 +185,7 @@ class _Shown:
         """An intermediate amount before rounding: exact when short, else cut after four more
         places than the scheme keeps, with an ellipsis (the rounding that follows is exact)."""
         text = self.score(value)
-        if not value.is_finite() or value.quantize(self.quantum) == value:
+        if self.exact or not value.is_finite() or value.quantize(self.quantum) == value:
             return text
         places = -int(self.quantum.as_tuple().exponent)
         short = value.normalize()
@@ -215,15 +218,17 @@ def scheme_nodes(plan: Plan) -> dict[str, model.Item | model.Group]:
     return {n.id: n for n in _walk(plan.scheme.score)}
 
 
-def build(result: UnitResult, plan: Plan, assessment: Assessment | None = None, *,
+def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None = None, *,
           lang: Lang = "zh", ids: bool = False) -> ScoreSheet:
-    """The score sheet of one scored unit."""
+    """The score sheet of one scored unit. Without the plan (a result read back from JSON, no
+    scheme at hand) the sheet has no clauses and no rule's working, and numbers are printed
+    exactly as the result carries them."""
     from govscore import rules  # the rule kinds import the models: loaded when a sheet is made
 
     w = _W[lang]
-    shown = _Shown(plan.scheme.precision.places)
+    shown = _Shown(plan.scheme.precision.places if plan is not None else None)
     labels = assessment.labels if assessment is not None else {}
-    declared = scheme_nodes(plan)
+    declared = scheme_nodes(plan) if plan is not None else {}
     names = {**labels, **{n.id: n.title for n in result.nodes.values()}}
     steps: dict[str, list[TraceStep]] = defaultdict(list)
     for step in result.trace:
@@ -310,7 +315,10 @@ def build(result: UnitResult, plan: Plan, assessment: Assessment | None = None, 
     if assessment is not None and result.unit in assessment.placements:
         placing = tuple(_placing(assessment.placements[result.unit], result, assessment, plan,
                                  shown, w))
-    return ScoreSheet(result.unit, labels.get("scheme", plan.scheme.title), plan.scheme.version,
+    scheme = labels.get("scheme", plan.scheme.title if plan is not None else "")
+    version = plan.scheme.version if plan is not None else (
+        assessment.record.scheme_version if assessment is not None else "")
+    return ScoreSheet(result.unit, scheme, version,
                       "; ".join(where), tuple(lines), shown.score(result.total),
                       tuple(total_notes), placing, lang)
 
@@ -417,24 +425,34 @@ def _group_notes(node: NodeResult, spec: model.Item | model.Group | None,
     """The group's sum of its children, then each step that changed it."""
     notes: list[str] = []
     counted = [k for k in kids if k.applicable and not k.outside_total]
-    combine = spec.combine if isinstance(spec, model.Group) else "sum"
+    combine = spec.combine if isinstance(spec, model.Group) else node.rule
     raw = node.raw  # a deduction group's own sum is said unsigned (扣分合计 7); 得分 has the sign
+    steps = [step for step in own if step.step != "not_applicable"]
     if counted:
         if combine == "weighted":
             notes.append(w["weighted"].format(terms=_terms(counted, spec, shown, signed, w),
                                               x=shown.score(raw)))
         elif combine == "highest":
             notes.append(w["highest"].format(x=shown.score(raw)))
-        elif len(counted) > 1:
-            notes.append(w["sum"].format(x=shown.score(raw)))
-    for step in own:
-        if step.step != "not_applicable":
+        elif len(counted) > 1 or steps:
+            # a short title names the sum ("加分合计 23.5"); a long one is on the line already
+            short = node.title if len(node.title) <= _SHORT_TITLE else ""
+            notes.append(w["sum_of"].format(a=short, x=shown.score(raw)).lstrip(": "))
+    for step in steps:
+        if notes and step.step in _BOUNDS:
+            # a bound continues the sum it bounds: "加分合计 23.5, 封顶 20, 计 20"
+            notes[-1] += ", " + _step(step, "group", shown, w, name, bare=True)
+        else:
             notes.append(_step(step, "group", shown, w, name, signed_by=node))
     return notes
 
 
+_SHORT_TITLE = 6
+_BOUNDS = frozenset({"cap", "floor", "limit", "gate", "none_applicable"})
+
+
 def _step(step: TraceStep, node_kind: str, shown: _Shown, w: Mapping[str, str], name: Any,
-          signed_by: NodeResult | None = None) -> str:
+          signed_by: NodeResult | None = None, *, bare: bool = False) -> str:
     """One step of the trace as arithmetic: what was done and what it gives."""
     a = step.args
     op = shown.operand
@@ -447,12 +465,13 @@ def _step(step: TraceStep, node_kind: str, shown: _Shown, w: Mapping[str, str], 
             return w[f"floor_{node_kind}"].format(b=op(a[0])) + then
         if step.step == "limit":
             factor, other, ceiling = a
-            lead = f"{signed_by.title} " if signed_by is not None else ""
+            lead = "" if bare else (f"{signed_by.title} " if signed_by is not None else "") + \
+                shown.score(step.before) + ", "
             if Decimal(factor) == 1:
-                return (lead + shown.score(step.before) + ", " +
+                return (lead +
                         w["limit"].format(node=name(other), c=shown.score(Decimal(ceiling)))
                         + then)
-            return (lead + shown.score(step.before) + ", " + w["limit_factor"].format(
+            return (lead + w["limit_factor"].format(
                 node=name(other), f=op(factor), c=shown.score(Decimal(ceiling))) + then)
         if step.step == "gate":
             other, value, gate_op, bound = a
@@ -518,7 +537,7 @@ def _veto(step: TraceStep, result: UnitResult, shown: _Shown, w: Mapping[str, st
     return w["veto_no_award"].format(title=title)
 
 
-def _placing(placement: Placement, result: UnitResult, assessment: Assessment, plan: Plan,
+def _placing(placement: Placement, result: UnitResult, assessment: Assessment, plan: Plan | None,
              shown: _Shown, w: Mapping[str, str]) -> list[str]:
     labels = assessment.labels
 
@@ -538,7 +557,7 @@ def _placing(placement: Placement, result: UnitResult, assessment: Assessment, p
                                               band=band))
         else:
             out.append(w["grade"].format(grade=placement.grade))
-    awards = {a.id: a for a in plan.scheme.awards}
+    awards = {a.id: a for a in plan.scheme.awards} if plan is not None else {}
     for decision in assessment.awards:
         if decision.award not in placement.reasons:
             continue
@@ -582,11 +601,11 @@ def _why(award: model.Award | None, placement: Placement, result: UnitResult, sh
     return ""
 
 
-def _band(plan: Plan, grade: str, total: Decimal) -> str | None:
+def _band(plan: Plan | None, grade: str, total: Decimal) -> str | None:
     from govscore.rules.structured import bounds_words
     from govscore.rules.values import within
 
-    grades = plan.scheme.grades
+    grades = plan.scheme.grades if plan is not None else None
     if grades is None:
         return None
     for band in grades.bands:
@@ -608,8 +627,11 @@ def width(text: str) -> int:
 def to_text(sheet: ScoreSheet) -> str:
     """The sheet as lines of text: one line per row with its score, the 说明 beneath, then the
     total and the placing. Every number a pencil needs is on the page."""
-    head = f"{sheet.unit} — {sheet.scheme} ({'版本' if sheet.lang == 'zh' else 'version'} " \
-           f"{sheet.version})"
+    head = sheet.unit
+    if sheet.scheme:
+        head += f" — {sheet.scheme}"
+    if sheet.version:
+        head += f" ({'版本' if sheet.lang == 'zh' else 'version'} {sheet.version})"
     out = [head]
     if sheet.where:
         out.append(sheet.where)
