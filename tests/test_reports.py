@@ -275,3 +275,32 @@ def html_unescape(text: str) -> str:
 
 def test_a_printed_header_cannot_break_out_of_its_css_string():
     assert html.css_string('a"b\\c</style>') == '"a\\22 b\\5c c\\3c /style\\3e "'
+
+
+# ------------------------------------------------------------------------------ text table
+
+
+def test_the_text_table_is_chinese_aligned_and_in_the_schemes_order():
+    # issue 13: English headers, award ids (excellent, 待定:excellent), misaligned Chinese
+    # columns, S4's scopes in the order 二、三、一、四
+    code, out, _ = run("score", str(S4), str(S4_FACTS))
+    assert code == 0
+    from govscore.views.report import display_width
+
+    lines = out.splitlines()
+    assert lines[0].split() == ["范围", "名次", "单位", "总分", "等次", "奖项", "说明"]
+    body = [line for line in lines[2:] if not line.startswith("并列待定")]
+    assert len(body) == 113
+    scopes = list(dict.fromkeys(line.split()[0] for line in body))
+    assert scopes == ["第一类:综合部门", "第二类:行政管理部门", "第三类:中央驻皖单位",
+                      "第四类:金融服务机构"]
+    # the 总分 column ends at the same display column on every line
+    ends = set()
+    for line in body:
+        total = line.split()[3]
+        ends.add(display_width(line[:line.index(total) + len(total)]))
+    assert len(ends) == 1
+    code, out, _ = run("score", str(S3), str(S3_FACTS))
+    assert "excellent" not in out
+    assert "待定: 优秀" in out
+    assert "并列待定: 第二圈(近郊区) 优秀: 温江区、龙泉驿区 争 1 个名额, 需考核小组决定" in out

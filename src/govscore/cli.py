@@ -243,7 +243,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
     else:
-        stdout.write(report.text_table(assessment))
+        stdout.write(report.text_table(assessment, plan))
     for rejected in assessment.rejected:
         for d in rejected.diagnostics:
             stderr.write(f"rejected {rejected.unit}: {d}\n")

@@ -17,6 +17,7 @@ from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment, Placement, UnitResult
 from govscore.numbers import fmt
 from govscore.views import sheet as score_sheet
+from govscore.views.report import ranked, scope_order
 from govscore.views.sheet import width
 
 _CSS = """
@@ -108,21 +109,6 @@ def esc(value: object) -> str:
 def _data(value: Decimal) -> str:
     """A number for a data- attribute, for programs: the text the JSON results carry."""
     return str(value)
-
-
-def scope_order(assessment: Assessment, plan: Plan) -> list[str]:
-    """Scopes in the scheme's order: tiers, then categories, then 'all', then anything else."""
-    present = {p.scope for p in assessment.placements.values()}
-    scheme = plan.scheme
-    declared = [t.id for t in scheme.tiers] + [c.id for c in scheme.categories] + ["all"]
-    ordered = [s for s in declared if s in present]
-    return ordered + sorted(present - set(ordered))
-
-
-def ranked(assessment: Assessment, scope: str) -> list[str]:
-    """Units of one scope by rank, then id."""
-    return sorted((u for u, p in assessment.placements.items() if p.scope == scope),
-                  key=lambda u: (assessment.placements[u].rank, u))
 
 
 def label(assessment: Assessment, key: str) -> str:

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +19,7 @@ from typing import BinaryIO
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, UsageError
+from govscore.numbers import fmt
 
 
 def github_data(text: str) -> str:
@@ -58,21 +60,73 @@ def _order(assessment: Assessment) -> list[str]:
                   key=lambda u: (placements[u].scope, placements[u].rank, u))
 
 
-def text_table(assessment: Assessment) -> str:
-    lines = [f"{'scope':<12} {'rank':>4}  {'total':>10}  {'grade':<8} {'awards':<16} unit"]
-    for u in _order(assessment):
-        p = assessment.placements[u]
-        r = assessment.results[u]
-        awards = ",".join(p.awards) + ("" if not p.undecided else
-                                       (" " if p.awards else "") + "待定:" + ",".join(p.undecided))
-        flags = " (vetoed)" if r.vetoes else (" (ineligible)" if r.ineligible else "")
-        lines.append(f"{assessment.labels.get(p.scope, p.scope):<12} {p.rank:>4}  "
-                     f"{r.total!s:>10}  {p.grade or '':<8} {awards:<16} {u}{flags}")
+def scope_order(assessment: Assessment, plan: Plan | None) -> list[str]:
+    """Scopes in the scheme's order: tiers, then categories, then 'all', then anything else
+    (without the plan: by id)."""
+    present = {p.scope for p in assessment.placements.values()}
+    if plan is None:
+        return sorted(present)
+    scheme = plan.scheme
+    declared = [t.id for t in scheme.tiers] + [c.id for c in scheme.categories] + ["all"]
+    ordered = [s for s in declared if s in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def ranked(assessment: Assessment, scope: str) -> list[str]:
+    """Units of one scope by rank, then id."""
+    return sorted((u for u, p in assessment.placements.items() if p.scope == scope),
+                  key=lambda u: (assessment.placements[u].rank, u))
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on a terminal: East Asian wide and full-width characters take 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, columns: int, *, right: bool = False) -> str:
+    """Text padded with spaces to a display width (CJK characters count 2)."""
+    fill = " " * max(0, columns - display_width(text))
+    return fill + text if right else text + fill
+
+
+_TABLE_HEAD = ("范围", "名次", "单位", "总分", "等次", "奖项", "说明")
+
+
+def text_table(assessment: Assessment, plan: Plan | None = None) -> str:
+    """The ranking as a text table for a terminal: Chinese headers, award and grade titles,
+    scopes in the scheme's order, columns aligned by display width; then the ties a person must
+    decide."""
+    labels = assessment.labels
+
+    def name(key: str) -> str:
+        return labels.get(key, key)
+
+    rows: list[tuple[str, ...]] = []
+    for scope in scope_order(assessment, plan):
+        for u in ranked(assessment, scope):
+            p, r = assessment.placements[u], assessment.results[u]
+            awards = "、".join(name(a) for a in p.awards)
+            if p.undecided:
+                awards += ("; " if awards else "") + "待定: " + "、".join(
+                    name(a) for a in p.undecided)
+            grade = (" / ".join(p.grade_undecided) + " (待定)") if p.grade_undecided else (
+                p.grade or "")
+            note = "一票否决" if r.vetoes else ("无评优资格" if r.ineligible else "")
+            rows.append((name(scope), str(p.rank), u, fmt(r.total), grade, awards, note))
+    widths = [max([display_width(h), *(display_width(row[i]) for row in rows)])
+              for i, h in enumerate(_TABLE_HEAD)]
+    numeric = {1, 3}
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(pad(c, widths[i], right=i in numeric)
+                         for i, c in enumerate(cells)).rstrip()
+
+    lines = [line(_TABLE_HEAD), "  ".join("─" * w for w in widths)]
+    lines.extend(line(row) for row in rows)
     for decision in assessment.ties:
-        lines.append(f"tie for {assessment.labels.get(decision.award, decision.award)} in "
-                     f"{assessment.labels.get(decision.scope, decision.scope)}: "
-                     f"{', '.join(decision.undecided)} for {decision.open_places} place(s) — "
-                     "a decision is needed")
+        lines.append(f"并列待定: {name(decision.scope)} {name(decision.award)}: "
+                     f"{'、'.join(decision.undecided)} 争 {decision.open_places} 个名额, "
+                     "需考核小组决定")
     return "\n".join(lines) + "\n"
 
 

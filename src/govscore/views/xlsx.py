@@ -24,7 +24,8 @@ from typing import Any
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import UsageError
-from govscore.views.html import flags, grade_text, label, ranked, scope_order
+from govscore.views.html import flags, grade_text, label
+from govscore.views.report import ranked, scope_order
 from govscore.views.wording import fact_text, rule_name, step_line
 
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
