@@ -128,8 +128,8 @@ def test_xlsx_sheets_numbers_and_frozen_headers(tmp_path, s3_with_rejects):
     path = tmp_path / "r.xlsx"
     report.write(assessment, plan, path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["第一圈(中心城区)", "第二圈(近郊区)", "第三圈(远郊区)", "明细", "待定",
-                               "未评分", "记录"]
+    assert book.sheetnames == ["第一圈(中心城区)", "第二圈(近郊区)", "第三圈(远郊区)", "评分表", "明细",
+                               "待定", "未评分", "记录"]
     ring1 = book["第一圈(中心城区)"]
     assert ring1.freeze_panes == "C2"
     assert [c.value for c in ring1[1]][:5] == ["排名", "单位", "总分", "等次", "奖项"]
@@ -158,6 +158,63 @@ def test_xlsx_sheets_numbers_and_frozen_headers(tmp_path, s3_with_rejects):
                 assert cell.data_type != "f"
     record = dict(r for r in book["记录"].iter_rows(min_row=2, values_only=True))
     assert record["方案 sha256"] == assessment.record.scheme_sha256
+
+
+@openpyxl_needed
+def test_xlsx_sheets_are_ready_to_filter_and_print(tmp_path, s3):
+    # issue 13: no autofilter, no print setup (each ranking split over two A4 pages), no
+    # borders, the 单位 column too narrow for long names
+    import openpyxl
+
+    plan, assessment = s3
+    path = tmp_path / "r.xlsx"
+    report.write(assessment, plan, path)
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        assert sheet.auto_filter.ref, sheet.title
+        assert sheet.auto_filter.ref.startswith("A1:"), sheet.title
+        assert sheet.freeze_panes, sheet.title
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.page_setup.fitToWidth == 1, sheet.title
+        assert sheet.page_setup.fitToHeight == 0, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        assert sheet["A1"].border.bottom.style == "thin", sheet.title
+    ring1 = book["第一圈(中心城区)"]
+    # 单位 is as wide as the longest name there (3 or 4 CJK characters: 8 columns) plus room
+    assert ring1.column_dimensions["B"].width >= 8
+
+
+@openpyxl_needed
+def test_the_workbooks_score_sheets_re_add(tmp_path, s3):
+    """评分表: each unit a heading row, its lines (top lines not indented), the total; the top
+    lines add up to the total, the same amounts as explain's sheet."""
+    import openpyxl
+
+    plan, assessment = s3
+    path = tmp_path / "r.xlsx"
+    report.write(assessment, plan, path)
+    sheet = openpyxl.load_workbook(path)["评分表"]
+    assert [c.value for c in sheet[1]] == ["单位", "项目", "条款", "分值", "事实", "得分", "说明"]
+    units: dict[str, dict[str, object]] = {}
+    for row in sheet.iter_rows(min_row=2):
+        unit, item, score = row[0].value, row[1].value, row[5].value
+        entry = units.setdefault(unit, {"top": [], "total": None})
+        if item == "总分":
+            entry["total"] = score
+        elif isinstance(item, str) and item.startswith(f"{unit} — 总分"):
+            assert sheet.row_dimensions[row[0].row].outlineLevel == 0
+        elif score is not None and not isinstance(score, str) and not row[1].alignment.indent:
+            entry["top"].append(Decimal(repr(score)))
+            assert sheet.row_dimensions[row[0].row].outlineLevel == 1
+    assert set(units) == set(assessment.results)
+    for unit, entry in units.items():
+        assert sum(entry["top"], Decimal(0)) == Decimal(repr(entry["total"])), unit
+    # 郫县: 70 + 5 − 5 = 70 (the deductions 7 limited to the bonus 5)
+    assert units["郫县"]["top"] == [Decimal(70), Decimal(5), Decimal(-5)]
+    # each unit starts a printed page
+    assert len(sheet.row_breaks.brk) == len(units) - 1
 
 
 @openpyxl_needed
@@ -304,3 +361,23 @@ def test_the_text_table_is_chinese_aligned_and_in_the_schemes_order():
     assert "excellent" not in out
     assert "待定: 优秀" in out
     assert "并列待定: 第二圈(近郊区) 优秀: 温江区、龙泉驿区 争 1 个名额, 需考核小组决定" in out
+
+
+@openpyxl_needed
+def test_the_fill_in_template_is_ready_to_filter_and_print():
+    import io
+
+    import openpyxl
+
+    from govscore.inputs import template
+
+    plan = govscore.compile(S4)
+    sheet = openpyxl.load_workbook(io.BytesIO(template.render(plan)))["事实"]
+    assert sheet.auto_filter.ref.startswith("A2:")  # on the Chinese titles (row 1: the names)
+    assert sheet.print_title_rows == "$1:$2"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet["A3"].border.left.style == "thin"
+    # the id column fits S4's longest name: 中国人民财产保险股份有限公司安徽省分公司, 20 wide
+    # characters = 40 columns, capped at 30 (the cell wraps no id; 30 shows 15 characters)
+    assert sheet.column_dimensions["A"].width == 30

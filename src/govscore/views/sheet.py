@@ -52,6 +52,9 @@ class SheetLine:
     """Whether 得分 adds into the line above (False: not applicable, or outside the total)."""
     notes: tuple[str, ...]
     """说明: the arithmetic, one phrase per step."""
+    amount: Decimal | None = None
+    """得分 as a number (signed like ``score``; None when the line does not apply), for a
+    workbook's cells."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class ScoreSheet:
     placing: tuple[str, ...] = field(default=())
     """Rank, grade and each award's decision, with the basis."""
     lang: Lang = "zh"
+    amount: Decimal = Decimal(0)
+    """The total as a number."""
 
 
 _W: dict[Lang, dict[str, str]] = {
@@ -280,7 +285,8 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
             if node.outside_total:
                 notes.append(w["outside"])
         lines.append(SheetLine(node.id, depth, node.kind, title, clause, points, fact, score,
-                               counted, tuple(notes)))
+                               counted, tuple(notes),
+                               signed(node, node.value) if node.applicable else None))
         for child in children.get(node.id, []):
             add(child, depth + 1)
 
@@ -320,7 +326,7 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         assessment.record.scheme_version if assessment is not None else "")
     return ScoreSheet(result.unit, scheme, version,
                       "; ".join(where), tuple(lines), shown.score(result.total),
-                      tuple(total_notes), placing, lang)
+                      tuple(total_notes), placing, lang, result.total)
 
 
 def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -> str:
