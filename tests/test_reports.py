@@ -379,5 +379,5 @@ def test_the_fill_in_template_is_ready_to_filter_and_print():
     assert sheet.page_setup.fitToWidth == 1
     assert sheet["A3"].border.left.style == "thin"
     # the id column fits S4's longest name: 中国人民财产保险股份有限公司安徽省分公司, 20 wide
-    # characters = 40 columns, capped at 30 (the cell wraps no id; 30 shows 15 characters)
-    assert sheet.column_dimensions["A"].width == 30
+    # characters = 40 columns, + 2
+    assert sheet.column_dimensions["A"].width == 42

@@ -355,7 +355,7 @@ def _print_ready(sheet: object, title: str) -> None:
     rows repeated on every printed page (:func:`govscore.views.xlsx.tidy`)."""
     from govscore.views.xlsx import fit_widths, tidy
 
-    fit_widths(sheet, cap=24, caps={1: 30})
+    fit_widths(sheet, cap=24, caps={1: 44})
     tidy(sheet, header_rows=2, title=title)
 
 
