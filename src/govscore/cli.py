@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -173,8 +174,20 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
 
 
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the shell's 128 + SIGINT."""
+
+
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    try:
+        code = run(sys.argv[1:], sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        # one line, no traceback; a report being written is a temporary file, removed by the
+        # atomic writer as the interrupt unwinds it, so no partial file is left
+        sys.stderr.write("\ngovscore: interrupted\n")
+        sys.stderr.flush()
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
 
 
 def _scheme_files(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -252,16 +265,26 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_INVALID if assessment.rejected else EXIT_OK
 
 
+PROGRESS_FROM = 5000
+"""A batch of at least this many units shows its progress on stderr."""
+
+
+def _is_tty(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
 def _progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
-    """evaluate_all, with a progress line on a terminal when the batch is large."""
-    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
-    if show:
-        stderr.write(f"scoring {len(units)} units …\r")
-        stderr.flush()
-    assessment = api.evaluate_all(plan, units)
-    if show:
-        stderr.write(" " * 40 + "\r")
-    return assessment
+    """evaluate_all, with progress on stderr when the batch is large: a bar with the
+    percentage, rate and time left on a terminal, a plain line every tenth elsewhere."""
+    if len(units) < PROGRESS_FROM:
+        return api.evaluate_all(plan, units)
+    from govscore.views.progress import Progress
+
+    progress = Progress(stderr, tty=_is_tty(stderr))
+    try:
+        return api.evaluate_all(plan, units, progress=progress)
+    finally:
+        progress.finish()
 
 
 def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
@@ -275,10 +298,13 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     if plan.needs_population:
         raise whole_population_error(plan.population_items)
-    tty = hasattr(stderr, "isatty") and stderr.isatty()
+    tty = _is_tty(stderr)
+    start = time.monotonic()
 
     def progress(count: int) -> None:
-        stderr.write(f"scoring: {count} units read …\r")
+        elapsed = time.monotonic() - start
+        rate = f", {count / elapsed:,.0f} units/s" if elapsed > 0 else ""
+        stderr.write(f"scoring: {count:,} units read{rate} …\r")
         stderr.flush()
 
     def rejected(unit: str, problems: list[str]) -> None:
@@ -288,7 +314,7 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     summary = stream.score_csv(plan, args.facts[0], args.output,
                                progress=progress if tty else None, on_rejected=rejected)
     if tty:
-        stderr.write(" " * 40 + "\r")
+        stderr.write(" " * 60 + "\r")
     if summary.guessed:
         stderr.write(f"govscore: {args.facts[0]} is not UTF-8; read it as GB18030\n")
     stderr.write(f"wrote {args.output}\n")
