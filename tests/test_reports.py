@@ -303,7 +303,7 @@ def test_every_long_s4_name_in_the_chart_is_whole_and_distinct():
     # issue 13: with a 170 px label column, 中国人寿… and 中国人民财产… both read
     # "…保险股份有限公司安徽省分公司". Each label is now the unit's name, whole (wrapped onto
     # lines that fit the label column at 13 px per wide character), and the labels differ.
-    from govscore.views.sheet import width
+    from govscore.views.sheet import display_width
 
     plan = govscore.compile(S4)
     assessment = govscore.evaluate_all(plan, readers.read_facts(S4_FACTS))
@@ -317,7 +317,7 @@ def test_every_long_s4_name_in_the_chart_is_whole_and_distinct():
                 r'<g data-unit="([^"]+)"[^>]*><text class="label"[^>]*>(.*?)</text>', chart):
             lines = [html_unescape(t) for t in re.findall(r"<tspan[^>]*>([^<]*)</tspan>", label)]
             assert "".join(lines) == html_unescape(unit)
-            assert all(width(line) * 6.5 <= room for line in lines), lines
+            assert all(display_width(line) * 6.5 <= room for line in lines), lines
             shown.append("".join(lines))
     assert len(shown) == len(assessment.results) == len(set(shown))
     assert "中国人寿保险股份有限公司安徽省分公司" in shown
@@ -342,7 +342,7 @@ def test_the_text_table_is_chinese_aligned_and_in_the_schemes_order():
     # columns, S4's scopes in the order 二、三、一、四
     code, out, _ = run("score", str(S4), str(S4_FACTS))
     assert code == 0
-    from govscore.views.report import display_width
+    from govscore.views.sheet import display_width
 
     lines = out.splitlines()
     assert lines[0].split() == ["范围", "名次", "单位", "总分", "等次", "奖项", "说明"]

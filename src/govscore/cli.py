@@ -1,4 +1,4 @@
-"""The command line: ``govscore validate | schema | score | explain | test | template``.
+"""The command line: ``govscore validate | schema | score | explain | test | template | render``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -139,6 +139,18 @@ def _parser() -> argparse.ArgumentParser:
                    help="only this category's units and facts")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the template to write: .xlsx (with validation; needs openpyxl) or .csv")
+
+    p = sub.add_parser("render", help="print a scheme back as the 考核细则 it encodes",
+                       formatter_class=fmt,
+                       description="Write the scheme as a document: its source, sections, items "
+                       "with points, rules in Chinese sentences and clause references, vetoes, "
+                       "grades and awards, every assumption highlighted — to hold against the "
+                       "published text, or to publish what will be scored.",
+                       epilog="example:\n  govscore render schemes/s3-chengdu.yaml -o "
+                              "s3-chengdu.html")
+    p.add_argument("scheme")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the document to write: .html or .md")
     return parser
 
 
@@ -153,7 +165,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return int(exc.code or 0)
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
-                   "explain": _explain, "test": _test, "template": _template}[args.command]
+                   "explain": _explain, "test": _test, "template": _template,
+                   "render": _render}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
         stderr.write(f"govscore: {exc}\n")
@@ -398,4 +411,18 @@ def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     rows = f"{len(built.units)} unit(s)" if built.units else \
         f"{template.EMPTY_ROWS} empty row(s) (the scheme names no units)"
     stderr.write(f"wrote {args.output}: {rows}, {len(built.columns)} fact column(s)\n")
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.views import scheme_doc
+
+    target = Path(args.output)
+    suffix = target.suffix.lower()
+    if suffix not in (".html", ".htm", ".md"):
+        raise UsageError("GS701", f"cannot write {target.suffix or 'files without a suffix'} "
+                         "as a scheme document; use .html or .md")
+    scheme = api.load(args.scheme).scheme
+    report.atomic_write(target, scheme_doc.render(scheme, suffix).encode("utf-8"))
+    stderr.write(f"wrote {args.output}\n")
     return EXIT_OK

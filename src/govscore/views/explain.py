@@ -6,9 +6,13 @@ with its basis. Chinese, or English on request; ids only when asked for.
 
 from __future__ import annotations
 
-from govscore.engine.plan import Plan
+from typing import TYPE_CHECKING
+
 from govscore.engine.results import Assessment, UnitResult
 from govscore.views.wording import Lang
+
+if TYPE_CHECKING:  # the plan is only passed through: importing it would load the models
+    from govscore.engine.plan import Plan
 
 _REJECTED: dict[Lang, str] = {"zh": "{unit}: 未评分 (事实数据有误)",
                               "en": "{unit}: not scored (facts rejected)"}

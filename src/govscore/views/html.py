@@ -17,8 +17,8 @@ from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment, Placement, UnitResult
 from govscore.numbers import fmt
 from govscore.views import sheet as score_sheet
-from govscore.views.report import ranked, scope_order
-from govscore.views.sheet import width
+from govscore.views.ranking import ranked, scope_order
+from govscore.views.sheet import display_width
 
 _CSS = """
 :root { color-scheme: light; }
@@ -139,7 +139,7 @@ def _label_lines(name: str, room: int) -> list[str]:
     narrow one 6.5 at the chart's 12 px font), so that every long name is shown whole."""
     lines, line, used = [], "", 0.0
     for ch in name:
-        w = _CHAR_PX * width(ch)
+        w = _CHAR_PX * display_width(ch)
         if line and used + w > room:
             lines.append(line)
             line, used = "", 0.0
@@ -155,7 +155,7 @@ def _chart(assessment: Assessment, scope: str, units: list[str]) -> str:
     full = max([*maxima, *totals, Decimal(1)])
     scale_max = full.to_integral_value(rounding=ROUND_CEILING)
     # the label column is as wide as the longest name needs, up to a limit; longer names wrap
-    longest = max((width(u) for u in units), default=0)
+    longest = max((display_width(u) for u in units), default=0)
     label_width = min(_LABEL_MAX, max(_LABEL_MIN, int(longest * _CHAR_PX) + 12))
     labels = [_label_lines(u, label_width - 12) for u in units]
     bar_space = Decimal(_CHART_WIDTH - label_width - _VALUE_WIDTH)

@@ -11,7 +11,6 @@ import io
 import json
 import os
 import tempfile
-import unicodedata
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +19,8 @@ from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, UsageError
 from govscore.numbers import fmt
+from govscore.views.ranking import ranked, scope_order
+from govscore.views.sheet import display_width
 
 
 def github_data(text: str) -> str:
@@ -58,29 +59,6 @@ def _order(assessment: Assessment) -> list[str]:
     placements = assessment.placements
     return sorted(assessment.results,
                   key=lambda u: (placements[u].scope, placements[u].rank, u))
-
-
-def scope_order(assessment: Assessment, plan: Plan | None) -> list[str]:
-    """Scopes in the scheme's order: tiers, then categories, then 'all', then anything else
-    (without the plan: by id)."""
-    present = {p.scope for p in assessment.placements.values()}
-    if plan is None:
-        return sorted(present)
-    scheme = plan.scheme
-    declared = [t.id for t in scheme.tiers] + [c.id for c in scheme.categories] + ["all"]
-    ordered = [s for s in declared if s in present]
-    return ordered + sorted(present - set(ordered))
-
-
-def ranked(assessment: Assessment, scope: str) -> list[str]:
-    """Units of one scope by rank, then id."""
-    return sorted((u for u, p in assessment.placements.items() if p.scope == scope),
-                  key=lambda u: (assessment.placements[u].rank, u))
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes on a terminal: East Asian wide and full-width characters take 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def pad(text: str, columns: int, *, right: bool = False) -> str:

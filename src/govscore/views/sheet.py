@@ -13,6 +13,7 @@ have. Ids are shown only when asked for (``ids=True``); English only with ``lang
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -622,11 +623,9 @@ def _band(plan: Plan | None, grade: str, total: Decimal) -> str | None:
 
 # --- the sheet as text ------------------------------------------------------------------------
 
-def width(text: str) -> int:
-    """Display width on a terminal or in a monospaced print: East Asian wide and full-width
-    characters count 2."""
-    import unicodedata
-
+def display_width(text: str) -> int:
+    """Columns a text takes on a terminal, in a monospaced print or an Excel column: East Asian
+    wide and full-width characters take 2 (the one measure of every view)."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 

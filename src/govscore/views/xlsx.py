@@ -33,7 +33,8 @@ from govscore.engine.results import Assessment
 from govscore.errors import UsageError
 from govscore.views import sheet as score_sheet
 from govscore.views.html import flags, grade_text, label
-from govscore.views.report import display_width, ranked, scope_order
+from govscore.views.ranking import ranked, scope_order
+from govscore.views.sheet import display_width
 from govscore.views.wording import fact_text, rule_name, step_line
 
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
