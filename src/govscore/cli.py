@@ -1,4 +1,5 @@
-"""The command line: ``govscore validate | schema | score | facts | explain | test | template | serve``.
+"""The command line: ``govscore validate | schema | score | facts | explain | test | template |
+serve | render``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -12,6 +13,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -161,6 +163,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
     p.add_argument("--unit", required=True)
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="the sheet's language (default zh)")
+    p.add_argument("--ids", action="store_true",
+                   help="show each line's id from the scheme (for scheme authors)")
 
     p = sub.add_parser("test", help="run scheme tests (*.test.yaml)", formatter_class=fmt,
                        epilog="examples:\n  govscore test schemes/\n"
@@ -226,6 +232,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive, default=2, metavar="N",
                    help="requests worked on at once, each in its own thread; one more is "
                         "refused with 503 (GS904; default: %(default)s)")
+
+    p = sub.add_parser("render", help="print a scheme back as the 考核细则 it encodes",
+                       formatter_class=fmt,
+                       description="Write the scheme as a document: its source, sections, items "
+                       "with points, rules in Chinese sentences and clause references, vetoes, "
+                       "grades and awards, every assumption highlighted — to hold against the "
+                       "published text, or to publish what will be scored.",
+                       epilog="example:\n  govscore render schemes/s3-chengdu.yaml -o "
+                              "s3-chengdu.html")
+    p.add_argument("scheme")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the document to write: .html or .md")
     return parser
 
 
@@ -241,7 +259,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
                    "explain": _explain, "test": _test, "template": _template,
-                   "facts": _facts, "serve": _serve}[args.command]
+                   "facts": _facts, "serve": _serve, "render": _render}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
         stderr.write(f"govscore: {exc}\n")
@@ -262,8 +280,20 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
 
 
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the shell's 128 + SIGINT."""
+
+
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    try:
+        code = run(sys.argv[1:], sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        # one line, no traceback; a report being written is a temporary file, removed by the
+        # atomic writer as the interrupt unwinds it, so no partial file is left
+        sys.stderr.write("\ngovscore: interrupted\n")
+        sys.stderr.flush()
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
 
 
 def _scheme_files(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -334,7 +364,7 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
     else:
-        stdout.write(report.text_table(assessment))
+        stdout.write(report.text_table(assessment, plan))
     for rejected in assessment.rejected:
         for d in rejected.diagnostics:
             stderr.write(f"rejected {rejected.unit}: {d}\n")
@@ -402,16 +432,26 @@ def _facts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_INVALID if derived.rejected else EXIT_OK
 
 
+PROGRESS_FROM = 5000
+"""A batch of at least this many units shows its progress on stderr."""
+
+
+def _is_tty(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
 def _progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
-    """evaluate_all, with a progress line on a terminal when the batch is large."""
-    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
-    if show:
-        stderr.write(f"scoring {len(units)} units …\r")
-        stderr.flush()
-    assessment = api.evaluate_all(plan, units)
-    if show:
-        stderr.write(" " * 40 + "\r")
-    return assessment
+    """evaluate_all, with progress on stderr when the batch is large: a bar with the
+    percentage, rate and time left on a terminal, a plain line every tenth elsewhere."""
+    if len(units) < PROGRESS_FROM:
+        return api.evaluate_all(plan, units)
+    from govscore.views.progress import Progress
+
+    progress = Progress(stderr, tty=_is_tty(stderr))
+    try:
+        return api.evaluate_all(plan, units, progress=progress)
+    finally:
+        progress.finish()
 
 
 def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
@@ -425,10 +465,13 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     if plan.needs_population:
         raise whole_population_error(plan.population_items)
-    tty = hasattr(stderr, "isatty") and stderr.isatty()
+    tty = _is_tty(stderr)
+    start = time.monotonic()
 
     def progress(count: int) -> None:
-        stderr.write(f"scoring: {count} units read …\r")
+        elapsed = time.monotonic() - start
+        rate = f", {count / elapsed:,.0f} units/s" if elapsed > 0 else ""
+        stderr.write(f"scoring: {count:,} units read{rate} …\r")
         stderr.flush()
 
     def rejected(unit: str, problems: list[str]) -> None:
@@ -438,7 +481,7 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     summary = stream.score_csv(plan, args.facts[0], args.output,
                                progress=progress if tty else None, on_rejected=rejected)
     if tty:
-        stderr.write(" " * 40 + "\r")
+        stderr.write(" " * 60 + "\r")
     if summary.guessed:
         stderr.write(f"govscore: {args.facts[0]} is not UTF-8; read it as GB18030\n")
     stderr.write(f"wrote {args.output}\n")
@@ -455,7 +498,8 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
     try:
-        stdout.write(explain(assessment, args.unit) + "\n")
+        stdout.write(explain(assessment, args.unit, plan=plan, lang=args.lang, ids=args.ids)
+                     + "\n")
     except KeyError:
         stderr.write(f"govscore: no unit {args.unit!r} in the facts\n")
         return EXIT_USAGE
@@ -551,4 +595,18 @@ def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                  f"listening on http://{args.host}:{args.port} (OpenAPI: /openapi.json)\n")
     stderr.flush()
     service.serve(app, args.host, args.port)
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.views import scheme_doc
+
+    target = Path(args.output)
+    suffix = target.suffix.lower()
+    if suffix not in (".html", ".htm", ".md"):
+        raise UsageError("GS701", f"cannot write {target.suffix or 'files without a suffix'} "
+                         "as a scheme document; use .html or .md")
+    scheme = api.load(args.scheme).scheme
+    report.atomic_write(target, scheme_doc.render(scheme, suffix).encode("utf-8"))
+    stderr.write(f"wrote {args.output}\n")
     return EXIT_OK
