@@ -26,6 +26,8 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
         load,
         prepare,
         read_facts,
+        read_frame,
+        score_frame,
         version,
         write_report,
     )
@@ -60,7 +62,8 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
 # not pay for that, so each name is imported when it is first used.
 _HOME = {
     **dict.fromkeys(["compile", "evaluate", "evaluate_all", "facts_hash", "load", "prepare",
-                     "read_facts", "version", "write_report", "derive_facts", "evaluate_records"],
+                     "read_facts", "read_frame", "score_frame", "version", "write_report",
+                     "derive_facts", "evaluate_records"],
                     "api"),
     "Plan": "engine.plan",
     **dict.fromkeys(["CODES", "Diagnostic", "EvaluationError", "FactsError", "FactsFileError",
@@ -119,6 +122,8 @@ __all__ = [
     "load",
     "prepare",
     "read_facts",
+    "read_frame",
+    "score_frame",
     "version",
     "write_report",
 ]

@@ -16,7 +16,8 @@ lists of them, so one run reports every problem at once::
      ├── inputs.tables.CellError         a spreadsheet cell is not a value or an id (``.code``)
      ├── rules.values.FactProblem        one fact value a rule refuses (``.code``; reported as a FactsError)
      ├── rules.base.UnitProblem          facts that cannot be scored together (``.code``; a FactsError)
-     └── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     ├── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     └── service.ServiceError            a request govscore serve refuses (``.status``, ``.code``)
 
 Exceptions used only for control flow inside one module are private (``_Name``) and never
 escape it.
@@ -110,6 +111,15 @@ CODES: dict[str, str] = {
     "GS824": "a value taken from another scheme's results is missing",
     "GS825": "a roll-up lacks a sub-period's result",
     "GS826": "an event cannot be used",
+    # the HTTP service, govscore serve (GS9xx)
+    "GS901": "request body too large",
+    "GS902": "too many units in one request",
+    "GS903": "request took longer than the time limit",
+    "GS904": "every worker is busy",
+    "GS905": "malformed request",
+    "GS906": "no such scheme, unit or endpoint",
+    "GS907": "the posted scheme is invalid",
+    "GS908": "internal error",
 }
 
 
