@@ -177,3 +177,44 @@ def test_divide_splits_a_share_among_the_units_of_a_relation(year: run.RunResult
     assert taken.value == Decimal("3.5")
     assert [share for _, _, share, _ in taken.parts] == [Decimal("0.6"), Decimal("0.2"),
                                                           Decimal("0.2")]
+
+
+HALL_YEAR = """\
+govscore: "1"
+id: hall-annual
+title: 窗口年度考核
+source: {document: test}
+version: "1"
+period: year
+inputs:
+  - {id: monthly_mean, title: 平时考核年度成绩, type: number, min: 0, max: 110}
+score:
+  id: overall
+  title: 年度成绩
+  max: 110
+  children:
+    - {id: usual, title: 平时考核, max: 110, rule: {kind: formula, formula: monthly_mean}}
+uses:
+  - {input: monthly_mean, scheme: hall, rollup: ROLLUP}
+"""
+
+
+def test_a_yearly_scheme_takes_a_monthly_schemes_rollup(tmp_path: Path) -> None:
+    months = [write_facts(tmp_path, "hall", f"2022-{m:02d}", {"W1": {"service": 90 + m % 3}})
+              for m in range(1, 13)]
+    (tmp_path / "annual.yaml").write_text(HALL_YEAR.replace("ROLLUP", "year"), "utf-8")
+    year = write_facts(tmp_path, "hall-annual", "2022", {"W1": {}})
+    result = run.run([run.Job(api.compile(tmp_path / "annual.yaml"), [year]),
+                      run.Job(api.compile(DATA / "hall.yaml"), months)])
+    # hall's year roll-up: best 10 of 12 months, mean. Months 90 + m mod 3: m = 1…12 gives
+    # 91, 92, 90 four times: the best ten are four 92, four 91 and two 90 = 368 + 364 + 180 = 912
+    # → 91.2; the yearly scheme takes it as its input.
+    assert result.schemes["hall-annual"].periods["2022"].assessment.results["W1"].total == \
+        Decimal("91.20")
+    # the quarter roll-up is per quarter: refused before anything is scored
+    (tmp_path / "annual.yaml").write_text(HALL_YEAR.replace("ROLLUP", "quarter"), "utf-8")
+    result = run.run([run.Job(api.compile(tmp_path / "annual.yaml"), [year]),
+                      run.Job(api.compile(DATA / "hall.yaml"), months)])
+    (problem,) = result.problems
+    assert problem.code == "GS822"
+    assert "roll-up 'quarter' is per quarter; 'hall-annual' is scored by year" in problem.message

@@ -140,6 +140,10 @@ def order(jobs: Sequence[Job]) -> tuple[list[Job], list[Diagnostic]]:
                     "GS822", f"scheme {job.plan.scheme.id!r} uses the results of "
                     f"{use.scheme!r}, which is not in the run", span=job.span,
                     hint="add that scheme and its facts to the run"))
+            elif use.scheme in by_id:
+                problem = _period_mismatch(job.plan.scheme, use, by_id[use.scheme].plan.scheme)
+                if problem:
+                    problems.append(Diagnostic("GS822", problem, span=job.span))
     if problems:
         return [], problems
     done: list[str] = []
@@ -165,6 +169,22 @@ def order(jobs: Sequence[Job]) -> tuple[list[Job], list[Diagnostic]]:
     if problems:
         return [], problems[:1]
     return [by_id[s] for s in done], []
+
+
+def _period_mismatch(user: model.Scheme, use: model.Use, source: model.Scheme) -> str:
+    """Why ``use`` cannot take ``source``'s values period by period, or ''."""
+    if use.rollup is None:
+        if source.period != user.period:
+            return (f"{user.id!r} ({user.period}) uses {source.id!r}, which is scored by "
+                    f"{source.period}: name one of its roll-ups with 'rollup'")
+        return ""
+    rolled = next((r for r in source.rollups if r.id == use.rollup), None)
+    if rolled is None:
+        return f"{source.id!r} has no roll-up {use.rollup!r}"
+    if rolled.period != user.period:
+        return (f"{source.id!r}'s roll-up {use.rollup!r} is per {rolled.period}; {user.id!r} "
+                f"is scored by {user.period}")
+    return ""
 
 
 def run(jobs: Sequence[Job], relations: Mapping[str, Mapping[str, Sequence[str]]] | None = None
