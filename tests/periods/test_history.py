@@ -160,3 +160,20 @@ def test_bad_events_are_reported_by_row(tmp_path: Path) -> None:
     # the one good event (x, 02-01) is counted once
     assert result.schemes["hall"].periods["2022-02"].assessment.results["W1"].total == 91
     assert not result.ok
+
+
+def test_hostile_events_and_conflicts_are_reported_not_raised(tmp_path: Path) -> None:
+    # a ledger entry dated 9999 would expire in year 10000 (beyond any date): refused by row;
+    # a facts file that gives the fact a history rule sets, with another value: that period is
+    # not scored on either guess, and the conflict is reported (GS410)
+    events = write_events(tmp_path, "ledger", [
+        {"rule": "credit_ledger", "unit": "张三", "date": "9999-12-31", "value": "5"}])
+    files = [write_facts(tmp_path, "credit", "2022-01", {"张三": {"points": 7}}),
+             write_facts(tmp_path, "credit", "2022-02", {"张三": {}})]
+    result = run.run([run.Job(api.compile(DATA / "credit.yaml"), files, [events])])
+    scheme = result.schemes["credit"]
+    assert [d.code for d in scheme.problems] == ["GS826", "GS410"]
+    assert "1900-2999" in scheme.problems[0].message
+    assert list(scheme.periods) == ["2022-02"]
+    assert scheme.periods["2022-02"].assessment.results["张三"].total == 60  # the start balance
+    assert not result.ok

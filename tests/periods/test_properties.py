@@ -134,3 +134,38 @@ def test_streaks_fire_where_the_last_k_consecutive_periods_held(
     for period, _ in seen:
         window = [by_index.get(period.index - j) for j in range(k)]
         assert (period in fired) == all(h is True for h in window)
+
+
+field_text = st.one_of(st.just(""), st.text(max_size=12),
+                       st.sampled_from(["honour_events", "credit_ledger", "W1", "2022-02",
+                                        "2022-02-30", "9999-12-31", "-5", "1e9", "NaN"]))
+
+
+_PLANS: dict[str, object] = {}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.fixed_dictionaries(dict.fromkeys(history.EVENT_COLUMNS, field_text)),
+                max_size=8))
+def test_any_events_file_gives_results_or_diagnostics(rows: list[dict[str, str]]) -> None:
+    """Whatever an events file holds, a run scores or reports: no foreign exception."""
+    import tempfile
+    from pathlib import Path
+
+    from govscore import api
+    from govscore.periods import run
+    from tests.periods.helpers import DATA, write_events, write_facts
+
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        events = write_events(tmp, "events", rows)
+        facts = [write_facts(tmp, "credit", "2022-02", {"W1": {}})]
+        if "credit" not in _PLANS:
+            _PLANS["credit"] = api.compile(DATA / "credit.yaml")
+        plan = _PLANS["credit"]
+        result = run.run([run.Job(plan, facts, [events])])  # type: ignore[arg-type]
+        scheme = result.schemes["credit"]
+        assert all(d.code in ("GS826", "GS410") for d in scheme.problems)
+        scored = scheme.periods.get("2022-02")
+        if scored is not None:
+            assert len(scored.assessment.results) + len(scored.assessment.rejected) == 1

@@ -108,6 +108,9 @@ def check(scheme: model.Scheme) -> Iterator[Diagnostic]:
                                      f"{', '.join(sorted(grades)) or 'none'}",
                                      path=(*where, "when", "grades", j))
         elif isinstance(rule, (model.Lateness, model.CarryOver)):
+            if isinstance(rule, model.Lateness) and not 1 <= int(rule.due[5:]) <= 12:  # noqa: PLR2004
+                yield Diagnostic("GS821", f"{rule.due!r} is not a month (YYYY-MM)",
+                                 path=(*where, "due"))
             target = carry_target(scheme, rule.into)
             if target is None or (target == "levels" and isinstance(rule, model.Lateness)):
                 kinds = "per_occurrence or per_step" if isinstance(rule, model.Lateness) \

@@ -27,6 +27,8 @@ from govscore.periods import checks, keys
 from govscore.periods.keys import Period
 
 EVENT_COLUMNS = ("rule", "unit", "date", "id", "for", "type", "value")
+MIN_YEAR, MAX_YEAR = 1900, 2999
+"""Event days outside these years are refused (an expiry date a thousand months on stays a day)."""
 MAX_EVENTS = 1_000_000
 
 
@@ -95,8 +97,8 @@ def read_events(paths: Sequence[Path], scheme: model.Scheme,
     for path in paths:
         try:
             rows = _rows(path)
-        except FactsFileError as exc:
-            problems += exc.diagnostics
+        except FactsFileError as exc:  # not text, NUL characters: the events file's own problem
+            problems += [Diagnostic("GS826", d.message, span=d.span) for d in exc.diagnostics]
             continue
         except (OSError, ValueError, csv.Error) as exc:
             problems.append(Diagnostic("GS826", f"{path}: cannot read the events: "
@@ -161,9 +163,11 @@ def _event(row: Mapping[str, Any], where: str, rules: Mapping[str, Any], grain: 
         return None
     try:
         day = datetime.date.fromisoformat(date or "")
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(day)
     except ValueError:
         problems.append(Diagnostic("GS826", f"{where}: {str(date)[:40]!r} is not a day "
-                                   "(YYYY-MM-DD)", unit=unit))
+                                   f"(YYYY-MM-DD, {MIN_YEAR}-{MAX_YEAR})", unit=unit))
         return None
     rule = rules[rule_id]
     for_text = _text(row, "for")

@@ -72,11 +72,14 @@ def aggregate(how: str, values: Sequence[Decimal]) -> Decimal:
     return max(values)
 
 
-def value_of(name: str | None, result: UnitResult) -> Decimal:
+def value_of(name: str | None, result: UnitResult | None) -> Decimal | None:
     """The value a roll-up (or a use) reads from one period's result: the total, a node's value
-    or an output."""
+    or an output; None when there is no result, or the unit has no such output (an output that
+    applies to other categories)."""
+    if result is None:
+        return None
     if name is None or name == "total":
         return result.total
     if name in result.nodes:
         return result.nodes[name].value
-    return result.outputs[name]
+    return result.outputs.get(name)

@@ -263,6 +263,8 @@ def _scheme(job: Job, done: Mapping[str, SchemeResult],
             continue
         result = _period(plan, period, entries, events, done, relations,
                          tuple(name for name, _ in sources[period]), problems)
+        if result is None:
+            continue
         if period in lineage:
             record = dataclasses.replace(result.assessment.record, lineage=lineage[period])
             result = dataclasses.replace(result, assessment=dataclasses.replace(
@@ -276,7 +278,7 @@ def _scheme(job: Job, done: Mapping[str, SchemeResult],
 def _period(plan: Plan, period: Period, entries: list[Any], events: Sequence[history.Event],
             done: Mapping[str, SchemeResult],
             relations: Mapping[str, Mapping[str, Sequence[str]]], files: tuple[str, ...],
-            problems: list[Diagnostic]) -> PeriodResult:
+            problems: list[Diagnostic]) -> PeriodResult | None:
     scheme = plan.scheme
     units = [e["id"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("id"), str)]
     notes = history.derive(scheme, events, units, period)
@@ -292,8 +294,11 @@ def _period(plan: Plan, period: Period, entries: list[Any], events: Sequence[his
         merged = tables.merge_sources([(", ".join(files), entries), ("history and uses",
                                                                      derived)])
     except FactsFileError as exc:
-        problems += exc.diagnostics
-        merged = entries
+        # a facts file gives a fact a history rule or a use sets, with another value: the period
+        # is not scored on either guess
+        problems += [Diagnostic(d.code, f"{period}: {d.message}", unit=d.unit, item=d.item)
+                     for d in exc.diagnostics]
+        return None
     kept = [e for e in merged if not (isinstance(e, Mapping) and refused.get(e.get("id"), []))]
     assessment = api.evaluate_all(plan, kept)
     extra = [Rejected(len(kept) + i, u, tuple(
@@ -376,6 +381,7 @@ def _source_value(use: model.Use, unit: str, period: Period, source: SchemeResul
             and use.value not in result.outputs:
         return None, None, f"{name!r} has no node or output {use.value!r}"
     value = rollup.value_of(use.value if use.value != "grade" else None, result)
+    assert value is not None  # a result, and its node or output checked above
     return _converted(use, value, found.assessment.placements.get(unit), unit, name)
 
 
@@ -428,8 +434,7 @@ def _rollups(plan: Plan, rule: model.Rollup, periods: Mapping[str, PeriodResult]
         for unit in units:
             found = {str(p): periods[str(p)].assessment.results.get(unit)
                      if str(p) in periods else None for p in parts}
-            series = [(p, rollup.value_of(rule.value, r) if (r := found[str(p)]) else None)
-                      for p in parts]
+            series = [(p, rollup.value_of(rule.value, found[str(p)])) for p in parts]
             rolled = rollup.combine(rule, scheme, unit, series)
             if rolled is None:
                 missing = [str(p) for p, v in series if v is None]
@@ -439,10 +444,12 @@ def _rollups(plan: Plan, rule: model.Rollup, periods: Mapping[str, PeriodResult]
                 continue
             values[unit] = rolled
             last = next(r for r in reversed(list(found.values())) if r is not None)
-            nodes = {n: dataclasses.replace(last.nodes[n], value=rollup.combine(
-                rule, scheme, unit, [(p, r.nodes[n].value if (r := found[str(p)]) else None)
-                                     for p in parts]).value)  # type: ignore[union-attr]
-                for n in tie_nodes if n in last.nodes}
+            nodes = {}
+            for n in tie_nodes:
+                tie = rollup.combine(rule, scheme, unit,
+                                     [(p, rollup.value_of(n, found[str(p)])) for p in parts])
+                if n in last.nodes and tie is not None:  # else the tie is left for a human
+                    nodes[n] = dataclasses.replace(last.nodes[n], value=tie.value)
             synthetic[unit] = UnitResult(unit, last.category, last.tier, rolled.value,
                                          rolled.value, nodes, ())
         placements, awards = population.place(_rollup_plan(plan, rule), synthetic, {})
