@@ -280,7 +280,10 @@ def _period(plan: Plan, period: Period, entries: list[Any], events: Sequence[his
             relations: Mapping[str, Mapping[str, Sequence[str]]], files: tuple[str, ...],
             problems: list[Diagnostic]) -> PeriodResult | None:
     scheme = plan.scheme
-    units = [e["id"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("id"), str)]
+    units = list(dict.fromkeys(e["id"] for e in entries
+                               if isinstance(e, Mapping) and isinstance(e.get("id"), str)))
+    if not scheme.history and not scheme.uses:  # nothing to add: scored as `govscore score` would
+        return PeriodResult(period, api.evaluate_all(plan, entries), files)
     notes = history.derive(scheme, events, units, period)
     taken: dict[str, list[Taken]] = {u: [] for u in units}
     for use in scheme.uses:
