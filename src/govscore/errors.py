@@ -71,6 +71,9 @@ CODES: dict[str, str] = {
     "GS315": "value table is inconsistent",
     "GS316": "unreachable or pointless setting",
     "GS317": "a name used where it does not apply",
+    # scheme language v2 item constructs (GS330–GS339)
+    "GS330": "an item reads another item's fact in a way that cannot work",
+    "GS331": "a signed item that cannot work as declared",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

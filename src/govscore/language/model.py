@@ -303,13 +303,14 @@ class Shortfall(Model):
     shortfall (达标得满分, 每低一个百分点扣X分). Fact: a rate in 0..1.
 
     ``partial: proportional`` charges part-steps proportionally (89.5% → 0.5 point off at
-    step 1%); ``whole_steps`` charges only whole steps (floor)."""
+    step 1%); ``whole_steps`` charges only whole steps (floor); ``started_steps`` charges every
+    step begun (每低5%扣0.5分, 不足5%按5%计: ceiling)."""
 
     kind: Literal["shortfall"]
     target: Fraction
     per: Pos
     step: Annotated[Num, Field(gt=0, le=1)] = Decimal("0.01")
-    partial: Literal["proportional", "whole_steps"] = "proportional"
+    partial: Literal["proportional", "whole_steps", "started_steps"] = "proportional"
 
 
 class Bands(Model):
@@ -442,6 +443,20 @@ class RankPoints(Model):
         return self
 
 
+class Signed(Model):
+    """An item that adds or subtracts within declared bounds (上升加1分、下降扣1分; 酌情 −0.5..+2).
+    Fact: a number within ``min``..``max``; the item's value is that number, so it may be below
+    0 and it is bounded by ``min``..the item's max instead of 0..max."""
+
+    kind: Literal["signed"]
+    min: Num
+    """The most the item can take away, as a negative number (the −0.5 of −0.5..+2)."""
+    max: Num
+    """The most the item can add (the 2 of −0.5..+2); at most the item's max."""
+    step: Pos | None = None
+    """If given, the value must be a whole multiple of step (1 for ±1 in whole points)."""
+
+
 class Formula(Model):
     """A safe formula over declared inputs and ``params`` (for what the kinds do not cover). The
     result is bounded to 0..max like every item."""
@@ -468,6 +483,7 @@ Rule = Annotated[
         RaterGroups,
         RelativeToBest,
         RankPoints,
+        Signed,
         Formula,
     ],
     Field(discriminator="kind"),
@@ -583,6 +599,11 @@ class Item(_Node):
     rule: Rule
     fact: Id | None = None
     """The fact name units supply for this item (default: the item's id)."""
+    reads: Id | None = None
+    """Read the fact of another item instead of a fact of its own (one fact, several items: a
+    quota item and its overflow bonus both read the count of 线索). The fact is supplied once,
+    must be valid for both rules, and follows the other item's default, exemptions and
+    not-applicable marking."""
     assessor: Title | None = None
     """Who supplies the item's number (省委办公厅, 统计局 …)."""
     from_full: bool = False
@@ -603,6 +624,12 @@ class Group(_Node):
     children: list[Node] = Field(min_length=1)
     max: NonNeg | None = None
     """Declared full marks (checked against the children's max)."""
+    published_max: NonNeg | None = None
+    """The maximum as the source document prints it (a section headed 60分 whose items add up to
+    50; a bonus heading +10 over items capped at 7), kept as published when it differs from what
+    the children give. The children's maximum governs the arithmetic; the validator warns with
+    both numbers (GS332) and explanations show the effective maximum. Give it instead of
+    ``max``."""
     combine: Literal["sum", "weighted", "highest"] = "sum"
     """sum: add children (subtract those with role subtract); weighted: Σ weight × value;
     highest: the largest child (就高不重复计算)."""

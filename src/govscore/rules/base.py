@@ -175,6 +175,17 @@ class RuleKind(Generic[R]):
         """Bounds the raw amount provably stays within for a checked fact (None: unknown)."""
         return None, None
 
+    def floor(self, rule: R, item: model.Item) -> Decimal:
+        """The lowest value the item may take: 0 (扣完为止) for every kind but one that adds or
+        subtracts (``signed``), whose items are bounded by floor..max instead of 0..max."""
+        return ZERO
+
+    def fact_shape(self, rule: R, item: model.Item) -> str:
+        """What the checked fact is, for items that read one fact together (``reads``):
+        ``count``, ``rate``, ``amount`` (a number >= 0), ``number``, ``flag``, or the kind's own
+        name for a fact only its kind understands (see :func:`shapes_meet`)."""
+        return self.kind
+
     # --- the scheme
     def problems(self, rule: R, item: model.Item, path: Path) -> Iterator[Diagnostic]:
         return iter(())
@@ -190,6 +201,16 @@ class RuleKind(Generic[R]):
     def bump(self, rule: R, item: model.Item, value: Any) -> Any:
         """The fact with more of the same evidence, or None when there is no natural 'more'."""
         return None
+
+
+NARROWER = {"count": {"amount", "number"}, "rate": {"amount", "number"}, "amount": {"number"}}
+"""Fact shapes and the wider shapes every value of theirs also is (a count is an amount)."""
+
+
+def shapes_meet(a: str, b: str) -> bool:
+    """Whether two items' facts can be one fact: the same shape, or one wider than the other (a
+    count read as an amount). The fact must then satisfy both items' checks."""
+    return a == b or b in NARROWER.get(a, ()) or a in NARROWER.get(b, ())
 
 
 def decimals(low: Decimal, high: Decimal, places: int = 2) -> SearchStrategy[Decimal]:

@@ -52,6 +52,9 @@ class PassFail(RuleKind[model.PassFail]):
     def check(self, rule: model.PassFail, item: model.Item, value: Any) -> Any:
         return values.flag(value)
 
+    def fact_shape(self, rule: model.PassFail, item: model.Item) -> str:
+        return "flag"
+
     def _points(self, rule: model.PassFail, item: model.Item) -> tuple[Decimal, Decimal]:
         return (rule.points if rule.points is not None else item.max), rule.fail_points
 
@@ -109,6 +112,9 @@ class Manual(RuleKind[model.Manual]):
         if rule.step is not None and (n / rule.step) != (n / rule.step).to_integral_value():
             raise values.FactProblem("GS404", f"expected a multiple of {rule.step}, got {n}")
         return n
+
+    def fact_shape(self, rule: model.Manual, item: model.Item) -> str:
+        return "number"
 
     def raw(self, rule: model.Manual, item: model.Item, names: Mapping[str, object]) -> RawFn:
         return _identity
@@ -177,6 +183,9 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
     def check(self, rule: model.PerOccurrence, item: model.Item, value: Any) -> Any:
         return values.count(value)
 
+    def fact_shape(self, rule: model.PerOccurrence, item: model.Item) -> str:
+        return "count"
+
     def raw(self, rule: model.PerOccurrence, item: model.Item,
             names: Mapping[str, object]) -> RawFn:
         per, free = rule.per, rule.free
@@ -222,6 +231,9 @@ class PerStep(RuleKind[model.PerStep]):
     def check(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
         return values.non_negative(value, "an amount >= 0")
 
+    def fact_shape(self, rule: model.PerStep, item: model.Item) -> str:
+        return "amount"
+
     def raw(self, rule: model.PerStep, item: model.Item, names: Mapping[str, object]) -> RawFn:
         step, points = rule.step, rule.points
         return lambda v, _f: (v // step) * points
@@ -256,6 +268,9 @@ class _RateFact(RuleKind[R]):
 
     def check(self, rule: R, item: model.Item, value: Any) -> Any:
         return values.rate(value)
+
+    def fact_shape(self, rule: R, item: model.Item) -> str:
+        return "rate"
 
     def fast_paths(self, rule: R, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
@@ -295,15 +310,19 @@ class Shortfall(_RateFact[model.Shortfall]):
 
     def raw(self, rule: model.Shortfall, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
-        target, per, step, whole = rule.target, rule.per, rule.step, rule.partial == "whole_steps"
+        target, per, step = rule.target, rule.per, rule.step
+        # whole_steps: only whole steps count (floor); started_steps: a step begun counts as a
+        # whole one (不足5%按5%计: ceiling); proportional: part-steps in proportion
+        whole = {"whole_steps": decimal.ROUND_FLOOR,
+                 "started_steps": decimal.ROUND_CEILING}.get(rule.partial)
 
         def shortfall(v: Any, _f: Mapping[str, Any]) -> Decimal:
             rate: Decimal = v
             if rate >= target:
                 return top
             steps = (target - rate) / step
-            if whole:
-                steps = steps.to_integral_value(rounding=decimal.ROUND_FLOOR)
+            if whole is not None:
+                steps = steps.to_integral_value(rounding=whole)
             return top - steps * per
 
         return shortfall

@@ -162,6 +162,9 @@ class Bands(RuleKind[model.Bands]):
             raise values.FactProblem("GS404", f"{n} lies in none of the item's bands")
         return n
 
+    def fact_shape(self, rule: model.Bands, item: model.Item) -> str:
+        return "rate" if rule.rate else "number"
+
     def raw(self, rule: model.Bands, item: model.Item, names: Mapping[str, object]) -> RawFn:
         bands, outside = tuple(rule.bands), rule.outside
 

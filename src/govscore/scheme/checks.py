@@ -5,6 +5,7 @@ path of the offending value; the loader adds positions. Errors make a scheme inv
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Iterator
 from decimal import Decimal
@@ -12,6 +13,7 @@ from decimal import Decimal
 from govscore import rules
 from govscore.errors import Diagnostic
 from govscore.language import formulas, model
+from govscore.rules.base import shapes_meet
 from govscore.rules.values import band_problems
 from govscore.scheme import scopes, tree
 from govscore.scheme.tree import NodeRef, Path, applies, references
@@ -27,8 +29,8 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     """Every semantic problem in a scheme that the models accepted."""
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
-    for check_fn in (_ids, _maxima, _references, _rules, _formulas, _readers, _bands, _weights,
-                     _members, _population):
+    for check_fn in (_ids, _reads, _maxima, _references, _rules, _formulas, _readers, _bands,
+                     _weights, _members, _population):
         out.extend(check_fn(scheme, nodes))
     return out
 
@@ -57,13 +59,7 @@ def _ids(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         yield from claim(name, ("params", name))
     for i, output in enumerate(scheme.outputs):
         yield from claim(output.id, ("outputs", i, "id"))
-    facts: dict[str, Path] = {}
-    for ref in nodes:
-        if isinstance(ref.node, model.Item) and ref.node.fact and ref.node.fact != ref.node.id:
-            if ref.node.fact in seen or ref.node.fact in facts:
-                yield Diagnostic("GS301", f"fact name {ref.node.fact!r} is already used",
-                                 path=(*ref.path, "fact"))
-            facts[ref.node.fact] = ref.path
+    yield from _fact_names(nodes, seen)
     for key in ("vetoes", "awards", "categories", "tiers", "assumptions"):
         names: set[str] = set()
         for i, entry in enumerate(getattr(scheme, key)):
@@ -71,6 +67,89 @@ def _ids(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                 yield Diagnostic("GS301", f"{key[:-1]} id {entry.id!r} is used twice",
                                  path=(key, i, "id"))
             names.add(entry.id)
+
+
+def _fact_names(nodes: list[NodeRef], ids: dict[str, Path]) -> Iterator[Diagnostic]:
+    """GS301: a fact name given twice, or the id of another node, input, param or output. The
+    message names what already uses it; for an item, the hint says how two items read one fact
+    (``reads``)."""
+    owner: dict[str, str] = {}  # fact name → the item whose fact it is
+    items = {ref.node.id for ref in nodes if isinstance(ref.node, model.Item)}
+    for ref in nodes:
+        node = ref.node
+        if isinstance(node, model.Item) and node.fact is None and node.reads is None:
+            owner[node.id] = node.id
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or not node.fact or node.fact == node.id:
+            continue
+        other = owner.get(node.fact)
+        if other is not None:
+            which = "the fact of item" if other == node.fact or other in items else "used by"
+            yield Diagnostic("GS301", f"fact name {node.fact!r} is already {which} {other!r}",
+                             path=(*ref.path, "fact"),
+                             hint=f"for two items that read one fact, write reads: {other} "
+                             "instead of fact")
+        elif node.fact in ids:
+            yield Diagnostic("GS301", f"fact name {node.fact!r} is already the id at "
+                             f"{'/'.join(map(str, ids[node.fact]))}", path=(*ref.path, "fact"))
+        else:
+            owner[node.fact] = node.id
+
+
+def _reads(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS330: an item that reads another item's fact (one fact, several items) names an item
+    that has a fact of its own, has nothing of its own the other item decides (fact, default,
+    exemptions, optional), reads a value both rules can accept, and applies only where the
+    other item's fact is supplied."""
+    items = {ref.node.id: ref for ref in nodes if isinstance(ref.node, model.Item)}
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or node.reads is None:
+            continue
+        path = (*ref.path, "reads")
+        target = items.get(node.reads)
+        if target is None:
+            close = difflib.get_close_matches(node.reads, [i for i in items if i != node.id], n=1)
+            yield Diagnostic("GS305", f"item {node.reads!r} does not exist", path=path,
+                             hint=f"did you mean {close[0]!r}?" if close else None)
+            continue
+        other = target.node
+        assert isinstance(other, model.Item)
+        kind, other_kind = rules.of(node), rules.of(other)
+        if other.id == node.id:
+            yield Diagnostic("GS330", f"item {node.id!r} reads its own fact", path=path,
+                             hint="remove reads")
+            continue
+        if other.reads is not None:
+            yield Diagnostic("GS330", f"item {node.id!r} reads the fact of {other.id!r}, which "
+                             f"itself reads the fact of {other.reads!r}", path=path,
+                             hint=f"write reads: {other.reads}")
+            continue
+        if not kind.has_fact or not other_kind.has_fact:
+            without = node if not kind.has_fact else other
+            yield Diagnostic("GS330", f"item {without.id!r} ({without.rule.kind}) has no fact "
+                             "to share", path=path)
+            continue
+        for key in ("fact", "default", "exemptions", "optional"):
+            if key in node.model_fields_set:
+                yield Diagnostic("GS330", f"item {node.id!r} reads the fact of {other.id!r}, "
+                                 f"whose {key} it follows", path=(*ref.path, key),
+                                 hint=f"remove {key} here (give it on {other.id!r})")
+        mine = kind.fact_shape(node.rule, node)
+        theirs = other_kind.fact_shape(other.rule, other)
+        if not shapes_meet(mine, theirs):
+            yield Diagnostic("GS330", f"item {node.id!r} ({node.rule.kind}) takes a {mine} but "
+                             f"the fact of {other.id!r} ({other.rule.kind}) is a {theirs}",
+                             path=path)
+        if target.categories is not None and (
+                ref.categories is None or not ref.categories <= target.categories):
+            extra = sorted(c.id for c in scheme.categories
+                           if tree.in_category(ref.categories, c.id)
+                           and c.id not in target.categories)
+            yield Diagnostic("GS330", f"item {node.id!r} applies to {extra} but the fact of "
+                             f"{other.id!r} is supplied only by units of "
+                             f"{sorted(target.categories)}", path=path)
 
 
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
@@ -132,8 +211,6 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
     grades = {b.grade for b in scheme.grades.bands} if scheme.grades else set()
 
     def unknown(kind: str, name: str, pool: set[str] | dict[str, object], path: Path) -> Diagnostic:
-        import difflib
-
         close = difflib.get_close_matches(name, list(pool), n=1)
         return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
                           hint=f"did you mean {close[0]!r}?" if close else None)

@@ -1,0 +1,180 @@
+"""Language v2 item constructs (issue 11): one fact read by several items (``reads``), signed
+items, shortfall with started steps — their checks, their arithmetic on both back ends, and
+the messages that lead an author to the fix. Numbers are worked by hand from the clauses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import govscore
+from govscore import api
+from govscore.engine import interpreter
+from govscore.engine.plan import Plan
+from tests.helpers import D, plan_from, score
+
+V2 = Path(__file__).resolve().parents[1] / "language_v2"
+
+
+def _diagnostics(children: str, extra: str = "") -> list[govscore.Diagnostic]:
+    try:
+        plan = plan_from(children, extra)
+    except govscore.SchemeError as exc:
+        return list(exc.diagnostics)
+    return list(plan.loaded.warnings)
+
+
+def _kernel_and_interpreter(plan: Plan, facts: dict[str, Any]) -> tuple[Any, Any]:
+    entry = {"id": "u", "facts": facts}
+    fast = api._fast(plan, entry)
+    checked, problems = api.prepare(plan, entry)
+    assert checked is not None, problems
+    return fast, interpreter.evaluate_unit(plan, checked)
+
+
+# --- one fact, several items ------------------------------------------------------------------
+
+QUOTA = """
+- {id: clues, title: 6条线索得12分, max: 12, rule: {kind: per_occurrence, per: 2}}
+- {id: clues_over, title: 超过部分每条加0.2分最多加2分, max: 2, reads: clues,
+   rule: {kind: per_occurrence, per: 0.2, free: 6}}
+"""
+
+
+def test_quota_and_overflow_read_one_count():
+    # "6条线索得12分, 超过部分每条加0.2分, 最多加2分": 8 clues → min(12, 16) = 12 and
+    # (8 − 6) × 0.2 = 0.4; the unit supplies the count once
+    plan = plan_from(QUOTA)
+    result = score(plan, {"clues": 8})
+    assert result.nodes["clues"].value == D(12)
+    assert result.nodes["clues_over"].value == D("0.4")
+    assert result.total == D("12.4")
+    assert result.nodes["clues_over"].fact == 8
+
+
+def test_a_shared_fact_is_supplied_once_and_on_the_fast_path():
+    plan = plan_from(QUOTA)
+    assert set(plan.specs) == {"clues"}
+    fast, slow = _kernel_and_interpreter(plan, {"clues": 13})
+    assert fast is not None  # the kernel scored it: same fast path for both readers
+    assert fast[0].to_dict() == slow.to_dict()
+    # 13 clues: 12 and min(2, 7 × 0.2 = 1.4) = 1.4
+    assert slow.total == D("13.4")
+
+
+def test_a_shared_fact_must_suit_both_rules():
+    # the reader's check runs on the same value: a count the manual range refuses is refused
+    plan = plan_from("""
+    - {id: n, title: 次数, max: 10, rule: {kind: per_occurrence, per: 1}}
+    - {id: judged, title: 酌情, max: 3, reads: n, rule: {kind: manual, min: 1, max: 3}}
+    """)
+    with pytest.raises(govscore.FactsError) as exc:
+        score(plan, {"n": 5})
+    assert [d.code for d in exc.value.diagnostics] == ["GS404"]
+    assert "as item 'judged' reads it" in exc.value.diagnostics[0].message
+    assert score(plan, {"n": 2}).total == D(4)  # 2 × 1 + 2
+
+
+def test_gs301_names_the_item_whose_fact_it_is_and_hints_reads():
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 2, rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 2, fact: a, rule: {kind: per_occurrence, per: 1}}
+    """)
+    assert [(d.code, d.message, d.hint) for d in found] == [
+        ("GS301", "fact name 'a' is already the fact of item 'a'",
+         "for two items that read one fact, write reads: a instead of fact")]
+
+
+@pytest.mark.parametrize(("children", "message"), [
+    ("""
+    - {id: a, title: 甲, max: 2, reads: a, rule: {kind: per_occurrence, per: 1}}
+    """, "item 'a' reads its own fact"),
+    ("""
+    - {id: a, title: 甲, max: 2, rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 2, reads: a, rule: {kind: per_occurrence, per: 1}}
+    - {id: c, title: 丙, max: 2, reads: b, rule: {kind: per_occurrence, per: 1}}
+    """, "item 'c' reads the fact of 'b', which itself reads the fact of 'a'"),
+    ("""
+    - {id: a, title: 甲, max: 2, rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 2, reads: a, rule: {kind: pass_fail}}
+    """, "item 'b' (pass_fail) takes a flag but the fact of 'a' (per_occurrence) is a count"),
+    ("""
+    - {id: a, title: 甲, max: 2, rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 2, reads: a, default: 0, rule: {kind: per_occurrence, per: 1}}
+    """, "item 'b' reads the fact of 'a', whose default it follows"),
+])
+def test_gs330_explains_what_cannot_work(children: str, message: str):
+    found = _diagnostics(children)
+    assert [(d.code, d.message) for d in found] == [("GS330", message)]
+
+
+def test_a_reader_cannot_apply_where_the_fact_is_not_supplied():
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 2, applies_to: [town], rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 2, reads: a, rule: {kind: per_occurrence, per: 1}}
+    """, "categories: [{id: town, title: 乡镇}, {id: dept, title: 部门}]")
+    assert [(d.code, d.message) for d in found] == [
+        ("GS330", "item 'b' applies to ['dept'] but the fact of 'a' is supplied only by units "
+         "of ['town']")]
+
+
+def test_reads_an_unknown_item_suggests_a_near_one():
+    found = _diagnostics("""
+    - {id: clues, title: 甲, max: 2, rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 2, reads: clue, rule: {kind: per_occurrence, per: 1}}
+    """)
+    assert [(d.code, d.message, d.hint) for d in found] == [
+        ("GS305", "item 'clue' does not exist", "did you mean 'clues'?")]
+
+
+# --- signed items -----------------------------------------------------------------------------
+
+
+def test_signed_item_takes_points_away_and_is_bounded_by_its_min():
+    # "−0.5..+2", doubled for a flagged unit (factor_if 2): −0.5 × 2 = −1 stops at −0.5;
+    # 1.5 × 2 = 3 stops at the item's max 2
+    plan = plan_from("""
+    - {id: base, title: 基本分, max: 5, rule: {kind: manual, min: 0, max: 5}}
+    - id: adj
+      title: 加减分
+      max: 2
+      rule: {kind: signed, min: -0.5, max: 2, step: 0.5}
+      modifiers: [{kind: factor_if, input: doubled, factor: 2}]
+    """, "inputs: [{id: doubled, title: 加倍, type: flag, default: false}]")
+    for facts, adj, total in (
+            ({"base": 5, "adj": D("-0.5")}, D("-0.5"), D("4.5")),            # 5 − 0.5
+            ({"base": 5, "adj": D("-0.5"), "doubled": True}, D("-0.5"), D("4.5")),  # floor
+            ({"base": 3, "adj": D("1.5"), "doubled": True}, D(2), D(5))):    # cap at 2
+        fast, slow = _kernel_and_interpreter(plan, facts)
+        assert slow.nodes["adj"].value == adj
+        assert slow.total == total
+        assert fast is not None
+        assert fast[0].to_dict() == slow.to_dict()
+    doubled = score(plan, {"base": 5, "adj": D("-0.5"), "doubled": True})
+    assert [(s.step, s.before, s.after) for s in doubled.trace if s.rule == "adj"] == [
+        ("modifier", D("-0.5"), D("-1.0")), ("floor", D("-1.0"), D("-0.5"))]
+
+
+def test_signed_checks():
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 1, from_full: true, rule: {kind: signed, min: 0, max: 2}}
+    """)
+    assert sorted((d.code, d.severity, d.message) for d in found) == [
+        ("GS314", "error", "range max 2 is above the item's max 1"),
+        ("GS331", "error", "signed item 'a' cannot have from_full: its value is the number "
+         "given, whatever its sign"),
+        ("GS331", "warning", "signed item 'a' never takes points away (min 0 is not below 0)")]
+
+
+# --- the worked scheme -------------------------------------------------------------------------
+
+
+def test_worked_scheme_runs_the_same_on_both_back_ends():
+    plan = govscore.compile(V2 / "v2-items.yaml")
+    for facts in ({"clues": 9, "trend": -1, "adjustment": D("1.5"), "coverage": D("0.83")},
+                  {"clues": 20, "trend": 0, "adjustment": 2, "coverage": D("0.85")}):
+        fast, slow = _kernel_and_interpreter(plan, facts)
+        assert fast is not None
+        assert fast[0].to_dict() == slow.to_dict()
