@@ -29,9 +29,12 @@ from govscore.errors import (
     one_unit_of_a_population_error,
 )
 from govscore.inputs import readers, tables
+from govscore.language import model
+from govscore.numbers import plain
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
 from govscore.views import report
+from govscore.views.explain import published_key
 
 _UNIT_KEYS = ("id", "title", "category", "tier", "facts")
 
@@ -394,6 +397,9 @@ def labels(plan: Plan) -> dict[str, str]:
     for group in (scheme.inputs, scheme.tiers, scheme.categories, scheme.awards, scheme.vetoes,
                   scheme.outputs):
         out.update({entry.id: entry.title for entry in group})
+    for node in model.iter_nodes(scheme.score):  # a section's maximum as the document prints it
+        if isinstance(node, model.Group) and node.published_max is not None:
+            out[published_key(node.id)] = plain(node.published_max)
     return out
 
 

@@ -74,6 +74,7 @@ CODES: dict[str, str] = {
     # scheme language v2 item constructs (GS330–GS339)
     "GS330": "an item reads another item's fact in a way that cannot work",
     "GS331": "a signed item that cannot work as declared",
+    "GS332": "a published maximum differs from the effective one",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

@@ -178,3 +178,60 @@ def test_worked_scheme_runs_the_same_on_both_back_ends():
         fast, slow = _kernel_and_interpreter(plan, facts)
         assert fast is not None
         assert fast[0].to_dict() == slow.to_dict()
+
+
+# --- the document as published ------------------------------------------------------------------
+
+PUBLISHED = """
+- id: base
+  title: 基础工作(60分)
+  published_max: 60
+  children:
+    - {id: a, title: 甲, max: 30, rule: {kind: manual, min: 0, max: 30}}
+    - {id: b, title: 乙, max: 20, rule: {kind: manual, min: 0, max: 20}}
+- id: bonus
+  title: 加分项(+10分)
+  published_max: 10
+  children:
+    - {id: c, title: 丙, max: 4, rule: {kind: per_occurrence, per: 1}}
+    - {id: d, title: 丁, max: 3, rule: {kind: per_occurrence, per: 0.5}}
+"""
+
+
+def test_published_maximum_is_kept_with_a_warning_naming_both_numbers():
+    # issue 11: "a section declared 60 whose sub-items sum to 50" and "a bonus heading +10 over
+    # items capped at 7": 30 + 20 = 50 and 4 + 3 = 7 govern, the printed figures are kept
+    found = _diagnostics(PUBLISHED)
+    assert [(d.code, d.severity, d.message) for d in found] == [
+        ("GS332", "warning", "'base' is published as 60 but its children give 30 + 20 = 50; 50 "
+         "governs the score"),
+        ("GS332", "warning", "'bonus' is published as 10 but its children give 4 + 3 = 7; 7 "
+         "governs the score")]
+
+
+def test_explanation_shows_the_effective_maximum_beside_the_published_one():
+    plan = plan_from(PUBLISHED)
+    assessment = govscore.evaluate_all(plan, [{"id": "A", "facts": {"a": 25, "b": 20, "c": 9,
+                                                                    "d": 2}}])
+    # base 25 + 20 = 45 of 50; bonus min(4, 9) + 2 × 0.5 = 5 of 7
+    text = govscore.explain(assessment, "A")
+    assert "基础工作(60分) [base]: 45.00 / 50 (原文满分 60, 按各项合计 50 计)" in text
+    assert "加分项(+10分) [bonus]: 5.00 / 7 (原文满分 10, 按各项合计 7 计)" in text
+    english = govscore.explain(assessment, "A", lang="en")
+    assert "[bonus]: 5.00 / 7 (published as 10; its items give 7, which counts)" in english
+
+
+def test_gs302_prints_whole_numbers_and_the_weights():
+    # the issue's message was "its children give 100 + 100 + 100 = 95.00": the weights left out
+    plan_text = """
+    - id: g
+      title: 组
+      max: 95.0
+      combine: weighted
+      children:
+        - {id: a, title: 甲, max: 100, weight: 0.5, rule: {kind: manual, min: 0, max: 100}}
+        - {id: b, title: 乙, max: 100.0, weight: 0.5, rule: {kind: manual, min: 0, max: 100}}
+    """
+    found = _diagnostics(plan_text)
+    assert [(d.code, d.message) for d in found] == [
+        ("GS302", "'g' declares max 95 but its children give 0.5 × 100 + 0.5 × 100 = 100")]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from govscore import rules
 from govscore.errors import Diagnostic
 from govscore.language import formulas, model
+from govscore.numbers import plain
 from govscore.rules.base import shapes_meet
 from govscore.rules.values import band_problems
 from govscore.scheme import scopes, tree
@@ -167,19 +168,27 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             kids = tree.counted(node, cat)
             uncapped = raw[node.id]
             label = f" for category {cat!r}" if cat and len(cats) > 1 else ""
-            declared = node.max is not None and node.cap is None and node.scale_to is None
-            if declared and kids and uncapped != node.max:
-                parts = " + ".join(str(top[c.id]) for c in kids if c.role == "add")
-                yield Diagnostic("GS302", f"{node.id!r} declares max {node.max} but its "
-                                 f"children give {parts} = {uncapped}{label}",
-                                 path=(*ref.path, "max"))
+            declared = node.cap is None and node.scale_to is None
+            if node.max is not None and declared and kids and uncapped != node.max:
+                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} but its "
+                                 f"children give {_children_sum(node, kids, top)} = "
+                                 f"{plain(uncapped)}{label}", path=(*ref.path, "max"),
+                                 hint="write the children's total as max; if that is not "
+                                 "the document's figure, keep the figure as published_max "
+                                 "(then a warning)" if node.published_max is None else None)
+            if node.published_max is not None and kids and top[node.id] != node.published_max:
+                yield Diagnostic("GS332", f"{node.id!r} is published as {plain(node.published_max)}"
+                                 f" but its children give {_children_sum(node, kids, top)} = "
+                                 f"{plain(top[node.id])}{label}; {plain(top[node.id])} governs "
+                                 "the score", path=(*ref.path, "published_max"),
+                                 severity="warning")
             if node.cap is not None and uncapped <= node.cap and kids:
-                yield Diagnostic("GS303", f"cap {node.cap} on {node.id!r} can never bind: its "
-                                 f"children reach at most {uncapped}{label}",
+                yield Diagnostic("GS303", f"cap {plain(node.cap)} on {node.id!r} can never bind: "
+                                 f"its children reach at most {plain(uncapped)}{label}",
                                  path=(*ref.path, "cap"), severity="warning")
             if node.max is not None and node.cap is not None and node.cap != node.max:
-                yield Diagnostic("GS302", f"{node.id!r} declares max {node.max} and cap "
-                                 f"{node.cap}; give one", path=(*ref.path, "max"))
+                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} and cap "
+                                 f"{plain(node.cap)}; give one", path=(*ref.path, "max"))
     by_id = {ref.node.id: ref for ref in nodes}
     for ref in nodes:
         node = ref.node
@@ -192,15 +201,28 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                 never = bound > reach or (node.gate.gt is not None and bound >= reach)
                 if never:
                     yield Diagnostic("GS304", f"gate on {node.id!r} can never open: "
-                                     f"{target.node.id!r} reaches at most {reach}",
+                                     f"{target.node.id!r} reaches at most {plain(reach)}",
                                      path=(*ref.path, "gate"))
     top_total = max(per_cat[c][0][scheme.score.id] for c in cats)
     for i, award in enumerate(scheme.awards):
         el = award.eligibility
         if el is not None and el.min_total is not None and el.min_total > top_total:
-            yield Diagnostic("GS304", f"award {award.id!r} needs a total of {el.min_total} but "
-                             f"the scheme's total reaches at most {top_total}",
+            yield Diagnostic("GS304", f"award {award.id!r} needs a total of {plain(el.min_total)} "
+                             f"but the scheme's total reaches at most {plain(top_total)}",
                              path=("awards", i, "eligibility", "min_total"))
+
+
+def _children_sum(group: model.Group, kids: list[model.Item | model.Group],
+                  top: dict[str, Decimal]) -> str:
+    """The children's maxima as a group adds them, for a message: 20 + 24, with the weights
+    of a weighted group (0.4 × 100 + 0.6 × 100) and 'the highest of' for combine: highest."""
+    adds = [c for c in kids if c.role == "add"]
+    if group.combine == "weighted":
+        return " + ".join(f"{plain(c.weight or Decimal(0))} × {plain(top[c.id])}" for c in adds)
+    terms = [plain(top[c.id]) for c in adds]
+    if group.combine == "highest":
+        return f"the highest of {', '.join(terms)}"
+    return " + ".join(terms)
 
 
 def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from govscore.engine.results import NAMED_IN_REASON, Assessment, NodeResult, Placement, TraceStep, UnitResult
-from govscore.numbers import fmt
+from govscore.numbers import fmt, plain
 from govscore.views.wording import Lang, fact_text, rule_name, step_line
 
 # the fixed words of a breakdown; the words of each trace step are govscore.views.wording's
@@ -24,6 +24,7 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "item": "{pad}{title} [{id}, {rule}]: {fact}规则得 {value} / {max}{extra}",
         "group": "{pad}{title} [{id}]: {value}{extra}", "changed": "{raw} → {value}",
         "sum": "{value} (合计 {raw})",
+        "published": " / {max} (原文满分 {published}, 按各项合计 {max} 计)",
         "exempt": "免扣 {item}: {reason}", "ineligible": "取消评先评优资格: ",
         "rejected": "{unit}: 未评分 (事实数据有误)",
         "rank": "排名: {scope} {size} 个单位中第 {rank} 名",
@@ -41,6 +42,7 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "item": "{pad}{title} [{id}, {rule}]: {fact}rule gives {value} / {max}{extra}",
         "group": "{pad}{title} [{id}]: {value}{extra}", "changed": "{raw} → {value}",
         "sum": "{value} (sum {raw})",
+        "published": " / {max} (published as {published}; its items give {max}, which counts)",
         "exempt": "exempt {item}: {reason}", "ineligible": "not eligible for awards: ",
         "rejected": "{unit}: not scored (facts rejected)",
         "rank": "rank: {rank} of {size} units in {scope}",
@@ -109,6 +111,11 @@ def explain_result(result: UnitResult, placement: Placement | None = None,
                 value=words["changed"].format(raw=fmt(node.raw), value=value) if changed
                 else value, max=fmt(node.max), extra=extra))
         else:
+            published = labels.get(published_key(node.id))
+            if published is not None and published != plain(node.max):
+                # the document's figure differs: show the one that counts beside it
+                extra = words["published"].format(max=fmt(node.max),
+                                                  published=published) + extra
             lines.append(words["group"].format(
                 pad=pad, title=node.title, id=node.id,
                 value=words["sum"].format(raw=fmt(node.raw), value=value) if changed else value,
@@ -135,6 +142,12 @@ def explain_result(result: UnitResult, placement: Placement | None = None,
     if placement is not None:
         lines.extend(_placement_lines(placement, assessment, lang))
     return "\n".join(lines)
+
+
+def published_key(node_id: str) -> str:
+    """The label under which an assessment keeps a group's published maximum (a node id never
+    holds '#')."""
+    return f"{node_id}#published"
 
 
 def _placement_lines(placement: Placement, assessment: Assessment | None,
