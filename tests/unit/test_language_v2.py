@@ -235,3 +235,32 @@ def test_gs302_prints_whole_numbers_and_the_weights():
     found = _diagnostics(plan_text)
     assert [(d.code, d.message) for d in found] == [
         ("GS302", "'g' declares max 95 but its children give 0.5 × 100 + 0.5 × 100 = 100")]
+
+
+# --- messages that lead to the fix (issue 11, point 9) -----------------------------------------
+
+
+def test_a_text_default_is_one_error_without_pydantic_path_or_quote_hint():
+    # the issue met two errors for `default: 无`, one at
+    # default/function-before[_finite(), decimal], with the hint "write numbers without quotes"
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 3, default: 无, rule: {kind: manual, min: 0, max: 3}}
+    """)
+    assert [(d.code, d.message, d.path[-1], d.hint) for d in found] == [
+        ("GS203", "expected a number or true or false, got text '无'", "default",
+         "a default is a value the fact itself could take; leave default out to make units "
+         "supply the fact")]
+    quoted = _diagnostics("""
+    - {id: a, title: 甲, max: 3, default: "2", rule: {kind: manual, min: 0, max: 3}}
+    """)
+    assert [d.hint for d in quoted] == ["write numbers without quotes"]
+
+
+def test_a_real_key_in_the_wrong_place_is_not_offered_as_its_own_correction():
+    # the issue met "unknown key 'applies_to' (did you mean 'applies_to'?)": a key the language
+    # has, written where it does not belong; here a group's cap written on an item
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 3, cap: 2, rule: {kind: manual, min: 0, max: 3}}
+    """)
+    assert [(d.code, d.message, d.hint) for d in found] == [
+        ("GS201", "key 'cap' is not allowed here", "'cap' is a key of Group")]
