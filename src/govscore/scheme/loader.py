@@ -169,11 +169,12 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
         hint = None
         if etype == "extra_forbidden":
             key = str(path[-1])
-            if key in _KNOWN_KEYS:  # a real key, in the wrong place: never "did you mean" itself
+            if key in _KEY_OWNERS:  # a real key, in the wrong place: never "did you mean" itself
                 code, message = "GS201", f"key {key!r} is not allowed here"
                 hint = f"{key!r} is a key of {', '.join(_KEY_OWNERS.get(key, []))}"
             else:
-                close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.6)
+                close = difflib.get_close_matches(key, _KNOWN_KEYS | set(_KEY_OWNERS), n=1,
+                                                  cutoff=0.6)
                 hint = f"did you mean {close[0]!r}?" if close else None
                 code, message = "GS201", f"unknown key {key!r}"
             span = doc.span(path, key=True)
