@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import govscore
-from govscore import api
+from govscore import api, cli
 from govscore.engine import interpreter
 from govscore.engine.plan import Plan
 from tests.helpers import D, plan_from, score
@@ -264,3 +264,15 @@ def test_a_real_key_in_the_wrong_place_is_not_offered_as_its_own_correction():
     """)
     assert [(d.code, d.message, d.hint) for d in found] == [
         ("GS201", "key 'cap' is not allowed here", "'cap' is a key of Group")]
+
+
+# --- template columns ----------------------------------------------------------------------------
+
+
+def test_template_has_one_column_for_a_shared_fact_and_says_who_reads_it(tmp_path):
+    out = tmp_path / "facts.csv"
+    assert cli.main(["template", str(V2 / "v2-items.yaml"), "-o", str(out)]) == 0
+    header, hints = out.read_text(encoding="utf-8-sig").splitlines()[:2]
+    assert header == "id,clues,trend,adjustment,coverage"  # clues_over has no column
+    assert "次数 (整数 ≥ 0); 同时用于: 超过部分每条加0.2分, 最多加2分" in hints
+    assert "−1 至 1 分 (负数为扣分), 步长 1" in hints

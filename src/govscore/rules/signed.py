@@ -100,7 +100,7 @@ class Signed(RuleKind[model.Signed]):
 
     def cells(self, rule: model.Signed, item: model.Item) -> list[Cell]:
         step = f", 步长 {num(rule.step)}" if rule.step else ""
-        return [Cell(None, f"{num(rule.min)}–{num(rule.max)} 分 (负数为扣分){step}",
+        return [Cell(None, f"{num(rule.min)} 至 {num(rule.max)} 分 (负数为扣分){step}",
                      decimal_cell(rule.min, rule.max) or Validation("decimal"))]
 
     def strategy(self, rule: model.Signed, item: model.Item) -> SearchStrategy[Any]:
