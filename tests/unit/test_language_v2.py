@@ -4,6 +4,7 @@ the messages that lead an author to the fix. Numbers are worked by hand from the
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -271,7 +272,9 @@ def test_a_real_key_in_the_wrong_place_is_not_offered_as_its_own_correction():
 
 def test_template_has_one_column_for_a_shared_fact_and_says_who_reads_it(tmp_path):
     out = tmp_path / "facts.csv"
-    assert cli.main(["template", str(V2 / "v2-items.yaml"), "-o", str(out)]) == 0
+    err = io.StringIO()
+    assert cli.run(["template", str(V2 / "v2-items.yaml"), "-o", str(out)], io.StringIO(),
+                   err) == 0, err.getvalue()
     header, hints = out.read_text(encoding="utf-8-sig").splitlines()[:2]
     assert header == "id,clues,trend,adjustment,coverage"  # clues_over has no column
     assert "次数 (整数 ≥ 0); 同时用于: 超过部分每条加0.2分, 最多加2分" in hints
