@@ -75,6 +75,8 @@ CODES: dict[str, str] = {
     "GS330": "an item reads another item's fact in a way that cannot work",
     "GS331": "a signed item that cannot work as declared",
     "GS332": "a published maximum differs from the effective one",
+    "GS333": "an item has no maximum (不设上限)",
+    "GS334": "an unbounded item where a maximum is needed",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

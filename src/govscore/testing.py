@@ -1059,7 +1059,34 @@ class _SchemeBuilder:
         if grades is not None:
             scheme["grades"] = grades
         scheme["awards"] = self.draw_awards(max(tops))
+        if self.chance(0.3):  # rewards or penalties with no cap stated (不设上限)
+            root["children"].append(self.draw_unbounded(len(sections)))
         return scheme
+
+    def draw_unbounded(self, section: int) -> dict[str, Any]:
+        """A last section of one unbounded item (不设上限): added, subtracted or kept outside
+        the total; nothing else names it (it comes after every gate, limit and formula)."""
+        iid = self.new_id("i")
+        kind = self.pick(["per_occurrence", "per_step", "manual", "signed"])
+        rule: dict[str, Any] = {
+            "per_occurrence": {"kind": kind, "per": self.pick([_D("0.5"), _D(5)])},
+            "per_step": {"kind": kind, "step": _D(10), "points": _D(1)},
+            "manual": {"kind": kind, "min": _D(1), "max": _D(50)},
+            "signed": {"kind": kind, "min": _D(-5), "max": _D(50)},
+        }[kind]
+        item = {"id": iid, "title": f"不设上限{iid}", "unbounded": True, "rule": rule}
+        group: dict[str, Any] = {"id": f"s{section}", "title": "奖惩(不设上限)",
+                                 "children": [item]}
+        placing = self.pick(["add", "subtract", "outside"])
+        if placing == "subtract":
+            group["role"] = "subtract"
+        elif placing == "outside":
+            group["outside_total"] = True
+        for node_id, node in ((iid, item), (group["id"], group)):
+            self.nodes[node_id] = node
+            self.cats_of[node_id] = None
+            self.section_of[node_id] = section
+        return group
 
 
 def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:

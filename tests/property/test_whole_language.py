@@ -103,7 +103,8 @@ def test_the_generator_covers_the_whole_language() -> None:
                     by = "" if not isinstance(mod, model.FactorIf) else \
                         (":input" if mod.input else ":categories")
                     seen[f"modifier:{mod.kind}{by}"] += 1
-                for key in ("from_full", "optional", "exemptions", "default", "fact", "reads"):
+                for key in ("from_full", "optional", "exemptions", "default", "fact", "reads",
+                            "unbounded"):
                     seen[f"item:{key}"] += bool(getattr(node, key))
             else:
                 seen[f"combine:{node.combine}"] += 1
@@ -145,7 +146,8 @@ def test_the_generator_covers_the_whole_language() -> None:
     wanted = {f"kind:{k}" for k in testing.RULE_KINDS} | {
         "modifier:on_count", "modifier:requires", "modifier:factor_if:input",
         "modifier:factor_if:categories", "item:from_full", "item:optional", "item:exemptions",
-        "item:default", "item:fact", "item:reads", "combine:sum", "combine:weighted",
+        "item:default", "item:fact", "item:reads", "item:unbounded", "combine:sum",
+        "combine:weighted",
         "combine:highest",
         "group:cap", "group:scale_to", "group:gate", "group:limit", "group:negative floor",
         "group:rescale", "node:subtract", "node:outside_total", "node:applies_to",

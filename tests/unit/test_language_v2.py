@@ -279,3 +279,82 @@ def test_template_has_one_column_for_a_shared_fact_and_says_who_reads_it(tmp_pat
     assert header == "id,clues,trend,adjustment,coverage"  # clues_over has no column
     assert "次数 (整数 ≥ 0); 同时用于: 超过部分每条加0.2分, 最多加2分" in hints
     assert "−1 至 1 分 (负数为扣分), 步长 1" in hints
+
+
+# --- no cap stated (不设上限) ---------------------------------------------------------------------
+
+
+def test_unbounded_item_is_noted_and_not_capped_on_either_back_end():
+    # "每发生一起责任事故扣5分, 不设上限": 30 accidents take 150 points, no ceiling
+    plan = plan_from("""
+    - {id: base, title: 基本分, max: 200, rule: {kind: manual, min: 0, max: 200}}
+    - id: penalties
+      title: 扣分
+      role: subtract
+      children:
+        - {id: accidents, title: 每起扣5分不设上限, unbounded: true,
+           rule: {kind: per_occurrence, per: 5}}
+    """)
+    assert [(d.code, d.severity, d.message) for d in plan.loaded.warnings] == [
+        ("GS333", "warning", "item 'accidents' has no maximum (不设上限); so do 'penalties' "
+         "(no cap)")]
+    fast, slow = _kernel_and_interpreter(plan, {"base": 180, "accidents": 30})
+    assert slow.nodes["accidents"].value == D(150)  # 30 × 5
+    assert slow.total == D(30)                       # 180 − 150
+    assert fast is not None
+    assert fast[0].to_dict() == slow.to_dict()
+    assert govscore.Assessment.from_dict(
+        govscore.evaluate_all(plan, [{"id": "u", "facts": {"base": 180, "accidents": 30}}])
+        .to_dict()).results["u"].nodes["accidents"].max == D("Infinity")
+
+
+@pytest.mark.parametrize(("children", "expected"), [
+    ("""
+    - {id: a, title: 甲, unbounded: true, rule: {kind: rate}}
+    """, ["GS334 item 'a' is unbounded but its rule (rate) gives a share of the item's max"]),
+    ("""
+    - {id: a, title: 甲, unbounded: true, from_full: true, rule: {kind: per_occurrence, per: 1}}
+    """, ["GS334 item 'a' is unbounded, so it has no full marks for from_full to start from"]),
+    ("""
+    - id: g
+      title: 组
+      scale_to: 10
+      cap: 50
+      children:
+        - {id: a, title: 甲, unbounded: true, rule: {kind: per_occurrence, per: 1}}
+    """, ["GS334 group 'g' has scale_to but its item 'a' is unbounded: there is no maximum to "
+          "scale"]),
+    ("""
+    - id: g
+      title: 组
+      max: 10
+      children:
+        - {id: a, title: 甲, unbounded: true, rule: {kind: per_occurrence, per: 1}}
+        - {id: b, title: 乙, max: 10, rule: {kind: per_occurrence, per: 1}}
+    """, ["GS302 'g' declares max 10 but its children give unbounded + 10 = unbounded"]),
+    ("""
+    - {id: a, title: 甲, max: 3, unbounded: true, rule: {kind: per_occurrence, per: 1}}
+    """, ["GS205 give max or unbounded: true, not both (unbounded means no max)"]),
+])
+def test_what_cannot_work_without_a_maximum(children: str, expected: list[str]):
+    found = [d for d in _diagnostics(children) if d.severity == "error"]
+    assert [f"{d.code} {d.message}" for d in found] == expected
+
+
+def test_the_editor_schema_takes_max_or_unbounded_but_not_both():
+    import json
+
+    import jsonschema
+    import yaml
+
+    schema = json.loads((V2.parents[1] / "schemes" / "govscore.schema.json").read_text("utf-8"))
+    check = jsonschema.Draft202012Validator(schema)
+    data = yaml.safe_load((V2 / "v2-unbounded.yaml").read_text("utf-8"))
+    assert list(check.iter_errors(data)) == []
+    awards = data["score"]["children"][1]["children"][0]
+    awards["max"] = 3  # both
+    assert list(check.iter_errors(data)) != []
+    del awards["unbounded"]  # max only: a plain item
+    assert list(check.iter_errors(data)) == []
+    del awards["max"]  # neither
+    assert list(check.iter_errors(data)) != []

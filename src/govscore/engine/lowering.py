@@ -295,7 +295,8 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
     least = kind.floor(node.rule, node)
     plain = not node.modifiers and not node.from_full and not node.exemptions
     out.append(st.Bounds(nid, node.max,
-                         cap=not (plain and high is not None and high <= node.max),
+                         cap=node.max.is_finite() and not (
+                             plain and high is not None and high <= node.max),
                          floor=not (plain and low is not None and low >= least), low=least))
     out.append(st.Round(nid, quantum, rounding, places, mode))
     parent = ref.ancestors[-1] if ref.ancestors else None

@@ -591,11 +591,33 @@ class _Node(Model):
     """Anything a reader of the scheme should know about this node."""
 
 
+UNBOUNDED = Decimal("Infinity")
+"""The max of an item declared ``unbounded`` (不设上限): every comparison with it is false."""
+
+
+class _Unbounded:
+    """The max the loader gives an item written with ``unbounded: true`` and no max."""
+
+
+def _item_max(value: object) -> object:
+    return UNBOUNDED if isinstance(value, _Unbounded) else _finite(value)
+
+
+ItemMax = Annotated[Decimal, Field(ge=0, allow_inf_nan=True), BeforeValidator(_item_max)]
+
+
 class Item(_Node):
     """A leaf: one fact turned into points by its rule."""
 
-    max: NonNeg
-    """The item's full marks; the item's value is always within 0..max."""
+    max: ItemMax
+    """The item's full marks; the item's value is always within 0..max. Omit it only with
+    ``unbounded: true``."""
+    unbounded: bool = False
+    """No maximum (不设上限: awards and penalties outside the 100): write ``unbounded: true``
+    instead of ``max``. The rule's amount is not capped, a group that adds the item has no
+    maximum unless it has a ``cap``, and the validator notes it (GS333). Only a kind that counts
+    its own points can be unbounded (per_occurrence, per_step, by_level, manual, signed, bands,
+    choice, formula)."""
     rule: Rule
     fact: Id | None = None
     """The fact name units supply for this item (default: the item's id)."""
@@ -616,6 +638,16 @@ class Item(_Node):
     nothing was lost (full marks, or 0 for a deduction)."""
     default: Num | bool | None = None
     """A value used when a unit's facts do not give this item."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unbounded_instead_of_max(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("unbounded") is True:
+            if "max" in data:
+                msg = "give max or unbounded: true, not both (unbounded means no max)"
+                raise ValueError(msg)
+            return {**data, "max": _Unbounded()}
+        return data
 
 
 class Group(_Node):

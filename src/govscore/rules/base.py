@@ -145,6 +145,10 @@ class RuleKind(Generic[R]):
     """The item reads a fact of its own (a formula item reads only inputs and params)."""
     list_fact: ClassVar[bool] = False
     """The fact is a list (cannot be typed into one spreadsheet cell)."""
+    counts_own_points: ClassVar[bool] = False
+    """The points come from the rule itself (so many per occurrence, a band's points, the
+    assessor's number), not as a share of the item's max: such an item may be ``unbounded``
+    (不设上限)."""
 
     # --- facts
     def check(self, rule: R, item: model.Item, value: Any) -> Any:

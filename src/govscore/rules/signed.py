@@ -38,6 +38,7 @@ def _on_step(n: Decimal, step: Decimal | None) -> bool:
 
 class Signed(RuleKind[model.Signed]):
     kind = "signed"
+    counts_own_points = True
     titles = Titles("加减分", "added or taken away")
     rule_model = model.Signed
     more_is_more = True

@@ -97,6 +97,7 @@ class PassFail(RuleKind[model.PassFail]):
 
 class Manual(RuleKind[model.Manual]):
     kind = "manual"
+    counts_own_points = True
     titles = Titles("酌情评分", "assessor's judgement")
     rule_model = model.Manual
     more_is_more = True
@@ -176,6 +177,7 @@ def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
 
 class PerOccurrence(RuleKind[model.PerOccurrence]):
     kind = "per_occurrence"
+    counts_own_points = True
     titles = Titles("按次计分", "per occurrence")
     rule_model = model.PerOccurrence
     more_is_more = True
@@ -224,6 +226,7 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
 
 class PerStep(RuleKind[model.PerStep]):
     kind = "per_step"
+    counts_own_points = True
     titles = Titles("按整档计分", "per whole step")
     rule_model = model.PerStep
     more_is_more = True
@@ -255,7 +258,8 @@ class PerStep(RuleKind[model.PerStep]):
                      decimal_cell(ZERO, None))]
 
     def strategy(self, rule: model.PerStep, item: model.Item) -> SearchStrategy[Any]:
-        return decimals(ZERO, rule.step * (item.max / rule.points + 3), 0)
+        steps = item.max / rule.points + 3 if item.max.is_finite() else Decimal(30)
+        return decimals(ZERO, rule.step * steps, 0)
 
     def bump(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
         return value + rule.step

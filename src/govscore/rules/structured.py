@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 class ByLevel(RuleKind[model.ByLevel]):
     kind = "by_level"
+    counts_own_points = True
     titles = Titles("按级别计分", "by level")
     rule_model = model.ByLevel
     more_is_more = True
@@ -153,6 +154,7 @@ class Ratio(RuleKind[model.Ratio]):
 
 class Bands(RuleKind[model.Bands]):
     kind = "bands"
+    counts_own_points = True
     titles = Titles("分段计分", "bands")
     rule_model = model.Bands
 
@@ -292,6 +294,7 @@ class Rating(RuleKind[model.Rating]):
 
 class Choice(RuleKind[model.Choice]):
     kind = "choice"
+    counts_own_points = True
     titles = Titles("按档次取分", "one option of a table")
     rule_model = model.Choice
 

@@ -30,8 +30,8 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     """Every semantic problem in a scheme that the models accepted."""
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
-    for check_fn in (_ids, _reads, _maxima, _references, _rules, _formulas, _readers, _bands,
-                     _weights, _members, _population):
+    for check_fn in (_ids, _reads, _unbounded, _maxima, _references, _rules, _formulas,
+                     _readers, _bands, _weights, _members, _population):
         out.extend(check_fn(scheme, nodes))
     return out
 
@@ -153,6 +153,58 @@ def _reads(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                              f"{sorted(target.categories)}", path=path)
 
 
+def figure(value: Decimal) -> str:
+    """A maximum in a message: as written (95, not 95.0), or 'unbounded' (不设上限)."""
+    return plain(value) if value.is_finite() else "unbounded"
+
+
+def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS333 (a note): an item with no maximum (不设上限), and the groups that then have none;
+    GS334: what cannot work without a maximum — a kind whose points are a share of the max,
+    from_full or exemptions (both start from the max), a group above it that rescales or
+    converts its max (× max / applicable max; / max × scale_to), without a cap in between."""
+    by_id = {ref.node.id: ref for ref in nodes}
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or not node.unbounded:
+            continue
+        kind = rules.of(node)
+        if not kind.counts_own_points:
+            yield Diagnostic("GS334", f"item {node.id!r} is unbounded but its rule "
+                             f"({node.rule.kind}) gives a share of the item's max",
+                             path=(*ref.path, "unbounded"),
+                             hint="give max, or use a rule that counts its own points "
+                             "(per_occurrence, per_step, by_level, manual, signed, bands, choice, "
+                             "formula)")
+        for key in ("from_full", "exemptions"):
+            if getattr(node, key):
+                yield Diagnostic("GS334", f"item {node.id!r} is unbounded, so it has no full "
+                                 f"marks for {key} to start from", path=(*ref.path, key),
+                                 hint=f"remove {key}, or give max")
+        open_above: list[str] = []
+        child: model.Item | model.Group = node
+        for gid in reversed(ref.ancestors):  # nearest group first
+            group = by_id[gid].node
+            assert isinstance(group, model.Group)
+            if child.outside_total or child.role == "subtract":
+                break  # the group's maximum counts only what it adds
+            for key, bad in (("scale_to", group.scale_to is not None),
+                             ("not_applicable", group.not_applicable == "rescale")):
+                if bad:  # both work on the group's max before its cap
+                    yield Diagnostic("GS334", f"group {gid!r} has {key} but its item "
+                                     f"{node.id!r} is unbounded: there is no maximum to scale",
+                                     path=(*by_id[gid].path, key),
+                                     hint="give the item a max")
+            if group.cap is not None:
+                break
+            open_above.append(gid)
+            child = group
+        groups = f"; so do {', '.join(repr(g) for g in open_above)} (no cap)" if open_above \
+            else ""
+        yield Diagnostic("GS333", f"item {node.id!r} has no maximum (不设上限){groups}",
+                         path=(*ref.path, "unbounded"), severity="warning")
+
+
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """GS302 declared max vs children; GS303 caps that never bind; GS304 gates never met."""
     cats = _categories(scheme)
@@ -172,19 +224,19 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             if node.max is not None and declared and kids and uncapped != node.max:
                 yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} but its "
                                  f"children give {_children_sum(node, kids, top)} = "
-                                 f"{plain(uncapped)}{label}", path=(*ref.path, "max"),
+                                 f"{figure(uncapped)}{label}", path=(*ref.path, "max"),
                                  hint="write the children's total as max; if that is not "
                                  "the document's figure, keep the figure as published_max "
                                  "(then a warning)" if node.published_max is None else None)
             if node.published_max is not None and kids and top[node.id] != node.published_max:
                 yield Diagnostic("GS332", f"{node.id!r} is published as {plain(node.published_max)}"
                                  f" but its children give {_children_sum(node, kids, top)} = "
-                                 f"{plain(top[node.id])}{label}; {plain(top[node.id])} governs "
+                                 f"{figure(top[node.id])}{label}; {figure(top[node.id])} governs "
                                  "the score", path=(*ref.path, "published_max"),
                                  severity="warning")
             if node.cap is not None and uncapped <= node.cap and kids:
                 yield Diagnostic("GS303", f"cap {plain(node.cap)} on {node.id!r} can never bind: "
-                                 f"its children reach at most {plain(uncapped)}{label}",
+                                 f"its children reach at most {figure(uncapped)}{label}",
                                  path=(*ref.path, "cap"), severity="warning")
             if node.max is not None and node.cap is not None and node.cap != node.max:
                 yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} and cap "
@@ -201,14 +253,14 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                 never = bound > reach or (node.gate.gt is not None and bound >= reach)
                 if never:
                     yield Diagnostic("GS304", f"gate on {node.id!r} can never open: "
-                                     f"{target.node.id!r} reaches at most {plain(reach)}",
+                                     f"{target.node.id!r} reaches at most {figure(reach)}",
                                      path=(*ref.path, "gate"))
     top_total = max(per_cat[c][0][scheme.score.id] for c in cats)
     for i, award in enumerate(scheme.awards):
         el = award.eligibility
         if el is not None and el.min_total is not None and el.min_total > top_total:
             yield Diagnostic("GS304", f"award {award.id!r} needs a total of {plain(el.min_total)} "
-                             f"but the scheme's total reaches at most {plain(top_total)}",
+                             f"but the scheme's total reaches at most {figure(top_total)}",
                              path=("awards", i, "eligibility", "min_total"))
 
 
@@ -218,8 +270,8 @@ def _children_sum(group: model.Group, kids: list[model.Item | model.Group],
     of a weighted group (0.4 × 100 + 0.6 × 100) and 'the highest of' for combine: highest."""
     adds = [c for c in kids if c.role == "add"]
     if group.combine == "weighted":
-        return " + ".join(f"{plain(c.weight or Decimal(0))} × {plain(top[c.id])}" for c in adds)
-    terms = [plain(top[c.id]) for c in adds]
+        return " + ".join(f"{plain(c.weight or Decimal(0))} × {figure(top[c.id])}" for c in adds)
+    terms = [figure(top[c.id]) for c in adds]
     if group.combine == "highest":
         return f"the highest of {', '.join(terms)}"
     return " + ".join(terms)

@@ -25,6 +25,7 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "group": "{pad}{title} [{id}]: {value}{extra}", "changed": "{raw} → {value}",
         "sum": "{value} (合计 {raw})",
         "published": " / {max} (原文满分 {published}, 按各项合计 {max} 计)",
+        "unbounded": "不设上限",
         "exempt": "免扣 {item}: {reason}", "ineligible": "取消评先评优资格: ",
         "rejected": "{unit}: 未评分 (事实数据有误)",
         "rank": "排名: {scope} {size} 个单位中第 {rank} 名",
@@ -43,6 +44,7 @@ _WORDS: dict[Lang, dict[str, str]] = {
         "group": "{pad}{title} [{id}]: {value}{extra}", "changed": "{raw} → {value}",
         "sum": "{value} (sum {raw})",
         "published": " / {max} (published as {published}; its items give {max}, which counts)",
+        "unbounded": "no cap",
         "exempt": "exempt {item}: {reason}", "ineligible": "not eligible for awards: ",
         "rejected": "{unit}: not scored (facts rejected)",
         "rank": "rank: {rank} of {size} units in {scope}",
@@ -109,10 +111,11 @@ def explain_result(result: UnitResult, placement: Placement | None = None,
                 pad=pad, title=node.title, id=node.id, rule=rule_name(node.kind, node.rule, lang),
                 fact=words["fact"].format(x=fact) if fact else "",
                 value=words["changed"].format(raw=fmt(node.raw), value=value) if changed
-                else value, max=fmt(node.max), extra=extra))
+                else value, max=fmt(node.max) if node.max.is_finite() else words["unbounded"],
+                extra=extra))
         else:
             published = labels.get(published_key(node.id))
-            if published is not None and published != plain(node.max):
+            if published is not None and node.max.is_finite() and published != plain(node.max):
                 # the document's figure differs: show the one that counts beside it
                 extra = words["published"].format(max=fmt(node.max),
                                                   published=published) + extra

@@ -103,7 +103,7 @@ def grade_text(placement: Placement) -> str:
 def _chart(assessment: Assessment, scope: str, units: list[str]) -> str:
     totals = [assessment.results[u].total for u in units]
     maxima = [r.nodes[root].max for r in (assessment.results[u] for u in units)
-              if (root := _root(r)) is not None]
+              if (root := _root(r)) is not None and r.nodes[root].max.is_finite()]
     full = max([*maxima, *totals, Decimal(1)])
     scale_max = full.to_integral_value(rounding=ROUND_CEILING)
     bar_space = Decimal(_CHART_WIDTH - _LABEL_WIDTH - _VALUE_WIDTH)
