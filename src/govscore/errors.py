@@ -77,6 +77,7 @@ CODES: dict[str, str] = {
     "GS332": "a published maximum differs from the effective one",
     "GS333": "an item has no maximum (不设上限)",
     "GS334": "an unbounded item where a maximum is needed",
+    "GS335": "an item's default is not a value its rule accepts",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

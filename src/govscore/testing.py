@@ -452,7 +452,7 @@ reader may name only what applies in every category where it is evaluated)."""
 
 RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
               "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
-              "relative_to_best", "rank_points", "signed", "formula")
+              "relative_to_best", "rank_points", "signed", "table", "formula")
 """Every rule kind (model.Rule), in the order the reference lists them."""
 
 GRADE_NAMES = ("优秀", "良好", "合格")
@@ -632,6 +632,8 @@ class _SchemeBuilder:
                     "points": pick([_D("0.5"), _D(1)])}
         if kind == "ratio":
             policies = ["full", "zero", "not_applicable"] if na_ok else ["full", "zero"]
+            if self.chance(0.3):  # the target stated in the scheme: the fact is the number done
+                return {"kind": kind, "target": pick([_D(10), _D(12)])}
             return {"kind": kind, "zero_target": pick(policies)}
         if kind == "rate":
             return {"kind": kind}
@@ -666,7 +668,8 @@ class _SchemeBuilder:
         if kind == "choice":
             return {"kind": kind, "options": {"一档": top, "二档": top / 2, "三档": _D(0)}}
         if kind == "checklist":
-            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")]])
+            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")],
+                           ["1/3", "1/3", "1/3"], ["1/6", _D("0.5"), "1/3"]])
             return {"kind": kind, "criteria": [{"id": f"k{i}", "title": f"标准{i}", "share": s}
                                                for i, s in enumerate(shares)]}
         if kind == "series":
@@ -701,6 +704,18 @@ class _SchemeBuilder:
                     "max": pick([top, top / 2])}
             if step is not None:
                 rule["step"] = step
+            return rule
+        if kind == "table":  # two rates decide together; half the time a gap filled by outside
+            rows: list[dict[str, Any]] = [
+                {"when": {"a": {"gte": _D("0.9")}, "b": {"gte": _D("0.9")}}, "points": top},
+                {"when": {"a": {"gte": _D("0.9")}, "b": {"lt": _D("0.9")}}, "points": top / 2},
+                {"when": {"a": {"lt": _D("0.9")}}, "points": top / 4}]
+            rule = {"kind": kind, "columns": [{"id": "a", "title": "甲率", "rate": True},
+                                              {"id": "b", "title": "乙率", "rate": True}],
+                    "rows": rows}
+            if self.chance(0.5):
+                rows[2]["when"]["b"] = {"gte": _D("0.5")}
+                rule["outside"] = _D(0)
             return rule
         assert kind == "formula", kind
         numbers = self.inputs_of("count", "number", "rate")
@@ -763,9 +778,10 @@ class _SchemeBuilder:
         if ("population_exempt" in self.features if population else self.chance(0.2)) \
                 and not signed:
             item["exemptions"] = ["不可抗力"]
-        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate"):
-            item["default"] = {"pass_fail": True, "per_occurrence": _D(0),
-                               "rate": _D("0.5")}[kind]
+        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate", "by_level",
+                                          "checklist"):
+            item["default"] = {"pass_fail": True, "per_occurrence": _D(0), "rate": _D("0.5"),
+                               "by_level": {}, "checklist": []}[kind]
         cats = self.place(item, cats, weighted=weighted)
         self.nodes[iid] = item
         self.cats_of[iid] = cats

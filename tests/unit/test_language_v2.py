@@ -248,7 +248,8 @@ def test_a_text_default_is_one_error_without_pydantic_path_or_quote_hint():
     - {id: a, title: 甲, max: 3, default: 无, rule: {kind: manual, min: 0, max: 3}}
     """)
     assert [(d.code, d.message, d.path[-1], d.hint) for d in found] == [
-        ("GS203", "expected a number or true or false, got text '无'", "default",
+        ("GS203", "expected a number, true or false, a mapping or a list, got text '无'",
+         "default",
          "a default is a value the fact itself could take; leave default out to make units "
          "supply the fact")]
     quoted = _diagnostics("""
@@ -358,3 +359,102 @@ def test_the_editor_schema_takes_max_or_unbounded_but_not_both():
     assert list(check.iter_errors(data)) == []
     del awards["max"]  # neither
     assert list(check.iter_errors(data)) != []
+
+
+# --- smaller ones: target in the scheme, structured defaults, exact shares ---------------------
+
+
+def test_point_8_scheme_runs_the_same_on_both_back_ends():
+    plan = govscore.compile(V2 / "v2-facts.yaml")
+    for facts in ({"information": 9, "standards": ["signs", "windows", "rules"]},
+                  {"information": D("12.5"), "standards": ["rules"],
+                   "commendations": {"city": 2}}):
+        fast, slow = _kernel_and_interpreter(plan, facts)
+        assert fast is not None
+        assert fast[0].to_dict() == slow.to_dict()
+    # 6 × 12/12 = 6 (min 1); 5 × 1/3 = 1.666… → 1.67; 2 × 0.5 = 1
+    assert slow.total == D("8.67")
+
+
+@pytest.mark.parametrize(("children", "expected"), [
+    ("""
+    - {id: a, title: 甲, max: 2, default: -1, rule: {kind: per_occurrence, per: 1}}
+    """, ["GS335 default of 'a': a count cannot be negative, got -1"]),
+    ("""
+    - {id: a, title: 甲, max: 2, default: {county: 1},
+       rule: {kind: by_level, levels: {city: 0.5}}}
+    """, ["GS335 default of 'a': unknown level 'county'; expected one of city; did you "
+          "mean 'city'?"]),
+    ("""
+    - {id: a, title: 甲, max: 9, default: 5, rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 3, reads: a, rule: {kind: manual, min: 1, max: 3}}
+    """, ["GS335 default of 'a': expected 0 or a value within 1..3, got 5 (as item 'b' reads "
+          "it)"]),
+    ("""
+    - id: a
+      title: 甲
+      max: 3
+      rule:
+        kind: checklist
+        criteria: [{id: x, title: X, share: "1/3"}, {id: y, title: Y, share: 0.6}]
+    """, ["GS315 criteria shares sum to 14/15, not 1"]),
+])
+def test_defaults_and_exact_shares_are_checked_with_the_scheme(children: str,
+                                                               expected: list[str]):
+    found = [d for d in _diagnostics(children) if d.severity == "error"]
+    assert [f"{d.code} {d.message}" for d in found] == expected
+
+
+# --- bands over two facts ------------------------------------------------------------------------
+
+TABLE = """
+- id: rates
+  title: 两率
+  max: 10
+  rule:
+    kind: table
+    columns:
+      - {{id: timely, title: 及时受理率, rate: true}}
+      - {{id: closed, title: 按期办结率, rate: true}}
+    rows:
+{rows}
+"""
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    # 95% of both is the first row; the second row also takes closed = 0.95: overlap
+    ("""      - {when: {timely: {gte: 0.95}, closed: {gte: 0.95}}, points: 10}
+      - {when: {timely: {gte: 0.95}, closed: {lte: 0.95}}, points: 7}
+      - {when: {timely: {lt: 0.95}}, points: 5}""",
+     ["GS308 rows 1 and 2 both hold for timely = 0.95 and closed = 0.95"]),
+    # nothing for a 受理率 below 95% with a 办结率 below 80%: a gap
+    ("""      - {when: {timely: {gte: 0.95}}, points: 10}
+      - {when: {timely: {lt: 0.95}, closed: {gte: 0.8}}, points: 5}""",
+     ["GS307 no row holds for timely = 0 and closed = 0"]),
+    ("""      - {when: {timley: {gte: 0}}, points: 10}""",
+     ["GS305 row 1 names 'timley', which is not a column (columns: timely, closed)"]),
+])
+def test_decision_table_gaps_and_overlaps(rows: str, expected: list[str]):
+    found = [d for d in _diagnostics(TABLE.format(rows=rows)) if d.severity == "error"]
+    assert [f"{d.code} {d.message}" for d in found] == expected
+
+
+def test_decision_table_runs_the_same_on_both_back_ends():
+    plan = govscore.compile(V2 / "v2-table.yaml")
+    # 受理率 0.95 (达) and 办结率 0.8 (80%–95%) → row 2, 7 points
+    fast, slow = _kernel_and_interpreter(plan, {"rates": {"timely": D("0.95"),
+                                                          "closed": D("0.8")}})
+    assert slow.total == D(7)
+    assert fast is not None
+    assert fast[0].to_dict() == slow.to_dict()
+
+
+def test_a_misspelt_required_key_is_one_error_at_its_cause():
+    # the issue met a cascade printed consequence first ("missing required key 'per'") and the
+    # cause last ("unknown key 'pre'"): now one error, at the cause
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 2, rule: {kind: per_occurrence, pre: 0.5}}
+    """)
+    assert [(d.code, d.message, d.path[-1], d.hint) for d in found] == [
+        ("GS201", "unknown key 'pre': the required key 'per' is missing", "pre",
+         "did you mean 'per'?")]

@@ -285,11 +285,15 @@ ZeroPolicy = Literal["full", "zero", "not_applicable"]
 
 
 class Ratio(Model):
-    """``max × min(1, done / target)`` (按比例, 未完成的按比例扣分). Fact: ``{done, target}``."""
+    """``max × min(1, done / target)`` (按比例, 未完成的按比例扣分). Fact: ``{done, target}``, or
+    only the number done when the scheme states the target (``target``)."""
 
     kind: Literal["ratio"]
     zero_target: ZeroPolicy = "full"
     """What a target of 0 gives: full marks, zero, or not applicable (rescaled away)."""
+    target: Pos | None = None
+    """The target when the text states it (全年完成12篇): units then supply only the number
+    done (a number >= 0)."""
 
 
 class Rate(Model):
@@ -357,13 +361,18 @@ class Choice(Model):
     options: dict[Title, NonNeg] = Field(min_length=1)
 
 
+ShareText = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}/[1-9][0-9]{0,5}$",
+                                  description='An exact fraction such as "1/3".')]
+
+
 class Criterion(Model):
     """One criterion of a checklist and its share of the item."""
 
     id: Id
     title: Title
-    share: Annotated[Num, Field(gt=0, le=1)]
-    """Fraction of the item's max earned when the criterion is met."""
+    share: Annotated[Num, Field(gt=0, le=1)] | ShareText
+    """Fraction of the item's max earned when the criterion is met: a decimal (0.25) or an exact
+    fraction written as text ("1/3"), for shares a decimal cannot hold; shares add up exactly."""
 
 
 class Checklist(Model):
@@ -443,6 +452,40 @@ class RankPoints(Model):
         return self
 
 
+class TableColumn(Model):
+    """One of the two facts a decision table reads."""
+
+    id: Id
+    """The key of this value in the unit's fact (``{rate: 0.92, satisfaction: 0.96}``)."""
+    title: Title
+    rate: bool = False
+    """The value is a rate in 0..1."""
+    domain: Bounds | None = None
+    """Values it can take (default: 0..+inf, or 0..1 for a rate); the rows must cover every
+    pair of values in the two domains unless ``outside`` says what a pair in no row gets."""
+
+
+class TableRow(Model):
+    """One row of a decision table: when both values lie in their intervals, the item scores
+    ``points``. A column the row does not name matches any value."""
+
+    when: dict[Id, Bounds]
+    """Column id → the interval its value must lie in."""
+    points: NonNeg
+
+
+class Table(Model):
+    """Points by two facts at once (完成率90%以上且满意率95%以上得10分 …): a small decision table
+    whose rows must neither overlap nor leave a pair of values uncovered (GS307, GS308). Fact: a
+    mapping of the two columns' ids to numbers."""
+
+    kind: Literal["table"]
+    columns: list[TableColumn] = Field(min_length=2, max_length=2)
+    rows: list[TableRow] = Field(min_length=1, max_length=16)
+    outside: NonNeg | None = None
+    """Points for a pair of values in no row; if omitted, an uncovered pair is a scheme error."""
+
+
 class Signed(Model):
     """An item that adds or subtracts within declared bounds (上升加1分、下降扣1分; 酌情 −0.5..+2).
     Fact: a number within ``min``..``max``; the item's value is that number, so it may be below
@@ -484,6 +527,7 @@ Rule = Annotated[
         RelativeToBest,
         RankPoints,
         Signed,
+        Table,
         Formula,
     ],
     Field(discriminator="kind"),
@@ -636,8 +680,10 @@ class Item(_Node):
     exemptions: list[Title] = []
     """Reasons that exempt the unit from this item's loss (不可抗力): an exempt item scores as if
     nothing was lost (full marks, or 0 for a deduction)."""
-    default: Num | bool | None = None
-    """A value used when a unit's facts do not give this item."""
+    default: Num | bool | dict[Id, Num] | list[Num | Id] | None = None
+    """A value used when a unit's facts do not give this item: a number or true/false, or an
+    empty (or filled) mapping or list for a structured fact (``{}`` for 无表彰: no occurrence at
+    any level; ``[]`` for no criterion met). The validator checks it against the rule (GS335)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -22,12 +22,13 @@ from govscore.rules.structured import (
     Ratio,
     Series,
 )
+from govscore.rules.table import Table
 
 KINDS: dict[str, RuleKind[Any]] = {
     k.kind: k for k in (
         PassFail(), Manual(), PerOccurrence(), ByLevel(), PerStep(), Ratio(), Rate(), Shortfall(),
         Bands(), Rating(), Choice(), Checklist(), Series(), RaterGroups(), RelativeToBest(),
-        RankPoints(), Signed(), Formula())
+        RankPoints(), Signed(), Table(), Formula())
 }
 """kind → its rule kind."""
 

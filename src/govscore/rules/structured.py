@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from govscore.errors import Diagnostic
@@ -114,6 +115,9 @@ class Ratio(RuleKind[model.Ratio]):
     na_policy = "zero_target"
 
     def check(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        if rule.target is not None:  # the scheme states the target: the fact is what was done
+            return {"done": values.non_negative(value, "the number done, >= 0"),
+                    "target": rule.target}
         pair = values.mapping(value, "{done: …, target: …}")
         values.known_keys(pair, ["done", "target"], "key")
         if "done" not in pair or "target" not in pair:
@@ -138,17 +142,26 @@ class Ratio(RuleKind[model.Ratio]):
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, item.max
 
+    def fact_shape(self, rule: model.Ratio, item: model.Item) -> str:
+        return "amount" if rule.target is not None else self.kind
+
     def cells(self, rule: model.Ratio, item: model.Item) -> list[Cell]:
+        if rule.target is not None:
+            return [Cell(None, f"完成数 ≥ 0 (目标 {num(rule.target)})", decimal_cell(ZERO, None))]
         return [Cell("done", "完成数 ≥ 0", decimal_cell(ZERO, None), "完成"),
                 Cell("target", "目标数 ≥ 0", decimal_cell(ZERO, None), "目标")]
 
     def strategy(self, rule: model.Ratio, item: model.Item) -> SearchStrategy[Any]:
         from hypothesis import strategies as st
 
+        if rule.target is not None:
+            return decimals(ZERO, rule.target * Decimal("1.2"), 1)
         return st.fixed_dictionaries({"done": decimals(ZERO, Decimal(120), 0),
                                       "target": decimals(ZERO, Decimal(100), 0)})
 
     def bump(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        if rule.target is not None:
+            return value + 1
         return {**value, "done": value["done"] + 1}
 
 
@@ -328,6 +341,11 @@ class Choice(RuleKind[model.Choice]):
         return st.sampled_from(sorted(rule.options))
 
 
+def share_fraction(share: Decimal | str) -> Fraction:
+    """A checklist share, exactly: a decimal, or a fraction written "1/3"."""
+    return Fraction(share)  # exact for both: Fraction(Decimal) and Fraction("1/3")
+
+
 class Checklist(RuleKind[model.Checklist]):
     kind = "checklist"
     titles = Titles("分项计分", "checklist")
@@ -347,8 +365,17 @@ class Checklist(RuleKind[model.Checklist]):
 
     def raw(self, rule: model.Checklist, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
-        shares = {c.id: c.share for c in rule.criteria}
-        return lambda v, _f: top * sum((shares[c] for c in v), ZERO)
+        shares = {c.id: c.share for c in rule.criteria if isinstance(c.share, Decimal)}
+        if len(shares) == len(rule.criteria):  # decimals only: the v1 arithmetic, unchanged
+            return lambda v, _f: top * sum((shares[c] for c in v), ZERO)
+        # exact fractions ("1/3"): the shares met are added exactly, divided once at the end
+        exact = {c.id: share_fraction(c.share) for c in rule.criteria}
+
+        def checklist(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            met = sum((exact[c] for c in v), Fraction(0))
+            return top * Decimal(met.numerator) / Decimal(met.denominator)
+
+        return checklist
 
     def raw_range(self, rule: model.Checklist,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
@@ -356,9 +383,11 @@ class Checklist(RuleKind[model.Checklist]):
 
     def problems(self, rule: model.Checklist, item: model.Item,
                  path: Path) -> Iterator[Diagnostic]:
-        total = sum((c.share for c in rule.criteria), ZERO)
+        total = sum((share_fraction(c.share) for c in rule.criteria), Fraction(0))
         if total != 1:
-            yield Diagnostic("GS315", f"criteria shares sum to {total}, not 1",
+            shown = sum((c.share for c in rule.criteria), ZERO) if all(
+                isinstance(c.share, Decimal) for c in rule.criteria) else total
+            yield Diagnostic("GS315", f"criteria shares sum to {shown}, not 1",
                              path=(*path, "criteria"))
 
     def cells(self, rule: model.Checklist, item: model.Item) -> list[Cell]:

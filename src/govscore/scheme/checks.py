@@ -15,7 +15,7 @@ from govscore.errors import Diagnostic
 from govscore.language import formulas, model
 from govscore.numbers import plain
 from govscore.rules.base import shapes_meet
-from govscore.rules.values import band_problems
+from govscore.rules.values import FactProblem, band_problems
 from govscore.scheme import scopes, tree
 from govscore.scheme.tree import NodeRef, Path, applies, references
 
@@ -30,7 +30,7 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     """Every semantic problem in a scheme that the models accepted."""
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
-    for check_fn in (_ids, _reads, _unbounded, _maxima, _references, _rules, _formulas,
+    for check_fn in (_ids, _reads, _unbounded, _defaults, _maxima, _references, _rules, _formulas,
                      _readers, _bands, _weights, _members, _population):
         out.extend(check_fn(scheme, nodes))
     return out
@@ -203,6 +203,32 @@ def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnosti
             else ""
         yield Diagnostic("GS333", f"item {node.id!r} has no maximum (不设上限){groups}",
                          path=(*ref.path, "unbounded"), severity="warning")
+
+
+def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS335: an item's default is a value its rule accepts (and the rules of the items that
+    read its fact): checked once here, so no unit meets a default the scheme cannot use."""
+    readers: dict[str, list[model.Item]] = {}
+    for ref in nodes:
+        if isinstance(ref.node, model.Item) and ref.node.reads is not None:
+            readers.setdefault(ref.node.reads, []).append(ref.node)
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or node.default is None or node.reads is not None:
+            continue
+        kind = rules.of(node)
+        if not kind.has_fact:
+            yield Diagnostic("GS335", f"item {node.id!r} ({node.rule.kind}) has no fact for a "
+                             "default to stand in for", path=(*ref.path, "default"),
+                             hint="remove default")
+            continue
+        for item in (node, *readers.get(node.id, ())):
+            try:
+                rules.of(item).check(item.rule, item, node.default)
+            except FactProblem as exc:
+                who = "" if item is node else f" (as item {item.id!r} reads it)"
+                yield Diagnostic("GS335", f"default of {node.id!r}: {exc}{who}",
+                                 path=(*ref.path, "default"))
 
 
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:

@@ -223,7 +223,27 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
         if path and path[0] == "govscore" and etype in ("literal_error", "missing"):
             hint = 'write govscore: "1" (the scheme language version) at the top of the file'
         out.append(Diagnostic(code, message, path=path, span=span, hint=hint, value=value))
-    return _merge_alternatives(out)
+    return _merge_misspelt(_merge_alternatives(out))
+
+
+def _merge_misspelt(found: list[Diagnostic]) -> list[Diagnostic]:
+    """A misspelt required key is one mistake, not two: the unknown key (the cause) says the
+    required key it stands for is missing, and the separate 'missing' error (its consequence)
+    is dropped."""
+    missing = {d.path: d for d in found if d.code == "GS202" and d.path}
+    dropped: set[int] = set()
+    out: list[Diagnostic] = []
+    for d in found:
+        meant = d.hint.removeprefix("did you mean ").rstrip("?").strip("'") \
+            if d.code == "GS201" and d.hint and d.hint.startswith("did you mean") else None
+        twin = missing.get((*d.path[:-1], meant)) if meant is not None else None
+        if twin is not None:
+            dropped.add(id(twin))
+            out.append(dataclasses.replace(d, message=f"{d.message}: the required key "
+                                           f"{meant!r} is missing"))
+        else:
+            out.append(d)
+    return [d for d in out if id(d) not in dropped]
 
 
 def _numeric_text(text: str) -> bool:
@@ -238,20 +258,20 @@ def _merge_alternatives(found: list[Diagnostic]) -> list[Diagnostic]:
     or true/false) gets one error per type from pydantic; they become one message naming every
     type the key takes."""
     out: list[Diagnostic] = []
-    by_path: dict[tuple[str | int, ...], int] = {}
+    by_path: dict[tuple[str | int, ...], tuple[int, list[str]]] = {}
     for d in found:
-        at = by_path.get(d.path) if d.code == "GS203" else None
-        if at is None:
+        seen = by_path.get(d.path) if d.code == "GS203" else None
+        wanted, _, got = d.message.removeprefix("expected ").partition(", got ")
+        if seen is None:
             if d.code == "GS203":
-                by_path[d.path] = len(out)
+                by_path[d.path] = (len(out), [wanted])
             out.append(d)
             continue
-        first = out[at]
-        wanted = first.message.split(", got ")[0].removeprefix("expected ")
-        extra = d.message.split(", got ")[0].removeprefix("expected ")
-        got = first.message.split(", got ", 1)[1]
-        out[at] = dataclasses.replace(first, message=f"expected {wanted} or {extra}, got {got}",
-                                      hint=first.hint or d.hint)
+        at, alternatives = seen
+        alternatives.append(wanted)
+        words = ", ".join(alternatives[:-1]) + " or " + alternatives[-1]
+        out[at] = dataclasses.replace(out[at], message=f"expected {words}, got {got}",
+                                      hint=out[at].hint or d.hint)
     return out
 
 
