@@ -215,11 +215,12 @@ def test_explanation_shows_the_effective_maximum_beside_the_published_one():
     assessment = govscore.evaluate_all(plan, [{"id": "A", "facts": {"a": 25, "b": 20, "c": 9,
                                                                     "d": 2}}])
     # base 25 + 20 = 45 of 50; bonus min(4, 9) + 2 × 0.5 = 5 of 7
-    text = govscore.explain(assessment, "A")
-    assert "基础工作(60分) [base]: 45.00 / 50 (原文满分 60, 按各项合计 50 计)" in text
-    assert "加分项(+10分) [bonus]: 5.00 / 7 (原文满分 10, 按各项合计 7 计)" in text
-    english = govscore.explain(assessment, "A", lang="en")
-    assert "[bonus]: 5.00 / 7 (published as 10; its items give 7, which counts)" in english
+    text = govscore.explain(assessment, "A", plan=plan)
+    assert "基础工作(60分)  分值 50 (原文 60)  ⇒ 45.00\n      · 原文满分 60, 按各项合计 50 计" in text
+    assert "加分项(+10分)  分值 7 (原文 10)  ⇒ 5.00\n      · 原文满分 10, 按各项合计 7 计" in text
+    english = govscore.explain(assessment, "A", lang="en", plan=plan)
+    assert "加分项(+10分)  points 7 (published 10)  ⇒ 5.00\n      · published as 10; its items " \
+        "give 7, which counts" in english
 
 
 def test_gs302_prints_whole_numbers_and_the_weights():

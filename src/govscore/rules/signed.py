@@ -18,6 +18,7 @@ from govscore.rules.base import (
     ZERO,
     Cell,
     Consts,
+    Lang,
     Path,
     RawFn,
     RuleKind,
@@ -25,7 +26,10 @@ from govscore.rules.base import (
     Validation,
     decimal_cell,
     decimals,
+    fact_words,
     num,
+    number_of,
+    say,
 )
 
 if TYPE_CHECKING:
@@ -76,6 +80,15 @@ class Signed(RuleKind[model.Signed]):
     def raw_range(self, rule: model.Signed,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return rule.min, rule.max
+
+    def describe(self, rule: model.Signed, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        n = number_of(fact)
+        if n is None:
+            return fact_words(fact, lang)
+        if n < 0:
+            return say(lang, f"扣 {num(-n)}", f"{num(-n)} taken away")
+        return say(lang, f"加 {num(n)}", f"{num(n)} added")
 
     def problems(self, rule: model.Signed, item: model.Item, path: Path) -> Iterator[Diagnostic]:
         if rule.min > rule.max:

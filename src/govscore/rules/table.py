@@ -22,13 +22,19 @@ from govscore.rules.base import (
     ONE,
     ZERO,
     Cell,
+    Lang,
     Path,
     RawFn,
     RuleKind,
     Titles,
     decimal_cell,
+    fact_words,
+    num,
+    number_of,
+    say,
     span,
 )
+from govscore.rules.structured import bounds_words
 from govscore.rules.values import within
 
 if TYPE_CHECKING:
@@ -147,6 +153,25 @@ class Table(RuleKind[model.Table]):
                              path=(*path, "rows"),
                              hint="add a row for it, or give outside (the points for a pair "
                              "in no row)")
+
+    def describe(self, rule: model.Table, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        a, b = rule.columns
+        x = number_of(fact.get(a.id)) if isinstance(fact, Mapping) else None
+        y = number_of(fact.get(b.id)) if isinstance(fact, Mapping) else None
+        if x is None or y is None:
+            return fact_words(fact, lang)
+        values_zh = f"{a.title} {num(x)}, {b.title} {num(y)}"
+        row = _row_for(rule, (x, y))
+        if row is None:
+            return say(lang, f"{values_zh}: 不在表中任何一行, 得 {num(raw)}",
+                       f"{values_zh}: in no row, {num(raw)}")
+        titles = {c.id: c.title for c in rule.columns}
+        where = "; ".join(f"{titles.get(k, k)} {bounds_words(bnd, lang)}"
+                          for k, bnd in row.when.items())
+        n = rule.rows.index(row) + 1
+        return say(lang, f"{values_zh}: 第 {n} 行 ({where}) 得 {num(row.points)}",
+                   f"{values_zh}: row {n} ({where}) gives {num(row.points)}")
 
     def cells(self, rule: model.Table, item: model.Item) -> list[Cell]:
         out = []
