@@ -5,7 +5,9 @@ those beside the models). They are strict: numbers must be real decimals (the lo
 the scalar text), ``"5"`` is not a number, ``yes`` is not a boolean, and unknown keys are errors.
 
 A scheme is a tree. Leaves are *items* (they carry a ``rule``); inner nodes are *groups* (they carry
-``children``). Every node's value is bounded by ``0 <= value <= max``; a node with
+``children``). Every node's value is bounded by ``0 <= value <= max``, except where the scheme
+says otherwise: a ``signed`` item lies within its rule's ``min..max`` (below 0 allowed) and an
+``unbounded`` item has no max (its ``max`` is infinite: :data:`UNBOUNDED`); a node with
 ``role: subtract`` is subtracted by its parent instead of added.
 """
 
