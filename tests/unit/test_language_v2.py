@@ -105,6 +105,11 @@ def test_gs301_names_the_item_whose_fact_it_is_and_hints_reads():
     - {id: a, title: 甲, max: 2, rule: {kind: per_occurrence, per: 1}}
     - {id: b, title: 乙, max: 2, reads: a, default: 0, rule: {kind: per_occurrence, per: 1}}
     """, "item 'b' reads the fact of 'a', whose default it follows"),
+    ("""
+    - {id: a, title: 甲, max: 2, rule: {kind: per_occurrence, per: 1}}
+    - {id: b, title: 乙, max: 2, reads: a, rule: {kind: relative_to_best}}
+    """, "item 'b' (relative_to_best) is scored against every unit and reads only a fact of its "
+         "own"),
 ])
 def test_gs330_explains_what_cannot_work(children: str, message: str):
     found = _diagnostics(children)

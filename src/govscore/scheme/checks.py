@@ -132,6 +132,11 @@ def _reads(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             yield Diagnostic("GS330", f"item {without.id!r} ({without.rule.kind}) has no fact "
                              "to share", path=path)
             continue
+        if kind.population:  # the population phase reads each item's own checked fact
+            yield Diagnostic("GS330", f"item {node.id!r} ({node.rule.kind}) is scored against "
+                             "every unit and reads only a fact of its own", path=path,
+                             hint=f"remove reads, or let {other.id!r} read this item's fact")
+            continue
         for key in ("fact", "default", "exemptions", "optional"):
             if key in node.model_fields_set:
                 yield Diagnostic("GS330", f"item {node.id!r} reads the fact of {other.id!r}, "

@@ -171,7 +171,10 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
             key = str(path[-1])
             if key in _KEY_OWNERS:  # a real key, in the wrong place: never "did you mean" itself
                 code, message = "GS201", f"key {key!r} is not allowed here"
-                hint = f"{key!r} is a key of {', '.join(_KEY_OWNERS.get(key, []))}"
+                owners = _KEY_OWNERS.get(key, [])
+                shown = ", ".join(owners[:6]) + (f" and {len(owners) - 6} more"
+                                                 if len(owners) > 6 else "")  # noqa: PLR2004
+                hint = f"{key!r} is a key of {shown}"
             else:
                 close = difflib.get_close_matches(key, _KNOWN_KEYS | set(_KEY_OWNERS), n=1,
                                                   cutoff=0.6)
