@@ -464,3 +464,23 @@ def test_a_misspelt_required_key_is_one_error_at_its_cause():
     assert [(d.code, d.message, d.path[-1], d.hint) for d in found] == [
         ("GS201", "unknown key 'pre': the required key 'per' is missing", "pre",
          "did you mean 'per'?")]
+
+
+# --- the scheme printed back (govscore render) ---------------------------------------------------
+
+
+def test_the_printed_scheme_says_each_v2_construct_in_chinese():
+    from govscore.views import scheme_doc
+
+    pages = "\n".join(scheme_doc.render_markdown(govscore.load(V2 / name).scheme)
+                      for name in ("v2-items.yaml", "v2-unbounded.yaml", "v2-table.yaml",
+                                   "v2-facts.yaml"))
+    for phrase in (
+            "与报告线索, 6条线索得12分使用同一项数据",             # reads
+            "由评分单位在 −1–1 分之间评定, 负数为扣分",            # signed
+            "不足一档按一档扣",                                     # started steps
+            "| 不设上限 | 每次加 2 分; 不设上限",                   # unbounded
+            "及时受理率≥ 0.95且按期办结率≥ 0.95 得 10 分",          # table
+            "按 完成数 / 12 × 6 分计",                              # ratio target
+            "标识统一 占 1/3"):                                      # exact shares
+        assert phrase in pages, phrase

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from govscore.language import model
 from govscore.numbers import plain
+from govscore.scheme import tree
 
 _NUMERALS = "一二三四五六七八九十"
 
@@ -299,8 +300,10 @@ def blocks(scheme: model.Scheme) -> list[Block]:
                              node.clause or "", node.assessor or ""))
             else:
                 shown = _n(_full(node))
-                if node.published_max is not None and node.published_max != _full(node):
-                    shown = f"{shown} (原文 {_n(node.published_max)})".strip()
+                if node.published_max is not None:  # the maximum that counts, the printed one
+                    effective = _n(_full(node)) or _n(tree.maxima(scheme, None)[0][node.id])
+                    if effective != _n(node.published_max):
+                        shown = f"{effective} (原文 {_n(node.published_max)})"
                 rows.append((label, shown, group_sentence(node, name),
                              node.clause or "", ""))
             marks.append(tuple(affects.get(node.id, []) + (marks_here if depth == 0 else [])))
