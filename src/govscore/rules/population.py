@@ -56,6 +56,9 @@ class RelativeToBest(_PopulationKind[model.RelativeToBest]):
     def check(self, rule: model.RelativeToBest, item: model.Item, value: Any) -> Any:
         return values.non_negative(value)
 
+    def fact_shape(self, rule: model.RelativeToBest, item: model.Item) -> str:
+        return "amount"
+
     def scores(self, rule: model.RelativeToBest, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
         """unit → raw score, over one scope's (unit, fact) pairs."""
@@ -97,6 +100,9 @@ class RankPoints(_PopulationKind[model.RankPoints]):
 
     def check(self, rule: model.RankPoints, item: model.Item, value: Any) -> Any:
         return values.number(value)
+
+    def fact_shape(self, rule: model.RankPoints, item: model.Item) -> str:
+        return "number"
 
     def scores(self, rule: model.RankPoints, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
