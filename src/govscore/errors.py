@@ -71,6 +71,7 @@ CODES: dict[str, str] = {
     "GS315": "value table is inconsistent",
     "GS316": "unreachable or pointless setting",
     "GS317": "a name used where it does not apply",
+    "GS330": "population values need each other",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",
@@ -87,6 +88,7 @@ CODES: dict[str, str] = {
     "GS501": "scheme needs the whole population",
     "GS502": "arithmetic error",
     "GS503": "formula took too long",
+    "GS510": "a statistic has no unit to be taken over",
     # scheme tests (GS6xx)
     "GS601": "scheme test failed",
     "GS602": "scheme test file is invalid",

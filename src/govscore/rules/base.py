@@ -150,6 +150,11 @@ class RuleKind(Generic[R]):
     def check(self, rule: R, item: model.Item, value: Any) -> Any:
         raise NotImplementedError
 
+    def reads_fact(self, rule: R) -> bool:
+        """Whether this item reads a fact of its own: ``has_fact``, unless the rule says
+        otherwise (a population kind ranking a node, ``of: 小计``, reads no fact)."""
+        return self.has_fact
+
     # --- arithmetic: interpreter and kernel side by side
     def raw(self, rule: R, item: model.Item, names: Mapping[str, object]) -> RawFn:
         raise NotImplementedError

@@ -119,6 +119,8 @@ def explain_result(result: UnitResult, placement: Placement | None = None,
         for child in children.get(node.id, []):
             render(child, depth + 1)
 
+    # the cohort statistics the unit's score read, with the units they were taken over
+    lines.extend(f"  {line(step)}" for step in result.trace if step.step == "statistic")
     for root in children.get(None, []):
         render(root, 1)
     if result.outputs:
