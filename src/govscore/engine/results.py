@@ -82,6 +82,8 @@ class TraceStep(NamedTuple):
         for i in where:
             if i < len(args) and args[i] is not None:
                 args[i] = Decimal(args[i])
+        if step == "statistic" and len(args) == 5 and isinstance(args[4], list):  # noqa: PLR2004
+            args[4] = tuple(args[4])  # the units it was taken over
         return cls(data["rule"], step, Decimal(data["before"]), Decimal(data["after"]),
                    tuple(args))
 

@@ -296,7 +296,7 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             continue
         rule, rpath = node.rule, (*ref.path, "rule")
         kind = rules.of(node)
-        if node.optional and not rescaled:
+        if node.optional and not rescaled and node.not_applicable_score is None:
             yield Diagnostic("GS316", f"{node.id!r} is optional but no group above it says "
                              "not_applicable: rescale", path=(*ref.path, "optional"))
         policy = kind.na_policy
@@ -541,8 +541,8 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
                     yield Diagnostic("GS317", f"{node.id!r} ranks {target!r}, which does not "
                                      f"apply to category {', '.join(map(repr, missing))}",
                                      path=path)
-            for key in ("fact", "default"):
-                if getattr(node, key) is not None:
+            for key in ("fact", "default", "exemptions", "optional"):
+                if getattr(node, key) not in (None, [], False):
                     yield Diagnostic("GS316", f"{node.id!r} ranks the node {target!r} (of), "
                                      f"so it reads no fact: its {key} is never used",
                                      path=(*ref.path, key))
