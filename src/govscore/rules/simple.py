@@ -17,6 +17,7 @@ from govscore.rules.base import (
     ZERO,
     Cell,
     Consts,
+    Lang,
     Path,
     R,
     RawFn,
@@ -25,7 +26,10 @@ from govscore.rules.base import (
     Validation,
     decimal_cell,
     decimals,
+    fact_words,
     num,
+    number_of,
+    say,
     span,
 )
 
@@ -90,6 +94,15 @@ class PassFail(RuleKind[model.PassFail]):
     def bump(self, rule: model.PassFail, item: model.Item, value: Any) -> Any:
         yes, no = self._points(rule, item)
         return True if value is False and yes >= no else None
+
+    def describe(self, rule: model.PassFail, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        yes, no = self._points(rule, item)
+        if fact is True:
+            return say(lang, f"达到要求, 得 {num(yes)}", f"met: {num(yes)}")
+        if fact is False:
+            return say(lang, f"未达到要求, 得 {num(no)}", f"not met: {num(no)}")
+        return fact_words(fact, lang)
 
 
 class Manual(RuleKind[model.Manual]):
@@ -162,6 +175,11 @@ class Manual(RuleKind[model.Manual]):
         step = rule.step or Decimal("0.01")
         return value + step if value + step <= rule.max else None
 
+    def describe(self, rule: model.Manual, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        return say(lang, f"评定 {fact_words(fact, lang)} 分 (可评 {span(rule.min, rule.max)})",
+                   f"assessed {fact_words(fact, lang)} (of {span(rule.min, rule.max)})")
+
 
 def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
     value: Decimal = v
@@ -212,6 +230,16 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
     def bump(self, rule: model.PerOccurrence, item: model.Item, value: Any) -> Any:
         return value + 1
 
+    def describe(self, rule: model.PerOccurrence, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        n = number_of(fact)
+        if n is None:
+            return fact_words(fact, lang)
+        if rule.free:
+            return say(lang, f"({num(n)} 次 − 免计 {rule.free} 次) × {num(rule.per)}",
+                       f"({num(n)} − {rule.free} free) × {num(rule.per)}")
+        return say(lang, f"{num(n)} 次 × {num(rule.per)}", f"{num(n)} × {num(rule.per)}")
+
 
 class PerStep(RuleKind[model.PerStep]):
     kind = "per_step"
@@ -248,6 +276,18 @@ class PerStep(RuleKind[model.PerStep]):
     def bump(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
         return value + rule.step
 
+    def describe(self, rule: model.PerStep, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        n = number_of(fact)
+        if n is None:
+            return fact_words(fact, lang)
+        unit = rule.unit or ""
+        whole = n // rule.step
+        return say(lang, f"{num(n)}{unit} 含 {num(rule.step)}{unit} 整 {num(whole)} 档 × "
+                   f"{num(rule.points)}",
+                   f"{num(whole)} whole steps of {num(rule.step)}{unit} in {num(n)}{unit} × "
+                   f"{num(rule.points)}")
+
 
 class _RateFact(RuleKind[R]):
     """What rate and shortfall share: the fact is a rate in 0..1."""
@@ -283,6 +323,11 @@ class Rate(_RateFact[model.Rate]):
     def emit_raw(self, rule: model.Rate, item: model.Item, w: Consts, x: str) -> str:
         return f"{w.const(item.max)} * {x}"
 
+    def describe(self, rule: model.Rate, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        return say(lang, f"满分 {num(item.max)} × 比率 {fact_words(fact, lang)}",
+                   f"max {num(item.max)} × rate {fact_words(fact, lang)}")
+
     def raw_range(self, rule: model.Rate,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, item.max
@@ -316,3 +361,21 @@ class Shortfall(_RateFact[model.Shortfall]):
                  path: Path) -> Iterator[Diagnostic]:
         if rule.target == 0:
             yield Diagnostic("GS304", "a target of 0 can never be missed", path=(*path, "target"))
+
+    def describe(self, rule: model.Shortfall, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        rate = number_of(fact)
+        if rate is None:
+            return fact_words(fact, lang)
+        top, target, step, per = num(item.max), num(rule.target), num(rule.step), num(rule.per)
+        if rate >= rule.target:
+            return say(lang, f"{num(rate)} 达到目标 {target}: 满分 {top}",
+                       f"{num(rate)} reaches the target {target}: full marks {top}")
+        gap = f"({target} − {num(rate)})"
+        if rule.partial == "whole_steps":
+            steps = ((rule.target - rate) / rule.step).to_integral_value(
+                rounding=decimal.ROUND_FLOOR)
+            return say(lang, f"满分 {top} − 差距 {gap} 满 {step} 的整档 {num(steps)} × {per}",
+                       f"max {top} − {num(steps)} whole steps of {step} in {gap} × {per}")
+        return say(lang, f"满分 {top} − 差距 {gap} / {step} × {per}",
+                   f"max {top} − {gap} / {step} × {per}")
