@@ -72,7 +72,7 @@ CODES: dict[str, str] = {
     "GS315": "value table is inconsistent",
     "GS316": "unreachable or pointless setting",
     "GS317": "a name used where it does not apply",
-    "GS330": "population values need each other",
+    "GS340": "population values need each other",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

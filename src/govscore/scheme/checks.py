@@ -518,7 +518,7 @@ def _population(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
 def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """Population values on computed nodes and cohort statistics (scheme.phases): what ``of``
     names (GS305), where it applies (GS317), settings that cannot take effect (GS316), and the
-    cycles of their needs (GS330)."""
+    cycles of their needs (GS340)."""
     by_id = {ref.node.id: ref for ref in nodes}
     inputs = {i.id: i for i in scheme.inputs}
     stats = {s.id: s for s in scheme.statistics}
@@ -583,7 +583,7 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
         else:
             what = ("population values need each other: " + " → ".join(cycle) +
                     " (each is computed over all units from the one after it)")
-        yield Diagnostic("GS330", what,
+        yield Diagnostic("GS340", what,
                          path=where.get(cycle[0], ()),
                          hint="a ranked or summarised node must not contain the item or "
                          "statistic that reads it")
