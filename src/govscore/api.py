@@ -9,9 +9,10 @@ from __future__ import annotations
 import decimal
 import gc
 import hashlib
+import importlib.util
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from govscore.engine import facts, interpreter, population
 from govscore.engine.plan import CONTEXT, Plan, compile_plan
-from govscore.engine.results import Assessment, Record, Rejected, UnitResult
+from govscore.engine.results import Assessment, DeferredResult, Record, Rejected, UnitResult
 from govscore.errors import (
     Diagnostic,
     EvaluationError,
@@ -230,20 +231,12 @@ def _fast(plan: Plan, entry: Any, *,
     """Score a plain unit entry with the plan's compiled kernel, or None: then the entry goes the
     full way (prepare, then the interpreter), which checks and reports everything."""
     kernels = plan.kernels
-    if kernels is None or entry.__class__ is not dict or not _FAST_KEYS.issuperset(entry):
+    if kernels is None:
         return None
-    unit = entry.get("id")
-    raw = entry.get("facts")
-    if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
-            or (not unit.isascii() and _text_problem(unit)):
+    plain = _plain_entry(plan, entry)
+    if plain is None:
         return None
-    scheme = plan.scheme
-    category = _member(entry.get("category"), plan.category_of.get(unit), scheme.categories) \
-        if scheme.categories or "category" in entry else None
-    tier = _member(entry.get("tier"), plan.tier_of.get(unit), scheme.tiers) \
-        if scheme.tiers or "tier" in entry else None
-    if category is _NO or tier is _NO:
-        return None
+    unit, category, tier, raw = plain
     kernel = kernels[category]
     if kernel.walk and _entry_problems(entry, unit):
         return None
@@ -312,18 +305,35 @@ def score_entry(plan: Plan, entry: Any, shown: str
         return checked.unit, [exc.diagnostic]
 
 
-def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
+COLUMNS_FROM = 256
+"""A batch of at least this many units is scored by the columnar back end where it can
+(numpy installed, a scheme and units it takes); smaller batches go unit by unit, where the
+columns' fixed cost per batch would not pay."""
+
+
+def _columns_ready() -> bool:
+    return importlib.util.find_spec("numpy") is not None
+
+
+def _evaluate_all(plan: Plan, entries: list[Any], *, columns: bool | None = None) -> Assessment:
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
     seen = Counter(i for i in ids if isinstance(i, str))
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []  # population schemes: scored in phase 2
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
+    if columns is None:
+        columns = len(entries) >= COLUMNS_FROM and _columns_ready()
+    by_columns: dict[int, UnitResult] = {}
+    if columns and not plan.needs_population:
+        by_columns = _score_by_columns(plan, entries, ids, seen)
     with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
         for index, entry in enumerate(entries):
             given = ids[index]
             if isinstance(given, str) and seen[given] > 1:
                 rejected.append(Rejected(index, shown_id(given),
                                          (duplicate_id(given, seen[given]),)))
+                continue
+            if index in by_columns:
                 continue
             shown = shown_id(given) if isinstance(given, str) else f"#{index + 1}"
             if plan.needs_population:
@@ -348,15 +358,117 @@ def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
             rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))
         except EvaluationError as exc:
             rejected.append(Rejected(index, checked.unit, (exc.diagnostic,)))
-    in_order = [scored[i] for i in sorted(scored)]
-    results = {result.unit: result for result, _ in in_order}
-    by_unit = {checked.unit: checked for _, checked in in_order}
-    placements, awards = population.place(plan, results, by_unit)
+    if by_columns:
+        results = _in_input_order(scored, by_columns)
+        placements, awards = population.place(plan, results, _FactsOnDemand(plan, entries,
+                                                                            scored, by_columns))
+    else:
+        in_order = [scored[i] for i in sorted(scored)]
+        results = {result.unit: result for result, _ in in_order}
+        by_unit = {checked.unit: checked for _, checked in in_order}
+        placements, awards = population.place(plan, results, by_unit)
     record = Record(plan.scheme.id, plan.scheme.version, plan.loaded.sha256,
                     facts_hash(entries), version())
     rejected.sort(key=lambda r: r.index)
     return Assessment(results, placements, awards, tuple(rejected), record, len(entries),
                       labels(plan))
+
+
+def _plain_entry(plan: Plan, entry: Any) -> tuple[str, str | None, str | None, dict[str, Any]] | None:
+    """(id, category, tier, facts) of an entry the fast paths may take (as _fast decides), or
+    None: that entry goes the full way."""
+    if entry.__class__ is not dict or not _FAST_KEYS.issuperset(entry):
+        return None
+    unit = entry.get("id")
+    raw = entry.get("facts")
+    if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
+            or (not unit.isascii() and _text_problem(unit)):
+        return None
+    scheme = plan.scheme
+    category = _member(entry.get("category"), plan.category_of.get(unit), scheme.categories) \
+        if scheme.categories or "category" in entry else None
+    tier = _member(entry.get("tier"), plan.tier_of.get(unit), scheme.tiers) \
+        if scheme.tiers or "tier" in entry else None
+    if category is _NO or tier is _NO:
+        return None
+    return unit, category, tier, raw
+
+
+def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any],
+                      seen: Counter[str]) -> dict[int, UnitResult]:
+    """The units the columnar back end scores, by input position, as results whose trace is
+    worked out when first read (by scoring that unit again on the scalar path)."""
+    from govscore.engine import columnar
+
+    programs = plan.columns()
+    if not programs:
+        return {}
+    groups: dict[str | None, list[tuple[int, str, str | None, dict[str, Any]]]] = {}
+    for index, entry in enumerate(entries):
+        given = ids[index]
+        if given.__class__ is not str or seen[given] > 1:
+            continue
+        plain = _plain_entry(plan, entry)
+        if plain is None or plain[1] not in programs:
+            continue
+        groups.setdefault(plain[1], []).append((index, plain[0], plain[2], plain[3]))
+
+    def again(index: int) -> UnitResult:
+        with decimal.localcontext(CONTEXT):
+            outcome = score_entry(plan, entries[index], str(ids[index]))
+        assert isinstance(outcome[0], UnitResult), outcome
+        return outcome[0]
+
+    out: dict[int, UnitResult] = {}
+    for category, members in groups.items():
+        done = columnar.score_rows(plan, programs[category], [m[3] for m in members])
+        keep = (~done.bail).nonzero()[0].tolist()
+        totals = columnar.decimals(done.total, keep)
+        negative = done.negative_zero[keep].tolist()
+        for row, total, minus in zip(keep, totals, negative, strict=True):
+            index, unit, tier, _ = members[row]
+            out[index] = DeferredResult.deferred(unit, category, tier,
+                                                 total.copy_negate() if minus else total,
+                                                 again, index)
+    return out
+
+
+def _in_input_order(scored: Mapping[int, tuple[UnitResult, facts.UnitFacts]],
+                    by_columns: Mapping[int, UnitResult]) -> dict[str, UnitResult]:
+    everything = {i: r for i, (r, _) in scored.items()}
+    everything.update(by_columns)
+    return {everything[i].unit: everything[i] for i in sorted(everything)}
+
+
+class _FactsOnDemand(Mapping[str, facts.UnitFacts]):
+    """Checked facts by unit for the population steps: those of the scalar path as kept, those
+    of the columns checked again when a tie-breaker asks for one."""
+
+    def __init__(self, plan: Plan, entries: list[Any],
+                 scored: Mapping[int, tuple[UnitResult, facts.UnitFacts]],
+                 by_columns: Mapping[int, UnitResult]) -> None:
+        self._plan = plan
+        self._entries = entries
+        self._kept = {checked.unit: checked for _, checked in scored.values()}
+        self._index = {r.unit: i for i, r in by_columns.items()}
+        self._wanted = any(tb.input is not None for tb in plan.scheme.ranking.tie_breakers)
+
+    def __getitem__(self, unit: str) -> facts.UnitFacts:
+        kept = self._kept.get(unit)
+        if kept is not None:
+            return kept
+        if not self._wanted:  # no tie-breaker reads a fact: the population steps need none
+            raise KeyError(unit)
+        checked, _ = prepare(self._plan, self._entries[self._index[unit]])
+        assert checked is not None  # the columns take only units whose facts are valid
+        return checked
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._kept
+        yield from self._index
+
+    def __len__(self) -> int:
+        return len(self._kept) + len(self._index)
 
 
 def read_facts(*paths: str | Path,
