@@ -411,6 +411,9 @@ def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any],
         plain = _plain_entry(plan, entry)
         if plain is None or plain[1] not in programs:
             continue
+        kernels = plan.kernels
+        if kernels is not None and kernels[plain[1]].walk and _entry_problems(entry, plain[0]):
+            continue  # free values (an event's matter) too deep or not text: the full way
         groups.setdefault(plain[1], []).append((index, plain[0], plain[2], plain[3]))
 
     def again(index: int) -> UnitResult:

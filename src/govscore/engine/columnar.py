@@ -30,6 +30,7 @@ imported and everything is scored as before.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from govscore.engine.lowering import GroupProgram, ItemProgram, Lowered
+from govscore.engine import tail
+from govscore.engine.lowering import CONTEXT, GroupProgram, ItemProgram, Lowered
 from govscore.language import model
 from govscore.rules import values as rule_values
 
@@ -117,7 +119,7 @@ class Batch:
         return self.nodes[node_id]
 
     # --- exact arithmetic
-    def _up(self, a: Col, exp: int) -> Ints | int:
+    def up(self, a: Col, exp: int) -> Ints | int:
         """a's data at a larger exponent (× 10^k), units that would pass LIMIT bailed."""
         k = exp - a.exp
         if k == 0:
@@ -144,7 +146,7 @@ class Batch:
 
     def aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int]:
         exp = max(a.exp, b.exp)
-        return self._up(a, exp), self._up(b, exp), exp
+        return self.up(a, exp), self.up(b, exp), exp
 
     def _checked(self, data: Ints | int, exp: int) -> Col:
         if isinstance(data, int):
@@ -364,41 +366,55 @@ class FactColumn:
     step: Decimal | None = None
     default: Any = None
     """The checked default (None: a missing fact takes the scalar path)."""
+    as_int: bool = False
+    """A count the check gives as an int (an item's occurrences; an input's count is a
+    Decimal)."""
+    spec: Any = None
+    """shape ``object``: the FactSpec whose check each unit's value goes through (a fact the
+    columns keep as checked Python values, for a rule kind scored unit by unit)."""
 
 
-def _fact_column(spec: Any) -> FactColumn | None:
-    """A fact spec's column, or None when the columns cannot hold that fact."""
-    default = None
-    if spec.default is not None:
-        try:
-            default = spec.check(spec.default)
-        except rule_values.FactProblem:
-            default = None
-        if not isinstance(default, (bool, int, Decimal)):
-            default = None
+def _checked_default(spec: Any) -> Any:
+    if spec.default is None:
+        return None
+    try:
+        default = spec.check(spec.default)
+    except rule_values.FactProblem:
+        return None
+    if isinstance(default, (rule_values.Exempt, rule_values.NotApplicable)):
+        return None
+    return default
+
+
+def _fact_column(spec: Any) -> FactColumn:
+    """How a fact spec's values become a column."""
+    default = _checked_default(spec)
     if spec.input is not None:
         inp = spec.input
         if inp.type == "flag":
             return FactColumn(spec.name, "flag", default=default)
         if inp.type == "text":
-            return None
+            return FactColumn(spec.name, "object", default=default, spec=spec)
         low, high = inp.min, inp.max
         if inp.type == "rate":
             low = max(low, Decimal(0)) if low is not None else Decimal(0)
             high = min(high, Decimal(1)) if high is not None else Decimal(1)
         shape = "count" if inp.type == "count" else "number"
+        default = default if isinstance(default, (int, Decimal)) else None
         if shape == "count":
             low = max(low, Decimal(0)) if low is not None else Decimal(0)
         return FactColumn(spec.name, shape, low, high, default=default)
+    if not isinstance(default, (bool, int, Decimal)):
+        default = None
     item = spec.item
     rule = item.rule
     kind = rule.kind
     if kind not in RAW_VECTORS:
-        return None
+        return FactColumn(spec.name, "object", default=_checked_default(spec), spec=spec)
     if kind == "pass_fail":
         return FactColumn(spec.name, "flag", default=default)
     if kind == "per_occurrence":
-        return FactColumn(spec.name, "count", Decimal(0), default=default)
+        return FactColumn(spec.name, "count", Decimal(0), default=default, as_int=True)
     if kind == "manual":
         return FactColumn(spec.name, "number", rule.min, rule.max, zero_too=rule.zero_allowed,
                           step=rule.step, default=default)
@@ -406,9 +422,7 @@ def _fact_column(spec: Any) -> FactColumn | None:
         return FactColumn(spec.name, "number", Decimal(0), default=default)
     if kind in ("rate", "shortfall") or (kind == "bands" and rule.rate):
         return FactColumn(spec.name, "number", Decimal(0), Decimal(1), default=default)
-    if kind == "bands":
-        return FactColumn(spec.name, "number", default=default)
-    return None  # pragma: no cover - every kind of RAW_VECTORS is listed above
+    return FactColumn(spec.name, "number", default=default)  # bands
 
 
 _MISSING: Any = object()
@@ -498,35 +512,25 @@ class CategoryColumns:
 
 
 def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
-    """Each category's columnar program, or None for a scheme the columns do not take at all
-    (population kinds, formula vetoes, outputs). A category with an item the columns cannot
-    score is left out (its units take the scalar path)."""
-    if plan.needs_population or plan.outputs or any(v.formula is not None for v in plan.vetoes):
+    """Each category's columnar program, or None for a scheme scored against the whole
+    population (its units take the interpreter's two phases)."""
+    if plan.needs_population:
         return None
     out: dict[str | None, CategoryColumns] = {}
     for category, progs in plan.programs.items():
         specs = [s for s in plan.specs.values()
                  if s.categories is None or category in s.categories]
-        columns = [_fact_column(s) for s in specs]
-        raws: dict[str, RawVector] = {}
-        usable = all(c is not None for c in columns)
-        for p in progs:
-            if isinstance(p, ItemProgram):
-                fn = RAW_VECTORS.get(p.node.rule.kind)
-                if fn is None or p.fact is None:
-                    usable = False
-                    break
-                raws[p.node.id] = fn
-        if usable:
-            out[category] = CategoryColumns(category, progs,
-                                            tuple(c for c in columns if c is not None), raws)
+        raws = {p.node.id: fn for p in progs if isinstance(p, ItemProgram) and p.fact is not None
+                and (fn := RAW_VECTORS.get(p.node.rule.kind)) is not None}
+        out[category] = CategoryColumns(category, progs, tuple(_fact_column(s) for s in specs),
+                                        raws)
     return out
 
 
 @dataclass
 class Scored:
     """One category's units scored by the columns: every node's value and raw amount, the
-    unrounded and rounded total, and which units the scalar path must score instead."""
+    rounded total, and which units the scalar path must score instead."""
 
     n: int
     nodes: dict[str, Col]
@@ -535,53 +539,51 @@ class Scored:
     negative_zero: Mask
     """The total rounds to zero from below (the Decimal path writes −0.00)."""
     bail: Mask
-    facts: dict[str, Col]
+
+
+@dataclass
+class FactColumns:
+    """One category's facts as columns: numbers, masks (flags) and checked Python values (facts
+    of kinds scored unit by unit), and the units whose facts the columns hold exactly."""
+
+    n: int
+    numbers: dict[str, Col]
     flags: dict[str, Mask]
+    objects: dict[str, list[Any]]
+    ok: Mask
+    shapes: dict[str, FactColumn]
+
+    def unit_facts(self) -> list[dict[str, Any]]:
+        """Each unit's checked facts as the scalar path holds them (for formulas and rule
+        kinds scored unit by unit): counts of items as int, of inputs and numbers as Decimal."""
+        columns: dict[str, list[Any]] = {}
+        for name, col in self.numbers.items():
+            shape = self.shapes[name]
+            if shape.as_int:
+                columns[name] = (np.asarray(col.data) // _POW10[col.exp]).tolist() \
+                    if not isinstance(col.data, int) else [col.data] * self.n
+            else:
+                columns[name] = decimals(col) if not isinstance(col.data, int) \
+                    else decimals(col) * self.n
+        for name, mask in self.flags.items():
+            columns[name] = mask.tolist()
+        columns.update(self.objects)
+        names = list(columns)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(),
+                                                                   strict=True)] \
+            if names else [{} for _ in range(self.n)]
 
 
-def run(plan: Lowered, program: CategoryColumns, facts: dict[str, Col],
-        flags: dict[str, Mask], n: int, bail: Mask) -> Scored:
-    """Every step of one category over n units' fact columns."""
-    c = Batch(n, facts, flags)
-    c.bail |= bail
-    raws: dict[str, Col] = {}
-    for p in program.programs:
-        if isinstance(p, ItemProgram):
-            fact = flags.get(p.fact or "") if (p.fact or "") in flags else c.fact(p.fact or "")
-            v = program.raws[p.node.id](p.node.rule, p.node, c, fact)
-            raws[p.node.id] = v
-            for step in p.steps:
-                v = step.vector(v, c)
-        else:
-            v = p.combine.vector(c)
-            raws[p.node.id] = v
-            for gstep in p.steps:
-                v = gstep.vector(v, c)
-        c.nodes[p.node.id] = v
-    root = plan.scheme.score.id
-    unrounded = c.full(c.nodes[root])
-    total = c.full(c.round(unrounded, plan.places, plan.scheme.precision.rounding))
-    negative_zero = (total.data == 0) & (unrounded.data < 0)
-    for veto in plan.vetoes:
-        when = veto.veto.when
-        if when.input is None:
-            continue
-        if when.input in flags:
-            c.bail |= flags[when.input]
-        elif when.input in facts and when.at_least is not None:
-            c.bail |= c.ge(facts[when.input], _const(when.at_least))
-    return Scored(n, c.nodes, raws, total, negative_zero, c.bail, facts, flags)
-
-
-def fact_columns(c: Batch, program: CategoryColumns, rows: Sequence[Mapping[str, Any]]
-                 ) -> tuple[dict[str, Col], dict[str, Mask], Mask]:
+def fact_columns(program: CategoryColumns, rows: Sequence[Mapping[str, Any]]) -> FactColumns:
     """The fact columns of rows of facts (one mapping per unit) and the units they hold
     exactly: every fact present (or defaulted), of its type, within its range, and no other."""
     n = len(rows)
+    c = Batch(n, {}, {})
     ok = np.ones(n, dtype=np.bool_)
     present = np.zeros(n, dtype=np.int64)
-    facts: dict[str, Col] = {}
+    numbers: dict[str, Col] = {}
     flags: dict[str, Mask] = {}
+    objects: dict[str, list[Any]] = {}
     for spec in program.facts:
         name = spec.name
         column = [r.get(name, _MISSING) for r in rows]
@@ -595,28 +597,140 @@ def fact_columns(c: Batch, program: CategoryColumns, rows: Sequence[Mapping[str,
             truth, good = flag_column(column)
             flags[name] = truth
             ok &= good
-            continue
-        col, good = number_column(column)
-        ok &= good
-        if spec.shape == "count":
-            whole = np.remainder(col.data, _POW10[col.exp]) == 0 if col.exp else None
-            if whole is not None:
-                ok &= whole
+        elif spec.shape == "object":
+            checked, good = _checked(spec.spec, column)
+            objects[name] = checked
+            ok &= good
+        else:
+            col, good = number_column(column)
+            ok &= good
+            if spec.shape == "count" and col.exp:
+                ok &= np.remainder(col.data, _POW10[col.exp]) == 0
                 col = Col(np.floor_divide(col.data, _POW10[col.exp]), 0)
-        ok &= _in_range(c, spec, col)
-        facts[name] = col
+            ok &= _in_range(c, spec, col)
+            numbers[name] = col
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
     ok &= lengths == present  # no fact the category does not know
-    return facts, flags, ok
+    return FactColumns(n, numbers, flags, objects, ok & ~c.bail,
+                       {f.name: f for f in program.facts})
+
+
+def _checked(spec: Any, column: Sequence[Any]) -> tuple[list[Any], Mask]:
+    """Each value through the fact's own check; a problem, an exemption or not applicable: the
+    scalar path (which reports or scores it)."""
+    out: list[Any] = []
+    good: list[bool] = []
+    for value in column:
+        try:
+            checked = spec.check(value)
+        except Exception:
+            out.append(None)
+            good.append(False)
+            continue
+        plain = not isinstance(checked, (rule_values.Exempt, rule_values.NotApplicable))
+        out.append(checked if plain else None)
+        good.append(plain)
+    return out, np.array(good, dtype=np.bool_)
+
+
+def run(plan: Lowered, program: CategoryColumns, facts: FactColumns) -> Scored:
+    """Every step of one category over its units' fact columns."""
+    n = facts.n
+    c = Batch(n, facts.numbers, facts.flags)
+    c.bail |= ~facts.ok
+    per_unit: list[dict[str, Any]] | None = None
+    raws: dict[str, Col] = {}
+    with decimal.localcontext(CONTEXT):
+        for p in program.programs:
+            nid = p.node.id
+            if isinstance(p, ItemProgram):
+                vector = program.raws.get(nid)
+                if vector is not None:
+                    name = p.fact or ""
+                    fact = facts.flags[name] if name in facts.flags else c.fact(name)
+                    v = vector(p.node.rule, p.node, c, fact)
+                else:  # a rule kind without a vector form: its raw function, unit by unit
+                    if per_unit is None:
+                        per_unit = facts.unit_facts()
+                    v = _scalar_raws(c, p, per_unit)
+                raws[nid] = v
+                for step in p.steps:
+                    v = step.vector(v, c)
+            else:
+                v = p.combine.vector(c)
+                raws[nid] = v
+                for gstep in p.steps:
+                    v = gstep.vector(v, c)
+            c.nodes[nid] = v
+        root = plan.scheme.score.id
+        unrounded = c.full(c.nodes[root])
+        rounded = c.round(unrounded, plan.places, plan.scheme.precision.rounding)
+        total = c.full(Col(c.up(c.full(rounded), plan.places), plan.places)) \
+            if rounded.exp < plan.places else c.full(rounded)  # at the places, as quantize
+        negative_zero = (total.data == 0) & (unrounded.data < 0)
+        if plan.outputs or any(v.formula is not None for v in plan.vetoes):
+            if per_unit is None:
+                per_unit = facts.unit_facts()
+            _tail(plan, program.category, c, total, per_unit)
+        else:
+            _input_vetoes(plan, c)
+    return Scored(n, c.nodes, raws, total, negative_zero, c.bail)
+
+
+def _scalar_raws(c: Batch, p: ItemProgram, per_unit: list[dict[str, Any]]) -> Col:
+    """An item's raw amounts from its rule kind's own function, for the units still in the
+    columns; a unit whose amount is not a plain Decimal (not applicable, an error) is bailed."""
+    amounts: list[Any] = [0] * c.n
+    name = p.fact
+    for i in (~c.bail).nonzero()[0].tolist():
+        f = per_unit[i]
+        try:
+            amount = p.raw(f.get(name) if name is not None else None, f)
+        except Exception:
+            amount = None
+        amounts[i] = amount if isinstance(amount, Decimal) else None
+    col, ok = number_column(amounts)
+    c.bail |= ~ok
+    return col
+
+
+def _tail(plan: Lowered, category: str | None, c: Batch, total: Col,
+          per_unit: list[dict[str, Any]]) -> None:
+    """Outputs and vetoes, unit by unit, as the scalar path's tail: a unit a veto catches, or
+    whose outputs or veto conditions fail, is bailed (the outputs themselves are worked out
+    again with the unit's result)."""
+    ids = list(c.nodes)
+    keep = (~c.bail).nonzero()[0].tolist()
+    columns = [decimals(c.full(c.nodes[i]), keep) for i in ids]
+    totals = decimals(total, keep)
+    for k, i in enumerate(keep):
+        values = {nid: col[k] for nid, col in zip(ids, columns, strict=True)}
+        try:
+            outputs = tail.outputs_of(plan, per_unit[i], values, totals[k], category)
+            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [])
+        except Exception:
+            fired = ["error"]
+        if fired:
+            c.bail[i] = True
+
+
+def _input_vetoes(plan: Lowered, c: Batch) -> None:
+    """Vetoes on an input alone (a flag, a count at least so much), over the columns: a unit
+    one of them catches is bailed (its veto has a sentence to write)."""
+    for step in plan.vetoes:
+        when = step.veto.when
+        name = when.input or ""
+        if name in c.flags:
+            c.bail |= c.flags[name]
+        elif name in c.facts and when.at_least is not None:
+            c.bail |= c.ge(c.facts[name], _const(when.at_least))
 
 
 def score_rows(plan: Lowered, program: CategoryColumns,
                rows: Sequence[Mapping[str, Any]]) -> Scored:
     """Score rows of facts (one mapping per unit) of one category."""
-    n = len(rows)
-    probe = Batch(n, {}, {})
-    facts, flags, ok = fact_columns(probe, program, rows)
-    return run(plan, program, facts, flags, n, ~ok | probe.bail)
+    with decimal.localcontext(CONTEXT):
+        return run(plan, program, fact_columns(program, rows))
 
 
 def decimals(col: Col, rows: Sequence[int] | None = None) -> list[Decimal]:
