@@ -474,6 +474,103 @@ class _FactsOnDemand(Mapping[str, facts.UnitFacts]):
         return len(self._kept) + len(self._index)
 
 
+def score_csv(plan: Plan, source: str | Path, target: str | Path) -> dict[str, Any] | None:
+    """Score a wide UTF-8 facts CSV through the columns into ``unit,total,rank`` CSV, without a
+    Python object per cell for the units the columns take (numpy and pyarrow, the optional
+    extra ``arrow``; without pyarrow the csv module reads the text). Ranks are competition
+    ranks (1, 2, 2, 4) within the scheme's ranking scope, by its ranking key and tie-breakers
+    on nodes. Returns a summary (units, by_columns, scalar, rejected with their problems), or
+    None when the file, the scheme or its ranking is not one this path takes (score it with
+    :func:`read_facts` and :func:`evaluate_all`). Awards, grades and quotas are not decided
+    here."""
+    import numpy as np
+
+    from govscore.engine import columnar
+    from govscore.inputs import columns as text_columns
+
+    programs = plan.columns()
+    ranking = plan.scheme.ranking
+    if not programs or plan.scheme.categories or list(programs) != [None] \
+            or any(tb.input is not None for tb in ranking.tie_breakers):
+        return None
+    table = text_columns.read_wide_csv(source, plan)
+    if table is None or len(set(table.ids)) != len(table.ids):
+        return None  # the usual reader reports what is special (duplicates: GS405)
+    program = programs[None]
+    facts_in = text_columns.fact_columns(program, table)
+    if facts_in is None:
+        return None
+    done = columnar.run(plan, program, facts_in)
+    n = len(table)
+    totals = done.total
+    overrides: dict[int, str] = {}
+    rejected: dict[str, list[str]] = {}
+    scalar_keys: dict[int, list[Decimal]] = {}
+    keys = [ranking.by] + [tb.node for tb in ranking.tie_breakers]
+    with decimal.localcontext(CONTEXT):
+        for row in done.bail.nonzero()[0].tolist():
+            entry = table.entry(row)
+            outcome = score_entry(plan, entry, table.ids[row])
+            if isinstance(outcome[0], UnitResult):
+                result = outcome[0]
+                overrides[row] = str(result.total)
+                scalar_keys[row] = [result.total if k is None else result.nodes[k].value
+                                    for k in keys]
+            else:
+                rejected[table.ids[row]] = [str(d) for d in outcome[1]]
+    # every ranking key as exact integers at one exponent per key
+    columns_keys = []
+    for position, key in enumerate(keys):
+        col = totals if key is None else columnar.Batch(n, {}, {}).full(done.nodes[key])
+        exp = max([col.exp] + [-int(v[position].as_tuple().exponent)
+                               for v in scalar_keys.values()])
+        data = np.asarray(col.data, dtype=np.int64)
+        if exp != col.exp:  # exact Python integers where the common exponent needs more
+            data = data.astype(object) * 10**(exp - col.exp)
+        for row, values in scalar_keys.items():
+            data[row] = int(values[position].scaleb(exp))
+        order = 1 if key is None or position == 0 else \
+            (1 if ranking.tie_breakers[position - 1].order == "desc" else -1)
+        columns_keys.append(order * data)
+    scope = np.zeros(n, dtype=np.int64)
+    if ranking.scope == "tier":
+        tiers = table.tier or [plan.tier_of.get(u, "?") for u in table.ids]
+        _, scope = np.unique(np.array(tiers, dtype=object).astype(str), return_inverse=True)
+    elif ranking.scope == "category":
+        return None
+    scored = np.ones(n, dtype=np.bool_)
+    for unit in rejected:
+        scored[table.ids.index(unit)] = False
+    scope = np.where(scored, scope, -1)  # rejected rows rank apart (and get no rank)
+    ranks = _competition_ranks(scope, columns_keys, scored)
+    text_columns.write_scores_csv(target, table.ids, totals, ranks,
+                                  {**overrides, **{table.ids.index(u): "" for u in rejected}})
+    return {"units": n, "by_columns": int(n - done.bail.sum()), "scalar": len(overrides),
+            "rejected": rejected}
+
+
+def _competition_ranks(scope: Any, keys: list[Any], scored: Any) -> Any:
+    """1, 2, 2, 4 within each scope, higher keys first; 0 for a rejected row."""
+    import numpy as np
+
+    n = len(scope)
+    order = np.lexsort([*(-k for k in reversed(keys)), scope])
+    ranks = np.zeros(n, dtype=np.int64)
+    sorted_scope = scope[order]
+    sorted_keys = [k[order] for k in keys]
+    new_scope = np.ones(n, dtype=np.bool_)
+    new_scope[1:] = sorted_scope[1:] != sorted_scope[:-1]
+    new_value = new_scope.copy()
+    for k in sorted_keys:
+        new_value[1:] |= k[1:] != k[:-1]
+    position = np.arange(n)
+    scope_start = np.maximum.accumulate(np.where(new_scope, position, 0))
+    value_start = np.maximum.accumulate(np.where(new_value, position, 0))
+    ranks[order] = value_start - scope_start + 1
+    ranks[~scored] = 0
+    return ranks
+
+
 def read_facts(*paths: str | Path,
                on_guess: Callable[[str], object] | None = None) -> list[Any]:
     """The unit entries of one or more facts files — YAML, JSON, CSV, TSV or ``.xlsx`` — merged

@@ -485,7 +485,7 @@ def flag_column(values: Sequence[Any]) -> tuple[Mask, Mask]:
     return truth, ok
 
 
-def _in_range(c: Batch, spec: FactColumn, col: Col) -> Mask:
+def in_range(c: Batch, spec: FactColumn, col: Col) -> Mask:
     ok = np.ones(c.n, dtype=np.bool_)
     if spec.low is not None:
         ok &= c.ge(col, _const(spec.low))
@@ -607,7 +607,7 @@ def fact_columns(program: CategoryColumns, rows: Sequence[Mapping[str, Any]]) ->
             if spec.shape == "count" and col.exp:
                 ok &= np.remainder(col.data, _POW10[col.exp]) == 0
                 col = Col(np.floor_divide(col.data, _POW10[col.exp]), 0)
-            ok &= _in_range(c, spec, col)
+            ok &= in_range(c, spec, col)
             numbers[name] = col
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
     ok &= lengths == present  # no fact the category does not know
