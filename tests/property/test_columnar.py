@@ -25,7 +25,8 @@ from govscore.engine.results import DeferredResult
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"),
-                             *(ROOT / "tests/patterns").glob("*.yaml")]
+                             *(ROOT / "tests/patterns").glob("*.yaml"),
+                             *(ROOT / "tests/language_v2").glob("*.yaml")]
                  if not p.name.endswith(".test.yaml"))
 WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_exempt"}
 
@@ -175,7 +176,8 @@ def test_scheme_tests_pass_through_the_columns(monkeypatch: pytest.MonkeyPatch) 
     (the threshold lowered to one unit): the hand-worked expectations hold there too."""
     monkeypatch.setattr(api, "COLUMNS_FROM", 1)
     files = sorted([*(ROOT / "schemes/tests").glob("*.test.yaml"),
-                    *(ROOT / "tests/patterns").glob("*.test.yaml")])
+                    *(ROOT / "tests/patterns").glob("*.test.yaml"),
+                    *(ROOT / "tests/language_v2").glob("*.test.yaml")])
     failed = []
     for path in files:
         for outcome in scheme_tests.run_file(path):

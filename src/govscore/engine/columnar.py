@@ -30,8 +30,9 @@ imported and everything is scored as before.
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -309,6 +310,9 @@ def _shortfall(rule: model.Shortfall, item: model.Item, c: Batch, x: Col) -> Col
     if rule.partial == "whole_steps":  # the floor of the quotient, whether or not it terminates
         a, s, _ = c.aligned(gap, _const(rule.step))
         steps = Col(np.floor_divide(a, s), 0)
+    elif rule.partial == "started_steps":  # a step begun counts whole: the ceiling
+        a, s, _ = c.aligned(gap, _const(rule.step))
+        steps = Col(-np.floor_divide(-np.asarray(a), s), 0)
     else:
         steps = c.muldiv(gap, Decimal(1), rule.step)
     return c.where(met, top, c.sub(top, c.mul(steps, rule.per)))
@@ -389,6 +393,8 @@ def _checked_default(spec: Any) -> Any:
 def _fact_column(spec: Any) -> FactColumn:
     """How a fact spec's values become a column."""
     default = _checked_default(spec)
+    if getattr(spec, "readers", ()):  # other items' checks apply too: each value checked whole
+        return FactColumn(spec.name, "object", default=default, spec=spec)
     if spec.input is not None:
         inp = spec.input
         if inp.type == "flag":
@@ -520,11 +526,36 @@ def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
     for category, progs in plan.programs.items():
         specs = [s for s in plan.specs.values()
                  if s.categories is None or category in s.categories]
-        raws = {p.node.id: fn for p in progs if isinstance(p, ItemProgram) and p.fact is not None
-                and (fn := RAW_VECTORS.get(p.node.rule.kind)) is not None}
-        out[category] = CategoryColumns(category, progs, tuple(_fact_column(s) for s in specs),
-                                        raws)
+        if not _finite(progs):
+            continue  # an unbounded item or group: its units take the scalar path
+        facts = tuple(_fact_column(s) for s in specs)
+        held = {f.name for f in facts if f.shape != "object"}
+        raws = {p.node.id: fn for p in progs if isinstance(p, ItemProgram) and p.fact in held
+                and not p.converts and (fn := RAW_VECTORS.get(p.node.rule.kind)) is not None}
+        out[category] = CategoryColumns(category, progs, facts, raws)
     return out
+
+
+def _finite(progs: Sequence[ItemProgram | GroupProgram]) -> bool:
+    """Every number a category's steps hold is finite (an unbounded max has no column)."""
+    def numbers(value: Any) -> Iterator[Any]:
+        if isinstance(value, Decimal):
+            yield value
+        elif isinstance(value, tuple):
+            for v in value:
+                yield from numbers(v)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                yield from numbers(getattr(value, f.name))
+
+    for p in progs:
+        if isinstance(p, ItemProgram):
+            found = [p.node.max, *numbers(p.steps)]
+        else:
+            found = [p.full_max, p.static_max, *numbers(p.steps), *numbers(p.combine.children)]
+        if not all(d.is_finite() for d in found):
+            return False
+    return True
 
 
 @dataclass
