@@ -28,7 +28,8 @@ SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"),
                              *(ROOT / "tests/patterns").glob("*.yaml"),
                              *(ROOT / "tests/language_v2").glob("*.yaml")]
                  if not p.name.endswith(".test.yaml"))
-WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_exempt"}
+WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_exempt",
+                                              "population_values"}
 
 
 def _groups(plan: Plan, entries: Sequence[Any]) -> Iterator[tuple[Any, list[int], list[Any]]]:
