@@ -11,12 +11,13 @@ import gc
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from govscore import textsafe
 from govscore.engine import facts, interpreter, population
 from govscore.engine.plan import CONTEXT, Plan, compile_plan
 from govscore.engine.results import Assessment, Record, Rejected, UnitResult
@@ -61,11 +62,17 @@ def shown_id(unit: str) -> str:
     return unit.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def duplicate_id(unit: str, times: int) -> Diagnostic:
-    """GS405 for an id given ``times`` times (every entry with it is rejected)."""
+def duplicate_id(unit: str, times: int, spellings: Collection[str] = ()) -> Diagnostic:
+    """GS405 for an id given ``times`` times (every entry with it is rejected); ``spellings``,
+    when there are several, are the look-alike forms found (ids are compared after NFKC:
+    ``textsafe.id_key``)."""
     shown = shown_id(unit)
-    return Diagnostic("GS405", f"unit id {shown!r} appears {times} times; no entry is scored "
-                      "until the duplicates are resolved", unit=shown)
+    alike = ""
+    if len(spellings) > 1:
+        alike = (" (written " + ", ".join(repr(shown_id(x)) for x in sorted(spellings)) +
+                 ": the same id after Unicode normalisation, NFKC)")
+    return Diagnostic("GS405", f"unit id {shown!r} appears {times} times{alike}; no entry is "
+                      "scored until the duplicates are resolved", unit=shown)
 
 
 _MAX_DEPTH = 16  # a unit entry is unit → facts → fact → level: a few levels, never thousands
@@ -181,6 +188,9 @@ def prepare(plan: Plan, entry: Any) -> tuple[facts.UnitFacts | None, list[Diagno
     not_text = _text_problem(unit)
     if not_text:
         return None, [Diagnostic("GS403", f"the unit id {not_text}", unit=shown_id(unit))]
+    invisible = textsafe.id_problem(unit)
+    if invisible:
+        return None, [Diagnostic("GS403", invisible, unit=textsafe.terminal(unit))]
     problems = _entry_problems(entry, unit)
     if problems:
         return None, problems
@@ -235,7 +245,7 @@ def _fast(plan: Plan, entry: Any, *,
     unit = entry.get("id")
     raw = entry.get("facts")
     if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
-            or (not unit.isascii() and _text_problem(unit)):
+            or not unit.isprintable():  # controls, invisible and bidi characters: prepare refuses
         return None
     scheme = plan.scheme
     category = _member(entry.get("category"), plan.category_of.get(unit), scheme.categories) \
@@ -314,16 +324,23 @@ def score_entry(plan: Plan, entry: Any, shown: str
 
 def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
-    seen = Counter(i for i in ids if isinstance(i, str))
+    # ids are compared after NFKC: U1, fullwidth Ｕ1 and ' U1' are one id, given twice
+    keys = [textsafe.id_key(i) if isinstance(i, str) else None for i in ids]
+    seen = Counter(k for k in keys if k is not None)
+    spellings: dict[str, set[str]] = {}
+    for i, k in zip(ids, keys, strict=True):
+        if isinstance(i, str) and k is not None and seen[k] > 1:
+            spellings.setdefault(k, set()).add(i)
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []  # population schemes: scored in phase 2
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
     with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
         for index, entry in enumerate(entries):
             given = ids[index]
-            if isinstance(given, str) and seen[given] > 1:
+            key = keys[index]
+            if isinstance(given, str) and key is not None and seen[key] > 1:
                 rejected.append(Rejected(index, shown_id(given),
-                                         (duplicate_id(given, seen[given]),)))
+                                         (duplicate_id(given, seen[key], spellings[key]),)))
                 continue
             shown = shown_id(given) if isinstance(given, str) else f"#{index + 1}"
             if plan.needs_population:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from govscore import api, scheme_tests
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import (
+    CODES,
     Diagnostic,
     FactsFileError,
     GovscoreError,
@@ -28,6 +30,7 @@ from govscore.errors import (
     whole_population_error,
 )
 from govscore.scheme import detect, loader
+from govscore.textsafe import terminal
 from govscore.views import report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -151,25 +154,36 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
                    "explain": _explain, "test": _test, "template": _template}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
         return EXIT_USAGE
     except FactsFileError as exc:
-        stderr.write(f"{exc}\n")
+        stderr.write(terminal(str(exc)) + "\n")
         return EXIT_USAGE
     except SchemeError as exc:
-        stderr.write(f"{exc}\n")
+        stderr.write(terminal(str(exc)) + "\n")
         # a scheme file that cannot be read at all (missing, a folder) is an I/O error
         unreadable = bool(exc.diagnostics) and all(d.code == "GS101" for d in exc.diagnostics)
         return EXIT_USAGE if unreadable else EXIT_INVALID
     except GovscoreError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
         return EXIT_INVALID
     except OSError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
+        return EXIT_USAGE
+    except MemoryError:
+        # the budget is stated in docs/security.md; a run beyond it ends with one line
+        stderr.write(f"govscore: GS703 {CODES['GS703']}: the run needs more memory than the "
+                     "process may use; score a large wide CSV with --stream (bounded memory), "
+                     "or split the facts\n")
         return EXIT_USAGE
 
 
 def main() -> None:
+    # a console that cannot show a character (an emoji in a unit id on a GBK console) gets an
+    # escape (\U0001f600) instead of a UnicodeEncodeError that would end the run
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
 
 
@@ -199,7 +213,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                      stderr)
         files = schemes
     results: dict[str, list[Diagnostic]] = {str(f): loader.check_file(f) for f in files}
-    stdout.write(report.diagnostics(results, args.format))
+    stdout.write(terminal(report.diagnostics(results, args.format)))
     errors = sum(1 for ds in results.values() for d in ds if d.severity == "error")
     invalid = sum(1 for ds in results.values() if any(d.severity == "error" for d in ds))
     if args.format == "text":
@@ -239,10 +253,10 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
     else:
-        stdout.write(report.text_table(assessment))
+        stdout.write(terminal(report.text_table(assessment)))
     for rejected in assessment.rejected:
         for d in rejected.diagnostics:
-            stderr.write(f"rejected {rejected.unit}: {d}\n")
+            stderr.write(f"rejected {terminal(f'{rejected.unit}: {d}', one_line=True)}\n")
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
     return EXIT_INVALID if assessment.rejected else EXIT_OK
@@ -279,7 +293,7 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
 
     def rejected(unit: str, problems: list[str]) -> None:
         for problem in problems:
-            stderr.write(f"rejected {unit}: {problem}\n")
+            stderr.write(f"rejected {terminal(f'{unit}: {problem}', one_line=True)}\n")
 
     summary = stream.score_csv(plan, args.facts[0], args.output,
                                progress=progress if tty else None, on_rejected=rejected)
@@ -301,9 +315,9 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
     try:
-        stdout.write(explain(assessment, args.unit) + "\n")
+        stdout.write(terminal(explain(assessment, args.unit)) + "\n")
     except KeyError:
-        stderr.write(f"govscore: no unit {args.unit!r} in the facts\n")
+        stderr.write(f"govscore: no unit {terminal(repr(args.unit))} in the facts\n")
         return EXIT_USAGE
     return EXIT_INVALID if args.unit in {r.unit for r in assessment.rejected} else EXIT_OK
 
@@ -359,7 +373,7 @@ def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         data = template.render_csv(plan, built) if suffix == ".csv" else \
             template.render_xlsx(plan, built)
     except UsageError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
         return EXIT_USAGE
     report.atomic_write(output, data)
     for fact, why in built.left_out:

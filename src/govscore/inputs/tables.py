@@ -43,14 +43,18 @@ import math
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO, Literal
 
+from govscore import files
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, Span
+from govscore.numbers import Percent, near_number, parse_number
+from govscore.textsafe import csv_text, excerpt, id_key, id_problem
 
 MAX_FACTS_BYTES = 500_000_000
 """A facts file (of any format) larger than this is refused (GS409)."""
@@ -61,6 +65,21 @@ MAX_ID_DIGITS = 12
 digits, so 身份证 and 统一社会信用代码 numbers lose theirs."""
 MAX_SIGNIFICANT = 15
 """Excel shows at most 15 significant digits; a number with more is a binary rounding artefact."""
+MAX_XLSX_UNZIPPED = 300_000_000
+"""An .xlsx is a zip archive: the sum of its entries' unzipped sizes may not exceed this (a zip
+bomb of 77 KB that unzips to gigabytes is refused before openpyxl opens it)."""
+MAX_XLSX_ENTRIES = 2_000
+"""At most this many entries in an .xlsx archive (a workbook has a few dozen)."""
+MAX_XLSX_RATIO = 200
+"""An entry larger than 10 MB unzipped may be at most this many times its compressed size (sheet
+XML compresses 10–30 times; bombs thousands of times)."""
+MAX_XLSX_CELLS = 20_000_000
+"""At most this many cells (empty ones between values included) are read from a sheet."""
+MAX_SHEET_ROWS = 1_048_576
+"""Excel's own row limit: a row number beyond it is refused."""
+OLE2_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
+"""The first bytes of an old Excel .xls, a WPS .et and other OLE2 compound documents."""
+OLD_WORKBOOK_SUFFIXES = (".xls", ".et", ".ett", ".xlt", ".xlsb", ".xlsm", ".ods", ".wps")
 
 UNIT_KEYS = ("category", "tier", "title")
 TITLE_LABELS = frozenset({"单位", "单位名称", "被考核单位", "考核单位", "名称", "单位id", "单位 id"})
@@ -101,6 +120,13 @@ class _Formula:
 @dataclass(frozen=True)
 class _ErrorValue:
     text: str
+
+
+@dataclass(frozen=True)
+class _PercentNumber:
+    """A number shown as a percentage by its cell format (0.85 shown as 85%)."""
+
+    value: int | float
 
 
 @dataclass(frozen=True)
@@ -186,14 +212,22 @@ _CHUNK = 1 << 20
 
 def read_bytes(path: Path) -> bytes:
     """A facts file's bytes; GS409 if it cannot be read or is larger than MAX_FACTS_BYTES."""
-    file = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_FACTS_BYTES:
-        raise cannot_read(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
-    return raw
+        return files.read_limited(path, MAX_FACTS_BYTES)
+    except files.ReadRefused as exc:
+        raise cannot_read(str(path), str(exc)) from None
+
+
+def check_regular(path: Path) -> int:
+    """The size of a facts file that is a regular file within MAX_FACTS_BYTES; GS409 if it is
+    not (a device, a FIFO, a folder) or is larger."""
+    try:
+        size = files.check_regular(path)
+    except files.ReadRefused as exc:
+        raise cannot_read(str(path), str(exc)) from None
+    if size > MAX_FACTS_BYTES:
+        raise cannot_read(str(path), f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
+    return size
 
 
 def decode_text(raw: bytes, file: str) -> tuple[str, str]:
@@ -206,6 +240,7 @@ def sniff_encoding(path: Path) -> str:
     """The encoding of a facts file, read in chunks (the file is never held whole), as
     :func:`detect_encoding` finds it."""
     file = str(path)
+    check_regular(path)
     try:
         with path.open("rb") as handle:
             return detect_encoding(handle, file)
@@ -305,15 +340,60 @@ def _openpyxl(file: str) -> ModuleType:
                           "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
 
 
+def old_workbook_problem(path: Path, head: bytes) -> str | None:
+    """Why a file is a workbook govscore does not read (an old .xls, a WPS .et, an .ods …), with
+    what to do, or None. Told by the suffix or by the OLE2 signature (an .xls renamed .csv)."""
+    suffix = path.suffix.lower()
+    if head.startswith(OLE2_SIGNATURE) or suffix in (".xls", ".et", ".ett", ".xlt"):
+        kind = "a WPS .et workbook" if suffix in (".et", ".ett") else \
+            "an old Excel .xls workbook (or a WPS .et)"
+        return (f"this is {kind}, which govscore does not read: open it in Excel or WPS and save "
+                "it as .xlsx (文件 → 另存为 → Excel 工作簿 *.xlsx), or as CSV UTF-8")
+    if suffix in OLD_WORKBOOK_SUFFIXES:
+        return (f"govscore does not read {suffix} workbooks: save the sheet as .xlsx "
+                "(文件 → 另存为 → Excel 工作簿 *.xlsx) or as CSV UTF-8")
+    return None
+
+
+def check_workbook(path: Path) -> None:
+    """GS409 unless ``path`` is a zip archive within the limits above — checked from the zip's
+    central directory, before openpyxl opens it. zipfile stops each entry at its declared size,
+    so the declared sizes bound what is unzipped."""
+    file = str(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+        problem = old_workbook_problem(path, head)
+        if problem is not None:
+            raise cannot_read(file, problem)
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except OSError as exc:
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror or exc}") from None
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise cannot_read(file, f"not an Excel .xlsx workbook ({exc}); an old .xls must be saved "
+                          "as .xlsx first") from None
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise cannot_read(file, f"the workbook has {len(entries)} zip entries; the limit is "
+                          f"{MAX_XLSX_ENTRIES}")
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        if entry.file_size > 10_000_000 and \
+                entry.file_size > MAX_XLSX_RATIO * max(entry.compress_size, 1):  # noqa: PLR2004
+            raise cannot_read(file, f"the workbook's part {excerpt(entry.filename, 60)} unzips "
+                              f"from {entry.compress_size} to {entry.file_size} bytes (more than "
+                              f"{MAX_XLSX_RATIO} times): refused as a zip bomb")
+    if total > MAX_XLSX_UNZIPPED:
+        raise cannot_read(file, f"the workbook unzips to {total} bytes; the limit is "
+                          f"{MAX_XLSX_UNZIPPED}")
+
+
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
     file = str(path)
     openpyxl = _openpyxl(file)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
-    if size > MAX_FACTS_BYTES:
-        raise cannot_read(file, f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
+    check_regular(path)
+    check_workbook(path)
     rows = _xlsx_pass(openpyxl, path, data_only=False)
     formulas = {(r, c) for r, cells in rows for c, v in enumerate(cells) if isinstance(v, _Formula)}
     if formulas:
@@ -342,9 +422,22 @@ def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tup
         if not book.worksheets:
             raise cannot_read(file, "the workbook has no worksheet")
         sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            # a read-only sheet stops at its <dimension ref="A1:B3"/>, which any program may
+            # have left stale: units beyond it would be lost without a word. Read every row.
+            sheet.reset_dimensions()
         rows: list[tuple[int, list[Any]]] = []
+        cells_read = 0
         for number, cells in enumerate(sheet.iter_rows(), start=1):
-            rows.append((number, [_xlsx_value(cell, data_only=data_only) for cell in cells]))
+            cells_read += len(cells)
+            if number > MAX_SHEET_ROWS or cells_read > MAX_XLSX_CELLS:
+                raise cannot_read(file, f"the sheet has more than {MAX_SHEET_ROWS} rows or "
+                                  f"{MAX_XLSX_CELLS} cells (empty ones between values counted)",
+                                  number)
+            values = [_xlsx_value(cell, data_only=data_only) for cell in cells]
+            while values and values[-1] is None:  # cells only formatted, or padding
+                values.pop()
+            rows.append((number, values))
         return rows
     finally:
         book.close()
@@ -363,6 +456,8 @@ def _xlsx_value(cell: Any, *, data_only: bool) -> Any:
         fmt = getattr(cell, "number_format", "General") or "General"
         if _PADDED_FORMAT.fullmatch(fmt):
             return _PaddedNumber(value, fmt)
+        if "%" in fmt:  # shown as 85% in the sheet: a percentage, as if typed with the sign
+            return _PercentNumber(value)
     return value
 
 
@@ -388,6 +483,9 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
         raise CellError(f"the cell holds the spreadsheet error {value.text}")
     if isinstance(value, _PaddedNumber):
         return cell_value(value.value)
+    if isinstance(value, _PercentNumber):
+        number = cell_value(value.value)
+        return Percent(number) if isinstance(number, Decimal) else number
     if value is None:
         return None
     if isinstance(value, bool):
@@ -409,11 +507,16 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
 
 
 def _text_value(value: str) -> Decimal | bool | str | None:
+    """A text cell: a number in the one grammar (:mod:`govscore.numbers`; ``85%`` a
+    :class:`~govscore.numbers.Percent`), a flag, or text. Number-like text outside the grammar
+    (``1e3``, ``+5``, ``1,000``, ``27。5``) is an error at its cell, never a guess; with leading
+    zeros (``007``) it stays text (a code), which a number fact refuses."""
     text = value.strip()
     if not text:
         return None
-    if _PLAIN_NUMBER.fullmatch(text):  # the common case: plain ASCII decimal text
-        return Decimal(text)
+    number = parse_number(text)  # the common case: plain ASCII decimal text
+    if number is not None:
+        return number
     if text.upper() in EXCEL_ERRORS:
         raise CellError(f"the cell holds the spreadsheet error {text}")
     low = text.lower()
@@ -421,18 +524,19 @@ def _text_value(value: str) -> Decimal | bool | str | None:
         return True
     if low in _FALSE:
         return False
-    normal = unicodedata.normalize("NFKC", text).replace(" ", "")
-    if _NUMBER.fullmatch(normal):
-        try:
-            number = Decimal(normal.removesuffix("%"))
-        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise CellError(f"not a number: {text!r}") from None
-        if normal.endswith("%"):
-            number = number.scaleb(-2)
+    normal = unicodedata.normalize("NFKC", text)
+    number = parse_number(normal)
+    if number is not None:
         return number
     if low in {"nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"}:
-        raise CellError(f"NaN and infinity are refused: {text!r}")
-    return text
+        raise CellError(f"NaN and infinity are refused: {excerpt(text, 40)}")
+    if "。" in normal and parse_number(normal.replace("。", ".")) is not None:
+        raise CellError(f"{excerpt(text, 40)} uses 。 for the decimal point: write "
+                        f"{normal.replace('。', '.')}")
+    why = near_number(normal, codes=True)
+    if why is not None:
+        raise CellError(why)
+    return csv_text(text)
 
 
 def _float_value(value: float) -> Decimal:
@@ -455,6 +559,8 @@ def unit_id(value: Any) -> str | None:
         return unit_id(value.cached) if value.cached is not None else None
     if isinstance(value, _ErrorValue):
         raise CellError(f"the id cell holds the spreadsheet error {value.text}")
+    if isinstance(value, _PercentNumber):
+        return unit_id(value.value)
     if isinstance(value, _PaddedNumber):
         raise CellError(f"the id {value.value} is a number shown with leading zeros (format "
                            f"{value.number_format}); the zeros are not in the file: {store}")
@@ -483,7 +589,10 @@ def unit_id(value: Any) -> str | None:
     if _SCIENTIFIC_ID.fullmatch(text):
         raise CellError(f"the id {text!r} is a long number the spreadsheet shortened to "
                            f"scientific notation; its digits are lost: {store}")
-    return text
+    problem = id_problem(text)
+    if problem is not None:
+        raise CellError(problem)
+    return csv_text(text)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -837,7 +946,17 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
         raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column per "
                           "fact) or the columns unit, fact, value (one row per fact)", header_row)
     problems.raise_if_any()
+    if not units:
+        raise cannot_read(file, _no_units(skipped), header_row)
     return Table(units, encoding, layout, count, tuple(skipped))
+
+
+def _no_units(skipped: Sequence[int]) -> str:
+    """The problem of a sheet with a header and no unit: an empty batch is an error."""
+    why = f" (row(s) {', '.join(map(str, skipped[:10]))} were read as titles or comments)" \
+        if skipped else ""
+    return ("the sheet has a header but no unit rows" + why + ": an empty batch is refused "
+            "(nothing would be scored); fill in the units, or check that the right file was given")
 
 
 def load_table(path: str | Path) -> Table:
@@ -942,6 +1061,8 @@ class WideStream:
         problems.extend(self._problems)
         self._problems = problems
         problems.raise_if_any()
+        if reader.count == 0:
+            raise cannot_read(file, _no_units(reader.skipped), header_row)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -958,16 +1079,19 @@ def merge_sources(sources: Sequence[tuple[str, list[Any]]]) -> list[Any]:
     passthrough: list[Any] = []
     problems: list[Diagnostic] = []
     for name, units in sources:
-        ids = [e.get("id") for e in units if isinstance(e, Mapping)]
-        for unit in sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1}):
-            problems.append(Diagnostic("GS405", f"unit id {unit!r} appears {ids.count(unit)} "
-                                       f"times in {name}", unit=unit))
+        # ids are compared after NFKC (textsafe.id_key): look-alikes are one id
+        counts = Counter(id_key(e["id"]) for e in units
+                         if isinstance(e, Mapping) and isinstance(e.get("id"), str))
+        for key in sorted(k for k, n in counts.items() if n > 1):
+            problems.append(Diagnostic("GS405", f"unit id {key!r} appears {counts[key]} "
+                                       f"times in {name}", unit=key))
         for entry in units:
             if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
                 passthrough.append(entry)
                 continue
             unit = entry["id"]
-            target = merged.setdefault(unit, {"id": unit, "facts": {}})
+            target = merged.setdefault(id_key(unit), {"id": unit, "facts": {}})
+            unit = target["id"]  # the first spelling stands for its look-alikes
             for key in ("category", "tier", "title"):
                 if key in entry:
                     if key in target and target[key] != entry[key]:

@@ -26,6 +26,7 @@ from govscore.engine.plan import Plan
 from govscore.errors import UsageError
 from govscore.language import model
 from govscore.rules.base import COUNT_CELL, FLAG_CELL, Validation, decimal_cell, num, span
+from govscore.textsafe import csv_row
 
 EMPTY_ROWS = 200
 """Rows offered (and validated) when the scheme names no units."""
@@ -227,11 +228,11 @@ def render_csv(plan: Plan, template: Template) -> bytes:
     validation."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", *template.unit_columns, *(c.name for c in template.columns)])
-    writer.writerow([t.replace("\n", " ") for t in _title_cells(plan, template)])
+    writer.writerow(csv_row(["id", *template.unit_columns, *(c.name for c in template.columns)]))
+    writer.writerow(csv_row([t.replace("\n", " ") for t in _title_cells(plan, template)]))
     blank = [""] * len(template.columns)
     for unit in template.units:
-        writer.writerow([v or "" for v in _unit_cells(template, unit)] + blank)
+        writer.writerow(csv_row([v or "" for v in _unit_cells(template, unit)] + blank))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -14,8 +14,10 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from govscore import files
 from govscore.errors import Diagnostic, SchemeError, Span
 from govscore.language import model, yaml_reader
+from govscore.textsafe import excerpt
 
 _TYPE_WORDS = {
     "decimal_type": "a number",
@@ -74,8 +76,10 @@ _KNOWN_KEYS = _all_keys()
 
 
 def _describe(value: object) -> str:
+    """A value of the document for a message: text only as a bounded, escaped excerpt (a file
+    that is not a scheme, ``.env`` say, is never echoed)."""
     if isinstance(value, str):
-        return f"text {value!r}"
+        return f"text {excerpt(value)}"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, Decimal):
@@ -87,6 +91,16 @@ def _describe(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     return repr(value)
+
+
+def _kind_of(value: object) -> str:
+    """What a whole document is, without quoting it: a file that is not a scheme (a ``.env``
+    named by mistake, or on purpose) is never echoed, not even in part."""
+    if isinstance(value, str):
+        return f"one line of text ({len(value):,} characters)"
+    if isinstance(value, (bool, Decimal)) or value is None:
+        return f"a single {'value' if value is not None else 'null'}"
+    return _describe(value)
 
 
 def _range_text(etype: str, ctx: dict[str, Any]) -> str:
@@ -225,12 +239,18 @@ def _too_big(value: Decimal) -> bool:
 
 def read_text(source: str | Path) -> tuple[str, bytes]:
     """Read a path; return its display name and bytes. Raises SchemeError (GS101)."""
-    p = Path(source)
+    return str(source), read_source(Path(source), yaml_reader.MAX_BYTES)
+
+
+def read_source(path: Path, limit: int) -> bytes:
+    """A scheme's (or scheme test's) bytes: a regular file of at most ``limit`` bytes, read in
+    bounded memory (:mod:`govscore.files`). Raises SchemeError: GS106 for the size, GS101 for
+    everything else (missing, a folder, a device, a FIFO)."""
     try:
-        return str(source), p.read_bytes()
-    except OSError as exc:
-        raise SchemeError([Diagnostic("GS101", f"cannot read {source}: {exc.strerror}",
-                                      span=Span(str(source), 1, 1))]) from None
+        return files.read_limited(path, limit)
+    except files.ReadRefused as exc:
+        code = "GS106" if exc.too_large else "GS101"
+        raise SchemeError([Diagnostic(code, str(exc), span=Span(str(path), 1, 1))]) from None
 
 
 def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagnostic]]:
@@ -243,7 +263,7 @@ def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagn
     except yaml_reader.YamlError as exc:
         return None, exc.diagnostics
     if not isinstance(doc.data, dict):
-        return None, [Diagnostic("GS105", f"the document is {_describe(doc.data)}; a scheme is "
+        return None, [Diagnostic("GS105", f"the document is {_kind_of(doc.data)}; a scheme is "
                                  "a mapping of keys (govscore, id, title, …)",
                                  span=Span(file, 1, 1))]
     doc.problems.extend(_huge_numbers(doc))

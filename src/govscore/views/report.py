@@ -18,6 +18,7 @@ from typing import BinaryIO
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, UsageError
+from govscore.textsafe import csv_row
 
 
 def github_data(text: str) -> str:
@@ -84,21 +85,22 @@ def to_csv(assessment: Assessment, plan: Plan) -> str:
     node_ids = [node_id for node_id, _ in sorted(plan.positions.items(), key=lambda p: p[1][1])]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    row = writer.writerow
     outputs = [o.id for o in plan.scheme.outputs]
     writer.writerow(["unit", "category", "tier", "scope", "rank", "total", "computed_total",
                      "grade", "awards", "undecided", "vetoes", "ineligible", *outputs,
                      *node_ids])
     for u in _order(assessment):
         r, p = assessment.results[u], assessment.placements[u]
-        writer.writerow([
+        row(csv_row([
             u, r.category or "", r.tier or "", p.scope, p.rank, r.total, r.computed_total,
             p.grade or "", ";".join(p.awards), ";".join(p.undecided), ";".join(r.vetoes),
             "; ".join(r.ineligible), *(r.outputs.get(o, "") for o in outputs),
             *(r.nodes[n].value if n in r.nodes and r.nodes[n].applicable else "" for n in node_ids),
-        ])
+        ]))
     for rejected in assessment.rejected:
-        writer.writerow([rejected.unit, "", "", "REJECTED", "", "", "", "", "", "", "",
-                         "; ".join(str(d) for d in rejected.diagnostics)])
+        row(csv_row([rejected.unit, "", "", "REJECTED", "", "", "", "", "", "", "",
+                     "; ".join(str(d) for d in rejected.diagnostics)]))
     return out.getvalue()
 
 
