@@ -234,7 +234,7 @@ def test_every_problem_of_the_file_is_reported_at_once_with_unit_and_fact(tmp_pa
     ds = info.value.diagnostics
     assert [(d.span.line, d.span.column, d.unit, d.item) for d in ds] == [
         (2, 3, "甲", "judged"), (3, 4, "乙", "rate_done")]
-    assert "column C (judged), unit 甲" in ds[0].message
+    assert "cell C2 (judged), unit 甲" in ds[0].message
     assert str(ds[0]).startswith(f"{tmp_path / 'm.csv'}:2:3: GS409 ")
 
 
@@ -383,4 +383,4 @@ def test_bad_csv_exits_2_naming_file_row_column(tmp_path, mini):
     facts = write(tmp_path, "f.csv", "id,judged\n甲,#REF!\n")
     out, err = StringIO(), StringIO()
     assert cli.run(["score", str(mini), str(facts)], out, err) == 2
-    assert f"{facts}:2:2: GS409 column B (judged), unit 甲: " in err.getvalue()
+    assert f"{facts}:2:2: GS409 cell B2 (judged), unit 甲: " in err.getvalue()

@@ -29,7 +29,7 @@ from govscore.errors import (
     UsageError,
     one_unit_of_a_population_error,
 )
-from govscore.inputs import readers, tables
+from govscore.inputs import sources
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
 from govscore.views import report
@@ -386,13 +386,7 @@ def read_facts(*paths: str | Path,
     encoding is then a guess)."""
     if not paths:
         raise UsageError("GS409", "read_facts needs at least one facts file")
-    sources: list[tuple[str, list[Any]]] = []
-    for path in paths:
-        read = readers.load_facts(path)
-        if read.guessed and on_guess is not None:
-            on_guess(str(path))
-        sources.append((str(path), read.units))
-    return tables.merge_sources(sources)
+    return sources.read_sources(paths, on_guess).units
 
 
 def write_report(assessment: Assessment, plan: Plan, path: str | Path) -> None:

@@ -29,6 +29,7 @@ from govscore.errors import (
     UsageError,
     whole_population_error,
 )
+from govscore.inputs import sources
 from govscore.scheme import detect, loader
 from govscore.textsafe import terminal
 from govscore.views import report
@@ -233,12 +234,27 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
-def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
+def _read_all(paths: list[str], stderr: TextIO) -> sources.Sources:
     """Read and merge the facts files; say on stderr which ones were read as GB18030 (the
     encoding is then a guess: the bytes were not UTF-8)."""
-    return api.read_facts(
-        *paths, on_guess=lambda path: stderr.write(f"govscore: {path} is not UTF-8; read it as "
-                                                   "GB18030\n"))
+    return sources.read_sources(
+        paths, on_guess=lambda path: stderr.write(f"govscore: {path} is not UTF-8; read it as "
+                                                  "GB18030\n"))
+
+
+def _say_rejected(plan: Plan, assessment: Assessment, facts: sources.Sources,
+                  stderr: TextIO) -> None:
+    """Each rejected unit's problems, with the sheet and cell they come from; an assessor whose
+    facts are missing for many units in one line (its sheet was likely not given)."""
+    sheets, covered = sources.missing_by_assessor(plan, assessment.rejected)
+    for sheet in sheets:
+        stderr.write(f"govscore: {terminal(str(sheet), one_line=True)}\n")
+    for rejected in assessment.rejected:
+        for d in rejected.diagnostics:
+            if d.code == "GS402" and (rejected.unit, d.item) in covered:
+                continue
+            line = f"{rejected.unit}: {facts.locate(d)}"
+            stderr.write(f"rejected {terminal(line, one_line=True)}\n")
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -247,16 +263,14 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.output:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
-    units = _read_all(args.facts, stderr)
-    assessment = _progress_evaluate(plan, units, stderr)
+    facts = _read_all(args.facts, stderr)
+    assessment = _progress_evaluate(plan, facts.units, stderr)
     if args.output:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
     else:
         stdout.write(terminal(report.text_table(assessment)))
-    for rejected in assessment.rejected:
-        for d in rejected.diagnostics:
-            stderr.write(f"rejected {terminal(f'{rejected.unit}: {d}', one_line=True)}\n")
+    _say_rejected(plan, assessment, facts, stderr)
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
     return EXIT_INVALID if assessment.rejected else EXIT_OK
@@ -313,7 +327,7 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from govscore.views.explain import explain
 
     plan = api.compile(args.scheme)
-    assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
+    assessment = api.evaluate_all(plan, _read_all(args.facts, stderr).units)
     try:
         stdout.write(terminal(explain(assessment, args.unit)) + "\n")
     except KeyError:

@@ -40,6 +40,9 @@ MAX_MESSAGE = 2_000
 MAX_HINT_CANDIDATES = 200
 """:func:`closest` compares a name with at most this many candidates (after the length filter)."""
 
+MAX_HINT_SCAN = 5_000
+""":func:`closest` looks at no more than this many candidates (a length check each)."""
+
 MAX_HINT_LENGTH = 64
 """:func:`closest` gives no hint for a name longer than this (no id is that long)."""
 
@@ -149,14 +152,20 @@ def id_key(unit: str) -> str:
 
 def closest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The candidate most like ``name`` ("did you mean"), or None, in bounded work: names longer
-    than :data:`MAX_HINT_LENGTH` get no hint; only candidates whose length is within a third of
-    ``name``'s (at least 2) are compared, at most :data:`MAX_HINT_CANDIDATES` of them."""
-    if len(name) > MAX_HINT_LENGTH:
+    than :data:`MAX_HINT_LENGTH` get no hint; at most :data:`MAX_HINT_SCAN` candidates are looked
+    at, and of those only the ones whose length allows a similarity of ``cutoff`` (difflib's
+    ratio is at most ``2·min(a, b) / (a + b)`` for lengths a and b) are compared, at most
+    :data:`MAX_HINT_CANDIDATES` of them. So the hints of a scheme with thousands of misspelt
+    names cost thousands of small comparisons, not millions."""
+    size = len(name)
+    if size > MAX_HINT_LENGTH:
         return None
-    slack = max(2, len(name) // 3)
     pool: list[str] = []
-    for candidate in candidates:
-        if candidate != name and abs(len(candidate) - len(name)) <= slack:
+    for scanned, candidate in enumerate(candidates):
+        if scanned >= MAX_HINT_SCAN:
+            break
+        other = len(candidate)
+        if candidate != name and 2 * min(size, other) >= cutoff * (size + other):
             pool.append(candidate)
             if len(pool) >= MAX_HINT_CANDIDATES:
                 break

@@ -119,6 +119,8 @@ class FactsFile:
 
     units: list[Any]
     encoding: str
+    table: tables.Table | None = None
+    """A spreadsheet's table, which says where each unit and fact is (:meth:`Table.where`)."""
     """What :func:`govscore.inputs.tables.detect_encoding` found: utf-8, utf-8-sig, utf-16 or
     gb18030 (YAML, JSON, CSV, TSV); xlsx for a workbook."""
 
@@ -139,8 +141,12 @@ def load_facts(path: str | Path) -> FactsFile:
     suffix = p.suffix.lower()
     if suffix in (".csv", ".xlsx", ".tsv"):
         table = tables.load_table(p)
-        return FactsFile(list(table.units), table.encoding)
+        return FactsFile(list(table.units), table.encoding, table)
     file = str(path)
-    text, encoding = tables.decode_text(tables.read_bytes(p), file)
+    raw = tables.read_bytes(p)
+    workbook = tables.old_workbook_problem(p, raw[:8])  # an .xls or a WPS .et, not text
+    if workbook is not None:
+        raise cannot_read(file, workbook)
+    text, encoding = tables.decode_text(raw, file)
     data = parse_json(text, file) if suffix == ".json" else parse_yaml(text, file)
     return FactsFile(units_of(data, file), encoding)

@@ -107,6 +107,29 @@ class Table:
     """Data rows read (comment, title and empty rows not counted)."""
     skipped: tuple[int, ...] = ()
     """Row numbers skipped as comments or a title row."""
+    sheet: str | None = None
+    """The worksheet read (.xlsx)."""
+    rows_of: Mapping[str, int] = field(default_factory=dict)
+    """Each unit's row (wide layout: its row; long layout: its first row)."""
+    repeated: Mapping[str, list[int]] = field(default_factory=dict)
+    """Every row of a unit id given in more than one row (wide layout)."""
+    columns: Mapping[str, tuple[int, str, str | None]] = field(default_factory=dict)
+    """A fact (``fact`` or its first ``fact.key``) → (column, header, title)."""
+
+    def where(self, unit: str, fact: str | None = None) -> str | None:
+        """Where a unit's fact is in this table, as a person finds it (``sheet 评分表, cell C5
+        (key_tasks: 重点任务)``), or its row, or None when the unit is not in it."""
+        row = self.rows_of.get(unit)
+        if row is None:
+            return None
+        sheet = f"sheet {self.sheet}, " if self.sheet else ""
+        if unit in self.repeated:
+            return f"{sheet}rows {', '.join(map(str, self.repeated[unit][:20]))}"
+        column = self.columns.get(fact) if fact is not None and self.layout == "wide" else None
+        if column is None:
+            return f"{sheet}row {row}"
+        col, header, title = column
+        return sheet + cell_name(row, col, header, title)
 
 
 @dataclass(frozen=True)
@@ -150,17 +173,19 @@ class _Problems:
     file: str
     items: list[Diagnostic] = field(default_factory=list)
     more: int = 0
+    sheet: str | None = None
+    """The worksheet's name (.xlsx), said in every problem."""
+    titles: dict[int, str] = field(default_factory=dict)
+    """Column → its title from the row of titles under the header, where there is one."""
 
     def add(self, message: str, row: int = 1, col: int = 1, *, unit: str | None = None,
             fact: str | None = None, header: str | None = None) -> None:
         if len(self.items) >= MAX_PROBLEMS:
             self.more += 1
             return
-        where = []
-        if col and header is not None:
-            where.append(f"column {column_letter(col)} ({header})")
-        elif col:
-            where.append(f"column {column_letter(col)}")
+        where = [f"sheet {self.sheet}"] if self.sheet else []
+        if col:
+            where.append(cell_name(row, col, header, self.titles.get(col)))
         if unit is not None:
             where.append(f"unit {unit}")
         prefix = ", ".join(where)
@@ -186,6 +211,14 @@ class _Problems:
             items.append(Diagnostic("GS409", f"… and {self.more} more problem(s) not listed",
                                     span=Span(self.file, last.line, last.column + 1)))
         raise FactsFileError(items, f"{self.file}: cannot read the facts")
+
+
+def cell_name(row: int, col: int, header: str | None = None, title: str | None = None) -> str:
+    """A cell as a person finds it in the sheet: ``cell C5 (key_tasks: 重点任务 0–5 分)``, with
+    the column's header and title (the row of titles under the header) where known."""
+    label = ": ".join(excerpt(x, 60)[1:-1] if len(x) <= 60 else excerpt(x, 60)  # noqa: PLR2004
+                      for x in (header, title) if x)
+    return f"cell {column_letter(col)}{row}" + (f" ({label})" if label else "")
 
 
 def column_letter(col: int) -> str:
@@ -314,7 +347,11 @@ def _scan(handle: BinaryIO, file: str, codec: str, start: int, name: str, *,
 
 def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[Any]]], str]:
     file = str(path)
-    text, encoding = decode_text(read_bytes(path), file)
+    raw = read_bytes(path)
+    problem = old_workbook_problem(path, raw[:8])
+    if problem is not None:
+        raise cannot_read(file, problem)
+    text, encoding = decode_text(raw, file)
     rows = list(_records(io.StringIO(text, newline=""), delimiter, file, encoding))
     return rows, encoding
 
@@ -389,35 +426,38 @@ def check_workbook(path: Path) -> None:
                           f"{MAX_XLSX_UNZIPPED}")
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
+def _xlsx_rows(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
+    """The rows of the first worksheet, and its name."""
     file = str(path)
     openpyxl = _openpyxl(file)
     check_regular(path)
     check_workbook(path)
-    rows = _xlsx_pass(openpyxl, path, data_only=False)
+    rows, title = _xlsx_pass(openpyxl, path, data_only=False)
     formulas = {(r, c) for r, cells in rows for c, v in enumerate(cells) if isinstance(v, _Formula)}
     if formulas:
-        cached = _xlsx_pass(openpyxl, path, data_only=True)
+        cached, _ = _xlsx_pass(openpyxl, path, data_only=True)
         by_row = dict(cached)
         for number, cells in rows:
             for col, value in enumerate(cells):
                 if isinstance(value, _Formula):
                     got = by_row.get(number, [])
                     cells[col] = _Formula(value.text, got[col] if col < len(got) else None)
-    return rows
+    return rows, title
 
 
-def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tuple[int, list[Any]]]:
+def _xlsx_pass(openpyxl: ModuleType, path: Path, *,
+               data_only: bool) -> tuple[list[tuple[int, list[Any]]], str]:
     file = str(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except OSError as exc:
         raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise cannot_read(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
-                          ".xls must be saved as .xlsx first") from None
+        raise cannot_read(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: "
+                          f"{excerpt(str(exc))}); an old .xls must be saved as .xlsx first") from None
     except Exception as exc:  # openpyxl's own InvalidFileException and parser errors
-        raise cannot_read(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
+        raise cannot_read(file, f"cannot open the workbook: {type(exc).__name__}: "
+                          f"{excerpt(str(exc))}") from None
     try:
         if not book.worksheets:
             raise cannot_read(file, "the workbook has no worksheet")
@@ -438,7 +478,7 @@ def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tup
             while values and values[-1] is None:  # cells only formatted, or padding
                 values.pop()
             rows.append((number, values))
-        return rows
+        return rows, str(sheet.title)
     finally:
         book.close()
 
@@ -758,7 +798,12 @@ class _WideRows:
     digit ids with leading zeros), so that a large file can be read as a stream."""
 
     def __init__(self, header_row: int, columns: list[_Column], width: int, strict: bool,
-                 problems: _Problems) -> None:
+                 problems: _Problems, *, track: bool = False) -> None:
+        self.track = track
+        self.rows_of: dict[str, int] = {}
+        """With ``track``: each unit's row (a table read whole, not a stream)."""
+        self.repeated: dict[str, list[int]] = {}
+        """With ``track``: every row of an id given more than once."""
         by_name = {c.name: c for c in columns}
         self.id_col = by_name["id"]
         for c in columns:
@@ -773,6 +818,11 @@ class _WideRows:
         self.skipped: list[int] = []
         self.first_data = True
 
+    def _titles(self, cells: list[Any]) -> None:
+        """Keep a row of titles under the header, to name columns in problems."""
+        self.problems.titles = {i + 1: " ".join(v.split()) for i, v in enumerate(cells)
+                                if isinstance(v, str) and v.strip() and i != self.id_col.index}
+
     def row(self, number: int, cells: list[Any]) -> dict[str, Any] | None:
         """The unit entry of one row; None for an empty, comment or title row or a bad id."""
         problems, id_col, fact_cols = self.problems, self.id_col, self.fact_cols
@@ -780,10 +830,13 @@ class _WideRows:
             return None
         if _is_comment(cells):
             self.skipped.append(number)
+            if self.first_data and not problems.titles:  # a template's '# 单位' row of titles
+                self._titles(cells)
             return None
         if self.first_data and _title_row(cells, id_col, fact_cols):
             self.skipped.append(number)
             self.first_data = False
+            self._titles(cells)
             return None
         self.first_data = False
         self.count += 1
@@ -797,6 +850,10 @@ class _WideRows:
         if unit is None:
             problems.add("the row has values but no unit id", number, id_col.col, header="id")
             return None
+        if self.track:
+            first = self.rows_of.setdefault(unit, number)
+            if first != number:
+                self.repeated.setdefault(unit, [first]).append(number)
         if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
             self.numeric_ids.append((number, unit))
         elif unit.isdigit() and unit.startswith("0"):
@@ -846,15 +903,15 @@ class _WideRows:
 
 def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
           width: int, strict: bool, problems: _Problems
-          ) -> tuple[list[dict[str, Any]], int, list[int]]:
-    reader = _WideRows(header_row, columns, width, strict, problems)
+          ) -> tuple[list[dict[str, Any]], _WideRows]:
+    reader = _WideRows(header_row, columns, width, strict, problems, track=True)
     entries: list[dict[str, Any]] = []
     for number, cells in rows:
         entry = reader.row(number, cells)
         if entry is not None:
             entries.append(entry)
     reader.finish()
-    return entries, reader.count, reader.skipped
+    return entries, reader
 
 
 def _lost_zeros(numeric_ids: list[tuple[int, str]], padded: set[int], col: int,
@@ -872,11 +929,12 @@ def _lost_zeros(numeric_ids: list[tuple[int, str]], padded: set[int], col: int,
 
 
 def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int, strict: bool,
-          problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int]]:
+          problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int], dict[str, int]]:
     by_name = {c.name: c for c in columns}
     unit_col, fact_col, value_col = by_name["unit"], by_name["fact"], by_name["value"]
     builder = _Builder(problems)
     entries: dict[str, int] = {}
+    first_rows: dict[str, int] = {}
     count, skipped = 0, []
     for number, cells in rows:
         if all(_is_empty(v) for v in cells):
@@ -912,13 +970,15 @@ def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int,
             continue
         if unit not in entries:
             entries[unit] = builder.new(unit)
+            first_rows[unit] = number
         if value is not None:
             builder.put(entries[unit], unit, name, value, number, value_col.col, "value")
-    return builder.entries, count, skipped
+    return builder.entries, count, skipped, first_rows
 
 
-def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: bool) -> Table:
-    problems = _Problems(file)
+def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: bool,
+           sheet: str | None = None) -> Table:
+    problems = _Problems(file, sheet=sheet)
     start = next((i for i, (_, cells) in enumerate(rows)
                   if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
     if start is None:
@@ -932,15 +992,17 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
     layout: Literal["wide", "long"]
     if "id" in names:
         layout = "wide"
-        units, count, skipped = _wide(body, header_row, columns, width, strict,
-                                       problems)
+        units, reader = _wide(body, header_row, columns, width, strict, problems)
+        count, skipped, rows_of, repeated = (reader.count, reader.skipped, reader.rows_of,
+                                             reader.repeated)
     elif {"unit", "fact", "value"} <= names:
         layout = "long"
         extra = sorted(names - {"unit", "fact", "value"})
         if extra:
             problems.add(f"unknown column(s) {', '.join(extra)}: a long table has the columns "
                          "unit, fact, value", header_row, 1)
-        units, count, skipped = _long(body, columns, width, strict, problems)
+        units, count, skipped, rows_of = _long(body, columns, width, strict, problems)
+        repeated = {}
     else:
         problems.raise_if_any()
         raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column per "
@@ -948,7 +1010,10 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
     problems.raise_if_any()
     if not units:
         raise cannot_read(file, _no_units(skipped), header_row)
-    return Table(units, encoding, layout, count, tuple(skipped))
+    where: dict[str, tuple[int, str, str | None]] = {}
+    for c in columns:
+        where.setdefault(c.base, (c.col, c.name, problems.titles.get(c.col)))
+    return Table(units, encoding, layout, count, tuple(skipped), sheet, rows_of, repeated, where)
 
 
 def _no_units(skipped: Sequence[int]) -> str:
@@ -964,12 +1029,14 @@ def load_table(path: str | Path) -> Table:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".xlsx":
-        return _table(_xlsx_rows(p), str(path), "xlsx", strict=False)
+        rows, sheet = _xlsx_rows(p)
+        return _table(rows, str(path), "xlsx", strict=False, sheet=sheet)
     if suffix in (".csv", ".tsv"):
         rows, encoding = _delimited_rows(p, "\t" if suffix != ".csv" else ",")
         return _table(rows, str(path), encoding, strict=True)
-    raise cannot_read(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
-                      ".csv, .tsv or .xlsx")
+    problem = old_workbook_problem(p, b"")
+    raise cannot_read(str(path), problem or f"cannot read {p.suffix or 'files without a suffix'} "
+                      "as a table; use .csv, .tsv or .xlsx")
 
 
 def read_table(path: Path) -> list[Any]:

@@ -79,13 +79,14 @@ def assessors(plan: Plan) -> list[str]:
     """Every assessor the scheme names, in the scheme's order."""
     seen: dict[str, None] = {}
     for spec in plan.specs.values():
-        who = _assessor(spec)
+        who = assessor_of(spec)
         if who:
             seen.setdefault(who)
     return list(seen)
 
 
-def _assessor(spec: FactSpec) -> str | None:
+def assessor_of(spec: FactSpec) -> str | None:
+    """Who supplies a fact: its item's or input's assessor (None when the scheme does not say)."""
     if spec.item is not None:
         return spec.item.assessor
     assert spec.input is not None
@@ -172,7 +173,7 @@ def build(plan: Plan, assessor: str | None = None, category: str | None = None) 
     columns: list[Column] = []
     left_out: list[tuple[str, str]] = []
     for spec in plan.specs.values():
-        who = _assessor(spec)
+        who = assessor_of(spec)
         if assessor is not None and (who is None or assessor.strip() not in assessor_names(who)):
             continue
         if category is not None and spec.categories is not None and \

@@ -9,7 +9,6 @@ score is computed with). Both bounds are checked before any conversion, so a fac
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from govscore.errors import Diagnostic, GovscoreError
 from govscore.language import model
 from govscore.numbers import Percent, near_number
+from govscore.textsafe import closest
 
 MAX_MAGNITUDE = Decimal("1e15")
 MAX_DIGITS = 34
@@ -126,8 +126,8 @@ def mapping(value: Any, what: str) -> Mapping[str, Any]:
 def known_keys(value: Mapping[str, Any], allowed: list[str] | dict[str, Any], what: str) -> None:
     for key in value:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), list(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(str(key), allowed)
+            hint = f"; did you mean {close!r}?" if close else ""
             raise FactProblem("GS403", f"unknown {what} {show(key)}; expected one of "
                               f"{', '.join(map(str, allowed))}{hint}")
 

@@ -15,6 +15,7 @@ from govscore.language import formulas, model
 from govscore.rules.values import band_problems
 from govscore.scheme import scopes, tree
 from govscore.scheme.tree import NodeRef, Path, applies, references
+from govscore.textsafe import closest
 
 RESERVED = scopes.RESERVED
 
@@ -132,11 +133,9 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
     grades = {b.grade for b in scheme.grades.bands} if scheme.grades else set()
 
     def unknown(kind: str, name: str, pool: set[str] | dict[str, object], path: Path) -> Diagnostic:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(pool), n=1)
+        close = closest(name, pool)  # bounded work, however many names are misspelt
         return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
-                          hint=f"did you mean {close[0]!r}?" if close else None)
+                          hint=f"did you mean {close!r}?" if close else None)
 
     def need_input(name: str, types: tuple[str, ...], path: Path) -> Iterator[Diagnostic]:
         if name not in inputs:

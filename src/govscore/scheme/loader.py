@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from govscore import files
 from govscore.errors import Diagnostic, SchemeError, Span
 from govscore.language import model, yaml_reader
-from govscore.textsafe import excerpt
+from govscore.textsafe import closest, excerpt
 
 _TYPE_WORDS = {
     "decimal_type": "a number",
@@ -157,8 +156,8 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
         hint = None
         if etype == "extra_forbidden":
             key = str(path[-1])
-            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else None
+            close = closest(key, _KNOWN_KEYS)
+            hint = f"did you mean {close!r}?" if close else None
             code, message = "GS201", f"unknown key {key!r}"
             span = doc.span(path, key=True)
         elif etype == "missing":
@@ -172,8 +171,8 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
             expected = str(ctx.get("expected_tags") or _kinds(path))
             tags = [t.strip(" '") for t in expected.split(",")]
             found = ctx.get("tag")
-            close = difflib.get_close_matches(str(found), tags, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else None
+            close = closest(str(found), tags)
+            hint = f"did you mean {close!r}?" if close else None
             if etype == "union_tag_not_found":
                 code, message = "GS202", f"missing 'kind'; expected one of {expected}"
             else:
