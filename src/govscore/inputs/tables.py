@@ -345,15 +345,14 @@ def _scan(handle: BinaryIO, file: str, codec: str, start: int, name: str, *,
 # reading raw rows
 
 
-def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[Any]]], str]:
+def _delimited_rows(path: Path, delimiter: str) -> tuple[Iterator[tuple[int, list[Any]]], str]:
     file = str(path)
     raw = read_bytes(path)
     problem = old_workbook_problem(path, raw[:8])
     if problem is not None:
         raise cannot_read(file, problem)
     text, encoding = decode_text(raw, file)
-    rows = list(_records(io.StringIO(text, newline=""), delimiter, file, encoding))
-    return rows, encoding
+    return _records(io.StringIO(text, newline=""), delimiter, file, encoding), encoding
 
 
 def _records(handle: Iterable[str], delimiter: str, file: str,
@@ -546,6 +545,12 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
     return _text_value(value)
 
 
+_SHARED: dict[str, Decimal] = {}
+"""Short number texts already read → their Decimal. A Decimal never changes, so 100,000 cells of
+``3`` can be one object (a Decimal is about 100 bytes: this halves the memory of a large table)."""
+_SHARED_LENGTH, _SHARED_MAX = 12, 100_000
+
+
 def _text_value(value: str) -> Decimal | bool | str | None:
     """A text cell: a number in the one grammar (:mod:`govscore.numbers`; ``85%`` a
     :class:`~govscore.numbers.Percent`), a flag, or text. Number-like text outside the grammar
@@ -554,8 +559,13 @@ def _text_value(value: str) -> Decimal | bool | str | None:
     text = value.strip()
     if not text:
         return None
-    number = parse_number(text)  # the common case: plain ASCII decimal text
+    number = _SHARED.get(text)  # the common case: plain ASCII decimal text, seen before
     if number is not None:
+        return number
+    number = parse_number(text)
+    if number is not None:
+        if len(text) <= _SHARED_LENGTH and len(_SHARED) < _SHARED_MAX:
+            _SHARED[text] = number
         return number
     if text.upper() in EXCEL_ERRORS:
         raise CellError(f"the cell holds the spreadsheet error {text}")
@@ -660,13 +670,6 @@ def _is_comment(cells: list[Any]) -> bool:
     first = cells[0] if cells else None
     return isinstance(first, str) and first.lstrip().startswith("#") and \
         first.strip().upper() not in EXCEL_ERRORS
-
-
-def _first_use(rows: list[tuple[int, list[Any]]]) -> Callable[[int], int | None]:
-    """For a column index, the number of the first row with a value in that column (or None)."""
-    def used(index: int) -> int | None:
-        return next((n for n, r in rows if index < len(r) and not _is_empty(r[index])), None)
-    return used
 
 
 def _header(number: int, cells: list[Any], used: Callable[[int], int | None],
@@ -901,7 +904,7 @@ class _WideRows:
         _lost_zeros(self.numeric_ids, self.padded, self.id_col.col, self.problems)
 
 
-def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
+def _wide(rows: Iterable[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
           width: int, strict: bool, problems: _Problems
           ) -> tuple[list[dict[str, Any]], _WideRows]:
     reader = _WideRows(header_row, columns, width, strict, problems, track=True)
@@ -928,7 +931,7 @@ def _lost_zeros(numeric_ids: list[tuple[int, str]], padded: set[int], col: int,
                          header="id")
 
 
-def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int, strict: bool,
+def _long(rows: Iterable[tuple[int, list[Any]]], columns: list[_Column], width: int, strict: bool,
           problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int], dict[str, int]]:
     by_name = {c.name: c for c in columns}
     unit_col, fact_col, value_col = by_name["unit"], by_name["fact"], by_name["value"]
@@ -976,23 +979,39 @@ def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int,
     return builder.entries, count, skipped, first_rows
 
 
-def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: bool,
+def _table(rows: Iterable[tuple[int, list[Any]]], file: str, encoding: str, strict: bool,
            sheet: str | None = None) -> Table:
+    """A table from its rows, read once and in order (a CSV's rows are never all held: each
+    becomes a unit entry as it is read)."""
     problems = _Problems(file, sheet=sheet)
-    start = next((i for i, (_, cells) in enumerate(rows)
-                  if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
-    if start is None:
+    records = iter(rows)
+    header = next(((n, cells) for n, cells in records
+                   if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
+    if header is None:
         raise cannot_read(file, "the sheet is empty: the first row must be a header with an 'id' "
                           "column (one row per unit) or the columns unit, fact, value")
-    header_row, header_cells = rows[start]
-    body = rows[start + 1:]
-    columns = _header(header_row, header_cells, _first_use(body), problems)
+    header_row, header_cells = header
+    # a column with values but no header is a problem found while the rows go by
+    unnamed = [i for i, v in enumerate(header_cells)
+               if _is_empty(v.strip() if isinstance(v, str) else v)]
+    first_use: dict[int, int] = {}
+
+    def body() -> Iterator[tuple[int, list[Any]]]:
+        for number, cells in records:
+            for index in unnamed:
+                if index not in first_use and index < len(cells) and not _is_empty(cells[index]):
+                    first_use[index] = number
+            yield number, cells
+
+    columns = _header(header_row, header_cells, lambda _: None, _Problems(file))
     width = max((i + 1 for i, v in enumerate(header_cells) if not _is_empty(v)), default=0)
     names = {c.name for c in columns}
     layout: Literal["wide", "long"]
+    rows_problems = _Problems(file, sheet=sheet)
+    repeated: dict[str, list[int]] = {}
     if "id" in names:
         layout = "wide"
-        units, reader = _wide(body, header_row, columns, width, strict, problems)
+        units, reader = _wide(body(), header_row, columns, width, strict, rows_problems)
         count, skipped, rows_of, repeated = (reader.count, reader.skipped, reader.rows_of,
                                              reader.repeated)
     elif {"unit", "fact", "value"} <= names:
@@ -1001,12 +1020,17 @@ def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: 
         if extra:
             problems.add(f"unknown column(s) {', '.join(extra)}: a long table has the columns "
                          "unit, fact, value", header_row, 1)
-        units, count, skipped, rows_of = _long(body, columns, width, strict, problems)
-        repeated = {}
+        units, count, skipped, rows_of = _long(body(), columns, width, strict, rows_problems)
     else:
+        for _ in body():
+            pass
+        _header(header_row, header_cells, first_use.get, problems)
         problems.raise_if_any()
         raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column per "
                           "fact) or the columns unit, fact, value (one row per fact)", header_row)
+    _header(header_row, header_cells, first_use.get, problems)
+    problems.titles = rows_problems.titles
+    problems.extend(rows_problems)
     problems.raise_if_any()
     if not units:
         raise cannot_read(file, _no_units(skipped), header_row)
@@ -1029,8 +1053,8 @@ def load_table(path: str | Path) -> Table:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".xlsx":
-        rows, sheet = _xlsx_rows(p)
-        return _table(rows, str(path), "xlsx", strict=False, sheet=sheet)
+        sheet_rows, sheet = _xlsx_rows(p)
+        return _table(sheet_rows, str(path), "xlsx", strict=False, sheet=sheet)
     if suffix in (".csv", ".tsv"):
         rows, encoding = _delimited_rows(p, "\t" if suffix != ".csv" else ",")
         return _table(rows, str(path), encoding, strict=True)
