@@ -17,7 +17,8 @@ lists of them, so one run reports every problem at once::
      ├── files.ReadRefused               a file is not read: not a regular file, or too large
      ├── rules.values.FactProblem        one fact value a rule refuses (``.code``; reported as a FactsError)
      ├── rules.base.UnitProblem          facts that cannot be scored together (``.code``; a FactsError)
-     └── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     ├── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     └── service.ServiceError            a request govscore serve refuses (``.status``, ``.code``)
 
 Exceptions used only for control flow inside one module are private (``_Name``) and never
 escape it.
@@ -74,6 +75,15 @@ CODES: dict[str, str] = {
     "GS315": "value table is inconsistent",
     "GS316": "unreachable or pointless setting",
     "GS317": "a name used where it does not apply",
+    # scheme language v2 item constructs (GS330–GS339)
+    "GS330": "an item reads another item's fact in a way that cannot work",
+    "GS331": "a signed item that cannot work as declared",
+    "GS332": "a published maximum differs from the effective one",
+    "GS333": "an item has no maximum (不设上限)",
+    "GS334": "an unbounded item where a maximum is needed",
+    "GS335": "an item's default is not a value its rule accepts",
+    # scheme language v2 population values (GS340–GS349)
+    "GS340": "population values need each other",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",
@@ -90,6 +100,7 @@ CODES: dict[str, str] = {
     "GS501": "scheme needs the whole population",
     "GS502": "arithmetic error",
     "GS503": "formula took too long",
+    "GS510": "a statistic has no unit to be taken over",
     # scheme tests (GS6xx)
     "GS601": "scheme test failed",
     "GS602": "scheme test file is invalid",
@@ -97,6 +108,24 @@ CODES: dict[str, str] = {
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
     "GS703": "not enough memory",
+    # records (GS8xx): facts derived from record exports (govscore.records)
+    "GS801": "a records declaration names something that does not exist",
+    "GS802": "a measure does not fit the fact",
+    "GS803": "a records declaration is inconsistent",
+    "GS804": "records cannot be read",
+    "GS805": "record for a unit the scheme does not know",
+    "GS806": "record with an unknown level",
+    "GS807": "record with a value that is not a date or number",
+    "GS808": "record whose deadline falls outside the calendar",
+    # the HTTP service, govscore serve (GS9xx)
+    "GS901": "request body too large",
+    "GS902": "too many units in one request",
+    "GS903": "request took longer than the time limit",
+    "GS904": "every worker is busy",
+    "GS905": "malformed request",
+    "GS906": "no such scheme, unit or endpoint",
+    "GS907": "the posted scheme is invalid",
+    "GS908": "internal error",
 }
 
 

@@ -103,6 +103,53 @@ CASES = [
                  id="veto-grade_cap"),
     pytest.param(step("veto", "95", "59", "", "score", None, D(59)), None,
                  "一票否决: 得分改为 59", "veto: score set to 59", id="veto-untitled"),
+    # 1.21–1.23 之和排名, 第1名得5分, 每降一名减0.2分: third of 8 → 5 − 2 × 0.2 = 4.6
+    pytest.param(step("population", "0", "4.6", "rank_points", "小计", D("12.5"), 3, 8, D(5),
+                      D("0.2"), None), "item",
+                 "小计 12.5, 8 个单位中第 3 名, 得 4.6分 = 5 − 2 × 0.2",
+                 "小计 12.5: rank 3 of 8, 4.6 points = 5 − 2 × 0.2", id="population-rank-step"),
+    pytest.param(step("population", "0", "5", "rank_points", "小计", D("14"), 1, 8, D(5),
+                      D("0.2"), None), "item",
+                 "小计 14, 8 个单位中第 1 名, 得满分 5分", "小计 14: rank 1 of 8, full marks 5",
+                 id="population-rank-first"),
+    pytest.param(step("population", "0", "10", "rank_points", "小计", D("3"), 1, 1, D(10),
+                      None, D(4)), "item",
+                 "小计 3, 只有 1 个单位, 得满分 10分", "小计 3: the only unit, full marks 10",
+                 id="population-rank-alone"),
+    # first 10, last 4, five units: the fourth gets 10 − 3 × (10 − 4) / 4 = 5.5
+    pytest.param(step("population", "0", "5.5", "rank_points", "小计", D("3"), 4, 5, D(10),
+                      None, D(4)), "item",
+                 "小计 3, 5 个单位中第 4 名, 得 5.5分 = 10 − 3 × (10 − 4) / 4",
+                 "小计 3: rank 4 of 5, 5.5 points = 10 − 3 × (10 − 4) / 4",
+                 id="population-rank-last"),
+    pytest.param(step("population", "0", "0", "rank_points", "小计", D("1"), 8, 8, D(1),
+                      D("0.2"), None), "item",
+                 "小计 1, 8 个单位中第 8 名, 1 − 7 × 0.2 < 0, 得 0分",
+                 "小计 1: rank 8 of 8, 1 − 7 × 0.2 < 0: 0 points", id="population-rank-floor"),
+    pytest.param(step("population", "0", "8", "relative_to_best", "小计", D(12), D(15), D(10),
+                      False, "zero"), "item",
+                 "小计 12 / 最高 15 × 10 = 8", "小计 12 / highest 15 × 10 = 8",
+                 id="population-relative"),
+    pytest.param(step("population", "0", "5", "relative_to_best", "小计", D(4), D(2), D(10),
+                      True, "zero"), "item",
+                 "最低 2 / 小计 4 × 10 = 5", "lowest 2 / 小计 4 × 10 = 5",
+                 id="population-relative-lower"),
+    pytest.param(step("population", "0", "0", "relative_to_best", "小计", D(0), D(0), D(10),
+                      False, "zero"), "item",
+                 "小计 0, 最优值为 0: 得 0分", "小计 0, the best value is 0: 0 points",
+                 id="population-relative-none"),
+    pytest.param(TraceStep("同类平均", "statistic", D(0), D("82.5"),
+                           ("mean", "考试成绩", "第一类", 2, ("甲", "乙"))),
+                 None, "同类平均 = 考试成绩 的平均值 82.5, 取自第一类的 2 个单位 (甲、乙)",
+                 "同类平均 = mean of 考试成绩 82.5, over 2 units of 第一类 (甲, 乙)",
+                 id="statistic"),
+    pytest.param(TraceStep("中位", "statistic", D(0), D(3), ("median", "x", "全部", 7,
+                                                              ("甲", "乙"))), None,
+                 "中位 = x 的中位数 3, 取自全部的 7 个单位 (甲、乙 等)",
+                 "中位 = median of x 3, over 7 units of 全部 (甲, 乙 …)", id="statistic-more"),
+    pytest.param(step("substitute", "0", "8.25", "同类平均"), "item",
+                 "不适用, 按 同类平均 计 8.25", "not applicable: scores 同类平均 8.25",
+                 id="substitute"),
 ]
 
 
@@ -270,9 +317,10 @@ def test_fact_text(fact, zh, en):
 
 def _unit() -> results.UnitResult:
     """A hand-built result: 基本分 70, 加分 23.5 capped at 20, a deduction item from full marks
-    with a doubled count and an item floor, and a veto that only takes the awards away."""
+    with a doubled count and an item floor, and a veto that only takes the awards away.
+    Total 70 + 20 − 0 = 90."""
     nodes = {
-        "total": results.NodeResult("total", "总分", "group", D("82.00"), D("82.00"), D(100),
+        "total": results.NodeResult("total", "总分", "group", D("90.00"), D("90.00"), D(100),
                                     parent=None, order=0, rule="sum"),
         "base": results.NodeResult("base", "基本分", "item", D(70), D(70), D(70), fact=True,
                                    rule="pass_fail", parent="total", order=1),
@@ -292,43 +340,44 @@ def _unit() -> results.UnitResult:
         TraceStep("ded", "from_full", D(12), D(-4), (D(8),)),
         TraceStep("ded", "floor", D(-4), D(0), (D(0),)),
         TraceStep("na", "not_applicable", D(0), D(0), ("本年度无",)),
-        TraceStep("v1", "veto", D("82.00"), D("82.00"), ("进京非访", "no_award", None, None)),
+        TraceStep("v1", "veto", D("90.00"), D("90.00"), ("进京非访", "no_award", None, None)),
     )
-    return results.UnitResult("甲局", None, None, D("82.00"), D("82.00"), nodes, trace,
+    return results.UnitResult("甲局", None, None, D("90.00"), D("90.00"), nodes, trace,
                               vetoes=("v1",), ineligible=("v1: 进京非访",))
 
 
-def test_explain_words_each_step_once_in_chinese():
+def test_explain_without_the_scheme_is_the_sheet_of_the_result_alone():
     from govscore import explain
 
     text = explain(_unit())
-    assert text == "\n".join([
-        "甲局",
-        "总分 82.00",
-        "  总分 [total]: 82.00",
-        "    基本分 [base, 达标得分]: 事实 是; 规则得 70 / 70",
-        "    加分 [bonus]: 20 (合计 23.5)",
-        "      · 23.5 → 20: 封顶 20",
-        "      创新 [b1, 按次计分]: 事实 47; 规则得 23.5 / 30",
-        "    督办 [ded, 按次计分]: 事实 3; 规则得 6 → 0 / 8",
-        "      · 6 → 12: × 2 (repeat 为是)",
+    # no scheme: no clauses, no rule's working, numbers as the result carries them
+    assert text.splitlines()[0] == "甲局"
+    assert text.splitlines()[2:] == [
+        "  基本分  分值 70  事实 是  ⇒ 70",
+        "  加分  ⇒ 20",
+        "      · 加分合计 23.5, 封顶 20, 计 20",
+        "    创新  分值 30  事实 47  ⇒ 23.5",
+        "  督办  分值 8  事实 3  ⇒ 0",
+        "      · 6 × 2 (repeat) = 12",
         "      · 满分 8 − 扣 12 = −4",
-        "      · −4 → 0: 扣完为止, 不低于 0",
-        "    专项 [na]: 不适用 (本年度无)",
-        "  一票否决 进京非访: 取消评先评优资格",
-        "  取消评先评优资格: v1: 进京非访",
-    ])
+        "      · 扣完为止, 不低于 0, 计 0",
+        "  专项  分值 5  ⇒ (不适用)",
+        "      · 不适用: 本年度无",
+        "总分 90.00",
+        "  · 总分 = 70 + 20 + 0 = 90.00",
+        "  · 一票否决 (进京非访): 取消评先评优资格",
+    ]
 
 
 def test_explain_in_english():
     from govscore import explain
 
     text = explain(_unit(), lang="en")
-    assert "total 82.00" in text
-    assert "    加分 [bonus]: 20 (sum 23.5)\n      · 23.5 → 20: capped at 20" in text
-    assert "      · 满分" not in text
-    assert "      · full marks 8 − 12 deducted = −4" in text
-    assert "      · −4 → 0: deductions stop at 0" in text
-    assert "基本分 [base, pass or fail]: fact yes; rule gives 70 / 70" in text
-    assert "专项 [na]: not applicable (本年度无)" in text
-    assert "  veto 进京非访: not eligible for awards" in text
+    assert "total 90.00" in text
+    assert "  加分  ⇒ 20\n      · 加分: sum 23.5, capped at 20, gives 20" in text
+    assert "满分" not in text
+    assert "      · full marks 8 − 12 = −4" in text
+    assert "      · deductions stop at 0, gives 0" in text
+    assert "  基本分  points 70  fact yes  ⇒ 70" in text
+    assert "  专项  points 5  ⇒ (not applicable)\n      · not applicable: 本年度无" in text
+    assert "  · veto (进京非访): not eligible for awards" in text
