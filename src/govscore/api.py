@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from govscore import textsafe
+from govscore import budget, textsafe
 from govscore.engine import facts, interpreter, population
 from govscore.engine.plan import CONTEXT, Plan, compile_plan
 from govscore.engine.results import Assessment, Record, Rejected, UnitResult
@@ -345,8 +345,10 @@ def _evaluate_all(plan: Plan, entries: list[Any],
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
     with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
         for index, entry in enumerate(entries):
-            if progress is not None and index and index % PROGRESS_STEP == 0:
-                progress(index, len(entries))
+            if index and index % PROGRESS_STEP == 0:
+                budget.check()  # stop with room left rather than crash in a C extension
+                if progress is not None:
+                    progress(index, len(entries))
             given = ids[index]
             key = keys[index]
             if isinstance(given, str) and key is not None and seen[key] > 1:

@@ -40,7 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, cast
 
-from govscore import api
+from govscore import api, budget
 from govscore.engine import population
 from govscore.engine.facts import UnitFacts
 from govscore.engine.plan import CONTEXT, Plan
@@ -157,6 +157,8 @@ def _first_pass(plan: Plan, rows: tables.WideStream, scored: IO[str], rejected: 
     with decimal.localcontext(CONTEXT):  # entered once, as evaluate_all does for its kernels
         for index, entry in enumerate(rows):
             submitted = index + 1
+            if not submitted % 1024:
+                budget.check()  # ranking's records outgrow the memory limit: stop with room left
             if progress is not None and submitted % PROGRESS_EVERY == 0:
                 progress(submitted)
             if not rows.ok:  # the file will be refused: read on only to find every problem

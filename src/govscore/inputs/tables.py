@@ -41,6 +41,7 @@ import importlib
 import io
 import math
 import re
+import sys
 import unicodedata
 import zipfile
 from collections import Counter
@@ -51,7 +52,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO, Literal
 
-from govscore import files
+from govscore import budget, files
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, Span
 from govscore.numbers import Percent, near_number, parse_number
 from govscore.textsafe import csv_text, excerpt, id_key, id_problem
@@ -370,7 +371,7 @@ def _records(handle: Iterable[str], delimiter: str, file: str,
 
 def _openpyxl(file: str) -> ModuleType:
     try:
-        return importlib.import_module("openpyxl")
+        return import_openpyxl()
     except ImportError:
         raise cannot_read(file, "reading and writing .xlsx needs openpyxl: pip install "
                           "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
@@ -423,6 +424,20 @@ def check_workbook(path: Path) -> None:
     if total > MAX_XLSX_UNZIPPED:
         raise cannot_read(file, f"the workbook unzips to {total} bytes; the limit is "
                           f"{MAX_XLSX_UNZIPPED}")
+
+
+def import_openpyxl() -> ModuleType:
+    """openpyxl, imported without numpy when numpy is not imported yet. openpyxl imports numpy
+    if it is installed, only to know numpy's number types, which govscore never hands it; and
+    numpy's OpenBLAS reserves tens of megabytes per CPU at import and aborts the process (not a
+    MemoryError) under a memory limit. So numpy is hidden while openpyxl is imported."""
+    if "openpyxl" in sys.modules or "numpy" in sys.modules:
+        return importlib.import_module("openpyxl")
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # "import numpy" raises ImportError
+    try:
+        return importlib.import_module("openpyxl")
+    finally:
+        del sys.modules["numpy"]
 
 
 def _xlsx_rows(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
@@ -843,6 +858,8 @@ class _WideRows:
             return None
         self.first_data = False
         self.count += 1
+        if not self.count % 1024:
+            budget.check()  # a table too large for the memory limit stops here, with room left
         _check_width(number, cells, self.width, self.strict, problems)
         raw_id = cells[id_col.index] if id_col.index < len(cells) else None
         try:
