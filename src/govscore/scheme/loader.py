@@ -378,7 +378,16 @@ def load_scheme(source: str | Path | None = None, *, text: str | None = None,
                 name: str = "<text>") -> LoadedScheme:
     """Load a scheme from a path or from text; raise SchemeError with every problem."""
     if text is not None:
-        raw, file = text.encode("utf-8"), name
+        file = name
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: a str that is not Unicode text
+            line = text.count("\n", 0, exc.start) + 1
+            column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+            raise SchemeError([Diagnostic("GS102", "the text holds a lone surrogate "
+                                          f"(U+{ord(text[exc.start]):04X}), which is not Unicode "
+                                          "text", span=Span(name, line, column))],
+                              f"{name}: the scheme is invalid") from None
     elif source is not None:
         file, raw = read_text(source)
     else:
