@@ -163,6 +163,20 @@ def test_signed_item_takes_points_away_and_is_bounded_by_its_min():
         ("modifier", D("-0.5"), D("-1.0")), ("floor", D("-1.0"), D("-0.5"))]
 
 
+def test_a_signed_item_alone_under_a_floor_of_0_is_warned():
+    found = _diagnostics("""
+    - {id: base, title: 基本分, max: 5, rule: {kind: manual, min: 0, max: 5}}
+    - id: adjust
+      title: 加减分
+      children:
+        - {id: adj, title: 加减分, max: 2, rule: {kind: signed, min: -0.5, max: 2}}
+    """)
+    assert [(d.code, d.severity, d.message, d.hint) for d in found] == [
+        ("GS331", "warning", "signed item 'adj' is alone in 'adjust', whose floor is 0: what it "
+         "takes away never reaches the total",
+         "give 'adjust' floor: -0.5, or move the item beside the points it takes from")]
+
+
 def test_signed_checks():
     found = _diagnostics("""
     - {id: a, title: 甲, max: 1, from_full: true, rule: {kind: signed, min: 0, max: 2}}
