@@ -498,3 +498,26 @@ def test_the_printed_scheme_says_each_v2_construct_in_chinese():
             "按 完成数 / 12 × 6 分计",                              # ratio target
             "标识统一 占 1/3"):                                      # exact shares
         assert phrase in pages, phrase
+
+
+# --- the contract's invariants on the worked schemes ---------------------------------------------
+
+V2_SCHEMES = sorted(p for p in V2.glob("*.yaml") if not p.name.endswith(".test.yaml"))
+
+
+@pytest.mark.parametrize("path", V2_SCHEMES, ids=[p.stem for p in V2_SCHEMES])
+def test_v2_scheme_holds_the_contract(path: Path):
+    # bounds (a signed item down to its min, an unbounded one with no max), caps, more evidence
+    # never lowering the score (the quota and its overflow read one count, both add)
+    from hypothesis import given, settings
+
+    from govscore import testing
+
+    plan = govscore.compile(path)
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(testing.populations(plan, max_size=6))
+    def check(units: list[dict[str, Any]]) -> None:
+        assert testing.violations(plan, units) == []
+
+    check()
