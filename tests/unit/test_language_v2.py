@@ -521,3 +521,14 @@ def test_v2_scheme_holds_the_contract(path: Path):
         assert testing.violations(plan, units) == []
 
     check()
+
+
+def test_the_kinds_an_unbounded_item_may_have_are_the_ones_the_docs_list():
+    from govscore import rules
+    from govscore.language import model
+
+    own = sorted(k for k, kind in rules.KINDS.items() if kind.counts_own_points)
+    assert own == sorted(["per_occurrence", "per_step", "by_level", "manual", "signed", "bands",
+                          "table", "choice", "formula"])
+    described = model.Item.model_fields["unbounded"].description or ""
+    assert all(k in described for k in own)

@@ -179,8 +179,8 @@ def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnosti
                              f"({node.rule.kind}) gives a share of the item's max",
                              path=(*ref.path, "unbounded"),
                              hint="give max, or use a rule that counts its own points "
-                             "(per_occurrence, per_step, by_level, manual, signed, bands, choice, "
-                             "formula)")
+                             "(per_occurrence, per_step, by_level, manual, signed, bands, table, "
+                             "choice, formula)")
         for key in ("from_full", "exemptions"):
             if getattr(node, key):
                 yield Diagnostic("GS334", f"item {node.id!r} is unbounded, so it has no full "
