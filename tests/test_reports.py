@@ -59,10 +59,14 @@ def test_html_has_every_part(s3):
     for unit, result in assessment.results.items():
         assert f'data-unit="{unit}" data-total="{result.total}"' in page
     assert "温江区、龙泉驿区 并列争 1 个优秀名额" in page  # the tie in 第二圈
-    assert "锦江区 — 88.00</summary>" in page
-    # breakdowns carry the applied caps and limits, in the words of views/wording (S3 limits the
-    # deductions to the bonus: 第十条(八))
-    assert re.search(r"· [0-9.]+ → [0-9.]+: 不超过 1 × 加分 = [0-9.]+\n", page)
+    # every unit's score sheet is on the page, open (no closed <details>): 20 of them
+    assert page.count('<article class="sheet page"') == 20
+    assert "<details" not in page
+    assert '<h3>锦江区 <span class="total" data-total="88.00">总分 88.00</span></h3>' in page
+    # the sheets carry the applied limits as arithmetic (S3 第十条: the deductions not more than
+    # the bonus; 郫县: bonus 5, deductions 2 + 2 + 3 = 7 → 5)
+    assert "减分合计 7.00, 不超过加分 5.00, 计 5.00" in page
+    assert page.count("考核小组成员签字") == 20 + 3  # each sheet and each scope's ranking
     assert assessment.record.scheme_sha256 in page
     assert assessment.record.facts_sha256 in page
     assert assessment.record.govscore_version in page
@@ -94,8 +98,11 @@ def test_html_is_deterministic_whatever_the_unit_order(s3):
     again = govscore.evaluate_all(plan, list(reversed(units)))
     assert html.render(assessment, plan) == html.render(assessment, plan)
     # the facts hash depends on the order of the file; everything else is the same
-    first = html.render(assessment, plan).replace(assessment.record.facts_sha256, "")
-    second = html.render(again, plan).replace(again.record.facts_sha256, "")
+    # (the page headers carry the hash's first 12 digits)
+    first = html.render(assessment, plan).replace(assessment.record.facts_sha256, "").replace(
+        assessment.record.facts_sha256[:12], "")
+    second = html.render(again, plan).replace(again.record.facts_sha256, "").replace(
+        again.record.facts_sha256[:12], "")
     assert first == second
 
 
@@ -121,8 +128,8 @@ def test_xlsx_sheets_numbers_and_frozen_headers(tmp_path, s3_with_rejects):
     path = tmp_path / "r.xlsx"
     report.write(assessment, plan, path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["第一圈(中心城区)", "第二圈(近郊区)", "第三圈(远郊区)", "明细", "待定",
-                               "未评分", "记录"]
+    assert book.sheetnames == ["第一圈(中心城区)", "第二圈(近郊区)", "第三圈(远郊区)", "评分表", "明细",
+                               "待定", "未评分", "记录"]
     ring1 = book["第一圈(中心城区)"]
     assert ring1.freeze_panes == "C2"
     assert [c.value for c in ring1[1]][:5] == ["排名", "单位", "总分", "等次", "奖项"]
@@ -151,6 +158,63 @@ def test_xlsx_sheets_numbers_and_frozen_headers(tmp_path, s3_with_rejects):
                 assert cell.data_type != "f"
     record = dict(r for r in book["记录"].iter_rows(min_row=2, values_only=True))
     assert record["方案 sha256"] == assessment.record.scheme_sha256
+
+
+@openpyxl_needed
+def test_xlsx_sheets_are_ready_to_filter_and_print(tmp_path, s3):
+    # issue 13: no autofilter, no print setup (each ranking split over two A4 pages), no
+    # borders, the 单位 column too narrow for long names
+    import openpyxl
+
+    plan, assessment = s3
+    path = tmp_path / "r.xlsx"
+    report.write(assessment, plan, path)
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        assert sheet.auto_filter.ref, sheet.title
+        assert sheet.auto_filter.ref.startswith("A1:"), sheet.title
+        assert sheet.freeze_panes, sheet.title
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.page_setup.fitToWidth == 1, sheet.title
+        assert sheet.page_setup.fitToHeight == 0, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        assert sheet["A1"].border.bottom.style == "thin", sheet.title
+    ring1 = book["第一圈(中心城区)"]
+    # 单位 is as wide as the longest name there (3 or 4 CJK characters: 8 columns) plus room
+    assert ring1.column_dimensions["B"].width >= 8
+
+
+@openpyxl_needed
+def test_the_workbooks_score_sheets_re_add(tmp_path, s3):
+    """评分表: each unit a heading row, its lines (top lines not indented), the total; the top
+    lines add up to the total, the same amounts as explain's sheet."""
+    import openpyxl
+
+    plan, assessment = s3
+    path = tmp_path / "r.xlsx"
+    report.write(assessment, plan, path)
+    sheet = openpyxl.load_workbook(path)["评分表"]
+    assert [c.value for c in sheet[1]] == ["单位", "项目", "条款", "分值", "事实", "得分", "说明"]
+    units: dict[str, dict[str, object]] = {}
+    for row in sheet.iter_rows(min_row=2):
+        unit, item, score = row[0].value, row[1].value, row[5].value
+        entry = units.setdefault(unit, {"top": [], "total": None})
+        if item == "总分":
+            entry["total"] = score
+        elif isinstance(item, str) and item.startswith(f"{unit} — 总分"):
+            assert sheet.row_dimensions[row[0].row].outlineLevel == 0
+        elif score is not None and not isinstance(score, str) and not row[1].alignment.indent:
+            entry["top"].append(Decimal(repr(score)))
+            assert sheet.row_dimensions[row[0].row].outlineLevel == 1
+    assert set(units) == set(assessment.results)
+    for unit, entry in units.items():
+        assert sum(entry["top"], Decimal(0)) == Decimal(repr(entry["total"])), unit
+    # 郫县: 70 + 5 − 5 = 70 (the deductions 7 limited to the bonus 5)
+    assert units["郫县"]["top"] == [Decimal(70), Decimal(5), Decimal(-5)]
+    # each unit starts a printed page
+    assert len(sheet.row_breaks.brk) == len(units) - 1
 
 
 @openpyxl_needed
@@ -233,3 +297,87 @@ def test_html_totals_match_json(tmp_path):
     found = dict(re.findall(r'<td class="num total" data-unit="([^"]+)" data-total="([^"]+)"',
                             page))
     assert found == {r["unit"]: r["total"] for r in data["results"]}
+
+
+def test_every_long_s4_name_in_the_chart_is_whole_and_distinct():
+    # issue 13: with a 170 px label column, 中国人寿… and 中国人民财产… both read
+    # "…保险股份有限公司安徽省分公司". Each label is now the unit's name, whole (wrapped onto
+    # lines that fit the label column at 13 px per wide character), and the labels differ.
+    from govscore.views.sheet import display_width
+
+    plan = govscore.compile(S4)
+    assessment = govscore.evaluate_all(plan, readers.read_facts(S4_FACTS))
+    page = html.render(assessment, plan)
+    charts = re.findall(r'<svg class="chart".*?</svg>', page, re.S)
+    assert len(charts) == 4
+    shown: list[str] = []
+    for chart in charts:
+        room = int(re.search(r'data-label-width="(\d+)"', chart).group(1)) - 12
+        for unit, label in re.findall(
+                r'<g data-unit="([^"]+)"[^>]*><text class="label"[^>]*>(.*?)</text>', chart):
+            lines = [html_unescape(t) for t in re.findall(r"<tspan[^>]*>([^<]*)</tspan>", label)]
+            assert "".join(lines) == html_unescape(unit)
+            assert all(display_width(line) * 6.5 <= room for line in lines), lines
+            shown.append("".join(lines))
+    assert len(shown) == len(assessment.results) == len(set(shown))
+    assert "中国人寿保险股份有限公司安徽省分公司" in shown
+    assert "中国人民财产保险股份有限公司安徽省分公司" in shown
+
+
+def html_unescape(text: str) -> str:
+    import html as std_html
+
+    return std_html.unescape(text)
+
+
+def test_a_printed_header_cannot_break_out_of_its_css_string():
+    assert html.css_string('a"b\\c</style>') == '"a\\22 b\\5c c\\3c /style\\3e "'
+
+
+# ------------------------------------------------------------------------------ text table
+
+
+def test_the_text_table_is_chinese_aligned_and_in_the_schemes_order():
+    # issue 13: English headers, award ids (excellent, 待定:excellent), misaligned Chinese
+    # columns, S4's scopes in the order 二、三、一、四
+    code, out, _ = run("score", str(S4), str(S4_FACTS))
+    assert code == 0
+    from govscore.views.sheet import display_width
+
+    lines = out.splitlines()
+    assert lines[0].split() == ["范围", "名次", "单位", "总分", "等次", "奖项", "说明"]
+    body = [line for line in lines[2:] if not line.startswith("并列待定")]
+    assert len(body) == 113
+    scopes = list(dict.fromkeys(line.split()[0] for line in body))
+    assert scopes == ["第一类:综合部门", "第二类:行政管理部门", "第三类:中央驻皖单位",
+                      "第四类:金融服务机构"]
+    # the 总分 column ends at the same display column on every line
+    ends = set()
+    for line in body:
+        total = line.split()[3]
+        ends.add(display_width(line[:line.index(total) + len(total)]))
+    assert len(ends) == 1
+    code, out, _ = run("score", str(S3), str(S3_FACTS))
+    assert "excellent" not in out
+    assert "待定: 优秀" in out
+    assert "并列待定: 第二圈(近郊区) 优秀: 温江区、龙泉驿区 争 1 个名额, 需考核小组决定" in out
+
+
+@openpyxl_needed
+def test_the_fill_in_template_is_ready_to_filter_and_print():
+    import io
+
+    import openpyxl
+
+    from govscore.inputs import template
+
+    plan = govscore.compile(S4)
+    sheet = openpyxl.load_workbook(io.BytesIO(template.render(plan)))["事实"]
+    assert sheet.auto_filter.ref.startswith("A2:")  # on the Chinese titles (row 1: the names)
+    assert sheet.print_title_rows == "$1:$2"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet["A3"].border.left.style == "thin"
+    # the id column fits S4's longest name: 中国人民财产保险股份有限公司安徽省分公司, 20 wide
+    # characters = 40 columns, + 2
+    assert sheet.column_dimensions["A"].width == 42

@@ -18,8 +18,10 @@ from govscore.views.explain import explain
 if _typing.TYPE_CHECKING:  # the names below are imported on first use (import govscore stays fast)
     from govscore.api import (
         compile,
+        derive_facts,
         evaluate,
         evaluate_all,
+        evaluate_records,
         facts_hash,
         load,
         prepare,
@@ -60,7 +62,8 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
 # not pay for that, so each name is imported when it is first used.
 _HOME = {
     **dict.fromkeys(["compile", "evaluate", "evaluate_all", "facts_hash", "load", "prepare",
-                     "read_facts", "read_frame", "score_frame", "version", "write_report"],
+                     "read_facts", "read_frame", "score_frame", "version", "write_report",
+                     "derive_facts", "evaluate_records"],
                     "api"),
     "Plan": "engine.plan",
     **dict.fromkeys(["CODES", "Diagnostic", "EvaluationError", "FactsError", "FactsFileError",
@@ -110,8 +113,10 @@ __all__ = [
     "__version__",
     "check_file",
     "compile",
+    "derive_facts",
     "evaluate",
     "evaluate_all",
+    "evaluate_records",
     "explain",
     "facts_hash",
     "load",

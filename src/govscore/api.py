@@ -6,6 +6,7 @@ Units are mappings ``{id, category?, tier?, facts: {...}}`` (the shape of a fact
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import gc
 import hashlib
@@ -278,16 +279,19 @@ def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
     return interpreter.evaluate_unit(plan, checked)
 
 
-def evaluate_all(plan: Plan, units: Iterable[Any]) -> Assessment:
+def evaluate_all(plan: Plan, units: Iterable[Any], *,
+                 progress: Callable[[int, int], object] | None = None) -> Assessment:
     """Score every unit of one assessment, then rank, grade and award. A bad unit is rejected
-    with all its problems and every other unit is still scored; scored + rejected = submitted."""
+    with all its problems and every other unit is still scored; scored + rejected = submitted.
+    ``progress(done, total)`` is called every :data:`PROGRESS_STEP` unit entries and at the end
+    of the scoring (the command line's progress bar)."""
     # The results kept for every unit are many small containers with no reference cycles; the
     # cyclic collector would rescan all of them again and again as they accumulate (a third of
     # a large batch's time), so it is paused for the batch and resumed after.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate_all(plan, list(units))
+        return _evaluate_all(plan, list(units), progress)
     finally:
         if paused:
             gc.enable()
@@ -312,7 +316,12 @@ def score_entry(plan: Plan, entry: Any, shown: str
         return checked.unit, [exc.diagnostic]
 
 
-def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
+PROGRESS_STEP = 1000
+"""evaluate_all's progress callback is called after every this many unit entries."""
+
+
+def _evaluate_all(plan: Plan, entries: list[Any],
+                  progress: Callable[[int, int], object] | None = None) -> Assessment:
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
     seen = Counter(i for i in ids if isinstance(i, str))
     rejected: list[Rejected] = []
@@ -320,6 +329,8 @@ def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
     with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
         for index, entry in enumerate(entries):
+            if progress is not None and index and index % PROGRESS_STEP == 0:
+                progress(index, len(entries))
             given = ids[index]
             if isinstance(given, str) and seen[given] > 1:
                 rejected.append(Rejected(index, shown_id(given),
@@ -338,6 +349,8 @@ def _evaluate_all(plan: Plan, entries: list[Any]) -> Assessment:
                 scored[index] = outcome
             else:
                 rejected.append(Rejected(index, outcome[0], tuple(outcome[1])))
+    if progress is not None:
+        progress(len(entries), len(entries))
     pop = population.population_scores(plan, [u for _, u in accepted]) \
         if plan.needs_population else {}
     for index, checked in accepted:
@@ -403,6 +416,39 @@ def write_report(assessment: Assessment, plan: Plan, path: str | Path) -> None:
     report.write(assessment, plan, Path(path))
 
 
+def derive_facts(plan: Plan, records: str | Path, files: Iterable[str | Path], *,
+                 as_of: str | None = None, memory_limit: str | None = None,
+                 threads: int | None = None) -> Any:
+    """Facts derived from record exports (CSV, Parquet, ``.xlsx``) as the records file
+    ``records`` declares, per unit and period, with their lineage and every record that could
+    not be counted: a :class:`govscore.records.run.Derived`. Needs DuckDB
+    (``govscore[records]``). Raises SchemeError for an invalid records file, FactsFileError for
+    an export that cannot be read."""
+    from govscore.records import declare, run
+
+    decl = declare.load(records, plan)
+    return run.derive(decl, list(files), as_of=as_of, threads=threads,
+                      memory_limit=memory_limit or run.MEMORY_LIMIT)
+
+
+def evaluate_records(plan: Plan, records: str | Path, files: Iterable[str | Path], *,
+                     period: str | None = None, facts: Iterable[Any] = (),
+                     as_of: str | None = None) -> Assessment:
+    """Score one period straight from record exports: the derived facts (merged with the unit
+    entries ``facts`` for what the exports do not hold) are scored by :func:`evaluate_all`, and
+    the assessment's record keeps the lineage (each query, its files' sha256, and per unit and
+    fact the rows counted). The records' problems are in ``assessment.record.lineage
+    ["problems"]``; ``period`` chooses one when the exports cover several."""
+    derived = derive_facts(plan, records, files, as_of=as_of)
+    key, entries = derived.period(period)
+    merged = tables.merge_sources([("records", entries), ("facts", list(facts))])
+    assessment = evaluate_all(plan, merged)
+    lineage = dict(derived.lineage_of(key), rows=derived.rows, rejected_rows=derived.rejected,
+                   problems=[d.to_dict() for d in derived.problems])
+    return dataclasses.replace(assessment, record=dataclasses.replace(assessment.record,
+                                                                      lineage=lineage))
+
+
 def labels(plan: Plan) -> dict[str, str]:
     """Titles for reports: the scheme, 'all', tiers, categories, awards, vetoes, outputs and
     inputs (a modifier's step names its input by title)."""
@@ -414,6 +460,6 @@ def labels(plan: Plan) -> dict[str, str]:
     return out
 
 
-__all__ = ["GovscoreError", "UsageError", "compile", "duplicate_id", "evaluate", "evaluate_all",
-           "facts_hash", "load", "prepare", "read_facts", "read_frame", "score_entry",
-           "score_frame", "shown_id", "version", "write_report"]
+__all__ = ["GovscoreError", "UsageError", "compile", "derive_facts", "duplicate_id", "evaluate",
+           "evaluate_all", "evaluate_records", "facts_hash", "load", "prepare", "read_facts",
+           "read_frame", "score_entry", "score_frame", "shown_id", "version", "write_report"]

@@ -1,4 +1,5 @@
-"""The command line: ``govscore validate | schema | score | explain | test | template | serve``.
+"""The command line: ``govscore validate | schema | score | facts | explain | test | template |
+serve | render``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -12,6 +13,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -116,11 +118,44 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("facts", nargs="+")
     p.add_argument("-o", "--output",
                    help="write results to .json, .csv, .html, .xlsx or .txt (the table)")
+    p.add_argument("--records", metavar="R.records.yaml",
+                   help="derive facts from record exports as this records file declares: the "
+                        "given files that match one of its tables are exports, the others "
+                        "facts files (needs govscore[records])")
+    p.add_argument("--period", help="with --records: the period to score (2022-10, 2022-Q4, "
+                                    "2022), when the exports cover several")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="with --records: the day the exports were taken (open matters past "
+                        "their deadline are overdue)")
     p.add_argument("--stream", action="store_true",
                    help="score one wide CSV facts file (one row per unit) row by row in bounded "
                         "memory, into a .csv given by -o; rows in input order, rejected units "
                         "last; the time taken is reported (not for schemes with population "
                         "kinds)")
+
+    p = sub.add_parser("facts", help="derive facts from record exports", formatter_class=fmt,
+                       description="Derive a scheme's facts from record exports (CSV, Parquet, "
+                       ".xlsx: one row per rating, per case) as a records file declares, per "
+                       "unit and period, on DuckDB (govscore[records]). Every record that cannot "
+                       "be counted is reported with its file and row; each fact's lineage (the "
+                       "query, its files' sha256, the rows counted) is written beside the "
+                       "facts as FACTS.lineage.json.",
+                       epilog="examples:\n  govscore facts examples/records/好差评-2022-09.csv "
+                              "--scheme schemes/s5-jining.yaml --records "
+                              "examples/records/s5-jining.records.yaml -o facts.csv\n"
+                              "  govscore facts ratings-2022.parquet --scheme s5.yaml "
+                              "-o 'facts-{period}.csv'")
+    p.add_argument("records_files", nargs="+", metavar="RECORDS")
+    p.add_argument("--scheme", required=True)
+    p.add_argument("--records", metavar="R.records.yaml",
+                   help="the records file (default: the scheme's name with .records.yaml)")
+    p.add_argument("-o", "--output", required=True, metavar="FACTS",
+                   help="the facts file: .csv (wide), .json or .yaml; '{period}' in the name "
+                        "writes one file per period")
+    p.add_argument("--period", help="only this period (2022-10, 2022-Q4, 2022)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="the day the exports were taken (open matters past their deadline are "
+                        "overdue); overrides as_of in the records file")
 
     p = sub.add_parser("explain", help="explain one unit's score", formatter_class=fmt,
                        epilog="example:\n  govscore explain schemes/s3-chengdu.yaml "
@@ -128,6 +163,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
     p.add_argument("--unit", required=True)
+    p.add_argument("--lang", choices=("zh", "en"), default="zh",
+                   help="the sheet's language (default zh)")
+    p.add_argument("--ids", action="store_true",
+                   help="show each line's id from the scheme (for scheme authors)")
 
     p = sub.add_parser("test", help="run scheme tests (*.test.yaml)", formatter_class=fmt,
                        epilog="examples:\n  govscore test schemes/\n"
@@ -182,17 +221,29 @@ def _parser() -> argparse.ArgumentParser:
                    help="the address to listen on (default: %(default)s, this machine only)")
     p.add_argument("--port", type=_port, default=8000, help="default: %(default)s")
     p.add_argument("--max-body-bytes", type=_positive, default=10_000_000, metavar="N",
-                   help="refuse a request body larger than N bytes (413, GS801; default: "
+                   help="refuse a request body larger than N bytes (413, GS901; default: "
                         "%(default)s)")
     p.add_argument("--max-units", type=_positive, default=20_000, metavar="N",
-                   help="refuse more than N units in one request (413, GS802; default: "
+                   help="refuse more than N units in one request (413, GS902; default: "
                         "%(default)s)")
     p.add_argument("--time-limit", type=_seconds, default=30.0, metavar="SECONDS",
-                   help="answer 503 (GS803) when a request's work takes longer (default: "
+                   help="answer 503 (GS903) when a request's work takes longer (default: "
                         "%(default)s)")
     p.add_argument("--workers", type=_positive, default=2, metavar="N",
                    help="requests worked on at once, each in its own thread; one more is "
-                        "refused with 503 (GS804; default: %(default)s)")
+                        "refused with 503 (GS904; default: %(default)s)")
+
+    p = sub.add_parser("render", help="print a scheme back as the 考核细则 it encodes",
+                       formatter_class=fmt,
+                       description="Write the scheme as a document: its source, sections, items "
+                       "with points, rules in Chinese sentences and clause references, vetoes, "
+                       "grades and awards, every assumption highlighted — to hold against the "
+                       "published text, or to publish what will be scored.",
+                       epilog="example:\n  govscore render schemes/s3-chengdu.yaml -o "
+                              "s3-chengdu.html")
+    p.add_argument("scheme")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the document to write: .html or .md")
     return parser
 
 
@@ -208,7 +259,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
                    "explain": _explain, "test": _test, "template": _template,
-                   "serve": _serve}[args.command]
+                   "facts": _facts, "serve": _serve, "render": _render}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
         stderr.write(f"govscore: {exc}\n")
@@ -229,8 +280,20 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
 
 
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the shell's 128 + SIGINT."""
+
+
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    try:
+        code = run(sys.argv[1:], sys.stdout, sys.stderr)
+    except KeyboardInterrupt:
+        # one line, no traceback; a report being written is a temporary file, removed by the
+        # atomic writer as the interrupt unwinds it, so no partial file is left
+        sys.stderr.write("\ngovscore: interrupted\n")
+        sys.stderr.flush()
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
 
 
 def _scheme_files(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -293,31 +356,102 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.output:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
-    units = _read_all(args.facts, stderr)
-    assessment = _progress_evaluate(plan, units, stderr)
+    if args.records:
+        assessment = _score_records(plan, args, stderr)
+    else:
+        assessment = _progress_evaluate(plan, _read_all(args.facts, stderr), stderr)
     if args.output:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
     else:
-        stdout.write(report.text_table(assessment))
+        stdout.write(report.text_table(assessment, plan))
     for rejected in assessment.rejected:
         for d in rejected.diagnostics:
             stderr.write(f"rejected {rejected.unit}: {d}\n")
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
-    return EXIT_INVALID if assessment.rejected else EXIT_OK
+    uncounted = (assessment.record.lineage or {}).get("rejected_rows", 0)
+    return EXIT_INVALID if assessment.rejected or uncounted else EXIT_OK
+
+
+def _score_records(plan: Plan, args: argparse.Namespace, stderr: TextIO) -> Assessment:
+    """score --records: the exports among the files are derived, the rest read as facts."""
+    import fnmatch
+
+    from govscore.records import declare
+
+    decl = declare.load(args.records, plan)
+    patterns = [t.files for t in decl.records.tables]
+    exports = [f for f in args.facts if any(fnmatch.fnmatch(Path(f).name, p) for p in patterns)]
+    others = [f for f in args.facts if f not in exports]
+    if not exports:
+        raise UsageError("GS804", "none of the files matches a table of the records file ("
+                         + ", ".join(patterns) + ")")
+    facts = _read_all(others, stderr) if others else []
+    assessment = api.evaluate_records(plan, args.records, exports, period=args.period,
+                                      facts=facts, as_of=args.as_of)
+    lineage = assessment.record.lineage or {}
+    for problem in lineage.get("problems", []):
+        stderr.write(f"{problem['file']}:{problem['line']}:{problem['column']}: "
+                     f"{problem['code']} {problem['message']}\n")
+    stderr.write(f"period {lineage.get('period')}: {lineage.get('rows', 0)} record(s) read, "
+                 f"{lineage.get('rejected_rows', 0)} not counted\n")
+    return assessment
+
+
+def _facts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.records import write
+
+    output = Path(args.output)
+    suffix = output.suffix.lower()
+    if suffix not in write.SUFFIXES:
+        what = output.suffix or "a file without a suffix"
+        raise UsageError("GS701", f"cannot write facts as {what}; use "
+                         + ", ".join(write.SUFFIXES))
+    records = args.records or str(Path(args.scheme).with_suffix(".records.yaml"))
+    if not Path(records).is_file():
+        raise UsageError("GS804", f"no records file {records}: give --records")
+    plan = api.compile(args.scheme)
+    derived = api.derive_facts(plan, records, args.records_files, as_of=args.as_of)
+    for problem in derived.problems:
+        stderr.write(f"{problem}\n")
+    if "{period}" in args.output:
+        keys = [args.period] if args.period else sorted(derived.periods)
+    else:
+        keys = [derived.period(args.period)[0]]
+    for wanted in keys:
+        key, entries = derived.period(wanted)
+        target = Path(args.output.replace("{period}", key))
+        report.atomic_write(target, write.render(entries, key, suffix))
+        lineage = dict(derived.lineage_of(key), rows=derived.rows, rejected_rows=derived.rejected,
+                       problems=[d.to_dict() for d in derived.problems])
+        report.atomic_write(write.lineage_path(target),
+                            (json.dumps(lineage, ensure_ascii=False, indent=1) + "\n").encode())
+        stderr.write(f"wrote {target} ({len(entries)} unit(s), period {key}) and its lineage\n")
+    stderr.write(f"{derived.rows} record(s) read, {derived.rejected} not counted\n")
+    return EXIT_INVALID if derived.rejected else EXIT_OK
+
+
+PROGRESS_FROM = 5000
+"""A batch of at least this many units shows its progress on stderr."""
+
+
+def _is_tty(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def _progress_evaluate(plan: Plan, units: list[Any], stderr: TextIO) -> Assessment:
-    """evaluate_all, with a progress line on a terminal when the batch is large."""
-    show = len(units) >= 5000 and hasattr(stderr, "isatty") and stderr.isatty()  # noqa: PLR2004
-    if show:
-        stderr.write(f"scoring {len(units)} units …\r")
-        stderr.flush()
-    assessment = api.evaluate_all(plan, units)
-    if show:
-        stderr.write(" " * 40 + "\r")
-    return assessment
+    """evaluate_all, with progress on stderr when the batch is large: a bar with the
+    percentage, rate and time left on a terminal, a plain line every tenth elsewhere."""
+    if len(units) < PROGRESS_FROM:
+        return api.evaluate_all(plan, units)
+    from govscore.views.progress import Progress
+
+    progress = Progress(stderr, tty=_is_tty(stderr))
+    try:
+        return api.evaluate_all(plan, units, progress=progress)
+    finally:
+        progress.finish()
 
 
 def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
@@ -331,10 +465,13 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     if plan.needs_population:
         raise whole_population_error(plan.population_items)
-    tty = hasattr(stderr, "isatty") and stderr.isatty()
+    tty = _is_tty(stderr)
+    start = time.monotonic()
 
     def progress(count: int) -> None:
-        stderr.write(f"scoring: {count} units read …\r")
+        elapsed = time.monotonic() - start
+        rate = f", {count / elapsed:,.0f} units/s" if elapsed > 0 else ""
+        stderr.write(f"scoring: {count:,} units read{rate} …\r")
         stderr.flush()
 
     def rejected(unit: str, problems: list[str]) -> None:
@@ -344,7 +481,7 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     summary = stream.score_csv(plan, args.facts[0], args.output,
                                progress=progress if tty else None, on_rejected=rejected)
     if tty:
-        stderr.write(" " * 40 + "\r")
+        stderr.write(" " * 60 + "\r")
     if summary.guessed:
         stderr.write(f"govscore: {args.facts[0]} is not UTF-8; read it as GB18030\n")
     stderr.write(f"wrote {args.output}\n")
@@ -361,7 +498,8 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
     try:
-        stdout.write(explain(assessment, args.unit) + "\n")
+        stdout.write(explain(assessment, args.unit, plan=plan, lang=args.lang, ids=args.ids)
+                     + "\n")
     except KeyError:
         stderr.write(f"govscore: no unit {args.unit!r} in the facts\n")
         return EXIT_USAGE
@@ -457,4 +595,18 @@ def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                  f"listening on http://{args.host}:{args.port} (OpenAPI: /openapi.json)\n")
     stderr.flush()
     service.serve(app, args.host, args.port)
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.views import scheme_doc
+
+    target = Path(args.output)
+    suffix = target.suffix.lower()
+    if suffix not in (".html", ".htm", ".md"):
+        raise UsageError("GS701", f"cannot write {target.suffix or 'files without a suffix'} "
+                         "as a scheme document; use .html or .md")
+    scheme = api.load(args.scheme).scheme
+    report.atomic_write(target, scheme_doc.render(scheme, suffix).encode("utf-8"))
+    stderr.write(f"wrote {args.output}\n")
     return EXIT_OK

@@ -72,6 +72,13 @@ CODES: dict[str, str] = {
     "GS315": "value table is inconsistent",
     "GS316": "unreachable or pointless setting",
     "GS317": "a name used where it does not apply",
+    # scheme language v2 item constructs (GS330–GS339)
+    "GS330": "an item reads another item's fact in a way that cannot work",
+    "GS331": "a signed item that cannot work as declared",
+    "GS332": "a published maximum differs from the effective one",
+    "GS333": "an item has no maximum (不设上限)",
+    "GS334": "an unbounded item where a maximum is needed",
+    "GS335": "an item's default is not a value its rule accepts",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",
@@ -94,15 +101,24 @@ CODES: dict[str, str] = {
     # the command line's options and outputs (GS7xx)
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
-    # the HTTP service, govscore serve (GS8xx)
-    "GS801": "request body too large",
-    "GS802": "too many units in one request",
-    "GS803": "request took longer than the time limit",
-    "GS804": "every worker is busy",
-    "GS805": "malformed request",
-    "GS806": "no such scheme, unit or endpoint",
-    "GS807": "the posted scheme is invalid",
-    "GS808": "internal error",
+    # records (GS8xx): facts derived from record exports (govscore.records)
+    "GS801": "a records declaration names something that does not exist",
+    "GS802": "a measure does not fit the fact",
+    "GS803": "a records declaration is inconsistent",
+    "GS804": "records cannot be read",
+    "GS805": "record for a unit the scheme does not know",
+    "GS806": "record with an unknown level",
+    "GS807": "record with a value that is not a date or number",
+    "GS808": "record whose deadline falls outside the calendar",
+    # the HTTP service, govscore serve (GS9xx)
+    "GS901": "request body too large",
+    "GS902": "too many units in one request",
+    "GS903": "request took longer than the time limit",
+    "GS904": "every worker is busy",
+    "GS905": "malformed request",
+    "GS906": "no such scheme, unit or endpoint",
+    "GS907": "the posted scheme is invalid",
+    "GS908": "internal error",
 }
 
 

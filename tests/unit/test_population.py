@@ -50,7 +50,7 @@ def test_tie_at_the_boundary_is_reported_not_chosen():
     assert decision.open_places == 1
     assert a.placements["锦江区"].undecided == ("excellent",)
     assert a.placements["锦江区"].rank == a.placements["青羊区"].rank == 1
-    assert "需人工决定" in govscore.explain(a, "锦江区")
+    assert "需考核小组决定" in govscore.explain(a, "锦江区")
 
 
 def test_vetoed_unit_gets_no_award_and_uses_no_place():

@@ -85,7 +85,7 @@ def test_reason_text_is_capped_but_the_tie_record_lists_everyone() -> None:
     assert a.placements["u8"].undecided == ("excellent",)
     assert a.placements["u8"].rank == 2
     # the explanation names 5 of the 6 others and counts them all
-    assert "待定: 与 u2、u3、u4、u5、u6 等 6 个单位 并列争 1 个名额, 需人工决定" in \
+    assert "与 u2、u3、u4、u5、u6 等 6 个单位 并列争 1 个名额: 待定, 需考核小组决定" in \
         govscore.explain(a, "u8")
 
 

@@ -14,7 +14,7 @@ MODEL_KINDS = {typing.get_args(cls.model_fields["kind"].annotation)[0]: cls
                for cls in typing.get_args(typing.get_args(model.Rule)[0])}
 
 # hooks every kind must define itself (the base class only says what they are)
-REQUIRED = ("check", "raw", "cells", "strategy")
+REQUIRED = ("check", "raw", "cells", "strategy", "describe")
 
 
 def test_every_kind_of_the_models_is_registered_once():

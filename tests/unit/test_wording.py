@@ -270,9 +270,10 @@ def test_fact_text(fact, zh, en):
 
 def _unit() -> results.UnitResult:
     """A hand-built result: 基本分 70, 加分 23.5 capped at 20, a deduction item from full marks
-    with a doubled count and an item floor, and a veto that only takes the awards away."""
+    with a doubled count and an item floor, and a veto that only takes the awards away.
+    Total 70 + 20 − 0 = 90."""
     nodes = {
-        "total": results.NodeResult("total", "总分", "group", D("82.00"), D("82.00"), D(100),
+        "total": results.NodeResult("total", "总分", "group", D("90.00"), D("90.00"), D(100),
                                     parent=None, order=0, rule="sum"),
         "base": results.NodeResult("base", "基本分", "item", D(70), D(70), D(70), fact=True,
                                    rule="pass_fail", parent="total", order=1),
@@ -292,43 +293,44 @@ def _unit() -> results.UnitResult:
         TraceStep("ded", "from_full", D(12), D(-4), (D(8),)),
         TraceStep("ded", "floor", D(-4), D(0), (D(0),)),
         TraceStep("na", "not_applicable", D(0), D(0), ("本年度无",)),
-        TraceStep("v1", "veto", D("82.00"), D("82.00"), ("进京非访", "no_award", None, None)),
+        TraceStep("v1", "veto", D("90.00"), D("90.00"), ("进京非访", "no_award", None, None)),
     )
-    return results.UnitResult("甲局", None, None, D("82.00"), D("82.00"), nodes, trace,
+    return results.UnitResult("甲局", None, None, D("90.00"), D("90.00"), nodes, trace,
                               vetoes=("v1",), ineligible=("v1: 进京非访",))
 
 
-def test_explain_words_each_step_once_in_chinese():
+def test_explain_without_the_scheme_is_the_sheet_of_the_result_alone():
     from govscore import explain
 
     text = explain(_unit())
-    assert text == "\n".join([
-        "甲局",
-        "总分 82.00",
-        "  总分 [total]: 82.00",
-        "    基本分 [base, 达标得分]: 事实 是; 规则得 70 / 70",
-        "    加分 [bonus]: 20 (合计 23.5)",
-        "      · 23.5 → 20: 封顶 20",
-        "      创新 [b1, 按次计分]: 事实 47; 规则得 23.5 / 30",
-        "    督办 [ded, 按次计分]: 事实 3; 规则得 6 → 0 / 8",
-        "      · 6 → 12: × 2 (repeat 为是)",
+    # no scheme: no clauses, no rule's working, numbers as the result carries them
+    assert text.splitlines()[0] == "甲局"
+    assert text.splitlines()[2:] == [
+        "  基本分  分值 70  事实 是  ⇒ 70",
+        "  加分  ⇒ 20",
+        "      · 加分合计 23.5, 封顶 20, 计 20",
+        "    创新  分值 30  事实 47  ⇒ 23.5",
+        "  督办  分值 8  事实 3  ⇒ 0",
+        "      · 6 × 2 (repeat) = 12",
         "      · 满分 8 − 扣 12 = −4",
-        "      · −4 → 0: 扣完为止, 不低于 0",
-        "    专项 [na]: 不适用 (本年度无)",
-        "  一票否决 进京非访: 取消评先评优资格",
-        "  取消评先评优资格: v1: 进京非访",
-    ])
+        "      · 扣完为止, 不低于 0, 计 0",
+        "  专项  分值 5  ⇒ (不适用)",
+        "      · 不适用: 本年度无",
+        "总分 90.00",
+        "  · 总分 = 70 + 20 + 0 = 90.00",
+        "  · 一票否决 (进京非访): 取消评先评优资格",
+    ]
 
 
 def test_explain_in_english():
     from govscore import explain
 
     text = explain(_unit(), lang="en")
-    assert "total 82.00" in text
-    assert "    加分 [bonus]: 20 (sum 23.5)\n      · 23.5 → 20: capped at 20" in text
-    assert "      · 满分" not in text
-    assert "      · full marks 8 − 12 deducted = −4" in text
-    assert "      · −4 → 0: deductions stop at 0" in text
-    assert "基本分 [base, pass or fail]: fact yes; rule gives 70 / 70" in text
-    assert "专项 [na]: not applicable (本年度无)" in text
-    assert "  veto 进京非访: not eligible for awards" in text
+    assert "total 90.00" in text
+    assert "  加分  ⇒ 20\n      · 加分: sum 23.5, capped at 20, gives 20" in text
+    assert "满分" not in text
+    assert "      · full marks 8 − 12 = −4" in text
+    assert "      · deductions stop at 0, gives 0" in text
+    assert "  基本分  points 70  fact yes  ⇒ 70" in text
+    assert "  专项  points 5  ⇒ (not applicable)\n      · not applicable: 本年度无" in text
+    assert "  · veto (进京非访): not eligible for awards" in text

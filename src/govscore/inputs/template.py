@@ -111,6 +111,8 @@ def _item_columns(spec: FactSpec, item: model.Item) -> list[Column] | str:
     cats = spec.categories
     name, title = spec.name, item.title
     extra = _default_hint(item.default)
+    if spec.readers:  # one fact, several items: the assessor fills it in once
+        extra += "; 同时用于: " + "、".join(r.title for r in spec.readers)
 
     def col(key: str | None, hint: str, validation: Validation | None, sub: str = "") -> Column:
         return Column(f"{name}.{key}" if key else name, name, title + (f" — {sub}" if sub else ""),
@@ -330,6 +332,7 @@ def render_xlsx(plan: Plan, template: Template) -> bytes:
         sheet.add_data_validation(dv)
         for ref in refs:
             dv.add(ref)
+    _print_ready(sheet, f"{plan.scheme.title} — 事实表")
     notes = book.create_sheet(sheet_title("说明", {"事实", "选项"}))
     info = Rows(notes)
     info.append(["方案", f"{plan.scheme.title} ({plan.scheme.id}, 版本 {plan.scheme.version})"])
@@ -346,6 +349,16 @@ def render_xlsx(plan: Plan, template: Template) -> bytes:
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["B"].width = 100
     return workbook_bytes(book)
+
+
+def _print_ready(sheet: object, title: str) -> None:
+    """Widths from the content (a CJK character counts 2; the wrapped hints at most 24), thin
+    borders, an autofilter on the titles, A4 landscape fitted to the width with both header
+    rows repeated on every printed page (:func:`govscore.views.xlsx.tidy`)."""
+    from govscore.views.xlsx import fit_widths, tidy
+
+    fit_widths(sheet, cap=24, caps={1: 44})
+    tidy(sheet, header_rows=2, title=title)
 
 
 def render(plan: Plan, assessor: str | None = None, category: str | None = None,

@@ -12,7 +12,9 @@ this package, registered by its ``kind`` (:mod:`govscore.rules`). It owns:
 - ``problems``: its semantic checks (GS3xx) on the scheme;
 - ``cells``: its columns in a fill-in template;
 - ``strategy`` and ``bump``: valid facts for property tests, and "more of the same evidence" with
-  the independent statement ``more_is_more`` of what that does to the raw amount.
+  the independent statement ``more_is_more`` of what that does to the raw amount;
+- ``describe``: the raw arithmetic in words for a score sheet ("3 次 × 0.5"), from the fact a
+  result carries.
 
 A test (tests/unit/test_rule_kinds_registry.py) fails when a kind of the models has no class here
 or a class lacks a hook.
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from govscore.errors import Diagnostic, GovscoreError
 from govscore.language import model
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 ONE = Decimal(1)
 Path = tuple[str | int, ...]
+Lang = Literal["zh", "en"]
+"""The language of a description: Chinese (the default of every view) or English."""
 
 
 class NotApplicableValue:
@@ -145,6 +149,10 @@ class RuleKind(Generic[R]):
     """The item reads a fact of its own (a formula item reads only inputs and params)."""
     list_fact: ClassVar[bool] = False
     """The fact is a list (cannot be typed into one spreadsheet cell)."""
+    counts_own_points: ClassVar[bool] = False
+    """The points come from the rule itself (so many per occurrence, a band's points, the
+    assessor's number), not as a share of the item's max: such an item may be ``unbounded``
+    (不设上限)."""
 
     # --- facts
     def check(self, rule: R, item: model.Item, value: Any) -> Any:
@@ -175,6 +183,17 @@ class RuleKind(Generic[R]):
         """Bounds the raw amount provably stays within for a checked fact (None: unknown)."""
         return None, None
 
+    def floor(self, rule: R, item: model.Item) -> Decimal:
+        """The lowest value the item may take: 0 (扣完为止) for every kind but one that adds or
+        subtracts (``signed``), whose items are bounded by floor..max instead of 0..max."""
+        return ZERO
+
+    def fact_shape(self, rule: R, item: model.Item) -> str:
+        """What the checked fact is, for items that read one fact together (``reads``):
+        ``count``, ``rate``, ``amount`` (a number >= 0), ``number``, ``flag``, or the kind's own
+        name for a fact only its kind understands (see :func:`shapes_meet`)."""
+        return self.kind
+
     # --- the scheme
     def problems(self, rule: R, item: model.Item, path: Path) -> Iterator[Diagnostic]:
         return iter(())
@@ -190,6 +209,79 @@ class RuleKind(Generic[R]):
     def bump(self, rule: R, item: model.Item, value: Any) -> Any:
         """The fact with more of the same evidence, or None when there is no natural 'more'."""
         return None
+
+    # --- explanations
+    def describe(self, rule: R, item: model.Item, fact: Any, raw: Decimal, lang: Lang) -> str:
+        """The raw arithmetic in words, as a score sheet prints it before "= raw": "3 次 × 0.5",
+        "市级 2 × 0.5 + 省级 1 × 1", "满分 5 − (0.95 − 0.9) / 0.01 × 0.5". ``fact`` is the
+        fact as a result carries it (a number may be a Decimal, an int or its text: read it with
+        :func:`number_of`), ``raw`` what the rule gave (population kinds cannot recompute it).
+        Numbers the scheme wrote go through :func:`num`. Never raises for a fact ``check``
+        accepted; a fact of an unexpected shape gives :func:`fact_words` of it."""
+        raise NotImplementedError
+
+
+LEVEL_WORDS: dict[str, Titles] = {
+    "county": Titles("县级", "county"), "city": Titles("市级", "city"),
+    "province": Titles("省级", "province"), "national": Titles("国家级", "national"),
+    "done": Titles("完成", "done"), "target": Titles("目标", "target"),
+}
+"""The usual English level ids of schemes (by_level) and the keys of a ratio's fact in words;
+any other id is shown as written (schemes written in Chinese use Chinese ids: 省级, 满意)."""
+
+
+def level_word(level: object, lang: Lang) -> str:
+    """A level, option or group id as a reader says it."""
+    words = LEVEL_WORDS.get(str(level))
+    return str(level) if words is None else getattr(words, lang)
+
+
+def number_of(value: object) -> Decimal | None:
+    """A number from a result's fact (Decimal, int or decimal text); None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, (int, str)):
+        try:
+            parsed = Decimal(value)
+        except ArithmeticError:
+            return None
+        return parsed if parsed.is_finite() else None
+    return None
+
+
+def say(lang: Lang, zh: str, en: str) -> str:
+    """The Chinese or the English of a phrase."""
+    return zh if lang == "zh" else en
+
+
+def fact_words(fact: Any, lang: Lang) -> str:
+    """A fact in words, whatever its shape: 是/否, a number, "市级 2、省级 1" for a table, a list
+    joined by 、 — never JSON."""
+    sep = "、" if lang == "zh" else ", "
+    if isinstance(fact, bool):
+        return ("是" if fact else "否") if lang == "zh" else ("yes" if fact else "no")
+    n = number_of(fact)
+    if n is not None:
+        return num(n)
+    if fact is None or (isinstance(fact, (Mapping, list, tuple)) and not fact):
+        return "无" if lang == "zh" else "none"
+    if isinstance(fact, Mapping):
+        return sep.join(f"{level_word(k, lang)} {fact_words(v, lang)}" for k, v in fact.items())
+    if isinstance(fact, (list, tuple)):
+        return sep.join(fact_words(v, lang) for v in fact)
+    return str(fact)
+
+
+NARROWER = {"count": {"amount", "number"}, "rate": {"amount", "number"}, "amount": {"number"}}
+"""Fact shapes and the wider shapes every value of theirs also is (a count is an amount)."""
+
+
+def shapes_meet(a: str, b: str) -> bool:
+    """Whether two items' facts can be one fact: the same shape, or one wider than the other (a
+    count read as an amount). The fact must then satisfy both items' checks."""
+    return a == b or b in NARROWER.get(a, ()) or a in NARROWER.get(b, ())
 
 
 def decimals(low: Decimal, high: Decimal, places: int = 2) -> SearchStrategy[Decimal]:

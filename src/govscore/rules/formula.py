@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from govscore.language import formulas, model
-from govscore.rules.base import Cell, RawFn, RuleKind, Titles, UnitProblem
+from govscore.rules.base import Cell, Lang, RawFn, RuleKind, Titles, UnitProblem, say
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -19,6 +19,7 @@ class Formula(RuleKind[model.Formula]):
     checks validated per category."""
 
     kind = "formula"
+    counts_own_points = True
     titles = Titles("公式计分", "formula")
     rule_model = model.Formula
     has_fact = False
@@ -58,3 +59,7 @@ class Formula(RuleKind[model.Formula]):
         from hypothesis import strategies as st
 
         return st.nothing()  # no fact: the formula's inputs have their own strategies
+
+    def describe(self, rule: model.Formula, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        return say(lang, f"按公式 {rule.formula} 计算", f"by the formula {rule.formula}")

@@ -11,7 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 from govscore.language import model
 from govscore.rules import values
-from govscore.rules.base import ZERO, Cell, R, RawFn, RuleKind, Titles, decimal_cell, decimals
+from govscore.rules.base import (
+    ZERO,
+    Cell,
+    Lang,
+    R,
+    RawFn,
+    RuleKind,
+    Titles,
+    decimal_cell,
+    decimals,
+    fact_words,
+    num,
+    say,
+)
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -43,6 +56,9 @@ class RelativeToBest(_PopulationKind[model.RelativeToBest]):
     def check(self, rule: model.RelativeToBest, item: model.Item, value: Any) -> Any:
         return values.non_negative(value)
 
+    def fact_shape(self, rule: model.RelativeToBest, item: model.Item) -> str:
+        return "amount"
+
     def scores(self, rule: model.RelativeToBest, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
         """unit → raw score, over one scope's (unit, fact) pairs."""
@@ -62,6 +78,17 @@ class RelativeToBest(_PopulationKind[model.RelativeToBest]):
     def cells(self, rule: model.RelativeToBest, item: model.Item) -> list[Cell]:
         return [Cell(None, "数值 ≥ 0", decimal_cell(ZERO, None))]
 
+    def describe(self, rule: model.RelativeToBest, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        # the best value is the scope's, not this unit's: the sheet says how, the value is raw
+        if rule.lower_is_better:
+            return say(lang, f"数值 {fact_words(fact, lang)}, 按 最优值 / 本单位值 × 满分 "
+                       f"{num(item.max)}",
+                       f"value {fact_words(fact, lang)}: best / this unit's × max {num(item.max)}")
+        return say(lang, f"数值 {fact_words(fact, lang)}, 按 本单位值 / 最优值 × 满分 "
+                   f"{num(item.max)}",
+                   f"value {fact_words(fact, lang)}: this unit's / best × max {num(item.max)}")
+
     def strategy(self, rule: model.RelativeToBest, item: model.Item) -> SearchStrategy[Any]:
         return decimals(ZERO, Decimal(1000), 1)
 
@@ -73,6 +100,9 @@ class RankPoints(_PopulationKind[model.RankPoints]):
 
     def check(self, rule: model.RankPoints, item: model.Item, value: Any) -> Any:
         return values.number(value)
+
+    def fact_shape(self, rule: model.RankPoints, item: model.Item) -> str:
+        return "number"
 
     def scores(self, rule: model.RankPoints, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
@@ -102,6 +132,18 @@ class RankPoints(_PopulationKind[model.RankPoints]):
 
     def cells(self, rule: model.RankPoints, item: model.Item) -> list[Cell]:
         return [Cell(None, "数值", None)]
+
+    def describe(self, rule: model.RankPoints, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        if rule.step is not None:
+            how = say(lang, f"满分 {num(item.max)}, 每低一名减 {num(rule.step)}",
+                      f"max {num(item.max)} less {num(rule.step)} per place")
+        else:
+            how = say(lang, f"第一名 {num(item.max)} 至末名 {num(rule.last or ZERO)} 等差",
+                      f"from {num(item.max)} for the first to {num(rule.last or ZERO)} for the "
+                      "last, evenly")
+        return say(lang, f"数值 {fact_words(fact, lang)} 按名次赋分 ({how})",
+                   f"value {fact_words(fact, lang)} by rank ({how})")
 
     def strategy(self, rule: model.RankPoints, item: model.Item) -> SearchStrategy[Any]:
         return decimals(ZERO, Decimal(100), 0)

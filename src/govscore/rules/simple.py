@@ -17,6 +17,7 @@ from govscore.rules.base import (
     ZERO,
     Cell,
     Consts,
+    Lang,
     Path,
     R,
     RawFn,
@@ -25,7 +26,10 @@ from govscore.rules.base import (
     Validation,
     decimal_cell,
     decimals,
+    fact_words,
     num,
+    number_of,
+    say,
     span,
 )
 
@@ -51,6 +55,9 @@ class PassFail(RuleKind[model.PassFail]):
 
     def check(self, rule: model.PassFail, item: model.Item, value: Any) -> Any:
         return values.flag(value)
+
+    def fact_shape(self, rule: model.PassFail, item: model.Item) -> str:
+        return "flag"
 
     def _points(self, rule: model.PassFail, item: model.Item) -> tuple[Decimal, Decimal]:
         return (rule.points if rule.points is not None else item.max), rule.fail_points
@@ -91,9 +98,19 @@ class PassFail(RuleKind[model.PassFail]):
         yes, no = self._points(rule, item)
         return True if value is False and yes >= no else None
 
+    def describe(self, rule: model.PassFail, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        yes, no = self._points(rule, item)
+        if fact is True:
+            return say(lang, f"达到要求, 得 {num(yes)}", f"met: {num(yes)}")
+        if fact is False:
+            return say(lang, f"未达到要求, 得 {num(no)}", f"not met: {num(no)}")
+        return fact_words(fact, lang)
+
 
 class Manual(RuleKind[model.Manual]):
     kind = "manual"
+    counts_own_points = True
     titles = Titles("酌情评分", "assessor's judgement")
     rule_model = model.Manual
     more_is_more = True
@@ -109,6 +126,9 @@ class Manual(RuleKind[model.Manual]):
         if rule.step is not None and (n / rule.step) != (n / rule.step).to_integral_value():
             raise values.FactProblem("GS404", f"expected a multiple of {rule.step}, got {n}")
         return n
+
+    def fact_shape(self, rule: model.Manual, item: model.Item) -> str:
+        return "number"
 
     def raw(self, rule: model.Manual, item: model.Item, names: Mapping[str, object]) -> RawFn:
         return _identity
@@ -162,6 +182,11 @@ class Manual(RuleKind[model.Manual]):
         step = rule.step or Decimal("0.01")
         return value + step if value + step <= rule.max else None
 
+    def describe(self, rule: model.Manual, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        return say(lang, f"评定 {fact_words(fact, lang)} 分 (可评 {span(rule.min, rule.max)})",
+                   f"assessed {fact_words(fact, lang)} (of {span(rule.min, rule.max)})")
+
 
 def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
     value: Decimal = v
@@ -170,12 +195,16 @@ def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
 
 class PerOccurrence(RuleKind[model.PerOccurrence]):
     kind = "per_occurrence"
+    counts_own_points = True
     titles = Titles("按次计分", "per occurrence")
     rule_model = model.PerOccurrence
     more_is_more = True
 
     def check(self, rule: model.PerOccurrence, item: model.Item, value: Any) -> Any:
         return values.count(value)
+
+    def fact_shape(self, rule: model.PerOccurrence, item: model.Item) -> str:
+        return "count"
 
     def raw(self, rule: model.PerOccurrence, item: model.Item,
             names: Mapping[str, object]) -> RawFn:
@@ -212,15 +241,29 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
     def bump(self, rule: model.PerOccurrence, item: model.Item, value: Any) -> Any:
         return value + 1
 
+    def describe(self, rule: model.PerOccurrence, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        n = number_of(fact)
+        if n is None:
+            return fact_words(fact, lang)
+        if rule.free:
+            return say(lang, f"({num(n)} 次 − 免计 {rule.free} 次) × {num(rule.per)}",
+                       f"({num(n)} − {rule.free} free) × {num(rule.per)}")
+        return say(lang, f"{num(n)} 次 × {num(rule.per)}", f"{num(n)} × {num(rule.per)}")
+
 
 class PerStep(RuleKind[model.PerStep]):
     kind = "per_step"
+    counts_own_points = True
     titles = Titles("按整档计分", "per whole step")
     rule_model = model.PerStep
     more_is_more = True
 
     def check(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
         return values.non_negative(value, "an amount >= 0")
+
+    def fact_shape(self, rule: model.PerStep, item: model.Item) -> str:
+        return "amount"
 
     def raw(self, rule: model.PerStep, item: model.Item, names: Mapping[str, object]) -> RawFn:
         step, points = rule.step, rule.points
@@ -243,10 +286,23 @@ class PerStep(RuleKind[model.PerStep]):
                      decimal_cell(ZERO, None))]
 
     def strategy(self, rule: model.PerStep, item: model.Item) -> SearchStrategy[Any]:
-        return decimals(ZERO, rule.step * (item.max / rule.points + 3), 0)
+        steps = item.max / rule.points + 3 if item.max.is_finite() else Decimal(30)
+        return decimals(ZERO, rule.step * steps, 0)
 
     def bump(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
         return value + rule.step
+
+    def describe(self, rule: model.PerStep, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        n = number_of(fact)
+        if n is None:
+            return fact_words(fact, lang)
+        unit = rule.unit or ""
+        whole = n // rule.step
+        return say(lang, f"{num(n)}{unit} 含 {num(rule.step)}{unit} 整 {num(whole)} 档 × "
+                   f"{num(rule.points)}",
+                   f"{num(whole)} whole steps of {num(rule.step)}{unit} in {num(n)}{unit} × "
+                   f"{num(rule.points)}")
 
 
 class _RateFact(RuleKind[R]):
@@ -256,6 +312,9 @@ class _RateFact(RuleKind[R]):
 
     def check(self, rule: R, item: model.Item, value: Any) -> Any:
         return values.rate(value)
+
+    def fact_shape(self, rule: R, item: model.Item) -> str:
+        return "rate"
 
     def fast_paths(self, rule: R, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
@@ -283,6 +342,11 @@ class Rate(_RateFact[model.Rate]):
     def emit_raw(self, rule: model.Rate, item: model.Item, w: Consts, x: str) -> str:
         return f"{w.const(item.max)} * {x}"
 
+    def describe(self, rule: model.Rate, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        return say(lang, f"满分 {num(item.max)} × 比率 {fact_words(fact, lang)}",
+                   f"max {num(item.max)} × rate {fact_words(fact, lang)}")
+
     def raw_range(self, rule: model.Rate,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, item.max
@@ -295,15 +359,19 @@ class Shortfall(_RateFact[model.Shortfall]):
 
     def raw(self, rule: model.Shortfall, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
-        target, per, step, whole = rule.target, rule.per, rule.step, rule.partial == "whole_steps"
+        target, per, step = rule.target, rule.per, rule.step
+        # whole_steps: only whole steps count (floor); started_steps: a step begun counts as a
+        # whole one (不足5%按5%计: ceiling); proportional: part-steps in proportion
+        whole = {"whole_steps": decimal.ROUND_FLOOR,
+                 "started_steps": decimal.ROUND_CEILING}.get(rule.partial)
 
         def shortfall(v: Any, _f: Mapping[str, Any]) -> Decimal:
             rate: Decimal = v
             if rate >= target:
                 return top
             steps = (target - rate) / step
-            if whole:
-                steps = steps.to_integral_value(rounding=decimal.ROUND_FLOOR)
+            if whole is not None:
+                steps = steps.to_integral_value(rounding=whole)
             return top - steps * per
 
         return shortfall
@@ -316,3 +384,27 @@ class Shortfall(_RateFact[model.Shortfall]):
                  path: Path) -> Iterator[Diagnostic]:
         if rule.target == 0:
             yield Diagnostic("GS304", "a target of 0 can never be missed", path=(*path, "target"))
+
+    def describe(self, rule: model.Shortfall, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        rate = number_of(fact)
+        if rate is None:
+            return fact_words(fact, lang)
+        top, target, step, per = num(item.max), num(rule.target), num(rule.step), num(rule.per)
+        if rate >= rule.target:
+            return say(lang, f"{num(rate)} 达到目标 {target}: 满分 {top}",
+                       f"{num(rate)} reaches the target {target}: full marks {top}")
+        gap = f"({target} − {num(rate)})"
+        if rule.partial == "started_steps":
+            steps = ((rule.target - rate) / rule.step).to_integral_value(
+                rounding=decimal.ROUND_CEILING)
+            return say(lang, f"满分 {top} − 差距 {gap} 按每 {step} 一档 (不足一档按一档) 计 "
+                       f"{num(steps)} 档 × {per}",
+                       f"max {top} − {num(steps)} steps of {step} begun in {gap} × {per}")
+        if rule.partial == "whole_steps":
+            steps = ((rule.target - rate) / rule.step).to_integral_value(
+                rounding=decimal.ROUND_FLOOR)
+            return say(lang, f"满分 {top} − 差距 {gap} 满 {step} 的整档 {num(steps)} × {per}",
+                       f"max {top} − {num(steps)} whole steps of {step} in {gap} × {per}")
+        return say(lang, f"满分 {top} − 差距 {gap} / {step} × {per}",
+                   f"max {top} − {gap} / {step} × {per}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from govscore.errors import Diagnostic
@@ -15,6 +16,7 @@ from govscore.rules.base import (
     ONE,
     ZERO,
     Cell,
+    Lang,
     NotApplicableValue,
     Path,
     RawFn,
@@ -24,7 +26,11 @@ from govscore.rules.base import (
     Validation,
     decimal_cell,
     decimals,
+    fact_words,
+    level_word,
     num,
+    number_of,
+    say,
     span,
     zero_policy,
 )
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
 
 class ByLevel(RuleKind[model.ByLevel]):
     kind = "by_level"
+    counts_own_points = True
     titles = Titles("按级别计分", "by level")
     rule_model = model.ByLevel
     more_is_more = True
@@ -104,6 +111,34 @@ class ByLevel(RuleKind[model.ByLevel]):
         level = sorted(rule.levels)[0]
         return {**value, level: value.get(level, 0) + 1}
 
+    def describe(self, rule: model.ByLevel, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        counts: dict[str, Decimal] = {}
+        if isinstance(fact, list):  # events: counted per level (matters said by combine)
+            for event in fact:
+                level = event.get("level") if isinstance(event, Mapping) else None
+                if level in rule.levels:
+                    counts[level] = counts.get(level, ZERO) + 1
+        elif isinstance(fact, Mapping):
+            for level, n in fact.items():
+                value = number_of(n)
+                if level in rule.levels and value is not None and value > 0:
+                    counts[level] = value
+        else:
+            return fact_words(fact, lang)
+        if not counts:
+            return say(lang, "无", "none")
+        unit = say(lang, " 次", "")
+        terms = [f"{level_word(k, lang)} {num(n)}{unit} × {num(rule.levels[k])}"
+                 for k, n in counts.items()]
+        if rule.combine == "highest":
+            return say(lang, "取最高: ", "the highest: ") + " / ".join(
+                f"{level_word(k, lang)} {num(rule.levels[k])}" for k in counts)
+        text = " + ".join(terms)
+        if rule.combine == "highest_per_matter" and isinstance(fact, list):
+            text += say(lang, " (同一事项只计最高)", " (one matter counts once, at its highest)")
+        return text
+
 
 class Ratio(RuleKind[model.Ratio]):
     kind = "ratio"
@@ -113,6 +148,9 @@ class Ratio(RuleKind[model.Ratio]):
     na_policy = "zero_target"
 
     def check(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        if rule.target is not None:  # the scheme states the target: the fact is what was done
+            return {"done": values.non_negative(value, "the number done, >= 0"),
+                    "target": rule.target}
         pair = values.mapping(value, "{done: …, target: …}")
         values.known_keys(pair, ["done", "target"], "key")
         if "done" not in pair or "target" not in pair:
@@ -137,22 +175,48 @@ class Ratio(RuleKind[model.Ratio]):
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, item.max
 
+    def fact_shape(self, rule: model.Ratio, item: model.Item) -> str:
+        return "amount" if rule.target is not None else self.kind
+
     def cells(self, rule: model.Ratio, item: model.Item) -> list[Cell]:
+        if rule.target is not None:
+            return [Cell(None, f"完成数 ≥ 0 (目标 {num(rule.target)})", decimal_cell(ZERO, None))]
         return [Cell("done", "完成数 ≥ 0", decimal_cell(ZERO, None), "完成"),
                 Cell("target", "目标数 ≥ 0", decimal_cell(ZERO, None), "目标")]
 
     def strategy(self, rule: model.Ratio, item: model.Item) -> SearchStrategy[Any]:
         from hypothesis import strategies as st
 
+        if rule.target is not None:
+            return decimals(ZERO, rule.target * Decimal("1.2"), 1)
         return st.fixed_dictionaries({"done": decimals(ZERO, Decimal(120), 0),
                                       "target": decimals(ZERO, Decimal(100), 0)})
 
     def bump(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        if rule.target is not None:
+            return value + 1
         return {**value, "done": value["done"] + 1}
+
+    def describe(self, rule: model.Ratio, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        done = number_of(fact.get("done")) if isinstance(fact, Mapping) else None
+        target = number_of(fact.get("target")) if isinstance(fact, Mapping) else None
+        if done is None or target is None:
+            return fact_words(fact, lang)
+        top = num(item.max)
+        if target == 0:
+            return say(lang, f"目标为 0: {_POLICY_ZH[rule.zero_target]}",
+                       f"target 0: {_POLICY_EN[rule.zero_target]}")
+        if done >= target:
+            return say(lang, f"完成 {num(done)} ≥ 目标 {num(target)}: 满分 {top}",
+                       f"done {num(done)} ≥ target {num(target)}: full marks {top}")
+        return say(lang, f"满分 {top} × 完成 {num(done)} / 目标 {num(target)}",
+                   f"max {top} × done {num(done)} / target {num(target)}")
 
 
 class Bands(RuleKind[model.Bands]):
     kind = "bands"
+    counts_own_points = True
     titles = Titles("分段计分", "bands")
     rule_model = model.Bands
 
@@ -161,6 +225,9 @@ class Bands(RuleKind[model.Bands]):
         if rule.outside is None and band_for(rule.bands, n) is None:
             raise values.FactProblem("GS404", f"{n} lies in none of the item's bands")
         return n
+
+    def fact_shape(self, rule: model.Bands, item: model.Item) -> str:
+        return "rate" if rule.rate else "number"
 
     def raw(self, rule: model.Bands, item: model.Item, names: Mapping[str, object]) -> RawFn:
         bands, outside = tuple(rule.bands), rule.outside
@@ -217,6 +284,19 @@ class Bands(RuleKind[model.Bands]):
                     (rule.outside is not None or band_for(rule.bands, v) is not None))
         return st.sampled_from(ok) if ok else st.just(ZERO)
 
+    def describe(self, rule: model.Bands, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        value = number_of(fact)
+        if value is None:
+            return fact_words(fact, lang)
+        band = band_for(rule.bands, value)
+        if band is None:
+            return say(lang, f"{num(value)} 不在任何分档内: 得 {num(raw)}",
+                       f"{num(value)} lies in no band: {num(raw)}")
+        return say(lang, f"{num(value)} 在 {bounds_words(band, lang)} 档: 得 {num(band.points)}",
+                   f"{num(value)} is in the band {bounds_words(band, lang)}: "
+                   f"{num(band.points)}")
+
 
 def band_for(bands: tuple[model.Band, ...] | list[model.Band], v: Decimal) -> model.Band | None:
     """The first band containing v."""
@@ -224,6 +304,17 @@ def band_for(bands: tuple[model.Band, ...] | list[model.Band], v: Decimal) -> mo
         if values.within(band, v):
             return band
     return None
+
+
+def bounds_words(bounds: model.Bounds, lang: Lang) -> str:
+    """An interval as a reader writes it: "≥ 80 且 < 90", "> 95"."""
+    parts = [f"{op} {num(v)}" for op, v in (("≥", bounds.gte), (">", bounds.gt),
+                                            ("≤", bounds.lte), ("<", bounds.lt)) if v is not None]
+    return say(lang, " 且 ", " and ").join(parts) or say(lang, "任意值", "any value")
+
+
+_POLICY_ZH = {"full": "按满分计", "zero": "按 0 分计", "not_applicable": "不适用"}
+_POLICY_EN = {"full": "full marks", "zero": "0", "not_applicable": "not applicable"}
 
 
 class Rating(RuleKind[model.Rating]):
@@ -286,9 +377,40 @@ class Rating(RuleKind[model.Rating]):
         levels = sorted([*rule.values, *rule.excluded])
         return st.fixed_dictionaries({k: st.integers(0, 40) for k in levels})
 
+    def describe(self, rule: model.Rating, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        if not isinstance(fact, Mapping):
+            return fact_words(fact, lang)
+        votes = {str(k): n for k, v in fact.items() if (n := number_of(v)) is not None}
+        counted = [(k, n) for k, n in votes.items() if k in rule.values]
+        excluded = sum((n for k, n in votes.items() if k not in rule.values), ZERO)
+        base_n = sum((n for _, n in counted), ZERO)
+        top = num(item.max)
+        if base_n == 0:
+            return say(lang, f"无有效评价: {_POLICY_ZH[rule.no_votes]}",
+                       f"no counted votes: {_POLICY_EN[rule.no_votes]}")
+        # the base: every vote, less the excluded ones when there are any
+        every = base_n + excluded
+        base = (say(lang, f"({num(every)} − {num(excluded)} 件不计)",
+                    f"({num(every)} − {num(excluded)} not counted)") if excluded
+                else num(base_n))
+        if rule.satisfied is not None:
+            good = [(k, n) for k, n in counted if k in rule.satisfied]
+            share = " + ".join(f"{level_word(k, lang)} {num(n)}" for k, n in good) or "0"
+            if len(good) > 1:
+                share = f"({share})"
+            return say(lang, f"满意率 = {share} / {base}; 满分 {top} × 满意率",
+                       f"satisfied = {share} / {base}; max {top} × satisfied")
+        full = rule.full if rule.full is not None else max(rule.values.values())
+        points = " + ".join(f"{level_word(k, lang)} {num(n)} × {num(rule.values[k])}"
+                            for k, n in counted if n)
+        return say(lang, f"满分 {top} × ({points}) / ({base} × {num(full)})",
+                   f"max {top} × ({points}) / ({base} × {num(full)})")
+
 
 class Choice(RuleKind[model.Choice]):
     kind = "choice"
+    counts_own_points = True
     titles = Titles("按档次取分", "one option of a table")
     rule_model = model.Choice
 
@@ -321,6 +443,18 @@ class Choice(RuleKind[model.Choice]):
 
         return st.sampled_from(sorted(rule.options))
 
+    def describe(self, rule: model.Choice, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        if isinstance(fact, str) and fact in rule.options:
+            return say(lang, f"{fact}: 得 {num(rule.options[fact])}",
+                       f"{fact}: {num(rule.options[fact])}")
+        return fact_words(fact, lang)
+
+
+def share_fraction(share: Decimal | str) -> Fraction:
+    """A checklist share, exactly: a decimal, or a fraction written "1/3"."""
+    return Fraction(share)  # exact for both: Fraction(Decimal) and Fraction("1/3")
+
 
 class Checklist(RuleKind[model.Checklist]):
     kind = "checklist"
@@ -341,8 +475,17 @@ class Checklist(RuleKind[model.Checklist]):
 
     def raw(self, rule: model.Checklist, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
-        shares = {c.id: c.share for c in rule.criteria}
-        return lambda v, _f: top * sum((shares[c] for c in v), ZERO)
+        shares = {c.id: c.share for c in rule.criteria if isinstance(c.share, Decimal)}
+        if len(shares) == len(rule.criteria):  # decimals only: the v1 arithmetic, unchanged
+            return lambda v, _f: top * sum((shares[c] for c in v), ZERO)
+        # exact fractions ("1/3"): the shares met are added exactly, divided once at the end
+        exact = {c.id: share_fraction(c.share) for c in rule.criteria}
+
+        def checklist(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            met = sum((exact[c] for c in v), Fraction(0))
+            return top * Decimal(met.numerator) / Decimal(met.denominator)
+
+        return checklist
 
     def raw_range(self, rule: model.Checklist,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
@@ -350,9 +493,11 @@ class Checklist(RuleKind[model.Checklist]):
 
     def problems(self, rule: model.Checklist, item: model.Item,
                  path: Path) -> Iterator[Diagnostic]:
-        total = sum((c.share for c in rule.criteria), ZERO)
+        total = sum((share_fraction(c.share) for c in rule.criteria), Fraction(0))
         if total != 1:
-            yield Diagnostic("GS315", f"criteria shares sum to {total}, not 1",
+            shown = sum((c.share for c in rule.criteria), ZERO) if all(
+                isinstance(c.share, Decimal) for c in rule.criteria) else total
+            yield Diagnostic("GS315", f"criteria shares sum to {shown}, not 1",
                              path=(*path, "criteria"))
 
     def cells(self, rule: model.Checklist, item: model.Item) -> list[Cell]:
@@ -366,6 +511,18 @@ class Checklist(RuleKind[model.Checklist]):
     def bump(self, rule: model.Checklist, item: model.Item, value: Any) -> Any:
         missing = [c.id for c in rule.criteria if c.id not in value]
         return [*value, missing[0]] if missing else None
+
+    def describe(self, rule: model.Checklist, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        if not isinstance(fact, list):
+            return fact_words(fact, lang)
+        met = [c for c in rule.criteria if c.id in fact]
+        if not met:
+            return say(lang, "未满足任何一项", "no criterion met")
+        shares = " + ".join(f"{c.title} {num(c.share) if isinstance(c.share, Decimal) else c.share}"
+                            for c in met)
+        return say(lang, f"满分 {num(item.max)} × ({shares})",
+                   f"max {num(item.max)} × ({shares})")
 
 
 class Series(RuleKind[model.Series]):
@@ -420,6 +577,17 @@ class Series(RuleKind[model.Series]):
         size = st.integers(1, 12) if n is None else (
             st.integers(1, n) if rule.missing == "mean_of_present" else st.just(n))
         return size.flatmap(lambda k: st.lists(decimals(ZERO, top), min_size=k, max_size=k))
+
+    def describe(self, rule: model.Series, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        seq = [number_of(v) for v in fact] if isinstance(fact, list) else []
+        if not seq or any(v is None for v in seq):
+            return fact_words(fact, lang)
+        listed = "、".join(num(v) for v in seq if v is not None)
+        words = {"sum": ("合计", "sum of"), "min": ("最低", "lowest of"),
+                 "max": ("最高", "highest of"), "mean": ("平均", "mean of")}[rule.aggregate]
+        return say(lang, f"{len(seq)} 期 {listed} {words[0]}",
+                   f"{words[1]} {len(seq)} periods {listed}")
 
 
 class RaterGroups(RuleKind[model.RaterGroups]):
@@ -490,6 +658,23 @@ class RaterGroups(RuleKind[model.RaterGroups]):
             g.id: st.lists(decimals(ZERO, rule.scale, 0), min_size=first if i == 0 else 1,
                            max_size=5)
             for i, g in enumerate(rule.groups)})
+
+    def describe(self, rule: model.RaterGroups, item: model.Item, fact: Any, raw: Decimal,
+                 lang: Lang) -> str:
+        if not isinstance(fact, Mapping):
+            return fact_words(fact, lang)
+        parts = []
+        for group in rule.groups:
+            scores = [n for v in fact.get(group.id) or [] if (n := number_of(v)) is not None]
+            if scores:
+                mean = " + ".join(num(v) for v in scores)
+                if len(scores) > 1:
+                    mean = f"({mean}) / {len(scores)}"
+                parts.append(f"{group.title} {mean} × {num(group.weight)}")
+        if not parts:
+            return fact_words(fact, lang)
+        return say(lang, f"满分 {num(item.max)} × ({' + '.join(parts)}) / {num(rule.scale)}",
+                   f"max {num(item.max)} × ({' + '.join(parts)}) / {num(rule.scale)}")
 
 
 __all__ = [

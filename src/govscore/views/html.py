@@ -16,7 +16,9 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment, Placement, UnitResult
 from govscore.numbers import fmt
-from govscore.views.explain import explain
+from govscore.views import sheet as score_sheet
+from govscore.views.ranking import ranked, scope_order
+from govscore.views.sheet import display_width
 
 _CSS = """
 :root { color-scheme: light; }
@@ -45,13 +47,58 @@ svg.chart rect.bar.award { fill: #2e8b57; }
 svg.chart rect.bar.undecided { fill: #d9a400; }
 svg.chart line.axis { stroke: #8c959f; stroke-width: 1; }
 .record td:first-child { white-space: nowrap; }
+table.ranking th { white-space: nowrap; }
 code { font-size: .85rem; word-break: break-all; }
+article.sheet { margin-top: 2rem; }
+article.sheet h3 { display: flex; justify-content: space-between;
+  border-bottom: 1px solid #d0d7de; }
+table.sheet { width: 100%; table-layout: fixed; }
+table.sheet th.c0 { width: 28%; } table.sheet th.c1 { width: 13%; }
+table.sheet th.c2 { width: 6%; } table.sheet th.c3 { width: 13%; }
+table.sheet th.c4 { width: 8%; } table.sheet th.c5 { width: 32%; }
+table.sheet td { overflow-wrap: anywhere; }
+table.sheet tr.group td.title, table.sheet tr.sum td { font-weight: 600; }
+table.sheet tr.group td { background: #f6f8fa; }
+table.sheet tr.d2 td.title { padding-left: 1.4rem; }
+table.sheet tr.d3 td.title { padding-left: 2.2rem; }
+table.sheet tr.d4 td.title, table.sheet tr.d5 td.title,
+table.sheet tr.d6 td.title { padding-left: 3rem; }
+table.sheet tr.uncounted td { color: #6e7781; }
+table.sheet td.clause, table.sheet td.working { font-size: .85em; color: #33393f; }
+table.sheet tr.sum td { border-top: 2px solid #57606a; }
+ul.placing { margin: .4rem 0; padding-left: 1.2rem; }
+.sign { margin: 1.2rem 0 .4rem; display: flex; gap: .4rem; align-items: flex-end; }
+.sign .blank { display: inline-block; width: 16rem; border-bottom: 1px solid #1d1d1f;
+  height: 1.4rem; }
+.sign .blank.short { width: 8rem; }
+@media (max-width: 640px) {
+  body { margin: 1rem auto; }
+  table.sheet, table.sheet tbody, table.sheet tr, table.sheet td { display: block; width: auto; }
+  table.sheet thead { display: none; }
+  table.sheet tr { border: 1px solid #d0d7de; margin: .4rem 0; padding: .2rem .4rem; }
+  table.sheet td { border: none; padding: .1rem 0; }
+  table.sheet td:empty { display: none; }
+  table.sheet td.num { text-align: left; }
+  table.sheet td.num.score::before { content: "得分 "; color: #57606a; }
+  table.sheet td.points::before { content: "分值 "; color: #57606a; }
+  table.sheet td.fact::before { content: "事实 "; color: #57606a; }
+  .scroll { overflow-x: auto; }
+  .scroll table.ranking { min-width: 40rem; }
+  .scroll svg.chart { max-width: none; }
+}
 """
 
+
 _CHART_WIDTH = 760
-_LABEL_WIDTH = 170
+_LABEL_MIN = 120
+_LABEL_MAX = 330
+"""The chart's label column: as wide as the longest name (24 wide characters at most; a longer
+name wraps onto a second line), so that no name is cut."""
+_CHAR_PX = 6.5
+"""Pixels per display column at the chart's 12 px font (a wide character is two columns)."""
 _VALUE_WIDTH = 70
 _ROW = 22
+_LINE = 14
 
 
 def esc(value: object) -> str:
@@ -64,31 +111,18 @@ def _data(value: Decimal) -> str:
     return str(value)
 
 
-def scope_order(assessment: Assessment, plan: Plan) -> list[str]:
-    """Scopes in the scheme's order: tiers, then categories, then 'all', then anything else."""
-    present = {p.scope for p in assessment.placements.values()}
-    scheme = plan.scheme
-    declared = [t.id for t in scheme.tiers] + [c.id for c in scheme.categories] + ["all"]
-    ordered = [s for s in declared if s in present]
-    return ordered + sorted(present - set(ordered))
-
-
-def ranked(assessment: Assessment, scope: str) -> list[str]:
-    """Units of one scope by rank, then id."""
-    return sorted((u for u, p in assessment.placements.items() if p.scope == scope),
-                  key=lambda u: (assessment.placements[u].rank, u))
-
-
 def label(assessment: Assessment, key: str) -> str:
     return assessment.labels.get(key, key)
 
 
 def flags(assessment: Assessment, result: UnitResult) -> list[str]:
-    """Vetoes, ineligibility and exemptions, as short Chinese phrases."""
+    """Vetoes, ineligibility and exemptions, as short Chinese phrases with titles (never ids)."""
     out = [f"一票否决: {label(assessment, v)}" for v in result.vetoes]
     if result.ineligible and not result.vetoes:
-        out.append("取消评先评优资格: " + "; ".join(result.ineligible))
-    out.extend(f"免扣 {item}: {reason}" for item, reason in result.exemptions.items())
+        out.append("取消评先评优资格")
+    for item, reason in result.exemptions.items():
+        node = result.nodes.get(item)
+        out.append(f"免扣 {node.title if node is not None else item}: {reason}")
     if result.total != result.computed_total:
         out.append(f"计算得分 {fmt(result.computed_total)}")
     return out
@@ -100,39 +134,64 @@ def grade_text(placement: Placement) -> str:
     return placement.grade or ""
 
 
+def _label_lines(name: str, room: int) -> list[str]:
+    """A unit's name cut into lines that fit ``room`` pixels (a wide character is 13 px, a
+    narrow one 6.5 at the chart's 12 px font), so that every long name is shown whole."""
+    lines, line, used = [], "", 0.0
+    for ch in name:
+        w = _CHAR_PX * display_width(ch)
+        if line and used + w > room:
+            lines.append(line)
+            line, used = "", 0.0
+        line += ch
+        used += w
+    return [*lines, line] if line else lines or [""]
+
+
 def _chart(assessment: Assessment, scope: str, units: list[str]) -> str:
     totals = [assessment.results[u].total for u in units]
     maxima = [r.nodes[root].max for r in (assessment.results[u] for u in units)
-              if (root := _root(r)) is not None]
+              if (root := _root(r)) is not None and r.nodes[root].max.is_finite()]
     full = max([*maxima, *totals, Decimal(1)])
     scale_max = full.to_integral_value(rounding=ROUND_CEILING)
-    bar_space = Decimal(_CHART_WIDTH - _LABEL_WIDTH - _VALUE_WIDTH)
-    height = _ROW * len(units) + 30
+    # the label column is as wide as the longest name needs, up to a limit; longer names wrap
+    longest = max((display_width(u) for u in units), default=0)
+    label_width = min(_LABEL_MAX, max(_LABEL_MIN, int(longest * _CHAR_PX) + 12))
+    labels = [_label_lines(u, label_width - 12) for u in units]
+    bar_space = Decimal(_CHART_WIDTH - label_width - _VALUE_WIDTH)
+    heights = [_ROW + _LINE * (len(lines) - 1) for lines in labels]
+    height = sum(heights) + 30
     title = f"{label(assessment, scope)}: 总分"
     parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" '
              f'width="{_CHART_WIDTH}" height="{height}" viewBox="0 0 {_CHART_WIDTH} {height}" '
-             f'data-scope="{esc(scope)}" aria-label="{esc(title)}">',
-             f"<title>{esc(title)}</title>"]
-    for i, unit in enumerate(units):
+             f'data-scope="{esc(scope)}" data-label-width="{label_width}" '
+             f'aria-label="{esc(title)}">', f"<title>{esc(title)}</title>"]
+    y = 4
+    for unit, lines, row in zip(units, labels, heights, strict=True):
         total = assessment.results[unit].total
         placement = assessment.placements[unit]
-        width = (max(total, Decimal(0)) / scale_max * bar_space).quantize(
+        bar_width = (max(total, Decimal(0)) / scale_max * bar_space).quantize(
             Decimal("0.1"), rounding=ROUND_HALF_UP)
-        y = 4 + i * _ROW
         cls = "bar award" if placement.awards else ("bar undecided" if placement.undecided
                                                      else "bar")
+        middle = y + row // 2
+        first = middle + 4 - (_LINE * (len(lines) - 1)) // 2
+        text = "".join(f'<tspan x="{label_width - 6}" y="{first + i * _LINE}">{esc(line)}</tspan>'
+                       for i, line in enumerate(lines))
         parts.append(
             f'<g data-unit="{esc(unit)}" data-total="{esc(_data(total))}">'
-            f'<text x="{_LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">{esc(unit)}</text>'
-            f'<rect class="{cls}" x="{_LABEL_WIDTH}" y="{y + 3}" width="{width}" '
-            f'height="{_ROW - 6}"><title>{esc(unit)}: {esc(fmt(total))}</title></rect>'
-            f'<text x="{Decimal(_LABEL_WIDTH) + width + 5}" y="{y + 15}">{esc(fmt(total))}</text>'
-            "</g>")
-    axis_y = 4 + len(units) * _ROW + 2
-    parts.append(f'<line class="axis" x1="{_LABEL_WIDTH}" y1="{axis_y}" '
-                 f'x2="{_LABEL_WIDTH + int(bar_space)}" y2="{axis_y}"/>')
-    parts.append(f'<text x="{_LABEL_WIDTH}" y="{axis_y + 16}">0</text>')
-    parts.append(f'<text x="{_LABEL_WIDTH + int(bar_space)}" y="{axis_y + 16}" '
+            f'<text class="label" text-anchor="end">{text}</text>'
+            f'<rect class="{cls}" x="{label_width}" y="{middle - (_ROW - 6) // 2}" '
+            f'width="{bar_width}" height="{_ROW - 6}"><title>{esc(unit)}: {esc(fmt(total))}'
+            "</title></rect>"
+            f'<text x="{Decimal(label_width) + bar_width + 5}" y="{middle + 4}">'
+            f"{esc(fmt(total))}</text></g>")
+        y += row
+    axis_y = y + 2
+    parts.append(f'<line class="axis" x1="{label_width}" y1="{axis_y}" '
+                 f'x2="{label_width + int(bar_space)}" y2="{axis_y}"/>')
+    parts.append(f'<text x="{label_width}" y="{axis_y + 16}">0</text>')
+    parts.append(f'<text x="{label_width + int(bar_space)}" y="{axis_y + 16}" '
                  f'text-anchor="end">{esc(fmt(scale_max))}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -151,12 +210,12 @@ def _scope_section(assessment: Assessment, plan: Plan, scope: str,
                    index: dict[str, int]) -> list[str]:
     units = ranked(assessment, scope)
     outputs = [o.id for o in plan.scheme.outputs]
-    out = [f'<section class="scope" data-scope="{esc(scope)}">',
+    out = [f'<section class="scope page" data-scope="{esc(scope)}">',
            f"<h2>{esc(label(assessment, scope))} <span class=\"note\">({len(units)} 个单位)</span>"
-           "</h2>", _chart(assessment, scope, units)]
+           "</h2>", '<div class="scroll">' + _chart(assessment, scope, units) + "</div>"]
     head = ["排名", "单位", "总分", "等次", "奖项", "待定", "说明",
             *(label(assessment, o) for o in outputs)]
-    out.append('<table class="ranking"><thead><tr>' +
+    out.append('<div class="scroll"><table class="ranking"><thead><tr>' +
                "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>")
     for unit in units:
         r, p = assessment.results[unit], assessment.placements[unit]
@@ -177,7 +236,7 @@ def _scope_section(assessment: Assessment, plan: Plan, scope: str,
         ]
         cls = f' class="{row_class}"' if row_class else ""
         out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     for decision in assessment.awards:
         if decision.scope == scope:
             out.append(f'<p class="note">{esc(label(assessment, decision.award))}: '
@@ -186,8 +245,88 @@ def _scope_section(assessment: Assessment, plan: Plan, scope: str,
                        + (f"; 待定: {esc('、'.join(decision.undecided))} 争 "
                           f"{decision.open_places} 个名额" if decision.undecided else "")
                        + "</p>")
+    out.append(_SIGN)
     out.append("</section>")
     return out
+
+
+def css_string(text: str) -> str:
+    """Text as a CSS string literal (for the printed page headers): quotes, backslashes, line
+    breaks and ``<`` escaped, so that no scheme title ends the string or the style element."""
+    out = []
+    for ch in text:
+        if ch in '"\\<>' or ord(ch) < 0x20 or ch == "\x7f":  # noqa: PLR2004
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _print_css(title: str, record_line: str) -> str:
+    """A4 pages: the scheme, its version and the reproducibility hashes at the top of every
+    page, the page number at the foot; each scope's ranking and each unit's sheet start a page."""
+    return f"""
+@page {{ size: A4; margin: 18mm 12mm 16mm 12mm;
+  @top-left {{ content: {css_string(title)}; font-size: 8pt; color: #57606a; }}
+  @top-right {{ content: {css_string(record_line)}; font-size: 7pt; color: #57606a; }}
+  @bottom-center {{ content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+    font-size: 8pt; color: #57606a; }} }}
+@media print {{
+  body {{ margin: 0; max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }}
+  nav, .screen-only {{ display: none; }}
+  .page {{ break-before: page; }}
+  h2 {{ margin-top: 0; }}
+  table {{ font-size: 8pt; width: 100%; }}
+  th, td {{ padding: 1.5pt 3pt; }}
+  table.sheet th.c0 {{ width: 34%; }} table.sheet th.c1 {{ width: 11%; }}
+  table.sheet th.c3 {{ width: 11%; }} table.sheet th.c5 {{ width: 30%; }}
+  table.sheet td.clause, table.sheet td.working {{ font-size: 7.5pt; }}
+  article.sheet {{ margin-top: 0; }}
+  thead {{ display: table-header-group; }}
+  tr, .sign, .placing {{ break-inside: avoid; }}
+  svg.chart {{ max-width: 100%; }}
+  a {{ color: inherit; text-decoration: none; }}
+}}
+"""
+
+
+def _sheet_section(sh: score_sheet.ScoreSheet, anchor: str, total: Decimal) -> list[str]:
+    """One unit's score sheet as a printed page: the table, the total's working, the placing and
+    a place for the 考核小组's signatures."""
+    head = score_sheet.HEADERS[sh.lang]
+    out = [f'<article class="sheet page" id="{anchor}" data-unit="{esc(sh.unit)}">',
+           f'<h3>{esc(sh.unit)} <span class="total" data-total="{esc(_data(total))}">总分 '
+           f"{esc(sh.total)}</span></h3>",
+           f'<p class="note">{esc(sh.scheme)} (版本 {esc(sh.version)})'
+           + (f"; {esc(sh.where)}" if sh.where else "") + "</p>",
+           '<table class="sheet"><thead><tr>' + "".join(
+               f'<th class="c{i}">{esc(h)}</th>' for i, h in enumerate(head))
+           + "</tr></thead><tbody>"]
+    for line in sh.lines:
+        cls = [line.kind, f"d{min(line.depth, 6)}"]
+        if not line.counted:
+            cls.append("uncounted")
+        score = line.score if line.counted else f"({line.score})"
+        out.append(
+            f'<tr class="{" ".join(cls)}"><td class="title">{esc(line.title)}</td>'
+            f'<td class="clause">{esc(line.clause)}</td>'
+            f'<td class="num points">{esc(line.points)}</td>'
+            f'<td class="fact">{esc(line.fact)}</td><td class="num score">{esc(score)}</td>'
+            f'<td class="working">{"<br>".join(esc(n) for n in line.notes)}</td></tr>')
+    out.append(f'<tr class="sum"><td class="title">总分</td><td></td><td></td><td></td>'
+               f'<td class="num score">{esc(sh.total)}</td>'
+               f'<td class="working">{"<br>".join(esc(n) for n in sh.total_notes)}</td></tr>')
+    out.append("</tbody></table>")
+    if sh.placing:
+        out.append('<ul class="placing">' + "".join(f"<li>{esc(p)}</li>" for p in sh.placing)
+                   + "</ul>")
+    out.append(_SIGN)
+    out.append("</article>")
+    return out
+
+
+_SIGN = ('<div class="sign"><span>考核小组成员签字: </span><span class="blank"></span>'
+         '<span>日期: </span><span class="blank short"></span></div>')
 
 
 def render(assessment: Assessment, plan: Plan) -> str:
@@ -197,23 +336,31 @@ def render(assessment: Assessment, plan: Plan) -> str:
     scopes = scope_order(assessment, plan)
     all_units = sorted(set(assessment.results) | {r.unit for r in assessment.rejected})
     index = {u: i for i, u in enumerate(all_units)}
+    record_line = (f"{record.scheme_id} 版本 {record.scheme_version} · 方案 sha256 "
+                   f"{record.scheme_sha256[:12]} · 事实 sha256 {record.facts_sha256[:12]}")
     out = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
            "style-src 'unsafe-inline'; img-src data:\">",
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{esc(title)} — 考核结果</title>", f"<style>{_CSS}</style>", "</head>",
+           f"<title>{esc(title)} — 考核结果</title>",
+           f"<style>{_CSS}{_print_css(title, record_line)}</style>", "</head>",
            "<body>", f"<h1>{esc(title)}</h1>",
            f'<p class="note">方案 {esc(record.scheme_id)} 版本 {esc(record.scheme_version)}; '
            f'共 {assessment.submitted} 个单位: <span id="scored">{len(assessment.results)}</span>'
-           f' 个已评分, <span id="rejected-count">{len(assessment.rejected)}</span> 个未评分.</p>']
+           f' 个已评分, <span id="rejected-count">{len(assessment.rejected)}</span> 个未评分. '
+           f"复核用 sha256: 方案 <code>{esc(record.scheme_sha256[:12])}</code>, 事实 "
+           f"<code>{esc(record.facts_sha256[:12])}</code> (全文见文末复核记录).</p>"]
     out.append('<nav><ul>' + "".join(
         f'<li><a href="#s{i}">{esc(label(assessment, s))}</a></li>'
         for i, s in enumerate(scopes)) + '<li><a href="#ties">需决定的并列</a></li>'
-        '<li><a href="#units">逐单位明细</a></li><li><a href="#rejected">未评分单位</a></li>'
+        '<li><a href="#units">逐单位评分表</a></li><li><a href="#rejected">未评分单位</a></li>'
         '<li><a href="#record">复核记录</a></li></ul></nav>')
     for i, scope in enumerate(scopes):
         out.append(f'<div id="s{i}"></div>')
-        out.extend(_scope_section(assessment, plan, scope, index))
+        section = _scope_section(assessment, plan, scope, index)
+        if i == 0:  # the first ranking shares page 1 with the title
+            section[0] = section[0].replace(' class="scope page"', ' class="scope"')
+        out.extend(section)
     out.append('<section id="ties"><h2>需决定的并列</h2>')
     if assessment.ties:
         out.append("<ul>")
@@ -221,7 +368,7 @@ def render(assessment: Assessment, plan: Plan) -> str:
             out.append(f"<li>{esc(label(assessment, decision.scope))}: "
                        f"{esc('、'.join(decision.undecided))} 并列争 {decision.open_places} 个"
                        f"{esc(label(assessment, decision.award))}名额 (名额 {decision.places}, "
-                       f"已获得: {esc('、'.join(decision.winners) or '无')}) — 需人工决定</li>")
+                       f"已获得: {esc('、'.join(decision.winners) or '无')}) — 需考核小组决定</li>")
         out.append("</ul>")
     else:
         out.append('<p class="note">没有需要人工决定的并列.</p>')
@@ -230,15 +377,14 @@ def render(assessment: Assessment, plan: Plan) -> str:
         out.append("<p>等次待定: " + esc("、".join(
             f"{u} ({grade_text(assessment.placements[u])})" for u in grade_ties)) + "</p>")
     out.append("</section>")
-    out.append('<section id="units"><h2>逐单位明细</h2>')
+    out.append('<section id="units"><h2 class="screen-only">逐单位评分表</h2>')
     for scope in scopes:
         for unit in ranked(assessment, scope):
-            r = assessment.results[unit]
-            out.append(f'<details id="{_anchor(index, unit)}"><summary>{esc(unit)} — '
-                       f"{esc(fmt(r.total))}</summary><pre>{esc(explain(assessment, unit))}"
-                       "</pre></details>")
+            result = assessment.results[unit]
+            out.extend(_sheet_section(score_sheet.build(result, plan, assessment),
+                                      _anchor(index, unit), result.total))
     out.append("</section>")
-    out.append('<section id="rejected"><h2>未评分单位</h2>')
+    out.append('<section id="rejected" class="page"><h2>未评分单位</h2>')
     if assessment.rejected:
         out.append('<table class="rejected"><thead><tr><th>单位</th><th>序号</th><th>代码</th>'
                    "<th>问题</th></tr></thead><tbody>")
@@ -262,5 +408,6 @@ def render(assessment: Assessment, plan: Plan) -> str:
         out.append(f"<tr><td>{esc(key)}</td><td><code>{esc(value)}</code></td></tr>")
     out.append("</tbody></table>")
     out.append('<p class="note">同一方案文件与同一事实数据重新计算, 结果应完全相同 (sha256 一致).</p>')
+    out.append(_SIGN.replace("考核小组成员签字", "考核小组组长签字"))
     out.append("</section></body></html>")
     return "\n".join(out) + "\n"

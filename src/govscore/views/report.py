@@ -18,6 +18,9 @@ from typing import BinaryIO
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import UsageError
+from govscore.numbers import fmt
+from govscore.views.ranking import ranked, scope_order
+from govscore.views.sheet import display_width
 
 
 def _order(assessment: Assessment) -> list[str]:
@@ -26,21 +29,50 @@ def _order(assessment: Assessment) -> list[str]:
                   key=lambda u: (placements[u].scope, placements[u].rank, u))
 
 
-def text_table(assessment: Assessment) -> str:
-    lines = [f"{'scope':<12} {'rank':>4}  {'total':>10}  {'grade':<8} {'awards':<16} unit"]
-    for u in _order(assessment):
-        p = assessment.placements[u]
-        r = assessment.results[u]
-        awards = ",".join(p.awards) + ("" if not p.undecided else
-                                       (" " if p.awards else "") + "待定:" + ",".join(p.undecided))
-        flags = " (vetoed)" if r.vetoes else (" (ineligible)" if r.ineligible else "")
-        lines.append(f"{assessment.labels.get(p.scope, p.scope):<12} {p.rank:>4}  "
-                     f"{r.total!s:>10}  {p.grade or '':<8} {awards:<16} {u}{flags}")
+def pad(text: str, columns: int, *, right: bool = False) -> str:
+    """Text padded with spaces to a display width (CJK characters count 2)."""
+    fill = " " * max(0, columns - display_width(text))
+    return fill + text if right else text + fill
+
+
+_TABLE_HEAD = ("范围", "名次", "单位", "总分", "等次", "奖项", "说明")
+
+
+def text_table(assessment: Assessment, plan: Plan | None = None) -> str:
+    """The ranking as a text table for a terminal: Chinese headers, award and grade titles,
+    scopes in the scheme's order, columns aligned by display width; then the ties a person must
+    decide."""
+    labels = assessment.labels
+
+    def name(key: str) -> str:
+        return labels.get(key, key)
+
+    rows: list[tuple[str, ...]] = []
+    for scope in scope_order(assessment, plan):
+        for u in ranked(assessment, scope):
+            p, r = assessment.placements[u], assessment.results[u]
+            awards = "、".join(name(a) for a in p.awards)
+            if p.undecided:
+                awards += ("; " if awards else "") + "待定: " + "、".join(
+                    name(a) for a in p.undecided)
+            grade = (" / ".join(p.grade_undecided) + " (待定)") if p.grade_undecided else (
+                p.grade or "")
+            note = "一票否决" if r.vetoes else ("无评优资格" if r.ineligible else "")
+            rows.append((name(scope), str(p.rank), u, fmt(r.total), grade, awards, note))
+    widths = [max([display_width(h), *(display_width(row[i]) for row in rows)])
+              for i, h in enumerate(_TABLE_HEAD)]
+    numeric = {1, 3}
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(pad(c, widths[i], right=i in numeric)
+                         for i, c in enumerate(cells)).rstrip()
+
+    lines = [line(_TABLE_HEAD), "  ".join("─" * w for w in widths)]
+    lines.extend(line(row) for row in rows)
     for decision in assessment.ties:
-        lines.append(f"tie for {assessment.labels.get(decision.award, decision.award)} in "
-                     f"{assessment.labels.get(decision.scope, decision.scope)}: "
-                     f"{', '.join(decision.undecided)} for {decision.open_places} place(s) — "
-                     "a decision is needed")
+        lines.append(f"并列待定: {name(decision.scope)} {name(decision.award)}: "
+                     f"{'、'.join(decision.undecided)} 争 {decision.open_places} 个名额, "
+                     "需考核小组决定")
     return "\n".join(lines) + "\n"
 
 

@@ -1,10 +1,16 @@
 """The assessment as an Excel workbook (needs openpyxl: ``govscore[excel]``).
 
-Sheets: one summary per scope (rank, unit, total, grade, awards, undecided, flags, outputs), 明细
-(one row per unit × node: rule, fact, raw and final value, max, the caps and limits applied),
-待定 (ties that need a decision), 未评分 (rejected units, one row per problem) and 记录 (the
-reproducibility record). Header rows are frozen. Scores are written as numbers (the exact
+Sheets: one summary per scope (rank, unit, total, grade, awards, undecided, flags, outputs), 评分表
+(every unit's score sheet — 项目 / 条款 / 分值 / 事实 / 得分 / 说明, the rows of
+:mod:`govscore.views.sheet` — one after another, each unit's lines an outline group and each
+unit on its own printed page), 明细 (one row per unit × node: rule, fact, raw and final value,
+max, the caps and limits applied), 待定 (ties that need a decision), 未评分 (rejected units, one
+row per problem) and 记录 (the reproducibility record). Scores are written as numbers (the exact
 ``Decimal``), shown with the scheme's decimal places; never as text.
+
+Every sheet is made to be filtered and printed (:func:`tidy`): frozen header, autofilter, thin
+borders, column widths from the East Asian width of the content, and A4 landscape pages fitted
+to the width with the header rows repeated and the page number at the foot.
 
 The bytes depend only on the assessment and the plan: workbook timestamps are fixed and the zip
 entries carry a fixed date, so rendering twice gives the same file.
@@ -12,6 +18,7 @@ entries carry a fixed date, so rendering twice gives the same file.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import importlib
 import io
@@ -24,7 +31,10 @@ from typing import Any
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import UsageError
-from govscore.views.html import flags, grade_text, label, ranked, scope_order
+from govscore.views import sheet as score_sheet
+from govscore.views.html import flags, grade_text, label
+from govscore.views.ranking import ranked, scope_order
+from govscore.views.sheet import display_width
 from govscore.views.wording import fact_text, rule_name, step_line
 
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
@@ -126,9 +136,86 @@ def _header(rows: Rows, titles: list[str], widths: list[int], freeze: str = "A2"
         cell = rows.sheet.cell(row=row, column=col)
         cell.font = bold
         cell.fill = fill
-    for i, width in enumerate(widths, start=1):
+    for i, width in enumerate(widths, start=1):  # a first guess; fit_widths measures
         rows.sheet.column_dimensions[xl.utils.get_column_letter(i)].width = width
     rows.sheet.freeze_panes = freeze
+
+
+def fit_widths(sheet: Any, *, first_row: int = 1, cap: int = 60, floor: int = 6,
+               caps: dict[int, int] | None = None) -> None:
+    """Column widths from the content's display width (a CJK character takes two columns; a
+    cell of several lines counts its longest line), between ``floor`` and ``cap`` (or the
+    column's own cap in ``caps``, 1-based), so that long unit names are not cut."""
+    letter = openpyxl().utils.get_column_letter
+    widest: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=first_row):
+        for cell in row:
+            value = cell.value
+            if value is None:
+                continue
+            text = value if isinstance(value, str) else str(value)
+            w = max(display_width(line) for line in text.split("\n")) if text else 0
+            if w > widest.get(cell.column, 0):
+                widest[cell.column] = w
+    for col, w in widest.items():
+        limit = (caps or {}).get(col, cap)
+        sheet.column_dimensions[letter(col)].width = min(limit, max(floor, w + 2))
+
+
+class Restyle:
+    """Set the same style attributes on many cells fast: openpyxl looks each new style object
+    up by hashing it (most of the time of styling a big sheet), so the result for each distinct
+    style a cell had is worked out once and copied to every other cell that had it."""
+
+    def __init__(self, **attributes: Any) -> None:
+        self.attributes = attributes
+        self.done: dict[tuple[int, ...], Any] = {}
+
+    def __call__(self, cell: Any) -> None:
+        style = cell._style  # noqa: SLF001 - the cell's style ids (fonts, fills, borders …)
+        key = tuple(style) if style is not None else ()
+        made = self.done.get(key)
+        if made is None:
+            for name, value in self.attributes.items():
+                setattr(cell, name, value)
+            self.done[key] = copy.copy(cell._style)  # noqa: SLF001
+        else:
+            cell._style = copy.copy(made)  # noqa: SLF001
+
+
+def tidy(sheet: Any, *, header_rows: int = 1, title: str = "", filter_row: int | None = None,
+         borders: bool = True) -> None:
+    """Make a sheet ready to be filtered and printed: autofilter on the header, thin borders
+    on the used range, A4 landscape fitted to the page width (as many pages down as needed),
+    the header rows repeated on every page, the title at the top and page numbers at the
+    foot."""
+    xl = openpyxl()
+    last_row, last_col = sheet.max_row, sheet.max_column
+    letter = xl.utils.get_column_letter
+    head = filter_row if filter_row is not None else header_rows
+    if last_row >= head:
+        sheet.auto_filter.ref = f"A{head}:{letter(last_col)}{last_row}"
+    if borders:
+        side = xl.styles.Side(style="thin", color="A6A6A6")
+        border = xl.styles.Border(left=side, right=side, top=side, bottom=side)
+        restyle = Restyle(border=border)
+        for row in sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col):
+            for cell in row:
+                restyle(cell)
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{header_rows}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    if title:
+        sheet.oddHeader.center.text = title.replace("&", "&&")
+        sheet.oddHeader.center.size = 9
+    sheet.oddFooter.center.text = "第 &P 页 / 共 &N 页"
+    sheet.oddFooter.center.size = 9
 
 
 _SUMMARY = ["排名", "单位", "总分", "等次", "奖项", "待定(需决定)", "说明"]
@@ -160,11 +247,89 @@ def render(assessment: Assessment, plan: Plan) -> bytes:
                          "、".join(label(assessment, a) for a in p.undecided),
                          "; ".join(flags(assessment, r)),
                          *(r.outputs.get(o) for o in outputs)], numeric)
-    _detail(Rows(book.create_sheet(sheet_title("明细", used)), fmt), assessment, plan)
-    _ties(Rows(book.create_sheet(sheet_title("待定", used))), assessment)
-    _rejected(Rows(book.create_sheet(sheet_title("未评分", used))), assessment)
-    _record(Rows(book.create_sheet(sheet_title("记录", used))), assessment)
+        fit_widths(sheet, caps={7: 60})
+        _wrap(sheet, 7)
+        scheme_title = assessment.labels.get("scheme", plan.scheme.title)
+        tidy(sheet, title=f"{scheme_title} — {label(assessment, scope)}")
+    sheets = _sheets(Rows(book.create_sheet(sheet_title("评分表", used)), fmt), assessment, plan)
+    tidy(sheets, title=f"{assessment.labels.get('scheme', plan.scheme.title)} — 评分表")
+    detail = book.create_sheet(sheet_title("明细", used))
+    _detail(Rows(detail, fmt), assessment, plan)
+    fit_widths(detail, caps={4: 50, 9: 30, 14: 70})
+    tidy(detail, title="明细")
+    for name, fill in (("待定", _ties), ("未评分", _rejected), ("记录", _record)):
+        extra = book.create_sheet(sheet_title(name, used))
+        fill(Rows(extra), assessment)
+        fit_widths(extra, cap=90)
+        tidy(extra, title=name)
     return workbook_bytes(book)
+
+
+def _wrap(sheet: Any, column: int) -> None:
+    wrap = openpyxl().styles.Alignment(wrap_text=True, vertical="top")
+    for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+        for cell in row:
+            cell.alignment = wrap
+
+
+_SHEET_HEAD = ["单位", *score_sheet.HEADERS["zh"]]
+
+
+def _sheets(rows: Rows, assessment: Assessment, plan: Plan) -> Any:
+    """Every unit's score sheet, one after another: a heading row with the unit and its total,
+    the sheet's lines (项目 indented by level), the total's working and the placing; the lines
+    are an outline group under the heading, and each unit starts a printed page. Column A
+    repeats the unit so that the autofilter shows one unit's sheet."""
+    xl = openpyxl()
+    styles = xl.styles
+    sheet = rows.sheet
+    _header(rows, _SHEET_HEAD, [], freeze="B2")
+    bold = styles.Font(bold=True)
+    top = styles.Alignment(wrap_text=True, vertical="top")
+    heading = Restyle(font=bold, alignment=top,
+                      fill=styles.PatternFill("solid", fgColor="DDEBF7"))
+    plain = Restyle(alignment=top)
+    strong = Restyle(font=bold, alignment=top)
+    group = Restyle(fill=styles.PatternFill("solid", fgColor="F3F5F7"))
+    indents = {depth: Restyle(alignment=styles.Alignment(wrap_text=True, vertical="top",
+                                                         indent=2 * (depth - 1)))
+               for depth in range(1, 8)}
+    breaks = xl.worksheet.pagebreak
+    first = True
+    for scope in scope_order(assessment, plan):
+        for unit in ranked(assessment, scope):
+            result = assessment.results[unit]
+            sh = score_sheet.build(result, plan, assessment)
+            if not first:
+                sheet.row_breaks.append(breaks.Break(id=rows.row))
+            first = False
+            head = rows.append([unit, f"{unit} — 总分 {sh.total}", sh.where, None, None,
+                                sh.amount, "; ".join(sh.placing)], (6,))
+            for col in range(1, len(_SHEET_HEAD) + 1):
+                heading(sheet.cell(head, col))
+            for line in sh.lines:
+                row = rows.append([unit, line.title, line.clause or None,
+                                   Decimal(line.points) if line.points else None,
+                                   line.fact or None,
+                                   line.amount if line.counted else (line.score or None),
+                                   "\n".join(line.notes) or None], (6,))
+                sheet.row_dimensions[row].outlineLevel = 1
+                for col in range(1, len(_SHEET_HEAD) + 1):
+                    cell = sheet.cell(row, col)
+                    (indents[min(line.depth, 7)] if col == 2 else plain)(cell)  # noqa: PLR2004
+                    if line.kind == "group" and col > 1:
+                        group(cell)
+            total = rows.append([unit, "总分", None, None, None, sh.amount,
+                                 "\n".join(sh.total_notes) or None], (6,))
+            sheet.row_dimensions[total].outlineLevel = 1
+            for col in range(1, len(_SHEET_HEAD) + 1):
+                strong(sheet.cell(total, col))
+            sign = rows.append([unit, "考核小组成员签字:", None, None, "日期:", None, None])
+            sheet.row_dimensions[sign].outlineLevel = 1
+            sheet.row_dimensions[sign].height = 30
+    sheet.sheet_properties.outlinePr.summaryBelow = False
+    fit_widths(sheet, caps={1: 16, 2: 50, 3: 24, 5: 24, 7: 60})
+    return sheet
 
 
 def _detail(rows: Rows, assessment: Assessment, plan: Plan) -> None:
@@ -186,7 +351,9 @@ def _detail(rows: Rows, assessment: Assessment, plan: Plan) -> None:
                     "项" if node.kind == "item" else "组", rule_name(node.kind, node.rule),
                     "减" if node.role == "subtract" else "加",
                     "是" if node.applicable else "否", fact_text(node.fact),
-                    node.raw, node.value, node.max, "是" if node.outside_total else None,
+                    node.raw, node.value,
+                    node.max if node.max.is_finite() else "不设上限",  # unbounded: 不设上限
+                    "是" if node.outside_total else None,
                     "; ".join(steps.get(node.id, [])) or None,
                 ], (10, 11, 12))
             for veto in result.vetoes:
