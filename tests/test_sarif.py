@@ -112,6 +112,9 @@ def test_every_code_of_the_error_reference_is_a_rule():
         assert rule["shortDescription"]["text"] == CODES[rule["id"]]
         assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", rule["name"]), rule["name"]
         assert f"errors.md#{rule['id'].lower()}" in rule["help"]["text"]
+        family = {"1": "loading", "2": "model", "3": "semantics", "4": "facts", "5": "evaluation",
+                  "6": "scheme-tests", "7": "command-line", "8": "records", "9": "service"}
+        assert rule["properties"]["tags"] == ["govscore", family[rule["id"][2]]]
 
 
 def test_a_file_outside_the_folder_gets_an_absolute_file_uri(tmp_path, monkeypatch):

@@ -30,7 +30,7 @@ SRCROOT = "SRCROOT"
 
 # what each hundred of codes is about (docs/reference/errors.md says the same)
 _FAMILIES = {"1": "loading", "2": "model", "3": "semantics", "4": "facts", "5": "evaluation",
-             "6": "scheme-tests", "7": "command-line"}
+             "6": "scheme-tests", "7": "command-line", "8": "records", "9": "service"}
 
 
 def github_data(text: str) -> str:
@@ -101,8 +101,9 @@ def sarif_rules() -> list[dict[str, Any]]:
 
 
 def _rule_name(text: str) -> str:
-    """A rule's name in the SARIF sense: one identifier-like word (``UnknownKey``)."""
-    words = "".join(c if c.isalnum() else " " for c in text).split()
+    """A rule's name in the SARIF sense: one identifier-like word of the English meaning
+    (``UnknownKey``; Chinese words in a meaning are left out of the name)."""
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in text).split()
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
