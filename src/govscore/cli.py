@@ -203,13 +203,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve validate, score, explain and the schema over HTTP",
                        formatter_class=fmt,
                        description="An HTTP service (FastAPI on uvicorn; pip install "
-                       "'govscore[service]') for programs that are not Python: POST /validate, "
-                       "/score, /explain; GET /schema, /schemes, /health, /version, /limits; the "
-                       "OpenAPI document at /openapi.json. Every scheme in --schemes is loaded "
-                       "and checked at start: if one is invalid, the server does not start "
-                       "(exit 1). Refusals are JSON naming the limit: 413 (body, units), 503 "
-                       "(time, busy), 422 (malformed request, invalid posted scheme). See "
-                       "docs/service.md.",
+                       "'govscore[service]') for programs that are not Python:\n"
+                       "POST /validate, /score, /explain; GET /schema, /schemes, /health, "
+                       "/version, /limits;\nthe OpenAPI document at /openapi.json.\n\n"
+                       "Every scheme in --schemes is loaded and checked at start: if one is "
+                       "invalid,\nthe server does not start (exit 1). Refusals are JSON naming "
+                       "the limit:\n413 (body, units), 503 (time, busy), 422 (malformed request, "
+                       "invalid posted scheme).\nSee docs/service.md.",
                        epilog="examples:\n  govscore serve --schemes schemes/\n"
                               "  govscore serve --schemes schemes/ --host 0.0.0.0 --port 8080 "
                               "--max-units 50000 --time-limit 120")
