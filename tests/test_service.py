@@ -484,3 +484,50 @@ def test_without_the_service_extra_serve_says_what_to_install(monkeypatch):
     assert run(["serve"], out, err) == 2
     assert err.getvalue() == ("govscore: GS701 govscore serve needs the service extra (fastapi is "
                               "missing): pip install 'govscore[service]'\n")
+
+
+def test_workers_refuse_when_busy_and_hold_a_slot_until_the_work_ends():
+    """The worker pool in-process, driven by events, not clocks: a job that cannot finish until
+    the test lets it holds its worker past its time limit, so the next request is refused at once
+    (GS904); once it has ended, the worker is free again."""
+    import asyncio
+    import threading
+
+    from govscore import service
+
+    workers = service.Workers(service.Limits(workers=1, time_limit=0.05))
+    release = threading.Event()
+    finished = threading.Event()
+
+    def stuck() -> dict[str, Any]:
+        release.wait(60)
+        finished.set()
+        return {"late": True}
+
+    async def scenario() -> list[str]:
+        codes = []
+        for job in (stuck, lambda: {"ok": True}):
+            try:
+                await workers.run(job)
+                codes.append("ok")
+            except service.ServiceError as exc:
+                codes.append(exc.code)
+        release.set()
+        await asyncio.get_running_loop().run_in_executor(None, finished.wait, 60)
+        for _ in range(100):  # the slot is given back just after the job returns
+            try:
+                codes.append(str(await workers.run(lambda: {"ok": True})))
+                break
+            except service.ServiceError as exc:
+                if exc.code != "GS904":
+                    codes.append(exc.code)
+                    break
+                await asyncio.sleep(0.01)
+        return codes
+
+    try:
+        # the stuck job: past its time limit (GS903); the next one: no worker free (GS904)
+        assert asyncio.run(scenario()) == ["GS903", "GS904", "{'ok': True}"]
+    finally:
+        release.set()
+        workers.shutdown()
