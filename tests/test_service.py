@@ -531,3 +531,27 @@ def test_workers_refuse_when_busy_and_hold_a_slot_until_the_work_ends():
     finally:
         release.set()
         workers.shutdown()
+
+
+def test_an_unexpected_failure_is_a_500_that_echoes_nothing(monkeypatch):
+    """In-process (httpx's ASGI transport): a bug inside the work is answered GS908 as JSON, and
+    nothing of the exception (which could hold request data) reaches the client."""
+    import asyncio
+
+    from govscore import service
+
+    def broken(body: bytes, served: Any, limits: Any) -> dict[str, Any]:
+        raise RuntimeError("secret 锦江区 facts")
+
+    monkeypatch.setattr(service, "do_score", broken)
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=service.create_app(), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://govscore") as client:
+            return await client.post("/score", content=b"{}")
+
+    response = asyncio.run(ask())
+    assert response.status_code == 500
+    assert response.json() == {"error": {"status": 500, "code": "GS908", "message": (
+        "internal error: the request could not be worked on")}}
+    assert "secret" not in response.text
