@@ -96,8 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=list(diagnostics_format.FORMATS), default="text",
                    help="text (FILE:LINE:COL: CODE message), json, github (workflow-command "
-                        "annotations) or sarif (SARIF 2.1.0 for code scanning; file URIs "
-                        "relative to the current folder, uriBaseId SRCROOT)")
+                        "annotations), sarif (SARIF 2.1.0 for code scanning; file URIs "
+                        "relative to the current folder, uriBaseId SRCROOT) or gitlab (GitLab's "
+                        "code quality report)")
     p.add_argument("--only-schemes", action="store_true",
                    help="check only the files that are schemes by content (a top-level "
                         "'govscore:' key in the first 64 KiB) and skip the others, saying how "
