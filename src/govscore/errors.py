@@ -79,6 +79,8 @@ CODES: dict[str, str] = {
     "GS333": "an item has no maximum (不设上限)",
     "GS334": "an unbounded item where a maximum is needed",
     "GS335": "an item's default is not a value its rule accepts",
+    # scheme language v2 population values (GS340–GS349)
+    "GS340": "population values need each other",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",
@@ -95,6 +97,7 @@ CODES: dict[str, str] = {
     "GS501": "scheme needs the whole population",
     "GS502": "arithmetic error",
     "GS503": "formula took too long",
+    "GS510": "a statistic has no unit to be taken over",
     # scheme tests (GS6xx)
     "GS601": "scheme test failed",
     "GS602": "scheme test file is invalid",

@@ -202,9 +202,13 @@ def _scored_or_rejected(plan: Plan, entries: list[dict[str, Any]], valid: int) -
         assert all(d.code.startswith("GS") for d in rejected.diagnostics)
     by_id = {str(e["id"]): e for e in entries}
     # a valid unit may be rejected only when a group with none_applicable: error has no child
-    # that applies to it (recomputed from the scheme and the facts by the referee)
+    # that applies to it (recomputed from the scheme and the facts by the referee), or when a
+    # statistic it needs has no scored unit of its scope to be taken over (GS510)
     bad = {r.unit for r in assessment.rejected
-           if not all(d.code == "GS411" and testing.none_applies(plan, d.message, by_id[r.unit])
+           if not all((d.code == "GS411" and testing.none_applies(plan, d.message,
+                                                                   by_id[r.unit]))
+                      or (d.code == "GS510" and testing.no_statistic(
+                          plan, d.message, by_id[r.unit], assessment))
                       for d in r.diagnostics)}
     for entry in entries[:valid]:
         assert entry["id"] not in bad, [r for r in assessment.rejected if r.unit == entry["id"]]

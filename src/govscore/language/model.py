@@ -429,6 +429,10 @@ class RelativeToBest(Model):
 
     kind: Literal["relative_to_best"]
     scope: PopulationScope = "all"
+    of: Id | None = None
+    """Compare a computed node's value (a group's sub-total, another item's score) instead of
+    a fact of the item's own: the item then has no fact, and the node is scored for every unit
+    first (population phases, ordered automatically)."""
     lower_is_better: bool = False
     """If true, ``best / value × max`` (the smallest value is best)."""
     zero_best: Literal["full", "zero"] = "zero"
@@ -442,6 +446,10 @@ class RankPoints(Model):
 
     kind: Literal["rank_points"]
     scope: PopulationScope = "all"
+    of: Id | None = None
+    """Rank a computed node's value (1.21–1.23 之和排名: a group's sub-total) instead of a fact of
+    the item's own: the item then has no fact, and the node is scored for every unit first
+    (population phases, ordered automatically)."""
     step: Pos | None = None
     last: NonNeg | None = None
     lower_is_better: bool = False
@@ -679,6 +687,9 @@ class Item(_Node):
     modifiers: list[Modifier] = []
     optional: bool = False
     """Units may mark the item not applicable; the parent group must say how (``not_applicable``)."""
+    not_applicable_score: Id | None = None
+    """A statistic of this item (``of`` the item's id) that a unit marking the item not
+    applicable scores instead (无新进人员的按同类单位平均得分计); needs ``optional: true``."""
     exemptions: list[Title] = []
     """Reasons that exempt the unit from this item's loss (不可抗力): an exempt item scores as if
     nothing was lost (full marks, or 0 for a deduction)."""
@@ -953,6 +964,30 @@ class Award(Model):
         return self
 
 
+class Statistic(Model):
+    """A cohort statistic (同类单位平均值): the mean, median, max or min of an input or a node's
+    value over the units of the unit's scope, computed over all units before anyone's score
+    needs it. Formulas (items, vetoes, outputs) name it by its id (高于同类单位平均值的得满分:
+    ``max if x > 同类平均 else 0``); an optional item may score it when a unit marks the item
+    not applicable (``not_applicable_score``: 无新进人员的按同类单位平均得分计).
+
+    Units for which the input or node has no value (an item or group not applicable to them, a
+    category it does not apply to) are left out; a scope with no such unit has no statistic, and
+    a unit that needs it is rejected (GS412)."""
+
+    id: Id
+    title: Title
+    of: Id
+    """The input (count, number or rate) or the node whose values are summarised."""
+    function: Literal["mean", "median", "max", "min"]
+    """mean: the sum over the count (平均值); median: the middle value, or the mean of the two
+    middle values; max and min: the highest and the lowest."""
+    scope: PopulationScope = "all"
+    """Over which units: all, the unit's tier, or the unit's category (同类单位)."""
+    clause: Text | None = None
+    """Where in the source text the statistic is named."""
+
+
 class Scheme(Model):
     """A whole assessment scheme (考核细则)."""
 
@@ -981,6 +1016,8 @@ class Scheme(Model):
     """Facts that are not items' own values."""
     params: dict[Id, Num] = {}
     """Named constants formulas may use."""
+    statistics: list[Statistic] = []
+    """Cohort statistics (平均值, 中位数, 最高, 最低) of an input or a node over a scope."""
     score: Group
     """The tree of sections, groups and items; its value is the unit's total."""
     vetoes: list[Veto] = []

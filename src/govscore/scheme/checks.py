@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from govscore import rules
@@ -16,7 +16,7 @@ from govscore.language import formulas, model
 from govscore.numbers import plain
 from govscore.rules.base import shapes_meet
 from govscore.rules.values import FactProblem, band_problems
-from govscore.scheme import scopes, tree
+from govscore.scheme import phases, scopes, tree
 from govscore.scheme.tree import NodeRef, Path, applies, references
 
 RESERVED = scopes.RESERVED
@@ -31,7 +31,7 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
     for check_fn in (_ids, _reads, _unbounded, _defaults, _maxima, _references, _rules, _formulas,
-                     _readers, _bands, _weights, _members, _population):
+                     _readers, _bands, _weights, _members, _population, _population_values):
         out.extend(check_fn(scheme, nodes))
     return out
 
@@ -60,6 +60,8 @@ def _ids(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         yield from claim(name, ("params", name))
     for i, output in enumerate(scheme.outputs):
         yield from claim(output.id, ("outputs", i, "id"))
+    for i, stat in enumerate(scheme.statistics):
+        yield from claim(stat.id, ("statistics", i, "id"))
     yield from _fact_names(nodes, seen)
     for key in ("vetoes", "awards", "categories", "tiers", "assumptions"):
         names: set[str] = set()
@@ -127,8 +129,8 @@ def _reads(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                              f"itself reads the fact of {other.reads!r}", path=path,
                              hint=f"write reads: {other.reads}")
             continue
-        if not kind.has_fact or not other_kind.has_fact:
-            without = node if not kind.has_fact else other
+        if not kind.reads_fact(node.rule) or not other_kind.reads_fact(other.rule):
+            without = node if not kind.reads_fact(node.rule) else other
             yield Diagnostic("GS330", f"item {without.id!r} ({without.rule.kind}) has no fact "
                              "to share", path=path)
             continue
@@ -476,7 +478,7 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             continue
         rule, rpath = node.rule, (*ref.path, "rule")
         kind = rules.of(node)
-        if node.optional and not rescaled:
+        if node.optional and not rescaled and node.not_applicable_score is None:
             yield Diagnostic("GS316", f"{node.id!r} is optional but no group above it says "
                              "not_applicable: rescale", path=(*ref.path, "optional"))
         policy = kind.na_policy
@@ -693,3 +695,85 @@ def _population(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
                 yield from _scope_declared(scheme, quota.scope, ("grades", "quotas", i, "scope"))
     if scheme.ranking.scope != "all":
         yield from _scope_declared(scheme, scheme.ranking.scope, ("ranking", "scope"))
+
+
+def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """Population values on computed nodes and cohort statistics (scheme.phases): what ``of``
+    names (GS305), where it applies (GS317), settings that cannot take effect (GS316), and the
+    cycles of their needs (GS340)."""
+    by_id = {ref.node.id: ref for ref in nodes}
+    inputs = {i.id: i for i in scheme.inputs}
+    stats = {s.id: s for s in scheme.statistics}
+    cats = [c.id for c in scheme.categories]
+    where: dict[str, Path] = {}
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item):
+            continue
+        target = getattr(node.rule, "of", None)
+        if target is not None:
+            path = (*ref.path, "rule", "of")
+            where[node.id] = path
+            if target not in by_id:
+                yield _unknown("node", target, by_id, path)
+            else:
+                missing = [c for c in cats if tree.in_category(ref.categories, c)
+                           and not tree.in_category(by_id[target].categories, c)]
+                if missing:
+                    yield Diagnostic("GS317", f"{node.id!r} ranks {target!r}, which does not "
+                                     f"apply to category {', '.join(map(repr, missing))}",
+                                     path=path)
+            for key in ("fact", "default", "exemptions", "optional"):
+                if getattr(node, key) not in (None, [], False):
+                    yield Diagnostic("GS316", f"{node.id!r} ranks the node {target!r} (of), "
+                                     f"so it reads no fact: its {key} is never used",
+                                     path=(*ref.path, key))
+        sub = node.not_applicable_score
+        if sub is not None:
+            path = (*ref.path, "not_applicable_score")
+            if sub not in stats:
+                yield _unknown("statistic", sub, stats, path)
+            elif stats[sub].of != node.id:
+                yield Diagnostic("GS305", f"{node.id!r} scores statistic {sub!r} when not "
+                                 f"applicable, but that statistic is of {stats[sub].of!r}, not "
+                                 f"of {node.id!r}", path=path)
+            if not node.optional:
+                yield Diagnostic("GS316", f"{node.id!r} has not_applicable_score but is not "
+                                 "optional: no unit can mark it not applicable",
+                                 path=path, hint="add optional: true")
+    for i, stat in enumerate(scheme.statistics):
+        path = ("statistics", i, "of")
+        where[stat.id] = path
+        if stat.of in by_id:
+            pass
+        elif stat.of in inputs:
+            if inputs[stat.of].type not in ("count", "number", "rate"):
+                yield Diagnostic("GS305", f"statistic {stat.id!r} is of input {stat.of!r}, a "
+                                 f"{inputs[stat.of].type}; expected a count, number or rate "
+                                 "input, or a node", path=path)
+        else:
+            yield _unknown("input or node", stat.of, {**inputs, **by_id}, path)
+        if stat.scope != "all":
+            yield from _scope_declared(scheme, stat.scope, ("statistics", i, "scope"))
+    if not where:
+        return
+    graph = phases.graph(scheme, nodes)
+    for cycle in graph.cycles():
+        if len(cycle) == 2:  # noqa: PLR2004 - [x, x]: x reads a node that needs x
+            what = (f"{cycle[0]!r} reads {graph.reads[cycle[0]]!r}, which needs {cycle[0]!r} "
+                    "itself")
+        else:
+            what = ("population values need each other: " + " → ".join(cycle) +
+                    " (each is computed over all units from the one after it)")
+        yield Diagnostic("GS340", what,
+                         path=where.get(cycle[0], ()),
+                         hint="a ranked or summarised node must not contain the item or "
+                         "statistic that reads it")
+
+
+def _unknown(kind: str, name: str, pool: Mapping[str, object], path: Path) -> Diagnostic:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(pool), n=1)
+    return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
+                      hint=f"did you mean {close[0]!r}?" if close else None)

@@ -328,6 +328,9 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
             total_notes.append(_veto(step, result, shown, w, name))
     for key, value in result.outputs.items():
         total_notes.append(w["output"].format(title=name(key), x=shown.score(value)))
+    # the cohort statistics the unit's score read, each with its value and its units
+    total_notes.extend(_step(step, "group", shown, w, name) for step in result.trace
+                       if step.step == "statistic")
     where = []
     if result.category:
         where.append(w["category"].format(x=name(result.category)))
@@ -542,10 +545,32 @@ def _step(step: TraceStep, node_kind: str, shown: _Shown, w: Mapping[str, str], 
             return w["from_full"].format(max=op(a[0]), lost=shown.score(step.before), x=after)
     except (ValueError, TypeError, IndexError, InvalidOperation):
         pass
-    from govscore.views.wording import step_line  # a step of an older shape: its plain line
+    from govscore.views.wording import step_line  # a step of an older shape: its plain line,
+    # and the population phases' steps (a rank, a statistic), whose sums wording writes
 
     return step_line(step, "zh" if w is _W["zh"] else "en",
-                     node_kind="item" if node_kind == "item" else "group")
+                     node_kind="item" if node_kind == "item" else "group", names=_Titles(name))
+
+
+class _Titles(Mapping[str, str]):
+    """The sheet's titles for ids (``name``) as the mapping wording reads: any id is shown by its
+    title, or as it is."""
+
+    def __init__(self, name: Any) -> None:
+        self._name = name
+
+    def __getitem__(self, key: str) -> str:
+        title: str = self._name(key)
+        return title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:
+        return True  # never empty: every id has a title (itself at worst)
 
 
 def _veto(step: TraceStep, result: UnitResult, shown: _Shown, w: Mapping[str, str],
