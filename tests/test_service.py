@@ -221,8 +221,9 @@ def test_an_oversize_body_is_refused_naming_the_limit(server):
                                   headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "GS901"
-    # just under the limit is worked on
-    assert server.post("/score", {"scheme_id": "s3-chengdu", "facts": []}).status_code == 200
+    # a body within the limit is worked on
+    small = {"scheme": TWO_ITEMS, "facts": [{"id": "U", "facts": {"a": 1, "b": 1}}]}
+    assert server.post("/score", small).status_code == 200
 
 
 def test_too_many_units_are_refused_naming_the_limit(server):
@@ -260,13 +261,15 @@ def test_text_that_is_not_text_never_breaks_an_answer(server):
     unit id, a fact name, a key, the scheme, a scheme id) the answer is still JSON that names it by
     its escape where it names it, never a 500."""
     cases = [
-        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "\\ud800", "facts": {}}]}', 200),
+        # an id that is not text makes the facts unreadable, as in a facts file (GS409 inside)
+        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "\\ud800", "facts": {}}]}', 422),
         ('{"scheme_id": "s3-chengdu", "facts": [{"id": "a", "facts": {"\\ud800": 1}}]}', 200),
         ('{"scheme_id": "\\ud800", "facts": []}', 404),
         ('{"\\ud800": 1, "scheme_id": "s3-chengdu", "facts": []}', 422),
         ('{"scheme": "\\ud800", "facts": []}', 422),
         ('{"scheme": "govscore: \\"1\\"\\nid: \\ud800\\n"}', 422),
-        ('{"scheme_id": "s3-chengdu", "facts": [], "unit": "\\ud800"}', 404),
+        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "a", "facts": {}}], "unit": "\\ud800"}',
+         404),
     ]
     for body, status in cases:
         path = "/explain" if '"unit"' in body else "/score"
