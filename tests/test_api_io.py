@@ -12,6 +12,8 @@ import pytest
 import govscore
 from tests.helpers import plan_from
 
+ROOT = Path(__file__).resolve().parents[1]
+
 TWO_ITEMS = """
     - {id: a, title: 甲项, max: 5, rule: {kind: manual, min: 0, max: 5}}
     - {id: b, title: 乙项, max: 5, rule: {kind: manual, min: 0, max: 5}}
@@ -58,13 +60,32 @@ def test_read_facts_needs_a_file() -> None:
 def test_every_output_format_is_written(tmp_path: Path) -> None:
     plan = plan_from(TWO_ITEMS)
     assessment = govscore.evaluate_all(plan, [{"id": "U1", "facts": {"a": 3, "b": 4}}])
-    for suffix in (".json", ".csv", ".html", ".xlsx"):
+    for suffix in (".json", ".csv", ".html", ".xlsx", ".txt"):
         govscore.write_report(assessment, plan, tmp_path / f"out{suffix}")
         assert (tmp_path / f"out{suffix}").stat().st_size > 0
     data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     [result] = data["results"]
     assert (result["unit"], result["total"]) == ("U1", "7.00")
     with pytest.raises(govscore.UsageError) as exc:
-        govscore.write_report(assessment, plan, tmp_path / "out.txt")
+        govscore.write_report(assessment, plan, tmp_path / "out.pdf")
     assert exc.value.code == "GS701"
-    assert not (tmp_path / "out.txt").exists()
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_the_text_report_is_the_table_the_cli_prints(tmp_path: Path) -> None:
+    """write_report(..., 'x.txt') writes what `govscore score` prints without -o, byte for byte
+    (both call the one table view)."""
+    from io import StringIO
+
+    from govscore import cli
+
+    scheme, facts = ROOT / "schemes" / "s3-chengdu.yaml", ROOT / "examples" / "s3-chengdu.facts.yaml"
+    out, err = StringIO(), StringIO()
+    assert cli.run(["score", str(scheme), str(facts)], out, err) == 0, err.getvalue()
+    plan = govscore.compile(scheme)
+    govscore.write_report(govscore.evaluate_all(plan, govscore.read_facts(facts)), plan,
+                          tmp_path / "table.txt")
+    written = (tmp_path / "table.txt").read_text(encoding="utf-8")
+    assert written == out.getvalue()
+    # 高新区: 70 + 23.5 − 5 = 88.5 (worked in examples/s3-chengdu.facts.yaml's header)
+    assert any("高新区" in line and "88.5" in line for line in written.splitlines())

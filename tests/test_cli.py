@@ -57,7 +57,7 @@ def test_github_format_escapes_properties_and_message(tmp_path):
 
 
 def test_github_escaping_functions():
-    from govscore.views.report import github_data, github_property
+    from govscore.views.diagnostics import github_data, github_property
 
     assert github_property("a%b\r\nc:d,e") == "a%25b%0D%0Ac%3Ad%2Ce"
     assert github_data("a%b\r\nc:d,e") == "a%25b%0D%0Ac:d,e"

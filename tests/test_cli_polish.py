@@ -83,21 +83,21 @@ def test_a_usage_error_under_a_command_exits_2(monkeypatch):
         assert out == ""
 
 
-@pytest.mark.parametrize("name", ["results.txt", "results"])
+@pytest.mark.parametrize("name", ["results.pdf", "results"])
 def test_score_with_an_unknown_output_suffix_exits_2_and_writes_nothing(tmp_path, name):
     target = tmp_path / name
     code, out, err = _run("score", S3, S3_FACTS, "-o", str(target))
     assert code == 2
     assert "GS701 cannot write" in err
-    assert "use .json, .csv, .html or .xlsx" in err
+    assert "use .json, .csv, .html, .xlsx or .txt" in err
     assert "scored" not in err  # refused before any scoring
     assert out == ""
     assert list(tmp_path.iterdir()) == []
 
 
 def test_report_write_refuses_an_unknown_suffix(tmp_path):
-    with pytest.raises(UsageError, match=r"cannot write \.txt"):
-        report.write(None, None, tmp_path / "r.txt")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=r"cannot write \.pdf"):
+        report.write(None, None, tmp_path / "r.pdf")  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
 
 

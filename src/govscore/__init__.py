@@ -18,12 +18,16 @@ from govscore.views.explain import explain
 if _typing.TYPE_CHECKING:  # the names below are imported on first use (import govscore stays fast)
     from govscore.api import (
         compile,
+        derive_facts,
         evaluate,
         evaluate_all,
+        evaluate_records,
         facts_hash,
         load,
         prepare,
         read_facts,
+        read_frame,
+        score_frame,
         version,
         write_report,
     )
@@ -58,7 +62,9 @@ if _typing.TYPE_CHECKING:  # the names below are imported on first use (import g
 # not pay for that, so each name is imported when it is first used.
 _HOME = {
     **dict.fromkeys(["compile", "evaluate", "evaluate_all", "facts_hash", "load", "prepare",
-                     "read_facts", "version", "write_report"], "api"),
+                     "read_facts", "read_frame", "score_frame", "version", "write_report",
+                     "derive_facts", "evaluate_records"],
+                    "api"),
     "Plan": "engine.plan",
     **dict.fromkeys(["CODES", "Diagnostic", "EvaluationError", "FactsError", "FactsFileError",
                      "GovscoreError", "SchemeError", "Span", "UsageError"], "errors"),
@@ -107,13 +113,17 @@ __all__ = [
     "__version__",
     "check_file",
     "compile",
+    "derive_facts",
     "evaluate",
     "evaluate_all",
+    "evaluate_records",
     "explain",
     "facts_hash",
     "load",
     "prepare",
     "read_facts",
+    "read_frame",
+    "score_frame",
     "version",
     "write_report",
 ]

@@ -6,6 +6,7 @@ Units are mappings ``{id, category?, tier?, facts: {...}}`` (the shape of a fact
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import gc
 import hashlib
@@ -28,7 +29,7 @@ from govscore.errors import (
     UsageError,
     one_unit_of_a_population_error,
 )
-from govscore.inputs import readers, tables
+from govscore.inputs import frames, readers, tables
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
 from govscore.views import report
@@ -390,12 +391,62 @@ def read_facts(*paths: str | Path,
     return tables.merge_sources(sources)
 
 
+def read_frame(frame: Any, *, name: str = "<frame>") -> list[Any]:
+    """The unit entries of a pandas or Polars DataFrame, a Polars LazyFrame, a DuckDB relation or
+    a pyarrow Table, laid out as a facts table (wide: ``id``, ``category``, ``tier``, one column
+    per fact; or long: ``unit, fact, value``), with the diagnostics of :func:`read_facts`.
+    Decimal, whole-number, text and flag columns are read exactly; a binary float column is
+    refused (:class:`FactsFileError`, GS409, naming the column and how to read it as text or
+    decimals); a missing value is a fact not given. Needs only the library the frame is from."""
+    return frames.read_frame(frame, name=name)
+
+
+def score_frame(plan: Plan, frame: Any, *, name: str = "<frame>") -> Assessment:
+    """Score every unit of a frame (see :func:`read_frame`): ``evaluate_all(plan,
+    read_frame(frame))``."""
+    return evaluate_all(plan, read_frame(frame, name=name))
+
+
 def write_report(assessment: Assessment, plan: Plan, path: str | Path) -> None:
     """Write an assessment as ``.html`` (one self-contained page), ``.xlsx`` (a sheet per
-    scope, 明细, 待定, 未评分, 记录; needs openpyxl), ``.csv`` (one row per unit) or ``.json``
-    (everything), chosen by the suffix; written atomically (an interrupted write leaves no half
-    file). Another suffix is a :class:`UsageError` (GS701)."""
+    scope, 明细, 待定, 未评分, 记录; needs openpyxl), ``.csv`` (one row per unit), ``.json``
+    (everything) or ``.txt`` (the ranked table ``govscore score`` prints), chosen by the
+    suffix; written atomically (an interrupted write leaves no half file). Another suffix is a
+    :class:`UsageError` (GS701)."""
     report.write(assessment, plan, Path(path))
+
+
+def derive_facts(plan: Plan, records: str | Path, files: Iterable[str | Path], *,
+                 as_of: str | None = None, memory_limit: str | None = None,
+                 threads: int | None = None) -> Any:
+    """Facts derived from record exports (CSV, Parquet, ``.xlsx``) as the records file
+    ``records`` declares, per unit and period, with their lineage and every record that could
+    not be counted: a :class:`govscore.records.run.Derived`. Needs DuckDB
+    (``govscore[records]``). Raises SchemeError for an invalid records file, FactsFileError for
+    an export that cannot be read."""
+    from govscore.records import declare, run
+
+    decl = declare.load(records, plan)
+    return run.derive(decl, list(files), as_of=as_of, threads=threads,
+                      memory_limit=memory_limit or run.MEMORY_LIMIT)
+
+
+def evaluate_records(plan: Plan, records: str | Path, files: Iterable[str | Path], *,
+                     period: str | None = None, facts: Iterable[Any] = (),
+                     as_of: str | None = None) -> Assessment:
+    """Score one period straight from record exports: the derived facts (merged with the unit
+    entries ``facts`` for what the exports do not hold) are scored by :func:`evaluate_all`, and
+    the assessment's record keeps the lineage (each query, its files' sha256, and per unit and
+    fact the rows counted). The records' problems are in ``assessment.record.lineage
+    ["problems"]``; ``period`` chooses one when the exports cover several."""
+    derived = derive_facts(plan, records, files, as_of=as_of)
+    key, entries = derived.period(period)
+    merged = tables.merge_sources([("records", entries), ("facts", list(facts))])
+    assessment = evaluate_all(plan, merged)
+    lineage = dict(derived.lineage_of(key), rows=derived.rows, rejected_rows=derived.rejected,
+                   problems=[d.to_dict() for d in derived.problems])
+    return dataclasses.replace(assessment, record=dataclasses.replace(assessment.record,
+                                                                      lineage=lineage))
 
 
 def labels(plan: Plan) -> dict[str, str]:
@@ -409,6 +460,6 @@ def labels(plan: Plan) -> dict[str, str]:
     return out
 
 
-__all__ = ["GovscoreError", "UsageError", "compile", "duplicate_id", "evaluate", "evaluate_all",
-           "facts_hash", "load", "prepare", "read_facts", "score_entry", "shown_id", "version",
-           "write_report"]
+__all__ = ["GovscoreError", "UsageError", "compile", "derive_facts", "duplicate_id", "evaluate",
+           "evaluate_all", "evaluate_records", "facts_hash", "load", "prepare", "read_facts",
+           "read_frame", "score_entry", "score_frame", "shown_id", "version", "write_report"]

@@ -1,4 +1,5 @@
-"""The command line: ``govscore validate | schema | score | explain | test | template | render``.
+"""The command line: ``govscore validate | schema | score | facts | explain | test | template | serve
+| render``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -29,6 +30,7 @@ from govscore.errors import (
     whole_population_error,
 )
 from govscore.scheme import detect, loader
+from govscore.views import diagnostics as diagnostics_format
 from govscore.views import report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -53,6 +55,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port: {text!r}") from None
+    if not 1 <= value <= 65535:  # noqa: PLR2004
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)  # a setting, not a score: a float is the right type
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):  # NaN fails both comparisons
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(prog="govscore", formatter_class=fmt,
@@ -69,9 +91,13 @@ def _parser() -> argparse.ArgumentParser:
                        description="Check scheme files and folders; print every problem as "
                        "FILE:LINE:COL: CODE message.",
                        epilog="examples:\n  govscore validate schemes/\n"
-                              "  govscore validate --format github schemes/s3-chengdu.yaml")
+                              "  govscore validate --format github schemes/s3-chengdu.yaml\n"
+                              "  govscore validate --format sarif schemes/ > govscore.sarif")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text")
+    p.add_argument("--format", choices=list(diagnostics_format.FORMATS), default="text",
+                   help="text (FILE:LINE:COL: CODE message), json, github (workflow-command "
+                        "annotations) or sarif (SARIF 2.1.0 for code scanning; file URIs "
+                        "relative to the current folder, uriBaseId SRCROOT)")
     p.add_argument("--only-schemes", action="store_true",
                    help="check only the files that are schemes by content (a top-level "
                         "'govscore:' key in the first 64 KiB) and skip the others, saying how "
@@ -90,12 +116,46 @@ def _parser() -> argparse.ArgumentParser:
                               "--stream")
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
-    p.add_argument("-o", "--output", help="write results to .json, .csv, .html or .xlsx")
+    p.add_argument("-o", "--output",
+                   help="write results to .json, .csv, .html, .xlsx or .txt (the table)")
+    p.add_argument("--records", metavar="R.records.yaml",
+                   help="derive facts from record exports as this records file declares: the "
+                        "given files that match one of its tables are exports, the others "
+                        "facts files (needs govscore[records])")
+    p.add_argument("--period", help="with --records: the period to score (2022-10, 2022-Q4, "
+                                    "2022), when the exports cover several")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="with --records: the day the exports were taken (open matters past "
+                        "their deadline are overdue)")
     p.add_argument("--stream", action="store_true",
                    help="score one wide CSV facts file (one row per unit) row by row in bounded "
                         "memory, into a .csv given by -o; rows in input order, rejected units "
                         "last; the time taken is reported (not for schemes with population "
                         "kinds)")
+
+    p = sub.add_parser("facts", help="derive facts from record exports", formatter_class=fmt,
+                       description="Derive a scheme's facts from record exports (CSV, Parquet, "
+                       ".xlsx: one row per rating, per case) as a records file declares, per "
+                       "unit and period, on DuckDB (govscore[records]). Every record that cannot "
+                       "be counted is reported with its file and row; each fact's lineage (the "
+                       "query, its files' sha256, the rows counted) is written beside the "
+                       "facts as FACTS.lineage.json.",
+                       epilog="examples:\n  govscore facts examples/records/好差评-2022-09.csv "
+                              "--scheme schemes/s5-jining.yaml --records "
+                              "examples/records/s5-jining.records.yaml -o facts.csv\n"
+                              "  govscore facts ratings-2022.parquet --scheme s5.yaml "
+                              "-o 'facts-{period}.csv'")
+    p.add_argument("records_files", nargs="+", metavar="RECORDS")
+    p.add_argument("--scheme", required=True)
+    p.add_argument("--records", metavar="R.records.yaml",
+                   help="the records file (default: the scheme's name with .records.yaml)")
+    p.add_argument("-o", "--output", required=True, metavar="FACTS",
+                   help="the facts file: .csv (wide), .json or .yaml; '{period}' in the name "
+                        "writes one file per period")
+    p.add_argument("--period", help="only this period (2022-10, 2022-Q4, 2022)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="the day the exports were taken (open matters past their deadline are "
+                        "overdue); overrides as_of in the records file")
 
     p = sub.add_parser("explain", help="explain one unit's score", formatter_class=fmt,
                        epilog="example:\n  govscore explain schemes/s3-chengdu.yaml "
@@ -140,6 +200,39 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the template to write: .xlsx (with validation; needs openpyxl) or .csv")
 
+    p = sub.add_parser("serve", help="serve validate, score, explain and the schema over HTTP",
+                       formatter_class=fmt,
+                       description="An HTTP service (FastAPI on uvicorn; pip install "
+                       "'govscore[service]') for programs that are not Python: POST /validate, "
+                       "/score, /explain; GET /schema, /schemes, /health, /version, /limits; the "
+                       "OpenAPI document at /openapi.json. Every scheme in --schemes is loaded "
+                       "and checked at start: if one is invalid, the server does not start "
+                       "(exit 1). Refusals are JSON naming the limit: 413 (body, units), 503 "
+                       "(time, busy), 422 (malformed request, invalid posted scheme). See "
+                       "docs/service.md.",
+                       epilog="examples:\n  govscore serve --schemes schemes/\n"
+                              "  govscore serve --schemes schemes/ --host 0.0.0.0 --port 8080 "
+                              "--max-units 50000 --time-limit 120")
+    p.add_argument("--schemes", metavar="DIR",
+                   help="serve every scheme in this folder by its id (files with a top-level "
+                        "'govscore:' key; others are skipped); without it, requests post the "
+                        "scheme's text")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: %(default)s, this machine only)")
+    p.add_argument("--port", type=_port, default=8000, help="default: %(default)s")
+    p.add_argument("--max-body-bytes", type=_positive, default=10_000_000, metavar="N",
+                   help="refuse a request body larger than N bytes (413, GS901; default: "
+                        "%(default)s)")
+    p.add_argument("--max-units", type=_positive, default=20_000, metavar="N",
+                   help="refuse more than N units in one request (413, GS902; default: "
+                        "%(default)s)")
+    p.add_argument("--time-limit", type=_seconds, default=30.0, metavar="SECONDS",
+                   help="answer 503 (GS903) when a request's work takes longer (default: "
+                        "%(default)s)")
+    p.add_argument("--workers", type=_positive, default=2, metavar="N",
+                   help="requests worked on at once, each in its own thread; one more is "
+                        "refused with 503 (GS904; default: %(default)s)")
+
     p = sub.add_parser("render", help="print a scheme back as the 考核细则 it encodes",
                        formatter_class=fmt,
                        description="Write the scheme as a document: its source, sections, items "
@@ -166,7 +259,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     try:
         command = {"validate": _validate, "schema": _schema, "score": _score,
                    "explain": _explain, "test": _test, "template": _template,
-                   "render": _render}[args.command]
+                   "facts": _facts, "serve": _serve, "render": _render}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
         stderr.write(f"govscore: {exc}\n")
@@ -229,7 +322,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                      stderr)
         files = schemes
     results: dict[str, list[Diagnostic]] = {str(f): loader.check_file(f) for f in files}
-    stdout.write(report.diagnostics(results, args.format))
+    stdout.write(diagnostics_format.render(results, args.format, tool_version=api.version()))
     errors = sum(1 for ds in results.values() for d in ds if d.severity == "error")
     invalid = sum(1 for ds in results.values() if any(d.severity == "error" for d in ds))
     if args.format == "text":
@@ -263,8 +356,10 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.output:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
-    units = _read_all(args.facts, stderr)
-    assessment = _progress_evaluate(plan, units, stderr)
+    if args.records:
+        assessment = _score_records(plan, args, stderr)
+    else:
+        assessment = _progress_evaluate(plan, _read_all(args.facts, stderr), stderr)
     if args.output:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
@@ -275,7 +370,66 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             stderr.write(f"rejected {rejected.unit}: {d}\n")
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
-    return EXIT_INVALID if assessment.rejected else EXIT_OK
+    uncounted = (assessment.record.lineage or {}).get("rejected_rows", 0)
+    return EXIT_INVALID if assessment.rejected or uncounted else EXIT_OK
+
+
+def _score_records(plan: Plan, args: argparse.Namespace, stderr: TextIO) -> Assessment:
+    """score --records: the exports among the files are derived, the rest read as facts."""
+    import fnmatch
+
+    from govscore.records import declare
+
+    decl = declare.load(args.records, plan)
+    patterns = [t.files for t in decl.records.tables]
+    exports = [f for f in args.facts if any(fnmatch.fnmatch(Path(f).name, p) for p in patterns)]
+    others = [f for f in args.facts if f not in exports]
+    if not exports:
+        raise UsageError("GS804", "none of the files matches a table of the records file ("
+                         + ", ".join(patterns) + ")")
+    facts = _read_all(others, stderr) if others else []
+    assessment = api.evaluate_records(plan, args.records, exports, period=args.period,
+                                      facts=facts, as_of=args.as_of)
+    lineage = assessment.record.lineage or {}
+    for problem in lineage.get("problems", []):
+        stderr.write(f"{problem['file']}:{problem['line']}:{problem['column']}: "
+                     f"{problem['code']} {problem['message']}\n")
+    stderr.write(f"period {lineage.get('period')}: {lineage.get('rows', 0)} record(s) read, "
+                 f"{lineage.get('rejected_rows', 0)} not counted\n")
+    return assessment
+
+
+def _facts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.records import write
+
+    output = Path(args.output)
+    suffix = output.suffix.lower()
+    if suffix not in write.SUFFIXES:
+        what = output.suffix or "a file without a suffix"
+        raise UsageError("GS701", f"cannot write facts as {what}; use "
+                         + ", ".join(write.SUFFIXES))
+    records = args.records or str(Path(args.scheme).with_suffix(".records.yaml"))
+    if not Path(records).is_file():
+        raise UsageError("GS804", f"no records file {records}: give --records")
+    plan = api.compile(args.scheme)
+    derived = api.derive_facts(plan, records, args.records_files, as_of=args.as_of)
+    for problem in derived.problems:
+        stderr.write(f"{problem}\n")
+    if "{period}" in args.output:
+        keys = [args.period] if args.period else sorted(derived.periods)
+    else:
+        keys = [derived.period(args.period)[0]]
+    for wanted in keys:
+        key, entries = derived.period(wanted)
+        target = Path(args.output.replace("{period}", key))
+        report.atomic_write(target, write.render(entries, key, suffix))
+        lineage = dict(derived.lineage_of(key), rows=derived.rows, rejected_rows=derived.rejected,
+                       problems=[d.to_dict() for d in derived.problems])
+        report.atomic_write(write.lineage_path(target),
+                            (json.dumps(lineage, ensure_ascii=False, indent=1) + "\n").encode())
+        stderr.write(f"wrote {target} ({len(entries)} unit(s), period {key}) and its lineage\n")
+    stderr.write(f"{derived.rows} record(s) read, {derived.rejected} not counted\n")
+    return EXIT_INVALID if derived.rejected else EXIT_OK
 
 
 PROGRESS_FROM = 5000
@@ -425,4 +579,34 @@ def _render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     scheme = api.load(args.scheme).scheme
     report.atomic_write(target, scheme_doc.render(scheme, suffix).encode("utf-8"))
     stderr.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        from govscore import service
+    except ImportError as exc:
+        raise UsageError("GS701", f"govscore serve needs the service extra ({exc.name} is "
+                         "missing): pip install 'govscore[service]'") from None
+    served = service.Served({}, {})
+    if args.schemes:
+        folder = Path(args.schemes)
+        if not folder.is_dir():
+            stderr.write(f"govscore: {args.schemes}: no such folder\n")
+            return EXIT_USAGE
+        served, problems = service.load_schemes(folder)
+        if problems:
+            stderr.write(diagnostics_format.render(problems, "text"))
+        invalid = sorted(f for f, ds in problems.items() if any(d.severity == "error" for d in ds))
+        if invalid:
+            stderr.write(f"govscore: not serving: {len(invalid)} scheme file(s) invalid "
+                         f"({', '.join(invalid)}); fix them or move them out of the folder\n")
+            return EXIT_INVALID
+    limits = service.Limits(args.max_body_bytes, args.max_units, args.time_limit, args.workers)
+    app = service.create_app(served, limits)
+    ids = ", ".join(sorted(served.plans)) or "none (post a scheme's text)"
+    stderr.write(f"govscore serve: {len(served.plans)} scheme(s): {ids}\n"
+                 f"listening on http://{args.host}:{args.port} (OpenAPI: /openapi.json)\n")
+    stderr.flush()
+    service.serve(app, args.host, args.port)
     return EXIT_OK

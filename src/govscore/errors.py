@@ -16,7 +16,8 @@ lists of them, so one run reports every problem at once::
      ├── inputs.tables.CellError         a spreadsheet cell is not a value or an id (``.code``)
      ├── rules.values.FactProblem        one fact value a rule refuses (``.code``; reported as a FactsError)
      ├── rules.base.UnitProblem          facts that cannot be scored together (``.code``; a FactsError)
-     └── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     ├── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
+     └── service.ServiceError            a request govscore serve refuses (``.status``, ``.code``)
 
 Exceptions used only for control flow inside one module are private (``_Name``) and never
 escape it.
@@ -93,6 +94,24 @@ CODES: dict[str, str] = {
     # the command line's options and outputs (GS7xx)
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
+    # records (GS8xx): facts derived from record exports (govscore.records)
+    "GS801": "a records declaration names something that does not exist",
+    "GS802": "a measure does not fit the fact",
+    "GS803": "a records declaration is inconsistent",
+    "GS804": "records cannot be read",
+    "GS805": "record for a unit the scheme does not know",
+    "GS806": "record with an unknown level",
+    "GS807": "record with a value that is not a date or number",
+    "GS808": "record whose deadline falls outside the calendar",
+    # the HTTP service, govscore serve (GS9xx)
+    "GS901": "request body too large",
+    "GS902": "too many units in one request",
+    "GS903": "request took longer than the time limit",
+    "GS904": "every worker is busy",
+    "GS905": "malformed request",
+    "GS906": "no such scheme, unit or endpoint",
+    "GS907": "the posted scheme is invalid",
+    "GS908": "internal error",
 }
 
 

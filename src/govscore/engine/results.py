@@ -351,9 +351,15 @@ class Record:
     scheme_sha256: str
     facts_sha256: str
     govscore_version: str
+    lineage: dict[str, Any] | None = field(default=None, compare=False)
+    """For facts derived from records (:mod:`govscore.records`): each table's query, parameters
+    and files (sha256), and per unit and fact the rows counted, so an appeal can recount."""
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if self.lineage is None:
+            del out["lineage"]
+        return out
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class Table:
 
     units: list[dict[str, Any]]
     encoding: str
-    """utf-8, utf-8-sig (with BOM), utf-16, gb18030 — or xlsx."""
+    """utf-8, utf-8-sig (with BOM), utf-16, gb18030 — or xlsx, or frame (a DataFrame's rows)."""
     layout: Literal["wide", "long"]
     rows: int
     """Data rows read (comment, title and empty rows not counted)."""
@@ -851,6 +851,13 @@ def load_table(path: str | Path) -> Table:
         return _table(rows, str(path), encoding, strict=True)
     raise cannot_read(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
                       ".csv, .tsv or .xlsx")
+
+
+def table_of_rows(rows: list[tuple[int, list[Any]]], source: str) -> Table:
+    """A facts table from rows already read (``(row number, cells)``, the header first), with the
+    layouts, cell rules and diagnostics of a file: a DataFrame's rows
+    (:mod:`govscore.inputs.frames`). ``source`` names it in the diagnostics."""
+    return _table(rows, source, "frame", strict=True)
 
 
 def read_table(path: Path) -> list[Any]:

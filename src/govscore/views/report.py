@@ -1,6 +1,6 @@
-"""Renderers: diagnostics (text, json, github) and assessments (text table, JSON, CSV; HTML and
-Excel in their own modules). Files are written atomically: to a temporary file beside the target,
-then renamed, so an interrupted run never leaves half a report.
+"""Renderers of assessments (text table, JSON, CSV; HTML and Excel in their own modules;
+diagnostics in :mod:`govscore.views.diagnostics`). Files are written atomically: to a temporary
+file beside the target, then renamed, so an interrupted run never leaves half a report.
 """
 
 from __future__ import annotations
@@ -11,48 +11,16 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
-from govscore.errors import Diagnostic, UsageError
+from govscore.errors import UsageError
 from govscore.numbers import fmt
 from govscore.views.ranking import ranked, scope_order
 from govscore.views.sheet import display_width
-
-
-def github_data(text: str) -> str:
-    """The message of a GitHub workflow command (``::error …::MESSAGE``): %, CR and LF escaped."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def github_property(text: str) -> str:
-    """A property value of a GitHub workflow command (``file=…,line=…``): as the message, and
-    ``:`` and ``,`` too, which would end the value."""
-    return github_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def diagnostics(results: Mapping[str, list[Diagnostic]], fmt: str) -> str:
-    """Every file's diagnostics as text (FILE:LINE:COL: CODE message), JSON or GitHub annotations."""
-    if fmt == "json":
-        return json.dumps({file: [d.to_dict() for d in ds] for file, ds in results.items()},
-                          ensure_ascii=False, indent=2) + "\n"
-    lines = []
-    for file, ds in results.items():
-        for d in ds:
-            if fmt == "github":
-                level = "error" if d.severity == "error" else "warning"
-                where = f"file={github_property(file)}"
-                if d.span:
-                    where += f",line={d.span.line},col={d.span.column}"
-                text = str(Diagnostic(d.code, d.message, d.path, None, d.severity, d.hint))
-                lines.append(f"::{level} {where},title={github_property(d.code)}::"
-                             f"{github_data(text)}")
-            else:
-                lines.append(str(d) if d.span else f"{file}: {d}")
-    return "".join(line + "\n" for line in lines)
 
 
 def _order(assessment: Assessment) -> list[str]:
@@ -168,7 +136,7 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
-OUTPUT_SUFFIXES = (".json", ".csv", ".html", ".htm", ".xlsx")
+OUTPUT_SUFFIXES = (".json", ".csv", ".html", ".htm", ".xlsx", ".txt")
 """The suffixes :func:`write` knows (``.htm`` is HTML too)."""
 
 
@@ -176,7 +144,7 @@ def check_output(path: Path) -> None:
     """Raise UsageError unless :func:`write` can write ``path`` (by its suffix)."""
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise UsageError("GS701", f"cannot write {path.suffix or 'files without a suffix'}; use "
-                         ".json, .csv, .html or .xlsx")
+                         ".json, .csv, .html, .xlsx or .txt")
 
 
 def write(assessment: Assessment, plan: Plan, path: Path) -> None:
@@ -194,5 +162,7 @@ def write(assessment: Assessment, plan: Plan, path: Path) -> None:
         from govscore.views import xlsx
 
         atomic_write(path, xlsx.render(assessment, plan))
+    elif suffix == ".txt":  # the ranked table govscore score prints
+        atomic_write(path, text_table(assessment).encode("utf-8"))
     else:  # pragma: no cover - check_output refused every other suffix
         raise AssertionError(suffix)
