@@ -98,7 +98,7 @@ _W: dict[Lang, dict[str, str]] = {
         "na": "不适用", "na_reason": "不适用: {r}", "na_group": "不适用 (没有适用的子项)",
         "none_full": "没有适用的子项: 按满分计", "none_zero": "没有适用的子项: 按 0 分计",
         "outside": "不计入总分", "not_counted": "不计",
-        "total": "总分 = {terms} = {x}", "total_plain": "总分 {x}",
+        "total": "总分 = {terms} = {x}", "total_plain": "合计 {x}",
         "veto_score": "一票否决 ({title}): 总分改为 {x} (计算得分 {computed})",
         "veto_no_award": "一票否决 ({title}): 取消评先评优资格",
         "veto_grade": "一票否决 ({title}): 等次定为 {grade}",
@@ -145,7 +145,7 @@ _W: dict[Lang, dict[str, str]] = {
         "na_group": "not applicable (no part applies)",
         "none_full": "no part applies: full marks", "none_zero": "no part applies: 0",
         "outside": "not in the total", "not_counted": "not counted",
-        "total": "total = {terms} = {x}", "total_plain": "total {x}",
+        "total": "total = {terms} = {x}", "total_plain": "sum {x}",
         "veto_score": "veto ({title}): the total is set to {x} (computed {computed})",
         "veto_no_award": "veto ({title}): not eligible for awards",
         "veto_grade": "veto ({title}): grade set to {grade}",
@@ -305,7 +305,7 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         sum_terms = _terms(terms, declared.get(root.id), shown, signed, w)
         # the sum of the top lines, then what the root's own steps did to it
         total_notes.append(w["total"].format(terms=sum_terms, x=shown.score(root.raw))
-                           if terms else w["total_plain"].format(x=shown.score(root.raw)))
+                           if len(terms) > 1 else w["total_plain"].format(x=shown.score(root.raw)))
         total_notes.extend(_step(step, "group", shown, w, name)
                            for step in steps.get(root.id, []) if step.step != "not_applicable")
     for veto in result.vetoes:
