@@ -83,7 +83,7 @@ _W: dict[Lang, dict[str, str]] = {
         "eq": " = {x}", "then": ", 计 {x}", "sum": "合计 {x}", "sum_of": "{a}合计 {x}",
         "weighted": "加权: {terms} = {x}", "term_w": "{v} × {w}",
         "highest": "取最高 {x}", "cap_item": "超过满分 {b}", "cap_group": "封顶 {b}",
-        "floor_item": "扣完为止, 不低于 {b}", "floor_group": "保底 {b}",
+        "floor_item": "扣完为止, 不低于 {b}", "floor_group": "保底 {b}", "floor_plain": "不低于 {b}",
         "from_full": "满分 {max} − 扣 {lost} = {x}", "from_full_sum": "满分 {max} − 扣 ({how}) = {x}",
         "limit": "不超过{node} {c}", "limit_factor": "不超过{node} × {f} = {c}",
         "gate": "{node} {v} 未达到 {op} {b}: 不计",
@@ -124,7 +124,7 @@ _W: dict[Lang, dict[str, str]] = {
         "weighted": "weighted: {terms} = {x}", "term_w": "{v} × {w}",
         "highest": "the highest: {x}", "cap_item": "above full marks {b}",
         "cap_group": "capped at {b}", "floor_item": "deductions stop at {b}",
-        "floor_group": "not below {b}",
+        "floor_group": "not below {b}", "floor_plain": "not below {b}",
         "from_full": "full marks {max} − {lost} = {x}",
         "from_full_sum": "full marks {max} − ({how}) = {x}",
         "limit": "not more than {node} {c}", "limit_factor": "not more than {node} × {f} = {c}",
@@ -331,7 +331,7 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
 
 
 def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -> str:
-    from govscore.rules.base import fact_words
+    from govscore.rules.base import fact_words, level_word
 
     if isinstance(spec, model.Item) and spec.rule.kind == "formula":
         return ""
@@ -344,6 +344,12 @@ def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -
         if isinstance(rule, model.Checklist) and isinstance(fact, list):
             titles = {c.id: c.title for c in rule.criteria}
             fact = [titles.get(str(c), c) for c in fact]
+        elif isinstance(rule, model.ByLevel) and isinstance(fact, list):
+            # events: each level with its matter in brackets (省级 (人才工作))
+            return "、".join(
+                level_word(e.get("level"), lang) + (f" ({e['matter']})" if e.get("matter") else "")
+                if isinstance(e, Mapping) else fact_words(e, lang) for e in fact) or \
+                fact_words(fact, lang)
         elif isinstance(rule, model.RaterGroups) and isinstance(fact, Mapping):
             titles = {g.id: g.title for g in rule.groups}
             return "; ".join(f"{titles.get(str(k), str(k))} {fact_words(v, lang)}"
@@ -383,8 +389,20 @@ def _item_notes(node: NodeResult, spec: model.Item | model.Group | None,
             # the rounding of the rule's own amount ends its line: "… = 9.8333…, 四舍五入 = 9.83"
             notes[-1] += ", " + _step(step, "item", shown, w, name).split(" ", 1)[1]
             continue
+        if step.step == "floor" and not _deducts(node, spec) and step.args:
+            # 扣完为止 is said of deductions only; a bonus held at 0 is just not below 0
+            notes.append(w["floor_plain"].format(b=shown.operand(step.args[0]))
+                         + w["then"].format(x=shown.score(step.after)))
+            continue
         notes.append(_step(step, "item", shown, w, name))
     return notes
+
+
+def _deducts(node: NodeResult, spec: model.Item | model.Group | None) -> bool:
+    """Whether an item takes points away (from full marks, subtracted, or short of a target)."""
+    if node.role == "subtract":
+        return True
+    return isinstance(spec, model.Item) and (spec.from_full or spec.rule.kind == "shortfall")
 
 
 def _is_number(text: str, number: str) -> bool:
