@@ -476,6 +476,9 @@ def test_the_docs_curl_example_gives_the_answer_shown(server, page, tmp_path):
 
 def test_without_the_service_extra_serve_says_what_to_install(monkeypatch):
     monkeypatch.delitem(sys.modules, "govscore.service", raising=False)
+    # 'from govscore import service' finds the package's attribute before sys.modules: an earlier
+    # test's import would otherwise make this one start a real server
+    monkeypatch.delattr(govscore, "service", raising=False)
     monkeypatch.setitem(sys.modules, "fastapi", None)  # as if not installed
     out, err = io.StringIO(), io.StringIO()
     assert run(["serve"], out, err) == 2

@@ -1,5 +1,5 @@
-"""The command line: ``govscore validate | schema | score | facts | explain | test | template | serve
-| render``.
+"""The command line: ``govscore validate | schema | score | facts | explain | test | template |
+serve | render``.
 
 ``run(argv, stdout, stderr) -> int`` does the work (tests call it in-process); ``main()`` wraps it.
 Exit codes: 0 success, 1 invalid input (invalid schemes, rejected units, failed tests), 2 usage or
@@ -568,20 +568,6 @@ def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
-def _render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from govscore.views import scheme_doc
-
-    target = Path(args.output)
-    suffix = target.suffix.lower()
-    if suffix not in (".html", ".htm", ".md"):
-        raise UsageError("GS701", f"cannot write {target.suffix or 'files without a suffix'} "
-                         "as a scheme document; use .html or .md")
-    scheme = api.load(args.scheme).scheme
-    report.atomic_write(target, scheme_doc.render(scheme, suffix).encode("utf-8"))
-    stderr.write(f"wrote {args.output}\n")
-    return EXIT_OK
-
-
 def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         from govscore import service
@@ -609,4 +595,18 @@ def _serve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                  f"listening on http://{args.host}:{args.port} (OpenAPI: /openapi.json)\n")
     stderr.flush()
     service.serve(app, args.host, args.port)
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from govscore.views import scheme_doc
+
+    target = Path(args.output)
+    suffix = target.suffix.lower()
+    if suffix not in (".html", ".htm", ".md"):
+        raise UsageError("GS701", f"cannot write {target.suffix or 'files without a suffix'} "
+                         "as a scheme document; use .html or .md")
+    scheme = api.load(args.scheme).scheme
+    report.atomic_write(target, scheme_doc.render(scheme, suffix).encode("utf-8"))
+    stderr.write(f"wrote {args.output}\n")
     return EXIT_OK

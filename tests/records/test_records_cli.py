@@ -40,7 +40,8 @@ def test_facts_then_score_gives_the_hand_worked_totals(tmp_path) -> None:
     code, out, err = _run("score", str(S5), str(facts),
                           str(EXAMPLES / "s5-jining.other-facts.yaml"))
     assert code == 0, err
-    totals = {line.split()[-1]: line.split()[2] for line in out.splitlines()[1:]}
+    # the table: 范围, 名次, 单位, 总分, … under a header and a rule line
+    totals = {line.split()[2]: line.split()[3] for line in out.splitlines()[2:]}
     # 不动产登记窗口: 好差评 30 × (2×10 + 2×8 + 1×3) / (5×10) = 30 × 39/50 = 23.4;
     #   row 5's 不满意 (Thu 8 Sep) was rectified on its due day, Fri 30 Sep: not overdue.
     #   20 + 20 + 20 + 23.4 + 10 = 93.4
@@ -157,6 +158,7 @@ def test_s6_scored_from_the_committed_case_export() -> None:
                           str(EXAMPLES / "s6-xinfang.other-facts.yaml"),
                           "--records", str(EXAMPLES / "s6-xinfang.records.yaml"))
     assert code == 0, err
-    totals = {line.split()[-1]: line.split()[2] for line in out.splitlines()[1:]}
+    # the table: 范围, 名次, 单位, 总分, … under a header and a rule line
+    totals = {line.split()[2]: line.split()[3] for line in out.splitlines()[2:]}
     assert totals == {"城关镇": "77.97", "南关街道": "91.50", "县信访局": "87.50"}
     assert "period 2024: 9 record(s) read, 0 not counted" in err
