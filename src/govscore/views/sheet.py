@@ -4,9 +4,10 @@ scheme's text. explain prints it as text, the HTML report and the Excel workbook
 rows exist once, here.
 
 Every line's 说明 is plain arithmetic a reader can redo: the rule's own sum in words (each rule
-kind's ``describe``: "3 次 × 0.5 = 1.5"), then every step that changed the number ("满分 5 − 扣 2
-× 1 = 3", "合计 23.5, 封顶 20, 计 20", "扣分 8, 不超过 加分 2, 计 2"). A group's children's
-得分 add up to its 合计; the top-level lines add up to the total. Numbers are shown at the
+kind's ``describe``: "3 次 × 0.5 = 1.50"), then every step that changed the number, in the words
+of :func:`govscore.views.wording.sheet_step` ("满分 5 − 扣 (2 次 × 1 = 2.00) = 3.00", "加分合计
+23.5, 封顶 20, 计 20", "减分合计 8.00, 不超过加分 2.00, 计 2.00"). A group's children's 得分 add up
+to its 合计; the top-level lines add up to the total. Numbers are shown at the
 scheme's declared places when that is exact (89.500 → 89.50), otherwise with every digit they
 have. Ids are shown only when asked for (``ids=True``); English only with ``lang="en"``.
 """
@@ -48,7 +49,7 @@ class SheetLine:
     """分值: an item's full marks, a group's cap or max (empty when it has none)."""
     fact: str
     score: str
-    """得分 as printed: signed (a deduction is −2.00), empty when the line does not count."""
+    """得分 as printed: signed (a deduction is −2.00); 不适用 when the line does not apply."""
     counted: bool
     """Whether 得分 adds into the line above (False: not applicable, or outside the total)."""
     notes: tuple[str, ...]
