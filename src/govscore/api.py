@@ -455,7 +455,7 @@ def labels(plan: Plan) -> dict[str, str]:
     scheme = plan.scheme
     out = {"scheme": scheme.title, "all": "全部单位"}
     for group in (scheme.inputs, scheme.tiers, scheme.categories, scheme.awards, scheme.vetoes,
-                  scheme.outputs):
+                  scheme.outputs, scheme.statistics):
         out.update({entry.id: entry.title for entry in group})
     return out
 

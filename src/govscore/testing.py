@@ -37,6 +37,7 @@ from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
 from govscore.rules.base import decimals
+from govscore.scheme import tree
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
            "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
@@ -189,11 +190,13 @@ def _direction(plan: Plan, spec: FactSpec) -> int:
             return 0
         return -signs.pop()
     assert spec.item is not None
-    item = spec.item
-    if not rules.of(item).more_is_more:  # the kind's own statement of direction
-        return 0
-    sign = -1 if item.from_full else 1
-    return sign * _item_sign(scheme, item)
+    directions = set()
+    for item in (spec.item, *spec.readers):  # one fact may be read by several items
+        if not rules.of(item).more_is_more:  # the kind's own statement of direction
+            return 0
+        directions.add((-1 if item.from_full else 1) * _item_sign(scheme, item))
+    directions.discard(0)
+    return directions.pop() if len(directions) == 1 else 0
 
 
 def _item_sign(scheme: model.Scheme, item: model.Item) -> int:
@@ -270,9 +273,12 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
         problems.append("scored + rejected does not add up to the units submitted")
     entries = {str(u.get("id")): u for u in units}
     for rejected in assessment.rejected:
-        if all(d.code == "GS411" and none_applies(plan, d.message, entries[rejected.unit])
+        if all((d.code == "GS411" and none_applies(plan, d.message, entries[rejected.unit]))
+               or (d.code == "GS510" and no_statistic(plan, d.message, entries[rejected.unit],
+                                                      assessment))
                for d in rejected.diagnostics):
-            continue  # rightly rejected: a group with none_applicable: error has nothing left
+            continue  # rightly rejected: a group with none_applicable: error has nothing left,
+            # or a statistic the unit needs has no unit of its scope to be taken over
         problems.append(f"valid unit {rejected.unit} was rejected: "
                         + "; ".join(str(d) for d in rejected.diagnostics))
     problems.extend(_bounds(plan, assessment))
@@ -306,6 +312,32 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
     return problems
 
 
+def no_statistic(plan: Plan, message: str, entry: Mapping[str, Any],
+                 assessment: Assessment) -> bool:
+    """Whether the statistic a GS510 message names has no value among the scored units of the
+    rejected unit's scope (an input's number, or the node where it applies; units that score an
+    item's own statistic in its place are not among those it is taken over)."""
+    stats = {s.id: s for s in plan.scheme.statistics}
+    named = [sid for sid in stats if f"statistic {sid!r}" in message]
+    if len(named) != 1:
+        return False
+    stat = stats[named[0]]
+    item = next((n for n in model.iter_nodes(plan.scheme.score) if n.id == stat.of), None)
+    substitutes = isinstance(item, model.Item) and item.not_applicable_score == stat.id
+    key = {"tier": entry.get("tier"), "category": entry.get("category")}.get(stat.scope, "all")
+    for result in assessment.results.values():
+        if {"tier": result.tier, "category": result.category}.get(stat.scope, "all") != key:
+            continue
+        if stat.of in result.nodes:
+            node = result.nodes[stat.of]
+            own = substitutes and isinstance(node.fact, Mapping) and "not_applicable" in node.fact
+            if node.applicable and not own:
+                return False
+        elif any(s.step == "statistic" and s.rule == stat.id for s in result.trace):
+            return False  # an input's value: the statistic was taken in this scope
+    return True
+
+
 def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
     """Whether the group a GS411 message names has no applicable child for these facts,
     recomputed from the scheme (markers, and the not-applicable policies of ratio and rating)."""
@@ -313,6 +345,7 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
     named = [g for gid, g in groups.items() if f"group {gid!r}" in message]
     facts = entry.get("facts", {})
     category = entry.get("category")
+    fact_of = tree.fact_names(tree.index(plan.scheme))
 
     def applies(node: model.Item | model.Group) -> bool:
         if node.applies_to is not None and category not in node.applies_to:
@@ -322,7 +355,7 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
                     c.applies_to) and not c.outside_total]
             return not kids or any(applies(c) for c in kids) or \
                 node.none_applicable != "not_applicable"
-        value = facts.get(node.fact or node.id)
+        value = facts.get(fact_of[node.id])
         if isinstance(value, Mapping) and "not_applicable" in value:
             return False
         rule = node.rule
@@ -343,8 +376,12 @@ def _bounds(plan: Plan, assessment: Assessment) -> list[str]:
     for unit, result in assessment.results.items():
         for nid, node in result.nodes.items():
             spec = nodes[nid]
-            if isinstance(spec, model.Item) and not 0 <= node.value <= spec.max:
-                problems.append(f"{unit}: item {nid} = {node.value} outside 0..{spec.max}")
+            # a signed item may take points away, down to its rule's min; every other item
+            # stays within 0..max
+            low = min(spec.rule.min, Decimal(0)) if isinstance(spec, model.Item) and isinstance(
+                spec.rule, model.Signed) else Decimal(0)
+            if isinstance(spec, model.Item) and not low <= node.value <= spec.max:
+                problems.append(f"{unit}: item {nid} = {node.value} outside {low}..{spec.max}")
             if isinstance(spec, model.Group):
                 if spec.cap is not None and node.value > spec.cap:
                     problems.append(f"{unit}: group {nid} = {node.value} above its cap {spec.cap}")
@@ -429,14 +466,17 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
 
 
 FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
-                      "population_exempt", "several_grade_vetoes"})
+                      "population_exempt", "several_grade_vetoes", "population_values"})
 """What :func:`random_schemes` may generate beyond the always-on language. ``population_kinds``:
 relative_to_best and rank_points items (scored over the whole population); ``factor_if_input``:
 factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, formulas, gates,
 limits, tie-breakers and outputs that name an input or node some categories do not have;
 ``veto_on_outputs``: veto formulas that name an output; ``population_exempt``: exemptions on
 relative_to_best and rank_points items (always, when on); ``several_grade_vetoes``: more than one
-veto with a grade or grade_cap effect (the harsher grade wins)."""
+veto with a grade or grade_cap effect (the harsher grade wins); ``population_values``: population
+items that rank or compare a computed node (``of``) and cohort statistics (``statistics``: mean,
+median, max, min of an input or a node over a scope) read by item and veto formulas and scored by
+not-applicable items (``not_applicable_score``), in as many phases as they need."""
 
 SAFE_FEATURES = FEATURES - {"cross_category"}
 """The features of valid schemes. ``cross_category`` makes schemes the checks refuse (GS317: a
@@ -444,8 +484,8 @@ reader may name only what applies in every category where it is evaluated)."""
 
 RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
               "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
-              "relative_to_best", "rank_points", "formula")
-"""Every rule kind of language v1 (model.Rule), in the order the reference lists them."""
+              "relative_to_best", "rank_points", "signed", "table", "formula")
+"""Every rule kind (model.Rule), in the order the reference lists them."""
 
 GRADE_NAMES = ("优秀", "良好", "合格")
 
@@ -496,6 +536,7 @@ class _SchemeBuilder:
         self.section_of: dict[str, int] = {}
         self.population = False
         self.grades: list[str] = []
+        self.statistics: list[dict[str, Any]] = []
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -624,13 +665,15 @@ class _SchemeBuilder:
                     "points": pick([_D("0.5"), _D(1)])}
         if kind == "ratio":
             policies = ["full", "zero", "not_applicable"] if na_ok else ["full", "zero"]
+            if self.chance(0.3):  # the target stated in the scheme: the fact is the number done
+                return {"kind": kind, "target": pick([_D(10), _D(12)])}
             return {"kind": kind, "zero_target": pick(policies)}
         if kind == "rate":
             return {"kind": kind}
         if kind == "shortfall":
             return {"kind": kind, "target": pick([_D("0.9"), _D("0.95"), _D(1)]),
                     "per": pick([_D("0.5"), _D(1)]), "step": pick([_D("0.01"), _D("0.05")]),
-                    "partial": pick(["proportional", "whole_steps"])}
+                    "partial": pick(["proportional", "whole_steps", "started_steps"])}
         if kind == "bands":
             rate = draw(st.booleans())
             t1, t2 = (_D("0.6"), _D("0.9")) if rate else (_D(60), _D(90))
@@ -658,7 +701,8 @@ class _SchemeBuilder:
         if kind == "choice":
             return {"kind": kind, "options": {"一档": top, "二档": top / 2, "三档": _D(0)}}
         if kind == "checklist":
-            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")]])
+            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")],
+                           ["1/3", "1/3", "1/3"], ["1/6", _D("0.5"), "1/3"]])
             return {"kind": kind, "criteria": [{"id": f"k{i}", "title": f"标准{i}", "share": s}
                                                for i, s in enumerate(shares)]}
         if kind == "series":
@@ -686,6 +730,25 @@ class _SchemeBuilder:
                 rule["step"] = pick([_D("0.5"), _D(1)])
             else:
                 rule["last"] = top / 2
+            return rule
+        if kind == "signed":  # adds or takes away: min below 0, max at most the item's
+            step = pick([None, _D("0.5")])
+            rule = {"kind": kind, "min": -pick([_D("0.5"), _D(1), top]),
+                    "max": pick([top, top / 2])}
+            if step is not None:
+                rule["step"] = step
+            return rule
+        if kind == "table":  # two rates decide together; half the time a gap filled by outside
+            rows: list[dict[str, Any]] = [
+                {"when": {"a": {"gte": _D("0.9")}, "b": {"gte": _D("0.9")}}, "points": top},
+                {"when": {"a": {"gte": _D("0.9")}, "b": {"lt": _D("0.9")}}, "points": top / 2},
+                {"when": {"a": {"lt": _D("0.9")}}, "points": top / 4}]
+            rule = {"kind": kind, "columns": [{"id": "a", "title": "甲率", "rate": True},
+                                              {"id": "b", "title": "乙率", "rate": True}],
+                    "rows": rows}
+            if self.chance(0.5):
+                rows[2]["when"]["b"] = {"gte": _D("0.5")}
+                rule["outside"] = _D(0)
             return rule
         assert kind == "formula", kind
         numbers = self.inputs_of("count", "number", "rate")
@@ -735,7 +798,8 @@ class _SchemeBuilder:
                                 "rule": self.draw_rule(kind, top, rescaled)}
         if self.chance(0.15):
             item["fact"] = f"f_{iid}"
-        if self.chance(0.2):
+        signed = kind == "signed"  # its value is the number given: no from_full, no exemption
+        if self.chance(0.2) and not signed:
             item["from_full"] = True
         if self.chance(0.4):
             mods = self.draw_modifiers()
@@ -743,17 +807,72 @@ class _SchemeBuilder:
                 item["modifiers"] = mods
         if rescaled and self.chance(0.4):
             item["optional"] = True
+        if "population_values" in self.features:
+            self.draw_population_values(item, kind, section)
         population = kind in rules.POPULATION_KINDS
-        if "population_exempt" in self.features if population else self.chance(0.2):
+        if ("population_exempt" in self.features if population else self.chance(0.2)) \
+                and not signed and "of" not in item["rule"]:
             item["exemptions"] = ["不可抗力"]
-        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate"):
-            item["default"] = {"pass_fail": True, "per_occurrence": _D(0),
-                               "rate": _D("0.5")}[kind]
+        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate", "by_level",
+                                          "checklist"):
+            item["default"] = {"pass_fail": True, "per_occurrence": _D(0), "rate": _D("0.5"),
+                               "by_level": {}, "checklist": []}[kind]
         cats = self.place(item, cats, weighted=weighted)
         self.nodes[iid] = item
         self.cats_of[iid] = cats
         self.section_of[iid] = section
         return item
+
+    def draw_readers(self, siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items that read a sibling's count (one fact, several items: 6条线索得12分, 超过部分
+        每条加0.2分): an overflow past ``free`` occurrences, added or subtracted."""
+        out: list[dict[str, Any]] = []
+        for owner in siblings:
+            rule = owner.get("rule", {})
+            if rule.get("kind") != "per_occurrence" or "reads" in owner or not self.chance(0.4):
+                continue
+            iid = self.new_id("i")
+            top = self.pick([_D(1), _D(2)])
+            reader: dict[str, Any] = {
+                "id": iid, "title": f"超出部分{iid}", "max": top, "reads": owner["id"],
+                "rule": {"kind": "per_occurrence", "per": self.pick([_D("0.2"), _D("0.5")]),
+                         "free": self.pick([0, 2, 6])}}
+            if "applies_to" in owner:  # read only where the owner's fact is supplied
+                reader["applies_to"] = owner["applies_to"]
+            if self.chance(0.3):
+                reader["role"] = "subtract"
+            if self.chance(0.2):
+                reader["from_full"] = True
+            self.nodes[iid] = reader
+            self.cats_of[iid] = self.cats_of[owner["id"]]
+            self.section_of[iid] = self.section_of[owner["id"]]
+            out.append(reader)
+        return out
+
+    def draw_population_values(self, item: dict[str, Any], kind: str, section: int) -> None:
+        """Population values on computed nodes (``population_values``): a population item
+        ranking a node of an earlier section, a formula reading a statistic, an optional item
+        scoring a statistic of itself when not applicable. A value reads only what earlier
+        sections hold, so that the needs never form a cycle."""
+        earlier = [n for n in self.global_nodes(before=section) if self.cats_of[n] is None]
+        if kind in rules.POPULATION_KINDS and earlier and self.chance(0.6):
+            item["rule"]["of"] = self.pick(earlier)
+            for key in ("fact", "optional", "default"):  # no fact of its own (GS316)
+                item.pop(key, None)
+        if kind == "formula" and self.chance(0.5):
+            stat = self.draw_statistic(self.pick([*earlier, *self.inputs_of("count", "number",
+                                                                           "rate")]))
+            item["rule"]["formula"] = f"{item['rule']['formula']} + min({stat}, p1)"
+        if item.get("optional") and self.chance(0.5):
+            item["not_applicable_score"] = self.draw_statistic(item["id"])
+
+    def draw_statistic(self, of: str) -> str:
+        """A cohort statistic of an input or a node; its id."""
+        sid = self.new_id("st")
+        self.statistics.append({"id": sid, "title": f"统计{sid}", "of": of,
+                                "function": self.pick(["mean", "median", "max", "min"]),
+                                "scope": self.pick(self.scopes())})
+        return sid
 
     def place(self, node: dict[str, Any], cats: frozenset[str] | None, *,
               weighted: bool) -> frozenset[str] | None:
@@ -805,6 +924,8 @@ class _SchemeBuilder:
             else:
                 children.append(self.draw_item(section, cats, weighted=combine == "weighted",
                                                rescaled=rescaled, kinds=kinds))
+        if combine != "weighted":
+            children.extend(self.draw_readers(children))
         if combine == "weighted":
             weights = {1: [_D(1)], 2: [_D("0.3"), _D("0.7")],
                        3: [_D("0.2"), _D("0.3"), _D("0.5")]}[len(children)]
@@ -860,6 +981,8 @@ class _SchemeBuilder:
                          f"{self.pick(['1', '2', '5', '50'])}",
                          f"{self.pick(self.inputs_of('count'))} >= 2",
                          self.pick(self.inputs_of("flag"))]
+                if self.statistics:  # a cohort statistic (every unit has one of its scope)
+                    atoms.append(f"{self.pick([s['id'] for s in self.statistics])} >= 2")
                 usable = [o["id"] for o in outputs
                           if "applies_to" not in o or "cross_category" in self.features]
                 if on_outputs and usable:  # the first veto; an output every unit has (GS317)
@@ -1007,6 +1130,8 @@ class _SchemeBuilder:
             scheme["tiers"] = tiers
         scheme["inputs"] = inputs
         scheme["params"] = self.params
+        if self.statistics:
+            scheme["statistics"] = self.statistics
         scheme["score"] = root
         scheme["vetoes"] = self.draw_vetoes(outputs)
         scheme["outputs"] = outputs
@@ -1014,7 +1139,34 @@ class _SchemeBuilder:
         if grades is not None:
             scheme["grades"] = grades
         scheme["awards"] = self.draw_awards(max(tops))
+        if self.chance(0.3):  # rewards or penalties with no cap stated (不设上限)
+            root["children"].append(self.draw_unbounded(len(sections)))
         return scheme
+
+    def draw_unbounded(self, section: int) -> dict[str, Any]:
+        """A last section of one unbounded item (不设上限): added, subtracted or kept outside
+        the total; nothing else names it (it comes after every gate, limit and formula)."""
+        iid = self.new_id("i")
+        kind = self.pick(["per_occurrence", "per_step", "manual", "signed"])
+        rule: dict[str, Any] = {
+            "per_occurrence": {"kind": kind, "per": self.pick([_D("0.5"), _D(5)])},
+            "per_step": {"kind": kind, "step": _D(10), "points": _D(1)},
+            "manual": {"kind": kind, "min": _D(1), "max": _D(50)},
+            "signed": {"kind": kind, "min": _D(-5), "max": _D(50)},
+        }[kind]
+        item = {"id": iid, "title": f"不设上限{iid}", "unbounded": True, "rule": rule}
+        group: dict[str, Any] = {"id": f"s{section}", "title": "奖惩(不设上限)",
+                                 "children": [item]}
+        placing = self.pick(["add", "subtract", "outside"])
+        if placing == "subtract":
+            group["role"] = "subtract"
+        elif placing == "outside":
+            group["outside_total"] = True
+        for node_id, node in ((iid, item), (group["id"], group)):
+            self.nodes[node_id] = node
+            self.cats_of[node_id] = None
+            self.section_of[node_id] = section
+        return group
 
 
 def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:

@@ -103,8 +103,16 @@ def test_the_generator_covers_the_whole_language() -> None:
                     by = "" if not isinstance(mod, model.FactorIf) else \
                         (":input" if mod.input else ":categories")
                     seen[f"modifier:{mod.kind}{by}"] += 1
-                for key in ("from_full", "optional", "exemptions", "default", "fact"):
+                for key in ("from_full", "optional", "exemptions", "default", "fact", "reads",
+                            "unbounded"):
                     seen[f"item:{key}"] += bool(getattr(node, key))
+                seen["item:structured default"] += isinstance(node.default, (dict, list))
+                rule = node.rule
+                seen["ratio:target"] += isinstance(rule, model.Ratio) and rule.target is not None
+                seen["shortfall:started_steps"] += isinstance(rule, model.Shortfall) and \
+                    rule.partial == "started_steps"
+                seen["checklist:fraction"] += isinstance(rule, model.Checklist) and any(
+                    isinstance(c.share, str) for c in rule.criteria)
             else:
                 seen[f"combine:{node.combine}"] += 1
                 for key in ("cap", "scale_to", "gate", "limit"):
@@ -145,7 +153,10 @@ def test_the_generator_covers_the_whole_language() -> None:
     wanted = {f"kind:{k}" for k in testing.RULE_KINDS} | {
         "modifier:on_count", "modifier:requires", "modifier:factor_if:input",
         "modifier:factor_if:categories", "item:from_full", "item:optional", "item:exemptions",
-        "item:default", "item:fact", "combine:sum", "combine:weighted", "combine:highest",
+        "item:default", "item:fact", "item:reads", "item:unbounded", "item:structured default",
+        "ratio:target", "shortfall:started_steps", "checklist:fraction", "combine:sum",
+        "combine:weighted",
+        "combine:highest",
         "group:cap", "group:scale_to", "group:gate", "group:limit", "group:negative floor",
         "group:rescale", "node:subtract", "node:outside_total", "node:applies_to",
         "input:flag", "input:count", "input:number", "input:rate", "input:text",
@@ -191,9 +202,13 @@ def _scored_or_rejected(plan: Plan, entries: list[dict[str, Any]], valid: int) -
         assert all(d.code.startswith("GS") for d in rejected.diagnostics)
     by_id = {str(e["id"]): e for e in entries}
     # a valid unit may be rejected only when a group with none_applicable: error has no child
-    # that applies to it (recomputed from the scheme and the facts by the referee)
+    # that applies to it (recomputed from the scheme and the facts by the referee), or when a
+    # statistic it needs has no scored unit of its scope to be taken over (GS510)
     bad = {r.unit for r in assessment.rejected
-           if not all(d.code == "GS411" and testing.none_applies(plan, d.message, by_id[r.unit])
+           if not all((d.code == "GS411" and testing.none_applies(plan, d.message,
+                                                                   by_id[r.unit]))
+                      or (d.code == "GS510" and testing.no_statistic(
+                          plan, d.message, by_id[r.unit], assessment))
                       for d in r.diagnostics)}
     for entry in entries[:valid]:
         assert entry["id"] not in bad, [r for r in assessment.rejected if r.unit == entry["id"]]

@@ -128,7 +128,7 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         notes: list[str] = []
         own = steps.get(node.id, [])
         if node.kind == "item":
-            points = shown.operand(node.max)
+            points = shown.operand(node.max) if node.max.is_finite() else w["unbounded"]
             exempt = [st for st in own if st.step == "exempt"]
             fact = (w["exempt_fact"].format(reason=exempt[0].args[0]) if exempt and exempt[0].args
                     else _fact(node, spec, lang) if node.applicable else "")
@@ -136,6 +136,13 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
             bound = spec.cap if isinstance(spec, model.Group) and spec.cap is not None else (
                 spec.max if isinstance(spec, model.Group) else None)
             points = shown.operand(bound) if bound is not None else ""
+            published = spec.published_max if isinstance(spec, model.Group) else None
+            if published is not None and published != node.max and node.max.is_finite():
+                # the document's figure differs: the one that counts, the published one beside
+                points = w["published"].format(max=shown.operand(node.max),
+                                               published=shown.operand(published))
+                notes.append(w["published_note"].format(max=shown.operand(node.max),
+                                                        published=shown.operand(published)))
             fact = ""
         if not node.applicable:
             why = [s for s in own if s.step == "not_applicable"]
@@ -146,6 +153,8 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         else:
             score = shown.score(signed(node, node.value))
             if node.kind == "item":
+                if isinstance(spec, model.Item) and spec.reads is not None:
+                    notes.append(w["reads"].format(item=name(spec.reads)))  # one fact, two items
                 notes.extend(_item_notes(node, spec, own, shown, w, lang, name, rules.KINDS))
             else:
                 notes.extend(_group_notes(node, spec, own, children.get(node.id, []), shown, w,
@@ -180,6 +189,9 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
             total_notes.append(_veto(step, result, shown, w, name))
     for key, value in result.outputs.items():
         total_notes.append(w["output"].format(title=name(key), x=shown.score(value)))
+    # the cohort statistics the unit's score read, each with its value and its units
+    total_notes.extend(sheet_step(step, "group", shown, w, name) for step in result.trace
+                       if step.step == "statistic")
     where = []
     if result.category:
         where.append(w["category"].format(x=name(result.category)))
@@ -217,8 +229,9 @@ def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -
                 level_word(e.get("level"), lang) + (f" ({e['matter']})" if e.get("matter") else "")
                 if isinstance(e, Mapping) else fact_words(e, lang) for e in fact) or \
                 fact_words(fact, lang)
-        elif isinstance(rule, model.RaterGroups) and isinstance(fact, Mapping):
-            titles = {g.id: g.title for g in rule.groups}
+        elif isinstance(rule, (model.RaterGroups, model.Table)) and isinstance(fact, Mapping):
+            titles = ({g.id: g.title for g in rule.groups} if isinstance(rule, model.RaterGroups)
+                      else {c.id: c.title for c in rule.columns})
             return "; ".join(f"{titles.get(str(k), str(k))} {fact_words(v, lang)}"
                             for k, v in fact.items())
     return fact_words(fact, lang)

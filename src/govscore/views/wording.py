@@ -17,7 +17,7 @@ before, after, args). Two renderings of a step, both here:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -78,14 +78,16 @@ STEP_NAMES: dict[Lang, dict[StepKind, str]] = {
         "from_full": "满分起扣", "cap": "封顶", "floor": "保底", "limit": "限额", "gate": "门槛",
         "rescale": "不适用项折算", "scale": "折算", "modifier": "调整", "exempt": "免扣",
         "not_applicable": "不适用", "none_applicable": "无适用子项", "requires": "缺少佐证",
-        "round": "舍入", "veto": "一票否决",
+        "round": "舍入", "veto": "一票否决", "population": "按名次或比值计分",
+        "statistic": "同类统计", "substitute": "按统计值计",
     },
     "en": {
         "from_full": "from full marks", "cap": "cap", "floor": "floor", "limit": "limit",
         "gate": "gate", "rescale": "rescale", "scale": "scale", "modifier": "adjustment",
         "exempt": "exempt", "not_applicable": "not applicable",
         "none_applicable": "no part applies", "requires": "missing evidence",
-        "round": "rounding", "veto": "veto",
+        "round": "rounding", "veto": "veto", "population": "scored over all units",
+        "statistic": "statistic", "substitute": "scored as a statistic",
     },
 }
 """Each step kind's short name: a column or a heading, and the phrase of a step whose operands
@@ -127,6 +129,17 @@ _PHRASES: dict[Lang, dict[str, str]] = {
         "veto_grade": "{veto}: 等次定为 {grade}",
         "veto_grade_cap": "{veto}: 等次最高为 {grade}",
         "change": "{before} → {after}: {what}",
+        "rank": "{source} {value}, {n} 个单位中第 {rank} 名, 得 {points}分 = {sum}",
+        "rank_first": "{source} {value}, {n} 个单位中第 1 名, 得满分 {points}分",
+        "rank_alone": "{source} {value}, 只有 1 个单位, 得满分 {points}分",
+        "rank_floor": "{source} {value}, {n} 个单位中第 {rank} 名, {sum} < 0, 得 0分",
+        "relative": "{source} {value} / 最高 {best} × {max} = {points}",
+        "relative_lower": "最低 {best} / {source} {value} × {max} = {points}",
+        "relative_none": "{source} {value}, 最优值为 {best}: 得 {points}分",
+        "mean": "平均值", "median": "中位数", "max": "最高值", "min": "最低值",
+        "statistic": "{title} = {of} 的{function} {value}, 取自{scope}的 {count} 个单位 ({units})",
+        "more": " 等", "list": "、",
+        "substitute": "不适用, 按 {statistic} 计 {value}",
     },
     "en": {
         "from_full": "full marks {max} − {lost} deducted = {left}",
@@ -162,10 +175,24 @@ _PHRASES: dict[Lang, dict[str, str]] = {
         "veto_grade": "{veto}: grade set to {grade}",
         "veto_grade_cap": "{veto}: grade at best {grade}",
         "change": "{before} → {after}: {what}",
+        "rank": "{source} {value}: rank {rank} of {n}, {points} points = {sum}",
+        "rank_first": "{source} {value}: rank 1 of {n}, full marks {points}",
+        "rank_alone": "{source} {value}: the only unit, full marks {points}",
+        "rank_floor": "{source} {value}: rank {rank} of {n}, {sum} < 0: 0 points",
+        "relative": "{source} {value} / highest {best} × {max} = {points}",
+        "relative_lower": "lowest {best} / {source} {value} × {max} = {points}",
+        "relative_none": "{source} {value}, the best value is {best}: {points} points",
+        "mean": "mean", "median": "median", "max": "highest", "min": "lowest",
+        "statistic": "{title} = {function} of {of} {value}, over {count} units of {scope} "
+                     "({units})",
+        "more": " …", "list": ", ",
+        "substitute": "not applicable: scores {statistic} {value}",
     },
 }
 
 _GATE_OPS = {"gte": "≥", "gt": ">"}
+_SUMS = frozenset({"from_full", "population", "statistic", "substitute"})
+"""Steps whose phrase already is the sum with its result (not shown as a change as well)."""
 _ROUNDING_MODES = {"half_up", "half_even"}
 
 
@@ -231,7 +258,7 @@ def step_line(step: TraceStep, lang: Lang = "zh", *, node_kind: NodeKind | None 
     a from_full step, whose phrase is already the sum ("满分 20 − 扣 12 = 8")."""
     phrase = _phrase(step, lang, node_kind, names or {})
     what = STEP_NAMES[lang].get(step.step, str(step.step)) if phrase is None else phrase
-    if step.before == step.after or (step.step == "from_full" and phrase is not None):
+    if step.before == step.after or (step.step in _SUMS and phrase is not None):
         return what
     return _PHRASES[lang]["change"].format(before=fmt(step.before), after=fmt(step.after),
                                            what=what)
@@ -323,6 +350,22 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
         if policy not in ("full", "zero"):
             raise _MalformedError
         return words[f"none_applicable_{policy}"]
+    if kind == "population":
+        return _population(step, words, name)
+    if kind == "statistic":
+        function, of, scope, count, units = _arity(args, 5)
+        if function not in ("mean", "median", "max", "min") or \
+                not isinstance(units, (list, tuple)):
+            raise _MalformedError
+        shown = words["list"].join(name(u) for u in units)
+        more = words["more"] if _places(count) > len(units) else ""
+        return words["statistic"].format(title=name(step.rule), of=name(of),
+                                         function=words[function], value=fmt(step.after),
+                                         scope=name(scope), count=_places(count),
+                                         units=shown + more)
+    if kind == "substitute":
+        (statistic,) = _arity(args, 1)
+        return words["substitute"].format(statistic=name(statistic), value=fmt(step.after))
     if kind == "veto":
         title, effect, grade, score = _arity(args, 4)
         veto = words["veto_titled"].format(title=title) if title else words["veto"]
@@ -332,6 +375,41 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
             return words["veto_no_award"].format(veto=veto)
         if effect in ("grade", "grade_cap") and grade is not None:
             return words[f"veto_{effect}"].format(veto=veto, grade=name(grade))
+    raise _MalformedError
+
+
+def _population(step: TraceStep, words: Mapping[str, str], name: Callable[[object], str]) -> str:
+    """An item scored over its scope, with its sum: "第3名, 得 4.6分 = 5 − 2 × 0.2"."""
+    args = step.args
+    if not isinstance(args, tuple) or not args:
+        raise _MalformedError
+    points = fmt(step.after)
+    if args[0] == "rank_points":
+        _, source, value, rank, n, top, per, last = _arity(args, 8)
+        place, count = _places(rank), _places(n)
+        common = {"source": name(source), "value": _operand(value), "n": count, "rank": place,
+                  "points": points}
+        if count == 1:
+            return words["rank_alone"].format(**common)
+        if place == 1:
+            return words["rank_first"].format(**common)
+        if per is not None:
+            total = f"{_operand(top)} − {place - 1} × {_operand(per)}"
+        elif last is not None:
+            total = f"{_operand(top)} − {place - 1} × ({_operand(top)} − {_operand(last)}) / " \
+                    f"{count - 1}"
+        else:
+            raise _MalformedError
+        floored = per is not None and \
+            Decimal(_operand(top)) - (place - 1) * Decimal(_operand(per)) < 0
+        return words["rank_floor" if floored else "rank"].format(sum=total, **common)
+    if args[0] == "relative_to_best":
+        _, source, value, best, top, lower, _zero = _arity(args, 7)
+        parts = {"source": name(source), "value": _operand(value), "best": _operand(best),
+                 "max": _operand(top), "points": points}
+        if Decimal(_operand(best)) <= 0:
+            return words["relative_none"].format(**parts)
+        return words["relative_lower" if lower else "relative"].format(**parts)
     raise _MalformedError
 
 
@@ -377,6 +455,9 @@ SHEET_WORDS: dict[Lang, dict[str, str]] = {
         "why_total": "总分 {x} 低于 {min}", "why_grade": "等次 {grade} 不在 {grades} 之列",
         "why_grade_undecided": "等次待定",
         "list": "、", "more": " 等 {n} 个单位",
+        "unbounded": "不设上限", "published": "{max} (原文 {published})",
+        "published_note": "原文满分 {published}, 按各项合计 {max} 计",
+        "reads": "读 {item} 的事实",
     },
     "en": {
         "eq": " = {x}", "then": ", gives {x}", "sum": "sum {x}", "sum_of": "{a}: sum {x}",
@@ -424,6 +505,9 @@ SHEET_WORDS: dict[Lang, dict[str, str]] = {
         "why_total": "total {x} below {min}", "why_grade": "grade {grade} not among {grades}",
         "why_grade_undecided": "grade undecided",
         "list": ", ", "more": " and {n} more",
+        "unbounded": "no cap", "published": "{max} (published {published})",
+        "published_note": "published as {published}; its items give {max}, which counts",
+        "reads": "reads the fact of {item}",
     },
 }
 
@@ -543,5 +627,28 @@ def sheet_step(step: TraceStep, node_kind: str, shown: Shown, w: Mapping[str, st
             return w["from_full"].format(max=op(a[0]), lost=shown.score(step.before), x=after)
     except (ValueError, TypeError, IndexError, InvalidOperation):
         pass
+    # a step of an older shape, and the population phases' steps (a rank, a statistic), whose
+    # sums step_line writes
     return step_line(step, "zh" if w is SHEET_WORDS["zh"] else "en",
-                     node_kind="item" if node_kind == "item" else "group")
+                     node_kind="item" if node_kind == "item" else "group", names=_Titles(name))
+
+
+class _Titles(Mapping[str, str]):
+    """The sheet's titles for ids (``name``) as the mapping step_line reads: any id is shown by
+    its title, or as it is."""
+
+    def __init__(self, name: Any) -> None:
+        self._name = name
+
+    def __getitem__(self, key: str) -> str:
+        title: str = self._name(key)
+        return title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:
+        return True  # never empty: every id has a title (itself at worst)
