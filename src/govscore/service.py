@@ -526,7 +526,7 @@ def do_explain(body: bytes, served: Served, limits: Limits) -> dict[str, Any]:
     assessment = api.evaluate_all(plan, _units(request.facts, limits))
     unit, lang = request.unit, request.lang
     try:
-        text = explain(assessment, unit, lang=lang)  # the views' words, scored or rejected
+        text = explain(assessment, unit, lang=lang, plan=plan)  # the score sheet, or the problems
     except KeyError:
         raise ServiceError(404, "GS906", f"no unit {unit!r} in the facts given") from None
     result = assessment.results.get(unit)
