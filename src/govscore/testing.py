@@ -880,6 +880,8 @@ class _SchemeBuilder:
             group["floor"] = self.pick([_D(-2), _D(-5)])
         if combine == "sum" and self.chance(0.15):
             group["scale_to"] = self.pick([_D(10), _D(20)])
+        if self.chance(0.1):  # evidence for every item under the group (未提供书面材料的不得分)
+            group["requires"] = self.pick(self.inputs_of("flag"))
         if depth == 0 and section > 0:
             targets = self.global_nodes(items_only=True, before=section)
             if targets and self.chance(0.25):
@@ -937,6 +939,8 @@ class _SchemeBuilder:
             effect = self.pick(effects)
             veto: dict[str, Any] = {"id": f"v{i}", "title": f"否决{i}", "when": when,
                                     "effect": effect}
+            if self.categories and self.chance(0.2):  # a veto for one category's units only
+                veto["applies_to"] = [self.pick(self.categories)]
             if effect in ("grade", "grade_cap"):
                 veto["grade"] = self.pick(self.grades)
             if effect == "score":

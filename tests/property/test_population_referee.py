@@ -111,6 +111,8 @@ class Referee:
     def _vetoes(self, unit: str) -> list[model.Veto]:
         fired = []
         for veto in self.scheme.vetoes:
+            if veto.applies_to is not None and self.category(unit) not in veto.applies_to:
+                continue  # the veto is for other categories' units
             when = veto.when
             if when.formula is not None:
                 hit = self._condition(unit, when.formula)

@@ -637,6 +637,9 @@ class Group(_Node):
     """Count the group only when another node's value meets a bound."""
     limit: Limit | None = None
     """Bound the group by another node's value (减分不超过加分)."""
+    requires: Id | None = None
+    """A flag input: no item under this group (children, grandchildren …) scores unless it is
+    true, as if each item had the modifier ``requires`` (未提供书面材料的该项不得分)."""
 
 
 def _node_tag(value: Any) -> str | None:
@@ -701,6 +704,8 @@ class Veto(Model):
     """Where in the source text the veto is stated."""
     when: Condition
     """When the veto fires."""
+    applies_to: list[Id] | None = None
+    """Category ids whose units the veto applies to (default: all)."""
     effect: Literal["no_award", "grade", "grade_cap", "score"]
     grade: Title | None = None
     """The grade forced (effect grade) or the best grade allowed (effect grade_cap)."""

@@ -28,7 +28,7 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
     for check_fn in (_ids, _maxima, _references, _rules, _formulas, _readers, _bands, _weights,
-                     _members, _population, _population_values):
+                     _members, _population, _population_values, _scope_rules):
         out.extend(check_fn(scheme, nodes))
     return out
 
@@ -390,8 +390,9 @@ def _readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]
                                       (*ref.path, "modifiers", j, "input"))
     for i, veto in enumerate(scheme.vetoes):
         if veto.when.input is not None:
-            yield from need_input(veto.when.input, where(None), f"veto {veto.id!r}",
-                                  ("vetoes", i, "when", "input"))
+            yield from need_input(veto.when.input,
+                                  where(frozenset(veto.applies_to) if veto.applies_to else None),
+                                  f"veto {veto.id!r}", ("vetoes", i, "when", "input"))
     for i, output in enumerate(scheme.outputs):
         if output.weight_input is not None:
             cats = where(frozenset(output.applies_to) if output.applies_to else None)
@@ -424,6 +425,10 @@ def _readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]
             elif path[0] == "outputs":
                 output = scheme.outputs[int(path[1])]
                 if not names.output_applies(output, cat):
+                    continue
+            elif path[0] == "vetoes":
+                veto = scheme.vetoes[int(path[1])]
+                if veto.applies_to is not None and cat not in veto.applies_to:
                     continue
             try:
                 formulas.compile_formula(text, scope)
@@ -595,3 +600,32 @@ def _unknown(kind: str, name: str, pool: Mapping[str, object], path: Path) -> Di
     close = difflib.get_close_matches(name, list(pool), n=1)
     return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
                       hint=f"did you mean {close[0]!r}?" if close else None)
+
+
+def _scope_rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """A group's ``requires`` names a flag input (GS305) that applies wherever the group does
+    (GS317); a veto's ``applies_to`` names categories (GS305)."""
+    inputs = {i.id: i for i in scheme.inputs}
+    cats = [c.id for c in scheme.categories]
+    names = scopes.scopes(scheme, nodes)
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Group) or node.requires is None:
+            continue
+        path = (*ref.path, "requires")
+        if node.requires not in inputs:
+            yield _unknown("input", node.requires, inputs, path)
+            continue
+        if inputs[node.requires].type != "flag":
+            yield Diagnostic("GS305", f"input {node.requires!r} is a "
+                             f"{inputs[node.requires].type}; expected flag", path=path)
+        missing = [c for c in cats if tree.in_category(ref.categories, c)
+                   and not names.input_applies(node.requires, c)]
+        if missing:
+            yield Diagnostic("GS317", f"requires of {node.id!r} reads input {node.requires!r}, "
+                             f"which does not apply to category {', '.join(map(repr, missing))}",
+                             path=path)
+    for i, veto in enumerate(scheme.vetoes):
+        for j, cat in enumerate(veto.applies_to or []):
+            if cat not in cats:
+                yield _unknown("category", cat, dict.fromkeys(cats), ("vetoes", i, "applies_to", j))
