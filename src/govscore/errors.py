@@ -72,7 +72,15 @@ CODES: dict[str, str] = {
     "GS315": "value table is inconsistent",
     "GS316": "unreachable or pointless setting",
     "GS317": "a name used where it does not apply",
-    "GS330": "population values need each other",
+    # scheme language v2 item constructs (GS330–GS339)
+    "GS330": "an item reads another item's fact in a way that cannot work",
+    "GS331": "a signed item that cannot work as declared",
+    "GS332": "a published maximum differs from the effective one",
+    "GS333": "an item has no maximum (不设上限)",
+    "GS334": "an unbounded item where a maximum is needed",
+    "GS335": "an item's default is not a value its rule accepts",
+    # scheme language v2 population values (GS340–GS349)
+    "GS340": "population values need each other",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

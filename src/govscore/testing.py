@@ -37,6 +37,7 @@ from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
 from govscore.rules.base import decimals
+from govscore.scheme import tree
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
            "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
@@ -189,11 +190,13 @@ def _direction(plan: Plan, spec: FactSpec) -> int:
             return 0
         return -signs.pop()
     assert spec.item is not None
-    item = spec.item
-    if not rules.of(item).more_is_more:  # the kind's own statement of direction
-        return 0
-    sign = -1 if item.from_full else 1
-    return sign * _item_sign(scheme, item)
+    directions = set()
+    for item in (spec.item, *spec.readers):  # one fact may be read by several items
+        if not rules.of(item).more_is_more:  # the kind's own statement of direction
+            return 0
+        directions.add((-1 if item.from_full else 1) * _item_sign(scheme, item))
+    directions.discard(0)
+    return directions.pop() if len(directions) == 1 else 0
 
 
 def _item_sign(scheme: model.Scheme, item: model.Item) -> int:
@@ -342,6 +345,7 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
     named = [g for gid, g in groups.items() if f"group {gid!r}" in message]
     facts = entry.get("facts", {})
     category = entry.get("category")
+    fact_of = tree.fact_names(tree.index(plan.scheme))
 
     def applies(node: model.Item | model.Group) -> bool:
         if node.applies_to is not None and category not in node.applies_to:
@@ -351,7 +355,7 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
                     c.applies_to) and not c.outside_total]
             return not kids or any(applies(c) for c in kids) or \
                 node.none_applicable != "not_applicable"
-        value = facts.get(node.fact or node.id)
+        value = facts.get(fact_of[node.id])
         if isinstance(value, Mapping) and "not_applicable" in value:
             return False
         rule = node.rule
@@ -372,8 +376,12 @@ def _bounds(plan: Plan, assessment: Assessment) -> list[str]:
     for unit, result in assessment.results.items():
         for nid, node in result.nodes.items():
             spec = nodes[nid]
-            if isinstance(spec, model.Item) and not 0 <= node.value <= spec.max:
-                problems.append(f"{unit}: item {nid} = {node.value} outside 0..{spec.max}")
+            # a signed item may take points away, down to its rule's min; every other item
+            # stays within 0..max
+            low = min(spec.rule.min, Decimal(0)) if isinstance(spec, model.Item) and isinstance(
+                spec.rule, model.Signed) else Decimal(0)
+            if isinstance(spec, model.Item) and not low <= node.value <= spec.max:
+                problems.append(f"{unit}: item {nid} = {node.value} outside {low}..{spec.max}")
             if isinstance(spec, model.Group):
                 if spec.cap is not None and node.value > spec.cap:
                     problems.append(f"{unit}: group {nid} = {node.value} above its cap {spec.cap}")
@@ -476,8 +484,8 @@ reader may name only what applies in every category where it is evaluated)."""
 
 RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
               "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
-              "relative_to_best", "rank_points", "formula")
-"""Every rule kind of language v1 (model.Rule), in the order the reference lists them."""
+              "relative_to_best", "rank_points", "signed", "table", "formula")
+"""Every rule kind (model.Rule), in the order the reference lists them."""
 
 GRADE_NAMES = ("优秀", "良好", "合格")
 
@@ -657,13 +665,15 @@ class _SchemeBuilder:
                     "points": pick([_D("0.5"), _D(1)])}
         if kind == "ratio":
             policies = ["full", "zero", "not_applicable"] if na_ok else ["full", "zero"]
+            if self.chance(0.3):  # the target stated in the scheme: the fact is the number done
+                return {"kind": kind, "target": pick([_D(10), _D(12)])}
             return {"kind": kind, "zero_target": pick(policies)}
         if kind == "rate":
             return {"kind": kind}
         if kind == "shortfall":
             return {"kind": kind, "target": pick([_D("0.9"), _D("0.95"), _D(1)]),
                     "per": pick([_D("0.5"), _D(1)]), "step": pick([_D("0.01"), _D("0.05")]),
-                    "partial": pick(["proportional", "whole_steps"])}
+                    "partial": pick(["proportional", "whole_steps", "started_steps"])}
         if kind == "bands":
             rate = draw(st.booleans())
             t1, t2 = (_D("0.6"), _D("0.9")) if rate else (_D(60), _D(90))
@@ -691,7 +701,8 @@ class _SchemeBuilder:
         if kind == "choice":
             return {"kind": kind, "options": {"一档": top, "二档": top / 2, "三档": _D(0)}}
         if kind == "checklist":
-            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")]])
+            shares = pick([[_D(1)], [_D("0.5"), _D("0.5")], [_D("0.2"), _D("0.3"), _D("0.5")],
+                           ["1/3", "1/3", "1/3"], ["1/6", _D("0.5"), "1/3"]])
             return {"kind": kind, "criteria": [{"id": f"k{i}", "title": f"标准{i}", "share": s}
                                                for i, s in enumerate(shares)]}
         if kind == "series":
@@ -719,6 +730,25 @@ class _SchemeBuilder:
                 rule["step"] = pick([_D("0.5"), _D(1)])
             else:
                 rule["last"] = top / 2
+            return rule
+        if kind == "signed":  # adds or takes away: min below 0, max at most the item's
+            step = pick([None, _D("0.5")])
+            rule = {"kind": kind, "min": -pick([_D("0.5"), _D(1), top]),
+                    "max": pick([top, top / 2])}
+            if step is not None:
+                rule["step"] = step
+            return rule
+        if kind == "table":  # two rates decide together; half the time a gap filled by outside
+            rows: list[dict[str, Any]] = [
+                {"when": {"a": {"gte": _D("0.9")}, "b": {"gte": _D("0.9")}}, "points": top},
+                {"when": {"a": {"gte": _D("0.9")}, "b": {"lt": _D("0.9")}}, "points": top / 2},
+                {"when": {"a": {"lt": _D("0.9")}}, "points": top / 4}]
+            rule = {"kind": kind, "columns": [{"id": "a", "title": "甲率", "rate": True},
+                                              {"id": "b", "title": "乙率", "rate": True}],
+                    "rows": rows}
+            if self.chance(0.5):
+                rows[2]["when"]["b"] = {"gte": _D("0.5")}
+                rule["outside"] = _D(0)
             return rule
         assert kind == "formula", kind
         numbers = self.inputs_of("count", "number", "rate")
@@ -768,7 +798,8 @@ class _SchemeBuilder:
                                 "rule": self.draw_rule(kind, top, rescaled)}
         if self.chance(0.15):
             item["fact"] = f"f_{iid}"
-        if self.chance(0.2):
+        signed = kind == "signed"  # its value is the number given: no from_full, no exemption
+        if self.chance(0.2) and not signed:
             item["from_full"] = True
         if self.chance(0.4):
             mods = self.draw_modifiers()
@@ -780,16 +811,44 @@ class _SchemeBuilder:
             self.draw_population_values(item, kind, section)
         population = kind in rules.POPULATION_KINDS
         if ("population_exempt" in self.features if population else self.chance(0.2)) \
-                and "of" not in item["rule"]:
+                and not signed and "of" not in item["rule"]:
             item["exemptions"] = ["不可抗力"]
-        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate"):
-            item["default"] = {"pass_fail": True, "per_occurrence": _D(0),
-                               "rate": _D("0.5")}[kind]
+        structured = kind in ("by_level", "checklist")  # rarer kinds: drawn more often
+        if self.chance(0.4 if structured else 0.15) and kind in (
+                "pass_fail", "per_occurrence", "rate", "by_level", "checklist"):
+            item["default"] = {"pass_fail": True, "per_occurrence": _D(0), "rate": _D("0.5"),
+                               "by_level": {}, "checklist": []}[kind]
         cats = self.place(item, cats, weighted=weighted)
         self.nodes[iid] = item
         self.cats_of[iid] = cats
         self.section_of[iid] = section
         return item
+
+    def draw_readers(self, siblings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items that read a sibling's count (one fact, several items: 6条线索得12分, 超过部分
+        每条加0.2分): an overflow past ``free`` occurrences, added or subtracted."""
+        out: list[dict[str, Any]] = []
+        for owner in siblings:
+            rule = owner.get("rule", {})
+            if rule.get("kind") != "per_occurrence" or "reads" in owner or not self.chance(0.4):
+                continue
+            iid = self.new_id("i")
+            top = self.pick([_D(1), _D(2)])
+            reader: dict[str, Any] = {
+                "id": iid, "title": f"超出部分{iid}", "max": top, "reads": owner["id"],
+                "rule": {"kind": "per_occurrence", "per": self.pick([_D("0.2"), _D("0.5")]),
+                         "free": self.pick([0, 2, 6])}}
+            if "applies_to" in owner:  # read only where the owner's fact is supplied
+                reader["applies_to"] = owner["applies_to"]
+            if self.chance(0.3):
+                reader["role"] = "subtract"
+            if self.chance(0.2):
+                reader["from_full"] = True
+            self.nodes[iid] = reader
+            self.cats_of[iid] = self.cats_of[owner["id"]]
+            self.section_of[iid] = self.section_of[owner["id"]]
+            out.append(reader)
+        return out
 
     def draw_population_values(self, item: dict[str, Any], kind: str, section: int) -> None:
         """Population values on computed nodes (``population_values``): a population item
@@ -866,6 +925,8 @@ class _SchemeBuilder:
             else:
                 children.append(self.draw_item(section, cats, weighted=combine == "weighted",
                                                rescaled=rescaled, kinds=kinds))
+        if combine != "weighted":
+            children.extend(self.draw_readers(children))
         if combine == "weighted":
             weights = {1: [_D(1)], 2: [_D("0.3"), _D("0.7")],
                        3: [_D("0.2"), _D("0.3"), _D("0.5")]}[len(children)]
@@ -1083,7 +1144,34 @@ class _SchemeBuilder:
         if grades is not None:
             scheme["grades"] = grades
         scheme["awards"] = self.draw_awards(max(tops))
+        if self.chance(0.3):  # rewards or penalties with no cap stated (不设上限)
+            root["children"].append(self.draw_unbounded(len(sections)))
         return scheme
+
+    def draw_unbounded(self, section: int) -> dict[str, Any]:
+        """A last section of one unbounded item (不设上限): added, subtracted or kept outside
+        the total; nothing else names it (it comes after every gate, limit and formula)."""
+        iid = self.new_id("i")
+        kind = self.pick(["per_occurrence", "per_step", "manual", "signed"])
+        rule: dict[str, Any] = {
+            "per_occurrence": {"kind": kind, "per": self.pick([_D("0.5"), _D(5)])},
+            "per_step": {"kind": kind, "step": _D(10), "points": _D(1)},
+            "manual": {"kind": kind, "min": _D(1), "max": _D(50)},
+            "signed": {"kind": kind, "min": _D(-5), "max": _D(50)},
+        }[kind]
+        item = {"id": iid, "title": f"不设上限{iid}", "unbounded": True, "rule": rule}
+        group: dict[str, Any] = {"id": f"s{section}", "title": "奖惩(不设上限)",
+                                 "children": [item]}
+        placing = self.pick(["add", "subtract", "outside"])
+        if placing == "subtract":
+            group["role"] = "subtract"
+        elif placing == "outside":
+            group["outside_total"] = True
+        for node_id, node in ((iid, item), (group["id"], group)):
+            self.nodes[node_id] = node
+            self.cats_of[node_id] = None
+            self.section_of[node_id] = section
+        return group
 
 
 def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:

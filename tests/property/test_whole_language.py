@@ -103,8 +103,16 @@ def test_the_generator_covers_the_whole_language() -> None:
                     by = "" if not isinstance(mod, model.FactorIf) else \
                         (":input" if mod.input else ":categories")
                     seen[f"modifier:{mod.kind}{by}"] += 1
-                for key in ("from_full", "optional", "exemptions", "default", "fact"):
+                for key in ("from_full", "optional", "exemptions", "default", "fact", "reads",
+                            "unbounded"):
                     seen[f"item:{key}"] += bool(getattr(node, key))
+                seen["item:structured default"] += isinstance(node.default, (dict, list))
+                rule = node.rule
+                seen["ratio:target"] += isinstance(rule, model.Ratio) and rule.target is not None
+                seen["shortfall:started_steps"] += isinstance(rule, model.Shortfall) and \
+                    rule.partial == "started_steps"
+                seen["checklist:fraction"] += isinstance(rule, model.Checklist) and any(
+                    isinstance(c.share, str) for c in rule.criteria)
             else:
                 seen[f"combine:{node.combine}"] += 1
                 for key in ("cap", "scale_to", "gate", "limit"):
@@ -145,7 +153,10 @@ def test_the_generator_covers_the_whole_language() -> None:
     wanted = {f"kind:{k}" for k in testing.RULE_KINDS} | {
         "modifier:on_count", "modifier:requires", "modifier:factor_if:input",
         "modifier:factor_if:categories", "item:from_full", "item:optional", "item:exemptions",
-        "item:default", "item:fact", "combine:sum", "combine:weighted", "combine:highest",
+        "item:default", "item:fact", "item:reads", "item:unbounded", "item:structured default",
+        "ratio:target", "shortfall:started_steps", "checklist:fraction", "combine:sum",
+        "combine:weighted",
+        "combine:highest",
         "group:cap", "group:scale_to", "group:gate", "group:limit", "group:negative floor",
         "group:rescale", "node:subtract", "node:outside_total", "node:applies_to",
         "input:flag", "input:count", "input:number", "input:rate", "input:text",

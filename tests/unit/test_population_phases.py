@@ -1,6 +1,6 @@
 """Population values on computed values and cohort statistics (issue 11 points 1 and 2), on
 hand-worked numbers: the phases ordered from the needs, every phase explained, a cycle refused
-(GS330), a statistic with no units (GS510), the result independent of the units' order.
+(GS340), a statistic with no units (GS510), the result independent of the units' order.
 
 The scheme below chains three phases. Its mechanics come from quoted clauses: "高于同类单位平均
 值的得满分" (a formula reading a mean), "1.21–1.23 之和排名, 第1名得5分, 每降一名减0.2分" (the
@@ -140,14 +140,14 @@ def test_a_rank_inside_what_it_ranks_is_a_cycle() -> None:
                          "rule: {kind: rank_points, of: part1, step: 0.2}")
     found = _check(text)
     assert [(d.code, d.path) for d in found] == [
-        ("GS330", ("score", "children", 1, "children", 1, "rule", "of"))]
+        ("GS340", ("score", "children", 1, "children", 1, "rule", "of"))]
     assert "'daily_rank' reads 'part1', which needs 'daily_rank' itself" in found[0].message
 
 
 def test_a_statistic_of_a_node_that_reads_it_is_a_cycle() -> None:
     text = CHAIN.replace("of: cases, function: mean", "of: daily, function: mean")
     found = _check(text)
-    assert [d.code for d in found] == ["GS330"]
+    assert [d.code for d in found] == ["GS340"]
     assert found[0].path == ("statistics", 0, "of")
 
 
@@ -215,8 +215,8 @@ def test_not_applicable_score_needs_optional_and_a_statistic_of_the_item() -> No
         "of: exam, function: mean", "of: overall, function: mean")
     found = _check(text)
     # GS305: the statistic is of the total, not of the item; GS316: the item is not optional;
-    # GS330: a mean of the total needs the item, which (not applicable) needs the mean
-    assert sorted(d.code for d in found) == ["GS305", "GS316", "GS330"]
+    # GS340: a mean of the total needs the item, which (not applicable) needs the mean
+    assert sorted(d.code for d in found) == ["GS305", "GS316", "GS340"]
 
 
 def test_one_run_equals_the_two_run_workaround() -> None:

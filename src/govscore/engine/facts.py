@@ -43,6 +43,9 @@ class FactSpec:
     input: model.Input | None = None
     categories: frozenset[str] | None = None
     """Categories whose units have this fact (None: all)."""
+    readers: tuple[model.Item, ...] = ()
+    """Other items that read this item's fact (``reads``): the value must satisfy their rules'
+    checks too, and they receive the value as the item's own rule checked it."""
 
     @property
     def default(self) -> Any:
@@ -62,7 +65,14 @@ class FactSpec:
             item = self.item
             if isinstance(value, Mapping) and set(value) & {"not_applicable", "exempt"}:
                 return self._special(item, value)
-            return self.kind.check(item.rule, item, value)
+            checked = self.kind.check(item.rule, item, value)
+            for reader in self.readers:
+                try:
+                    rules.of(reader).check(reader.rule, reader, value)
+                except FactProblem as exc:
+                    raise FactProblem(exc.code, f"{exc} (as item {reader.id!r} reads it)") \
+                        from None
+            return checked
         assert self.input is not None
         return input_value(self.input, value)
 

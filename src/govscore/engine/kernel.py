@@ -242,7 +242,11 @@ def _fast_paths(w: Writer, spec: FactSpec, x: str) -> list[tuple[str, str | None
         return [(f"{x}.__class__ is bool", None)] if spec.input.type == "flag" else []
     assert spec.item is not None
     item = spec.item
-    return rules.of(item).fast_paths(item.rule, item, w, x)
+    paths = rules.of(item).fast_paths(item.rule, item, w, x)
+    for reader in spec.readers:  # one fact, several items: a value all their checks accept
+        if rules.of(reader).fast_paths(reader.rule, reader, w, x) != paths:
+            return []
+    return paths
 
 
 def _check_fact(w: Writer, spec: FactSpec, x: str) -> bool:
@@ -327,7 +331,7 @@ def _item(w: Writer, p: ItemProgram, index: int) -> None:
 def _item_steps(w: Writer, p: ItemProgram, index: int) -> None:
     node = p.node
     x = w.fact(p.fact) if p.fact is not None else "None"
-    expr = p.kind.emit_raw(node.rule, node, w, x)
+    expr = None if p.converts else p.kind.emit_raw(node.rule, node, w, x)
     if expr is None:
         w.emit(f"r{index} = {w.const(p.raw)}({x}, X)")
         w.emit(f"if r{index}.__class__ is NAV:")

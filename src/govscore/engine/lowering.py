@@ -19,7 +19,7 @@ from govscore import rules
 from govscore.engine import steps as st
 from govscore.engine.facts import FactSpec
 from govscore.language import formulas, model
-from govscore.rules.base import RawFn, RuleKind
+from govscore.rules.base import NotApplicableValue, RawFn, RuleKind
 from govscore.scheme import phases, scopes, tree
 from govscore.scheme.loader import LoadedScheme
 
@@ -42,6 +42,9 @@ class ItemProgram:
     steps: tuple[st.ItemStep, ...]
     parent: str | None
     order: int
+    converts: bool = False
+    """The item reads a fact another item's rule checks, in another shape: a kernel calls
+    ``raw`` (which converts) instead of the kind's ``emit_raw``."""
 
     @property
     def population(self) -> bool:
@@ -144,12 +147,19 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
     names = scopes.scopes(scheme, refs)
     specs: dict[str, FactSpec] = {}
     population: list[str] = []
+    fact_of = tree.fact_names(refs)
+    readers: dict[str, list[model.Item]] = {}
+    for ref in refs:
+        node = ref.node
+        if isinstance(node, model.Item) and node.reads is not None and rules.of(node).has_fact:
+            readers.setdefault(fact_of[node.id], []).append(node)
     for ref in refs:
         node = ref.node
         if isinstance(node, model.Item):
-            if rules.of(node).reads_fact(node.rule):
-                fact = node.fact or node.id
-                specs[fact] = FactSpec(fact, item=node, categories=ref.categories)
+            if rules.of(node).reads_fact(node.rule) and node.reads is None:
+                fact = fact_of[node.id]
+                specs[fact] = FactSpec(fact, item=node, categories=ref.categories,
+                                       readers=tuple(readers.get(fact, ())))
             if rules.of(node).population:
                 population.append(node.id)
     population.extend(s.id for s in scheme.statistics)
@@ -161,7 +171,11 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
         else decimal.ROUND_HALF_EVEN
     raws = {ref.node.id: rules.of(ref.node).raw(ref.node.rule, ref.node, names.item())
             for ref in refs if isinstance(ref.node, model.Item)}
-    programs = {cat: _order(scheme, refs, cat, raws, quantum, rounding)
+    converting_readers = _converting_readers(refs, specs, fact_of)
+    for item_id, item in converting_readers.items():
+        raws[item_id] = _own_check(item, raws[item_id])
+    converting = frozenset(converting_readers)
+    programs = {cat: _order(scheme, refs, cat, raws, quantum, rounding, fact_of, converting)
                 for cat in tree.categories(scheme)}
     vetoes = tuple(
         VetoProgram(v, formulas.compile_formula(v.when.formula, names.veto())
@@ -187,6 +201,36 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
     }
 
 
+def _converting_readers(refs: list[tree.NodeRef], specs: Mapping[str, FactSpec],
+                        fact_of: Mapping[str, str]) -> dict[str, model.Item]:
+    """Items that read another item's fact of a different shape (a count read as an amount):
+    item id → the item. Their raw function gets the fact as their own rule checks it."""
+    out: dict[str, model.Item] = {}
+    for ref in refs:
+        node = ref.node
+        if not isinstance(node, model.Item) or node.reads is None:
+            continue
+        spec = specs.get(fact_of[node.id])
+        if spec is None or spec.item is None or spec.item is node:
+            continue
+        owner = spec.item
+        if rules.of(node).fact_shape(node.rule, node) != \
+                rules.of(owner).fact_shape(owner.rule, owner):
+            out[node.id] = node
+    return out
+
+
+def _own_check(item: model.Item, raw: RawFn) -> RawFn:
+    """The raw function of an item reading a fact checked by another item's rule: the value as
+    its own rule checks it (the fact check already ran both checks, so this one passes)."""
+    kind, rule = rules.of(item), item.rule
+
+    def converted(v: Any, facts: Mapping[str, Any]) -> Decimal | NotApplicableValue:
+        return raw(kind.check(rule, item, v), facts)
+
+    return converted
+
+
 def grade_order(grades: model.Grades) -> tuple[str, ...]:
     """Grades from best to worst (by the bands' lower bounds)."""
     def low(b: model.GradeBand) -> Decimal:
@@ -200,7 +244,8 @@ def grade_order(grades: model.Grades) -> tuple[str, ...]:
 
 
 def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
-           raws: Mapping[str, RawFn], quantum: Decimal, rounding: str) -> tuple[Program, ...]:
+           raws: Mapping[str, RawFn], quantum: Decimal, rounding: str,
+           fact_of: Mapping[str, str], converting: frozenset[str]) -> tuple[Program, ...]:
     """One category's programs, children before parents and gate/limit targets before their
     groups (an explicit stack: no recursion, whatever the scheme's size)."""
     by_id = {ref.node.id: ref for ref in refs if tree.in_category(ref.categories, category)}
@@ -219,6 +264,7 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
             seen.add(node_id)
             done.append(_item(ref, node, category, raws[node_id], quantum, rounding,
                               scheme.precision.places, scheme.precision.rounding,
+                              fact_of[node_id], node_id in converting,
                               _inherited_requires(ref, by_id)))
             static[node_id] = node.max
             continue
@@ -245,7 +291,7 @@ def _inherited_requires(ref: tree.NodeRef, by_id: Mapping[str, tree.NodeRef]) ->
 
 def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
           quantum: Decimal, rounding: str, places: int, mode: str,
-          inherited: tuple[str, ...] = ()) -> ItemProgram:
+          fact_name: str, converts: bool, inherited: tuple[str, ...] = ()) -> ItemProgram:
     nid, kind = node.id, rules.of(node)
     out: list[st.ItemStep] = []
     for mod in node.modifiers:
@@ -267,17 +313,19 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
             out.append(st.OnCount(nid, mod.input, tuple(
                 st.CountStep(s.at_least, s.factor, s.ineligible)
                 for s in (chosen[k] for k in sorted(chosen, reverse=True)))))
-    fact = (node.fact or nid) if kind.reads_fact(node.rule) else None
+    fact = fact_name if kind.reads_fact(node.rule) else None
     if node.exemptions and fact is not None:
         out.append(st.Exempt(nid, fact, node.max, ref.sign))
     low, high = kind.raw_range(node.rule, node)
+    least = kind.floor(node.rule, node)
     plain = not node.modifiers and not node.from_full and not node.exemptions and not inherited
     out.append(st.Bounds(nid, node.max,
-                         cap=not (plain and high is not None and high <= node.max),
-                         floor=not (plain and low is not None and low >= 0)))
+                         cap=node.max.is_finite() and not (
+                             plain and high is not None and high <= node.max),
+                         floor=not (plain and low is not None and low >= least), low=least))
     out.append(st.Round(nid, quantum, rounding, places, mode))
     parent = ref.ancestors[-1] if ref.ancestors else None
-    return ItemProgram(node, fact, kind, raw, tuple(out), parent, ref.order)
+    return ItemProgram(node, fact, kind, raw, tuple(out), parent, ref.order, converts)
 
 
 def _group(ref: tree.NodeRef, node: model.Group, category: str | None, full_max: Decimal,

@@ -197,7 +197,8 @@ class Exempt:
 
 @dataclass(frozen=True)
 class Bounds:
-    """0 ≤ item ≤ its max (扣完为止). ``cap``/``floor`` are False where the amount provably
+    """0 ≤ item ≤ its max (扣完为止); low ≤ item ≤ its max for an item that may take points
+    away (``signed``: ``low`` below 0). ``cap``/``floor`` are False where the amount provably
     cannot pass that bound (decided when lowering; skipping a bound that cannot bind changes
     nothing)."""
 
@@ -205,14 +206,15 @@ class Bounds:
     max: Decimal
     cap: bool = True
     floor: bool = True
+    low: Decimal = ZERO
 
     def apply(self, v: Decimal, u: Unit) -> Decimal:
         if v > self.max:
             u.trace.append(TraceStep(self.node, "cap", v, self.max, (self.max,)))
             return self.max
-        if v < 0:
-            u.trace.append(TraceStep(self.node, "floor", v, ZERO, (ZERO,)))
-            return ZERO
+        if v < self.low:
+            u.trace.append(TraceStep(self.node, "floor", v, self.low, (self.low,)))
+            return self.low
         return v
 
     def emit(self, w: Writer) -> None:
@@ -224,9 +226,10 @@ class Bounds:
             w.emit(f"v = {top}", 1)
             keyword = "elif"
         if self.floor:
-            w.emit(f"{keyword} v < 0:")
-            trace_line(w, 1, self.node, "floor", "v", "ZERO", (ZERO,))
-            w.emit("v = ZERO", 1)
+            low = "ZERO" if self.low == 0 else w.const(self.low)
+            w.emit(f"{keyword} v < {low}:")
+            trace_line(w, 1, self.node, "floor", "v", low, (self.low,))
+            w.emit(f"v = {low}", 1)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ def _item_columns(spec: FactSpec, item: model.Item) -> list[Column] | str:
     cats = spec.categories
     name, title = spec.name, item.title
     extra = _default_hint(item.default)
+    if spec.readers:  # one fact, several items: the assessor fills it in once
+        extra += "; 同时用于: " + "、".join(r.title for r in spec.readers)
 
     def col(key: str | None, hint: str, validation: Validation | None, sub: str = "") -> Column:
         return Column(f"{name}.{key}" if key else name, name, title + (f" — {sub}" if sub else ""),

@@ -404,6 +404,7 @@ _PREFACE = """\
 > **中文导读** 本页列出方案文件（考核方案 YAML）中每一个键：名称、类型、默认值和含义。
 > 本页由程序从模型代码自动生成，因此内容为英文，并且永远与校验器一致。
 > 第一次写方案，请先读 [教程](../guide/zh/tutorial.md) 和 [概念](../guide/zh/concepts.md)；
+> 公式的语法、函数和可用的名字见 [公式](../guide/zh/formulas.md)；
 > 错误代码（GS101 等）的中文说明见 [错误代码](errors.md)。
 > 表格中 **required** 表示必填；“—” 表示可以省略；`number` 为十进制数（不要加引号），
 > `true/false` 为布尔值（不要写 yes/no）。
@@ -423,7 +424,9 @@ and scheme tests in [facts and tests](facts-and-tests.md).
   brackets or `#`. Chinese is fine (`创新举措`). The scheme's own `id` is stricter: lowercase
   ASCII letters, digits, `-` and `_`.
 - <a id="formulas"></a>**formula**: a short arithmetic expression over declared inputs, `params`
-  and, where stated, node ids and `total`. Formulas are checked when the scheme is loaded (GS306).
+  and, where stated, node ids and `total`. Formulas are checked when the scheme is loaded (GS306);
+  their syntax, functions and the names each may use are in the guide's
+  [formulas](../guide/en/formulas.md) page.
 - A range such as `0..1` includes both ends.
 
 ## Contents

@@ -5,7 +5,9 @@ those beside the models). They are strict: numbers must be real decimals (the lo
 the scalar text), ``"5"`` is not a number, ``yes`` is not a boolean, and unknown keys are errors.
 
 A scheme is a tree. Leaves are *items* (they carry a ``rule``); inner nodes are *groups* (they carry
-``children``). Every node's value is bounded by ``0 <= value <= max``; a node with
+``children``). Every node's value is bounded by ``0 <= value <= max``, except where the scheme
+says otherwise: a ``signed`` item lies within its rule's ``min..max`` (below 0 allowed) and an
+``unbounded`` item has no max (its ``max`` is infinite: :data:`UNBOUNDED`); a node with
 ``role: subtract`` is subtracted by its parent instead of added.
 """
 
@@ -285,11 +287,15 @@ ZeroPolicy = Literal["full", "zero", "not_applicable"]
 
 
 class Ratio(Model):
-    """``max × min(1, done / target)`` (按比例, 未完成的按比例扣分). Fact: ``{done, target}``."""
+    """``max × min(1, done / target)`` (按比例, 未完成的按比例扣分). Fact: ``{done, target}``, or
+    only the number done when the scheme states the target (``target``)."""
 
     kind: Literal["ratio"]
     zero_target: ZeroPolicy = "full"
     """What a target of 0 gives: full marks, zero, or not applicable (rescaled away)."""
+    target: Pos | None = None
+    """The target when the text states it (全年完成12篇): units then supply only the number
+    done (a number >= 0)."""
 
 
 class Rate(Model):
@@ -303,13 +309,14 @@ class Shortfall(Model):
     shortfall (达标得满分, 每低一个百分点扣X分). Fact: a rate in 0..1.
 
     ``partial: proportional`` charges part-steps proportionally (89.5% → 0.5 point off at
-    step 1%); ``whole_steps`` charges only whole steps (floor)."""
+    step 1%); ``whole_steps`` charges only whole steps (floor); ``started_steps`` charges every
+    step begun (每低5%扣0.5分, 不足5%按5%计: ceiling)."""
 
     kind: Literal["shortfall"]
     target: Fraction
     per: Pos
     step: Annotated[Num, Field(gt=0, le=1)] = Decimal("0.01")
-    partial: Literal["proportional", "whole_steps"] = "proportional"
+    partial: Literal["proportional", "whole_steps", "started_steps"] = "proportional"
 
 
 class Bands(Model):
@@ -356,13 +363,18 @@ class Choice(Model):
     options: dict[Title, NonNeg] = Field(min_length=1)
 
 
+ShareText = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}/[1-9][0-9]{0,5}$",
+                                  description='An exact fraction such as "1/3".')]
+
+
 class Criterion(Model):
     """One criterion of a checklist and its share of the item."""
 
     id: Id
     title: Title
-    share: Annotated[Num, Field(gt=0, le=1)]
-    """Fraction of the item's max earned when the criterion is met."""
+    share: Annotated[Num, Field(gt=0, le=1)] | ShareText
+    """Fraction of the item's max earned when the criterion is met: a decimal (0.25) or an exact
+    fraction written as text ("1/3"), for shares a decimal cannot hold; shares add up exactly."""
 
 
 class Checklist(Model):
@@ -450,6 +462,54 @@ class RankPoints(Model):
         return self
 
 
+class TableColumn(Model):
+    """One of the two facts a decision table reads."""
+
+    id: Id
+    """The key of this value in the unit's fact (``{rate: 0.92, satisfaction: 0.96}``)."""
+    title: Title
+    rate: bool = False
+    """The value is a rate in 0..1."""
+    domain: Bounds | None = None
+    """Values it can take (default: 0..+inf, or 0..1 for a rate); the rows must cover every
+    pair of values in the two domains unless ``outside`` says what a pair in no row gets."""
+
+
+class TableRow(Model):
+    """One row of a decision table: when both values lie in their intervals, the item scores
+    ``points``. A column the row does not name matches any value."""
+
+    when: dict[Id, Bounds]
+    """Column id → the interval its value must lie in."""
+    points: NonNeg
+
+
+class Table(Model):
+    """Points by two facts at once (完成率90%以上且满意率95%以上得10分 …): a small decision table
+    whose rows must neither overlap nor leave a pair of values uncovered (GS307, GS308). Fact: a
+    mapping of the two columns' ids to numbers."""
+
+    kind: Literal["table"]
+    columns: list[TableColumn] = Field(min_length=2, max_length=2)
+    rows: list[TableRow] = Field(min_length=1, max_length=16)
+    outside: NonNeg | None = None
+    """Points for a pair of values in no row; if omitted, an uncovered pair is a scheme error."""
+
+
+class Signed(Model):
+    """An item that adds or subtracts within declared bounds (上升加1分、下降扣1分; 酌情 −0.5..+2).
+    Fact: a number within ``min``..``max``; the item's value is that number, so it may be below
+    0 and it is bounded by ``min``..the item's max instead of 0..max."""
+
+    kind: Literal["signed"]
+    min: Num
+    """The most the item can take away, as a negative number (the −0.5 of −0.5..+2)."""
+    max: Num
+    """The most the item can add (the 2 of −0.5..+2); at most the item's max."""
+    step: Pos | None = None
+    """If given, the value must be a whole multiple of step (1 for ±1 in whole points)."""
+
+
 class Formula(Model):
     """A safe formula over declared inputs and ``params`` (for what the kinds do not cover). The
     result is bounded to 0..max like every item."""
@@ -476,6 +536,8 @@ Rule = Annotated[
         RaterGroups,
         RelativeToBest,
         RankPoints,
+        Signed,
+        Table,
         Formula,
     ],
     Field(discriminator="kind"),
@@ -583,14 +645,41 @@ class _Node(Model):
     """Anything a reader of the scheme should know about this node."""
 
 
+UNBOUNDED = Decimal("Infinity")
+"""The max of an item declared ``unbounded`` (不设上限): every comparison with it is false."""
+
+
+class _Unbounded:
+    """The max the loader gives an item written with ``unbounded: true`` and no max."""
+
+
+def _item_max(value: object) -> object:
+    return UNBOUNDED if isinstance(value, _Unbounded) else _finite(value)
+
+
+ItemMax = Annotated[Decimal, Field(ge=0, allow_inf_nan=True), BeforeValidator(_item_max)]
+
+
 class Item(_Node):
     """A leaf: one fact turned into points by its rule."""
 
-    max: NonNeg
-    """The item's full marks; the item's value is always within 0..max."""
+    max: ItemMax
+    """The item's full marks; the item's value is always within 0..max. Omit it only with
+    ``unbounded: true``."""
+    unbounded: bool = False
+    """No maximum (不设上限: awards and penalties outside the 100): write ``unbounded: true``
+    instead of ``max``. The rule's amount is not capped, a group that adds the item has no
+    maximum unless it has a ``cap``, and the validator notes it (GS333). Only a kind that counts
+    its own points can be unbounded (per_occurrence, per_step, by_level, manual, signed, bands,
+    choice, formula)."""
     rule: Rule
     fact: Id | None = None
     """The fact name units supply for this item (default: the item's id)."""
+    reads: Id | None = None
+    """Read the fact of another item instead of a fact of its own (one fact, several items: a
+    quota item and its overflow bonus both read the count of 线索). The fact is supplied once,
+    must be valid for both rules, and follows the other item's default, exemptions and
+    not-applicable marking."""
     assessor: Title | None = None
     """Who supplies the item's number (省委办公厅, 统计局 …)."""
     from_full: bool = False
@@ -604,8 +693,20 @@ class Item(_Node):
     exemptions: list[Title] = []
     """Reasons that exempt the unit from this item's loss (不可抗力): an exempt item scores as if
     nothing was lost (full marks, or 0 for a deduction)."""
-    default: Num | bool | None = None
-    """A value used when a unit's facts do not give this item."""
+    default: Num | bool | dict[Id, Num] | list[Num | Id] | None = None
+    """A value used when a unit's facts do not give this item: a number or true/false, or an
+    empty (or filled) mapping or list for a structured fact (``{}`` for 无表彰: no occurrence at
+    any level; ``[]`` for no criterion met). The validator checks it against the rule (GS335)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unbounded_instead_of_max(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("unbounded") is True:
+            if "max" in data:
+                msg = "give max or unbounded: true, not both (unbounded means no max)"
+                raise ValueError(msg)
+            return {**data, "max": _Unbounded()}
+        return data
 
 
 class Group(_Node):
@@ -614,6 +715,12 @@ class Group(_Node):
     children: list[Node] = Field(min_length=1)
     max: NonNeg | None = None
     """Declared full marks (checked against the children's max)."""
+    published_max: NonNeg | None = None
+    """The maximum as the source document prints it (a section headed 60分 whose items add up to
+    50; a bonus heading +10 over items capped at 7), kept as published when it differs from what
+    the children give. The children's maximum governs the arithmetic; the validator warns with
+    both numbers (GS332) and explanations show the effective maximum. Give it instead of
+    ``max``."""
     combine: Literal["sum", "weighted", "highest"] = "sum"
     """sum: add children (subtract those with role subtract); weighted: Σ weight × value;
     highest: the largest child (就高不重复计算)."""

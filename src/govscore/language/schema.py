@@ -41,4 +41,10 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://govscore.invalid/schema/scheme-v1.json"
     schema["title"] = "govscore scheme (language v1)"
+    item = schema["$defs"]["Item"]  # max, or unbounded: true instead (不设上限), not both
+    item["required"] = [k for k in item["required"] if k != "max"]
+    item["oneOf"] = [{"required": ["max"], "not": {"required": ["unbounded"],
+                                                   "properties": {"unbounded": {"const": True}}}},
+                     {"required": ["unbounded"], "properties": {"unbounded": {"const": True}},
+                      "not": {"required": ["max"]}}]
     return schema

@@ -10,6 +10,7 @@ from govscore.language import model
 from govscore.rules.base import RuleKind
 from govscore.rules.formula import Formula
 from govscore.rules.population import RankPoints, RelativeToBest
+from govscore.rules.signed import Signed
 from govscore.rules.simple import Manual, PassFail, PerOccurrence, PerStep, Rate, Shortfall
 from govscore.rules.structured import (
     Bands,
@@ -21,12 +22,13 @@ from govscore.rules.structured import (
     Ratio,
     Series,
 )
+from govscore.rules.table import Table
 
 KINDS: dict[str, RuleKind[Any]] = {
     k.kind: k for k in (
         PassFail(), Manual(), PerOccurrence(), ByLevel(), PerStep(), Ratio(), Rate(), Shortfall(),
         Bands(), Rating(), Choice(), Checklist(), Series(), RaterGroups(), RelativeToBest(),
-        RankPoints(), Formula())
+        RankPoints(), Signed(), Table(), Formula())
 }
 """kind → its rule kind."""
 

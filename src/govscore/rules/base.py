@@ -149,6 +149,10 @@ class RuleKind(Generic[R]):
     """The item reads a fact of its own (a formula item reads only inputs and params)."""
     list_fact: ClassVar[bool] = False
     """The fact is a list (cannot be typed into one spreadsheet cell)."""
+    counts_own_points: ClassVar[bool] = False
+    """The points come from the rule itself (so many per occurrence, a band's points, the
+    assessor's number), not as a share of the item's max: such an item may be ``unbounded``
+    (不设上限)."""
 
     # --- facts
     def check(self, rule: R, item: model.Item, value: Any) -> Any:
@@ -183,6 +187,17 @@ class RuleKind(Generic[R]):
     def raw_range(self, rule: R, item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         """Bounds the raw amount provably stays within for a checked fact (None: unknown)."""
         return None, None
+
+    def floor(self, rule: R, item: model.Item) -> Decimal:
+        """The lowest value the item may take: 0 (扣完为止) for every kind but one that adds or
+        subtracts (``signed``), whose items are bounded by floor..max instead of 0..max."""
+        return ZERO
+
+    def fact_shape(self, rule: R, item: model.Item) -> str:
+        """What the checked fact is, for items that read one fact together (``reads``):
+        ``count``, ``rate``, ``amount`` (a number >= 0), ``number``, ``flag``, or the kind's own
+        name for a fact only its kind understands (see :func:`shapes_meet`)."""
+        return self.kind
 
     # --- the scheme
     def problems(self, rule: R, item: model.Item, path: Path) -> Iterator[Diagnostic]:
@@ -266,6 +281,16 @@ def fact_words(fact: Any, lang: Lang) -> str:
     if isinstance(fact, (list, tuple)):
         return sep.join(fact_words(v, lang) for v in fact)
     return str(fact)
+
+
+NARROWER = {"count": {"amount", "number"}, "rate": {"amount", "number"}, "amount": {"number"}}
+"""Fact shapes and the wider shapes every value of theirs also is (a count is an amount)."""
+
+
+def shapes_meet(a: str, b: str) -> bool:
+    """Whether two items' facts can be one fact: the same shape, or one wider than the other (a
+    count read as an amount). The fact must then satisfy both items' checks."""
+    return a == b or b in NARROWER.get(a, ()) or a in NARROWER.get(b, ())
 
 
 def decimals(low: Decimal, high: Decimal, places: int = 2) -> SearchStrategy[Decimal]:

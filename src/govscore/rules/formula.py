@@ -19,6 +19,7 @@ class Formula(RuleKind[model.Formula]):
     checks validated per category."""
 
     kind = "formula"
+    counts_own_points = True
     titles = Titles("公式计分", "formula")
     rule_model = model.Formula
     has_fact = False

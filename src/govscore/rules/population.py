@@ -69,6 +69,9 @@ class RelativeToBest(_PopulationKind[model.RelativeToBest]):
     def check(self, rule: model.RelativeToBest, item: model.Item, value: Any) -> Any:
         return values.non_negative(value)
 
+    def fact_shape(self, rule: model.RelativeToBest, item: model.Item) -> str:
+        return "amount"
+
     def scores(self, rule: model.RelativeToBest, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, tuple[Decimal, Args]]:
         """unit → (raw score, the step's args), over one scope's (unit, value) pairs."""
@@ -115,6 +118,9 @@ class RankPoints(_PopulationKind[model.RankPoints]):
 
     def check(self, rule: model.RankPoints, item: model.Item, value: Any) -> Any:
         return values.number(value)
+
+    def fact_shape(self, rule: model.RankPoints, item: model.Item) -> str:
+        return "number"
 
     def scores(self, rule: model.RankPoints, item: model.Item,
                members: list[tuple[str, Decimal]]) -> dict[str, tuple[Decimal, Args]]:

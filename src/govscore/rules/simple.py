@@ -56,6 +56,9 @@ class PassFail(RuleKind[model.PassFail]):
     def check(self, rule: model.PassFail, item: model.Item, value: Any) -> Any:
         return values.flag(value)
 
+    def fact_shape(self, rule: model.PassFail, item: model.Item) -> str:
+        return "flag"
+
     def _points(self, rule: model.PassFail, item: model.Item) -> tuple[Decimal, Decimal]:
         return (rule.points if rule.points is not None else item.max), rule.fail_points
 
@@ -107,6 +110,7 @@ class PassFail(RuleKind[model.PassFail]):
 
 class Manual(RuleKind[model.Manual]):
     kind = "manual"
+    counts_own_points = True
     titles = Titles("酌情评分", "assessor's judgement")
     rule_model = model.Manual
     more_is_more = True
@@ -122,6 +126,9 @@ class Manual(RuleKind[model.Manual]):
         if rule.step is not None and (n / rule.step) != (n / rule.step).to_integral_value():
             raise values.FactProblem("GS404", f"expected a multiple of {rule.step}, got {n}")
         return n
+
+    def fact_shape(self, rule: model.Manual, item: model.Item) -> str:
+        return "number"
 
     def raw(self, rule: model.Manual, item: model.Item, names: Mapping[str, object]) -> RawFn:
         return _identity
@@ -188,12 +195,16 @@ def _identity(v: Any, _f: Mapping[str, Any]) -> Decimal:
 
 class PerOccurrence(RuleKind[model.PerOccurrence]):
     kind = "per_occurrence"
+    counts_own_points = True
     titles = Titles("按次计分", "per occurrence")
     rule_model = model.PerOccurrence
     more_is_more = True
 
     def check(self, rule: model.PerOccurrence, item: model.Item, value: Any) -> Any:
         return values.count(value)
+
+    def fact_shape(self, rule: model.PerOccurrence, item: model.Item) -> str:
+        return "count"
 
     def raw(self, rule: model.PerOccurrence, item: model.Item,
             names: Mapping[str, object]) -> RawFn:
@@ -243,12 +254,16 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
 
 class PerStep(RuleKind[model.PerStep]):
     kind = "per_step"
+    counts_own_points = True
     titles = Titles("按整档计分", "per whole step")
     rule_model = model.PerStep
     more_is_more = True
 
     def check(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
         return values.non_negative(value, "an amount >= 0")
+
+    def fact_shape(self, rule: model.PerStep, item: model.Item) -> str:
+        return "amount"
 
     def raw(self, rule: model.PerStep, item: model.Item, names: Mapping[str, object]) -> RawFn:
         step, points = rule.step, rule.points
@@ -271,7 +286,8 @@ class PerStep(RuleKind[model.PerStep]):
                      decimal_cell(ZERO, None))]
 
     def strategy(self, rule: model.PerStep, item: model.Item) -> SearchStrategy[Any]:
-        return decimals(ZERO, rule.step * (item.max / rule.points + 3), 0)
+        steps = item.max / rule.points + 3 if item.max.is_finite() else Decimal(30)
+        return decimals(ZERO, rule.step * steps, 0)
 
     def bump(self, rule: model.PerStep, item: model.Item, value: Any) -> Any:
         return value + rule.step
@@ -296,6 +312,9 @@ class _RateFact(RuleKind[R]):
 
     def check(self, rule: R, item: model.Item, value: Any) -> Any:
         return values.rate(value)
+
+    def fact_shape(self, rule: R, item: model.Item) -> str:
+        return "rate"
 
     def fast_paths(self, rule: R, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
@@ -340,15 +359,19 @@ class Shortfall(_RateFact[model.Shortfall]):
 
     def raw(self, rule: model.Shortfall, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
-        target, per, step, whole = rule.target, rule.per, rule.step, rule.partial == "whole_steps"
+        target, per, step = rule.target, rule.per, rule.step
+        # whole_steps: only whole steps count (floor); started_steps: a step begun counts as a
+        # whole one (不足5%按5%计: ceiling); proportional: part-steps in proportion
+        whole = {"whole_steps": decimal.ROUND_FLOOR,
+                 "started_steps": decimal.ROUND_CEILING}.get(rule.partial)
 
         def shortfall(v: Any, _f: Mapping[str, Any]) -> Decimal:
             rate: Decimal = v
             if rate >= target:
                 return top
             steps = (target - rate) / step
-            if whole:
-                steps = steps.to_integral_value(rounding=decimal.ROUND_FLOOR)
+            if whole is not None:
+                steps = steps.to_integral_value(rounding=whole)
             return top - steps * per
 
         return shortfall
@@ -372,6 +395,12 @@ class Shortfall(_RateFact[model.Shortfall]):
             return say(lang, f"{num(rate)} 达到目标 {target}: 满分 {top}",
                        f"{num(rate)} reaches the target {target}: full marks {top}")
         gap = f"({target} − {num(rate)})"
+        if rule.partial == "started_steps":
+            steps = ((rule.target - rate) / rule.step).to_integral_value(
+                rounding=decimal.ROUND_CEILING)
+            return say(lang, f"满分 {top} − 差距 {gap} 按每 {step} 一档 (不足一档按一档) 计 "
+                       f"{num(steps)} 档 × {per}",
+                       f"max {top} − {num(steps)} steps of {step} begun in {gap} × {per}")
         if rule.partial == "whole_steps":
             steps = ((rule.target - rate) / rule.step).to_integral_value(
                 rounding=decimal.ROUND_FLOOR)

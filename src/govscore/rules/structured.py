@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from govscore.errors import Diagnostic
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 class ByLevel(RuleKind[model.ByLevel]):
     kind = "by_level"
+    counts_own_points = True
     titles = Titles("按级别计分", "by level")
     rule_model = model.ByLevel
     more_is_more = True
@@ -146,6 +148,9 @@ class Ratio(RuleKind[model.Ratio]):
     na_policy = "zero_target"
 
     def check(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        if rule.target is not None:  # the scheme states the target: the fact is what was done
+            return {"done": values.non_negative(value, "the number done, >= 0"),
+                    "target": rule.target}
         pair = values.mapping(value, "{done: …, target: …}")
         values.known_keys(pair, ["done", "target"], "key")
         if "done" not in pair or "target" not in pair:
@@ -170,17 +175,26 @@ class Ratio(RuleKind[model.Ratio]):
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, item.max
 
+    def fact_shape(self, rule: model.Ratio, item: model.Item) -> str:
+        return "amount" if rule.target is not None else self.kind
+
     def cells(self, rule: model.Ratio, item: model.Item) -> list[Cell]:
+        if rule.target is not None:
+            return [Cell(None, f"完成数 ≥ 0 (目标 {num(rule.target)})", decimal_cell(ZERO, None))]
         return [Cell("done", "完成数 ≥ 0", decimal_cell(ZERO, None), "完成"),
                 Cell("target", "目标数 ≥ 0", decimal_cell(ZERO, None), "目标")]
 
     def strategy(self, rule: model.Ratio, item: model.Item) -> SearchStrategy[Any]:
         from hypothesis import strategies as st
 
+        if rule.target is not None:
+            return decimals(ZERO, rule.target * Decimal("1.2"), 1)
         return st.fixed_dictionaries({"done": decimals(ZERO, Decimal(120), 0),
                                       "target": decimals(ZERO, Decimal(100), 0)})
 
     def bump(self, rule: model.Ratio, item: model.Item, value: Any) -> Any:
+        if rule.target is not None:
+            return value + 1
         return {**value, "done": value["done"] + 1}
 
     def describe(self, rule: model.Ratio, item: model.Item, fact: Any, raw: Decimal,
@@ -202,6 +216,7 @@ class Ratio(RuleKind[model.Ratio]):
 
 class Bands(RuleKind[model.Bands]):
     kind = "bands"
+    counts_own_points = True
     titles = Titles("分段计分", "bands")
     rule_model = model.Bands
 
@@ -210,6 +225,9 @@ class Bands(RuleKind[model.Bands]):
         if rule.outside is None and band_for(rule.bands, n) is None:
             raise values.FactProblem("GS404", f"{n} lies in none of the item's bands")
         return n
+
+    def fact_shape(self, rule: model.Bands, item: model.Item) -> str:
+        return "rate" if rule.rate else "number"
 
     def raw(self, rule: model.Bands, item: model.Item, names: Mapping[str, object]) -> RawFn:
         bands, outside = tuple(rule.bands), rule.outside
@@ -392,6 +410,7 @@ class Rating(RuleKind[model.Rating]):
 
 class Choice(RuleKind[model.Choice]):
     kind = "choice"
+    counts_own_points = True
     titles = Titles("按档次取分", "one option of a table")
     rule_model = model.Choice
 
@@ -432,6 +451,11 @@ class Choice(RuleKind[model.Choice]):
         return fact_words(fact, lang)
 
 
+def share_fraction(share: Decimal | str) -> Fraction:
+    """A checklist share, exactly: a decimal, or a fraction written "1/3"."""
+    return Fraction(share)  # exact for both: Fraction(Decimal) and Fraction("1/3")
+
+
 class Checklist(RuleKind[model.Checklist]):
     kind = "checklist"
     titles = Titles("分项计分", "checklist")
@@ -451,8 +475,17 @@ class Checklist(RuleKind[model.Checklist]):
 
     def raw(self, rule: model.Checklist, item: model.Item, names: Mapping[str, object]) -> RawFn:
         top = item.max
-        shares = {c.id: c.share for c in rule.criteria}
-        return lambda v, _f: top * sum((shares[c] for c in v), ZERO)
+        shares = {c.id: c.share for c in rule.criteria if isinstance(c.share, Decimal)}
+        if len(shares) == len(rule.criteria):  # decimals only: the v1 arithmetic, unchanged
+            return lambda v, _f: top * sum((shares[c] for c in v), ZERO)
+        # exact fractions ("1/3"): the shares met are added exactly, divided once at the end
+        exact = {c.id: share_fraction(c.share) for c in rule.criteria}
+
+        def checklist(v: Any, _f: Mapping[str, Any]) -> Decimal:
+            met = sum((exact[c] for c in v), Fraction(0))
+            return top * Decimal(met.numerator) / Decimal(met.denominator)
+
+        return checklist
 
     def raw_range(self, rule: model.Checklist,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
@@ -460,9 +493,11 @@ class Checklist(RuleKind[model.Checklist]):
 
     def problems(self, rule: model.Checklist, item: model.Item,
                  path: Path) -> Iterator[Diagnostic]:
-        total = sum((c.share for c in rule.criteria), ZERO)
+        total = sum((share_fraction(c.share) for c in rule.criteria), Fraction(0))
         if total != 1:
-            yield Diagnostic("GS315", f"criteria shares sum to {total}, not 1",
+            shown = sum((c.share for c in rule.criteria), ZERO) if all(
+                isinstance(c.share, Decimal) for c in rule.criteria) else total
+            yield Diagnostic("GS315", f"criteria shares sum to {shown}, not 1",
                              path=(*path, "criteria"))
 
     def cells(self, rule: model.Checklist, item: model.Item) -> list[Cell]:
@@ -484,7 +519,8 @@ class Checklist(RuleKind[model.Checklist]):
         met = [c for c in rule.criteria if c.id in fact]
         if not met:
             return say(lang, "未满足任何一项", "no criterion met")
-        shares = " + ".join(f"{c.title} {num(c.share)}" for c in met)
+        shares = " + ".join(f"{c.title} {num(c.share) if isinstance(c.share, Decimal) else c.share}"
+                            for c in met)
         return say(lang, f"满分 {num(item.max)} × ({shares})",
                    f"max {num(item.max)} × ({shares})")
 

@@ -5,6 +5,7 @@ path of the offending value; the loader adds positions. Errors make a scheme inv
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -12,7 +13,9 @@ from decimal import Decimal
 from govscore import rules
 from govscore.errors import Diagnostic
 from govscore.language import formulas, model
-from govscore.rules.values import band_problems
+from govscore.numbers import plain
+from govscore.rules.base import shapes_meet
+from govscore.rules.values import FactProblem, band_problems
 from govscore.scheme import phases, scopes, tree
 from govscore.scheme.tree import NodeRef, Path, applies, references
 
@@ -27,8 +30,9 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     """Every semantic problem in a scheme that the models accepted."""
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
-    for check_fn in (_ids, _maxima, _references, _rules, _formulas, _readers, _bands, _weights,
-                     _members, _population, _population_values, _scope_rules):
+    for check_fn in (_ids, _reads, _unbounded, _defaults, _maxima, _references, _rules, _formulas,
+                     _readers, _bands, _weights, _members, _population, _population_values,
+                     _scope_rules):
         out.extend(check_fn(scheme, nodes))
     return out
 
@@ -59,13 +63,7 @@ def _ids(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         yield from claim(output.id, ("outputs", i, "id"))
     for i, stat in enumerate(scheme.statistics):
         yield from claim(stat.id, ("statistics", i, "id"))
-    facts: dict[str, Path] = {}
-    for ref in nodes:
-        if isinstance(ref.node, model.Item) and ref.node.fact and ref.node.fact != ref.node.id:
-            if ref.node.fact in seen or ref.node.fact in facts:
-                yield Diagnostic("GS301", f"fact name {ref.node.fact!r} is already used",
-                                 path=(*ref.path, "fact"))
-            facts[ref.node.fact] = ref.path
+    yield from _fact_names(nodes, seen)
     for key in ("vetoes", "awards", "categories", "tiers", "assumptions"):
         names: set[str] = set()
         for i, entry in enumerate(getattr(scheme, key)):
@@ -73,6 +71,172 @@ def _ids(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                 yield Diagnostic("GS301", f"{key[:-1]} id {entry.id!r} is used twice",
                                  path=(key, i, "id"))
             names.add(entry.id)
+
+
+def _fact_names(nodes: list[NodeRef], ids: dict[str, Path]) -> Iterator[Diagnostic]:
+    """GS301: a fact name given twice, or the id of another node, input, param or output. The
+    message names what already uses it; for an item, the hint says how two items read one fact
+    (``reads``)."""
+    owner: dict[str, str] = {}  # fact name → the item whose fact it is
+    items = {ref.node.id for ref in nodes if isinstance(ref.node, model.Item)}
+    for ref in nodes:
+        node = ref.node
+        if isinstance(node, model.Item) and node.fact is None and node.reads is None:
+            owner[node.id] = node.id
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or not node.fact or node.fact == node.id:
+            continue
+        other = owner.get(node.fact)
+        if other is not None:
+            which = "the fact of item" if other == node.fact or other in items else "used by"
+            yield Diagnostic("GS301", f"fact name {node.fact!r} is already {which} {other!r}",
+                             path=(*ref.path, "fact"),
+                             hint=f"for two items that read one fact, write reads: {other} "
+                             "instead of fact")
+        elif node.fact in ids:
+            yield Diagnostic("GS301", f"fact name {node.fact!r} is already the id at "
+                             f"{'/'.join(map(str, ids[node.fact]))}", path=(*ref.path, "fact"))
+        else:
+            owner[node.fact] = node.id
+
+
+def _reads(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS330: an item that reads another item's fact (one fact, several items) names an item
+    that has a fact of its own, has nothing of its own the other item decides (fact, default,
+    exemptions, optional), reads a value both rules can accept, and applies only where the
+    other item's fact is supplied."""
+    items = {ref.node.id: ref for ref in nodes if isinstance(ref.node, model.Item)}
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or node.reads is None:
+            continue
+        path = (*ref.path, "reads")
+        target = items.get(node.reads)
+        if target is None:
+            close = difflib.get_close_matches(node.reads, [i for i in items if i != node.id], n=1)
+            yield Diagnostic("GS305", f"item {node.reads!r} does not exist", path=path,
+                             hint=f"did you mean {close[0]!r}?" if close else None)
+            continue
+        other = target.node
+        assert isinstance(other, model.Item)
+        kind, other_kind = rules.of(node), rules.of(other)
+        if other.id == node.id:
+            yield Diagnostic("GS330", f"item {node.id!r} reads its own fact", path=path,
+                             hint="remove reads")
+            continue
+        if other.reads is not None:
+            yield Diagnostic("GS330", f"item {node.id!r} reads the fact of {other.id!r}, which "
+                             f"itself reads the fact of {other.reads!r}", path=path,
+                             hint=f"write reads: {other.reads}")
+            continue
+        if not kind.reads_fact(node.rule) or not other_kind.reads_fact(other.rule):
+            without = node if not kind.reads_fact(node.rule) else other
+            yield Diagnostic("GS330", f"item {without.id!r} ({without.rule.kind}) has no fact "
+                             "to share", path=path)
+            continue
+        if kind.population:  # the population phase reads each item's own checked fact
+            yield Diagnostic("GS330", f"item {node.id!r} ({node.rule.kind}) is scored against "
+                             "every unit and reads only a fact of its own", path=path,
+                             hint=f"remove reads, or let {other.id!r} read this item's fact")
+            continue
+        for key in ("fact", "default", "exemptions", "optional"):
+            if key in node.model_fields_set:
+                yield Diagnostic("GS330", f"item {node.id!r} reads the fact of {other.id!r}, "
+                                 f"whose {key} it follows", path=(*ref.path, key),
+                                 hint=f"remove {key} here (give it on {other.id!r})")
+        mine = kind.fact_shape(node.rule, node)
+        theirs = other_kind.fact_shape(other.rule, other)
+        if not shapes_meet(mine, theirs):
+            yield Diagnostic("GS330", f"item {node.id!r} ({node.rule.kind}) takes a {mine} but "
+                             f"the fact of {other.id!r} ({other.rule.kind}) is a {theirs}",
+                             path=path)
+        if target.categories is not None and (
+                ref.categories is None or not ref.categories <= target.categories):
+            extra = sorted(c.id for c in scheme.categories
+                           if tree.in_category(ref.categories, c.id)
+                           and c.id not in target.categories)
+            yield Diagnostic("GS330", f"item {node.id!r} applies to {extra} but the fact of "
+                             f"{other.id!r} is supplied only by units of "
+                             f"{sorted(target.categories)}", path=path)
+
+
+def figure(value: Decimal) -> str:
+    """A maximum in a message: as written (95, not 95.0), or 'unbounded' (不设上限)."""
+    return plain(value) if value.is_finite() else "unbounded"
+
+
+def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS333 (a note): an item with no maximum (不设上限), and the groups that then have none;
+    GS334: what cannot work without a maximum — a kind whose points are a share of the max,
+    from_full or exemptions (both start from the max), a group above it that rescales or
+    converts its max (× max / applicable max; / max × scale_to), without a cap in between."""
+    by_id = {ref.node.id: ref for ref in nodes}
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or not node.unbounded:
+            continue
+        kind = rules.of(node)
+        if not kind.counts_own_points:
+            yield Diagnostic("GS334", f"item {node.id!r} is unbounded but its rule "
+                             f"({node.rule.kind}) gives a share of the item's max",
+                             path=(*ref.path, "unbounded"),
+                             hint="give max, or use a rule that counts its own points "
+                             "(per_occurrence, per_step, by_level, manual, signed, bands, choice, "
+                             "formula)")
+        for key in ("from_full", "exemptions"):
+            if getattr(node, key):
+                yield Diagnostic("GS334", f"item {node.id!r} is unbounded, so it has no full "
+                                 f"marks for {key} to start from", path=(*ref.path, key),
+                                 hint=f"remove {key}, or give max")
+        open_above: list[str] = []
+        child: model.Item | model.Group = node
+        for gid in reversed(ref.ancestors):  # nearest group first
+            group = by_id[gid].node
+            assert isinstance(group, model.Group)
+            if child.outside_total or child.role == "subtract":
+                break  # the group's maximum counts only what it adds
+            for key, bad in (("scale_to", group.scale_to is not None),
+                             ("not_applicable", group.not_applicable == "rescale")):
+                if bad:  # both work on the group's max before its cap
+                    yield Diagnostic("GS334", f"group {gid!r} has {key} but its item "
+                                     f"{node.id!r} is unbounded: there is no maximum to scale",
+                                     path=(*by_id[gid].path, key),
+                                     hint="give the item a max")
+            if group.cap is not None:
+                break
+            open_above.append(gid)
+            child = group
+        groups = f"; so do {', '.join(repr(g) for g in open_above)} (no cap)" if open_above \
+            else ""
+        yield Diagnostic("GS333", f"item {node.id!r} has no maximum (不设上限){groups}",
+                         path=(*ref.path, "unbounded"), severity="warning")
+
+
+def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS335: an item's default is a value its rule accepts (and the rules of the items that
+    read its fact): checked once here, so no unit meets a default the scheme cannot use."""
+    readers: dict[str, list[model.Item]] = {}
+    for ref in nodes:
+        if isinstance(ref.node, model.Item) and ref.node.reads is not None:
+            readers.setdefault(ref.node.reads, []).append(ref.node)
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Item) or node.default is None or node.reads is not None:
+            continue
+        kind = rules.of(node)
+        if not kind.has_fact:
+            yield Diagnostic("GS335", f"item {node.id!r} ({node.rule.kind}) has no fact for a "
+                             "default to stand in for", path=(*ref.path, "default"),
+                             hint="remove default")
+            continue
+        for item in (node, *readers.get(node.id, ())):
+            try:
+                rules.of(item).check(item.rule, item, node.default)
+            except FactProblem as exc:
+                who = "" if item is node else f" (as item {item.id!r} reads it)"
+                yield Diagnostic("GS335", f"default of {node.id!r}: {exc}{who}",
+                                 path=(*ref.path, "default"))
 
 
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
@@ -90,19 +254,27 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             kids = tree.counted(node, cat)
             uncapped = raw[node.id]
             label = f" for category {cat!r}" if cat and len(cats) > 1 else ""
-            declared = node.max is not None and node.cap is None and node.scale_to is None
-            if declared and kids and uncapped != node.max:
-                parts = " + ".join(str(top[c.id]) for c in kids if c.role == "add")
-                yield Diagnostic("GS302", f"{node.id!r} declares max {node.max} but its "
-                                 f"children give {parts} = {uncapped}{label}",
-                                 path=(*ref.path, "max"))
+            declared = node.cap is None and node.scale_to is None
+            if node.max is not None and declared and kids and uncapped != node.max:
+                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} but its "
+                                 f"children give {_children_sum(node, kids, top)} = "
+                                 f"{figure(uncapped)}{label}", path=(*ref.path, "max"),
+                                 hint="write the children's total as max; if that is not "
+                                 "the document's figure, keep the figure as published_max "
+                                 "(then a warning)" if node.published_max is None else None)
+            if node.published_max is not None and kids and top[node.id] != node.published_max:
+                yield Diagnostic("GS332", f"{node.id!r} is published as {plain(node.published_max)}"
+                                 f" but its children give {_children_sum(node, kids, top)} = "
+                                 f"{figure(top[node.id])}{label}; {figure(top[node.id])} governs "
+                                 "the score", path=(*ref.path, "published_max"),
+                                 severity="warning")
             if node.cap is not None and uncapped <= node.cap and kids:
-                yield Diagnostic("GS303", f"cap {node.cap} on {node.id!r} can never bind: its "
-                                 f"children reach at most {uncapped}{label}",
+                yield Diagnostic("GS303", f"cap {plain(node.cap)} on {node.id!r} can never bind: "
+                                 f"its children reach at most {figure(uncapped)}{label}",
                                  path=(*ref.path, "cap"), severity="warning")
             if node.max is not None and node.cap is not None and node.cap != node.max:
-                yield Diagnostic("GS302", f"{node.id!r} declares max {node.max} and cap "
-                                 f"{node.cap}; give one", path=(*ref.path, "max"))
+                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} and cap "
+                                 f"{plain(node.cap)}; give one", path=(*ref.path, "max"))
     by_id = {ref.node.id: ref for ref in nodes}
     for ref in nodes:
         node = ref.node
@@ -115,15 +287,28 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                 never = bound > reach or (node.gate.gt is not None and bound >= reach)
                 if never:
                     yield Diagnostic("GS304", f"gate on {node.id!r} can never open: "
-                                     f"{target.node.id!r} reaches at most {reach}",
+                                     f"{target.node.id!r} reaches at most {figure(reach)}",
                                      path=(*ref.path, "gate"))
     top_total = max(per_cat[c][0][scheme.score.id] for c in cats)
     for i, award in enumerate(scheme.awards):
         el = award.eligibility
         if el is not None and el.min_total is not None and el.min_total > top_total:
-            yield Diagnostic("GS304", f"award {award.id!r} needs a total of {el.min_total} but "
-                             f"the scheme's total reaches at most {top_total}",
+            yield Diagnostic("GS304", f"award {award.id!r} needs a total of {plain(el.min_total)} "
+                             f"but the scheme's total reaches at most {figure(top_total)}",
                              path=("awards", i, "eligibility", "min_total"))
+
+
+def _children_sum(group: model.Group, kids: list[model.Item | model.Group],
+                  top: dict[str, Decimal]) -> str:
+    """The children's maxima as a group adds them, for a message: 20 + 24, with the weights
+    of a weighted group (0.4 × 100 + 0.6 × 100) and 'the highest of' for combine: highest."""
+    adds = [c for c in kids if c.role == "add"]
+    if group.combine == "weighted":
+        return " + ".join(f"{plain(c.weight or Decimal(0))} × {figure(top[c.id])}" for c in adds)
+    terms = [figure(top[c.id]) for c in adds]
+    if group.combine == "highest":
+        return f"the highest of {', '.join(terms)}"
+    return " + ".join(terms)
 
 
 def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
@@ -134,8 +319,6 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
     grades = {b.grade for b in scheme.grades.bands} if scheme.grades else set()
 
     def unknown(kind: str, name: str, pool: set[str] | dict[str, object], path: Path) -> Diagnostic:
-        import difflib
-
         close = difflib.get_close_matches(name, list(pool), n=1)
         return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
                           hint=f"did you mean {close[0]!r}?" if close else None)
@@ -523,7 +706,7 @@ def _population(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
 def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """Population values on computed nodes and cohort statistics (scheme.phases): what ``of``
     names (GS305), where it applies (GS317), settings that cannot take effect (GS316), and the
-    cycles of their needs (GS330)."""
+    cycles of their needs (GS340)."""
     by_id = {ref.node.id: ref for ref in nodes}
     inputs = {i.id: i for i in scheme.inputs}
     stats = {s.id: s for s in scheme.statistics}
@@ -588,7 +771,7 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
         else:
             what = ("population values need each other: " + " → ".join(cycle) +
                     " (each is computed over all units from the one after it)")
-        yield Diagnostic("GS330", what,
+        yield Diagnostic("GS340", what,
                          path=where.get(cycle[0], ()),
                          hint="a ranked or summarised node must not contain the item or "
                          "statistic that reads it")

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 from dataclasses import dataclass
@@ -73,6 +74,27 @@ def _all_keys() -> set[str]:
 _KNOWN_KEYS = _all_keys()
 
 
+def _key_owners() -> dict[str, list[str]]:
+    """Key → the models that have it, for a key written where it does not belong."""
+    owners: dict[str, list[str]] = {}
+    stack: list[type[BaseModel]] = [model.Scheme, *model.Model.__subclasses__()]
+    seen: set[type] = set()
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        stack.extend(cls.__subclasses__())
+        if cls.__name__.startswith("_") or cls is model.Model:
+            continue
+        for name, info in cls.model_fields.items():
+            owners.setdefault(info.alias or name, []).append(cls.__name__)
+    return {k: sorted(set(v)) for k, v in owners.items()}
+
+
+_KEY_OWNERS = _key_owners()
+
+
 def _describe(value: object) -> str:
     if isinstance(value, str):
         return f"text {value!r}"
@@ -113,6 +135,10 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[tuple[str | int, 
             path.append(seg)
             current = current[seg]
         elif i == len(loc) - 1:
+            if not isinstance(current, (dict, list)):
+                # the value was reached: the last segment names a member of a union of
+                # scalar types (``function-before[_finite(), decimal]``, ``bool``), not a key
+                return tuple(path), True
             path.append(seg)
             return tuple(path), False
         # else: a union tag such as 'item', 'group' or a rule kind — skip it
@@ -143,9 +169,17 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
         hint = None
         if etype == "extra_forbidden":
             key = str(path[-1])
-            close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else None
-            code, message = "GS201", f"unknown key {key!r}"
+            if key in _KEY_OWNERS:  # a real key, in the wrong place: never "did you mean" itself
+                code, message = "GS201", f"key {key!r} is not allowed here"
+                owners = _KEY_OWNERS.get(key, [])
+                shown = ", ".join(owners[:6]) + (f" and {len(owners) - 6} more"
+                                                 if len(owners) > 6 else "")  # noqa: PLR2004
+                hint = f"{key!r} is a key of {shown}"
+            else:
+                close = difflib.get_close_matches(key, _KNOWN_KEYS | set(_KEY_OWNERS), n=1,
+                                                  cutoff=0.6)
+                hint = f"did you mean {close[0]!r}?" if close else None
+                code, message = "GS201", f"unknown key {key!r}"
             span = doc.span(path, key=True)
         elif etype == "missing":
             code, message = "GS202", f"missing required key {str(path[-1])!r}"
@@ -170,8 +204,12 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
         elif etype in _TYPE_WORDS:
             code = "GS203"
             message = f"expected {_TYPE_WORDS[etype]}, got {_describe(value)}"
-            if etype in ("is_instance_of", "decimal_type") and isinstance(value, str):
+            if etype in ("is_instance_of", "decimal_type") and isinstance(value, str) \
+                    and _numeric_text(value):
                 hint = "write numbers without quotes"
+            elif path and path[-1] == "default":
+                hint = ("a default is a value the fact itself could take; leave default out "
+                        "to make units supply the fact")
             span = doc.span(path)
         elif etype in _RANGE_TYPES:
             code, message = "GS204", f"{_range_text(etype, err.get('ctx') or {})}, got {_describe(value)}"
@@ -188,6 +226,55 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
         if path and path[0] == "govscore" and etype in ("literal_error", "missing"):
             hint = 'write govscore: "1" (the scheme language version) at the top of the file'
         out.append(Diagnostic(code, message, path=path, span=span, hint=hint, value=value))
+    return _merge_misspelt(_merge_alternatives(out))
+
+
+def _merge_misspelt(found: list[Diagnostic]) -> list[Diagnostic]:
+    """A misspelt required key is one mistake, not two: the unknown key (the cause) says the
+    required key it stands for is missing, and the separate 'missing' error (its consequence)
+    is dropped."""
+    missing = {d.path: d for d in found if d.code == "GS202" and d.path}
+    dropped: set[int] = set()
+    out: list[Diagnostic] = []
+    for d in found:
+        meant = d.hint.removeprefix("did you mean ").rstrip("?").strip("'") \
+            if d.code == "GS201" and d.hint and d.hint.startswith("did you mean") else None
+        twin = missing.get((*d.path[:-1], meant)) if meant is not None else None
+        if twin is not None:
+            dropped.add(id(twin))
+            out.append(dataclasses.replace(d, message=f"{d.message}: the required key "
+                                           f"{meant!r} is missing"))
+        else:
+            out.append(d)
+    return [d for d in out if id(d) not in dropped]
+
+
+def _numeric_text(text: str) -> bool:
+    try:
+        return Decimal(text.strip()).is_finite()
+    except ArithmeticError:
+        return False
+
+
+def _merge_alternatives(found: list[Diagnostic]) -> list[Diagnostic]:
+    """One GS203 per value: a key that takes one of several types (an item's default: a number
+    or true/false) gets one error per type from pydantic; they become one message naming every
+    type the key takes."""
+    out: list[Diagnostic] = []
+    by_path: dict[tuple[str | int, ...], tuple[int, list[str]]] = {}
+    for d in found:
+        seen = by_path.get(d.path) if d.code == "GS203" else None
+        wanted, _, got = d.message.removeprefix("expected ").partition(", got ")
+        if seen is None:
+            if d.code == "GS203":
+                by_path[d.path] = (len(out), [wanted])
+            out.append(d)
+            continue
+        at, alternatives = seen
+        alternatives.append(wanted)
+        words = ", ".join(alternatives[:-1]) + " or " + alternatives[-1]
+        out[at] = dataclasses.replace(out[at], message=f"expected {words}, got {got}",
+                                      hint=out[at].hint or d.hint)
     return out
 
 

@@ -6,7 +6,7 @@ One that reads a fact needs nothing else; one that reads a node (``of: 小计``)
 value for every unit, and scoring the node may itself need other population values (a ranked
 item inside the sub-total, a statistic an item formula names). Those needs are the edges of a
 graph; its layers are the phases the engine runs, in order (phase 0 reads facts only), and a
-cycle is a scheme error (GS330) found here once, for the checks and the lowering alike.
+cycle is a scheme error (GS340) found here once, for the checks and the lowering alike.
 
 The graph is built over the whole scheme, not per category: a need in one category is a need.
 """

@@ -112,3 +112,17 @@ def maxima(scheme: model.Scheme, category: str | None) -> tuple[dict[str, Decima
             raw = min(raw, node.cap)
         top[node.id] = raw
     return top, uncapped
+
+
+def fact_names(nodes: list[NodeRef]) -> dict[str, str]:
+    """Item id → the fact name it reads: its own (``fact``, default its id), or, for an item
+    that ``reads`` another, that item's. A ``reads`` that does not resolve to an item reading a
+    fact of its own is a check error (GS330); here it falls back to the item's own name."""
+    items = {ref.node.id: ref.node for ref in nodes if isinstance(ref.node, model.Item)}
+    out: dict[str, str] = {}
+    for item in items.values():
+        owner = items.get(item.reads) if item.reads is not None else None
+        if owner is None or owner.reads is not None:
+            owner = item
+        out[item.id] = owner.fact or owner.id
+    return out

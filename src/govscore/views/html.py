@@ -151,7 +151,7 @@ def _label_lines(name: str, room: int) -> list[str]:
 def _chart(assessment: Assessment, scope: str, units: list[str]) -> str:
     totals = [assessment.results[u].total for u in units]
     maxima = [r.nodes[root].max for r in (assessment.results[u] for u in units)
-              if (root := _root(r)) is not None]
+              if (root := _root(r)) is not None and r.nodes[root].max.is_finite()]
     full = max([*maxima, *totals, Decimal(1)])
     scale_max = full.to_integral_value(rounding=ROUND_CEILING)
     # the label column is as wide as the longest name needs, up to a limit; longer names wrap

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from govscore.language import model
 from govscore.numbers import plain
+from govscore.scheme import tree
 
 _NUMERALS = "一二三四五六七八九十"
 
@@ -37,11 +38,13 @@ class Block:
 
 
 def _n(value: Decimal | int | None) -> str:
-    return "" if value is None else plain(Decimal(value))
+    if value is None:
+        return ""
+    return plain(Decimal(value)) if Decimal(value).is_finite() else "不设上限"  # unbounded
 
 
-def _pct(share: Decimal) -> str:
-    return plain(share * 100) + "%"
+def _pct(share: Decimal | str) -> str:
+    return plain(share * 100) + "%" if isinstance(share, Decimal) else share  # "1/3" as written
 
 
 def _section_number(i: int) -> str:
@@ -114,13 +117,16 @@ def rule_sentence(item: model.Item, name: _Names, *, deducted: bool = False) -> 
     elif isinstance(r, model.PerStep):
         unit = r.unit or ""
         text = f"每 {_n(r.step)}{unit} {verb} {_n(r.points)} 分, 不足一档不计"
+    elif isinstance(r, model.Ratio) and r.target is not None:
+        text = f"按 完成数 / {_n(r.target)} × {top} 分计, 超额完成不加分"
     elif isinstance(r, model.Ratio):
         zero = {"full": "得满分", "zero": "得 0 分", "not_applicable": "本项不适用"}[r.zero_target]
         text = f"按 完成数 / 目标数 × {top} 分计, 超额完成不加分; 目标为 0 时{zero}"
     elif isinstance(r, model.Rate):
         text = f"按 比率 × {top} 分计"
     elif isinstance(r, model.Shortfall):
-        how = "不足一档不扣" if r.partial == "whole_steps" else "按比例扣"
+        how = {"whole_steps": "不足一档不扣", "started_steps": "不足一档按一档扣"}.get(
+            r.partial, "按比例扣")
         text = (f"达到 {_n(r.target)} 得满分 {top} 分; 每低 {_n(r.step)} 扣 {_n(r.per)} 分"
                 f" ({how})")
     elif isinstance(r, model.Bands):
@@ -165,11 +171,26 @@ def rule_sentence(item: model.Item, name: _Names, *, deducted: bool = False) -> 
             text += " (数值越小名次越前)"
     elif isinstance(r, model.Formula):
         text = f"按公式 {r.formula} 计算"
+    elif isinstance(r, model.Signed):
+        text = f"由评分单位在 {_n(r.min)}–{_n(r.max)} 分之间评定, 负数为扣分"
+        if r.step is not None:
+            text += f", 以 {_n(r.step)} 分为单位"
+    elif isinstance(r, model.Table):
+        titles = {c.id: c.title for c in r.columns}
+        rows = ["且".join(f"{titles.get(k, k)}{bounds_words(b, 'zh')}" for k, b in row.when.items())
+                + f" 得 {_n(row.points)} 分" for row in r.rows]
+        text = "按两项指标计分: " + "; ".join(rows)
+        if r.outside is not None:
+            text += f"; 其余得 {_n(r.outside)} 分"
     extra: list[str] = []
     if item.from_full:
         extra.append(f"从满分 {top} 分起扣, 扣完为止")
+    elif item.unbounded:
+        extra.append("不设上限")
     else:
         extra.append(f"最高 {top} 分")
+    if item.reads is not None:
+        extra.append(f"与{name(item.reads)}使用同一项数据")
     if item.role == "subtract":
         extra.append("从总分中减去")
     for m in item.modifiers:
@@ -278,7 +299,12 @@ def blocks(scheme: model.Scheme) -> list[Block]:
                 rows.append((label, _n(node.max), rule_sentence(node, name, deducted=deducted),
                              node.clause or "", node.assessor or ""))
             else:
-                rows.append((label, _n(_full(node)), group_sentence(node, name),
+                shown = _n(_full(node))
+                if node.published_max is not None:  # the maximum that counts, the printed one
+                    effective = _n(_full(node)) or _n(tree.maxima(scheme, None)[0][node.id])
+                    if effective != _n(node.published_max):
+                        shown = f"{effective} (原文 {_n(node.published_max)})"
+                rows.append((label, shown, group_sentence(node, name),
                              node.clause or "", ""))
             marks.append(tuple(affects.get(node.id, []) + (marks_here if depth == 0 else [])))
         out.append(Block("table", head=head, rows=tuple(rows), marks=tuple(marks)))

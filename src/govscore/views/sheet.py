@@ -118,6 +118,9 @@ _W: dict[Lang, dict[str, str]] = {
         "why_total": "总分 {x} 低于 {min}", "why_grade": "等次 {grade} 不在 {grades} 之列",
         "why_grade_undecided": "等次待定",
         "list": "、", "more": " 等 {n} 个单位",
+        "unbounded": "不设上限", "published": "{max} (原文 {published})",
+        "published_note": "原文满分 {published}, 按各项合计 {max} 计",
+        "reads": "读 {item} 的事实",
     },
     "en": {
         "eq": " = {x}", "then": ", gives {x}", "sum": "sum {x}", "sum_of": "{a}: sum {x}",
@@ -165,6 +168,9 @@ _W: dict[Lang, dict[str, str]] = {
         "why_total": "total {x} below {min}", "why_grade": "grade {grade} not among {grades}",
         "why_grade_undecided": "grade undecided",
         "list": ", ", "more": " and {n} more",
+        "unbounded": "no cap", "published": "{max} (published {published})",
+        "published_note": "published as {published}; its items give {max}, which counts",
+        "reads": "reads the fact of {item}",
     },
 }
 
@@ -261,7 +267,7 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         notes: list[str] = []
         own = steps.get(node.id, [])
         if node.kind == "item":
-            points = shown.operand(node.max)
+            points = shown.operand(node.max) if node.max.is_finite() else w["unbounded"]
             exempt = [st for st in own if st.step == "exempt"]
             fact = (w["exempt_fact"].format(reason=exempt[0].args[0]) if exempt and exempt[0].args
                     else _fact(node, spec, lang) if node.applicable else "")
@@ -269,6 +275,13 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
             bound = spec.cap if isinstance(spec, model.Group) and spec.cap is not None else (
                 spec.max if isinstance(spec, model.Group) else None)
             points = shown.operand(bound) if bound is not None else ""
+            published = spec.published_max if isinstance(spec, model.Group) else None
+            if published is not None and published != node.max and node.max.is_finite():
+                # the document's figure differs: the one that counts, the published one beside
+                points = w["published"].format(max=shown.operand(node.max),
+                                               published=shown.operand(published))
+                notes.append(w["published_note"].format(max=shown.operand(node.max),
+                                                        published=shown.operand(published)))
             fact = ""
         if not node.applicable:
             why = [s for s in own if s.step == "not_applicable"]
@@ -279,6 +292,8 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         else:
             score = shown.score(signed(node, node.value))
             if node.kind == "item":
+                if isinstance(spec, model.Item) and spec.reads is not None:
+                    notes.append(w["reads"].format(item=name(spec.reads)))  # one fact, two items
                 notes.extend(_item_notes(node, spec, own, shown, w, lang, name, rules.KINDS))
             else:
                 notes.extend(_group_notes(node, spec, own, children.get(node.id, []), shown, w,
@@ -347,8 +362,9 @@ def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -
         if isinstance(rule, model.Checklist) and isinstance(fact, list):
             titles = {c.id: c.title for c in rule.criteria}
             fact = [titles.get(str(c), c) for c in fact]
-        elif isinstance(rule, model.RaterGroups) and isinstance(fact, Mapping):
-            titles = {g.id: g.title for g in rule.groups}
+        elif isinstance(rule, (model.RaterGroups, model.Table)) and isinstance(fact, Mapping):
+            titles = ({g.id: g.title for g in rule.groups} if isinstance(rule, model.RaterGroups)
+                      else {c.id: c.title for c in rule.columns})
             return "; ".join(f"{titles.get(str(k), str(k))} {fact_words(v, lang)}"
                             for k, v in fact.items())
     return fact_words(fact, lang)

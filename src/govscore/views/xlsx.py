@@ -351,7 +351,9 @@ def _detail(rows: Rows, assessment: Assessment, plan: Plan) -> None:
                     "项" if node.kind == "item" else "组", rule_name(node.kind, node.rule),
                     "减" if node.role == "subtract" else "加",
                     "是" if node.applicable else "否", fact_text(node.fact),
-                    node.raw, node.value, node.max, "是" if node.outside_total else None,
+                    node.raw, node.value,
+                    node.max if node.max.is_finite() else "不设上限",  # unbounded: 不设上限
+                    "是" if node.outside_total else None,
                     "; ".join(steps.get(node.id, [])) or None,
                 ], (10, 11, 12))
             for veto in result.vetoes:
