@@ -236,6 +236,10 @@ class Referee:
         if name in self.inputs:
             v = self.input_value(unit, name)
             return v if isinstance(v, Decimal) else None
+        if name not in self.results[unit].nodes and any(
+                i.fact == name for i, _ in self._items()):  # an item's fact, by its own name
+            fact = self.entries[unit]["facts"].get(name)
+            return None if isinstance(fact, (dict, bool)) or fact is None else Decimal(fact)
         node = self.results[unit].nodes.get(name)
         return node.value if node is not None and node.applicable else None
 

@@ -241,3 +241,54 @@ def test_one_run_equals_the_two_run_workaround() -> None:
     second = govscore.evaluate_all(two, copied)
     assert {u: r.total for u, r in first.results.items()} == \
         {u: r.total for u, r in second.results.items()}
+
+
+USAGE = """
+govscore: "1"
+id: usage
+title: 编制使用率
+source: {document: 某县机构编制使用效益评估细则}
+version: "1"
+statistics:
+  - {id: mean_usage, title: 平均使用率, of: usage, function: median}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: vacancy
+      title: 编制使用率低于平均值
+      max: 1
+      role: subtract
+      fact: usage
+      rule:
+        kind: bands
+        rate: true
+        relative_to: mean_usage
+        bands: [{lt: 0, points: 1}, {gte: 0, points: 0}]
+"""
+
+
+def test_bands_against_a_statistic_of_a_fact() -> None:
+    """"低于平均值扣1分" against the median of the units' usage: 0.8, 0.9, 0.95 → median 0.9;
+    0.8 − 0.9 < 0 → 扣1分 (total floored at 0); 0.9 − 0.9 = 0 → nothing."""
+    plan = govscore.compile(govscore.load(text=USAGE, name="u.yaml"))
+    result = govscore.evaluate_all(plan, [{"id": "甲", "facts": {"usage": D("0.8")}},
+                                          {"id": "乙", "facts": {"usage": D("0.9")}},
+                                          {"id": "丙", "facts": {"usage": D("0.95")}}])
+    assert [result.results[u].nodes["vacancy"].value for u in ("甲", "乙", "丙")] == \
+        [D(1), D(0), D(0)]
+
+
+@pytest.mark.parametrize(("old", "new", "code", "where"), [
+    ("relative_to: mean_usage", "relative_to: mean_usag", "GS305", "relative_to"),
+    ("relative_to: mean_usage", "relative_to: mean_usage\n        domain: {gte: 0}", "GS316",
+     "domain"),
+    ("bands: [{lt: 0, points: 1}, {gte: 0, points: 0}]", "bands: [{lt: 0, points: 1}]",
+     "GS307", "bands"),  # the bands must cover every difference, above 0 too
+    ("of: usage", "of: usag", "GS305", "of"),
+])
+def test_bands_against_a_statistic_are_checked(old: str, new: str, code: str,
+                                               where: str) -> None:
+    found = _check(USAGE.replace(old, new))
+    assert [d.code for d in found] == [code]
+    assert where in found[0].path

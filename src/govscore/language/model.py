@@ -332,6 +332,10 @@ class Bands(Model):
     """The fact is a rate in 0..1."""
     outside: NonNeg | None = None
     """Points for a value in no band; if omitted, gaps are a scheme error."""
+    relative_to: Id | None = None
+    """A statistic (``statistics``): the bands are read against the fact minus the statistic
+    of the unit's scope (高于同类单位平均值的得满分: ``{gt: 0, points: …}``). The bands then
+    cover every difference, below 0 too (no ``domain``)."""
 
 
 class Rating(Model):
@@ -983,7 +987,8 @@ class Statistic(Model):
     id: Id
     title: Title
     of: Id
-    """The input (count, number or rate) or the node whose values are summarised."""
+    """What is summarised: an input (count, number or rate), a node's value (an item's or a
+    group's id: its score), or an item's numeric fact by the name its ``fact`` gives it."""
     function: Literal["mean", "median", "max", "min"]
     """mean: the sum over the count (平均值); median: the middle value, or the mean of the two
     middle values; max and min: the highest and the lowest."""

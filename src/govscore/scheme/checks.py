@@ -734,6 +734,10 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
                     yield Diagnostic("GS316", f"{node.id!r} ranks the node {target!r} (of), "
                                      f"so it reads no fact: its {key} is never used",
                                      path=(*ref.path, key))
+        if isinstance(node.rule, model.Bands) and node.rule.relative_to is not None and \
+                node.rule.relative_to not in stats:
+            yield _unknown("statistic", node.rule.relative_to, stats,
+                           (*ref.path, "rule", "relative_to"))
         sub = node.not_applicable_score
         if sub is not None:
             path = (*ref.path, "not_applicable_score")
@@ -747,21 +751,31 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
                 yield Diagnostic("GS316", f"{node.id!r} has not_applicable_score but is not "
                                  "optional: no unit can mark it not applicable",
                                  path=path, hint="add optional: true")
+    # an item's fact by the name its `fact:` gives it (an item's own id names its score)
+    facts = {ref.node.fact: ref.node for ref in nodes if isinstance(ref.node, model.Item)
+             and ref.node.fact is not None and ref.node.fact not in by_id
+             and rules.of(ref.node).reads_fact(ref.node.rule)}
     for i, stat in enumerate(scheme.statistics):
         path = ("statistics", i, "of")
         where[stat.id] = path
         if stat.of in by_id:
             pass
+        elif stat.of in facts:
+            item = facts[stat.of]
+            shape = rules.of(item).fact_shape(item.rule, item)
+            if shape not in ("count", "rate", "amount", "number"):
+                yield Diagnostic("GS305", f"statistic {stat.id!r} is of the fact {stat.of!r} of "
+                                 f"{item.id!r}, a {shape} fact; expected a number", path=path)
         elif stat.of in inputs:
             if inputs[stat.of].type not in ("count", "number", "rate"):
                 yield Diagnostic("GS305", f"statistic {stat.id!r} is of input {stat.of!r}, a "
                                  f"{inputs[stat.of].type}; expected a count, number or rate "
                                  "input, or a node", path=path)
         else:
-            yield _unknown("input or node", stat.of, {**inputs, **by_id}, path)
+            yield _unknown("input, fact or node", stat.of, {**inputs, **facts, **by_id}, path)
         if stat.scope != "all":
             yield from _scope_declared(scheme, stat.scope, ("statistics", i, "scope"))
-    if not where:
+    if not where and not stats:
         return
     graph = phases.graph(scheme, nodes)
     for cycle in graph.cycles():
