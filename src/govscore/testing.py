@@ -813,8 +813,9 @@ class _SchemeBuilder:
         if ("population_exempt" in self.features if population else self.chance(0.2)) \
                 and not signed and "of" not in item["rule"]:
             item["exemptions"] = ["不可抗力"]
-        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate", "by_level",
-                                          "checklist"):
+        structured = kind in ("by_level", "checklist")  # rarer kinds: drawn more often
+        if self.chance(0.4 if structured else 0.15) and kind in (
+                "pass_fail", "per_occurrence", "rate", "by_level", "checklist"):
             item["default"] = {"pass_fail": True, "per_occurrence": _D(0), "rate": _D("0.5"),
                                "by_level": {}, "checklist": []}[kind]
         cats = self.place(item, cats, weighted=weighted)
