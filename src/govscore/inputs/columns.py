@@ -42,9 +42,6 @@ from govscore.engine.columnar import CategoryColumns, Col, FactColumns, Mask
 from govscore.engine.lowering import Lowered
 from govscore.inputs import tables
 
-_PLAIN = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
-"""Plain decimal text the columns hold exactly (at most 18 digits before the point, at most
-columnar.MAX_PLACES after it)."""
 _TRUE = ("true", "是")
 _FALSE = ("false", "否")
 
@@ -266,7 +263,7 @@ def _decimals(texts: Any) -> tuple[Any, Any, Mask]:
         ints, places, good = [], [], []
         import re
 
-        plain = re.compile(_PLAIN, re.ASCII)
+        plain = re.compile(columnar.PLAIN_DECIMAL, re.ASCII)
         for t in texts:
             if plain.match(t):
                 whole, _, frac = t.partition(".")
@@ -280,17 +277,7 @@ def _decimals(texts: Any) -> tuple[Any, Any, Mask]:
                 good.append(False)
         return (np.array(ints, dtype=np.int64), np.array(places, dtype=np.int64),
                 np.array(good, dtype=np.bool_))
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    matched = pc.match_substring_regex(texts, _PLAIN)
-    cleaned = pc.if_else(matched, texts, pa.scalar("0"))
-    point = np.asarray(pc.find_substring(cleaned, "."))
-    length = np.asarray(pc.utf8_length(cleaned))
-    scaled = np.asarray(pc.cast(pc.replace_substring(cleaned, ".", ""), pa.int64()))
-    negative = np.asarray(pc.starts_with(cleaned, "-"))
-    return (scaled, np.where(point >= 0, length - point - 1, 0).astype(np.int64),
-            np.asarray(matched) & ~(negative & (scaled == 0)))
+    return columnar.decimal_texts(texts)
 
 
 # ---------------------------------------------------------------------------------------------
