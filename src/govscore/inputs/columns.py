@@ -196,6 +196,11 @@ def fact_columns(program: CategoryColumns, table: TextTable, rows: Sequence[int]
             flags[spec.name] = truth
             ok &= good
             continue
+        if not given.all() and not isinstance(texts, list):  # empty cells read as given below
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            texts = pc.if_else(pa.array(given), texts, pa.scalar("0"))
         ints, places, good = _decimals(texts)
         if spec.default is not None:
             d, p = _scaled(spec.default)
