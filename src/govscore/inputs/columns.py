@@ -1,12 +1,11 @@
 """Wide CSV facts straight into the columnar back end's columns, and scores written from the
 columns, without a Python object per cell (pyarrow, the optional extra ``arrow``; numpy).
 
-Why pyarrow (measured in benchmarks/run.py ``--columns``, docs/performance.md): its CSV reader
-gives each column as one Arrow string array, and its compute functions trim, match, strip the
-decimal point and cast to int64 over the whole array, so a cell never becomes a Python object;
-nothing goes through a binary float because every column is read as text. DuckDB reads CSV about
-as fast, but its type sniffing turns 0.950 into a DOUBLE unless every column is declared, and its
-DECIMAL needs one width and scale fixed per column in advance; the csv module makes two Python
+Why pyarrow (measured, docs/performance.md "The columnar back end"): its CSV reader gives each
+column as one Arrow string array, and a cast to decimal128 reads a whole column exactly, so a
+cell never becomes a Python object and nothing goes through a binary float. DuckDB reads CSV a
+little faster, but sniffs rates as DOUBLE unless every column is declared, and a declared
+DECIMAL needs its scale before the facts' places are known; the csv module makes two Python
 objects per cell.
 
 What this reader takes, exactly as :mod:`govscore.inputs.tables` reads the same file:
