@@ -64,7 +64,7 @@ def _big_facts(path: Path, units: int) -> None:
     head = ("id,tier,base,bonus_leadership,bonus_process,bonus_innovation,bonus_articles.city,"
             "bonus_meetings,bonus_special_tasks,bonus_other,ded_double_acceptance,ded_overdue,"
             "ded_complaints,ded_mandarin,ded_criticism,ded_media,ded_other,"
-            "bonus_commendations.city,bonus_media.city,bonus_articles.province")
+            "bonus_commendations.city_or_province_dept,bonus_media.city,bonus_articles.province")
     rows = [head, *(f"单位{i},ring{i % 3 + 1},是,{i % 5 + 1},4.5,{i % 4},2,1,2,0,0,{i % 3},0,0,"
                     "0,0,0,1,1,0" for i in range(units))]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -13,12 +13,13 @@ import hashlib
 import importlib.util
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from govscore import budget, textsafe
 from govscore.engine import facts, interpreter, population
 from govscore.engine.plan import CONTEXT, Plan, compile_plan
 from govscore.engine.results import Assessment, DeferredResult, Record, Rejected, UnitResult
@@ -30,7 +31,7 @@ from govscore.errors import (
     UsageError,
     one_unit_of_a_population_error,
 )
-from govscore.inputs import frames, readers, tables
+from govscore.inputs import frames, sources, tables
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
 from govscore.views import report
@@ -63,11 +64,17 @@ def shown_id(unit: str) -> str:
     return unit.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def duplicate_id(unit: str, times: int) -> Diagnostic:
-    """GS405 for an id given ``times`` times (every entry with it is rejected)."""
+def duplicate_id(unit: str, times: int, spellings: Collection[str] = ()) -> Diagnostic:
+    """GS405 for an id given ``times`` times (every entry with it is rejected); ``spellings``,
+    when there are several, are the look-alike forms found (ids are compared after NFKC:
+    ``textsafe.id_key``)."""
     shown = shown_id(unit)
-    return Diagnostic("GS405", f"unit id {shown!r} appears {times} times; no entry is scored "
-                      "until the duplicates are resolved", unit=shown)
+    alike = ""
+    if len(spellings) > 1:
+        alike = (" (written " + ", ".join(repr(shown_id(x)) for x in sorted(spellings)) +
+                 ": the same id after Unicode normalisation, NFKC)")
+    return Diagnostic("GS405", f"unit id {shown!r} appears {times} times{alike}; no entry is "
+                      "scored until the duplicates are resolved", unit=shown)
 
 
 _MAX_DEPTH = 16  # a unit entry is unit → facts → fact → level: a few levels, never thousands
@@ -183,6 +190,9 @@ def prepare(plan: Plan, entry: Any) -> tuple[facts.UnitFacts | None, list[Diagno
     not_text = _text_problem(unit)
     if not_text:
         return None, [Diagnostic("GS403", f"the unit id {not_text}", unit=shown_id(unit))]
+    invisible = textsafe.id_problem(unit)
+    if invisible:
+        return None, [Diagnostic("GS403", invisible, unit=textsafe.terminal(unit))]
     problems = _entry_problems(entry, unit)
     if problems:
         return None, problems
@@ -326,7 +336,13 @@ def _evaluate_all(plan: Plan, entries: list[Any],
                   progress: Callable[[int, int], object] | None = None, *,
                   columns: bool | None = None) -> Assessment:
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
-    seen = Counter(i for i in ids if isinstance(i, str))
+    # ids are compared after NFKC: U1, fullwidth Ｕ1 and ' U1' are one id, given twice
+    keys = [textsafe.id_key(i) if isinstance(i, str) else None for i in ids]
+    seen = Counter(k for k in keys if k is not None)
+    spellings: dict[str, set[str]] = {}
+    for i, k in zip(ids, keys, strict=True):
+        if isinstance(i, str) and k is not None and seen[k] > 1:
+            spellings.setdefault(k, set()).add(i)
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []  # population schemes: scored in phase 2
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
@@ -334,15 +350,18 @@ def _evaluate_all(plan: Plan, entries: list[Any],
         columns = len(entries) >= COLUMNS_FROM and _columns_ready()
     by_columns: dict[int, UnitResult] = {}
     if columns and not plan.needs_population:
-        by_columns = _score_by_columns(plan, entries, ids, seen)
+        by_columns = _score_by_columns(plan, entries, ids, keys, seen)
     with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
         for index, entry in enumerate(entries):
-            if progress is not None and index and index % PROGRESS_STEP == 0:
-                progress(index, len(entries))
+            if index and index % PROGRESS_STEP == 0:
+                budget.check()  # stop with room left rather than crash in a C extension
+                if progress is not None:
+                    progress(index, len(entries))
             given = ids[index]
-            if isinstance(given, str) and seen[given] > 1:
+            key = keys[index]
+            if isinstance(given, str) and key is not None and seen[key] > 1:
                 rejected.append(Rejected(index, shown_id(given),
-                                         (duplicate_id(given, seen[given]),)))
+                                         (duplicate_id(given, seen[key], spellings[key]),)))
                 continue
             if index in by_columns:
                 continue
@@ -395,7 +414,7 @@ def _plain_entry(plan: Plan, entry: Any) -> tuple[str, str | None, str | None, d
     unit = entry.get("id")
     raw = entry.get("facts")
     if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
-            or (not unit.isascii() and _text_problem(unit)):
+            or not unit.isprintable():  # controls, invisible and bidi characters: prepare refuses
         return None
     scheme = plan.scheme
     category = _member(entry.get("category"), plan.category_of.get(unit), scheme.categories) \
@@ -407,7 +426,7 @@ def _plain_entry(plan: Plan, entry: Any) -> tuple[str, str | None, str | None, d
     return unit, category, tier, raw
 
 
-def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any],
+def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any], keys: list[str | None],
                       seen: Counter[str]) -> dict[int, UnitResult]:
     """The units the columnar back end scores, by input position, as results whose trace is
     worked out when first read (by scoring that unit again on the scalar path)."""
@@ -419,8 +438,9 @@ def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any],
     groups: dict[str | None, list[tuple[int, str, str | None, dict[str, Any]]]] = {}
     for index, entry in enumerate(entries):
         given = ids[index]
-        if given.__class__ is not str or seen[given] > 1:
-            continue
+        key = keys[index]
+        if given.__class__ is not str or key is None or seen[key] > 1:
+            continue  # a duplicate id (after NFKC) is rejected in _evaluate_all
         plain = _plain_entry(plan, entry)
         if plain is None or plain[1] not in programs:
             continue
@@ -526,7 +546,7 @@ def score_csv(plan: Plan, source: str | Path, target: str | Path) -> dict[str, A
             outcome = score_entry(plan, entry, table.ids[row])
             if isinstance(outcome[0], UnitResult):
                 result = outcome[0]
-                overrides[row] = str(result.total)
+                overrides[row] = textsafe.decimal_text(result.total)  # as reports write it
                 scalar_keys[row] = [result.total if k is None else result.nodes[k].value
                                     for k in keys]
             else:
@@ -594,13 +614,7 @@ def read_facts(*paths: str | Path,
     encoding is then a guess)."""
     if not paths:
         raise UsageError("GS409", "read_facts needs at least one facts file")
-    sources: list[tuple[str, list[Any]]] = []
-    for path in paths:
-        read = readers.load_facts(path)
-        if read.guessed and on_guess is not None:
-            on_guess(str(path))
-        sources.append((str(path), read.units))
-    return tables.merge_sources(sources)
+    return sources.read_sources(paths, on_guess).units
 
 
 def read_frame(frame: Any, *, name: str = "<frame>") -> list[Any]:
@@ -667,7 +681,7 @@ def labels(plan: Plan) -> dict[str, str]:
     scheme = plan.scheme
     out = {"scheme": scheme.title, "all": "全部单位"}
     for group in (scheme.inputs, scheme.tiers, scheme.categories, scheme.awards, scheme.vetoes,
-                  scheme.outputs):
+                  scheme.outputs, scheme.statistics):
         out.update({entry.id: entry.title for entry in group})
     return out
 

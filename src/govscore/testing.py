@@ -273,9 +273,12 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
         problems.append("scored + rejected does not add up to the units submitted")
     entries = {str(u.get("id")): u for u in units}
     for rejected in assessment.rejected:
-        if all(d.code == "GS411" and none_applies(plan, d.message, entries[rejected.unit])
+        if all((d.code == "GS411" and none_applies(plan, d.message, entries[rejected.unit]))
+               or (d.code == "GS510" and no_statistic(plan, d.message, entries[rejected.unit],
+                                                      assessment))
                for d in rejected.diagnostics):
-            continue  # rightly rejected: a group with none_applicable: error has nothing left
+            continue  # rightly rejected: a group with none_applicable: error has nothing left,
+            # or a statistic the unit needs has no unit of its scope to be taken over
         problems.append(f"valid unit {rejected.unit} was rejected: "
                         + "; ".join(str(d) for d in rejected.diagnostics))
     problems.extend(_bounds(plan, assessment))
@@ -307,6 +310,32 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
                 word = "lowered" if direction > 0 else "raised"
                 problems.append(f"{unit}: more {fact} {word} the total from {before} to {after}")
     return problems
+
+
+def no_statistic(plan: Plan, message: str, entry: Mapping[str, Any],
+                 assessment: Assessment) -> bool:
+    """Whether the statistic a GS510 message names has no value among the scored units of the
+    rejected unit's scope (an input's number, or the node where it applies; units that score an
+    item's own statistic in its place are not among those it is taken over)."""
+    stats = {s.id: s for s in plan.scheme.statistics}
+    named = [sid for sid in stats if f"statistic {sid!r}" in message]
+    if len(named) != 1:
+        return False
+    stat = stats[named[0]]
+    item = next((n for n in model.iter_nodes(plan.scheme.score) if n.id == stat.of), None)
+    substitutes = isinstance(item, model.Item) and item.not_applicable_score == stat.id
+    key = {"tier": entry.get("tier"), "category": entry.get("category")}.get(stat.scope, "all")
+    for result in assessment.results.values():
+        if {"tier": result.tier, "category": result.category}.get(stat.scope, "all") != key:
+            continue
+        if stat.of in result.nodes:
+            node = result.nodes[stat.of]
+            own = substitutes and isinstance(node.fact, Mapping) and "not_applicable" in node.fact
+            if node.applicable and not own:
+                return False
+        elif any(s.step == "statistic" and s.rule == stat.id for s in result.trace):
+            return False  # an input's value: the statistic was taken in this scope
+    return True
 
 
 def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
@@ -437,14 +466,17 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
 
 
 FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
-                      "population_exempt", "several_grade_vetoes"})
+                      "population_exempt", "several_grade_vetoes", "population_values"})
 """What :func:`random_schemes` may generate beyond the always-on language. ``population_kinds``:
 relative_to_best and rank_points items (scored over the whole population); ``factor_if_input``:
 factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, formulas, gates,
 limits, tie-breakers and outputs that name an input or node some categories do not have;
 ``veto_on_outputs``: veto formulas that name an output; ``population_exempt``: exemptions on
 relative_to_best and rank_points items (always, when on); ``several_grade_vetoes``: more than one
-veto with a grade or grade_cap effect (the harsher grade wins)."""
+veto with a grade or grade_cap effect (the harsher grade wins); ``population_values``: population
+items that rank or compare a computed node (``of``) and cohort statistics (``statistics``: mean,
+median, max, min of an input or a node over a scope) read by item and veto formulas and scored by
+not-applicable items (``not_applicable_score``), in as many phases as they need."""
 
 SAFE_FEATURES = FEATURES - {"cross_category"}
 """The features of valid schemes. ``cross_category`` makes schemes the checks refuse (GS317: a
@@ -504,6 +536,10 @@ class _SchemeBuilder:
         self.section_of: dict[str, int] = {}
         self.population = False
         self.grades: list[str] = []
+        self.statistics: list[dict[str, Any]] = []
+        self.population_values = False
+        """Whether this scheme draws population values (with the population kinds: a scheme
+        with them has no kernel, so most schemes keep theirs)."""
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -632,7 +668,7 @@ class _SchemeBuilder:
                     "points": pick([_D("0.5"), _D(1)])}
         if kind == "ratio":
             policies = ["full", "zero", "not_applicable"] if na_ok else ["full", "zero"]
-            if self.chance(0.3):  # the target stated in the scheme: the fact is the number done
+            if self.chance(0.5):  # the target stated in the scheme: the fact is the number done
                 return {"kind": kind, "target": pick([_D(10), _D(12)])}
             return {"kind": kind, "zero_target": pick(policies)}
         if kind == "rate":
@@ -774,12 +810,15 @@ class _SchemeBuilder:
                 item["modifiers"] = mods
         if rescaled and self.chance(0.4):
             item["optional"] = True
+        if self.population_values:
+            self.draw_population_values(item, kind, section)
         population = kind in rules.POPULATION_KINDS
         if ("population_exempt" in self.features if population else self.chance(0.2)) \
-                and not signed:
+                and not signed and "of" not in item["rule"]:
             item["exemptions"] = ["不可抗力"]
-        if self.chance(0.15) and kind in ("pass_fail", "per_occurrence", "rate", "by_level",
-                                          "checklist"):
+        structured = kind in ("by_level", "checklist")  # rarer kinds: drawn more often
+        if self.chance(0.4 if structured else 0.15) and kind in (
+                "pass_fail", "per_occurrence", "rate", "by_level", "checklist"):
             item["default"] = {"pass_fail": True, "per_occurrence": _D(0), "rate": _D("0.5"),
                                "by_level": {}, "checklist": []}[kind]
         cats = self.place(item, cats, weighted=weighted)
@@ -813,6 +852,41 @@ class _SchemeBuilder:
             self.section_of[iid] = self.section_of[owner["id"]]
             out.append(reader)
         return out
+
+    def draw_population_values(self, item: dict[str, Any], kind: str, section: int) -> None:
+        """Population values on computed nodes (``population_values``): a population item
+        ranking a node of an earlier section, a formula reading a statistic, an optional item
+        scoring a statistic of itself when not applicable. A value reads only what earlier
+        sections hold, so that the needs never form a cycle."""
+        # every node drawn so far: none of them contains this item (a group joins self.nodes
+        # after its children), and each reads only what was drawn before it
+        earlier = [n for n in self.nodes if self.cats_of.get(n, frozenset()) is None]
+        if kind in rules.POPULATION_KINDS and earlier and self.chance(0.6):
+            item["rule"]["of"] = self.pick(earlier)
+            for key in ("fact", "optional", "default"):  # no fact of its own (GS316)
+                item.pop(key, None)
+        if kind == "formula" and self.chance(0.5):
+            stat = self.draw_statistic(self.pick([*earlier, *self.inputs_of("count", "number",
+                                                                           "rate")]))
+            item["rule"]["formula"] = f"{item['rule']['formula']} + min({stat}, p1)"
+        if kind == "bands" and self.chance(0.4):  # 高于同类单位平均值的得满分
+            rule = item["rule"]
+            rule["relative_to"] = self.draw_statistic(self.pick(
+                [*earlier, *self.inputs_of("count", "number", "rate")]))
+            rule["bands"] = [{"lt": _D(0), "points": _D(0)},
+                             {"gte": _D(0), "lte": _D(0), "points": item["max"] / 2},
+                             {"gt": _D(0), "points": item["max"]}]
+            rule.pop("outside", None)
+        if item.get("optional") and self.chance(0.5):
+            item["not_applicable_score"] = self.draw_statistic(item["id"])
+
+    def draw_statistic(self, of: str) -> str:
+        """A cohort statistic of an input or a node; its id."""
+        sid = self.new_id("st")
+        self.statistics.append({"id": sid, "title": f"统计{sid}", "of": of,
+                                "function": self.pick(["mean", "median", "max", "min"]),
+                                "scope": self.pick(self.scopes())})
+        return sid
 
     def place(self, node: dict[str, Any], cats: frozenset[str] | None, *,
               weighted: bool) -> frozenset[str] | None:
@@ -880,6 +954,8 @@ class _SchemeBuilder:
             group["floor"] = self.pick([_D(-2), _D(-5)])
         if combine == "sum" and self.chance(0.15):
             group["scale_to"] = self.pick([_D(10), _D(20)])
+        if self.chance(0.1):  # evidence for every item under the group (未提供书面材料的不得分)
+            group["requires"] = self.pick(self.inputs_of("flag"))
         if depth == 0 and section > 0:
             targets = self.global_nodes(items_only=True, before=section)
             if targets and self.chance(0.25):
@@ -921,6 +997,8 @@ class _SchemeBuilder:
                          f"{self.pick(['1', '2', '5', '50'])}",
                          f"{self.pick(self.inputs_of('count'))} >= 2",
                          self.pick(self.inputs_of("flag"))]
+                if self.statistics:  # a cohort statistic (every unit has one of its scope)
+                    atoms.append(f"{self.pick([s['id'] for s in self.statistics])} >= 2")
                 usable = [o["id"] for o in outputs
                           if "applies_to" not in o or "cross_category" in self.features]
                 if on_outputs and usable:  # the first veto; an output every unit has (GS317)
@@ -935,6 +1013,8 @@ class _SchemeBuilder:
             effect = self.pick(effects)
             veto: dict[str, Any] = {"id": f"v{i}", "title": f"否决{i}", "when": when,
                                     "effect": effect}
+            if self.categories and self.chance(0.2):  # a veto for one category's units only
+                veto["applies_to"] = [self.pick(self.categories)]
             if effect in ("grade", "grade_cap"):
                 veto["grade"] = self.pick(self.grades)
             if effect == "score":
@@ -1047,6 +1127,8 @@ class _SchemeBuilder:
                  or k not in rules.POPULATION_KINDS]
         if not draw(st.booleans()):  # population kinds in a quarter of the schemes at most
             kinds = [k for k in kinds if k not in rules.POPULATION_KINDS]
+        self.population_values = "population_values" in self.features and \
+            any(k in rules.POPULATION_KINDS for k in kinds)
         sections = [self.draw_group(s, None, 0, weighted_parent=False, rescaled=False,
                                     kinds=kinds) for s in range(draw(st.integers(1, 3)))]
         root: dict[str, Any] = {"id": "root", "title": "总分", "children": sections}
@@ -1068,6 +1150,8 @@ class _SchemeBuilder:
             scheme["tiers"] = tiers
         scheme["inputs"] = inputs
         scheme["params"] = self.params
+        if self.statistics:
+            scheme["statistics"] = self.statistics
         scheme["score"] = root
         scheme["vetoes"] = self.draw_vetoes(outputs)
         scheme["outputs"] = outputs

@@ -64,7 +64,7 @@ def test_the_checker_catches_a_broken_cap(monkeypatch, path):
 
     unit = readers.read_facts(ROOT / "examples" / "s2-county.facts.yaml")[0]
     unit["facts"].update(bonus_process=5, bonus_online=4, bonus_articles={"national": 3},
-                         bonus_town_target=3, bonus_commendations={"province": 3},
+                         bonus_town_target=3, bonus_commendations={"province_or_ministry": 3},
                          bonus_media={"national": 3}, bonus_special_tasks=4)
 
     @settings(max_examples=300, derandomize=True, phases=[Phase.explicit, Phase.generate])

@@ -8,7 +8,12 @@ What the referee recomputes:
 - who is ineligible: a veto fired, or an on_count step marked ineligible was reached;
 - places: count, or share × scope size rounded as declared, where the scope size is the units
   scored in the scope with the members the scheme names for it;
-- the sort key: the total (or ranking.by) then the tie-breakers, from node values and facts.
+- the sort key: the total (or ranking.by) then the tie-breakers, from node values and facts;
+- the population values: every cohort statistic (mean, median, max, min over each scope's units
+  that have a value of the input or node), every population item's raw score (rank_points and
+  relative_to_best over a fact or over a computed node's value, ``of``), and the statistic a
+  not-applicable item scores instead (``not_applicable_score``); a unit rejected because a
+  statistic it needs has no unit to be taken over (GS510) is checked to have none.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ class Referee:
         self.results = assessment.results
         self.inputs = {i.id: i for i in self.scheme.inputs}
         self.problems: list[str] = []
+        self.stats = {st_.id: st_ for st_ in self.scheme.statistics}
+        self.stat_values = {u: {sid: self.statistic(sid, u) for sid in self.stats}
+                            for u in self.results}
         self.fired = {u: self._vetoes(u) for u in self.results}
         self.total = {u: self._final_total(u) for u in self.results}
         self.key = {u: self._key(u) for u in self.results}
@@ -71,6 +79,8 @@ class Referee:
         return value
 
     def name_value(self, unit: str, name: str) -> Any:
+        if name in self.stats:
+            return self.stat_values[unit][name]
         if name == "total":
             return self.results[unit].computed_total
         if name in self.scheme.params:
@@ -101,6 +111,8 @@ class Referee:
     def _vetoes(self, unit: str) -> list[model.Veto]:
         fired = []
         for veto in self.scheme.vetoes:
+            if veto.applies_to is not None and self.category(unit) not in veto.applies_to:
+                continue  # the veto is for other categories' units
             when = veto.when
             if when.formula is not None:
                 hit = self._condition(unit, when.formula)
@@ -217,9 +229,121 @@ class Referee:
                 "half_up": decimal.ROUND_HALF_UP}[rounding]
         return int((share * size).to_integral_value(rounding=mode))
 
+    # -- population values ---------------------------------------------------------------------
+
+    def value_of(self, unit: str, name: str) -> Decimal | None:
+        """A unit's value of an input (a number) or of a node (where it applies)."""
+        if name in self.inputs:
+            v = self.input_value(unit, name)
+            return v if isinstance(v, Decimal) else None
+        if name not in self.results[unit].nodes and any(
+                i.fact == name for i, _ in self._items()):  # an item's fact, by its own name
+            fact = self.entries[unit]["facts"].get(name)
+            return None if isinstance(fact, (dict, bool)) or fact is None else Decimal(fact)
+        node = self.results[unit].nodes.get(name)
+        return node.value if node is not None and node.applicable else None
+
+    def statistic(self, sid: str, unit: str) -> Decimal | None:
+        stat = self.stats[sid]
+        mine = self.scope_of(stat.scope, unit)
+        # an item that scores this very statistic when not applicable: those units are not
+        # among the ones it is taken over (无新进人员的 are not in the mean of 新进人员)
+        item = next((i for i, _ in self._items() if i.id == stat.of), None)
+        own = item is not None and item.not_applicable_score == sid
+        values = sorted(v for other in self.results if self.scope_of(stat.scope, other) == mine
+                        if not (own and item is not None and self._not_applicable(item, other))
+                        if (v := self.value_of(other, stat.of)) is not None)
+        if not values:
+            return None
+        with decimal.localcontext(decimal.Context(prec=34)):
+            if stat.function == "mean":
+                return sum(values, ZERO) / len(values)
+            if stat.function == "max":
+                return values[-1]
+            if stat.function == "min":
+                return values[0]
+            half = len(values) // 2
+            return values[half] if len(values) % 2 else (values[half - 1] + values[half]) / 2
+
+    def check_population_values(self) -> None:
+        for u, result in self.results.items():
+            for sid in self.stats:
+                shown = [s.after for s in result.trace if s.step == "statistic" and s.rule == sid]
+                want = self.stat_values[u][sid]
+                if (shown[0] if shown else None) != want:
+                    self.problems.append(f"{u}: statistic {sid} is {shown}, the referee "
+                                         f"takes {want}")
+        for item, _path in self._items():
+            if isinstance(item.rule, (model.RankPoints, model.RelativeToBest)):
+                self.check_population_item(item, item.rule)
+            if item.not_applicable_score is not None:
+                for u, result in self.results.items():
+                    node = result.nodes.get(item.id)
+                    if node is not None and self._not_applicable(item, u) and \
+                            node.raw != self.stat_values[u][item.not_applicable_score]:
+                        self.problems.append(f"{u}: {item.id} is not applicable and scores "
+                                             f"{node.raw}, not its statistic")
+
+    def check_population_item(self, item: model.Item,
+                              rule: model.RankPoints | model.RelativeToBest) -> None:
+        values: dict[str, Decimal] = {}
+        for u, result in self.results.items():
+            if item.id not in result.nodes:
+                continue  # the item does not apply to the unit's category
+            if rule.of is not None:
+                v = self.value_of(u, rule.of)
+            else:
+                fact = self.entries[u]["facts"].get(item.fact or item.id, item.default)
+                v = None if isinstance(fact, (dict, bool)) or fact is None else Decimal(fact)
+            if v is not None:
+                values[u] = v
+        for u, v in values.items():
+            node = self.results[u].nodes[item.id]
+            mine = self.scope_of(rule.scope, u)
+            scope = [w for x, w in values.items() if self.scope_of(rule.scope, x) == mine]
+            top = item.max
+            if isinstance(rule, model.RankPoints):
+                rank = 1 + sum(1 for w in scope if (w < v if rule.lower_is_better else w > v))
+                if rule.step is not None:
+                    want = top - (rank - 1) * rule.step
+                else:
+                    assert rule.last is not None
+                    want = top if len(scope) == 1 else \
+                        top - (rank - 1) * (top - rule.last) / (len(scope) - 1)
+                want = max(want, ZERO)
+            else:
+                best = min(scope) if rule.lower_is_better else max(scope)
+                if rule.lower_is_better:
+                    want = (top if v == best else ZERO) if best <= 0 and \
+                        rule.zero_best == "zero" else top if best <= 0 else top * best / v
+                else:
+                    want = (top if rule.zero_best == "full" else ZERO) if best <= 0 \
+                        else max(top * v / best, ZERO)
+            if node.applicable and node.raw != want:
+                self.problems.append(f"{u}: {item.id} ({rule.kind} over {rule.of or 'its fact'}"
+                                     f" = {v}) raw {node.raw}, the referee gives {want}")
+
+    def check_rejected(self, rejected: Any, units: list[dict[str, Any]]) -> None:
+        """A unit rejected for a statistic (GS510): no scored unit of its scope has a value."""
+        for d in rejected.diagnostics:
+            sid = re.search(r"statistic '([^']+)'", d.message)
+            if sid is None or sid[1] not in self.stats:
+                self.problems.append(f"{rejected.unit}: GS510 names no statistic: {d.message}")
+                continue
+            stat = self.stats[sid[1]]
+            entry = next(e for e in units if e["id"] == rejected.unit)
+            key = {"tier": entry.get("tier"), "category": entry.get("category")}.get(
+                stat.scope, "all") or "?"
+            if any(self.scope_of(stat.scope, u) == key and self.value_of(u, stat.of) is not None
+                   for u in self.results):
+                self.problems.append(f"{rejected.unit}: rejected for {stat.id}, but units of "
+                                     f"{key} have a value of {stat.of}")
+
     # -- the checks ---------------------------------------------------------------------------
 
     def check(self) -> list[str]:
+        with decimal.localcontext(decimal.Context(prec=34)):  # the engine's exact precision
+            self.check_population_values()
         self.check_ranks()
         self.check_grades()
         self.check_awards()
@@ -409,16 +533,25 @@ def test_population_steps_agree_with_the_referee(case: Any) -> None:
     assessment = govscore.evaluate_all(plan, units)
     # the only rejection valid facts may get: a group with none_applicable: error that has no
     # child applying to the unit (recomputed by the referee); the rest are refereed without it
+    # (or GS510: a statistic the unit needs has no unit of its scope to be taken over, checked
+    # by the referee on the units that remain)
     by_id = {u["id"]: u for u in units}
     for rejected in assessment.rejected:
-        assert all(d.code == "GS411" and testing.none_applies(plan, d.message,
-                                                                 by_id[rejected.unit])
-                   for d in rejected.diagnostics), rejected
+        assert all((d.code == "GS411" and testing.none_applies(plan, d.message,
+                                                                by_id[rejected.unit]))
+                   or d.code == "GS510" for d in rejected.diagnostics), rejected
+    everyone = units
     if assessment.rejected:
         gone = {r.unit for r in assessment.rejected}
         units = [u for u in units if u["id"] not in gone]
-        assessment = govscore.evaluate_all(plan, units)
-    assert Referee(plan, units, assessment).check() == []
+        assessment2 = govscore.evaluate_all(plan, units)
+    else:
+        assessment2 = assessment
+    referee = Referee(plan, units, assessment2)
+    for rejected in assessment.rejected:
+        if any(d.code == "GS510" for d in rejected.diagnostics):
+            referee.check_rejected(rejected, everyone)
+    assert referee.check() == []
 
 
 def test_the_referee_finds_a_broken_quota(monkeypatch: Any) -> None:
@@ -439,3 +572,44 @@ def test_the_referee_finds_a_broken_quota(monkeypatch: Any) -> None:
 
     check()
     assert any("places" in p for problems in found for p in problems)
+
+
+def _found_by_the_referee(monkeypatch: Any, target: Any, name: str, broken: Any) -> list[str]:
+    """The problems the referee reports over random assessments with one engine function
+    replaced by a broken one."""
+    monkeypatch.setattr(target, name, broken)
+    found: list[str] = []
+
+    @settings(REFEREE, max_examples=150, derandomize=True)
+    @given(_assessments())
+    def check(case: Any) -> None:
+        shown, units = case
+        assessment = govscore.evaluate_all(shown.plan, units)
+        if not assessment.rejected:
+            found.extend(Referee(shown.plan, units, assessment).check())
+
+    check()
+    return found
+
+
+def test_the_referee_finds_a_broken_statistic(monkeypatch: Any) -> None:
+    """With every statistic taken as the highest value, the referee reports the statistics."""
+    from govscore.engine import population
+
+    found = _found_by_the_referee(monkeypatch, population, "summarise",
+                                  lambda _function, values: max(values))
+    assert any("statistic" in p for p in found)
+
+
+def test_the_referee_finds_a_broken_rank_over_a_node(monkeypatch: Any) -> None:
+    """With the points of a rank one step short, the referee reports the population items."""
+    from govscore.rules.population import RankPoints
+
+    original = RankPoints.scores
+
+    def short(self: Any, rule: Any, item: Any, members: Any) -> Any:
+        return {u: (max(p - Decimal(1), ZERO), a)
+                for u, (p, a) in original(self, rule, item, members).items()}
+
+    found = _found_by_the_referee(monkeypatch, RankPoints, "scores", short)
+    assert any("rank_points over" in p for p in found)

@@ -30,6 +30,7 @@ from govscore.engine.lowering import (
     group_max,
 )
 from govscore.engine.results import NodeResult, TraceStep, UnitResult, jsonable
+from govscore.engine.steps import Round
 from govscore.errors import Diagnostic, EvaluationError, FactsError, one_unit_of_a_population_error
 from govscore.language import formulas
 from govscore.rules.base import NotApplicableValue, UnitProblem
@@ -52,9 +53,11 @@ class UnitState:
 
 
 def evaluate_unit(plan: Lowered, facts: UnitFacts,
-                  population: Mapping[str, Decimal] | None = None) -> UnitResult:
-    """Score one unit whose facts have been checked. ``population`` holds the raw values of the
-    population kinds (relative_to_best, rank_points) computed over all units."""
+                  population: Mapping[str, TraceStep] | None = None) -> UnitResult:
+    """Score one unit whose facts have been checked. ``population`` holds, by id, the unit's
+    population values computed over all units (:mod:`govscore.engine.population`) as trace
+    steps: the raw scores of the population kinds (relative_to_best, rank_points) and the
+    cohort statistics of its scopes."""
     if plan.needs_population and population is None:
         raise one_unit_of_a_population_error(plan.population_items, unit=facts.unit)
     try:
@@ -70,8 +73,60 @@ def evaluate_unit(plan: Lowered, facts: UnitFacts,
                               unit=facts.unit) from None
 
 
-def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, Decimal]) -> UnitResult:
-    u = UnitState(facts.values)
+def node_values(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceStep],
+                wanted: frozenset[str]) -> dict[str, Decimal | None]:
+    """The values of the nodes in ``wanted`` (closed under children and gate/limit targets:
+    :func:`govscore.scheme.phases.needed`) for one unit, with the population values computed
+    so far: what a population phase ranks or summarises. A node that does not apply to the
+    unit is None. Raises like :func:`evaluate_unit` for a unit that cannot be scored."""
+    try:
+        with decimal.localcontext(CONTEXT):
+            u = _state(facts, population)
+            for program in plan.programs_for(facts.category):
+                if program.node.id not in wanted:
+                    continue
+                if isinstance(program, ItemProgram):
+                    _item(program, u, population)
+                else:
+                    _group(program, u)
+    except formulas.FormulaError as exc:
+        raise EvaluationError(exc.code if exc.code != "GS306" else "GS502", str(exc),
+                              unit=facts.unit) from None
+    except UnitProblem as exc:
+        raise FactsError(facts.unit, [Diagnostic(exc.code, str(exc), unit=facts.unit)]) from None
+    except (decimal.DecimalException, ArithmeticError) as exc:
+        raise EvaluationError("GS502", f"arithmetic error: {type(exc).__name__}",
+                              unit=facts.unit) from None
+    return {n: (u.values[n] if u.nodes[n].applicable else None) for n in wanted
+            if n in u.nodes}
+
+
+def _state(facts: UnitFacts, population: Mapping[str, TraceStep]) -> UnitState:
+    """A unit's working state; the cohort statistics of its scopes are names its formulas read
+    like facts (and the first steps of its trace)."""
+    stats = [s for s in population.values() if s.step == "statistic"]
+    if not stats:
+        return UnitState(facts.values)
+    u = UnitState({**facts.values, **{s.rule: s.after for s in stats}})
+    u.trace.extend(stats)
+    return u
+
+
+def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceStep]) -> UnitResult:
+    u = _state(facts, population)
+    missing = [s for s in plan.statistics_read(facts.category) if s not in u.facts]
+    if missing:
+        raise UnitProblem("GS510", f"statistic {missing[0]!r} has no unit with a value to be "
+                          "taken over in this unit's scope, and this unit's score needs it")
+    for program in plan.programs_for(facts.category) if plan.scheme.statistics else ():
+        if not isinstance(program, ItemProgram):
+            continue
+        sub = program.node.not_applicable_score
+        if sub is not None and sub not in u.facts and \
+                isinstance(u.facts.get(program.fact or ""), NotApplicable):
+            raise UnitProblem("GS510", f"item {program.node.id!r} is not applicable to this "
+                              f"unit and scores statistic {sub!r} instead, but no unit in its "
+                              "scope has the item to take it over")
     for program in plan.programs_for(facts.category):
         if isinstance(program, ItemProgram):
             _item(program, u, population)
@@ -82,9 +137,9 @@ def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, Decimal]
     computed = plan.round(unrounded)
     if computed != unrounded:
         u.trace.append(TraceStep(root, "round", unrounded, computed, plan.round_args))
-    outputs = tail.outputs_of(plan, facts.values, u.values, computed, facts.category)
-    total, vetoes, forced, cap = tail.vetoes(plan, facts.values, u.values, computed, outputs,
-                                             u.trace, u.ineligible)
+    outputs = tail.outputs_of(plan, u.facts, u.values, computed, facts.category)
+    total, vetoes, forced, cap = tail.vetoes(plan, u.facts, u.values, computed, outputs,
+                                             u.trace, u.ineligible, facts.category)
     return UnitResult(
         unit=facts.unit, category=facts.category, tier=facts.tier, total=total,
         computed_total=computed, nodes=u.nodes, trace=tuple(u.trace),
@@ -92,17 +147,30 @@ def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, Decimal]
         outputs=outputs, forced_grade=forced, grade_cap=cap)
 
 
-def _item(p: ItemProgram, u: UnitState, population: Mapping[str, Decimal]) -> None:
+def _item(p: ItemProgram, u: UnitState, population: Mapping[str, TraceStep]) -> None:
     node = p.node
     fact = u.facts.get(p.fact) if p.fact is not None else None
     if isinstance(fact, NotApplicable):
-        _not_applicable(p, u, fact.reason, fact)
+        sub = node.not_applicable_score
+        if sub is not None and sub in u.facts:
+            _substitute(p, u, sub, fact)
+        else:  # (while the statistic itself is being taken: the unit is left out of it)
+            _not_applicable(p, u, fact.reason, fact)
         return
     raw: Decimal | NotApplicableValue
     if isinstance(fact, Exempt):
         raw = ZERO  # the exemption step gives what nothing lost gives
     elif p.population:
-        raw = population[node.id]
+        scored = population.get(node.id)
+        if scored is None:  # left out: the node it ranks could not be scored for this unit,
+            # and scoring the unit fails there too (the same steps over the same values)
+            _not_applicable(p, u, "not ranked", fact)
+            return
+        if scored.step == "not_applicable":
+            _not_applicable(p, u, scored.args[0], fact)
+            return
+        u.trace.append(scored)
+        raw = scored.after
     else:
         try:
             raw = p.raw(fact, u.facts)
@@ -121,6 +189,22 @@ def _item(p: ItemProgram, u: UnitState, population: Mapping[str, Decimal]) -> No
     u.values[node.id] = value
     u.applicable_max[node.id] = node.max
     u.nodes[node.id] = NodeResult(node.id, node.title, "item", value, raw, node.max, node.role,
+                                  True, node.outside_total, jsonable(_plain(fact)),
+                                  node.rule.kind, p.parent, p.order)
+
+
+def _substitute(p: ItemProgram, u: UnitState, statistic: str, fact: NotApplicable) -> None:
+    """A unit marking the item not applicable scores the statistic of the item over the units
+    that have it (无新进人员的按同类单位平均得分计), rounded like every item score."""
+    node = p.node
+    value = stat = u.facts[statistic]
+    u.trace.append(TraceStep(node.id, "substitute", ZERO, stat, (statistic,)))
+    for step in p.steps:
+        if isinstance(step, Round):
+            value = step.apply(value, u)
+    u.values[node.id] = value
+    u.applicable_max[node.id] = node.max
+    u.nodes[node.id] = NodeResult(node.id, node.title, "item", value, stat, node.max, node.role,
                                   True, node.outside_total, jsonable(_plain(fact)),
                                   node.rule.kind, p.parent, p.order)
 

@@ -20,7 +20,7 @@ from govscore.engine import steps as st
 from govscore.engine.facts import FactSpec
 from govscore.language import formulas, model
 from govscore.rules.base import NotApplicableValue, RawFn, RuleKind
-from govscore.scheme import scopes, tree
+from govscore.scheme import phases, scopes, tree
 from govscore.scheme.loader import LoadedScheme
 
 ZERO = Decimal(0)
@@ -98,6 +98,7 @@ class Lowered:
     category_of: dict[str, str]
     tier_of: dict[str, str]
     population_items: tuple[str, ...]
+    """The items and statistics computed over all units (scheme.phases)."""
     quantum: Decimal
     rounding: str
     titles: dict[str, str] = field(default_factory=dict)
@@ -106,6 +107,10 @@ class Lowered:
     """node id → (parent id, preorder position), for results and reports."""
     grade_order: tuple[str, ...] = ()
     """The grades from best to worst (by the bands' lower bounds)."""
+    population: phases.Graph | None = None
+    """The population values and their phases (None: the scheme has none)."""
+    statistics_by_category: dict[str | None, frozenset[str]] = field(default_factory=dict)
+    """The statistics a unit's formulas read, by category (scheme.phases.read_by_category)."""
 
     @property
     def scheme(self) -> model.Scheme:
@@ -123,6 +128,10 @@ class Lowered:
     def round_args(self) -> tuple[int, str]:
         """The args of a total's round trace step: (places, mode)."""
         return self.scheme.precision.places, self.scheme.precision.rounding
+
+    def statistics_read(self, category: str | None) -> frozenset[str]:
+        return self.statistics_by_category.get(category if self.scheme.categories else None,
+                                               frozenset())
 
     def round(self, value: Decimal) -> Decimal:
         return value.quantize(self.quantum, rounding=self.rounding)
@@ -147,12 +156,13 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
     for ref in refs:
         node = ref.node
         if isinstance(node, model.Item):
-            if rules.of(node).has_fact and node.reads is None:
+            if rules.of(node).reads_fact(node.rule) and node.reads is None:
                 fact = fact_of[node.id]
                 specs[fact] = FactSpec(fact, item=node, categories=ref.categories,
                                        readers=tuple(readers.get(fact, ())))
             if rules.of(node).population:
                 population.append(node.id)
+    population.extend(s.id for s in scheme.statistics)
     for inp in scheme.inputs:
         specs[inp.id] = FactSpec(inp.id, input=inp,
                                  categories=frozenset(inp.applies_to) if inp.applies_to else None)
@@ -186,6 +196,8 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
         "positions": {ref.node.id: (ref.ancestors[-1] if ref.ancestors else None, ref.order)
                       for ref in refs},
         "grade_order": grade_order(scheme.grades) if scheme.grades else (),
+        "population": phases.graph(scheme, refs) if population else None,
+        "statistics_by_category": phases.read_by_category(scheme, refs),
     }
 
 
@@ -252,7 +264,8 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
             seen.add(node_id)
             done.append(_item(ref, node, category, raws[node_id], quantum, rounding,
                               scheme.precision.places, scheme.precision.rounding,
-                              fact_of[node_id], node_id in converting))
+                              fact_of[node_id], node_id in converting,
+                              _inherited_requires(ref, by_id)))
             static[node_id] = node.max
             continue
         if not expanded:
@@ -265,9 +278,20 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
     return tuple(done)
 
 
+def _inherited_requires(ref: tree.NodeRef, by_id: Mapping[str, tree.NodeRef]) -> tuple[str, ...]:
+    """The flag inputs the groups above an item require (a group's ``requires`` applies to
+    every item under it), outermost first."""
+    out = []
+    for gid in ref.ancestors:
+        group = by_id[gid].node
+        if isinstance(group, model.Group) and group.requires is not None:
+            out.append(group.requires)
+    return tuple(out)
+
+
 def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
           quantum: Decimal, rounding: str, places: int, mode: str,
-          fact_name: str, converts: bool) -> ItemProgram:
+          fact_name: str, converts: bool, inherited: tuple[str, ...] = ()) -> ItemProgram:
     nid, kind = node.id, rules.of(node)
     out: list[st.ItemStep] = []
     for mod in node.modifiers:
@@ -278,6 +302,7 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
                 out.append(st.FactorIf(nid, mod.factor, None, category))
     if node.from_full:
         out.append(st.FromFull(nid, node.max))
+    out.extend(st.Requires(nid, flag) for flag in inherited)
     for mod in node.modifiers:
         if isinstance(mod, model.Requires):
             out.append(st.Requires(nid, mod.input))
@@ -288,12 +313,12 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
             out.append(st.OnCount(nid, mod.input, tuple(
                 st.CountStep(s.at_least, s.factor, s.ineligible)
                 for s in (chosen[k] for k in sorted(chosen, reverse=True)))))
-    fact = fact_name if kind.has_fact else None
+    fact = fact_name if kind.reads_fact(node.rule) else None
     if node.exemptions and fact is not None:
         out.append(st.Exempt(nid, fact, node.max, ref.sign))
     low, high = kind.raw_range(node.rule, node)
     least = kind.floor(node.rule, node)
-    plain = not node.modifiers and not node.from_full and not node.exemptions
+    plain = not node.modifiers and not node.from_full and not node.exemptions and not inherited
     out.append(st.Bounds(nid, node.max,
                          cap=node.max.is_finite() and not (
                              plain and high is not None and high <= node.max),

@@ -1,8 +1,10 @@
 """Population steps over all units of one assessment.
 
-Phase 1 (before per-unit scoring): items that need every unit (relative_to_best, rank_points) get
-their scores from all units' facts in their scope. Phase 2 (after): ranks per scope with the
-declared tie-breakers, grades by bands (and grade quotas), and awards by quota.
+Before per-unit scoring: the population values — items that need every unit (relative_to_best,
+rank_points) and cohort statistics (mean, median, max, min) — computed over their scopes from
+all units' facts or computed node values, in as many phases as their needs take
+(:func:`population_scores`). After: ranks per scope with the declared tie-breakers, grades by
+bands (and grade quotas), and awards by quota.
 
 Quotas are ``floor(share × units in scope)`` unless the scheme declares another rounding, and are
 never exceeded. Vetoed and ineligible units receive no award and use no place. A tie straddling
@@ -17,12 +19,16 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from govscore.engine.facts import Exempt, NotApplicable, UnitFacts
-from govscore.engine.lowering import CONTEXT, ZERO, ItemProgram, Lowered
-from govscore.engine.results import NAMED_IN_REASON, AwardScope, Placement, UnitResult
+from govscore import rules
+from govscore.engine import interpreter
+from govscore.engine.facts import UnitFacts
+from govscore.engine.lowering import CONTEXT, ZERO, Lowered
+from govscore.engine.results import NAMED_IN_REASON, AwardScope, Placement, TraceStep, UnitResult
+from govscore.errors import EvaluationError, FactsError
 from govscore.language import model
 from govscore.rules.population import RankPoints, RelativeToBest
 from govscore.rules.values import within
+from govscore.scheme import phases, tree
 
 SortKey = tuple[Decimal, ...]
 
@@ -36,30 +42,115 @@ def scope_key(scope: str, category: str | None, tier: str | None) -> str:
     return "all"
 
 
-def population_scores(plan: Lowered, units: Sequence[UnitFacts]) -> dict[str, dict[str, Decimal]]:
-    """unit → item id → raw score for every population item, computed over its scope by the
-    item's rule kind (:mod:`govscore.rules.population`)."""
-    out: dict[str, dict[str, Decimal]] = {u.unit: {} for u in units}
-    programs = {p.node.id: p for cat in plan.programs.values() for p in cat
-                if isinstance(p, ItemProgram) and p.population}
+def population_scores(plan: Lowered,
+                      units: Sequence[UnitFacts]) -> dict[str, dict[str, TraceStep]]:
+    """unit → value id → the unit's population values, as trace steps: the raw score of every
+    population item (``population``, or ``not_applicable`` for a unit left out of it) and the
+    value of every statistic of the unit's scopes (``statistic``).
+
+    The values are computed in phases (:mod:`govscore.scheme.phases`): phase 0 reads facts;
+    each later phase first scores, for every unit, the nodes its values read (with the values
+    of the phases before), then ranks or summarises them over each scope. A unit that cannot
+    be scored is left out of every ranking and statistic (its own scoring rejects it)."""
+    out: dict[str, dict[str, TraceStep]] = {u.unit: {} for u in units}
+    graph = plan.population
+    if graph is None:
+        return out
+    refs = tree.index(plan.scheme)
+    where = {r.node.id: r.categories for r in refs}
     with decimal.localcontext(CONTEXT):
-        for item_id, program in programs.items():
-            item = program.node
-            kind = program.kind
-            assert isinstance(kind, (RelativeToBest, RankPoints))
-            rule = item.rule
-            assert isinstance(rule, (model.RelativeToBest, model.RankPoints))
-            scopes: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-            for u in units:
-                value = u.values.get(program.fact or "")
-                if value is None or isinstance(value, (NotApplicable, Exempt)):
-                    continue  # not ranked: an exempt unit scores as if nothing was lost
-                scopes[scope_key(rule.scope, u.category, u.tier)].append((u.unit, value))
-            for members in scopes.values():
-                scores = kind.scores(rule, item, members)  # type: ignore[arg-type]
-                for unit, score in scores.items():
-                    out[unit][item_id] = score
+        for phase in graph.phases():
+            targets = {graph.reads[v] for v in phase} - {None}
+            nodes: dict[str, dict[str, Decimal | None]] = {}
+            if targets:
+                wanted = phases.needed(refs, [t for t in targets if t is not None])
+                for u in units:
+                    try:
+                        nodes[u.unit] = interpreter.node_values(plan, u, out[u.unit], wanted)
+                    except (FactsError, EvaluationError):
+                        nodes[u.unit] = {}  # not scorable: left out, rejected when scored
+            for value_id in phase:
+                if value_id in graph.items:
+                    _score_item(plan, graph.items[value_id], graph.reads[value_id],
+                                where[value_id], units, nodes, out)
+                else:
+                    _statistic(graph.statistics[value_id], plan, units, nodes, out)
     return out
+
+
+def _value_of(u: UnitFacts, fact: str | None, node: str | None,
+              nodes: Mapping[str, Mapping[str, Decimal | None]]) -> Decimal | None:
+    """A unit's value of a fact or input (a number; not applicable or exempt: none) or of a
+    computed node (none where it does not apply, or the unit could not be scored)."""
+    if node is not None:
+        return nodes.get(u.unit, {}).get(node)
+    value = u.values.get(fact or "")
+    if isinstance(value, bool) or not isinstance(value, Decimal):
+        return None  # not ranked: an exempt unit scores as if nothing was lost
+    return value
+
+
+def _score_item(plan: Lowered, item: model.Item, node: str | None, cats: frozenset[str] | None,
+                units: Sequence[UnitFacts], nodes: Mapping[str, Mapping[str, Decimal | None]],
+                out: dict[str, dict[str, TraceStep]]) -> None:
+    kind = rules.of(item)
+    assert isinstance(kind, (RelativeToBest, RankPoints))
+    rule = item.rule
+    assert isinstance(rule, (model.RelativeToBest, model.RankPoints))
+    fact = None if node is not None else (item.fact or item.id)
+    source = node if node is not None else fact
+    scopes: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for u in units:
+        if not tree.in_category(cats, u.category):
+            continue  # the item does not apply to the unit
+        value = _value_of(u, fact, node, nodes)
+        if value is None:
+            if node is not None and u.unit in nodes and nodes[u.unit]:
+                out[u.unit][item.id] = TraceStep(item.id, "not_applicable", ZERO, ZERO, (
+                    f"{plan.titles.get(node, node)} does not apply: not ranked",))
+            continue
+        scopes[scope_key(rule.scope, u.category, u.tier)].append((u.unit, value))
+    for members in scopes.values():
+        for unit, (score, args) in kind.scores(rule, item, members).items():  # type: ignore[arg-type]
+            out[unit][item.id] = TraceStep(item.id, "population", ZERO, score,
+                                           (args[0], source, *args[1:]))
+
+
+def _statistic(stat: model.Statistic, plan: Lowered, units: Sequence[UnitFacts],
+               nodes: Mapping[str, Mapping[str, Decimal | None]],
+               out: dict[str, dict[str, TraceStep]]) -> None:
+    """The statistic over each scope's units that have a value, given to every unit of the
+    scope (a unit without a value of its own reads it too: 无新进人员的按同类单位平均得分计)."""
+    node = stat.of if stat.of in plan.titles else None
+    members: dict[str, list[UnitFacts]] = defaultdict(list)
+    for u in units:
+        members[scope_key(stat.scope, u.category, u.tier)].append(u)
+    for scope, scoped in members.items():
+        taken = sorted(((u.unit, v) for u in scoped
+                        if (v := _value_of(u, None if node else stat.of, node, nodes))
+                        is not None), key=lambda pair: pair[0])
+        if not taken:
+            continue  # no value here: a unit that needs it is rejected (GS510)
+        value = summarise(stat.function, [v for _, v in taken])
+        shown = tuple(unit for unit, _ in taken[:NAMED_IN_REASON])
+        for u in scoped:
+            out[u.unit][stat.id] = TraceStep(stat.id, "statistic", ZERO, value,
+                                             (stat.function, stat.of, scope, len(taken), shown))
+
+
+def summarise(function: str, values: Sequence[Decimal]) -> Decimal:
+    """mean, median (the mean of the two middle values for an even count), max or min."""
+    if function == "max":
+        return max(values)
+    if function == "min":
+        return min(values)
+    if function == "mean":
+        return sum(values, ZERO) / len(values)
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from govscore.errors import Diagnostic
 
 StepKind = Literal[
     "from_full", "cap", "floor", "limit", "gate", "rescale", "scale", "modifier", "exempt",
-    "not_applicable", "none_applicable", "requires", "round", "veto",
+    "not_applicable", "none_applicable", "requires", "round", "veto", "population", "statistic",
+    "substitute",
 ]
 
 
@@ -50,6 +51,14 @@ class TraceStep(NamedTuple):
     ``none_applicable``       ``(policy,)`` — no child of the group applies and the scheme
                               says it gets ``"full"`` marks or ``"zero"``
     ``veto``                  ``(title, effect, grade_or_None, score_or_None)``
+    ``population``            an item scored over its scope (before 0, after the raw score):
+                              ``("rank_points", source, value, rank, n, max, step, last)`` or
+                              ``("relative_to_best", source, value, best, max, lower_is_better,
+                              zero_best)``; source is the node or fact ranked
+    ``statistic``             a cohort statistic (rule: its id; after: its value):
+                              ``(function, of, scope, count, units)``, units the first few
+                              of the ``count`` units it was taken over
+    ``substitute``            a not-applicable item scores a statistic: ``(statistic,)``
     ========================  ================================================================
     """
 
@@ -68,11 +77,13 @@ class TraceStep(NamedTuple):
         step = data["step"]
         args = list(data.get("args", ()))
         where = _DECIMAL_ARGS.get(step, ())
-        if step == "modifier" and args:
-            where = _DECIMAL_ARGS["modifier:" + str(args[0])]
+        if step in ("modifier", "population") and args:
+            where = _DECIMAL_ARGS.get(f"{step}:{args[0]}", ())
         for i in where:
             if i < len(args) and args[i] is not None:
                 args[i] = Decimal(args[i])
+        if step == "statistic" and len(args) == 5 and isinstance(args[4], list):  # noqa: PLR2004
+            args[4] = tuple(args[4])  # the units it was taken over
         return cls(data["rule"], step, Decimal(data["before"]), Decimal(data["after"]),
                    tuple(args))
 
@@ -81,7 +92,8 @@ class TraceStep(NamedTuple):
 _DECIMAL_ARGS: dict[str, tuple[int, ...]] = {
     "from_full": (0,), "modifier:factor_if": (1,), "modifier:on_count": (2, 4), "cap": (0,),
     "floor": (0,), "rescale": (0, 1), "scale": (0, 1), "gate": (1, 3), "limit": (0, 2),
-    "veto": (3,),
+    "veto": (3,), "population:rank_points": (2, 5, 6, 7),
+    "population:relative_to_best": (2, 3, 4),
 }
 
 

@@ -13,11 +13,13 @@ says otherwise: a ``signed`` item lies within its rule's ``min..max`` (below 0 a
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -71,7 +73,18 @@ Expr = Annotated[
     str,
     Field(min_length=1, max_length=2000, description="A formula (see the formula reference)."),
 ]
-IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+def _calendar_date(text: str) -> str:
+    """A YYYY-MM-DD text that is a real date (2024-13-45 and 2023-02-29 are not)."""
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        msg = f"{text} is not a date in the calendar (YYYY-MM-DD)"
+        raise ValueError(msg) from None
+    return text
+
+
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD"),
+                    AfterValidator(_calendar_date)]
 
 
 class Model(BaseModel):
@@ -332,6 +345,10 @@ class Bands(Model):
     """The fact is a rate in 0..1."""
     outside: NonNeg | None = None
     """Points for a value in no band; if omitted, gaps are a scheme error."""
+    relative_to: Id | None = None
+    """A statistic (``statistics``): the bands are read against the fact minus the statistic
+    of the unit's scope (高于同类单位平均值的得满分: ``{gt: 0, points: …}``). The bands then
+    cover every difference, below 0 too (no ``domain``)."""
 
 
 class Rating(Model):
@@ -429,6 +446,10 @@ class RelativeToBest(Model):
 
     kind: Literal["relative_to_best"]
     scope: PopulationScope = "all"
+    of: Id | None = None
+    """Compare a computed node's value (a group's sub-total, another item's score) instead of
+    a fact of the item's own: the item then has no fact, and the node is scored for every unit
+    first (population phases, ordered automatically)."""
     lower_is_better: bool = False
     """If true, ``best / value × max`` (the smallest value is best)."""
     zero_best: Literal["full", "zero"] = "zero"
@@ -442,6 +463,10 @@ class RankPoints(Model):
 
     kind: Literal["rank_points"]
     scope: PopulationScope = "all"
+    of: Id | None = None
+    """Rank a computed node's value (1.21–1.23 之和排名: a group's sub-total) instead of a fact of
+    the item's own: the item then has no fact, and the node is scored for every unit first
+    (population phases, ordered automatically)."""
     step: Pos | None = None
     last: NonNeg | None = None
     lower_is_better: bool = False
@@ -656,14 +681,14 @@ class Item(_Node):
     """A leaf: one fact turned into points by its rule."""
 
     max: ItemMax
-    """The item's full marks; the item's value is always within 0..max. Omit it only with
-    ``unbounded: true``."""
+    """The item's full marks; the item's value is always within 0..max (a ``signed`` item's:
+    its rule's min..max). Omit it only with ``unbounded: true``."""
     unbounded: bool = False
     """No maximum (不设上限: awards and penalties outside the 100): write ``unbounded: true``
     instead of ``max``. The rule's amount is not capped, a group that adds the item has no
     maximum unless it has a ``cap``, and the validator notes it (GS333). Only a kind that counts
     its own points can be unbounded (per_occurrence, per_step, by_level, manual, signed, bands,
-    choice, formula)."""
+    table, choice, formula)."""
     rule: Rule
     fact: Id | None = None
     """The fact name units supply for this item (default: the item's id)."""
@@ -679,6 +704,9 @@ class Item(_Node):
     modifiers: list[Modifier] = []
     optional: bool = False
     """Units may mark the item not applicable; the parent group must say how (``not_applicable``)."""
+    not_applicable_score: Id | None = None
+    """A statistic of this item (``of`` the item's id) that a unit marking the item not
+    applicable scores instead (无新进人员的按同类单位平均得分计); needs ``optional: true``."""
     exemptions: list[Title] = []
     """Reasons that exempt the unit from this item's loss (不可抗力): an exempt item scores as if
     nothing was lost (full marks, or 0 for a deduction)."""
@@ -733,6 +761,9 @@ class Group(_Node):
     """Count the group only when another node's value meets a bound."""
     limit: Limit | None = None
     """Bound the group by another node's value (减分不超过加分)."""
+    requires: Id | None = None
+    """A flag input: no item under this group (children, grandchildren …) scores unless it is
+    true, as if each item had the modifier ``requires`` (未提供书面材料的该项不得分)."""
 
 
 def _node_tag(value: Any) -> str | None:
@@ -797,6 +828,8 @@ class Veto(Model):
     """Where in the source text the veto is stated."""
     when: Condition
     """When the veto fires."""
+    applies_to: list[Id] | None = None
+    """Category ids whose units the veto applies to (default: all)."""
     effect: Literal["no_award", "grade", "grade_cap", "score"]
     grade: Title | None = None
     """The grade forced (effect grade) or the best grade allowed (effect grade_cap)."""
@@ -953,6 +986,31 @@ class Award(Model):
         return self
 
 
+class Statistic(Model):
+    """A cohort statistic (同类单位平均值): the mean, median, max or min of an input or a node's
+    value over the units of the unit's scope, computed over all units before anyone's score
+    needs it. Formulas (items, vetoes, outputs) name it by its id (高于同类单位平均值的得满分:
+    ``max if x > 同类平均 else 0``); an optional item may score it when a unit marks the item
+    not applicable (``not_applicable_score``: 无新进人员的按同类单位平均得分计).
+
+    Units for which the input or node has no value (an item or group not applicable to them, a
+    category it does not apply to) are left out; a scope with no such unit has no statistic, and
+    a unit that needs it is rejected (GS412)."""
+
+    id: Id
+    title: Title
+    of: Id
+    """What is summarised: an input (count, number or rate), a node's value (an item's or a
+    group's id: its score), or an item's numeric fact by the name its ``fact`` gives it."""
+    function: Literal["mean", "median", "max", "min"]
+    """mean: the sum over the count (平均值); median: the middle value, or the mean of the two
+    middle values; max and min: the highest and the lowest."""
+    scope: PopulationScope = "all"
+    """Over which units: all, the unit's tier, or the unit's category (同类单位)."""
+    clause: Text | None = None
+    """Where in the source text the statistic is named."""
+
+
 class Scheme(Model):
     """A whole assessment scheme (考核细则)."""
 
@@ -981,6 +1039,8 @@ class Scheme(Model):
     """Facts that are not items' own values."""
     params: dict[Id, Num] = {}
     """Named constants formulas may use."""
+    statistics: list[Statistic] = []
+    """Cohort statistics (平均值, 中位数, 最高, 最低) of an input or a node over a scope."""
     score: Group
     """The tree of sections, groups and items; its value is the unit's total."""
     vetoes: list[Veto] = []

@@ -158,6 +158,11 @@ class RuleKind(Generic[R]):
     def check(self, rule: R, item: model.Item, value: Any) -> Any:
         raise NotImplementedError
 
+    def reads_fact(self, rule: R) -> bool:
+        """Whether this item reads a fact of its own: ``has_fact``, unless the rule says
+        otherwise (a population kind ranking a node, ``of: 小计``, reads no fact)."""
+        return self.has_fact
+
     # --- arithmetic: interpreter and kernel side by side
     def raw(self, rule: R, item: model.Item, names: Mapping[str, object]) -> RawFn:
         raise NotImplementedError
@@ -224,6 +229,10 @@ class RuleKind(Generic[R]):
 LEVEL_WORDS: dict[str, Titles] = {
     "county": Titles("县级", "county"), "city": Titles("市级", "city"),
     "province": Titles("省级", "province"), "national": Titles("国家级", "national"),
+    # the commendation levels of S2 and S3, named for what they cover (第七条(五), 第九条(五))
+    "county_or_city_dept": Titles("区(市)县党委、政府和市级部门", "county or city department"),
+    "city_or_province_dept": Titles("市委、市政府、省级部门", "city or provincial department"),
+    "province_or_ministry": Titles("省委、省政府、国家部(委)局", "province or national ministry"),
     "done": Titles("完成", "done"), "target": Titles("目标", "target"),
 }
 """The usual English level ids of schemes (by_level) and the keys of a ratio's fact in words;

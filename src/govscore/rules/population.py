@@ -1,6 +1,14 @@
 """Rule kinds scored against every unit of a scope: relative_to_best and rank_points. The
-population phase gathers each scope's facts and calls ``scores``; the per-unit arithmetic then
-starts from that raw value like any other item."""
+population phase gathers each scope's values (a fact, or a computed node's value with ``of``)
+and calls ``scores``; the per-unit arithmetic then starts from that raw value like any other item.
+
+``scores`` gives each unit its raw score with the operands of the sum, the ``args`` of the
+``population`` trace step (``engine.results.TraceStep``), so that an explanation can show it
+("第3名, 得 4.6分 = 5 − 2 × 0.2"):
+
+- rank_points: ``("rank_points", value, rank, n, max, step, last)`` (step or last None);
+- relative_to_best: ``("relative_to_best", value, best, max, lower_is_better, zero_best)``.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +37,8 @@ from govscore.rules.base import (
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
+Args = tuple[Any, ...]
+
 
 def _supplied(v: Any, _f: Mapping[str, Any]) -> Decimal:
     value: Decimal = v  # the population phase's raw value
@@ -43,6 +53,9 @@ class _PopulationKind(RuleKind[R]):
 
     def raw(self, rule: R, item: model.Item, names: Mapping[str, object]) -> RawFn:
         return _supplied
+
+    def reads_fact(self, rule: R) -> bool:
+        return getattr(rule, "of", None) is None
 
     def raw_range(self, rule: R, item: model.Item) -> tuple[Decimal | None, Decimal | None]:
         return ZERO, item.max
@@ -60,20 +73,25 @@ class RelativeToBest(_PopulationKind[model.RelativeToBest]):
         return "amount"
 
     def scores(self, rule: model.RelativeToBest, item: model.Item,
-               members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
-        """unit → raw score, over one scope's (unit, fact) pairs."""
+               members: list[tuple[str, Decimal]]) -> dict[str, tuple[Decimal, Args]]:
+        """unit → (raw score, the step's args), over one scope's (unit, value) pairs."""
         top = item.max
         facts = [v for _, v in members]
+        best = min(facts) if rule.lower_is_better else max(facts)
+
+        def args(v: Decimal) -> Args:
+            return ("relative_to_best", v, best, top, rule.lower_is_better, rule.zero_best)
+
         if rule.lower_is_better:
-            best = min(facts)
-            if best == 0:
-                return {u: (top if v == 0 else ZERO) if rule.zero_best == "zero" else top
-                        for u, v in members}
-            return {u: top * best / v for u, v in members}
-        best = max(facts)
-        if best == 0:
-            return {u: top if rule.zero_best == "full" else ZERO for u, _ in members}
-        return {u: top * v / best for u, v in members}
+            if best <= 0:  # 0 is unbeatable (and a computed node may be below it)
+                return {u: ((top if v == best else ZERO) if rule.zero_best == "zero" else top,
+                            args(v)) for u, v in members}
+            return {u: (top * best / v, args(v)) for u, v in members}
+        if best <= 0:
+            # nobody did better than nothing (a computed node may be below 0 with a floor
+            # below 0: nobody is then ahead of anybody either)
+            return {u: (top if rule.zero_best == "full" else ZERO, args(v)) for u, v in members}
+        return {u: (max(top * v / best, ZERO), args(v)) for u, v in members}
 
     def cells(self, rule: model.RelativeToBest, item: model.Item) -> list[Cell]:
         return [Cell(None, "数值 ≥ 0", decimal_cell(ZERO, None))]
@@ -105,10 +123,11 @@ class RankPoints(_PopulationKind[model.RankPoints]):
         return "number"
 
     def scores(self, rule: model.RankPoints, item: model.Item,
-               members: list[tuple[str, Decimal]]) -> dict[str, Decimal]:
+               members: list[tuple[str, Decimal]]) -> dict[str, tuple[Decimal, Args]]:
+        """unit → (raw score, the step's args), over one scope's (unit, value) pairs."""
         top, n = item.max, len(members)
         ordered = sorted(v for _, v in members)
-        out: dict[str, Decimal] = {}
+        out: dict[str, tuple[Decimal, Args]] = {}
         for unit, value in members:
             # how many members are strictly better, by bisection in the sorted values
             better = (bisect_left(ordered, value) if rule.lower_is_better
@@ -119,7 +138,8 @@ class RankPoints(_PopulationKind[model.RankPoints]):
             else:
                 assert rule.last is not None
                 points = top if n == 1 else top - (rank - 1) * (top - rule.last) / (n - 1)
-            out[unit] = max(points, ZERO)
+            out[unit] = (max(points, ZERO),
+                         ("rank_points", value, rank, n, top, rule.step, rule.last))
         return out
 
     def problems(self, rule: model.RankPoints, item: model.Item,

@@ -9,7 +9,7 @@ scoring time every name a reader needs is present in the unit's facts or values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from govscore.language import formulas, model
@@ -26,6 +26,9 @@ class Scopes:
     params: dict[str, Decimal]
     nodes: dict[str, tree.NodeRef]
     outputs: list[model.Output]
+    statistics: dict[str, model.Statistic] = field(default_factory=dict)
+    """Cohort statistics: every formula may name them (the population phases compute them
+    before any unit is scored; scheme.phases orders them)."""
 
     def input_applies(self, name: str, category: str | None) -> bool:
         inp = self.inputs.get(name)
@@ -46,6 +49,7 @@ class Scopes:
             i.id: i for i in self.inputs.values()
             if i.type != "text" and (category is None or self.input_applies(i.id, category))}
         names.update(self.params)
+        names.update(self.statistics)
         return names
 
     def late(self, category: str | None = None) -> dict[str, object]:
@@ -71,4 +75,5 @@ class Scopes:
 def scopes(scheme: model.Scheme, refs: list[tree.NodeRef] | None = None) -> Scopes:
     refs = refs if refs is not None else tree.index(scheme)
     return Scopes(inputs={i.id: i for i in scheme.inputs}, params=dict(scheme.params),
-                  nodes={r.node.id: r for r in refs}, outputs=list(scheme.outputs))
+                  nodes={r.node.id: r for r in refs}, outputs=list(scheme.outputs),
+                  statistics={s.id: s for s in scheme.statistics})

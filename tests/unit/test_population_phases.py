@@ -1,0 +1,294 @@
+"""Population values on computed values and cohort statistics (issue 11 points 1 and 2), on
+hand-worked numbers: the phases ordered from the needs, every phase explained, a cycle refused
+(GS340), a statistic with no units (GS510), the result independent of the units' order.
+
+The scheme below chains three phases. Its mechanics come from quoted clauses: "高于同类单位平均
+值的得满分" (a formula reading a mean), "1.21–1.23 之和排名, 第1名得5分, 每降一名减0.2分" (the
+rank of a computed sub-total), and 温州's "与第一名的比值 × 400" (relative to the best unit's
+value, here the best unit's first part, which holds the rank points).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import govscore
+from govscore import explain
+from govscore.engine.results import TraceStep
+from tests.helpers import D
+
+CHAIN = """
+govscore: "1"
+id: chain
+title: 三个阶段
+source: {document: 合成的例子}
+version: "1"
+inputs:
+  - {id: cases, title: 办件量, type: count}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: part2
+      title: 第二部分(与第一名比值)
+      max: 10
+      rule: {kind: relative_to_best, of: part1}
+    - id: part1
+      title: 第一部分
+      children:
+        - id: daily
+          title: 1.21–1.23 小计
+          children:
+            - {id: i121, title: 巡河, max: 4, rule: {kind: manual, min: 0, max: 4}}
+            - id: busy
+              title: 办件量高于平均值的得满分
+              max: 2
+              rule: {kind: formula, formula: "2 if cases > avg_cases else 0"}
+        - id: daily_rank
+          title: 1.21–1.23 之和排名
+          max: 5
+          rule: {kind: rank_points, of: daily, step: 0.2}
+statistics:
+  - {id: avg_cases, title: 平均办件量, of: cases, function: mean}
+"""
+
+UNITS = [
+    {"id": "甲", "facts": {"i121": 4, "cases": 10}},
+    {"id": "乙", "facts": {"i121": D("3.5"), "cases": 6}},
+    {"id": "丙", "facts": {"i121": 3, "cases": 2}},
+    {"id": "丁", "facts": {"i121": 4, "cases": 2}},
+]
+
+
+def _check(text: str) -> list[govscore.Diagnostic]:
+    from govscore.scheme.loader import parse_scheme
+
+    return sorted(parse_scheme(text.encode(), "check.yaml")[1], key=govscore.Diagnostic.sort_key)
+
+
+@pytest.fixture(scope="module")
+def chain() -> govscore.Plan:
+    return govscore.compile(govscore.load(text=CHAIN, name="chain.yaml"))
+
+
+def test_the_phases_follow_the_needs_not_the_order_written(chain: govscore.Plan) -> None:
+    """part2 is written first but reads part1, which holds daily_rank, which reads daily, which
+    holds a formula reading avg_cases: three phases, in that order."""
+    assert chain.population is not None
+    assert chain.population.phases() == (("avg_cases",), ("daily_rank",), ("part2",))
+
+
+def test_three_phases_by_hand(chain: govscore.Plan) -> None:
+    result = govscore.evaluate_all(chain, UNITS)
+    # phase 0: avg_cases = (10 + 6 + 2 + 2) / 4 = 5; busy: 甲 10 > 5 → 2, 乙 6 > 5 → 2, else 0
+    # daily = i121 + busy: 甲 6, 乙 5.5, 丙 3, 丁 4
+    # phase 1: rank of daily: 甲 1 → 5, 乙 2 → 4.8, 丁 3 → 4.6, 丙 4 → 4.4
+    # part1 = daily + rank: 甲 11, 乙 10.3, 丁 8.6, 丙 7.4
+    # phase 2: part2 = part1 / 11 × 10: 甲 10; 乙 103/11 = 9.36…→ 9.36; 丁 86/11 = 7.818…→ 7.82;
+    #          丙 74/11 = 6.727…→ 6.73
+    expected = {"甲": ("6", "5", "11", "10", "21"), "乙": ("5.5", "4.8", "10.3", "9.36", "19.66"),
+                "丁": ("4", "4.6", "8.6", "7.82", "16.42"),
+                "丙": ("3", "4.4", "7.4", "6.73", "14.13")}
+    for unit, (daily, rank, part1, part2, total) in expected.items():
+        got = result.results[unit]
+        assert (got.nodes["daily"].value, got.nodes["daily_rank"].value,
+                got.nodes["part1"].value, got.nodes["part2"].value, got.total) == \
+            (D(daily), D(rank), D(part1), D(part2), D(total)), unit
+    assert [result.placements[u].rank for u in ("甲", "乙", "丁", "丙")] == [1, 2, 3, 4]
+
+
+def test_every_phase_is_explained(chain: govscore.Plan) -> None:
+    result = govscore.evaluate_all(chain, UNITS)
+    zh = explain(result, "丁")
+    assert "平均办件量 = 办件量 的平均值 5, 取自全部单位的 4 个单位 (丁、丙、乙、甲)" in zh
+    assert "1.21–1.23 小计 4.00, 4 个单位中第 3 名, 得 4.6分 = 5 − 2 × 0.2" in zh
+    assert "第一部分 8.60 / 最高 11.00 × 10 = 7.818181818181818181818181818181818" in zh
+    en = explain(result, "丁", lang="en")
+    assert "1.21–1.23 小计 4.00: rank 3 of 4, 4.6 points = 5 − 2 × 0.2" in en
+    assert "平均办件量 = mean of 办件量 5, over 4 units of 全部单位 (丁, 丙, 乙, 甲)" in en
+
+
+def test_the_trace_of_a_phase_survives_json(chain: govscore.Plan) -> None:
+    """The population and statistic steps keep their operands through to_dict / from_dict."""
+    result = govscore.evaluate_all(chain, UNITS).results["丁"]
+    for step in result.trace:
+        if step.step in ("population", "statistic"):
+            assert TraceStep.from_dict(json.loads(json.dumps(step.to_dict()))) == step
+    rank = next(s for s in result.trace if s.rule == "daily_rank" and s.step == "population")
+    assert rank.args == ("rank_points", "daily", D("4.00"), 3, 4, D(5), D("0.2"), None)
+
+
+def test_the_order_of_the_units_does_not_matter(chain: govscore.Plan) -> None:
+    forward = govscore.evaluate_all(chain, UNITS)
+    backward = govscore.evaluate_all(chain, list(reversed(UNITS)))
+    assert {u: r.total for u, r in forward.results.items()} == \
+        {u: r.total for u, r in backward.results.items()}
+
+
+def test_one_unit_alone_cannot_be_scored(chain: govscore.Plan) -> None:
+    """A statistic needs every unit (GS501), like a rank."""
+    with pytest.raises(govscore.EvaluationError) as exc:
+        govscore.evaluate(chain, UNITS[0])
+    assert exc.value.diagnostic.code == "GS501"
+    assert "avg_cases" in str(exc.value)
+
+
+def test_a_rank_inside_what_it_ranks_is_a_cycle() -> None:
+    text = CHAIN.replace("rule: {kind: rank_points, of: daily, step: 0.2}",
+                         "rule: {kind: rank_points, of: part1, step: 0.2}")
+    found = _check(text)
+    assert [(d.code, d.path) for d in found] == [
+        ("GS340", ("score", "children", 1, "children", 1, "rule", "of"))]
+    assert "'daily_rank' reads 'part1', which needs 'daily_rank' itself" in found[0].message
+
+
+def test_a_statistic_of_a_node_that_reads_it_is_a_cycle() -> None:
+    text = CHAIN.replace("of: cases, function: mean", "of: daily, function: mean")
+    found = _check(text)
+    assert [d.code for d in found] == ["GS340"]
+    assert found[0].path == ("statistics", 0, "of")
+
+
+@pytest.mark.parametrize(("change", "code", "where"), [
+    ("rule: {kind: rank_points, of: dialy, step: 0.2}", "GS305", "rule"),
+    ("rule: {kind: rank_points, of: daily, step: 0.2}\n          fact: x", "GS316", "fact"),
+])
+def test_what_of_names_is_checked(change: str, code: str, where: str) -> None:
+    text = CHAIN.replace("rule: {kind: rank_points, of: daily, step: 0.2}", change)
+    found = _check(text)
+    assert [d.code for d in found] == [code]
+    assert where in found[0].path
+
+
+def test_a_statistic_of_a_text_input_is_refused() -> None:
+    text = CHAIN.replace("  - {id: cases, title: 办件量, type: count}",
+                         "  - {id: cases, title: 办件量, type: count}\n"
+                         "  - {id: note, title: 说明, type: text}").replace(
+        "of: cases, function: mean", "of: note, function: mean")
+    found = _check(text)
+    assert ("GS305", ("statistics", 0, "of")) in [(d.code, d.path) for d in found]
+
+
+NEWCOMERS = """
+govscore: "1"
+id: newcomers
+title: 新进人员
+source: {document: 某县机构编制使用效益评估细则}
+version: "1"
+categories:
+  - {id: a, title: 甲类}
+  - {id: b, title: 乙类}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: exam
+      title: 新进人员考核
+      max: 10
+      optional: true
+      not_applicable_score: mean_exam
+      rule: {kind: manual, min: 0, max: 10}
+statistics:
+  - {id: mean_exam, title: 同类单位平均得分, of: exam, function: mean, scope: category}
+"""
+
+
+def test_no_unit_to_take_the_statistic_over_rejects_only_that_unit() -> None:
+    """"无新进人员的按同类单位平均得分计": in 乙类 nobody has new staff, so its one unit cannot be
+    scored (GS510); 甲类 is scored: (7 + 8) / 2 = 7.5 for the unit without."""
+    plan = govscore.compile(govscore.load(text=NEWCOMERS, name="n.yaml"))
+    na = {"not_applicable": "无新进人员"}
+    result = govscore.evaluate_all(plan, [
+        {"id": "一", "category": "a", "facts": {"exam": 7}},
+        {"id": "二", "category": "a", "facts": {"exam": 8}},
+        {"id": "三", "category": "a", "facts": {"exam": na}},
+        {"id": "四", "category": "b", "facts": {"exam": na}}])
+    assert result.results["三"].total == D("7.5")
+    assert [(r.unit, [d.code for d in r.diagnostics]) for r in result.rejected] == \
+        [("四", ["GS510"])]
+
+
+def test_not_applicable_score_needs_optional_and_a_statistic_of_the_item() -> None:
+    text = NEWCOMERS.replace("      optional: true\n", "").replace(
+        "of: exam, function: mean", "of: overall, function: mean")
+    found = _check(text)
+    # GS305: the statistic is of the total, not of the item; GS316: the item is not optional;
+    # GS340: a mean of the total needs the item, which (not applicable) needs the mean
+    assert sorted(d.code for d in found) == ["GS305", "GS316", "GS340"]
+
+
+def test_one_run_equals_the_two_run_workaround() -> None:
+    """v1 needed two runs: score the sub-totals, copy them into facts, rank the fact. Ranking the
+    node with ``of`` in one run gives the same totals (200 towns with many ties)."""
+    import random
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "patterns" / "p22-rank-subtotal.yaml").read_text("utf-8")
+    one = govscore.compile(govscore.load(text=text, name="one.yaml"))
+    two = govscore.compile(govscore.load(text=text.replace(
+        "rule: {kind: rank_points, of: daily, step: 0.2}",
+        "fact: daily_sum\n      rule: {kind: rank_points, step: 0.2}"), name="two.yaml"))
+    draw = random.Random(11)
+    units = [{"id": f"镇{i}", "facts": {"i121": D(draw.randint(0, 8)) / 2,
+                                        "i122": D(draw.randint(0, 6)) / 2,
+                                        "i123": D(draw.randint(0, 6)) / 2}} for i in range(200)]
+    first = govscore.evaluate_all(one, units)
+    copied = [{"id": u["id"], "facts": {**u["facts"],
+                                        "daily_sum": first.results[u["id"]].nodes["daily"].value}}
+              for u in units]
+    second = govscore.evaluate_all(two, copied)
+    assert {u: r.total for u, r in first.results.items()} == \
+        {u: r.total for u, r in second.results.items()}
+
+
+USAGE = """
+govscore: "1"
+id: usage
+title: 编制使用率
+source: {document: 某县机构编制使用效益评估细则}
+version: "1"
+statistics:
+  - {id: mean_usage, title: 平均使用率, of: usage, function: median}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: vacancy
+      title: 编制使用率低于平均值
+      max: 1
+      role: subtract
+      fact: usage
+      rule:
+        kind: bands
+        rate: true
+        relative_to: mean_usage
+        bands: [{lt: 0, points: 1}, {gte: 0, points: 0}]
+"""
+
+
+def test_bands_against_a_statistic_of_a_fact() -> None:
+    """"低于平均值扣1分" against the median of the units' usage: 0.8, 0.9, 0.95 → median 0.9;
+    0.8 − 0.9 < 0 → 扣1分 (total floored at 0); 0.9 − 0.9 = 0 → nothing."""
+    plan = govscore.compile(govscore.load(text=USAGE, name="u.yaml"))
+    result = govscore.evaluate_all(plan, [{"id": "甲", "facts": {"usage": D("0.8")}},
+                                          {"id": "乙", "facts": {"usage": D("0.9")}},
+                                          {"id": "丙", "facts": {"usage": D("0.95")}}])
+    assert [result.results[u].nodes["vacancy"].value for u in ("甲", "乙", "丙")] == \
+        [D(1), D(0), D(0)]
+
+
+@pytest.mark.parametrize(("old", "new", "code", "where"), [
+    ("relative_to: mean_usage", "relative_to: mean_usag", "GS305", "relative_to"),
+    ("relative_to: mean_usage", "relative_to: mean_usage\n        domain: {gte: 0}", "GS316",
+     "domain"),
+    ("bands: [{lt: 0, points: 1}, {gte: 0, points: 0}]", "bands: [{lt: 0, points: 1}]",
+     "GS307", "bands"),  # the bands must cover every difference, above 0 too
+    ("of: usage", "of: usag", "GS305", "of"),
+])
+def test_bands_against_a_statistic_are_checked(old: str, new: str, code: str,
+                                               where: str) -> None:
+    found = _check(USAGE.replace(old, new))
+    assert [d.code for d in found] == [code]
+    assert where in found[0].path
