@@ -813,7 +813,7 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns) -> Scored:
                 per_unit = facts.unit_facts()
             _tail(plan, program.category, c, total, per_unit)
         else:
-            _input_vetoes(plan, c)
+            _input_vetoes(plan, program.category, c)
     return Scored(n, c.nodes, raws, total, negative_zero, c.bail)
 
 
@@ -847,17 +847,21 @@ def _tail(plan: Lowered, category: str | None, c: Batch, total: Col,
         values = {nid: col[k] for nid, col in zip(ids, columns, strict=True)}
         try:
             outputs = tail.outputs_of(plan, per_unit[i], values, totals[k], category)
-            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [])
+            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [],
+                                         category)
         except Exception:
             fired = ["error"]
         if fired:
             c.bail[i] = True
 
 
-def _input_vetoes(plan: Lowered, c: Batch) -> None:
+def _input_vetoes(plan: Lowered, category: str | None, c: Batch) -> None:
     """Vetoes on an input alone (a flag, a count at least so much), over the columns: a unit
-    one of them catches is bailed (its veto has a sentence to write)."""
+    one of them catches is bailed (its veto has a sentence to write). A veto for other
+    categories (``applies_to``) is not looked at, as in the scalar tail."""
     for step in plan.vetoes:
+        if step.veto.applies_to is not None and category not in step.veto.applies_to:
+            continue
         when = step.veto.when
         name = when.input or ""
         if name in c.flags:
