@@ -479,7 +479,10 @@ def _numbers(values: Sequence[Any]) -> tuple[Ints, Ints, Mask]:
         else:
             return ints, np.zeros(n, dtype=np.int64), np.abs(ints) < BIG
     if kinds == {Decimal} and n >= _TEXT_FROM and _arrow():
-        return decimal_texts(list(map(str, values)))  # str is exact: the Decimal's own digits
+        try:
+            return decimal_texts(list(map(str, values)))  # str is exact: the Decimal's digits
+        except ImportError:  # pyarrow there but not loadable (an address-space limit): one by one
+            pass
     scaled = [0] * n
     places = [0] * n
     ok = [False] * n
