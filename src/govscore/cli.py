@@ -132,8 +132,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="with --records: the day the exports were taken (open matters past "
                         "their deadline are overdue)")
     p.add_argument("--stream", action="store_true",
-                   help="score one wide CSV facts file (one row per unit) row by row in bounded "
-                        "memory, into a .csv given by -o; rows in input order, rejected units "
+                   help="score one wide CSV facts file (one row per unit) row by row, keeping "
+                        "per unit only what ranking needs (about 0.6 KB), into a .csv given by "
+                        "-o; rows in input order, rejected units "
                         "last; the time taken is reported (not for schemes with population "
                         "kinds)")
 
@@ -285,7 +286,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     except MemoryError:
         # the budget is stated in docs/security.md; a run beyond it ends with one line
         stderr.write(f"govscore: GS703 {CODES['GS703']}: the run needs more memory than the "
-                     "process may use; score a large wide CSV with --stream (bounded memory), "
+                     "process may use; score a large wide CSV with --stream (a small record per unit), "
                      "or split the facts\n")
         return EXIT_USAGE
 

@@ -17,12 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govscore.errors import Diagnostic, FactsFileError, Span
+from govscore.errors import FactsFileError
 from govscore.inputs import tables
 from govscore.inputs.tables import cannot_read
 from govscore.language import yaml_reader
 from govscore.numbers import near_number, parse_number
-from govscore.textsafe import excerpt, id_problem
+from govscore.textsafe import excerpt
 
 MAX_FACTS_BYTES = tables.MAX_FACTS_BYTES
 """The size limit of a facts file (defined with the readers of bytes, in tables)."""
@@ -101,15 +101,6 @@ def units_of(data: Any, file: str) -> list[Any]:
         data = data["units"]
     if not isinstance(data, list):
         raise cannot_read(file, "'units' must be a list of units")
-    if not data:
-        raise cannot_read(file, "the file lists no units: an empty batch is refused (nothing "
-                          "would be scored)")
-    problems = [Diagnostic("GS409", f"unit #{index + 1}: {why}", span=Span(file, 1, 1))
-                for index, entry in enumerate(data)
-                if isinstance(entry, dict) and isinstance(entry.get("id"), str)
-                and (why := id_problem(entry["id"])) is not None]
-    if problems:
-        raise FactsFileError(problems[:tables.MAX_PROBLEMS], f"{file}: cannot read the facts")
     return data
 
 
@@ -149,4 +140,8 @@ def load_facts(path: str | Path) -> FactsFile:
         raise cannot_read(file, workbook)
     text, encoding = tables.decode_text(raw, file)
     data = parse_json(text, file) if suffix == ".json" else parse_yaml(text, file)
-    return FactsFile(units_of(data, file), encoding)
+    units = units_of(data, file)
+    if not units:  # a file (not a request of the service, which may ask about no unit)
+        raise cannot_read(file, "the file lists no units: an empty batch is refused (nothing "
+                          "would be scored)")
+    return FactsFile(units, encoding)
