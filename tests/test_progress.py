@@ -4,6 +4,7 @@ log), and Ctrl-C ends with one line, exit 130 and no partial output file."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -89,8 +90,11 @@ def test_ctrl_c_ends_with_one_line_exit_130_and_no_partial_file(tmp_path):
         rest = child.stderr.read().decode("utf-8")
         code = child.wait(timeout=120)
     assert code == 130, rest
-    lines = [line for line in rest.splitlines() if line.strip()]
-    assert lines == ["govscore: interrupted"], rest  # one line, no traceback
+    # progress lines the child wrote before the signal arrived may still be in the pipe (on a
+    # loaded machine the parent reads late); after them comes one line, and no traceback
+    lines = [line for line in rest.splitlines() if line.strip()
+             and not re.fullmatch(r"scoring +\d+% [\d,]+/20,000 units, .* left", line)]
+    assert lines == ["govscore: interrupted"], rest
     assert list(out_dir.iterdir()) == []  # no report, no temporary file
 
 

@@ -430,11 +430,10 @@ def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any], keys: list
                       seen: Counter[str]) -> dict[int, UnitResult]:
     """The units the columnar back end scores, by input position, as results whose trace is
     worked out when first read (by scoring that unit again on the scalar path)."""
-    from govscore.engine import columnar
-
-    programs = plan.columns()
+    programs = plan.columns()  # None when numpy cannot be imported (not installed, no memory)
     if not programs:
         return {}
+    from govscore.engine import columnar
     groups: dict[str | None, list[tuple[int, str, str | None, dict[str, Any]]]] = {}
     for index, entry in enumerate(entries):
         given = ids[index]
@@ -546,7 +545,7 @@ def score_csv(plan: Plan, source: str | Path, target: str | Path) -> dict[str, A
             outcome = score_entry(plan, entry, table.ids[row])
             if isinstance(outcome[0], UnitResult):
                 result = outcome[0]
-                overrides[row] = str(result.total)
+                overrides[row] = textsafe.decimal_text(result.total)  # as reports write it
                 scalar_keys[row] = [result.total if k is None else result.nodes[k].value
                                     for k in keys]
             else:

@@ -537,6 +537,9 @@ class _SchemeBuilder:
         self.population = False
         self.grades: list[str] = []
         self.statistics: list[dict[str, Any]] = []
+        self.population_values = False
+        """Whether this scheme draws population values (with the population kinds: a scheme
+        with them has no kernel, so most schemes keep theirs)."""
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -665,7 +668,7 @@ class _SchemeBuilder:
                     "points": pick([_D("0.5"), _D(1)])}
         if kind == "ratio":
             policies = ["full", "zero", "not_applicable"] if na_ok else ["full", "zero"]
-            if self.chance(0.3):  # the target stated in the scheme: the fact is the number done
+            if self.chance(0.5):  # the target stated in the scheme: the fact is the number done
                 return {"kind": kind, "target": pick([_D(10), _D(12)])}
             return {"kind": kind, "zero_target": pick(policies)}
         if kind == "rate":
@@ -807,7 +810,7 @@ class _SchemeBuilder:
                 item["modifiers"] = mods
         if rescaled and self.chance(0.4):
             item["optional"] = True
-        if "population_values" in self.features:
+        if self.population_values:
             self.draw_population_values(item, kind, section)
         population = kind in rules.POPULATION_KINDS
         if ("population_exempt" in self.features if population else self.chance(0.2)) \
@@ -855,7 +858,9 @@ class _SchemeBuilder:
         ranking a node of an earlier section, a formula reading a statistic, an optional item
         scoring a statistic of itself when not applicable. A value reads only what earlier
         sections hold, so that the needs never form a cycle."""
-        earlier = [n for n in self.global_nodes(before=section) if self.cats_of[n] is None]
+        # every node drawn so far: none of them contains this item (a group joins self.nodes
+        # after its children), and each reads only what was drawn before it
+        earlier = [n for n in self.nodes if self.cats_of.get(n, frozenset()) is None]
         if kind in rules.POPULATION_KINDS and earlier and self.chance(0.6):
             item["rule"]["of"] = self.pick(earlier)
             for key in ("fact", "optional", "default"):  # no fact of its own (GS316)
@@ -864,6 +869,14 @@ class _SchemeBuilder:
             stat = self.draw_statistic(self.pick([*earlier, *self.inputs_of("count", "number",
                                                                            "rate")]))
             item["rule"]["formula"] = f"{item['rule']['formula']} + min({stat}, p1)"
+        if kind == "bands" and self.chance(0.4):  # 高于同类单位平均值的得满分
+            rule = item["rule"]
+            rule["relative_to"] = self.draw_statistic(self.pick(
+                [*earlier, *self.inputs_of("count", "number", "rate")]))
+            rule["bands"] = [{"lt": _D(0), "points": _D(0)},
+                             {"gte": _D(0), "lte": _D(0), "points": item["max"] / 2},
+                             {"gt": _D(0), "points": item["max"]}]
+            rule.pop("outside", None)
         if item.get("optional") and self.chance(0.5):
             item["not_applicable_score"] = self.draw_statistic(item["id"])
 
@@ -941,6 +954,8 @@ class _SchemeBuilder:
             group["floor"] = self.pick([_D(-2), _D(-5)])
         if combine == "sum" and self.chance(0.15):
             group["scale_to"] = self.pick([_D(10), _D(20)])
+        if self.chance(0.1):  # evidence for every item under the group (未提供书面材料的不得分)
+            group["requires"] = self.pick(self.inputs_of("flag"))
         if depth == 0 and section > 0:
             targets = self.global_nodes(items_only=True, before=section)
             if targets and self.chance(0.25):
@@ -998,6 +1013,8 @@ class _SchemeBuilder:
             effect = self.pick(effects)
             veto: dict[str, Any] = {"id": f"v{i}", "title": f"否决{i}", "when": when,
                                     "effect": effect}
+            if self.categories and self.chance(0.2):  # a veto for one category's units only
+                veto["applies_to"] = [self.pick(self.categories)]
             if effect in ("grade", "grade_cap"):
                 veto["grade"] = self.pick(self.grades)
             if effect == "score":
@@ -1110,6 +1127,8 @@ class _SchemeBuilder:
                  or k not in rules.POPULATION_KINDS]
         if not draw(st.booleans()):  # population kinds in a quarter of the schemes at most
             kinds = [k for k in kinds if k not in rules.POPULATION_KINDS]
+        self.population_values = "population_values" in self.features and \
+            any(k in rules.POPULATION_KINDS for k in kinds)
         sections = [self.draw_group(s, None, 0, weighted_parent=False, rescaled=False,
                                     kinds=kinds) for s in range(draw(st.integers(1, 3)))]
         root: dict[str, Any] = {"id": "root", "title": "总分", "children": sections}

@@ -111,6 +111,8 @@ class Referee:
     def _vetoes(self, unit: str) -> list[model.Veto]:
         fired = []
         for veto in self.scheme.vetoes:
+            if veto.applies_to is not None and self.category(unit) not in veto.applies_to:
+                continue  # the veto is for other categories' units
             when = veto.when
             if when.formula is not None:
                 hit = self._condition(unit, when.formula)
@@ -234,6 +236,10 @@ class Referee:
         if name in self.inputs:
             v = self.input_value(unit, name)
             return v if isinstance(v, Decimal) else None
+        if name not in self.results[unit].nodes and any(
+                i.fact == name for i, _ in self._items()):  # an item's fact, by its own name
+            fact = self.entries[unit]["facts"].get(name)
+            return None if isinstance(fact, (dict, bool)) or fact is None else Decimal(fact)
         node = self.results[unit].nodes.get(name)
         return node.value if node is not None and node.applicable else None
 

@@ -113,12 +113,19 @@ def test_the_generator_covers_the_whole_language() -> None:
                     rule.partial == "started_steps"
                 seen["checklist:fraction"] += isinstance(rule, model.Checklist) and any(
                     isinstance(c.share, str) for c in rule.criteria)
+                # population values (issue 11 point 1, 2): a rank or ratio of a node, a
+                # statistic scored in place of a not-applicable item, bands against a statistic
+                seen["population:of"] += getattr(rule, "of", None) is not None
+                seen["item:not_applicable_score"] += node.not_applicable_score is not None
+                seen["bands:relative_to"] += isinstance(rule, model.Bands) and \
+                    rule.relative_to is not None
             else:
                 seen[f"combine:{node.combine}"] += 1
                 for key in ("cap", "scale_to", "gate", "limit"):
                     seen[f"group:{key}"] += getattr(node, key) is not None
                 seen["group:negative floor"] += node.floor < 0
                 seen["group:rescale"] += node.not_applicable == "rescale"
+                seen["group:requires"] += node.requires is not None
             seen["node:subtract"] += node.role == "subtract"
             seen["node:outside_total"] += node.outside_total
             seen["node:applies_to"] += node.applies_to is not None
@@ -126,8 +133,11 @@ def test_the_generator_covers_the_whole_language() -> None:
             seen[f"input:{inp.type}"] += 1
             seen["input:default"] += inp.default is not None
             seen["input:applies_to"] += inp.applies_to is not None
+        for stat in s.statistics:
+            seen[f"statistic:{stat.function}"] += 1
         for v in scheme["vetoes"]:
             seen[f"veto:{v['effect']}"] += 1
+            seen["veto:applies_to"] += "applies_to" in v
             seen["veto:" + ("formula" if "formula" in v["when"] else
                             "at_least" if "at_least" in v["when"] else "flag")] += 1
         for o in s.outputs:
@@ -166,7 +176,10 @@ def test_the_generator_covers_the_whole_language() -> None:
         "ranking:tie_breakers", "ranking:scope:tier", "ranking:scope:category", "grades",
         "grades:quota", "award:share", "award:count", "award:scope:tier",
         "award:scope:category", "award:categories", "award:from_end:bottom",
-        "award:on_tie:include_all", "award:min_total", "award:grades"}
+        "award:on_tie:include_all", "award:min_total", "award:grades",
+        "population:of", "item:not_applicable_score", "bands:relative_to", "group:requires",
+        "veto:applies_to", "statistic:mean", "statistic:median", "statistic:max",
+        "statistic:min"}
     assert sorted(w for w in wanted if not seen[w]) == []
 
 

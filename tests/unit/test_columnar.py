@@ -152,3 +152,13 @@ def test_hand_worked_batch_through_the_columns() -> None:
     steps = [(s.rule, s.step, s.after) for s in assessment.results["B"].trace
              if s.step == "cap"]
     assert steps == [("p", "cap", D(2)), ("extra", "cap", D("1.5"))]
+
+
+def test_facts_at_or_above_10_to_the_15_are_left_to_the_scalar_path() -> None:
+    """The fact check refuses magnitudes of 10^15 and more (rules.values.number), however many
+    places: 999999999999999.9 is taken, 1000000000000000.5 and −10^15 are not."""
+    values = [D("999999999999999.9"), D("1000000000000000.5"), -(10**15), D("-1E+15")]
+    _, ok = columnar.number_column(values)
+    assert ok.tolist() == [True, False, False, False]
+    _, ok = columnar.number_column([D("999999999999999.9")] * 70 + [D("1000000000000000.5")] * 70)
+    assert ok.tolist() == [True] * 70 + [False] * 70  # the same through the text path

@@ -98,3 +98,25 @@ def test_fixed_point_text() -> None:
     """Scaled integers at 2 places: 1349 → 13.49, −5 → -0.05, 0 → 0.00, 7 at 0 places → 7."""
     assert columns.fixed_point([1349, -5, 0, 100], 2) == ["13.49", "-0.05", "0.00", "1.00"]
     assert columns.fixed_point([7], 0) == ["7"]
+
+
+def test_the_columns_benchmark_runs_and_agrees(tmp_path: Path) -> None:
+    """benchmarks/bench_columns.py on a few units: every govscore path agrees with the Decimal
+    baseline to the cent (it exits 3 otherwise), the CSV round trip agrees, and the figures are
+    written (no peer whose interpreter is missing is counted)."""
+    pytest.importorskip("pyarrow")
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import bench_columns
+
+    out = tmp_path / "figures.json"
+    assert bench_columns.main(["--units", "400", "--rounds", "1", "--csv-units", "1000",
+                               "--memory-units", "400", "--openfisca-python",
+                               str(tmp_path / "no-python"), "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["csv_to_csv"]["agrees"]
+    assert figures["csv_to_csv"]["by_columns"] == 1000
+    wrong = {row["name"]: row["wrong"] for row in figures["rows"]}
+    assert all(v == 0 for k, v in wrong.items() if k.startswith("govscore"))

@@ -217,3 +217,78 @@ def test_not_applicable_score_needs_optional_and_a_statistic_of_the_item() -> No
     # GS305: the statistic is of the total, not of the item; GS316: the item is not optional;
     # GS340: a mean of the total needs the item, which (not applicable) needs the mean
     assert sorted(d.code for d in found) == ["GS305", "GS316", "GS340"]
+
+
+def test_one_run_equals_the_two_run_workaround() -> None:
+    """v1 needed two runs: score the sub-totals, copy them into facts, rank the fact. Ranking the
+    node with ``of`` in one run gives the same totals (200 towns with many ties)."""
+    import random
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "patterns" / "p22-rank-subtotal.yaml").read_text("utf-8")
+    one = govscore.compile(govscore.load(text=text, name="one.yaml"))
+    two = govscore.compile(govscore.load(text=text.replace(
+        "rule: {kind: rank_points, of: daily, step: 0.2}",
+        "fact: daily_sum\n      rule: {kind: rank_points, step: 0.2}"), name="two.yaml"))
+    draw = random.Random(11)
+    units = [{"id": f"镇{i}", "facts": {"i121": D(draw.randint(0, 8)) / 2,
+                                        "i122": D(draw.randint(0, 6)) / 2,
+                                        "i123": D(draw.randint(0, 6)) / 2}} for i in range(200)]
+    first = govscore.evaluate_all(one, units)
+    copied = [{"id": u["id"], "facts": {**u["facts"],
+                                        "daily_sum": first.results[u["id"]].nodes["daily"].value}}
+              for u in units]
+    second = govscore.evaluate_all(two, copied)
+    assert {u: r.total for u, r in first.results.items()} == \
+        {u: r.total for u, r in second.results.items()}
+
+
+USAGE = """
+govscore: "1"
+id: usage
+title: 编制使用率
+source: {document: 某县机构编制使用效益评估细则}
+version: "1"
+statistics:
+  - {id: mean_usage, title: 平均使用率, of: usage, function: median}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: vacancy
+      title: 编制使用率低于平均值
+      max: 1
+      role: subtract
+      fact: usage
+      rule:
+        kind: bands
+        rate: true
+        relative_to: mean_usage
+        bands: [{lt: 0, points: 1}, {gte: 0, points: 0}]
+"""
+
+
+def test_bands_against_a_statistic_of_a_fact() -> None:
+    """"低于平均值扣1分" against the median of the units' usage: 0.8, 0.9, 0.95 → median 0.9;
+    0.8 − 0.9 < 0 → 扣1分 (total floored at 0); 0.9 − 0.9 = 0 → nothing."""
+    plan = govscore.compile(govscore.load(text=USAGE, name="u.yaml"))
+    result = govscore.evaluate_all(plan, [{"id": "甲", "facts": {"usage": D("0.8")}},
+                                          {"id": "乙", "facts": {"usage": D("0.9")}},
+                                          {"id": "丙", "facts": {"usage": D("0.95")}}])
+    assert [result.results[u].nodes["vacancy"].value for u in ("甲", "乙", "丙")] == \
+        [D(1), D(0), D(0)]
+
+
+@pytest.mark.parametrize(("old", "new", "code", "where"), [
+    ("relative_to: mean_usage", "relative_to: mean_usag", "GS305", "relative_to"),
+    ("relative_to: mean_usage", "relative_to: mean_usage\n        domain: {gte: 0}", "GS316",
+     "domain"),
+    ("bands: [{lt: 0, points: 1}, {gte: 0, points: 0}]", "bands: [{lt: 0, points: 1}]",
+     "GS307", "bands"),  # the bands must cover every difference, above 0 too
+    ("of: usage", "of: usag", "GS305", "of"),
+])
+def test_bands_against_a_statistic_are_checked(old: str, new: str, code: str,
+                                               where: str) -> None:
+    found = _check(USAGE.replace(old, new))
+    assert [d.code for d in found] == [code]
+    assert where in found[0].path

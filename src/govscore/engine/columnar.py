@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import importlib.util
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,13 +62,21 @@ _POW10 = [10**k for k in range(19)]
 
 class Col:
     """A column of exact decimals: ``data`` × 10^-``exp``. ``data`` is an int64 array, or a
-    Python int for a constant (broadcast to every unit)."""
+    Python int for a constant (broadcast to every unit). ``bound`` is at least the magnitude of
+    every value of a unit still in the columns: an operation whose result provably stays within
+    LIMIT needs no check per unit (the bounds are carried from the facts through every step)."""
 
-    __slots__ = ("data", "exp")
+    __slots__ = ("bound", "data", "exp")
 
-    def __init__(self, data: Ints | int, exp: int) -> None:
+    def __init__(self, data: Ints | int, exp: int, bound: int | None = None) -> None:
+        if not isinstance(data, int) and np.ndim(data) == 0:  # numpy's scalar of two constants
+            data = int(data)
         self.data = data
         self.exp = exp
+        if bound is None:
+            bound = abs(data) if isinstance(data, int) else \
+                (int(np.abs(data).max()) if len(data) else 0)
+        self.bound = bound
 
     @property
     def constant(self) -> bool:
@@ -122,21 +131,27 @@ class Batch:
     # --- exact arithmetic
     def up(self, a: Col, exp: int) -> Ints | int:
         """a's data at a larger exponent (× 10^k), units that would pass LIMIT bailed."""
+        return self._up(a, exp)[0]
+
+    def _up(self, a: Col, exp: int) -> tuple[Ints | int, int]:
         k = exp - a.exp
         if k == 0:
-            return a.data
+            return a.data, a.bound
         if k >= len(_POW10):
             self._bail_nonzero(a)
-            return np.zeros(self.n, dtype=np.int64) if not a.constant else 0
+            return (np.zeros(self.n, dtype=np.int64) if not a.constant else 0), 0
         factor = _POW10[k]
         if isinstance(a.data, int):
             out = a.data * factor
             if abs(out) > LIMIT:
                 self.bail[:] = True
-                return 0
-            return out
-        self.bail |= np.abs(a.data) > LIMIT // factor
-        return a.data * factor
+                return 0, 0
+            return out, abs(out)
+        bound = a.bound * factor
+        if bound > LIMIT:
+            self.bail |= np.abs(a.data) > LIMIT // factor
+            bound = LIMIT
+        return a.data * factor, bound
 
     def _bail_nonzero(self, a: Col) -> None:
         if isinstance(a.data, int):
@@ -146,35 +161,46 @@ class Batch:
             self.bail |= a.data != 0
 
     def aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int]:
-        exp = max(a.exp, b.exp)
-        return self.up(a, exp), self.up(b, exp), exp
+        x, y, exp, _ = self._aligned(a, b)
+        return x, y, exp
 
-    def _checked(self, data: Ints | int, exp: int) -> Col:
+    def _aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int, int]:
+        """Both at the larger exponent, and the larger of their bounds there."""
+        exp = max(a.exp, b.exp)
+        (x, bx), (y, by) = self._up(a, exp), self._up(b, exp)
+        return x, y, exp, max(bx, by)
+
+    def _checked(self, data: Ints | int, exp: int, bound: int) -> Col:
         if isinstance(data, int):
             if abs(data) > LIMIT:
                 self.bail[:] = True
                 data = 0
-            return Col(data, exp)
-        self.bail |= np.abs(data) > LIMIT
-        return Col(data, exp)
+            return Col(data, exp, abs(data))
+        if bound > LIMIT:
+            self.bail |= np.abs(data) > LIMIT
+            bound = LIMIT
+        return Col(data, exp, bound)
 
     def add(self, a: Col, b: Col) -> Col:
-        x, y, exp = self.aligned(a, b)
-        return self._checked(x + y, exp)  # |x|, |y| ≤ LIMIT: the sum stays inside int64
+        x, y, exp, bound = self._aligned(a, b)
+        return self._checked(x + y, exp, 2 * bound)  # both ≤ LIMIT: the sum fits in int64
 
     def sub(self, a: Col, b: Col) -> Col:
-        x, y, exp = self.aligned(a, b)
-        return self._checked(x - y, exp)
+        x, y, exp, bound = self._aligned(a, b)
+        return self._checked(x - y, exp, 2 * bound)
 
     def mul(self, a: Col, factor: Decimal) -> Col:
         c = _const(factor)
         assert isinstance(c.data, int)
         if c.data == 0:
-            return Col(0, 0) if a.constant else Col(np.zeros(self.n, dtype=np.int64), 0)
+            return Col(0, 0) if a.constant else Col(np.zeros(self.n, dtype=np.int64), 0, 0)
         if isinstance(a.data, int):
-            return self._checked(a.data * c.data, a.exp + c.exp)
-        self.bail |= np.abs(a.data) > LIMIT // abs(c.data)
-        return Col(a.data * c.data, a.exp + c.exp)
+            return self._checked(a.data * c.data, a.exp + c.exp, abs(a.data * c.data))
+        bound = a.bound * abs(c.data)
+        if bound > LIMIT:
+            self.bail |= np.abs(a.data) > LIMIT // abs(c.data)
+            bound = LIMIT
+        return Col(a.data * c.data, a.exp + c.exp, bound)
 
     def muldiv(self, a: Col, num: Decimal, den: Decimal) -> Col:
         """a × num / den, exactly: at an exponent where 1/den terminates; units whose quotient
@@ -199,7 +225,7 @@ class Batch:
             shift, exp = -exp, 0
         if extra + shift >= len(_POW10):
             self._bail_nonzero(a)
-            return Col(np.zeros(self.n, dtype=np.int64), 0)
+            return Col(np.zeros(self.n, dtype=np.int64), 0, 0)
         product = self.mul(a, Decimal(n.data * _POW10[extra + shift]))
         if isinstance(product.data, int):
             q, r = divmod(product.data, d.data)
@@ -208,11 +234,15 @@ class Batch:
             return Col(q, exp)
         q, r = np.divmod(product.data, d.data)
         self.bail |= r != 0
-        return Col(q, exp)
+        return Col(q, exp, product.bound // d.data + 1)
 
     def maximum(self, a: Col, b: Col) -> Col:
-        x, y, exp = self.aligned(a, b)
-        return Col(np.maximum(x, y), exp)
+        x, y, exp, bound = self._aligned(a, b)
+        return Col(np.maximum(x, y), exp, bound)
+
+    def minimum(self, a: Col, b: Col) -> Col:
+        x, y, exp, bound = self._aligned(a, b)
+        return Col(np.minimum(x, y), exp, bound)
 
     def round(self, a: Col, places: int, mode: str) -> Col:
         """Half-up (away from zero at .5) or half-even, in integers."""
@@ -221,20 +251,22 @@ class Batch:
         k = a.exp - places
         if k >= len(_POW10):
             self._bail_nonzero(a)
-            return Col(np.zeros(self.n, dtype=np.int64), places)
+            return Col(np.zeros(self.n, dtype=np.int64), places, 0)
         d = _POW10[k]
         data = np.asarray(a.data, dtype=np.int64)
         magnitude = np.abs(data)
-        q, r = np.divmod(magnitude, d)
-        twice = 2 * r
-        up = (twice >= d) if mode == "half_up" else (twice > d) | ((twice == d) & (q % 2 == 1))
-        q = q + up
+        if mode == "half_up":  # d is even: (|x| + d/2) // d adds one exactly when 2r ≥ d
+            q = (magnitude + d // 2) // d
+        else:
+            q, r = np.divmod(magnitude, d)
+            twice = 2 * r
+            q = q + ((twice > d) | ((twice == d) & (q % 2 == 1)))
         out = np.where(data < 0, -q, q)
-        return Col(out if not a.constant else int(out), places)
+        return Col(out if not a.constant else int(out), places, a.bound // d + 1)
 
     def where(self, mask: Mask, a: Col, b: Col) -> Col:
-        x, y, exp = self.aligned(a, b)
-        return Col(np.where(mask, x, y), exp)
+        x, y, exp, bound = self._aligned(a, b)
+        return Col(np.where(mask, x, y), exp, bound)
 
     def gt(self, a: Col, b: Col) -> Mask:
         x, y, _ = self.aligned(a, b)
@@ -266,7 +298,7 @@ class Batch:
     def full(self, col: Col) -> Col:
         """A column as an array (a constant broadcast to every unit)."""
         if isinstance(col.data, int):
-            return Col(np.full(self.n, col.data, dtype=np.int64), col.exp)
+            return Col(np.full(self.n, col.data, dtype=np.int64), col.exp, col.bound)
         return col
 
 
@@ -446,6 +478,11 @@ def _numbers(values: Sequence[Any]) -> tuple[Ints, Ints, Mask]:
             pass
         else:
             return ints, np.zeros(n, dtype=np.int64), np.abs(ints) < BIG
+    if kinds == {Decimal} and n >= _TEXT_FROM and _arrow():
+        try:
+            return decimal_texts(list(map(str, values)))  # str is exact: the Decimal's digits
+        except ImportError:  # pyarrow there but not loadable (an address-space limit): one by one
+            pass
     scaled = [0] * n
     places = [0] * n
     ok = [False] * n
@@ -467,6 +504,77 @@ def _numbers(values: Sequence[Any]) -> tuple[Ints, Ints, Mask]:
             np.array(ok, dtype=np.bool_))
 
 
+_TEXT_FROM = 64
+"""From this many Decimals on, a column is converted through its text (pyarrow), not one by
+one."""
+
+PLAIN_DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
+"""Decimal text a column holds exactly: at most 18 digits before the point and MAX_PLACES after
+it, no exponent (1E+2 and the like are read one by one, or by the scalar path)."""
+
+
+def _arrow() -> bool:
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def decimal_texts(texts: Any) -> tuple[Ints, Ints, Mask]:
+    """(scaled integers, places, ok) of decimal text (a list of str or an Arrow string array),
+    over the whole column at once with pyarrow: text that is not plain decimal is not ok, nor is
+    a negative zero (the scalar path keeps its sign)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(texts, list):
+        texts = pa.array(texts, pa.string())
+    whole = _cast_whole_column(texts)
+    if whole is not None:
+        return whole
+    matched = pc.match_substring_regex(texts, PLAIN_DECIMAL)
+    cleaned = pc.if_else(matched, texts, pa.scalar("0"))
+    point = np.asarray(pc.find_substring(cleaned, "."))
+    length = np.asarray(pc.utf8_length(cleaned))
+    scaled = np.asarray(pc.cast(pc.replace_substring(cleaned, ".", ""), pa.int64()))
+    negative = np.asarray(pc.starts_with(cleaned, "-"))
+    ok = np.asarray(matched) & ~(negative & (scaled == 0))
+    return scaled, np.where(point >= 0, length - point - 1, 0).astype(np.int64), ok
+
+
+def _cast_whole_column(texts: Any) -> tuple[Ints, Ints, Mask] | None:
+    """The common case at Arrow's speed: every cell is a decimal Arrow's cast reads exactly at
+    MAX_PLACES places (the numbers the table reader reads from the same text: 0.5, .5, +1, 1e3);
+    None when one cell is not (an empty cell, a space, text, too many places): then the cells
+    are matched one pattern at a time. The cast's 128-bit integers are kept where they fit in
+    int64; a negative zero is not taken (the scalar path keeps its sign)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for scale in (3, 6, MAX_PLACES):  # the fewest places that hold every cell: int64 room
+        try:
+            cast = pc.cast(texts, pa.decimal128(38, scale))
+        except pa.ArrowInvalid as exc:
+            if "data loss" in str(exc):
+                continue  # more places than this scale: try the next
+            return None
+        except pa.ArrowNotImplementedError:
+            return None
+        break
+    else:
+        return None
+    if cast.null_count:
+        return None
+    words = np.frombuffer(cast.buffers()[1], dtype=np.int64)[2 * cast.offset:
+                                                             2 * (cast.offset + len(cast))]
+    low, high = words[0::2], words[1::2]
+    ok = high == (low >> 63)  # the 128-bit value fits in 64 bits
+    places = scale
+    while places and not np.any(np.remainder(low, 10) != 0):
+        low = low // 10
+        places -= 1
+    negative = np.asarray(pc.starts_with(texts, "-"))
+    ok &= ~(negative & (low == 0))
+    return low.copy(), np.full(len(low), places, dtype=np.int64), ok
+
+
 def number_column(values: Sequence[Any]) -> tuple[Col, Mask]:
     """A column of numbers at the largest number of places written, and which units it holds
     exactly (the others take the scalar path)."""
@@ -476,9 +584,13 @@ def number_column(values: Sequence[Any]) -> tuple[Col, Mask]:
 
 def scaled_column(ints: Ints, places: Ints, ok: Mask) -> tuple[Col, Mask]:
     """Integers each with its own places → one column at the largest of them."""
+    powers = np.array(_POW10[:MAX_PLACES + 1], dtype=np.int64)
+    ok = ok & (places <= MAX_PLACES)
+    # facts are below 10^15 in magnitude (rules.values.number), whatever their places
+    ok &= np.abs(ints) // powers[np.clip(places, 0, MAX_PLACES)] < BIG
     exp = int(places[ok].max()) if ok.any() else 0
     shift = exp - places
-    factor = np.array(_POW10[:MAX_PLACES + 1], dtype=np.int64)[np.clip(shift, 0, MAX_PLACES)]
+    factor = powers[np.clip(shift, 0, MAX_PLACES)]
     ok = ok & (np.abs(ints) <= LIMIT // factor)
     data = np.where(ok, ints * factor, 0)
     return Col(data, exp), ok
@@ -704,7 +816,7 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns) -> Scored:
                 per_unit = facts.unit_facts()
             _tail(plan, program.category, c, total, per_unit)
         else:
-            _input_vetoes(plan, c)
+            _input_vetoes(plan, program.category, c)
     return Scored(n, c.nodes, raws, total, negative_zero, c.bail)
 
 
@@ -738,17 +850,21 @@ def _tail(plan: Lowered, category: str | None, c: Batch, total: Col,
         values = {nid: col[k] for nid, col in zip(ids, columns, strict=True)}
         try:
             outputs = tail.outputs_of(plan, per_unit[i], values, totals[k], category)
-            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [])
+            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [],
+                                         category)
         except Exception:
             fired = ["error"]
         if fired:
             c.bail[i] = True
 
 
-def _input_vetoes(plan: Lowered, c: Batch) -> None:
+def _input_vetoes(plan: Lowered, category: str | None, c: Batch) -> None:
     """Vetoes on an input alone (a flag, a count at least so much), over the columns: a unit
-    one of them catches is bailed (its veto has a sentence to write)."""
+    one of them catches is bailed (its veto has a sentence to write). A veto for other
+    categories (``applies_to``) is not looked at, as in the scalar tail."""
     for step in plan.vetoes:
+        if step.veto.applies_to is not None and category not in step.veto.applies_to:
+            continue
         when = step.veto.when
         name = when.input or ""
         if name in c.flags:

@@ -139,7 +139,7 @@ def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceSte
         u.trace.append(TraceStep(root, "round", unrounded, computed, plan.round_args))
     outputs = tail.outputs_of(plan, u.facts, u.values, computed, facts.category)
     total, vetoes, forced, cap = tail.vetoes(plan, u.facts, u.values, computed, outputs,
-                                             u.trace, u.ineligible)
+                                             u.trace, u.ineligible, facts.category)
     return UnitResult(
         unit=facts.unit, category=facts.category, tier=facts.tier, total=total,
         computed_total=computed, nodes=u.nodes, trace=tuple(u.trace),

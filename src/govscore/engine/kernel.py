@@ -114,7 +114,7 @@ class Kernel:
             by_id = dict(zip(self._ids, values, strict=True))
             outputs = tail.outputs_of(self._plan, checked, by_id, computed, category)
             total, vetoes, forced, cap = tail.vetoes(
-                self._plan, checked, by_id, computed, outputs, trace, ineligible)
+                self._plan, checked, by_id, computed, outputs, trace, ineligible, category)
         result = UnitResult.assemble(
             unit, category, tier, total, computed,
             LazyNodes(self._layout, self._index, values, raws, checked), tuple(trace),

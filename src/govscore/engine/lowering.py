@@ -264,7 +264,8 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
             seen.add(node_id)
             done.append(_item(ref, node, category, raws[node_id], quantum, rounding,
                               scheme.precision.places, scheme.precision.rounding,
-                              fact_of[node_id], node_id in converting))
+                              fact_of[node_id], node_id in converting,
+                              _inherited_requires(ref, by_id)))
             static[node_id] = node.max
             continue
         if not expanded:
@@ -277,9 +278,20 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
     return tuple(done)
 
 
+def _inherited_requires(ref: tree.NodeRef, by_id: Mapping[str, tree.NodeRef]) -> tuple[str, ...]:
+    """The flag inputs the groups above an item require (a group's ``requires`` applies to
+    every item under it), outermost first."""
+    out = []
+    for gid in ref.ancestors:
+        group = by_id[gid].node
+        if isinstance(group, model.Group) and group.requires is not None:
+            out.append(group.requires)
+    return tuple(out)
+
+
 def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
           quantum: Decimal, rounding: str, places: int, mode: str,
-          fact_name: str, converts: bool) -> ItemProgram:
+          fact_name: str, converts: bool, inherited: tuple[str, ...] = ()) -> ItemProgram:
     nid, kind = node.id, rules.of(node)
     out: list[st.ItemStep] = []
     for mod in node.modifiers:
@@ -290,6 +302,7 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
                 out.append(st.FactorIf(nid, mod.factor, None, category))
     if node.from_full:
         out.append(st.FromFull(nid, node.max))
+    out.extend(st.Requires(nid, flag) for flag in inherited)
     for mod in node.modifiers:
         if isinstance(mod, model.Requires):
             out.append(st.Requires(nid, mod.input))
@@ -305,7 +318,7 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
         out.append(st.Exempt(nid, fact, node.max, ref.sign))
     low, high = kind.raw_range(node.rule, node)
     least = kind.floor(node.rule, node)
-    plain = not node.modifiers and not node.from_full and not node.exemptions
+    plain = not node.modifiers and not node.from_full and not node.exemptions and not inherited
     out.append(st.Bounds(nid, node.max,
                          cap=node.max.is_finite() and not (
                              plain and high is not None and high <= node.max),

@@ -57,6 +57,7 @@ class Columns(Protocol):
     def mul(self, a: Any, factor: Decimal) -> Any: ...
     def muldiv(self, a: Any, num: Decimal, den: Decimal) -> Any: ...
     def maximum(self, a: Any, b: Any) -> Any: ...
+    def minimum(self, a: Any, b: Any) -> Any: ...
     def round(self, a: Any, places: int, mode: str) -> Any: ...
     def where(self, mask: Any, a: Any, b: Any) -> Any: ...
     def gt(self, a: Any, b: Any) -> Any: ...
@@ -287,12 +288,10 @@ class Bounds:
             w.emit(f"v = {low}", 1)
 
     def vector(self, v: Any, c: Columns) -> Any:
-        top = c.const(self.max)
         if self.cap:
-            v = c.where(c.gt(v, top), top, v)
+            v = c.minimum(v, c.const(self.max))
         if self.floor:
-            low = c.const(self.low)
-            v = c.where(c.gt(low, v), low, v)
+            v = c.maximum(v, c.const(self.low))
         return v
 
 
@@ -405,8 +404,7 @@ class Floor:
         w.emit(f"v = {c}", 1)
 
     def vector(self, v: Any, c: Columns) -> Any:
-        bound = c.const(self.floor)
-        return c.where(c.gt(bound, v), bound, v)
+        return c.maximum(v, c.const(self.floor))
 
 
 @dataclass(frozen=True)
@@ -427,8 +425,7 @@ class Cap:
         w.emit(f"v = {c}", 1)
 
     def vector(self, v: Any, c: Columns) -> Any:
-        bound = c.const(self.cap)
-        return c.where(c.gt(v, bound), bound, v)
+        return c.minimum(v, c.const(self.cap))
 
 
 @dataclass(frozen=True)
@@ -495,7 +492,7 @@ class Limit:
 
     def vector(self, v: Any, c: Columns) -> Any:
         ceiling = c.maximum(c.mul(c.node(self.target), self.factor), c.const(self.floor))
-        return c.where(c.gt(v, ceiling), ceiling, v)
+        return c.minimum(v, ceiling)
 
 
 GroupStep = Rescale | Scale | Floor | Cap | Gate | Limit

@@ -57,8 +57,10 @@ def outputs_of(plan: Lowered, facts: Mapping[str, Any], nodes: Mapping[str, Deci
 
 def vetoes(plan: Lowered, facts: Mapping[str, Any], nodes: Mapping[str, Decimal],
            computed: Decimal, outputs: Mapping[str, Decimal], trace: list[TraceStep],
-           ineligible: list[str]) -> tuple[Decimal, list[str], str | None, str | None]:
-    """Apply the vetoes to the computed total: (total, fired ids, forced grade, grade cap)."""
+           ineligible: list[str], category: str | None = None,
+           ) -> tuple[Decimal, list[str], str | None, str | None]:
+    """Apply the vetoes to the computed total: (total, fired ids, forced grade, grade cap). A
+    veto with ``applies_to`` is not looked at for units of other categories."""
     total = computed
     fired: list[str] = []
     forced: str | None = None
@@ -66,6 +68,8 @@ def vetoes(plan: Lowered, facts: Mapping[str, Any], nodes: Mapping[str, Decimal]
     env: dict[str, Any] | None = None
     for step in plan.vetoes:
         veto = step.veto
+        if veto.applies_to is not None and category not in veto.applies_to:
+            continue
         cond = veto.when
         if step.formula is not None:
             if env is None:

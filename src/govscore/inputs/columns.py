@@ -1,12 +1,11 @@
 """Wide CSV facts straight into the columnar back end's columns, and scores written from the
 columns, without a Python object per cell (pyarrow, the optional extra ``arrow``; numpy).
 
-Why pyarrow (measured in benchmarks/run.py ``--columns``, docs/performance.md): its CSV reader
-gives each column as one Arrow string array, and its compute functions trim, match, strip the
-decimal point and cast to int64 over the whole array, so a cell never becomes a Python object;
-nothing goes through a binary float because every column is read as text. DuckDB reads CSV about
-as fast, but its type sniffing turns 0.950 into a DOUBLE unless every column is declared, and its
-DECIMAL needs one width and scale fixed per column in advance; the csv module makes two Python
+Why pyarrow (measured, docs/performance.md "The columnar back end"): its CSV reader gives each
+column as one Arrow string array, and a cast to decimal128 reads a whole column exactly, so a
+cell never becomes a Python object and nothing goes through a binary float. DuckDB reads CSV a
+little faster, but sniffs rates as DOUBLE unless every column is declared, and a declared
+DECIMAL needs its scale before the facts' places are known; the csv module makes two Python
 objects per cell.
 
 What this reader takes, exactly as :mod:`govscore.inputs.tables` reads the same file:
@@ -42,9 +41,6 @@ from govscore.engine.columnar import CategoryColumns, Col, FactColumns, Mask
 from govscore.engine.lowering import Lowered
 from govscore.inputs import tables
 
-_PLAIN = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
-"""Plain decimal text the columns hold exactly (at most 18 digits before the point, at most
-columnar.MAX_PLACES after it)."""
 _TRUE = ("true", "是")
 _FALSE = ("false", "否")
 
@@ -199,6 +195,11 @@ def fact_columns(program: CategoryColumns, table: TextTable, rows: Sequence[int]
             flags[spec.name] = truth
             ok &= good
             continue
+        if not given.all() and not isinstance(texts, list):  # empty cells read as given below
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            texts = pc.if_else(pa.array(given), texts, pa.scalar("0"))
         ints, places, good = _decimals(texts)
         if spec.default is not None:
             d, p = _scaled(spec.default)
@@ -266,7 +267,7 @@ def _decimals(texts: Any) -> tuple[Any, Any, Mask]:
         ints, places, good = [], [], []
         import re
 
-        plain = re.compile(_PLAIN, re.ASCII)
+        plain = re.compile(columnar.PLAIN_DECIMAL, re.ASCII)
         for t in texts:
             if plain.match(t):
                 whole, _, frac = t.partition(".")
@@ -280,17 +281,7 @@ def _decimals(texts: Any) -> tuple[Any, Any, Mask]:
                 good.append(False)
         return (np.array(ints, dtype=np.int64), np.array(places, dtype=np.int64),
                 np.array(good, dtype=np.bool_))
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    matched = pc.match_substring_regex(texts, _PLAIN)
-    cleaned = pc.if_else(matched, texts, pa.scalar("0"))
-    point = np.asarray(pc.find_substring(cleaned, "."))
-    length = np.asarray(pc.utf8_length(cleaned))
-    scaled = np.asarray(pc.cast(pc.replace_substring(cleaned, ".", ""), pa.int64()))
-    negative = np.asarray(pc.starts_with(cleaned, "-"))
-    return (scaled, np.where(point >= 0, length - point - 1, 0).astype(np.int64),
-            np.asarray(matched) & ~(negative & (scaled == 0)))
+    return columnar.decimal_texts(texts)
 
 
 # ---------------------------------------------------------------------------------------------

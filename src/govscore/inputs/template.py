@@ -134,8 +134,9 @@ def _item_columns(spec: FactSpec, item: model.Item) -> list[Column] | str:
         out.append(Column(f"{name}.note", name, f"{title} — 免扣说明",
                           "免扣时写明情况 (可留空)", None, cats))
     if item.optional:
+        instead = "; 按同类统计值计分" if item.not_applicable_score else ""
         out.append(Column(f"{name}.not_applicable", name, f"{title} — 不适用",
-                          "不适用时写原因 (此时其他列留空)", None, cats))
+                          f"不适用时写原因 (此时其他列留空{instead})", None, cats))
     return out
 
 

@@ -345,6 +345,10 @@ class Bands(Model):
     """The fact is a rate in 0..1."""
     outside: NonNeg | None = None
     """Points for a value in no band; if omitted, gaps are a scheme error."""
+    relative_to: Id | None = None
+    """A statistic (``statistics``): the bands are read against the fact minus the statistic
+    of the unit's scope (高于同类单位平均值的得满分: ``{gt: 0, points: …}``). The bands then
+    cover every difference, below 0 too (no ``domain``)."""
 
 
 class Rating(Model):
@@ -677,14 +681,14 @@ class Item(_Node):
     """A leaf: one fact turned into points by its rule."""
 
     max: ItemMax
-    """The item's full marks; the item's value is always within 0..max. Omit it only with
-    ``unbounded: true``."""
+    """The item's full marks; the item's value is always within 0..max (a ``signed`` item's:
+    its rule's min..max). Omit it only with ``unbounded: true``."""
     unbounded: bool = False
     """No maximum (不设上限: awards and penalties outside the 100): write ``unbounded: true``
     instead of ``max``. The rule's amount is not capped, a group that adds the item has no
     maximum unless it has a ``cap``, and the validator notes it (GS333). Only a kind that counts
     its own points can be unbounded (per_occurrence, per_step, by_level, manual, signed, bands,
-    choice, formula)."""
+    table, choice, formula)."""
     rule: Rule
     fact: Id | None = None
     """The fact name units supply for this item (default: the item's id)."""
@@ -757,6 +761,9 @@ class Group(_Node):
     """Count the group only when another node's value meets a bound."""
     limit: Limit | None = None
     """Bound the group by another node's value (减分不超过加分)."""
+    requires: Id | None = None
+    """A flag input: no item under this group (children, grandchildren …) scores unless it is
+    true, as if each item had the modifier ``requires`` (未提供书面材料的该项不得分)."""
 
 
 def _node_tag(value: Any) -> str | None:
@@ -821,6 +828,8 @@ class Veto(Model):
     """Where in the source text the veto is stated."""
     when: Condition
     """When the veto fires."""
+    applies_to: list[Id] | None = None
+    """Category ids whose units the veto applies to (default: all)."""
     effect: Literal["no_award", "grade", "grade_cap", "score"]
     grade: Title | None = None
     """The grade forced (effect grade) or the best grade allowed (effect grade_cap)."""
@@ -991,7 +1000,8 @@ class Statistic(Model):
     id: Id
     title: Title
     of: Id
-    """The input (count, number or rate) or the node whose values are summarised."""
+    """What is summarised: an input (count, number or rate), a node's value (an item's or a
+    group's id: its score), or an item's numeric fact by the name its ``fact`` gives it."""
     function: Literal["mean", "median", "max", "min"]
     """mean: the sum over the count (平均值); median: the middle value, or the mean of the two
     middle values; max and min: the highest and the lowest."""

@@ -222,7 +222,9 @@ class Bands(RuleKind[model.Bands]):
 
     def check(self, rule: model.Bands, item: model.Item, value: Any) -> Any:
         n = values.rate(value) if rule.rate else values.number(value)
-        if rule.outside is None and band_for(rule.bands, n) is None:
+        # (relative to a statistic, the band is known only once the statistic is: the bands
+        # cover every difference, checked on the scheme)
+        if rule.relative_to is None and rule.outside is None and band_for(rule.bands, n) is None:
             raise values.FactProblem("GS404", f"{n} lies in none of the item's bands")
         return n
 
@@ -230,10 +232,11 @@ class Bands(RuleKind[model.Bands]):
         return "rate" if rule.rate else "number"
 
     def raw(self, rule: model.Bands, item: model.Item, names: Mapping[str, object]) -> RawFn:
-        bands, outside = tuple(rule.bands), rule.outside
+        bands, outside, relative_to = tuple(rule.bands), rule.outside, rule.relative_to
 
-        def bands_fn(v: Any, _f: Mapping[str, Any]) -> Decimal:
-            band = band_for(bands, v)
+        def bands_fn(v: Any, facts: Mapping[str, Any]) -> Decimal:
+            # against a statistic: the fact minus the statistic of the unit's scope
+            band = band_for(bands, v if relative_to is None else v - facts[relative_to])
             if band is not None:
                 return band.points
             assert outside is not None  # facts checking refuses a value in no band otherwise
@@ -254,6 +257,12 @@ class Bands(RuleKind[model.Bands]):
                                  f"{item.max}", path=(*path, "bands", j, "points"))
         domain = rule.domain if rule.domain is not None else (
             model.Bounds(gte=ZERO, lte=ONE) if rule.rate else model.Bounds(gte=ZERO))
+        if rule.relative_to is not None:  # a difference from a statistic: any sign
+            domain = model.Bounds()
+            if rule.domain is not None:
+                yield Diagnostic("GS316", "bands relative to a statistic read a difference, "
+                                 "which may be any number: domain is not used here",
+                                 path=(*path, "domain"))
         for d in values.band_problems(list(rule.bands), domain, "band", (*path, "bands")):
             if d.code == "GS307" and rule.outside is not None:
                 continue  # a gap is what `outside` is for
@@ -281,7 +290,8 @@ class Bands(RuleKind[model.Bands]):
         candidates.update({ZERO, ONE} if rule.rate else {ZERO, Decimal(100)})
         ok = sorted(v for v in candidates
                     if (not rule.rate or 0 <= v <= 1) and
-                    (rule.outside is not None or band_for(rule.bands, v) is not None))
+                    (rule.outside is not None or rule.relative_to is not None
+                     or band_for(rule.bands, v) is not None))
         return st.sampled_from(ok) if ok else st.just(ZERO)
 
     def describe(self, rule: model.Bands, item: model.Item, fact: Any, raw: Decimal,
@@ -289,6 +299,10 @@ class Bands(RuleKind[model.Bands]):
         value = number_of(fact)
         if value is None:
             return fact_words(fact, lang)
+        if rule.relative_to is not None:  # the statistic's value is on the sheet's own line
+            return say(lang, f"{num(value)} 与 {rule.relative_to} 之差所在档: 得 {num(raw)}",
+                       f"{num(value)} against {rule.relative_to}: the band of the difference "
+                       f"gives {num(raw)}")
         band = band_for(rule.bands, value)
         if band is None:
             return say(lang, f"{num(value)} 不在任何分档内: 得 {num(raw)}",

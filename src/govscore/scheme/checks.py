@@ -30,8 +30,9 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     """Every semantic problem in a scheme that the models accepted."""
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
-    for check_fn in (_ids, _reads, _unbounded, _defaults, _maxima, _references, _rules, _formulas,
-                     _readers, _bands, _weights, _members, _population, _population_values):
+    for check_fn in (_ids, _reads, _unbounded, _signed_alone, _defaults, _maxima, _references,
+                     _rules, _formulas, _readers, _bands, _weights, _members, _population,
+                     _population_values, _scope_rules):
         out.extend(check_fn(scheme, nodes))
     return out
 
@@ -181,8 +182,8 @@ def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnosti
                              f"({node.rule.kind}) gives a share of the item's max",
                              path=(*ref.path, "unbounded"),
                              hint="give max, or use a rule that counts its own points "
-                             "(per_occurrence, per_step, by_level, manual, signed, bands, choice, "
-                             "formula)")
+                             "(per_occurrence, per_step, by_level, manual, signed, bands, table, "
+                             "choice, formula)")
         for key in ("from_full", "exemptions"):
             if getattr(node, key):
                 yield Diagnostic("GS334", f"item {node.id!r} is unbounded, so it has no full "
@@ -210,6 +211,25 @@ def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnosti
             else ""
         yield Diagnostic("GS333", f"item {node.id!r} has no maximum (不设上限){groups}",
                          path=(*ref.path, "unbounded"), severity="warning")
+
+
+def _signed_alone(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS331 (a warning): a signed item alone in a group whose floor is 0 or more: what it
+    takes away is floored away with the group, so the loss never reaches the total."""
+    for ref in nodes:
+        node, parent = ref.node, ref.parent
+        if not isinstance(node, model.Item) or not isinstance(node.rule, model.Signed) \
+                or parent is None or node.rule.min >= 0:
+            continue
+        others = [c for c in parent.children if c is not node and not c.outside_total]
+        if not others and parent.floor >= 0 and not node.outside_total:
+            yield Diagnostic("GS331", f"signed item {node.id!r} is alone in {parent.id!r}, whose "
+                             f"floor is {plain(parent.floor)}: what it takes away never reaches "
+                             "the total", path=(*ref.path, "rule", "min"), severity="warning",
+                             # the floor as YAML takes it (an ASCII minus)
+                             hint=f"give {parent.id!r} floor: "
+                             f"{format(node.rule.min.normalize(), 'f')}, or move the item "
+                             "beside the points it takes from")
 
 
 def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
@@ -572,8 +592,9 @@ def _readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]
                                       (*ref.path, "modifiers", j, "input"))
     for i, veto in enumerate(scheme.vetoes):
         if veto.when.input is not None:
-            yield from need_input(veto.when.input, where(None), f"veto {veto.id!r}",
-                                  ("vetoes", i, "when", "input"))
+            yield from need_input(veto.when.input,
+                                  where(frozenset(veto.applies_to) if veto.applies_to else None),
+                                  f"veto {veto.id!r}", ("vetoes", i, "when", "input"))
     for i, output in enumerate(scheme.outputs):
         if output.weight_input is not None:
             cats = where(frozenset(output.applies_to) if output.applies_to else None)
@@ -606,6 +627,10 @@ def _readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]
             elif path[0] == "outputs":
                 output = scheme.outputs[int(path[1])]
                 if not names.output_applies(output, cat):
+                    continue
+            elif path[0] == "vetoes":
+                veto = scheme.vetoes[int(path[1])]
+                if veto.applies_to is not None and cat not in veto.applies_to:
                     continue
             try:
                 formulas.compile_formula(text, scope)
@@ -728,6 +753,10 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
                     yield Diagnostic("GS316", f"{node.id!r} ranks the node {target!r} (of), "
                                      f"so it reads no fact: its {key} is never used",
                                      path=(*ref.path, key))
+        if isinstance(node.rule, model.Bands) and node.rule.relative_to is not None and \
+                node.rule.relative_to not in stats:
+            yield _unknown("statistic", node.rule.relative_to, stats,
+                           (*ref.path, "rule", "relative_to"))
         sub = node.not_applicable_score
         if sub is not None:
             path = (*ref.path, "not_applicable_score")
@@ -741,21 +770,31 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
                 yield Diagnostic("GS316", f"{node.id!r} has not_applicable_score but is not "
                                  "optional: no unit can mark it not applicable",
                                  path=path, hint="add optional: true")
+    # an item's fact by the name its `fact:` gives it (an item's own id names its score)
+    facts = {ref.node.fact: ref.node for ref in nodes if isinstance(ref.node, model.Item)
+             and ref.node.fact is not None and ref.node.fact not in by_id
+             and rules.of(ref.node).reads_fact(ref.node.rule)}
     for i, stat in enumerate(scheme.statistics):
         path = ("statistics", i, "of")
         where[stat.id] = path
         if stat.of in by_id:
             pass
+        elif stat.of in facts:
+            item = facts[stat.of]
+            shape = rules.of(item).fact_shape(item.rule, item)
+            if shape not in ("count", "rate", "amount", "number"):
+                yield Diagnostic("GS305", f"statistic {stat.id!r} is of the fact {stat.of!r} of "
+                                 f"{item.id!r}, a {shape} fact; expected a number", path=path)
         elif stat.of in inputs:
             if inputs[stat.of].type not in ("count", "number", "rate"):
                 yield Diagnostic("GS305", f"statistic {stat.id!r} is of input {stat.of!r}, a "
                                  f"{inputs[stat.of].type}; expected a count, number or rate "
                                  "input, or a node", path=path)
         else:
-            yield _unknown("input or node", stat.of, {**inputs, **by_id}, path)
+            yield _unknown("input, fact or node", stat.of, {**inputs, **facts, **by_id}, path)
         if stat.scope != "all":
             yield from _scope_declared(scheme, stat.scope, ("statistics", i, "scope"))
-    if not where:
+    if not where and not stats:
         return
     graph = phases.graph(scheme, nodes)
     for cycle in graph.cycles():
@@ -775,3 +814,32 @@ def _unknown(kind: str, name: str, pool: Mapping[str, object], path: Path) -> Di
     close = closest(name, pool)  # bounded work, however many names are misspelt
     return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
                       hint=f"did you mean {close!r}?" if close else None)
+
+
+def _scope_rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """A group's ``requires`` names a flag input (GS305) that applies wherever the group does
+    (GS317); a veto's ``applies_to`` names categories (GS305)."""
+    inputs = {i.id: i for i in scheme.inputs}
+    cats = [c.id for c in scheme.categories]
+    names = scopes.scopes(scheme, nodes)
+    for ref in nodes:
+        node = ref.node
+        if not isinstance(node, model.Group) or node.requires is None:
+            continue
+        path = (*ref.path, "requires")
+        if node.requires not in inputs:
+            yield _unknown("input", node.requires, inputs, path)
+            continue
+        if inputs[node.requires].type != "flag":
+            yield Diagnostic("GS305", f"input {node.requires!r} is a "
+                             f"{inputs[node.requires].type}; expected flag", path=path)
+        missing = [c for c in cats if tree.in_category(ref.categories, c)
+                   and not names.input_applies(node.requires, c)]
+        if missing:
+            yield Diagnostic("GS317", f"requires of {node.id!r} reads input {node.requires!r}, "
+                             f"which does not apply to category {', '.join(map(repr, missing))}",
+                             path=path)
+    for i, veto in enumerate(scheme.vetoes):
+        for j, cat in enumerate(veto.applies_to or []):
+            if cat not in cats:
+                yield _unknown("category", cat, dict.fromkeys(cats), ("vetoes", i, "applies_to", j))

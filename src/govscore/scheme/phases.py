@@ -127,6 +127,8 @@ def graph(scheme: model.Scheme, refs: list[tree.NodeRef]) -> Graph:
                 out.add(node_id)
             if isinstance(node.rule, model.Formula):
                 out.update(n for n in formula_names(node.rule.formula, allowed) if n in stats)
+            if isinstance(node.rule, model.Bands) and node.rule.relative_to in stats:
+                out.add(node.rule.relative_to)
             sub = node.not_applicable_score
             # a statistic of this very item, taken over the units that have it, does not need
             # its own value for the units that do not
@@ -152,7 +154,8 @@ def graph(scheme: model.Scheme, refs: list[tree.NodeRef]) -> Graph:
 def read_by_category(scheme: model.Scheme,
                      refs: list[tree.NodeRef]) -> dict[str | None, frozenset[str]]:
     """category → the statistics a unit's score reads through formulas (its items', the vetoes'
-    and its outputs'): a unit whose scope gives one of them no value cannot be scored (GS510).
+    and its outputs') and by bands relative to a statistic: a unit whose scope gives one of them
+    no value cannot be scored (GS510).
     A statistic an item scores in place of a not-applicable fact is needed only by the units
     that mark it so (the interpreter checks those)."""
     stats = {s.id for s in scheme.statistics}
@@ -172,5 +175,10 @@ def read_by_category(scheme: model.Scheme,
         texts += [v.when.formula for v in scheme.vetoes if v.when.formula]
         texts += [o.formula for o in scheme.outputs if o.formula and
                   (cat is None or o.applies_to is None or cat in o.applies_to)]
-        out[cat] = frozenset(n for t in texts for n in formula_names(t, allowed) if n in stats)
+        relative = {r.node.rule.relative_to for r in refs if isinstance(r.node, model.Item)
+                    and isinstance(r.node.rule, model.Bands)
+                    and r.node.rule.relative_to is not None
+                    and tree.in_category(r.categories, cat)} & stats
+        out[cat] = frozenset(n for t in texts for n in formula_names(t, allowed)
+                             if n in stats) | relative
     return out

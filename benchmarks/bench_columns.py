@@ -1,0 +1,393 @@
+"""The columnar back end against its peers, in one run, as ratios to hand-written float Python.
+
+    python benchmarks/bench_columns.py [--units N] [--rounds R] [--csv-units M]
+                                       [--openfisca-python PATH] [--json PATH]
+
+On the reference workload (``reference.yaml``, 20 items; ``bench_workload.py``), N units, the
+median of R rounds of each:
+
+- hand-written float Python (``bench_workload.float_careful``): the unit every ratio is to;
+- hand-written Decimal Python (``bench_workload.baseline_decimal``);
+- hand-written numpy over float columns (the same arithmetic vectorised, guarded half-up);
+- OpenFisca-Core (float32 vectors; run in the interpreter given by ``--openfisca-python``, or
+  this one if it has openfisca_core; the peer is left out, and said so, otherwise);
+- govscore from columns: the engine alone on fact columns already built (scaled int64), and
+  from the text of a CSV held as Arrow columns (conversion included);
+- govscore ``evaluate_all`` from a list of dicts: through the columns (the default for a batch of
+  256 or more with numpy) and unit by unit (``columns=False``, what it was before);
+- govscore ``evaluate`` unit by unit, every result kept.
+
+Every evaluator's totals are checked against the Decimal baseline to the cent; a float peer's
+disagreements are counted and reported, govscore's abort the run (exit 3).
+
+Then, each in a fresh child process (its own peak RSS, from getrusage): eval memory per unit of
+``evaluate_all`` with the results kept (100,000 units, both paths), and M units (default
+1,000,000) CSV → CSV through ``govscore.api.score_csv``: wall time and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import bench_workload as wl  # noqa: E402
+
+import govscore  # noqa: E402
+from govscore import api  # noqa: E402
+
+EXIT_DISAGREE = 3
+NAMES = [name for name, _ in (*wl.BASIC, *wl.BONUS, *wl.DEDUCTIONS)]
+
+
+def _median(fn: Callable[[], Any], rounds: int) -> tuple[float, Any]:
+    times = []
+    out = None
+    for _ in range(rounds):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+# ---------------------------------------------------------------------------------------------
+# peers
+
+
+def numpy_float(columns: dict[str, Any]) -> Any:
+    """The reference workload by hand over float64 numpy columns (guarded half-up per item)."""
+    import numpy as np
+
+    basic = np.zeros(len(columns["b1"]))
+    for name, top in wl.BASIC_F:
+        basic += np.floor(columns[name] * top * 100 + 0.5 + 1e-9) / 100
+    bonus = np.zeros_like(basic)
+    for name, cap in wl.BONUS_F:
+        bonus += np.minimum(columns[name] * 0.5, cap)
+    bonus = np.minimum(bonus, 20.0)
+    deductions = np.zeros_like(basic)
+    for name, per in wl.DEDUCTIONS_F:
+        deductions += np.minimum(columns[name] * per, 30.0)
+    deductions = np.minimum(deductions, bonus)
+    return basic + bonus - deductions
+
+
+def float_cents(values: Sequence[float]) -> list[Decimal]:
+    return [Decimal(repr(float(x))).quantize(wl.CENT, rounding=ROUND_HALF_UP) for x in values]
+
+
+OPENFISCA_CHILD = r'''
+import json, sys, time, statistics
+import numpy as np
+from openfisca_core.entities import build_entity
+from openfisca_core.periods import DateUnit
+from openfisca_core.taxbenefitsystems import TaxBenefitSystem
+from openfisca_core.variables import Variable
+from openfisca_core.simulations import SimulationBuilder
+
+spec = json.loads(sys.argv[1])
+n, rounds, path = spec["n"], spec["rounds"], spec["path"]
+Unit = build_entity(key="unit", plural="units", label="unit", is_person=True)
+
+def var(name, formula=None):
+    attrs = {"value_type": float, "entity": Unit, "definition_period": DateUnit.YEAR,
+             "label": name}
+    if formula is not None:
+        attrs["formula"] = formula
+    return type(name, (Variable,), attrs)
+
+variables = [var(n) for n in spec["names"]]
+basic_items = spec["basic"]; bonus_items = spec["bonus"]; deduction_items = spec["deductions"]
+
+def f_basic(u, period):
+    total = 0
+    for name, top in basic_items:
+        total = total + np.floor(u(name, period) * top * 100 + 0.5 + 1e-4) / 100
+    return total
+def f_bonus(u, period):
+    total = 0
+    for name, cap in bonus_items:
+        total = total + np.minimum(u(name, period) * 0.5, cap)
+    return np.minimum(total, 20)
+def f_deductions(u, period):
+    total = 0
+    for name, per in deduction_items:
+        total = total + np.minimum(u(name, period) * per, 30)
+    return np.minimum(total, u("bonus", period))
+def f_total(u, period):
+    return u("basic", period) + u("bonus", period) - u("deductions", period)
+
+variables += [var("basic", f_basic), var("bonus", f_bonus), var("deductions", f_deductions),
+              var("total", f_total)]
+
+class System(TaxBenefitSystem):
+    def __init__(self):
+        super().__init__([Unit])
+        for v in variables:
+            self.add_variable(v)
+
+system = System()
+data = np.load(path)
+def run():
+    sim = SimulationBuilder().build_default_simulation(system, n)
+    for name in spec["names"]:
+        sim.set_input(name, "2024", data[name])
+    return sim.calculate("total", "2024")
+times = []
+for _ in range(rounds):
+    t0 = time.perf_counter(); out = run(); times.append(time.perf_counter() - t0)
+print(json.dumps({"seconds": statistics.median(times), "dtype": str(out.dtype),
+                  "totals": [float(x) for x in out]}))
+'''
+
+
+def openfisca(python: str, units: list[dict[str, Any]], rounds: int,
+              folder: Path) -> tuple[float | None, str, list[Decimal]]:
+    """OpenFisca-Core in a child interpreter: (median seconds, note, totals to the cent)."""
+    import numpy as np
+
+    path = folder / "openfisca-facts.npz"
+    np.savez(path, **{n: np.array([float(u["facts"][n]) for u in units]) for n in NAMES})
+    spec = {"n": len(units), "rounds": rounds, "path": str(path), "names": NAMES,
+            "basic": [(n, float(t)) for n, t in wl.BASIC],
+            "bonus": [(n, float(c)) for n, c in wl.BONUS],
+            "deductions": [(n, float(p)) for n, p in wl.DEDUCTIONS]}
+    try:
+        done = subprocess.run([python, "-c", OPENFISCA_CHILD, json.dumps(spec)],
+                              capture_output=True, text=True, timeout=900, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"left out: {type(exc).__name__}", []
+    out = json.loads(done.stdout)
+    return out["seconds"], f"OpenFisca-Core, {out['dtype']}", float_cents(out["totals"])
+
+
+# ---------------------------------------------------------------------------------------------
+# govscore from columns
+
+
+def fact_columns_of(plan: Any, units: list[dict[str, Any]]) -> Any:
+    """The engine's fact columns of the units (built once, outside the timing)."""
+    from govscore.engine import columnar
+
+    program = plan.columns()[None]
+    return program, columnar.fact_columns(program, [u["facts"] for u in units])
+
+
+def text_table(units: list[dict[str, Any]]) -> Any:
+    """The units as a CSV's text would arrive: one Arrow string array per fact."""
+    import pyarrow as pa
+
+    from govscore.inputs import columns
+
+    return columns.TextTable("<memory>", [u["id"] for u in units],
+                             {n: pa.array([str(u["facts"][n]) for u in units]) for n in NAMES})
+
+
+# ---------------------------------------------------------------------------------------------
+# fresh children
+
+
+MEMORY_CHILD = r'''
+import gc, json, sys
+sys.path.insert(0, sys.argv[3])
+import bench_workload as wl
+import govscore
+from govscore import api
+
+def status(key):  # this process's own figures (ru_maxrss would include the parent's at fork)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+
+n, columns = int(sys.argv[1]), sys.argv[2] == "columns"
+plan = govscore.compile(wl.REFERENCE_YAML)
+api._evaluate_all(plan, wl.make_units(300), columns=columns)  # imports and first-use caches
+units = wl.make_units(n)
+gc.collect()
+before = status("VmRSS")
+gc.disable()
+assessment = api._evaluate_all(plan, units, columns=columns)
+after = status("VmRSS")
+assert len(assessment.results) == n
+print(json.dumps({"before_kb": before, "after_kb": after, "peak_kb": status("VmHWM")}))
+'''
+
+CSV_CHILD = r'''
+import json, sys, time
+import govscore
+from govscore import api
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+
+plan = govscore.compile(sys.argv[1])
+t0 = time.perf_counter()
+summary = api.score_csv(plan, sys.argv[2], sys.argv[3])
+seconds = time.perf_counter() - t0
+print(json.dumps({"seconds": seconds, "peak_kb": status("VmHWM"),
+                  "by_columns": summary["by_columns"], "scalar": summary["scalar"]}))
+'''
+
+
+def memory_per_unit(n: int, columns: bool) -> float:
+    done = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(n),
+                           "columns" if columns else "units", str(HERE)],
+                          capture_output=True, text=True, check=True, timeout=1800)
+    out = json.loads(done.stdout)
+    return (out["after_kb"] - out["before_kb"]) * 1024 / n
+
+
+def csv_to_csv(n: int, folder: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(HERE))
+    import run as bench_run
+
+    source, target = folder / "facts.csv", folder / "scores.csv"
+    expected = bench_run.write_stream_csv(source, n)
+    done = subprocess.run([sys.executable, "-c", CSV_CHILD, str(wl.REFERENCE_YAML), str(source),
+                           str(target)], capture_output=True, text=True, check=True,
+                          timeout=1800)
+    out = json.loads(done.stdout)
+    import csv
+
+    with target.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        got = [Decimal(next(reader)[1]) for _ in range(len(expected))]
+    out["agrees"] = got == expected
+    out["units"] = n
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--csv-units", type=int, default=1_000_000)
+    parser.add_argument("--memory-units", type=int, default=100_000)
+    parser.add_argument("--openfisca-python", default=sys.executable)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    import numpy as np
+
+    from govscore.engine import columnar
+    from govscore.inputs import columns as text_columns
+
+    n, rounds = args.units, args.rounds
+    units = wl.make_units(n)
+    expected = [wl.baseline_decimal(u["facts"]) for u in units]
+    plan = govscore.compile(wl.REFERENCE_YAML)
+    floats = wl.to_floats(units)
+    float_columns = {name: np.array([f[name] for f in floats]) for name in NAMES}
+    program, facts = fact_columns_of(plan, units)
+    table = text_table(units)
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, seconds: float | None, totals: Sequence[Decimal], exact: bool,
+            note: str = "") -> None:
+        wrong = sum(1 for a, b in zip(totals, expected, strict=False) if a != b) \
+            if totals else None
+        if exact and wrong:
+            print(f"{name}: {wrong} totals differ from the Decimal baseline", file=sys.stderr)
+            raise SystemExit(EXIT_DISAGREE)
+        rows.append({"name": name, "seconds": seconds, "wrong": wrong, "note": note})
+
+    t, out = _median(lambda: [wl.float_careful(f) for f in floats], rounds)
+    add("hand-written float Python", t, float_cents(out), exact=False)
+    t, out = _median(lambda: [wl.baseline_decimal(u["facts"]) for u in units], rounds)
+    add("hand-written Decimal Python", t, out, exact=True)
+    t, out = _median(lambda: numpy_float(float_columns), rounds)
+    add("numpy columnar (float64, hand-written)", t, float_cents(out.tolist()), exact=False)
+    with tempfile.TemporaryDirectory(prefix="govscore-bench-columns-") as scratch:
+        t_of, note, totals = openfisca(args.openfisca_python, units, rounds, Path(scratch))
+        add("OpenFisca-Core vectorised", t_of, totals, exact=False, note=note)
+
+    def engine() -> list[Decimal]:
+        done = columnar.run(plan, program, facts)
+        assert not done.bail.any()
+        return columnar.decimals(done.total)
+
+    t, out = _median(engine, rounds)
+    add("govscore columns, from fact columns", t, out, exact=True)
+
+    def from_text() -> list[Decimal]:
+        built = text_columns.fact_columns(program, table)
+        done = columnar.run(plan, program, built)
+        assert not done.bail.any()
+        return columnar.decimals(done.total)
+
+    t, out = _median(from_text, rounds)
+    add("govscore columns, from CSV text columns", t, out, exact=True)
+
+    def batch(columns: bool) -> Callable[[], list[Decimal]]:
+        def go() -> list[Decimal]:
+            gc.disable()
+            try:
+                result = api._evaluate_all(plan, units, columns=columns)
+            finally:
+                gc.enable()
+            return [r.total for r in result.results.values()]
+        return go
+
+    t, out = _median(batch(True), rounds)
+    add("govscore evaluate_all, list of dicts (columns)", t, out, exact=True)
+    t, out = _median(batch(False), rounds)
+    add("govscore evaluate_all, list of dicts (unit by unit)", t, out, exact=True)
+
+    def each() -> list[Decimal]:
+        kept = [govscore.evaluate(plan, u) for u in units]
+        return [r.total for r in kept]
+
+    t, out = _median(each, rounds)
+    add("govscore evaluate per unit, results kept", t, out, exact=True)
+
+    hand_float = rows[0]["seconds"]
+    hand_decimal = rows[1]["seconds"]
+    print(f"reference workload, {n} units, median of {rounds} rounds")
+    print(f"{'evaluator':<52} {'units/s':>12} {'× float':>8} {'× Decimal':>10} {'≠ cent':>7}")
+    for row in rows:
+        if row["seconds"] is None:
+            print(f"{row['name']:<52} {row['note']}")
+            continue
+        rate = n / row["seconds"]
+        print(f"{row['name']:<52} {rate:>12,.0f} {hand_float / row['seconds']:>8.2f} "
+              f"{hand_decimal / row['seconds']:>10.2f} {row['wrong']:>7} {row['note']}")
+    report: dict[str, Any] = {"units": n, "rounds": rounds, "rows": rows}
+    mem_units = args.memory_units
+    report["memory_bytes_per_unit"] = {
+        "columns": memory_per_unit(mem_units, True),
+        "unit by unit": memory_per_unit(mem_units, False)}
+    print(f"eval memory per unit ({mem_units} units, results kept, fresh child): " +
+          ", ".join(f"{k} {v:,.0f} B" for k, v in report["memory_bytes_per_unit"].items()))
+    if args.csv_units:
+        with tempfile.TemporaryDirectory(prefix="govscore-bench-columns-") as scratch:
+            csv_run = csv_to_csv(args.csv_units, Path(scratch))
+        report["csv_to_csv"] = csv_run
+        print(f"CSV → CSV, {csv_run['units']:,} units: {csv_run['seconds']:.2f} s, peak RSS "
+              f"{csv_run['peak_kb'] / 1024:,.0f} MB, {csv_run['by_columns']:,} by the columns, "
+              f"first chunk equal to the Decimal baseline: {csv_run['agrees']}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
