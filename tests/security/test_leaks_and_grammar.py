@@ -120,7 +120,7 @@ def test_control_characters_never_reach_the_terminal(tmp_path, scheme):
     facts.write_text('{"units": [{"id": "U\\u001b[2J\\u0007", "facts": {"a": 5000}}]}',
                      encoding="utf-8")
     code, out, err = run("score", str(scheme), str(facts))
-    assert code == 1  # such an id is rejected, and the rejection shows it escaped
+    assert code == 2  # such an id is refused when read, and the refusal shows it escaped
     assert "\x1b" not in out + err
     assert "\x07" not in out + err
     assert "\\x1b[2J" in err

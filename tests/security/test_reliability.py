@@ -138,13 +138,11 @@ def test_lookalike_ids_are_one_id_and_invisible_characters_are_refused(tmp_path)
     [d] = info.value.diagnostics
     assert (d.code, d.span.line, d.span.column) == ("GS409", 3, 1)
     assert "U+200B ZERO WIDTH SPACE" in d.message
-    # a JSON facts file: that unit is rejected, the others are scored
+    # YAML and JSON facts files too
     path = tmp_path / "f.json"
-    path.write_text('{"units": [{"id": "\\u202eU1", "facts": {"a": 1}}, '
-                    '{"id": "U2", "facts": {"a": 2}}]}', encoding="utf-8")
-    assessment = govscore.evaluate_all(plan, readers.read_facts(path))
-    assert list(assessment.results) == ["U2"]
-    assert "RIGHT-TO-LEFT OVERRIDE" in assessment.rejected[0].diagnostics[0].message
+    path.write_text('{"units": [{"id": "\\u202eU1", "facts": {"a": 1}}]}', encoding="utf-8")
+    with pytest.raises(govscore.FactsFileError, match="RIGHT-TO-LEFT OVERRIDE"):
+        readers.read_facts(path)
     # merged sheets: Ｕ1 in one and U1 in the other are the same unit, merged
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("id,a\nU1,1\n", encoding="utf-8")

@@ -17,12 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govscore.errors import FactsFileError
+from govscore.errors import Diagnostic, FactsFileError, Span
 from govscore.inputs import tables
 from govscore.inputs.tables import cannot_read
 from govscore.language import yaml_reader
 from govscore.numbers import near_number, parse_number
-from govscore.textsafe import excerpt
+from govscore.textsafe import excerpt, id_problem
 
 MAX_FACTS_BYTES = tables.MAX_FACTS_BYTES
 """The size limit of a facts file (defined with the readers of bytes, in tables)."""
@@ -101,6 +101,13 @@ def units_of(data: Any, file: str) -> list[Any]:
         data = data["units"]
     if not isinstance(data, list):
         raise cannot_read(file, "'units' must be a list of units")
+    # an id with an invisible or control character makes the facts unreadable, as in a sheet
+    problems = [Diagnostic("GS409", f"unit #{index + 1}: {why}", span=Span(file, 1, 1))
+                for index, entry in enumerate(data)
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                and (why := id_problem(entry["id"])) is not None]
+    if problems:
+        raise FactsFileError(problems[:tables.MAX_PROBLEMS], f"{file}: cannot read the facts")
     return data
 
 
