@@ -143,8 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh",
                    help="with --periods --explain: the language")
     p.add_argument("--stream", action="store_true",
-                   help="score one wide CSV facts file (one row per unit) row by row in bounded "
-                        "memory, into a .csv given by -o; rows in input order, rejected units "
+                   help="score one wide CSV facts file (one row per unit) row by row, keeping "
+                        "per unit only what ranking needs (about 0.6 KB), into a .csv given by "
+                        "-o; rows in input order, rejected units "
                         "last; the time taken is reported (not for schemes with population "
                         "kinds)")
 
@@ -308,7 +309,7 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     except MemoryError:
         # the budget is stated in docs/security.md; a run beyond it ends with one line
         stderr.write(f"govscore: GS703 {CODES['GS703']}: the run needs more memory than the "
-                     "process may use; score a large wide CSV with --stream (bounded memory), "
+                     "process may use; score a large wide CSV with --stream (a small record per unit), "
                      "or split the facts\n")
         return EXIT_USAGE
 

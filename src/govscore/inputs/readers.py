@@ -101,9 +101,7 @@ def units_of(data: Any, file: str) -> list[Any]:
         data = data["units"]
     if not isinstance(data, list):
         raise cannot_read(file, "'units' must be a list of units")
-    if not data:
-        raise cannot_read(file, "the file lists no units: an empty batch is refused (nothing "
-                          "would be scored)")
+    # an id with an invisible or control character makes the facts unreadable, as in a sheet
     problems = [Diagnostic("GS409", f"unit #{index + 1}: {why}", span=Span(file, 1, 1))
                 for index, entry in enumerate(data)
                 if isinstance(entry, dict) and isinstance(entry.get("id"), str)
@@ -149,4 +147,8 @@ def load_facts(path: str | Path) -> FactsFile:
         raise cannot_read(file, workbook)
     text, encoding = tables.decode_text(raw, file)
     data = parse_json(text, file) if suffix == ".json" else parse_yaml(text, file)
-    return FactsFile(units_of(data, file), encoding)
+    units = units_of(data, file)
+    if not units:  # a file (not a request of the service, which may ask about no unit)
+        raise cannot_read(file, "the file lists no units: an empty batch is refused (nothing "
+                          "would be scored)")
+    return FactsFile(units, encoding)
