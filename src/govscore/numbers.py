@@ -41,6 +41,13 @@ def fmt(value: Decimal) -> str:
     return MINUS + digits if value.is_signed() and not value.is_zero() else digits
 
 
+def text(value: Decimal) -> str:
+    """A Decimal as data text (JSON, records): ``str`` exactly, except that a zero is never
+    written with a sign — ``-0.00`` (a deduction of nothing) reads as a negative score to a
+    person and to a spreadsheet, and equals ``0.00`` anyway."""
+    return str(value.copy_abs() if value.is_zero() else value)
+
+
 def plain(value: Decimal) -> str:
     """A number a scheme wrote, for a hint: :func:`fmt` of the value, a whole number without
     decimals (``5.0`` → ``5``)."""

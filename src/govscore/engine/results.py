@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from govscore.errors import Diagnostic
+from govscore.numbers import text
 
 StepKind = Literal[
     "from_full", "cap", "floor", "limit", "gate", "rescale", "scale", "modifier", "exempt",
@@ -69,8 +70,8 @@ class TraceStep(NamedTuple):
     args: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "step": self.step, "before": str(self.before),
-                "after": str(self.after), "args": [jsonable(a) for a in self.args]}
+        return {"rule": self.rule, "step": self.step, "before": text(self.before),
+                "after": text(self.after), "args": [jsonable(a) for a in self.args]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TraceStep:
@@ -122,8 +123,8 @@ class NodeResult:
     """The node's position in the scheme (parents before children), for reports."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "kind": self.kind, "value": str(self.value),
-                "raw": str(self.raw), "max": str(self.max), "role": self.role,
+        return {"id": self.id, "title": self.title, "kind": self.kind, "value": text(self.value),
+                "raw": text(self.raw), "max": text(self.max), "role": self.role,
                 "applicable": self.applicable, "outside_total": self.outside_total,
                 "fact": self.fact, "rule": self.rule, "parent": self.parent,
                 "order": self.order}
@@ -259,12 +260,12 @@ class UnitResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "unit": self.unit, "category": self.category, "tier": self.tier,
-            "total": str(self.total), "computed_total": str(self.computed_total),
+            "total": text(self.total), "computed_total": text(self.computed_total),
             "nodes": {k: v.to_dict() for k, v in self.nodes.items()},
             "trace": [s.to_dict() for s in self.trace],
             "vetoes": list(self.vetoes), "ineligible": list(self.ineligible),
             "exemptions": dict(self.exemptions),
-            "outputs": {k: str(v) for k, v in self.outputs.items()},
+            "outputs": {k: text(v) for k, v in self.outputs.items()},
             "forced_grade": self.forced_grade, "grade_cap": self.grade_cap,
         }
 
