@@ -311,7 +311,7 @@ def test_file_problems_refuse_the_file_as_score_does(tmp_path):
     code, _, err = _run("score", scheme, str(broken), "-o", str(tmp_path / "o.csv"), "--stream")
     assert (code, code_mem) == (2, 2)
     assert err == err_mem
-    assert "column D" in err  # a column with values but no header, found after the header
+    assert "cell D1" in err  # a column with values but no header, found after the header
     assert not (tmp_path / "o.csv").exists()
     long = tmp_path / "long.csv"
     long.write_text("unit,fact,value\n锦江区,base,是\n", encoding="utf-8")

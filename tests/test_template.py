@@ -173,7 +173,8 @@ def test_scheme_without_units_gives_empty_rows(tmp_path):
     dvs = validations(out)
     assert dvs["C3:C202"] == ("decimal", "between", "0", "1")
     assert dvs["D3:D202"] == ("whole", "greaterThanOrEqual", "0", None)
-    assert tables.read_table(out) == []  # an unfilled template holds no unit
+    with pytest.raises(govscore.FactsFileError, match="no unit rows"):
+        tables.read_table(out)  # an unfilled template holds no unit: an empty batch is refused
 
 
 def test_filled_template_reads_back_with_the_wide_reader(tmp_path):

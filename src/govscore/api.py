@@ -10,17 +10,19 @@ import dataclasses
 import decimal
 import gc
 import hashlib
+import importlib.util
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from govscore import budget, textsafe
 from govscore.engine import facts, interpreter, population
 from govscore.engine.plan import CONTEXT, Plan, compile_plan
-from govscore.engine.results import Assessment, Record, Rejected, UnitResult
+from govscore.engine.results import Assessment, DeferredResult, Record, Rejected, UnitResult
 from govscore.errors import (
     Diagnostic,
     EvaluationError,
@@ -29,7 +31,7 @@ from govscore.errors import (
     UsageError,
     one_unit_of_a_population_error,
 )
-from govscore.inputs import frames, readers, tables
+from govscore.inputs import frames, sources, tables
 from govscore.scheme import loader
 from govscore.scheme.loader import LoadedScheme
 from govscore.views import report
@@ -62,11 +64,17 @@ def shown_id(unit: str) -> str:
     return unit.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def duplicate_id(unit: str, times: int) -> Diagnostic:
-    """GS405 for an id given ``times`` times (every entry with it is rejected)."""
+def duplicate_id(unit: str, times: int, spellings: Collection[str] = ()) -> Diagnostic:
+    """GS405 for an id given ``times`` times (every entry with it is rejected); ``spellings``,
+    when there are several, are the look-alike forms found (ids are compared after NFKC:
+    ``textsafe.id_key``)."""
     shown = shown_id(unit)
-    return Diagnostic("GS405", f"unit id {shown!r} appears {times} times; no entry is scored "
-                      "until the duplicates are resolved", unit=shown)
+    alike = ""
+    if len(spellings) > 1:
+        alike = (" (written " + ", ".join(repr(shown_id(x)) for x in sorted(spellings)) +
+                 ": the same id after Unicode normalisation, NFKC)")
+    return Diagnostic("GS405", f"unit id {shown!r} appears {times} times{alike}; no entry is "
+                      "scored until the duplicates are resolved", unit=shown)
 
 
 _MAX_DEPTH = 16  # a unit entry is unit → facts → fact → level: a few levels, never thousands
@@ -182,6 +190,9 @@ def prepare(plan: Plan, entry: Any) -> tuple[facts.UnitFacts | None, list[Diagno
     not_text = _text_problem(unit)
     if not_text:
         return None, [Diagnostic("GS403", f"the unit id {not_text}", unit=shown_id(unit))]
+    invisible = textsafe.id_problem(unit)
+    if invisible:
+        return None, [Diagnostic("GS403", invisible, unit=textsafe.terminal(unit))]
     problems = _entry_problems(entry, unit)
     if problems:
         return None, problems
@@ -231,20 +242,12 @@ def _fast(plan: Plan, entry: Any, *,
     """Score a plain unit entry with the plan's compiled kernel, or None: then the entry goes the
     full way (prepare, then the interpreter), which checks and reports everything."""
     kernels = plan.kernels
-    if kernels is None or entry.__class__ is not dict or not _FAST_KEYS.issuperset(entry):
+    if kernels is None:
         return None
-    unit = entry.get("id")
-    raw = entry.get("facts")
-    if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
-            or (not unit.isascii() and _text_problem(unit)):
+    plain = _plain_entry(plan, entry)
+    if plain is None:
         return None
-    scheme = plan.scheme
-    category = _member(entry.get("category"), plan.category_of.get(unit), scheme.categories) \
-        if scheme.categories or "category" in entry else None
-    tier = _member(entry.get("tier"), plan.tier_of.get(unit), scheme.tiers) \
-        if scheme.tiers or "tier" in entry else None
-    if category is _NO or tier is _NO:
-        return None
+    unit, category, tier, raw = plain
     kernel = kernels[category]
     if kernel.walk and _entry_problems(entry, unit):
         return None
@@ -316,25 +319,51 @@ def score_entry(plan: Plan, entry: Any, shown: str
         return checked.unit, [exc.diagnostic]
 
 
+COLUMNS_FROM = 256
+"""A batch of at least this many units is scored by the columnar back end where it can
+(numpy installed, a scheme and units it takes); smaller batches go unit by unit, where the
+columns' fixed cost per batch would not pay."""
+
 PROGRESS_STEP = 1000
 """evaluate_all's progress callback is called after every this many unit entries."""
 
 
+def _columns_ready() -> bool:
+    return importlib.util.find_spec("numpy") is not None
+
+
 def _evaluate_all(plan: Plan, entries: list[Any],
-                  progress: Callable[[int, int], object] | None = None) -> Assessment:
+                  progress: Callable[[int, int], object] | None = None, *,
+                  columns: bool | None = None) -> Assessment:
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
-    seen = Counter(i for i in ids if isinstance(i, str))
+    # ids are compared after NFKC: U1, fullwidth Ｕ1 and ' U1' are one id, given twice
+    keys = [textsafe.id_key(i) if isinstance(i, str) else None for i in ids]
+    seen = Counter(k for k in keys if k is not None)
+    spellings: dict[str, set[str]] = {}
+    for i, k in zip(ids, keys, strict=True):
+        if isinstance(i, str) and k is not None and seen[k] > 1:
+            spellings.setdefault(k, set()).add(i)
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []  # population schemes: scored in phase 2
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
+    if columns is None:
+        columns = len(entries) >= COLUMNS_FROM and _columns_ready()
+    by_columns: dict[int, UnitResult] = {}
+    if columns and not plan.needs_population:
+        by_columns = _score_by_columns(plan, entries, ids, keys, seen)
     with decimal.localcontext(CONTEXT):  # entered once for the kernels of the whole batch
         for index, entry in enumerate(entries):
-            if progress is not None and index and index % PROGRESS_STEP == 0:
-                progress(index, len(entries))
+            if index and index % PROGRESS_STEP == 0:
+                budget.check()  # stop with room left rather than crash in a C extension
+                if progress is not None:
+                    progress(index, len(entries))
             given = ids[index]
-            if isinstance(given, str) and seen[given] > 1:
+            key = keys[index]
+            if isinstance(given, str) and key is not None and seen[key] > 1:
                 rejected.append(Rejected(index, shown_id(given),
-                                         (duplicate_id(given, seen[given]),)))
+                                         (duplicate_id(given, seen[key], spellings[key]),)))
+                continue
+            if index in by_columns:
                 continue
             shown = shown_id(given) if isinstance(given, str) else f"#{index + 1}"
             if plan.needs_population:
@@ -361,15 +390,218 @@ def _evaluate_all(plan: Plan, entries: list[Any],
             rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))
         except EvaluationError as exc:
             rejected.append(Rejected(index, checked.unit, (exc.diagnostic,)))
-    in_order = [scored[i] for i in sorted(scored)]
-    results = {result.unit: result for result, _ in in_order}
-    by_unit = {checked.unit: checked for _, checked in in_order}
-    placements, awards = population.place(plan, results, by_unit)
+    if by_columns:
+        results = _in_input_order(scored, by_columns)
+        placements, awards = population.place(plan, results, _FactsOnDemand(plan, entries,
+                                                                            scored, by_columns))
+    else:
+        in_order = [scored[i] for i in sorted(scored)]
+        results = {result.unit: result for result, _ in in_order}
+        by_unit = {checked.unit: checked for _, checked in in_order}
+        placements, awards = population.place(plan, results, by_unit)
     record = Record(plan.scheme.id, plan.scheme.version, plan.loaded.sha256,
                     facts_hash(entries), version())
     rejected.sort(key=lambda r: r.index)
     return Assessment(results, placements, awards, tuple(rejected), record, len(entries),
                       labels(plan))
+
+
+def _plain_entry(plan: Plan, entry: Any) -> tuple[str, str | None, str | None, dict[str, Any]] | None:
+    """(id, category, tier, facts) of an entry the fast paths may take (as _fast decides), or
+    None: that entry goes the full way."""
+    if entry.__class__ is not dict or not _FAST_KEYS.issuperset(entry):
+        return None
+    unit = entry.get("id")
+    raw = entry.get("facts")
+    if unit.__class__ is not str or raw.__class__ is not dict or not unit.strip() \
+            or not unit.isprintable():  # controls, invisible and bidi characters: prepare refuses
+        return None
+    scheme = plan.scheme
+    category = _member(entry.get("category"), plan.category_of.get(unit), scheme.categories) \
+        if scheme.categories or "category" in entry else None
+    tier = _member(entry.get("tier"), plan.tier_of.get(unit), scheme.tiers) \
+        if scheme.tiers or "tier" in entry else None
+    if category is _NO or tier is _NO:
+        return None
+    return unit, category, tier, raw
+
+
+def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any], keys: list[str | None],
+                      seen: Counter[str]) -> dict[int, UnitResult]:
+    """The units the columnar back end scores, by input position, as results whose trace is
+    worked out when first read (by scoring that unit again on the scalar path)."""
+    from govscore.engine import columnar
+
+    programs = plan.columns()
+    if not programs:
+        return {}
+    groups: dict[str | None, list[tuple[int, str, str | None, dict[str, Any]]]] = {}
+    for index, entry in enumerate(entries):
+        given = ids[index]
+        key = keys[index]
+        if given.__class__ is not str or key is None or seen[key] > 1:
+            continue  # a duplicate id (after NFKC) is rejected in _evaluate_all
+        plain = _plain_entry(plan, entry)
+        if plain is None or plain[1] not in programs:
+            continue
+        kernels = plan.kernels
+        if kernels is not None and kernels[plain[1]].walk and _entry_problems(entry, plain[0]):
+            continue  # free values (an event's matter) too deep or not text: the full way
+        groups.setdefault(plain[1], []).append((index, plain[0], plain[2], plain[3]))
+
+    def again(index: int) -> UnitResult:
+        with decimal.localcontext(CONTEXT):
+            outcome = score_entry(plan, entries[index], str(ids[index]))
+        assert isinstance(outcome[0], UnitResult), outcome
+        return outcome[0]
+
+    out: dict[int, UnitResult] = {}
+    for category, members in groups.items():
+        done = columnar.score_rows(plan, programs[category], [m[3] for m in members])
+        keep = (~done.bail).nonzero()[0].tolist()
+        totals = columnar.decimals(done.total, keep)
+        negative = done.negative_zero[keep].tolist()
+        for row, total, minus in zip(keep, totals, negative, strict=True):
+            index, unit, tier, _ = members[row]
+            out[index] = DeferredResult.deferred(unit, category, tier,
+                                                 total.copy_negate() if minus else total,
+                                                 again, index)
+    return out
+
+
+def _in_input_order(scored: Mapping[int, tuple[UnitResult, facts.UnitFacts]],
+                    by_columns: Mapping[int, UnitResult]) -> dict[str, UnitResult]:
+    everything = {i: r for i, (r, _) in scored.items()}
+    everything.update(by_columns)
+    return {everything[i].unit: everything[i] for i in sorted(everything)}
+
+
+class _FactsOnDemand(Mapping[str, facts.UnitFacts]):
+    """Checked facts by unit for the population steps: those of the scalar path as kept, those
+    of the columns checked again when a tie-breaker asks for one."""
+
+    def __init__(self, plan: Plan, entries: list[Any],
+                 scored: Mapping[int, tuple[UnitResult, facts.UnitFacts]],
+                 by_columns: Mapping[int, UnitResult]) -> None:
+        self._plan = plan
+        self._entries = entries
+        self._kept = {checked.unit: checked for _, checked in scored.values()}
+        self._index = {r.unit: i for i, r in by_columns.items()}
+        self._wanted = any(tb.input is not None for tb in plan.scheme.ranking.tie_breakers)
+
+    def __getitem__(self, unit: str) -> facts.UnitFacts:
+        kept = self._kept.get(unit)
+        if kept is not None:
+            return kept
+        if not self._wanted:  # no tie-breaker reads a fact: the population steps need none
+            raise KeyError(unit)
+        checked, _ = prepare(self._plan, self._entries[self._index[unit]])
+        assert checked is not None  # the columns take only units whose facts are valid
+        return checked
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._kept
+        yield from self._index
+
+    def __len__(self) -> int:
+        return len(self._kept) + len(self._index)
+
+
+def score_csv(plan: Plan, source: str | Path, target: str | Path) -> dict[str, Any] | None:
+    """Score a wide UTF-8 facts CSV through the columns into ``unit,total,rank`` CSV, without a
+    Python object per cell for the units the columns take (numpy and pyarrow, the optional
+    extra ``arrow``; without pyarrow the csv module reads the text). Ranks are competition
+    ranks (1, 2, 2, 4) within the scheme's ranking scope, by its ranking key and tie-breakers
+    on nodes. Returns a summary (units, by_columns, scalar, rejected with their problems), or
+    None when the file, the scheme or its ranking is not one this path takes (score it with
+    :func:`read_facts` and :func:`evaluate_all`). Awards, grades and quotas are not decided
+    here."""
+    import numpy as np
+
+    from govscore.engine import columnar
+    from govscore.inputs import columns as text_columns
+
+    programs = plan.columns()
+    ranking = plan.scheme.ranking
+    if not programs or plan.scheme.categories or list(programs) != [None] \
+            or any(tb.input is not None for tb in ranking.tie_breakers):
+        return None
+    table = text_columns.read_wide_csv(source, plan)
+    if table is None or len(set(table.ids)) != len(table.ids):
+        return None  # the usual reader reports what is special (duplicates: GS405)
+    program = programs[None]
+    facts_in = text_columns.fact_columns(program, table)
+    if facts_in is None:
+        return None
+    done = columnar.run(plan, program, facts_in)
+    n = len(table)
+    totals = done.total
+    overrides: dict[int, str] = {}
+    rejected: dict[str, list[str]] = {}
+    scalar_keys: dict[int, list[Decimal]] = {}
+    keys = [ranking.by] + [tb.node for tb in ranking.tie_breakers]
+    with decimal.localcontext(CONTEXT):
+        for row in done.bail.nonzero()[0].tolist():
+            entry = table.entry(row)
+            outcome = score_entry(plan, entry, table.ids[row])
+            if isinstance(outcome[0], UnitResult):
+                result = outcome[0]
+                overrides[row] = str(result.total)
+                scalar_keys[row] = [result.total if k is None else result.nodes[k].value
+                                    for k in keys]
+            else:
+                rejected[table.ids[row]] = [str(d) for d in outcome[1]]
+    # every ranking key as exact integers at one exponent per key
+    columns_keys = []
+    for position, key in enumerate(keys):
+        col = totals if key is None else columnar.Batch(n, {}, {}).full(done.nodes[key])
+        exp = max([col.exp] + [-int(v[position].as_tuple().exponent)
+                               for v in scalar_keys.values()])
+        data = np.asarray(col.data, dtype=np.int64)
+        if exp != col.exp:  # exact Python integers where the common exponent needs more
+            data = data.astype(object) * 10**(exp - col.exp)
+        for row, values in scalar_keys.items():
+            data[row] = int(values[position].scaleb(exp))
+        order = 1 if key is None or position == 0 else \
+            (1 if ranking.tie_breakers[position - 1].order == "desc" else -1)
+        columns_keys.append(order * data)
+    scope = np.zeros(n, dtype=np.int64)
+    if ranking.scope == "tier":
+        tiers = table.tier or [plan.tier_of.get(u, "?") for u in table.ids]
+        _, scope = np.unique(np.array(tiers, dtype=object).astype(str), return_inverse=True)
+    elif ranking.scope == "category":
+        return None
+    scored = np.ones(n, dtype=np.bool_)
+    for unit in rejected:
+        scored[table.ids.index(unit)] = False
+    scope = np.where(scored, scope, -1)  # rejected rows rank apart (and get no rank)
+    ranks = _competition_ranks(scope, columns_keys, scored)
+    text_columns.write_scores_csv(target, table.ids, totals, ranks,
+                                  {**overrides, **{table.ids.index(u): "" for u in rejected}})
+    return {"units": n, "by_columns": int(n - done.bail.sum()), "scalar": len(overrides),
+            "rejected": rejected}
+
+
+def _competition_ranks(scope: Any, keys: list[Any], scored: Any) -> Any:
+    """1, 2, 2, 4 within each scope, higher keys first; 0 for a rejected row."""
+    import numpy as np
+
+    n = len(scope)
+    order = np.lexsort([*(-k for k in reversed(keys)), scope])
+    ranks = np.zeros(n, dtype=np.int64)
+    sorted_scope = scope[order]
+    sorted_keys = [k[order] for k in keys]
+    new_scope = np.ones(n, dtype=np.bool_)
+    new_scope[1:] = sorted_scope[1:] != sorted_scope[:-1]
+    new_value = new_scope.copy()
+    for k in sorted_keys:
+        new_value[1:] |= k[1:] != k[:-1]
+    position = np.arange(n)
+    scope_start = np.maximum.accumulate(np.where(new_scope, position, 0))
+    value_start = np.maximum.accumulate(np.where(new_value, position, 0))
+    ranks[order] = value_start - scope_start + 1
+    ranks[~scored] = 0
+    return ranks
 
 
 def read_facts(*paths: str | Path,
@@ -382,13 +614,7 @@ def read_facts(*paths: str | Path,
     encoding is then a guess)."""
     if not paths:
         raise UsageError("GS409", "read_facts needs at least one facts file")
-    sources: list[tuple[str, list[Any]]] = []
-    for path in paths:
-        read = readers.load_facts(path)
-        if read.guessed and on_guess is not None:
-            on_guess(str(path))
-        sources.append((str(path), read.units))
-    return tables.merge_sources(sources)
+    return sources.read_sources(paths, on_guess).units
 
 
 def read_frame(frame: Any, *, name: str = "<frame>") -> list[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import sys
 import time
@@ -22,6 +23,7 @@ from govscore import api, scheme_tests
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import (
+    CODES,
     Diagnostic,
     FactsFileError,
     GovscoreError,
@@ -29,7 +31,9 @@ from govscore.errors import (
     UsageError,
     whole_population_error,
 )
+from govscore.inputs import sources
 from govscore.scheme import detect, loader
+from govscore.textsafe import terminal
 from govscore.views import diagnostics as diagnostics_format
 from govscore.views import report
 
@@ -262,21 +266,27 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
                    "facts": _facts, "serve": _serve, "render": _render}[args.command]
         return command(args, stdout, stderr)
     except UsageError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
         return EXIT_USAGE
     except FactsFileError as exc:
-        stderr.write(f"{exc}\n")
+        stderr.write(terminal(str(exc)) + "\n")
         return EXIT_USAGE
     except SchemeError as exc:
-        stderr.write(f"{exc}\n")
+        stderr.write(terminal(str(exc)) + "\n")
         # a scheme file that cannot be read at all (missing, a folder) is an I/O error
         unreadable = bool(exc.diagnostics) and all(d.code == "GS101" for d in exc.diagnostics)
         return EXIT_USAGE if unreadable else EXIT_INVALID
     except GovscoreError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
         return EXIT_INVALID
     except OSError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
+        return EXIT_USAGE
+    except MemoryError:
+        # the budget is stated in docs/security.md; a run beyond it ends with one line
+        stderr.write(f"govscore: GS703 {CODES['GS703']}: the run needs more memory than the "
+                     "process may use; score a large wide CSV with --stream (bounded memory), "
+                     "or split the facts\n")
         return EXIT_USAGE
 
 
@@ -285,6 +295,11 @@ EXIT_INTERRUPTED = 130
 
 
 def main() -> None:
+    # a console that cannot show a character (an emoji in a unit id on a GBK console) gets an
+    # escape (\U0001f600) instead of a UnicodeEncodeError that would end the run
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code = run(sys.argv[1:], sys.stdout, sys.stderr)
     except KeyboardInterrupt:
@@ -322,7 +337,8 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                      stderr)
         files = schemes
     results: dict[str, list[Diagnostic]] = {str(f): loader.check_file(f) for f in files}
-    stdout.write(diagnostics_format.render(results, args.format, tool_version=api.version()))
+    rendered = diagnostics_format.render(results, args.format, tool_version=api.version())
+    stdout.write(terminal(rendered) if args.format == "text" else rendered)
     errors = sum(1 for ds in results.values() for d in ds if d.severity == "error")
     invalid = sum(1 for ds in results.values() if any(d.severity == "error" for d in ds))
     if args.format == "text":
@@ -342,12 +358,27 @@ def _schema(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
-def _read_all(paths: list[str], stderr: TextIO) -> list[object]:
+def _read_all(paths: list[str], stderr: TextIO) -> sources.Sources:
     """Read and merge the facts files; say on stderr which ones were read as GB18030 (the
     encoding is then a guess: the bytes were not UTF-8)."""
-    return api.read_facts(
-        *paths, on_guess=lambda path: stderr.write(f"govscore: {path} is not UTF-8; read it as "
-                                                   "GB18030\n"))
+    return sources.read_sources(
+        paths, on_guess=lambda path: stderr.write(f"govscore: {path} is not UTF-8; read it as "
+                                                  "GB18030\n"))
+
+
+def _say_rejected(plan: Plan, assessment: Assessment, facts: sources.Sources | None,
+                  stderr: TextIO) -> None:
+    """Each rejected unit's problems, with the sheet and cell they come from; an assessor whose
+    facts are missing for many units in one line (its sheet was likely not given)."""
+    sheets, covered = sources.missing_by_assessor(plan, assessment.rejected)
+    for sheet in sheets:
+        stderr.write(f"govscore: {terminal(str(sheet), one_line=True)}\n")
+    for rejected in assessment.rejected:
+        for d in rejected.diagnostics:
+            if d.code == "GS402" and (rejected.unit, d.item) in covered:
+                continue
+            line = f"{rejected.unit}: {facts.locate(d) if facts is not None else d}"
+            stderr.write(f"rejected {terminal(line, one_line=True)}\n")
 
 
 def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -356,18 +387,18 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.output:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
+    facts: sources.Sources | None = None
     if args.records:
         assessment = _score_records(plan, args, stderr)
     else:
-        assessment = _progress_evaluate(plan, _read_all(args.facts, stderr), stderr)
+        facts = _read_all(args.facts, stderr)
+        assessment = _progress_evaluate(plan, facts.units, stderr)
     if args.output:
         api.write_report(assessment, plan, args.output)
         stderr.write(f"wrote {args.output}\n")
     else:
-        stdout.write(report.text_table(assessment, plan))
-    for rejected in assessment.rejected:
-        for d in rejected.diagnostics:
-            stderr.write(f"rejected {rejected.unit}: {d}\n")
+        stdout.write(terminal(report.text_table(assessment, plan)))
+    _say_rejected(plan, assessment, facts, stderr)
     stderr.write(f"{assessment.submitted} unit(s): {len(assessment.results)} scored, "
                  f"{len(assessment.rejected)} rejected\n")
     uncounted = (assessment.record.lineage or {}).get("rejected_rows", 0)
@@ -387,7 +418,7 @@ def _score_records(plan: Plan, args: argparse.Namespace, stderr: TextIO) -> Asse
     if not exports:
         raise UsageError("GS804", "none of the files matches a table of the records file ("
                          + ", ".join(patterns) + ")")
-    facts = _read_all(others, stderr) if others else []
+    facts = _read_all(others, stderr).units if others else []
     assessment = api.evaluate_records(plan, args.records, exports, period=args.period,
                                       facts=facts, as_of=args.as_of)
     lineage = assessment.record.lineage or {}
@@ -476,7 +507,7 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
 
     def rejected(unit: str, problems: list[str]) -> None:
         for problem in problems:
-            stderr.write(f"rejected {unit}: {problem}\n")
+            stderr.write(f"rejected {terminal(f'{unit}: {problem}', one_line=True)}\n")
 
     summary = stream.score_csv(plan, args.facts[0], args.output,
                                progress=progress if tty else None, on_rejected=rejected)
@@ -496,12 +527,12 @@ def _explain(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from govscore.views.explain import explain
 
     plan = api.compile(args.scheme)
-    assessment = api.evaluate_all(plan, _read_all(args.facts, stderr))
+    assessment = api.evaluate_all(plan, _read_all(args.facts, stderr).units)
     try:
-        stdout.write(explain(assessment, args.unit, plan=plan, lang=args.lang, ids=args.ids)
-                     + "\n")
+        stdout.write(terminal(explain(assessment, args.unit, plan=plan, lang=args.lang,
+                                      ids=args.ids)) + "\n")
     except KeyError:
-        stderr.write(f"govscore: no unit {args.unit!r} in the facts\n")
+        stderr.write(f"govscore: no unit {terminal(repr(args.unit))} in the facts\n")
         return EXIT_USAGE
     return EXIT_INVALID if args.unit in {r.unit for r in assessment.rejected} else EXIT_OK
 
@@ -557,7 +588,7 @@ def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         data = template.render_csv(plan, built) if suffix == ".csv" else \
             template.render_xlsx(plan, built)
     except UsageError as exc:
-        stderr.write(f"govscore: {exc}\n")
+        stderr.write(f"govscore: {terminal(str(exc))}\n")
         return EXIT_USAGE
     report.atomic_write(output, data)
     for fact, why in built.left_out:

@@ -14,6 +14,7 @@ lists of them, so one run reports every problem at once::
      ├── language.yaml_reader.YamlError  text is not YAML within the limits (``.diagnostics``)
      ├── language.formulas.FormulaError  a formula is invalid or failed (``.code``, ``.column``)
      ├── inputs.tables.CellError         a spreadsheet cell is not a value or an id (``.code``)
+     ├── files.ReadRefused               a file is not read: not a regular file, or too large
      ├── rules.values.FactProblem        one fact value a rule refuses (``.code``; reported as a FactsError)
      ├── rules.base.UnitProblem          facts that cannot be scored together (``.code``; a FactsError)
      ├── pytest_plugin.SchemeTestFailedError  a scheme test case failed (``.code``)
@@ -28,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from govscore import textsafe
 
 Severity = Literal["error", "warning"]
 
@@ -104,6 +107,7 @@ CODES: dict[str, str] = {
     # the command line's options and outputs (GS7xx)
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
+    "GS703": "not enough memory",
     # records (GS8xx): facts derived from record exports (govscore.records)
     "GS801": "a records declaration names something that does not exist",
     "GS802": "a measure does not fit the fact",
@@ -158,6 +162,13 @@ class Diagnostic:
     value: object = field(default=None, compare=False)
     at_key: bool = field(default=False, compare=False)
     """Point at the mapping key of ``path`` rather than its value (a name that is itself wrong)."""
+
+    def __post_init__(self) -> None:
+        # every message is bounded, whatever text it quotes: no diagnostic floods a log
+        if len(self.message) > textsafe.MAX_MESSAGE:
+            object.__setattr__(self, "message", textsafe.bound_message(self.message))
+        if self.hint is not None and len(self.hint) > textsafe.MAX_MESSAGE:
+            object.__setattr__(self, "hint", textsafe.bound_message(self.hint))
 
     @property
     def pointer(self) -> str:

@@ -12,10 +12,21 @@ no fewer digits:
 * zero has no sign: ``-0`` → ``0``, ``-0.00`` → ``0.00``;
 * no rounding, no grouping separators, never through a binary float; any number of digits;
 * NaN and infinities are not numbers a score can have: :class:`ValueError`.
+
+It is also the home of **the one grammar of number text**, read the same way in schemes (YAML) and
+in every facts file (YAML, JSON, CSV, TSV, text cells of .xlsx): :data:`NUMBER_TEXT` —
+an optional ``-``, digits without a leading zero (``0`` itself, ``0.5``), and an optional
+fraction with digits on both sides of the point. Everything else that looks like a number is
+refused, never guessed: an exponent (``1e3``), a ``+`` sign, leading zeros (``007``), a bare
+point (``.5``, ``5.``), separators (``1,000``, ``1 000``), hexadecimal; :func:`near_number`
+says why. Spreadsheet cells are NFKC-normalised first (full-width ``１２.５`` from a Chinese IME
+is ``12.5``). A percent sign (``85%``) gives :class:`Percent`, which only a rate (0..1) accepts:
+on any other fact ``85%`` would silently be 0.85 on a 0–100 scale.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 MINUS = "\u2212"
@@ -34,3 +45,48 @@ def plain(value: Decimal) -> str:
     """A number a scheme wrote, for a hint: :func:`fmt` of the value, a whole number without
     decimals (``5.0`` → ``5``)."""
     return fmt(value.normalize() if value == value.to_integral_value() else value)
+
+
+NUMBER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
+"""The one grammar of a number written as text (see the module's docstring)."""
+
+_NEAR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.ASCII), why) for pattern, why in (
+        (r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+%?", "has an exponent"),
+        (r"\+[0-9.]+%?", "has a '+' sign"),
+        (r"-?0[0-9]+(?:\.[0-9]+)?%?", "has a leading zero"),
+        (r"-?(?:\.[0-9]+|[0-9]+\.)%?", "needs digits on both sides of the point"),
+        (r"-?[0-9]{1,3}(?:[, ][0-9]{3})+(?:\.[0-9]+)?%?", "has thousands separators"),
+        (r"-?0[xXoObB][0-9a-fA-F_]+", "is hexadecimal, octal or binary"),
+    ))
+
+_LEADING_ZERO = 2  # the index in _NEAR of the leading-zero form
+
+
+def near_number(text: str, *, codes: bool = False) -> str | None:
+    """Why ``text``, which looks like a number, is not one in :data:`NUMBER_TEXT`'s grammar
+    (``'1e3' has an exponent: …``), or None when it does not look like one. With ``codes``,
+    digits with leading zeros (``007``) are taken for a code, not a number (None)."""
+    for index, (pattern, why) in enumerate(_NEAR):
+        if codes and index == _LEADING_ZERO:
+            continue
+        if pattern.fullmatch(text):
+            return f"{text!r} {why}: numbers are written as plain decimals (1000, 0.5, -2)"
+    return None
+
+
+class Percent(Decimal):
+    """A number written with a percent sign (``85%`` → ``0.85``), or shown as one by a
+    spreadsheet's cell format: only a rate (0..1) accepts it (see the module's docstring)."""
+
+    __slots__ = ()
+
+
+def parse_number(text: str) -> Decimal | None:
+    """The Decimal of ``text`` in the one grammar, a :class:`Percent` for ``85%`` (0.85); None
+    when ``text`` is not a number."""
+    if NUMBER_TEXT.fullmatch(text):
+        return Decimal(text)
+    if text.endswith("%") and NUMBER_TEXT.fullmatch(text[:-1]):
+        return Percent(Decimal(text[:-1]).scaleb(-2))
+    return None

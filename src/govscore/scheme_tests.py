@@ -18,6 +18,11 @@ from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment
 from govscore.errors import Diagnostic, GovscoreError, SchemeError, Span
 from govscore.language import yaml_reader
+from govscore.scheme import loader
+
+MAX_TEST_BYTES = 50_000_000
+"""A scheme test file larger than this is refused (GS106): it holds facts, so it may be larger
+than a scheme."""
 
 _CASE_KEYS = {"name", "units", "expect", "rejected", "tolerance", "note"}
 _EXPECT_KEYS = {"total", "computed_total", "nodes", "grade", "rank", "awards", "undecided",
@@ -51,13 +56,10 @@ def _close(actual: Decimal, expected: Any, tolerance: Decimal) -> bool:
 
 def read_test_file(path: Path) -> tuple[yaml_reader.Document, Plan]:
     """Parse a test file and compile the scheme it names; raise GovscoreError if impossible."""
+    raw = loader.read_source(path, MAX_TEST_BYTES)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SchemeError([Diagnostic("GS101", f"cannot read {path}: {exc.strerror}",
-                                      span=Span(str(path), 1, 1))]) from None
-    try:
-        doc = yaml_reader.parse(yaml_reader.decode(raw, str(path), max_bytes=50_000_000), str(path))
+        doc = yaml_reader.parse(yaml_reader.decode(raw, str(path), max_bytes=MAX_TEST_BYTES),
+                                str(path))
     except yaml_reader.YamlError as exc:
         raise SchemeError(exc.diagnostics, f"{path}: the test file is invalid") from None
     problems = list(doc.problems)

@@ -38,15 +38,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from govscore import api
+from govscore import api, budget
 from govscore.engine import population
 from govscore.engine.facts import UnitFacts
 from govscore.engine.plan import CONTEXT, Plan
-from govscore.engine.results import LazyNodes, NodeResult, UnitResult
+from govscore.engine.results import NodeResult, UnitResult
 from govscore.errors import UsageError, whole_population_error
 from govscore.inputs import tables
+from govscore.textsafe import csv_cell, csv_row, id_key
 from govscore.views import report
 
 PROGRESS_EVERY = 10_000
@@ -75,6 +76,32 @@ class StreamSummary:
         return self.encoding == "gb18030"
 
 
+class _Ranked:
+    """What ranking, grading and awarding read of one unit's result (population.place): the
+    fields of a UnitResult in slots — about 150 bytes a unit instead of a UnitResult's 700 with
+    its ``__dict__``, which is most of what a streamed run keeps per unit."""
+
+    __slots__ = ("category", "computed_total", "forced_grade", "grade_cap", "ineligible",
+                 "nodes", "tier", "total", "unit", "vetoes")
+    trace: tuple[Any, ...] = ()
+    exemptions = _NO_TEXT
+    outputs = _NO_OUTPUTS
+
+    def __init__(self, r: UnitResult, category: str | None, tier: str | None,
+                 nodes: Mapping[str, NodeResult]) -> None:
+        self.unit, self.category, self.tier, self.nodes = r.unit, category, tier, nodes
+        self.total, self.computed_total, self.vetoes = r.total, r.computed_total, r.vetoes
+        self.ineligible, self.forced_grade, self.grade_cap = (r.ineligible, r.forced_grade,
+                                                             r.grade_cap)
+
+    @property
+    def eligible(self) -> bool:
+        return not self.ineligible
+
+    def value(self, node_id: str) -> Decimal:
+        return self.nodes[node_id].value
+
+
 class _Compact:
     """Turns a full result into the record ranking needs, sharing what units have in common."""
 
@@ -93,28 +120,12 @@ class _Compact:
         nodes = {n: r.nodes[n] for n in self.nodes if n in r.nodes} if self.nodes else _NO_NODES
         category = names.get(r.category, r.category) if r.category is not None else None
         tier = names.get(r.tier, r.tier) if r.tier is not None else None
-        return UnitResult.assemble(r.unit, category, tier, r.total, r.computed_total, nodes, (),
-                                   r.vetoes, r.ineligible, _NO_TEXT, _NO_OUTPUTS,
-                                   r.forced_grade, r.grade_cap)
+        # a _Ranked reads like a UnitResult for everything population.place looks at
+        return cast(UnitResult, _Ranked(r, category, tier, nodes))
 
     def facts(self, result: UnitResult, checked: UnitFacts) -> UnitFacts:
         values = {k: checked.values[k] for k in self.inputs if k in checked.values}
         return UnitFacts(result.unit, result.category, result.tier, values)
-
-
-class _NodeValues:
-    """Every node's value for a report row ("" where a node does not apply), as to_csv writes
-    them. A kernel's lazy nodes give their values without building a NodeResult per node (half
-    the time of a streamed run otherwise); all of a kernel's nodes are applicable."""
-
-    def __init__(self, node_ids: list[str]) -> None:
-        self.node_ids = node_ids
-
-    def __call__(self, nodes: Mapping[str, NodeResult]) -> list[Any]:
-        if type(nodes) is LazyNodes:
-            return ["" if v is None else v for v in nodes.values_of(self.node_ids)]
-        return [nodes[n].value if n in nodes and nodes[n].applicable else ""
-                for n in self.node_ids]
 
 
 @dataclass
@@ -125,6 +136,8 @@ class _FirstPass:
     dups: dict[str, list[int]]
     """A duplicated id → the positions of its second and later entries."""
     submitted: int
+    spellings: dict[str, set[str]]
+    """A duplicated id → how it was written (look-alikes are one id)."""
 
 
 def _first_pass(plan: Plan, rows: tables.WideStream, scored: IO[str], rejected: IO[str],
@@ -135,21 +148,32 @@ def _first_pass(plan: Plan, rows: tables.WideStream, scored: IO[str], rejected: 
     kept: dict[str, UnitFacts] = {}
     rejected_ids: set[str] = set()
     dups: dict[str, list[int]] = {}
+    alias: dict[str, str] = {}  # an id's compared form → its first spelling, where they differ
+    spelt: dict[str, set[str]] = {}  # a duplicated id → its spellings
     write_scored = csv.writer(scored, lineterminator="\n").writerow
     write_rejected = csv.writer(rejected, lineterminator="\n").writerow
-    values = _NodeValues(node_ids)
+    values = report.NodeValues(node_ids)
     submitted = 0
     with decimal.localcontext(CONTEXT):  # entered once, as evaluate_all does for its kernels
         for index, entry in enumerate(rows):
             submitted = index + 1
+            if not submitted % 1024:
+                budget.check()  # ranking's records outgrow the memory limit: stop with room left
             if progress is not None and submitted % PROGRESS_EVERY == 0:
                 progress(submitted)
             if not rows.ok:  # the file will be refused: read on only to find every problem
                 continue
             unit = entry["id"]
-            if unit in results or unit in rejected_ids:
-                dups.setdefault(unit, []).append(index)
+            # ids are compared after NFKC (textsafe.id_key): the first spelling of an id stands
+            # for its look-alikes; only ids whose key differs from them need an entry
+            key = id_key(unit)
+            first = alias.get(key, key)
+            if first in results or first in rejected_ids:
+                dups.setdefault(first, []).append(index)
+                spelt.setdefault(first, {first}).add(unit)
                 continue
+            if key != unit:
+                alias[key] = unit
             outcome = api.score_entry(plan, entry, api.shown_id(unit))
             if isinstance(outcome[0], str):
                 rejected_ids.add(unit)
@@ -158,23 +182,26 @@ def _first_pass(plan: Plan, rows: tables.WideStream, scored: IO[str], rejected: 
             result, checked = outcome
             assert isinstance(result, UnitResult)
             assert isinstance(checked, UnitFacts)
+            # the unit id stays raw here (it is the key of the second pass); every other cell is
+            # neutralised now, once
             write_scored([
-                index, unit, result.category or "", result.tier or "", result.total,
-                result.computed_total, ";".join(result.vetoes), "; ".join(result.ineligible),
-                *(result.outputs.get(o, "") for o in outputs), *values(result.nodes),
+                index, unit, *csv_row([
+                    result.category or "", result.tier or "", result.total,
+                    result.computed_total, ";".join(result.vetoes), "; ".join(result.ineligible),
+                    *(result.outputs.get(o, "") for o in outputs), *values(result.nodes)]),
             ])
             small = results[unit] = compact.result(result)
             if compact.inputs:
                 kept[unit] = compact.facts(small, checked)
-    return _FirstPass(results, kept, rejected_ids, dups, submitted)
+    return _FirstPass(results, kept, rejected_ids, dups, submitted, spelt)
 
 
-def _merge_dups(rejected: IO[str], dups: Mapping[str, list[int]], first: Mapping[str, int]
-                ) -> Iterator[tuple[int, str, list[str]]]:
+def _merge_dups(rejected: IO[str], dups: Mapping[str, list[int]], first: Mapping[str, int],
+                spellings: Mapping[str, set[str]]) -> Iterator[tuple[int, str, list[str]]]:
     repeated: list[tuple[int, str, list[str]]] = []
     for unit, later in dups.items():
         shown = api.shown_id(unit)
-        message = str(api.duplicate_id(unit, len(later) + 1))
+        message = str(api.duplicate_id(unit, len(later) + 1, spellings.get(unit, ())))
         repeated.extend((i, shown, [message]) for i in (first[unit], *later))
     repeated.sort(key=lambda r: r[0])
     pending = iter(repeated)
@@ -232,9 +259,9 @@ def score_csv(plan: Plan, facts: str | Path, output: str | Path, *,
                 text = codecs.getwriter("utf-8")(handle)
                 text.write("\ufeff")
                 writer = csv.writer(text, lineterminator="\n")
-                writer.writerow(["unit", "category", "tier", "scope", "rank", "total",
-                                 "computed_total", "grade", "awards", "undecided", "vetoes",
-                                 "ineligible", *outputs, *node_ids])
+                writer.writerow(csv_row(["unit", "category", "tier", "scope", "rank", "total",
+                                         "computed_total", "grade", "awards", "undecided",
+                                         "vetoes", "ineligible", *outputs, *node_ids]))
                 dup_first: dict[str, int] = {}  # where duplicated ids' scored first entries were
                 scored.seek(0)
                 for row in csv.reader(scored):
@@ -243,13 +270,15 @@ def score_csv(plan: Plan, facts: str | Path, output: str | Path, *,
                         dup_first[unit] = int(row[0])
                         continue
                     p = placements[unit]
-                    writer.writerow([unit, row[2], row[3], p.scope, p.rank, row[4], row[5],
-                                     p.grade or "", ";".join(p.awards), ";".join(p.undecided),
-                                     *row[6:]])
+                    writer.writerow([csv_cell(unit), row[2], row[3],
+                                     *csv_row([p.scope, p.rank]), row[4], row[5],
+                                     *csv_row([p.grade or "", ";".join(p.awards),
+                                               ";".join(p.undecided)]), *row[6:]])
                 del placements
-                for _index, unit, problems in _rejected_rows_with(rejected, dups, dup_first):
-                    writer.writerow([unit, "", "", "REJECTED", "", "", "", "", "", "", "",
-                                     "; ".join(problems)])
+                rest = _rejected_rows_with(rejected, dups, dup_first, done.spellings)
+                for _index, unit, problems in rest:
+                    writer.writerow(csv_row([unit, "", "", "REJECTED", "", "", "", "", "", "",
+                                             "", "; ".join(problems)]))
                     written += 1
                     if on_rejected is not None:
                         on_rejected(unit, problems)
@@ -262,7 +291,8 @@ def score_csv(plan: Plan, facts: str | Path, output: str | Path, *,
 
 
 def _rejected_rows_with(rejected: IO[str], dups: Mapping[str, list[int]],
-                        first: dict[str, int]) -> Iterator[tuple[int, str, list[str]]]:
+                        first: dict[str, int], spellings: Mapping[str, set[str]]
+                        ) -> Iterator[tuple[int, str, list[str]]]:
     """Every rejected entry in input order, given the first positions of duplicated ids whose
     first entry was scored; those whose first entry was rejected are found in ``rejected``."""
     if dups:
@@ -270,4 +300,4 @@ def _rejected_rows_with(rejected: IO[str], dups: Mapping[str, list[int]],
         for row in csv.reader(rejected):
             if row[1] in dups:
                 first[row[1]] = int(row[0])
-    yield from _merge_dups(rejected, dups, first)
+    yield from _merge_dups(rejected, dups, first, spellings)

@@ -8,7 +8,6 @@ come normalised: numbers as ``Decimal`` (ints accepted, binary floats refused), 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -29,6 +28,7 @@ from govscore.rules.values import (
     known_keys,
     show,
 )
+from govscore.textsafe import closest
 
 __all__ = ["MAX_DIGITS", "MAX_MAGNITUDE", "Exempt", "FactProblem", "FactSpec", "NotApplicable",
            "UnitFacts", "check_unit", "parse_decimal_text"]
@@ -116,10 +116,10 @@ def check_unit(unit: str, raw: Any, specs: Mapping[str, FactSpec], category: str
     for name, value in raw.items():
         spec = specs.get(name)
         if spec is None:
-            close = difflib.get_close_matches(str(name), list(specs), n=1)
+            close = closest(str(name), specs)
             problems.append(Diagnostic("GS401", f"unknown fact {name!r}", unit=unit,
                                        item=str(name), value=value,
-                                       hint=f"did you mean {close[0]!r}?" if close else None))
+                                       hint=f"did you mean {close!r}?" if close else None))
             continue
         if spec.categories is not None and category not in spec.categories:
             problems.append(Diagnostic("GS401", f"fact {name!r} does not apply to category "

@@ -23,6 +23,23 @@ class Plan(Lowered):
                                                              repr=False)
     """category → the generated kernel that scores plain facts fast; None for plans scored
     against the whole population (their units go through the interpreter's two phases)."""
+    column_cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The columnar programs, built on first use (a plan that never scores a large batch never
+    builds them)."""
+
+    def columns(self) -> dict[str | None, Any] | None:
+        """category → its columnar program (engine/columnar.py) for the categories the columns
+        take; None without numpy (the optional extra ``columns``) or for a scheme the columns
+        do not take."""
+        if "programs" not in self.column_cache:
+            try:
+                from govscore.engine import columnar  # numpy: an optional extra
+            except ImportError:
+                self.column_cache["programs"] = None
+            else:
+                self.column_cache["programs"] = columnar.programs(self)
+        programs: dict[str | None, Any] | None = self.column_cache["programs"]
+        return programs
 
 
 def compile_plan(loaded: LoadedScheme) -> Plan:

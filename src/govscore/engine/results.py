@@ -5,7 +5,7 @@ Decimals are written to JSON as strings ("87.50") so that no reader turns them i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -279,6 +279,51 @@ class UnitResult:
             {k: Decimal(v) for k, v in data["outputs"].items()},
             data["forced_grade"], data["grade_cap"],
         )
+
+
+class DeferredResult(UnitResult):
+    """A unit scored by the columns (engine/columnar.py): its total, category and tier are
+    known; its nodes, trace, exemptions and outputs are worked out on first access by scoring
+    the unit again on the scalar path, so that a batch keeps no trace nobody reads. Equal to,
+    and interchangeable with, the UnitResult the scalar path gives (the columns take no unit
+    that a veto catches or that loses eligibility, so those fields are known too)."""
+
+    _LAZY = frozenset({"nodes", "trace", "exemptions", "outputs"})
+
+    @classmethod
+    def deferred(cls, unit: str, category: str | None, tier: str | None, total: Decimal,
+                 source: Callable[[int], UnitResult], index: int) -> DeferredResult:
+        result = object.__new__(cls)
+        result.__dict__.update(
+            unit=unit, category=category, tier=tier, total=total, computed_total=total,
+            vetoes=(), ineligible=(), forced_grade=None, grade_cap=None,
+            _source=(source, index))
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._LAZY or "_source" not in self.__dict__:
+            raise AttributeError(name)
+        source, index = self.__dict__.pop("_source")
+        full = source(index)
+        if full.total != self.total or full.vetoes or full.ineligible:
+            msg = f"unit {self.unit!r}: the scalar path gives {full.total}, the columns " \
+                  f"{self.total}"
+            raise AssertionError(msg)  # the differential tests hold this never happens
+        self.__dict__.update(computed_total=full.computed_total, nodes=full.nodes,
+                             trace=full.trace, exemptions=full.exemptions, outputs=full.outputs)
+        self.__dict__["total"] = full.total  # the same number, written as the scalar path does
+        return self.__dict__[name]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnitResult):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _UNIT_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_UNIT_FIELDS = ("unit", "category", "tier", "total", "computed_total", "nodes", "trace",
+                "vetoes", "ineligible", "exemptions", "outputs", "forced_grade", "grade_cap")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The steps an item or a group is lowered into, each with its arithmetic stated once.
 
-Every step has ``apply`` (what the interpreter runs for one unit) and ``emit`` (the same step
-written into a generated kernel) side by side, so there is no second statement of the arithmetic
-to drift from the first. A step's parameters are plain data (numbers and ids), fixed when the
+Every step has ``apply`` (what the interpreter runs for one unit), ``emit`` (the same step
+written into a generated kernel) and ``vector`` (the same step over whole columns of units,
+engine/columnar.py) side by side, so there is no second statement of the arithmetic to drift
+from the first. A step's parameters are plain data (numbers and ids), fixed when the
 scheme is lowered, so that another back end (whole columns of units at once) can be generated
 from the same objects.
 
@@ -40,6 +41,32 @@ class Writer(Protocol):
     def emit(self, line: str, depth: int = 0) -> None: ...
     def fact(self, name: str) -> str: ...
     def node(self, node_id: str) -> str: ...
+
+
+class Columns(Protocol):
+    """What a step's ``vector`` computes with (engine.columnar.Batch): whole columns of units
+    as exact scaled integers, and masks. Every operation is exact or hands the units it cannot
+    do exactly (an overflow, a division that does not terminate) to the scalar path."""
+
+    def const(self, value: Decimal) -> Any: ...
+    def fact(self, name: str) -> Any: ...
+    def flag(self, name: str) -> Any: ...
+    def node(self, node_id: str) -> Any: ...
+    def add(self, a: Any, b: Any) -> Any: ...
+    def sub(self, a: Any, b: Any) -> Any: ...
+    def mul(self, a: Any, factor: Decimal) -> Any: ...
+    def muldiv(self, a: Any, num: Decimal, den: Decimal) -> Any: ...
+    def maximum(self, a: Any, b: Any) -> Any: ...
+    def round(self, a: Any, places: int, mode: str) -> Any: ...
+    def where(self, mask: Any, a: Any, b: Any) -> Any: ...
+    def gt(self, a: Any, b: Any) -> Any: ...
+    def ge(self, a: Any, b: Any) -> Any: ...
+    def is_zero(self, a: Any) -> Any: ...
+    def none(self) -> Any: ...
+    def both(self, a: Any, b: Any) -> Any: ...
+    def either(self, a: Any, b: Any) -> Any: ...
+    def negate(self, a: Any) -> Any: ...
+    def ineligible(self, mask: Any) -> None: ...
 
 
 def trace_line(w: Writer, depth: int, rule: str, step: StepKind, before: str, after: str,
@@ -81,6 +108,10 @@ class FactorIf:
         w.emit(f"v = b * {w.const(self.factor)}", depth)
         trace_line(w, depth, self.node, "modifier", "b", "v", self._args())
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        after = c.mul(v, self.factor)
+        return after if self.input is None else c.where(c.flag(self.input), after, v)
+
     def _args(self) -> tuple[object, ...]:
         return ("factor_if", self.factor, self.input, self.category)
 
@@ -102,6 +133,9 @@ class FromFull:
         w.emit(f"v = {w.const(self.max)} - b")
         trace_line(w, 0, self.node, "from_full", "b", "v", (self.max,))
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        return c.sub(c.const(self.max), v)
+
 
 @dataclass(frozen=True)
 class Requires:
@@ -120,6 +154,9 @@ class Requires:
         w.emit(f"if {w.fact(self.input)} is not True:")
         trace_line(w, 1, self.node, "requires", "v", "ZERO", (self.input,))
         w.emit("v = ZERO", 1)
+
+    def vector(self, v: Any, c: Columns) -> Any:
+        return c.where(c.flag(self.input), v, c.const(ZERO))
 
 
 @dataclass(frozen=True)
@@ -171,6 +208,20 @@ class OnCount:
                     f"{w.const(s.at_least)}, {w.const(s.factor)}, {w.const(s.ineligible)})")
             trace_line(w, 1, self.node, "modifier", "b", "v", args)
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        """The steps highest first, each taking the units no higher step took; a step that
+        takes away eligibility marks its units (the columns keep no sentence)."""
+        n = c.fact(self.input)
+        out = v
+        taken = c.none()
+        for s in self.steps:
+            hit = c.both(c.ge(n, c.const(Decimal(s.at_least))), c.negate(taken))
+            out = c.where(hit, c.mul(v, s.factor), out)
+            if s.ineligible:
+                c.ineligible(hit)
+            taken = c.either(taken, hit)
+        return out
+
 
 @dataclass(frozen=True)
 class Exempt:
@@ -193,6 +244,10 @@ class Exempt:
     def emit(self, w: Writer) -> None:
         """Nothing: a kernel never sees an exempt fact (its fact check hands the unit to the
         interpreter)."""
+
+    def vector(self, v: Any, c: Columns) -> Any:
+        """Nothing: exempt facts never reach the columns (those units take the scalar path)."""
+        return v
 
 
 @dataclass(frozen=True)
@@ -231,6 +286,15 @@ class Bounds:
             trace_line(w, 1, self.node, "floor", "v", low, (self.low,))
             w.emit(f"v = {low}", 1)
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        top = c.const(self.max)
+        if self.cap:
+            v = c.where(c.gt(v, top), top, v)
+        if self.floor:
+            low = c.const(self.low)
+            v = c.where(c.gt(low, v), low, v)
+        return v
+
 
 @dataclass(frozen=True)
 class Round:
@@ -255,6 +319,9 @@ class Round:
         w.emit(f"{out} = v.quantize({w.const(self.quantum)}, {w.const(self.rounding)})")
         w.emit(f"if {out} != v:")
         trace_line(w, 1, self.node, "round", "v", out, (self.places, self.mode))
+
+    def vector(self, v: Any, c: Columns) -> Any:
+        return c.round(v, self.places, self.mode)
 
 
 ItemStep = FactorIf | FromFull | Requires | OnCount | Exempt | Bounds | Round
@@ -290,6 +357,13 @@ class Rescale:
         w.emit(f"v = b * {w.const(self.full_max)} / {w.const(am)}")
         trace_line(w, 0, self.node, "rescale", "b", "v", (self.full_max, am))
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        """As in a kernel: every child applies (not-applicable facts take the scalar path)."""
+        am = self.static_max
+        if am is None or am == self.full_max or am <= 0:
+            return v
+        return c.muldiv(v, self.full_max, am)
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -309,6 +383,9 @@ class Scale:
         w.emit(f"v = b * {w.const(self.scale_to)} / {w.const(self.full_max)}")
         trace_line(w, 0, self.node, "scale", "b", "v", (self.scale_to, self.full_max))
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        return c.muldiv(v, self.scale_to, self.full_max)
+
 
 @dataclass(frozen=True)
 class Floor:
@@ -327,6 +404,10 @@ class Floor:
         trace_line(w, 1, self.node, "floor", "v", c, (self.floor,))
         w.emit(f"v = {c}", 1)
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        bound = c.const(self.floor)
+        return c.where(c.gt(bound, v), bound, v)
+
 
 @dataclass(frozen=True)
 class Cap:
@@ -344,6 +425,10 @@ class Cap:
         w.emit(f"if v > {c}:")
         trace_line(w, 1, self.node, "cap", "v", c, (self.cap,))
         w.emit(f"v = {c}", 1)
+
+    def vector(self, v: Any, c: Columns) -> Any:
+        bound = c.const(self.cap)
+        return c.where(c.gt(v, bound), bound, v)
 
 
 @dataclass(frozen=True)
@@ -376,6 +461,11 @@ class Gate:
         trace_line(w, 1, self.node, "gate", "v", "ZERO", args)
         w.emit("v = ZERO", 1)
 
+    def vector(self, v: Any, c: Columns) -> Any:
+        target, bound = c.node(self.target), c.const(self.bound)
+        opened = c.ge(target, bound) if self.op == "gte" else c.gt(target, bound)
+        return c.where(c.either(opened, c.is_zero(v)), v, c.const(ZERO))
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -402,6 +492,10 @@ class Limit:
         args = f"({w.const(self.factor)}, {w.const(self.target)}, ceiling)"
         trace_line(w, 1, self.node, "limit", "v", "ceiling", args)
         w.emit("v = ceiling", 1)
+
+    def vector(self, v: Any, c: Columns) -> Any:
+        ceiling = c.maximum(c.mul(c.node(self.target), self.factor), c.const(self.floor))
+        return c.where(c.gt(v, ceiling), ceiling, v)
 
 
 GroupStep = Rescale | Scale | Floor | Cap | Gate | Limit
@@ -464,3 +558,21 @@ class Combine:
             terms.append((" + " if c.role == "add" else " - ") + term)
         for i in range(0, len(terms), 64):
             w.emit(f"{out} = {out}" + "".join(terms[i:i + 64]))
+
+    def vector(self, c: Columns) -> Any:
+        """The combined column over all children (the columns take only units whose every
+        child applies), in the same order of operations as ``value``."""
+        if self.how == "highest":
+            adds = [c.node(ch.id) for ch in self.children if ch.role == "add"]
+            out = adds[0] if adds else c.const(ZERO)
+            for col in adds[1:]:
+                out = c.maximum(out, col)
+            for ch in self.children:
+                if ch.role == "subtract":
+                    out = c.sub(out, c.node(ch.id))
+            return out
+        out = c.const(ZERO)
+        for ch in self.children:
+            term = c.node(ch.id) if ch.weight is None else c.mul(c.node(ch.id), ch.weight)
+            out = c.add(out, term) if ch.role == "add" else c.sub(out, term)
+        return out

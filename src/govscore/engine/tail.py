@@ -23,6 +23,8 @@ def _names(plan: Lowered, facts: Mapping[str, Any], nodes: Mapping[str, Decimal]
 def _evaluate(formula: formulas.CompiledFormula, env: Mapping[str, Any], what: str) -> Any:
     try:
         return formula.evaluate({n: env[n] for n in formula.names})
+    except formulas.FormulaError as exc:  # the message names the output or veto and the formula
+        raise exc.located(what, formula.text) from None
     except KeyError as exc:  # checked away per category (GS317); said plainly should it happen
         msg = f"{what}: the formula needs {exc.args[0]!r}, which this unit does not have"
         raise formulas.FormulaError(msg, code="GS502") from None

@@ -11,15 +11,18 @@ Excel) are read by :mod:`govscore.inputs.tables`, which this module builds on.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from govscore.errors import FactsFileError
+from govscore.errors import Diagnostic, FactsFileError, Span
 from govscore.inputs import tables
 from govscore.inputs.tables import cannot_read
 from govscore.language import yaml_reader
+from govscore.numbers import near_number, parse_number
+from govscore.textsafe import excerpt, id_problem
 
 MAX_FACTS_BYTES = tables.MAX_FACTS_BYTES
 """The size limit of a facts file (defined with the readers of bytes, in tables)."""
@@ -38,15 +41,43 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number govscore accepts")
 
 
+class _ExponentError(ValueError):
+    def __init__(self, token: str) -> None:
+        self.token = token
+        super().__init__(token)
+
+
+def _json_number(token: str) -> Decimal:
+    """A JSON number in the one grammar of numbers (:mod:`govscore.numbers`): JSON's exponent
+    form (``1e3``) is refused as schemes and every other facts file refuse it."""
+    number = parse_number(token)
+    if number is None:
+        raise _ExponentError(token)
+    return number
+
+
 def parse_json(text: str, file: str) -> Any:
     """A JSON facts document's data (decoded text: see :func:`load_facts`)."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=Decimal,
+        return json.loads(text, parse_float=_json_number, parse_int=_json_number,
                           parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise cannot_read(file, f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
+    except _ExponentError as exc:
+        at = _token_at(text, exc.token)
+        why = near_number(exc.token) or f"{excerpt(exc.token, 40)} is not a plain decimal"
+        raise cannot_read(file, f"JSON error: the number {why}", *at) from None
     except (ValueError, RecursionError) as exc:
         raise cannot_read(file, f"JSON error: {exc}") from None
+
+
+def _token_at(text: str, token: str) -> tuple[int, int]:
+    """Line and column of the first number ``token`` in JSON text (for a message)."""
+    match = re.search(r"(?<![\w.\"])" + re.escape(token) + r"(?![\w.])", text)
+    if match is None:  # pragma: no cover - the token came from this text
+        return 1, 1
+    before = text[: match.start()]
+    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
 
 
 def parse_yaml(text: str, file: str) -> Any:
@@ -70,6 +101,15 @@ def units_of(data: Any, file: str) -> list[Any]:
         data = data["units"]
     if not isinstance(data, list):
         raise cannot_read(file, "'units' must be a list of units")
+    if not data:
+        raise cannot_read(file, "the file lists no units: an empty batch is refused (nothing "
+                          "would be scored)")
+    problems = [Diagnostic("GS409", f"unit #{index + 1}: {why}", span=Span(file, 1, 1))
+                for index, entry in enumerate(data)
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                and (why := id_problem(entry["id"])) is not None]
+    if problems:
+        raise FactsFileError(problems[:tables.MAX_PROBLEMS], f"{file}: cannot read the facts")
     return data
 
 
@@ -79,6 +119,8 @@ class FactsFile:
 
     units: list[Any]
     encoding: str
+    table: tables.Table | None = None
+    """A spreadsheet's table, which says where each unit and fact is (:meth:`Table.where`)."""
     """What :func:`govscore.inputs.tables.detect_encoding` found: utf-8, utf-8-sig, utf-16 or
     gb18030 (YAML, JSON, CSV, TSV); xlsx for a workbook."""
 
@@ -99,8 +141,12 @@ def load_facts(path: str | Path) -> FactsFile:
     suffix = p.suffix.lower()
     if suffix in (".csv", ".xlsx", ".tsv"):
         table = tables.load_table(p)
-        return FactsFile(list(table.units), table.encoding)
+        return FactsFile(list(table.units), table.encoding, table)
     file = str(path)
-    text, encoding = tables.decode_text(tables.read_bytes(p), file)
+    raw = tables.read_bytes(p)
+    workbook = tables.old_workbook_problem(p, raw[:8])  # an .xls or a WPS .et, not text
+    if workbook is not None:
+        raise cannot_read(file, workbook)
+    text, encoding = tables.decode_text(raw, file)
     data = parse_json(text, file) if suffix == ".json" else parse_yaml(text, file)
     return FactsFile(units_of(data, file), encoding)

@@ -41,16 +41,21 @@ import importlib
 import io
 import math
 import re
+import sys
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any, BinaryIO, Literal
 
+from govscore import budget, files
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, Span
+from govscore.numbers import Percent, near_number, parse_number
+from govscore.textsafe import csv_text, excerpt, id_key, id_problem
 
 MAX_FACTS_BYTES = 500_000_000
 """A facts file (of any format) larger than this is refused (GS409)."""
@@ -61,6 +66,21 @@ MAX_ID_DIGITS = 12
 digits, so 身份证 and 统一社会信用代码 numbers lose theirs."""
 MAX_SIGNIFICANT = 15
 """Excel shows at most 15 significant digits; a number with more is a binary rounding artefact."""
+MAX_XLSX_UNZIPPED = 300_000_000
+"""An .xlsx is a zip archive: the sum of its entries' unzipped sizes may not exceed this (a zip
+bomb of 77 KB that unzips to gigabytes is refused before openpyxl opens it)."""
+MAX_XLSX_ENTRIES = 2_000
+"""At most this many entries in an .xlsx archive (a workbook has a few dozen)."""
+MAX_XLSX_RATIO = 200
+"""An entry larger than 10 MB unzipped may be at most this many times its compressed size (sheet
+XML compresses 10–30 times; bombs thousands of times)."""
+MAX_XLSX_CELLS = 20_000_000
+"""At most this many cells (empty ones between values included) are read from a sheet."""
+MAX_SHEET_ROWS = 1_048_576
+"""Excel's own row limit: a row number beyond it is refused."""
+OLE2_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
+"""The first bytes of an old Excel .xls, a WPS .et and other OLE2 compound documents."""
+OLD_WORKBOOK_SUFFIXES = (".xls", ".et", ".ett", ".xlt", ".xlsb", ".xlsm", ".ods", ".wps")
 
 UNIT_KEYS = ("category", "tier", "title")
 TITLE_LABELS = frozenset({"单位", "单位名称", "被考核单位", "考核单位", "名称", "单位id", "单位 id"})
@@ -88,6 +108,29 @@ class Table:
     """Data rows read (comment, title and empty rows not counted)."""
     skipped: tuple[int, ...] = ()
     """Row numbers skipped as comments or a title row."""
+    sheet: str | None = None
+    """The worksheet read (.xlsx)."""
+    rows_of: Mapping[str, int] = field(default_factory=dict)
+    """Each unit's row (wide layout: its row; long layout: its first row)."""
+    repeated: Mapping[str, list[int]] = field(default_factory=dict)
+    """Every row of a unit id given in more than one row (wide layout)."""
+    columns: Mapping[str, tuple[int, str, str | None]] = field(default_factory=dict)
+    """A fact (``fact`` or its first ``fact.key``) → (column, header, title)."""
+
+    def where(self, unit: str, fact: str | None = None) -> str | None:
+        """Where a unit's fact is in this table, as a person finds it (``sheet 评分表, cell C5
+        (key_tasks: 重点任务)``), or its row, or None when the unit is not in it."""
+        row = self.rows_of.get(unit)
+        if row is None:
+            return None
+        sheet = f"sheet {self.sheet}, " if self.sheet else ""
+        if unit in self.repeated:
+            return f"{sheet}rows {', '.join(map(str, self.repeated[unit][:20]))}"
+        column = self.columns.get(fact) if fact is not None and self.layout == "wide" else None
+        if column is None:
+            return f"{sheet}row {row}"
+        col, header, title = column
+        return sheet + cell_name(row, col, header, title)
 
 
 @dataclass(frozen=True)
@@ -101,6 +144,13 @@ class _Formula:
 @dataclass(frozen=True)
 class _ErrorValue:
     text: str
+
+
+@dataclass(frozen=True)
+class _PercentNumber:
+    """A number shown as a percentage by its cell format (0.85 shown as 85%)."""
+
+    value: int | float
 
 
 @dataclass(frozen=True)
@@ -124,17 +174,19 @@ class _Problems:
     file: str
     items: list[Diagnostic] = field(default_factory=list)
     more: int = 0
+    sheet: str | None = None
+    """The worksheet's name (.xlsx), said in every problem."""
+    titles: dict[int, str] = field(default_factory=dict)
+    """Column → its title from the row of titles under the header, where there is one."""
 
     def add(self, message: str, row: int = 1, col: int = 1, *, unit: str | None = None,
             fact: str | None = None, header: str | None = None) -> None:
         if len(self.items) >= MAX_PROBLEMS:
             self.more += 1
             return
-        where = []
-        if col and header is not None:
-            where.append(f"column {column_letter(col)} ({header})")
-        elif col:
-            where.append(f"column {column_letter(col)}")
+        where = [f"sheet {self.sheet}"] if self.sheet else []
+        if col:
+            where.append(cell_name(row, col, header, self.titles.get(col)))
         if unit is not None:
             where.append(f"unit {unit}")
         prefix = ", ".join(where)
@@ -162,6 +214,14 @@ class _Problems:
         raise FactsFileError(items, f"{self.file}: cannot read the facts")
 
 
+def cell_name(row: int, col: int, header: str | None = None, title: str | None = None) -> str:
+    """A cell as a person finds it in the sheet: ``cell C5 (key_tasks: 重点任务 0–5 分)``, with
+    the column's header and title (the row of titles under the header) where known."""
+    label = ": ".join(excerpt(x, 60)[1:-1] if len(x) <= 60 else excerpt(x, 60)  # noqa: PLR2004
+                      for x in (header, title) if x)
+    return f"cell {column_letter(col)}{row}" + (f" ({label})" if label else "")
+
+
 def column_letter(col: int) -> str:
     """1 → A, 27 → AA (as a spreadsheet names columns)."""
     letters = ""
@@ -186,14 +246,22 @@ _CHUNK = 1 << 20
 
 def read_bytes(path: Path) -> bytes:
     """A facts file's bytes; GS409 if it cannot be read or is larger than MAX_FACTS_BYTES."""
-    file = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
-    if len(raw) > MAX_FACTS_BYTES:
-        raise cannot_read(file, f"the file has {len(raw)} bytes; the limit is {MAX_FACTS_BYTES}")
-    return raw
+        return files.read_limited(path, MAX_FACTS_BYTES)
+    except files.ReadRefused as exc:
+        raise cannot_read(str(path), str(exc)) from None
+
+
+def check_regular(path: Path) -> int:
+    """The size of a facts file that is a regular file within MAX_FACTS_BYTES; GS409 if it is
+    not (a device, a FIFO, a folder) or is larger."""
+    try:
+        size = files.check_regular(path)
+    except files.ReadRefused as exc:
+        raise cannot_read(str(path), str(exc)) from None
+    if size > MAX_FACTS_BYTES:
+        raise cannot_read(str(path), f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
+    return size
 
 
 def decode_text(raw: bytes, file: str) -> tuple[str, str]:
@@ -206,6 +274,7 @@ def sniff_encoding(path: Path) -> str:
     """The encoding of a facts file, read in chunks (the file is never held whole), as
     :func:`detect_encoding` finds it."""
     file = str(path)
+    check_regular(path)
     try:
         with path.open("rb") as handle:
             return detect_encoding(handle, file)
@@ -277,11 +346,14 @@ def _scan(handle: BinaryIO, file: str, codec: str, start: int, name: str, *,
 # reading raw rows
 
 
-def _delimited_rows(path: Path, delimiter: str) -> tuple[list[tuple[int, list[Any]]], str]:
+def _delimited_rows(path: Path, delimiter: str) -> tuple[Iterator[tuple[int, list[Any]]], str]:
     file = str(path)
-    text, encoding = decode_text(read_bytes(path), file)
-    rows = list(_records(io.StringIO(text, newline=""), delimiter, file, encoding))
-    return rows, encoding
+    raw = read_bytes(path)
+    problem = old_workbook_problem(path, raw[:8])
+    if problem is not None:
+        raise cannot_read(file, problem)
+    text, encoding = decode_text(raw, file)
+    return _records(io.StringIO(text, newline=""), delimiter, file, encoding), encoding
 
 
 def _records(handle: Iterable[str], delimiter: str, file: str,
@@ -299,53 +371,128 @@ def _records(handle: Iterable[str], delimiter: str, file: str,
 
 def _openpyxl(file: str) -> ModuleType:
     try:
-        return importlib.import_module("openpyxl")
+        return import_openpyxl()
     except ImportError:
         raise cannot_read(file, "reading and writing .xlsx needs openpyxl: pip install "
                           "'govscore[excel]' (or save the sheet as CSV UTF-8)") from None
 
 
-def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
+def old_workbook_problem(path: Path, head: bytes) -> str | None:
+    """Why a file is a workbook govscore does not read (an old .xls, a WPS .et, an .ods …), with
+    what to do, or None. Told by the suffix or by the OLE2 signature (an .xls renamed .csv)."""
+    suffix = path.suffix.lower()
+    if head.startswith(OLE2_SIGNATURE) or suffix in (".xls", ".et", ".ett", ".xlt"):
+        kind = "a WPS .et workbook" if suffix in (".et", ".ett") else \
+            "an old Excel .xls workbook (or a WPS .et)"
+        return (f"this is {kind}, which govscore does not read: open it in Excel or WPS and save "
+                "it as .xlsx (文件 → 另存为 → Excel 工作簿 *.xlsx), or as CSV UTF-8")
+    if suffix in OLD_WORKBOOK_SUFFIXES:
+        return (f"govscore does not read {suffix} workbooks: save the sheet as .xlsx "
+                "(文件 → 另存为 → Excel 工作簿 *.xlsx) or as CSV UTF-8")
+    return None
+
+
+def check_workbook(path: Path) -> None:
+    """GS409 unless ``path`` is a zip archive within the limits above — checked from the zip's
+    central directory, before openpyxl opens it. zipfile stops each entry at its declared size,
+    so the declared sizes bound what is unzipped."""
+    file = str(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+        problem = old_workbook_problem(path, head)
+        if problem is not None:
+            raise cannot_read(file, problem)
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except OSError as exc:
+        raise cannot_read(file, f"cannot read {path}: {exc.strerror or exc}") from None
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise cannot_read(file, f"not an Excel .xlsx workbook ({exc}); an old .xls must be saved "
+                          "as .xlsx first") from None
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise cannot_read(file, f"the workbook has {len(entries)} zip entries; the limit is "
+                          f"{MAX_XLSX_ENTRIES}")
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        if entry.file_size > 10_000_000 and \
+                entry.file_size > MAX_XLSX_RATIO * max(entry.compress_size, 1):  # noqa: PLR2004
+            raise cannot_read(file, f"the workbook's part {excerpt(entry.filename, 60)} unzips "
+                              f"from {entry.compress_size} to {entry.file_size} bytes (more than "
+                              f"{MAX_XLSX_RATIO} times): refused as a zip bomb")
+    if total > MAX_XLSX_UNZIPPED:
+        raise cannot_read(file, f"the workbook unzips to {total} bytes; the limit is "
+                          f"{MAX_XLSX_UNZIPPED}")
+
+
+def import_openpyxl() -> ModuleType:
+    """openpyxl, imported without numpy when numpy is not imported yet. openpyxl imports numpy
+    if it is installed, only to know numpy's number types, which govscore never hands it; and
+    numpy's OpenBLAS reserves tens of megabytes per CPU at import and aborts the process (not a
+    MemoryError) under a memory limit. So numpy is hidden while openpyxl is imported."""
+    if "openpyxl" in sys.modules or "numpy" in sys.modules:
+        return importlib.import_module("openpyxl")
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # "import numpy" raises ImportError
+    try:
+        return importlib.import_module("openpyxl")
+    finally:
+        del sys.modules["numpy"]
+
+
+def _xlsx_rows(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
+    """The rows of the first worksheet, and its name."""
     file = str(path)
     openpyxl = _openpyxl(file)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
-    if size > MAX_FACTS_BYTES:
-        raise cannot_read(file, f"the file has {size} bytes; the limit is {MAX_FACTS_BYTES}")
-    rows = _xlsx_pass(openpyxl, path, data_only=False)
+    check_regular(path)
+    check_workbook(path)
+    rows, title = _xlsx_pass(openpyxl, path, data_only=False)
     formulas = {(r, c) for r, cells in rows for c, v in enumerate(cells) if isinstance(v, _Formula)}
     if formulas:
-        cached = _xlsx_pass(openpyxl, path, data_only=True)
+        cached, _ = _xlsx_pass(openpyxl, path, data_only=True)
         by_row = dict(cached)
         for number, cells in rows:
             for col, value in enumerate(cells):
                 if isinstance(value, _Formula):
                     got = by_row.get(number, [])
                     cells[col] = _Formula(value.text, got[col] if col < len(got) else None)
-    return rows
+    return rows, title
 
 
-def _xlsx_pass(openpyxl: ModuleType, path: Path, *, data_only: bool) -> list[tuple[int, list[Any]]]:
+def _xlsx_pass(openpyxl: ModuleType, path: Path, *,
+               data_only: bool) -> tuple[list[tuple[int, list[Any]]], str]:
     file = str(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except OSError as exc:
         raise cannot_read(file, f"cannot read {path}: {exc.strerror}") from None
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise cannot_read(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: {exc}); an old "
-                          ".xls must be saved as .xlsx first") from None
+        raise cannot_read(file, f"not an Excel .xlsx workbook ({type(exc).__name__}: "
+                          f"{excerpt(str(exc))}); an old .xls must be saved as .xlsx first") from None
     except Exception as exc:  # openpyxl's own InvalidFileException and parser errors
-        raise cannot_read(file, f"cannot open the workbook: {type(exc).__name__}: {exc}") from None
+        raise cannot_read(file, f"cannot open the workbook: {type(exc).__name__}: "
+                          f"{excerpt(str(exc))}") from None
     try:
         if not book.worksheets:
             raise cannot_read(file, "the workbook has no worksheet")
         sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            # a read-only sheet stops at its <dimension ref="A1:B3"/>, which any program may
+            # have left stale: units beyond it would be lost without a word. Read every row.
+            sheet.reset_dimensions()
         rows: list[tuple[int, list[Any]]] = []
+        cells_read = 0
         for number, cells in enumerate(sheet.iter_rows(), start=1):
-            rows.append((number, [_xlsx_value(cell, data_only=data_only) for cell in cells]))
-        return rows
+            cells_read += len(cells)
+            if number > MAX_SHEET_ROWS or cells_read > MAX_XLSX_CELLS:
+                raise cannot_read(file, f"the sheet has more than {MAX_SHEET_ROWS} rows or "
+                                  f"{MAX_XLSX_CELLS} cells (empty ones between values counted)",
+                                  number)
+            values = [_xlsx_value(cell, data_only=data_only) for cell in cells]
+            while values and values[-1] is None:  # cells only formatted, or padding
+                values.pop()
+            rows.append((number, values))
+        return rows, str(sheet.title)
     finally:
         book.close()
 
@@ -363,6 +510,8 @@ def _xlsx_value(cell: Any, *, data_only: bool) -> Any:
         fmt = getattr(cell, "number_format", "General") or "General"
         if _PADDED_FORMAT.fullmatch(fmt):
             return _PaddedNumber(value, fmt)
+        if "%" in fmt:  # shown as 85% in the sheet: a percentage, as if typed with the sign
+            return _PercentNumber(value)
     return value
 
 
@@ -388,6 +537,9 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
         raise CellError(f"the cell holds the spreadsheet error {value.text}")
     if isinstance(value, _PaddedNumber):
         return cell_value(value.value)
+    if isinstance(value, _PercentNumber):
+        number = cell_value(value.value)
+        return Percent(number) if isinstance(number, Decimal) else number
     if value is None:
         return None
     if isinstance(value, bool):
@@ -408,12 +560,28 @@ def cell_value(value: Any) -> Decimal | bool | str | None:
     return _text_value(value)
 
 
+_SHARED: dict[str, Decimal] = {}
+"""Short number texts already read → their Decimal. A Decimal never changes, so 100,000 cells of
+``3`` can be one object (a Decimal is about 100 bytes: this halves the memory of a large table)."""
+_SHARED_LENGTH, _SHARED_MAX = 12, 100_000
+
+
 def _text_value(value: str) -> Decimal | bool | str | None:
+    """A text cell: a number in the one grammar (:mod:`govscore.numbers`; ``85%`` a
+    :class:`~govscore.numbers.Percent`), a flag, or text. Number-like text outside the grammar
+    (``1e3``, ``+5``, ``1,000``, ``27。5``) is an error at its cell, never a guess; with leading
+    zeros (``007``) it stays text (a code), which a number fact refuses."""
     text = value.strip()
     if not text:
         return None
-    if _PLAIN_NUMBER.fullmatch(text):  # the common case: plain ASCII decimal text
-        return Decimal(text)
+    number = _SHARED.get(text)  # the common case: plain ASCII decimal text, seen before
+    if number is not None:
+        return number
+    number = parse_number(text)
+    if number is not None:
+        if len(text) <= _SHARED_LENGTH and len(_SHARED) < _SHARED_MAX:
+            _SHARED[text] = number
+        return number
     if text.upper() in EXCEL_ERRORS:
         raise CellError(f"the cell holds the spreadsheet error {text}")
     low = text.lower()
@@ -421,18 +589,19 @@ def _text_value(value: str) -> Decimal | bool | str | None:
         return True
     if low in _FALSE:
         return False
-    normal = unicodedata.normalize("NFKC", text).replace(" ", "")
-    if _NUMBER.fullmatch(normal):
-        try:
-            number = Decimal(normal.removesuffix("%"))
-        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise CellError(f"not a number: {text!r}") from None
-        if normal.endswith("%"):
-            number = number.scaleb(-2)
+    normal = unicodedata.normalize("NFKC", text)
+    number = parse_number(normal)
+    if number is not None:
         return number
     if low in {"nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"}:
-        raise CellError(f"NaN and infinity are refused: {text!r}")
-    return text
+        raise CellError(f"NaN and infinity are refused: {excerpt(text, 40)}")
+    if "。" in normal and parse_number(normal.replace("。", ".")) is not None:
+        raise CellError(f"{excerpt(text, 40)} uses 。 for the decimal point: write "
+                        f"{normal.replace('。', '.')}")
+    why = near_number(normal, codes=True)
+    if why is not None:
+        raise CellError(why)
+    return csv_text(text)
 
 
 def _float_value(value: float) -> Decimal:
@@ -455,6 +624,8 @@ def unit_id(value: Any) -> str | None:
         return unit_id(value.cached) if value.cached is not None else None
     if isinstance(value, _ErrorValue):
         raise CellError(f"the id cell holds the spreadsheet error {value.text}")
+    if isinstance(value, _PercentNumber):
+        return unit_id(value.value)
     if isinstance(value, _PaddedNumber):
         raise CellError(f"the id {value.value} is a number shown with leading zeros (format "
                            f"{value.number_format}); the zeros are not in the file: {store}")
@@ -483,7 +654,10 @@ def unit_id(value: Any) -> str | None:
     if _SCIENTIFIC_ID.fullmatch(text):
         raise CellError(f"the id {text!r} is a long number the spreadsheet shortened to "
                            f"scientific notation; its digits are lost: {store}")
-    return text
+    problem = id_problem(text)
+    if problem is not None:
+        raise CellError(problem)
+    return csv_text(text)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -511,13 +685,6 @@ def _is_comment(cells: list[Any]) -> bool:
     first = cells[0] if cells else None
     return isinstance(first, str) and first.lstrip().startswith("#") and \
         first.strip().upper() not in EXCEL_ERRORS
-
-
-def _first_use(rows: list[tuple[int, list[Any]]]) -> Callable[[int], int | None]:
-    """For a column index, the number of the first row with a value in that column (or None)."""
-    def used(index: int) -> int | None:
-        return next((n for n, r in rows if index < len(r) and not _is_empty(r[index])), None)
-    return used
 
 
 def _header(number: int, cells: list[Any], used: Callable[[int], int | None],
@@ -649,7 +816,12 @@ class _WideRows:
     digit ids with leading zeros), so that a large file can be read as a stream."""
 
     def __init__(self, header_row: int, columns: list[_Column], width: int, strict: bool,
-                 problems: _Problems) -> None:
+                 problems: _Problems, *, track: bool = False) -> None:
+        self.track = track
+        self.rows_of: dict[str, int] = {}
+        """With ``track``: each unit's row (a table read whole, not a stream)."""
+        self.repeated: dict[str, list[int]] = {}
+        """With ``track``: every row of an id given more than once."""
         by_name = {c.name: c for c in columns}
         self.id_col = by_name["id"]
         for c in columns:
@@ -664,6 +836,11 @@ class _WideRows:
         self.skipped: list[int] = []
         self.first_data = True
 
+    def _titles(self, cells: list[Any]) -> None:
+        """Keep a row of titles under the header, to name columns in problems."""
+        self.problems.titles = {i + 1: " ".join(v.split()) for i, v in enumerate(cells)
+                                if isinstance(v, str) and v.strip() and i != self.id_col.index}
+
     def row(self, number: int, cells: list[Any]) -> dict[str, Any] | None:
         """The unit entry of one row; None for an empty, comment or title row or a bad id."""
         problems, id_col, fact_cols = self.problems, self.id_col, self.fact_cols
@@ -671,13 +848,18 @@ class _WideRows:
             return None
         if _is_comment(cells):
             self.skipped.append(number)
+            if self.first_data and not problems.titles:  # a template's '# 单位' row of titles
+                self._titles(cells)
             return None
         if self.first_data and _title_row(cells, id_col, fact_cols):
             self.skipped.append(number)
             self.first_data = False
+            self._titles(cells)
             return None
         self.first_data = False
         self.count += 1
+        if not self.count % 1024:
+            budget.check()  # a table too large for the memory limit stops here, with room left
         _check_width(number, cells, self.width, self.strict, problems)
         raw_id = cells[id_col.index] if id_col.index < len(cells) else None
         try:
@@ -688,6 +870,10 @@ class _WideRows:
         if unit is None:
             problems.add("the row has values but no unit id", number, id_col.col, header="id")
             return None
+        if self.track:
+            first = self.rows_of.setdefault(unit, number)
+            if first != number:
+                self.repeated.setdefault(unit, [first]).append(number)
         if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
             self.numeric_ids.append((number, unit))
         elif unit.isdigit() and unit.startswith("0"):
@@ -735,17 +921,17 @@ class _WideRows:
         _lost_zeros(self.numeric_ids, self.padded, self.id_col.col, self.problems)
 
 
-def _wide(rows: list[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
+def _wide(rows: Iterable[tuple[int, list[Any]]], header_row: int, columns: list[_Column],
           width: int, strict: bool, problems: _Problems
-          ) -> tuple[list[dict[str, Any]], int, list[int]]:
-    reader = _WideRows(header_row, columns, width, strict, problems)
+          ) -> tuple[list[dict[str, Any]], _WideRows]:
+    reader = _WideRows(header_row, columns, width, strict, problems, track=True)
     entries: list[dict[str, Any]] = []
     for number, cells in rows:
         entry = reader.row(number, cells)
         if entry is not None:
             entries.append(entry)
     reader.finish()
-    return entries, reader.count, reader.skipped
+    return entries, reader
 
 
 def _lost_zeros(numeric_ids: list[tuple[int, str]], padded: set[int], col: int,
@@ -762,12 +948,13 @@ def _lost_zeros(numeric_ids: list[tuple[int, str]], padded: set[int], col: int,
                          header="id")
 
 
-def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int, strict: bool,
-          problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int]]:
+def _long(rows: Iterable[tuple[int, list[Any]]], columns: list[_Column], width: int, strict: bool,
+          problems: _Problems) -> tuple[list[dict[str, Any]], int, list[int], dict[str, int]]:
     by_name = {c.name: c for c in columns}
     unit_col, fact_col, value_col = by_name["unit"], by_name["fact"], by_name["value"]
     builder = _Builder(problems)
     entries: dict[str, int] = {}
+    first_rows: dict[str, int] = {}
     count, skipped = 0, []
     for number, cells in rows:
         if all(_is_empty(v) for v in cells):
@@ -803,41 +990,79 @@ def _long(rows: list[tuple[int, list[Any]]], columns: list[_Column], width: int,
             continue
         if unit not in entries:
             entries[unit] = builder.new(unit)
+            first_rows[unit] = number
         if value is not None:
             builder.put(entries[unit], unit, name, value, number, value_col.col, "value")
-    return builder.entries, count, skipped
+    return builder.entries, count, skipped, first_rows
 
 
-def _table(rows: list[tuple[int, list[Any]]], file: str, encoding: str, strict: bool) -> Table:
-    problems = _Problems(file)
-    start = next((i for i, (_, cells) in enumerate(rows)
-                  if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
-    if start is None:
+def _table(rows: Iterable[tuple[int, list[Any]]], file: str, encoding: str, strict: bool,
+           sheet: str | None = None) -> Table:
+    """A table from its rows, read once and in order (a CSV's rows are never all held: each
+    becomes a unit entry as it is read)."""
+    problems = _Problems(file, sheet=sheet)
+    records = iter(rows)
+    header = next(((n, cells) for n, cells in records
+                   if not all(_is_empty(v) for v in cells) and not _is_comment(cells)), None)
+    if header is None:
         raise cannot_read(file, "the sheet is empty: the first row must be a header with an 'id' "
                           "column (one row per unit) or the columns unit, fact, value")
-    header_row, header_cells = rows[start]
-    body = rows[start + 1:]
-    columns = _header(header_row, header_cells, _first_use(body), problems)
+    header_row, header_cells = header
+    # a column with values but no header is a problem found while the rows go by
+    unnamed = [i for i, v in enumerate(header_cells)
+               if _is_empty(v.strip() if isinstance(v, str) else v)]
+    first_use: dict[int, int] = {}
+
+    def body() -> Iterator[tuple[int, list[Any]]]:
+        for number, cells in records:
+            for index in unnamed:
+                if index not in first_use and index < len(cells) and not _is_empty(cells[index]):
+                    first_use[index] = number
+            yield number, cells
+
+    columns = _header(header_row, header_cells, lambda _: None, _Problems(file))
     width = max((i + 1 for i, v in enumerate(header_cells) if not _is_empty(v)), default=0)
     names = {c.name for c in columns}
     layout: Literal["wide", "long"]
+    rows_problems = _Problems(file, sheet=sheet)
+    repeated: dict[str, list[int]] = {}
     if "id" in names:
         layout = "wide"
-        units, count, skipped = _wide(body, header_row, columns, width, strict,
-                                       problems)
+        units, reader = _wide(body(), header_row, columns, width, strict, rows_problems)
+        count, skipped, rows_of, repeated = (reader.count, reader.skipped, reader.rows_of,
+                                             reader.repeated)
     elif {"unit", "fact", "value"} <= names:
         layout = "long"
         extra = sorted(names - {"unit", "fact", "value"})
         if extra:
             problems.add(f"unknown column(s) {', '.join(extra)}: a long table has the columns "
                          "unit, fact, value", header_row, 1)
-        units, count, skipped = _long(body, columns, width, strict, problems)
+        units, count, skipped, rows_of = _long(body(), columns, width, strict, rows_problems)
     else:
+        for _ in body():
+            pass
+        _header(header_row, header_cells, first_use.get, problems)
         problems.raise_if_any()
         raise cannot_read(file, "the header needs an 'id' column (one row per unit, one column per "
                           "fact) or the columns unit, fact, value (one row per fact)", header_row)
+    _header(header_row, header_cells, first_use.get, problems)
+    problems.titles = rows_problems.titles
+    problems.extend(rows_problems)
     problems.raise_if_any()
-    return Table(units, encoding, layout, count, tuple(skipped))
+    if not units:
+        raise cannot_read(file, _no_units(skipped), header_row)
+    where: dict[str, tuple[int, str, str | None]] = {}
+    for c in columns:
+        where.setdefault(c.base, (c.col, c.name, problems.titles.get(c.col)))
+    return Table(units, encoding, layout, count, tuple(skipped), sheet, rows_of, repeated, where)
+
+
+def _no_units(skipped: Sequence[int]) -> str:
+    """The problem of a sheet with a header and no unit: an empty batch is an error."""
+    why = f" (row(s) {', '.join(map(str, skipped[:10]))} were read as titles or comments)" \
+        if skipped else ""
+    return ("the sheet has a header but no unit rows" + why + ": an empty batch is refused "
+            "(nothing would be scored); fill in the units, or check that the right file was given")
 
 
 def load_table(path: str | Path) -> Table:
@@ -845,12 +1070,14 @@ def load_table(path: str | Path) -> Table:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".xlsx":
-        return _table(_xlsx_rows(p), str(path), "xlsx", strict=False)
+        sheet_rows, sheet = _xlsx_rows(p)
+        return _table(sheet_rows, str(path), "xlsx", strict=False, sheet=sheet)
     if suffix in (".csv", ".tsv"):
         rows, encoding = _delimited_rows(p, "\t" if suffix != ".csv" else ",")
         return _table(rows, str(path), encoding, strict=True)
-    raise cannot_read(str(path), f"cannot read {p.suffix or 'files without a suffix'} as a table; use "
-                      ".csv, .tsv or .xlsx")
+    problem = old_workbook_problem(p, b"")
+    raise cannot_read(str(path), problem or f"cannot read {p.suffix or 'files without a suffix'} "
+                      "as a table; use .csv, .tsv or .xlsx")
 
 
 def table_of_rows(rows: list[tuple[int, list[Any]]], source: str) -> Table:
@@ -949,6 +1176,8 @@ class WideStream:
         problems.extend(self._problems)
         self._problems = problems
         problems.raise_if_any()
+        if reader.count == 0:
+            raise cannot_read(file, _no_units(reader.skipped), header_row)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -965,16 +1194,19 @@ def merge_sources(sources: Sequence[tuple[str, list[Any]]]) -> list[Any]:
     passthrough: list[Any] = []
     problems: list[Diagnostic] = []
     for name, units in sources:
-        ids = [e.get("id") for e in units if isinstance(e, Mapping)]
-        for unit in sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1}):
-            problems.append(Diagnostic("GS405", f"unit id {unit!r} appears {ids.count(unit)} "
-                                       f"times in {name}", unit=unit))
+        # ids are compared after NFKC (textsafe.id_key): look-alikes are one id
+        counts = Counter(id_key(e["id"]) for e in units
+                         if isinstance(e, Mapping) and isinstance(e.get("id"), str))
+        for key in sorted(k for k, n in counts.items() if n > 1):
+            problems.append(Diagnostic("GS405", f"unit id {key!r} appears {counts[key]} "
+                                       f"times in {name}", unit=key))
         for entry in units:
             if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
                 passthrough.append(entry)
                 continue
             unit = entry["id"]
-            target = merged.setdefault(unit, {"id": unit, "facts": {}})
+            target = merged.setdefault(id_key(unit), {"id": unit, "facts": {}})
+            unit = target["id"]  # the first spelling stands for its look-alikes
             for key in ("category", "tier", "title"):
                 if key in entry:
                     if key in target and target[key] != entry[key]:

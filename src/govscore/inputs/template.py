@@ -26,6 +26,7 @@ from govscore.engine.plan import Plan
 from govscore.errors import UsageError
 from govscore.language import model
 from govscore.rules.base import COUNT_CELL, FLAG_CELL, Validation, decimal_cell, num, span
+from govscore.textsafe import csv_row
 
 EMPTY_ROWS = 200
 """Rows offered (and validated) when the scheme names no units."""
@@ -78,13 +79,14 @@ def assessors(plan: Plan) -> list[str]:
     """Every assessor the scheme names, in the scheme's order."""
     seen: dict[str, None] = {}
     for spec in plan.specs.values():
-        who = _assessor(spec)
+        who = assessor_of(spec)
         if who:
             seen.setdefault(who)
     return list(seen)
 
 
-def _assessor(spec: FactSpec) -> str | None:
+def assessor_of(spec: FactSpec) -> str | None:
+    """Who supplies a fact: its item's or input's assessor (None when the scheme does not say)."""
     if spec.item is not None:
         return spec.item.assessor
     assert spec.input is not None
@@ -174,7 +176,7 @@ def build(plan: Plan, assessor: str | None = None, category: str | None = None) 
     columns: list[Column] = []
     left_out: list[tuple[str, str]] = []
     for spec in plan.specs.values():
-        who = _assessor(spec)
+        who = assessor_of(spec)
         if assessor is not None and (who is None or assessor.strip() not in assessor_names(who)):
             continue
         if category is not None and spec.categories is not None and \
@@ -230,11 +232,11 @@ def render_csv(plan: Plan, template: Template) -> bytes:
     validation."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", *template.unit_columns, *(c.name for c in template.columns)])
-    writer.writerow([t.replace("\n", " ") for t in _title_cells(plan, template)])
+    writer.writerow(csv_row(["id", *template.unit_columns, *(c.name for c in template.columns)]))
+    writer.writerow(csv_row([t.replace("\n", " ") for t in _title_cells(plan, template)]))
     blank = [""] * len(template.columns)
     for unit in template.units:
-        writer.writerow([v or "" for v in _unit_cells(template, unit)] + blank)
+        writer.writerow(csv_row([v or "" for v in _unit_cells(template, unit)] + blank))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

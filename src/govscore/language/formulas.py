@@ -24,6 +24,7 @@ from typing import Any
 import simpleeval
 
 from govscore.errors import GovscoreError
+from govscore.textsafe import excerpt
 
 MAX_LENGTH = 2000
 MAX_NODES = 300
@@ -49,6 +50,17 @@ class FormulaError(GovscoreError):
         self.column = column
         self.code = code
         super().__init__(message)
+
+    def located(self, where: str, text: str) -> FormulaError:
+        """This error naming where it happened (``item 'f'``, ``output 'x'``) and the formula,
+        as a bounded excerpt when the message does not quote it already."""
+        message = str(self)
+        if where in message:
+            where = ""
+        if text not in message:
+            message += f" (formula {excerpt(text, 80)})"
+        return FormulaError(f"{where}: {message}" if where else message, column=self.column,
+                            code=self.code)
 
 
 def _num(value: object, what: str) -> Decimal:

@@ -13,11 +13,13 @@ says otherwise: a ``signed`` item lies within its rule's ``min..max`` (below 0 a
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -71,7 +73,18 @@ Expr = Annotated[
     str,
     Field(min_length=1, max_length=2000, description="A formula (see the formula reference)."),
 ]
-IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+def _calendar_date(text: str) -> str:
+    """A YYYY-MM-DD text that is a real date (2024-13-45 and 2023-02-29 are not)."""
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        msg = f"{text} is not a date in the calendar (YYYY-MM-DD)"
+        raise ValueError(msg) from None
+    return text
+
+
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD"),
+                    AfterValidator(_calendar_date)]
 
 
 class Model(BaseModel):

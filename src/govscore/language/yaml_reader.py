@@ -31,6 +31,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from govscore.errors import Diagnostic, GovscoreError, Span
+from govscore.numbers import NUMBER_TEXT
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 64
@@ -39,7 +40,6 @@ MAX_ALIASES = 100
 
 Path = tuple[str | int, ...]
 
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 # Each pattern runs in linear time (fullmatch on text up to MAX_BYTES long): where two runs of the
@@ -304,7 +304,7 @@ def _scalar(node: ScalarNode, path: Path, doc: Document, problems: list[Diagnost
         return None
     if text in _BOOLS:
         return _BOOLS[text]
-    if _NUMBER.fullmatch(text):
+    if NUMBER_TEXT.fullmatch(text):  # the one grammar of numbers (govscore.numbers)
         return Decimal(text)
     for pattern, what in _AMBIGUOUS:
         if pattern.fullmatch(text):

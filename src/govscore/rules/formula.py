@@ -44,7 +44,10 @@ class Formula(RuleKind[model.Formula]):
                 else:  # checked away per category (GS317); said plainly should it happen
                     raise UnitProblem("GS402", f"{item_id}: the formula needs {n!r}, which this "
                                       "unit's facts do not give")
-            result = formula.evaluate(env)
+            try:
+                result = formula.evaluate(env)
+            except formulas.FormulaError as exc:  # the message names the item and the formula
+                raise exc.located(f"item {item_id!r}", formula.text) from None
             if isinstance(result, bool):
                 msg = f"item {item_id!r}: the formula gave true/false, not points"
                 raise formulas.FormulaError(msg, code="GS502")

@@ -9,13 +9,14 @@ score is computed with). Both bounds are checked before any conversion, so a fac
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from govscore.errors import Diagnostic, GovscoreError
 from govscore.language import model
+from govscore.numbers import Percent, near_number
+from govscore.textsafe import closest
 
 MAX_MAGNITUDE = Decimal("1e15")
 MAX_DIGITS = 34
@@ -41,7 +42,17 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."  # noqa: PLR2004
 
 
-def number(value: Any, what: str = "a number") -> Decimal:
+def number(value: Any, what: str = "a number", *, percent: bool = False) -> Decimal:
+    """A fact as a number. A :class:`~govscore.numbers.Percent` (``85%`` in a sheet) only where
+    ``percent`` says the fact is a rate (0..1); text that looks like a number but is outside the
+    one grammar (``1e3``) gets a hint (see :mod:`govscore.numbers`)."""
+    if isinstance(value, Percent) and not percent:
+        raise FactProblem("GS403", f"expected {what}, got {value * 100}% (a percentage, which "
+                          "only a rate between 0 and 1 accepts): write the number without %")
+    if isinstance(value, str):
+        why = near_number(value.strip())
+        if why is not None:
+            raise FactProblem("GS403", f"expected {what}, got {show(value)}: {why}")
     if isinstance(value, bool):
         raise FactProblem("GS403", f"expected {what}, got {show(value)}")
     if isinstance(value, float):
@@ -86,7 +97,7 @@ def count(value: Any) -> int:
 
 
 def rate(value: Any) -> Decimal:
-    r = number(value, "a rate between 0 and 1")
+    r = number(value, "a rate between 0 and 1", percent=True)
     if not 0 <= r <= 1:
         hint = f" (write {r / 100} for {r}%)" if 1 < r <= 100 else ""  # noqa: PLR2004
         raise FactProblem("GS404", f"a rate must be within 0..1, got {r}{hint}")
@@ -115,8 +126,8 @@ def mapping(value: Any, what: str) -> Mapping[str, Any]:
 def known_keys(value: Mapping[str, Any], allowed: list[str] | dict[str, Any], what: str) -> None:
     for key in value:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), list(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(str(key), allowed)
+            hint = f"; did you mean {close!r}?" if close else ""
             raise FactProblem("GS403", f"unknown {what} {show(key)}; expected one of "
                               f"{', '.join(map(str, allowed))}{hint}")
 

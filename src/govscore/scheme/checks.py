@@ -5,7 +5,6 @@ path of the offending value; the loader adds positions. Errors make a scheme inv
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -18,6 +17,7 @@ from govscore.rules.base import shapes_meet
 from govscore.rules.values import FactProblem, band_problems
 from govscore.scheme import phases, scopes, tree
 from govscore.scheme.tree import NodeRef, Path, applies, references
+from govscore.textsafe import closest
 
 RESERVED = scopes.RESERVED
 
@@ -114,9 +114,9 @@ def _reads(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         path = (*ref.path, "reads")
         target = items.get(node.reads)
         if target is None:
-            close = difflib.get_close_matches(node.reads, [i for i in items if i != node.id], n=1)
+            close = closest(node.reads, (i for i in items if i != node.id))
             yield Diagnostic("GS305", f"item {node.reads!r} does not exist", path=path,
-                             hint=f"did you mean {close[0]!r}?" if close else None)
+                             hint=f"did you mean {close!r}?" if close else None)
             continue
         other = target.node
         assert isinstance(other, model.Item)
@@ -319,9 +319,9 @@ def _references(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnost
     grades = {b.grade for b in scheme.grades.bands} if scheme.grades else set()
 
     def unknown(kind: str, name: str, pool: set[str] | dict[str, object], path: Path) -> Diagnostic:
-        close = difflib.get_close_matches(name, list(pool), n=1)
+        close = closest(name, pool)  # bounded work, however many names are misspelt
         return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
-                          hint=f"did you mean {close[0]!r}?" if close else None)
+                          hint=f"did you mean {close!r}?" if close else None)
 
     def need_input(name: str, types: tuple[str, ...], path: Path) -> Iterator[Diagnostic]:
         if name not in inputs:
@@ -792,11 +792,9 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
 
 
 def _unknown(kind: str, name: str, pool: Mapping[str, object], path: Path) -> Diagnostic:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(pool), n=1)
+    close = closest(name, pool)  # bounded work, however many names are misspelt
     return Diagnostic("GS305", f"{kind} {name!r} does not exist", path=path,
-                      hint=f"did you mean {close[0]!r}?" if close else None)
+                      hint=f"did you mean {close!r}?" if close else None)
 
 
 def _scope_rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:

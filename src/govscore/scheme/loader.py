@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,8 +14,10 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from govscore import files
 from govscore.errors import Diagnostic, SchemeError, Span
 from govscore.language import model, yaml_reader
+from govscore.textsafe import closest, excerpt
 
 _TYPE_WORDS = {
     "decimal_type": "a number",
@@ -96,8 +97,10 @@ _KEY_OWNERS = _key_owners()
 
 
 def _describe(value: object) -> str:
+    """A value of the document for a message: text only as a bounded, escaped excerpt (a file
+    that is not a scheme, ``.env`` say, is never echoed)."""
     if isinstance(value, str):
-        return f"text {value!r}"
+        return f"text {excerpt(value)}"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, Decimal):
@@ -109,6 +112,16 @@ def _describe(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     return repr(value)
+
+
+def _kind_of(value: object) -> str:
+    """What a whole document is, without quoting it: a file that is not a scheme (a ``.env``
+    named by mistake, or on purpose) is never echoed, not even in part."""
+    if isinstance(value, str):
+        return f"one line of text ({len(value):,} characters)"
+    if isinstance(value, (bool, Decimal)) or value is None:
+        return f"a single {'value' if value is not None else 'null'}"
+    return _describe(value)
 
 
 def _range_text(etype: str, ctx: dict[str, Any]) -> str:
@@ -176,9 +189,8 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
                                                  if len(owners) > 6 else "")  # noqa: PLR2004
                 hint = f"{key!r} is a key of {shown}"
             else:
-                close = difflib.get_close_matches(key, _KNOWN_KEYS | set(_KEY_OWNERS), n=1,
-                                                  cutoff=0.6)
-                hint = f"did you mean {close[0]!r}?" if close else None
+                close = closest(key, _KNOWN_KEYS | set(_KEY_OWNERS))
+                hint = f"did you mean {close!r}?" if close else None
                 code, message = "GS201", f"unknown key {key!r}"
             span = doc.span(path, key=True)
         elif etype == "missing":
@@ -192,8 +204,8 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
             expected = str(ctx.get("expected_tags") or _kinds(path))
             tags = [t.strip(" '") for t in expected.split(",")]
             found = ctx.get("tag")
-            close = difflib.get_close_matches(str(found), tags, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else None
+            close = closest(str(found), tags)
+            hint = f"did you mean {close!r}?" if close else None
             if etype == "union_tag_not_found":
                 code, message = "GS202", f"missing 'kind'; expected one of {expected}"
             else:
@@ -312,12 +324,18 @@ def _too_big(value: Decimal) -> bool:
 
 def read_text(source: str | Path) -> tuple[str, bytes]:
     """Read a path; return its display name and bytes. Raises SchemeError (GS101)."""
-    p = Path(source)
+    return str(source), read_source(Path(source), yaml_reader.MAX_BYTES)
+
+
+def read_source(path: Path, limit: int) -> bytes:
+    """A scheme's (or scheme test's) bytes: a regular file of at most ``limit`` bytes, read in
+    bounded memory (:mod:`govscore.files`). Raises SchemeError: GS106 for the size, GS101 for
+    everything else (missing, a folder, a device, a FIFO)."""
     try:
-        return str(source), p.read_bytes()
-    except OSError as exc:
-        raise SchemeError([Diagnostic("GS101", f"cannot read {source}: {exc.strerror}",
-                                      span=Span(str(source), 1, 1))]) from None
+        return files.read_limited(path, limit)
+    except files.ReadRefused as exc:
+        code = "GS106" if exc.too_large else "GS101"
+        raise SchemeError([Diagnostic(code, str(exc), span=Span(str(path), 1, 1))]) from None
 
 
 def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagnostic]]:
@@ -330,7 +348,7 @@ def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagn
     except yaml_reader.YamlError as exc:
         return None, exc.diagnostics
     if not isinstance(doc.data, dict):
-        return None, [Diagnostic("GS105", f"the document is {_describe(doc.data)}; a scheme is "
+        return None, [Diagnostic("GS105", f"the document is {_kind_of(doc.data)}; a scheme is "
                                  "a mapping of keys (govscore, id, title, …)",
                                  span=Span(file, 1, 1))]
     doc.problems.extend(_huge_numbers(doc))
@@ -360,7 +378,16 @@ def load_scheme(source: str | Path | None = None, *, text: str | None = None,
                 name: str = "<text>") -> LoadedScheme:
     """Load a scheme from a path or from text; raise SchemeError with every problem."""
     if text is not None:
-        raw, file = text.encode("utf-8"), name
+        file = name
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: a str that is not Unicode text
+            line = text.count("\n", 0, exc.start) + 1
+            column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+            raise SchemeError([Diagnostic("GS102", "the text holds a lone surrogate "
+                                          f"(U+{ord(text[exc.start]):04X}), which is not Unicode "
+                                          "text", span=Span(name, line, column))],
+                              f"{name}: the scheme is invalid") from None
     elif source is not None:
         file, raw = read_text(source)
     else:

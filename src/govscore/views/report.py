@@ -11,14 +11,15 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from govscore.engine.plan import Plan
-from govscore.engine.results import Assessment
+from govscore.engine.results import Assessment, LazyNodes, NodeResult
 from govscore.errors import UsageError
 from govscore.numbers import fmt
+from govscore.textsafe import csv_row
 from govscore.views.ranking import ranked, scope_order
 from govscore.views.sheet import display_width
 
@@ -80,25 +81,42 @@ def to_json(assessment: Assessment) -> str:
     return json.dumps(assessment.to_dict(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
+class NodeValues:
+    """Every node's value for a report row ("" where a node does not apply). A kernel's lazy
+    nodes give their values without building a NodeResult per node: reading ``r.nodes[n]`` for
+    every node of 100,000 units would build (and keep) two million of them, half a gigabyte."""
+
+    def __init__(self, node_ids: list[str]) -> None:
+        self.node_ids = node_ids
+
+    def __call__(self, nodes: Mapping[str, NodeResult]) -> list[Any]:
+        if type(nodes) is LazyNodes:
+            return ["" if v is None else v for v in nodes.values_of(self.node_ids)]
+        return [nodes[n].value if n in nodes and nodes[n].applicable else ""
+                for n in self.node_ids]
+
+
 def to_csv(assessment: Assessment, plan: Plan) -> str:
     node_ids = [node_id for node_id, _ in sorted(plan.positions.items(), key=lambda p: p[1][1])]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    row = writer.writerow
+    values = NodeValues(node_ids)
     outputs = [o.id for o in plan.scheme.outputs]
     writer.writerow(["unit", "category", "tier", "scope", "rank", "total", "computed_total",
                      "grade", "awards", "undecided", "vetoes", "ineligible", *outputs,
                      *node_ids])
     for u in _order(assessment):
         r, p = assessment.results[u], assessment.placements[u]
-        writer.writerow([
+        row(csv_row([
             u, r.category or "", r.tier or "", p.scope, p.rank, r.total, r.computed_total,
             p.grade or "", ";".join(p.awards), ";".join(p.undecided), ";".join(r.vetoes),
             "; ".join(r.ineligible), *(r.outputs.get(o, "") for o in outputs),
-            *(r.nodes[n].value if n in r.nodes and r.nodes[n].applicable else "" for n in node_ids),
-        ])
+            *values(r.nodes),
+        ]))
     for rejected in assessment.rejected:
-        writer.writerow([rejected.unit, "", "", "REJECTED", "", "", "", "", "", "", "",
-                         "; ".join(str(d) for d in rejected.diagnostics)])
+        row(csv_row([rejected.unit, "", "", "REJECTED", "", "", "", "", "", "", "",
+                     "; ".join(str(d) for d in rejected.diagnostics)]))
     return out.getvalue()
 
 

@@ -1,0 +1,154 @@
+"""The columnar back end's integer arithmetic, worked by hand: half-up and half-even rounding of
+scaled integers (negatives too), exact multiply-and-divide, overflow handed to the scalar path,
+and fact values turned into columns (what is taken, what is left to the scalar path)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+np = pytest.importorskip("numpy")
+
+from govscore import api  # noqa: E402 - after the numpy check
+from govscore.engine import columnar  # noqa: E402
+from govscore.engine.columnar import LIMIT, Batch, Col  # noqa: E402
+from govscore.engine.results import DeferredResult  # noqa: E402
+from tests.helpers import plan_from  # noqa: E402
+
+D = Decimal
+
+
+def _batch(n: int) -> Batch:
+    return Batch(n, {}, {})
+
+
+def _col(*values: str) -> tuple[Batch, Col]:
+    col, ok = columnar.number_column([D(v) for v in values])
+    assert ok.all()
+    return _batch(len(values)), col
+
+
+def _values(col: Col) -> list[Decimal]:
+    return columnar.decimals(col)
+
+
+def test_half_up_rounds_ties_away_from_zero() -> None:
+    """四舍五入 to 2 places: 1.005 → 1.01, 1.004 → 1.00, −1.005 → −1.01 (away from zero, as
+    Decimal's ROUND_HALF_UP), 2.675 → 2.68 (exact: no binary float ever holds 2.675)."""
+    c, col = _col("1.005", "1.004", "-1.005", "2.675", "-0.004")
+    out = c.round(col, 2, "half_up")
+    assert out.exp == 2
+    assert _values(out) == [D("1.01"), D("1.00"), D("-1.01"), D("2.68"), D("0.00")]
+
+
+def test_half_even_rounds_ties_to_the_even_neighbour() -> None:
+    """half_even to 1 place: 0.25 → 0.2, 0.35 → 0.4, −0.25 → −0.2, 0.251 → 0.3."""
+    c, col = _col("0.25", "0.35", "-0.25", "0.251")
+    assert _values(c.round(col, 1, "half_even")) == [D("0.2"), D("0.4"), D("-0.2"), D("0.3")]
+
+
+def test_rounding_to_more_places_than_held_changes_nothing() -> None:
+    c, col = _col("1.5", "2")
+    out = c.round(col, 2, "half_up")
+    assert _values(out) == [D("1.5"), D("2.0")]  # the column's exponent: 1 place
+
+
+def test_muldiv_is_exact_or_hands_the_unit_over() -> None:
+    """× 20 / 30 (a group of 30 reported on 20): 15 → 10 exactly; 10 → 6.666… does not
+    terminate, so that unit is bailed (the Decimal path keeps 34 digits). × 100 / 8:
+    3 → 37.5 (1/8 terminates at 3 places)."""
+    c, col = _col("15", "10")
+    out = c.muldiv(col, D(20), D(30))
+    assert _values(out)[0] == D(10)
+    assert c.bail.tolist() == [False, True]
+    c, col = _col("3")
+    assert _values(c.muldiv(col, D(100), D(8))) == [D("37.5")]
+    assert not c.bail.any()
+
+
+def test_overflow_is_detected_before_it_happens() -> None:
+    """A multiply whose product would pass LIMIT, and an add whose sum would: those units only
+    are bailed; the others are exact."""
+    c = _batch(2)
+    big = Col(np.array([LIMIT // 3, 7], dtype=np.int64), 0)
+    product = c.mul(big, D(4))
+    assert c.bail.tolist() == [True, False]
+    assert int(product.data[1]) == 28
+    c = _batch(2)
+    total = c.add(Col(np.array([LIMIT, 1], dtype=np.int64), 0),
+                  Col(np.array([1, 1], dtype=np.int64), 0))
+    assert c.bail.tolist() == [True, False]
+    assert int(total.data[1]) == 2
+    c = _batch(1)  # aligning exponents multiplies too: 10^18 at 0 places → 3 places overflows
+    c.add(Col(np.array([10**18], dtype=np.int64), 0), Col(np.array([1], dtype=np.int64), 3))
+    assert c.bail.tolist() == [True]
+
+
+def test_constants_drop_trailing_zeros() -> None:
+    assert (columnar.Batch(1, {}, {}).const(D("20.00")).data, D("20.00")) == (20, D(20))
+    c = columnar.Batch(1, {}, {}).const(D("0.50"))
+    assert (c.data, c.exp) == (5, 1)
+    c = columnar.Batch(1, {}, {}).const(D("1E+2"))
+    assert (c.data, c.exp) == (100, 0)
+
+
+def test_number_columns_take_only_exact_plain_numbers() -> None:
+    """Ints and finite Decimals with at most MAX_PLACES places are taken, at the largest number
+    of places written (0.5 and 0.125 → 500 and 125 thousandths); floats, booleans, text, NaN,
+    a negative zero, too many places and huge ints are not."""
+    values: list[Any] = [D("0.5"), D("0.125"), 3, 1.5, True, "1", D("NaN"), D("-0"),
+                         D("0.1234567891"), 10**20, None]
+    col, ok = columnar.number_column(values)
+    assert col.exp == 3
+    assert ok.tolist() == [True, True, True] + [False] * 8
+    assert col.data[:3].tolist() == [500, 125, 3000]
+
+
+def test_flag_columns_take_true_and_false_only() -> None:
+    truth, ok = columnar.flag_column([True, False, 1, "是", None])
+    assert truth.tolist() == [True, False, False, False, False]
+    assert ok.tolist() == [True, True, False, False, False]
+
+
+# A hand-worked batch through evaluate_all. 工作 (manual 0..10) ×0.5 when 整改 is true; 加分
+# 0.5 per occurrence, at most 2; the group 加分组 capped at 1.5; 基础 rate × 7.5.
+SCHEME = """
+- {id: work, title: 工作, max: 10, rule: {kind: manual, min: 0, max: 10},
+   modifiers: [{kind: factor_if, input: fix, factor: 0.5}]}
+- {id: extra, title: 加分组, cap: 1.5, children: [
+    {id: p, title: 加分, max: 2, rule: {kind: per_occurrence, per: 0.5}}]}
+- {id: base, title: 基础, max: 7.5, rule: {kind: rate}}
+"""
+EXTRA = """
+inputs:
+  - {id: fix, title: 整改, type: flag}
+"""
+
+
+def _unit(uid: str, work: str, p: int, rate: str, fix: bool) -> dict[str, Any]:
+    return {"id": uid, "facts": {"work": D(work), "p": p, "base": D(rate), "fix": fix}}
+
+
+def test_hand_worked_batch_through_the_columns() -> None:
+    """A: 9 × 0.5 = 4.5; 3 × 0.5 = 1.5 (under the item's 2, at the group's 1.5); 7.5 × 0.999 =
+    7.4925 → 7.49 (half-up); 4.5 + 1.5 + 7.49 = 13.49.
+    B: 8; 5 × 0.5 = 2.5 → item max 2 → group cap 1.5; 7.5 × 0.333 = 2.4975 → 2.50;
+    8 + 1.5 + 2.50 = 12.00.
+    C: 0 × 0.5 = 0; 1 × 0.5 = 0.5; 7.5 × 0.002 = 0.015 → 0.02; 0 + 0.5 + 0.02 = 0.52.
+    D: 10; 0; 7.5 × 0.006 = 0.045, a tie between 0.04 and 0.05 → 0.05 half-up (half-even
+    would give 0.04); 10 + 0 + 0.05 = 10.05."""
+    plan = plan_from(SCHEME, extra=EXTRA)
+    units = [_unit("A", "9", 3, "0.999", True), _unit("B", "8", 5, "0.333", False),
+             _unit("C", "0", 1, "0.002", True), _unit("D", "10", 0, "0.006", False)]
+    assessment = api._evaluate_all(plan, units, columns=True)
+    assert all(isinstance(r, DeferredResult) for r in assessment.results.values())
+    totals = {u: r.total for u, r in assessment.results.items()}
+    assert totals == {"A": D("13.49"), "B": D("12.00"), "C": D("0.52"), "D": D("10.05")}
+    ranks = {u: p.rank for u, p in assessment.placements.items()}
+    assert ranks == {"A": 1, "B": 2, "D": 3, "C": 4}
+    # the trace is built on first read, by the scalar path: B's bonus capped twice
+    steps = [(s.rule, s.step, s.after) for s in assessment.results["B"].trace
+             if s.step == "cap"]
+    assert steps == [("p", "cap", D(2)), ("extra", "cap", D("1.5"))]
