@@ -135,14 +135,34 @@ def test_the_github_workflow_fails_on_a_broken_scheme_and_still_writes_the_log(r
     assert [r["ruleId"] for r in broken] == ["GS201", "GS203"]
 
 
-def test_the_gitlab_job_runs_and_reports_the_scheme_tests_as_junit(repository):
+def check_code_quality(report: Any) -> None:
+    """The fields GitLab's code quality report needs, in their types and values."""
+    assert isinstance(report, list)
+    for issue in report:
+        assert set(issue) >= {"description", "check_name", "fingerprint", "severity", "location"}
+        assert issue["severity"] in {"info", "minor", "major", "critical", "blocker"}
+        assert isinstance(issue["location"]["path"], str)
+        assert not issue["location"]["path"].startswith("/")  # relative to the checkout
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+    fingerprints = [issue["fingerprint"] for issue in report]
+    assert len(set(fingerprints)) == len(fingerprints)
+
+
+def test_the_gitlab_job_runs_and_gives_both_reports(repository):
     pipeline = recipes(PAGES[0])["gitlab"]
     ran = [r for line in gitlab_commands(pipeline) if (r := run_command(line, repository))]
-    assert [r.command.split()[0:2] for r in ran] == [["govscore", "validate"], ["pytest", "schemes/"]]
+    assert [r.command.split()[0:2] for r in ran] == [
+        ["govscore", "validate"], ["govscore", "validate"], ["pytest", "schemes/"]]
     for r in ran:
         assert r.code == 0, f"{r.command} failed:\n{r.output[-3000:]}"
     [job] = pipeline.values()
-    report = ET.parse(repository / job["artifacts"]["reports"]["junit"]).getroot()
+    reports = job["artifacts"]["reports"]
+    quality = json.loads((repository / reports["codequality"]).read_text(encoding="utf-8"))
+    check_code_quality(quality)
+    # the shipped schemes: one warning (s3's cap 30 on the bonus, which the text states)
+    assert [(i["check_name"], i["severity"], i["location"]["path"]) for i in quality] == [
+        ("GS303", "minor", "schemes/s3-chengdu.yaml")]
+    report = ET.parse(repository / reports["junit"]).getroot()
     suite = report if report.tag == "testsuite" else report.find("testsuite")
     assert suite is not None
     cases = suite.findall("testcase")
@@ -154,14 +174,21 @@ def test_the_gitlab_job_runs_and_reports_the_scheme_tests_as_junit(repository):
     assert {f"schemes.tests.{name}.test.yaml" for name in ("s3-chengdu", "s4-anhui")} <= files
 
 
-def test_the_gitlab_job_fails_on_a_broken_scheme(repository):
+def test_the_gitlab_job_fails_on_a_broken_scheme_and_reports_it(repository):
     (repository / "schemes" / "broken.yaml").write_text(BROKEN, encoding="utf-8")
     pipeline = recipes(PAGES[0])["gitlab"]
-    validate = next(line for line in gitlab_commands(pipeline) if line.startswith("govscore"))
-    ran = run_command(validate, repository)
-    assert ran is not None
-    assert ran.code == 1
-    assert "schemes/broken.yaml:6:26: GS201 " in ran.output
+    ran = [r for line in gitlab_commands(pipeline)
+           if line.startswith("govscore") and (r := run_command(line, repository))]
+    assert [r.code for r in ran] == [0, 1]  # the report is written; the check fails the job
+    assert "schemes/broken.yaml:6:26: GS201 " in ran[1].output
+    [job] = pipeline.values()
+    quality = json.loads((repository / job["artifacts"]["reports"]["codequality"])
+                         .read_text(encoding="utf-8"))
+    check_code_quality(quality)
+    broken = [i for i in quality if i["location"]["path"] == "schemes/broken.yaml"]
+    assert [(i["check_name"], i["severity"], i["location"]["lines"]["begin"]) for i in broken] == [
+        ("GS201", "major", 6), ("GS203", "major", 6)]
+    assert broken[0]["description"].startswith("GS201 unknown key 'weigth'")
 
 
 def test_the_float_message_the_page_shows_is_the_one_given():

@@ -381,3 +381,13 @@ def test_the_fill_in_template_is_ready_to_filter_and_print():
     # the id column fits S4's longest name: 中国人民财产保险股份有限公司安徽省分公司, 20 wide
     # characters = 40 columns, + 2
     assert sheet.column_dimensions["A"].width == 42
+
+
+def test_the_ranking_notes_name_items_by_title_not_id():
+    # issue 13: the 说明 column showed ids (免扣 key_tasks_gov)
+    plan = govscore.compile(S4)
+    assessment = govscore.evaluate_all(plan, readers.read_facts(S4_FACTS))
+    page = html.render(assessment, plan)
+    assert "key_tasks_gov" not in page
+    assert ("免扣 完成省委、省政府交付的重点工作任务和执行省委、省政府文件、会议决定事项"
+            "(省政府办公厅考核分值): 不可抗力") in page

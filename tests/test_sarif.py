@@ -112,6 +112,9 @@ def test_every_code_of_the_error_reference_is_a_rule():
         assert rule["shortDescription"]["text"] == CODES[rule["id"]]
         assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", rule["name"]), rule["name"]
         assert f"errors.md#{rule['id'].lower()}" in rule["help"]["text"]
+        family = {"1": "loading", "2": "model", "3": "semantics", "4": "facts", "5": "evaluation",
+                  "6": "scheme-tests", "7": "command-line", "8": "records", "9": "service"}
+        assert rule["properties"]["tags"] == ["govscore", family[rule["id"][2]]]
 
 
 def test_a_file_outside_the_folder_gets_an_absolute_file_uri(tmp_path, monkeypatch):
@@ -146,3 +149,20 @@ def test_the_schema_check_is_not_vacuous():
     log = sarif({})
     log["runs"][0]["results"] = [{"ruleId": "GS201", "level": "fatal", "message": {"text": "x"}}]
     assert list(_validator().iter_errors(log))
+
+
+def test_gitlab_code_quality_fingerprints_follow_the_problem_not_the_line(repo):
+    """--format gitlab: a problem keeps its fingerprint when unrelated lines move it (GitLab then
+    shows it as old, not new); another problem has another."""
+    _, before, _ = _run("validate", "--format", "gitlab", "schemes/坏的 方案.yaml")
+    (repo / "schemes" / "坏的 方案.yaml").write_text("# a comment moves everything down\n" + BROKEN,
+                                                  encoding="utf-8")
+    _, after, _ = _run("validate", "--format", "gitlab", "schemes/坏的 方案.yaml")
+    first, second = json.loads(before), json.loads(after)
+    assert [i["location"]["lines"]["begin"] for i in first] == [6, 6]
+    assert [i["location"]["lines"]["begin"] for i in second] == [7, 7]
+    assert [i["fingerprint"] for i in first] == [i["fingerprint"] for i in second]
+    assert first[0]["fingerprint"] != first[1]["fingerprint"]
+    assert [i["location"]["path"] for i in first] == ["schemes/坏的 方案.yaml"] * 2
+    assert [(i["check_name"], i["severity"]) for i in first] == [("GS201", "major"),
+                                                                  ("GS203", "major")]

@@ -213,3 +213,47 @@ def test_english_only_on_request():
     text = sheet("s3-chengdu", "郫县", lang="en")
     assert "total = 70.00 + 5.00 − 5.00 = 70.00" in text
     assert "rank: 6 of 6 units" in text
+
+
+SHIPPED = ["s1-jiange", "s2-county", "s3-chengdu", "s4-anhui", "s5-jining", "s6-xinfang",
+           "c003-composite"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_sheets_own_words_are_chinese_for_every_shipped_example(name):
+    # issue 13: explain mixed English and internals into Chinese lines. What the scheme's author
+    # wrote (titles, clauses) stays as written; everything the sheet adds is Chinese.
+    from govscore.language import model
+
+    plan, assessment = scored(name)
+    scheme = plan.scheme
+    authored = sorted({text for n in model.iter_nodes(scheme.score)
+                       for text in (n.title, n.clause) if text}
+                      | {v.title for v in scheme.vetoes}, key=len, reverse=True)
+    for unit in assessment.results:
+        text = govscore.explain(assessment, unit, plan=plan)
+        for piece in authored:
+            text = text.replace(piece, "")
+        assert not re.findall(r"[A-Za-z_]{3,}", text), (unit, re.findall(r"[A-Za-z_]{3,}", text))
+
+
+def test_a_bonus_held_at_zero_is_not_said_to_be_deducted():
+    # issue 13: "扣完为止" was used for a bonus clamp. A bonus formula that comes out at
+    # 1 − 3 = −2 is held at 0: "不低于 0"; a deduction from full marks keeps 扣完为止.
+    from tests.helpers import plan_from, score
+
+    plan = plan_from("""
+        - {id: b, title: 创新加分, max: 5, rule: {kind: formula, formula: "x - 3"}}
+        - {id: d, title: 督办, max: 2, from_full: true, rule: {kind: per_occurrence, per: 1}}
+        """, extra="inputs: [{id: x, title: 创新项目数, type: count}]")
+    text = govscore.explain(score(plan, {"x": 1, "d": 5}), plan=plan)
+    assert "· 按公式 x - 3 计算 = −2.00" in text
+    assert "· 不低于 0, 计 0.00" in text
+    # 督办: 满分 2 − 扣 5 × 1 = −3 → 扣完为止, 0
+    assert "· 满分 2 − 扣 (5 次 × 1 = 5.00) = −3.00" in text
+    assert "· 扣完为止, 不低于 0, 计 0.00" in text
+
+
+def test_events_by_level_read_as_levels_with_their_matters():
+    text = sheet("c003-composite", "组织人社局")
+    assert "事实 市级 (先进基层党组织)、省级 (人才工作先进集体)" in text

@@ -221,8 +221,9 @@ def test_an_oversize_body_is_refused_naming_the_limit(server):
                                   headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "GS901"
-    # just under the limit is worked on
-    assert server.post("/score", {"scheme_id": "s3-chengdu", "facts": []}).status_code == 200
+    # a body within the limit is worked on
+    small = {"scheme": TWO_ITEMS, "facts": [{"id": "U", "facts": {"a": 1, "b": 1}}]}
+    assert server.post("/score", small).status_code == 200
 
 
 def test_too_many_units_are_refused_naming_the_limit(server):
@@ -260,13 +261,15 @@ def test_text_that_is_not_text_never_breaks_an_answer(server):
     unit id, a fact name, a key, the scheme, a scheme id) the answer is still JSON that names it by
     its escape where it names it, never a 500."""
     cases = [
-        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "\\ud800", "facts": {}}]}', 200),
+        # an id that is not text makes the facts unreadable, as in a facts file (GS409 inside)
+        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "\\ud800", "facts": {}}]}', 422),
         ('{"scheme_id": "s3-chengdu", "facts": [{"id": "a", "facts": {"\\ud800": 1}}]}', 200),
         ('{"scheme_id": "\\ud800", "facts": []}', 404),
         ('{"\\ud800": 1, "scheme_id": "s3-chengdu", "facts": []}', 422),
         ('{"scheme": "\\ud800", "facts": []}', 422),
         ('{"scheme": "govscore: \\"1\\"\\nid: \\ud800\\n"}', 422),
-        ('{"scheme_id": "s3-chengdu", "facts": [], "unit": "\\ud800"}', 404),
+        ('{"scheme_id": "s3-chengdu", "facts": [{"id": "a", "facts": {}}], "unit": "\\ud800"}',
+         404),
     ]
     for body, status in cases:
         path = "/explain" if '"unit"' in body else "/score"
@@ -484,3 +487,74 @@ def test_without_the_service_extra_serve_says_what_to_install(monkeypatch):
     assert run(["serve"], out, err) == 2
     assert err.getvalue() == ("govscore: GS701 govscore serve needs the service extra (fastapi is "
                               "missing): pip install 'govscore[service]'\n")
+
+
+def test_workers_refuse_when_busy_and_hold_a_slot_until_the_work_ends():
+    """The worker pool in-process, driven by events, not clocks: a job that cannot finish until
+    the test lets it holds its worker past its time limit, so the next request is refused at once
+    (GS904); once it has ended, the worker is free again."""
+    import asyncio
+    import threading
+
+    from govscore import service
+
+    workers = service.Workers(service.Limits(workers=1, time_limit=0.05))
+    release = threading.Event()
+    finished = threading.Event()
+
+    def stuck() -> dict[str, Any]:
+        release.wait(60)
+        finished.set()
+        return {"late": True}
+
+    async def scenario() -> list[str]:
+        codes = []
+        for job in (stuck, lambda: {"ok": True}):
+            try:
+                await workers.run(job)
+                codes.append("ok")
+            except service.ServiceError as exc:
+                codes.append(exc.code)
+        release.set()
+        await asyncio.get_running_loop().run_in_executor(None, finished.wait, 60)
+        for _ in range(100):  # the slot is given back just after the job returns
+            try:
+                codes.append(str(await workers.run(lambda: {"ok": True})))
+                break
+            except service.ServiceError as exc:
+                if exc.code != "GS904":
+                    codes.append(exc.code)
+                    break
+                await asyncio.sleep(0.01)
+        return codes
+
+    try:
+        # the stuck job: past its time limit (GS903); the next one: no worker free (GS904)
+        assert asyncio.run(scenario()) == ["GS903", "GS904", "{'ok': True}"]
+    finally:
+        release.set()
+        workers.shutdown()
+
+
+def test_an_unexpected_failure_is_a_500_that_echoes_nothing(monkeypatch):
+    """In-process (httpx's ASGI transport): a bug inside the work is answered GS908 as JSON, and
+    nothing of the exception (which could hold request data) reaches the client."""
+    import asyncio
+
+    from govscore import service
+
+    def broken(body: bytes, served: Any, limits: Any) -> dict[str, Any]:
+        raise RuntimeError("secret 锦江区 facts")
+
+    monkeypatch.setattr(service, "do_score", broken)
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=service.create_app(), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://govscore") as client:
+            return await client.post("/score", content=b"{}")
+
+    response = asyncio.run(ask())
+    assert response.status_code == 500
+    assert response.json() == {"error": {"status": 500, "code": "GS908", "message": (
+        "internal error: the request could not be worked on")}}
+    assert "secret" not in response.text

@@ -100,8 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=list(diagnostics_format.FORMATS), default="text",
                    help="text (FILE:LINE:COL: CODE message), json, github (workflow-command "
-                        "annotations) or sarif (SARIF 2.1.0 for code scanning; file URIs "
-                        "relative to the current folder, uriBaseId SRCROOT)")
+                        "annotations), sarif (SARIF 2.1.0 for code scanning; file URIs "
+                        "relative to the current folder, uriBaseId SRCROOT) or gitlab (GitLab's "
+                        "code quality report)")
     p.add_argument("--only-schemes", action="store_true",
                    help="check only the files that are schemes by content (a top-level "
                         "'govscore:' key in the first 64 KiB) and skip the others, saying how "
@@ -207,13 +208,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve validate, score, explain and the schema over HTTP",
                        formatter_class=fmt,
                        description="An HTTP service (FastAPI on uvicorn; pip install "
-                       "'govscore[service]') for programs that are not Python: POST /validate, "
-                       "/score, /explain; GET /schema, /schemes, /health, /version, /limits; the "
-                       "OpenAPI document at /openapi.json. Every scheme in --schemes is loaded "
-                       "and checked at start: if one is invalid, the server does not start "
-                       "(exit 1). Refusals are JSON naming the limit: 413 (body, units), 503 "
-                       "(time, busy), 422 (malformed request, invalid posted scheme). See "
-                       "docs/service.md.",
+                       "'govscore[service]') for programs that are not Python:\n"
+                       "POST /validate, /score, /explain; GET /schema, /schemes, /health, "
+                       "/version, /limits;\nthe OpenAPI document at /openapi.json.\n\n"
+                       "Every scheme in --schemes is loaded and checked at start: if one is "
+                       "invalid,\nthe server does not start (exit 1). Refusals are JSON naming "
+                       "the limit:\n413 (body, units), 503 (time, busy), 422 (malformed request, "
+                       "invalid posted scheme).\nSee docs/service.md.",
                        epilog="examples:\n  govscore serve --schemes schemes/\n"
                               "  govscore serve --schemes schemes/ --host 0.0.0.0 --port 8080 "
                               "--max-units 50000 --time-limit 120")

@@ -79,7 +79,7 @@ CODES: dict[str, str] = {
     "GS330": "an item reads another item's fact in a way that cannot work",
     "GS331": "a signed item that cannot work as declared",
     "GS332": "a published maximum differs from the effective one",
-    "GS333": "an item has no maximum (不设上限)",
+    "GS333": "an item has no maximum (unbounded)",
     "GS334": "an unbounded item where a maximum is needed",
     "GS335": "an item's default is not a value its rule accepts",
     # scheme language v2 population values (GS340–GS349)

@@ -47,7 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govscore import api
 from govscore.engine.plan import Plan
-from govscore.engine.results import Assessment
+from govscore.engine.results import Assessment, LazyNodes, UnitResult
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, Span
 from govscore.inputs import readers
 from govscore.scheme import detect, loader
@@ -468,8 +468,20 @@ def _unit_score(assessment: Assessment, unit: str) -> dict[str, Any]:
         "undecided": list(p.undecided), "vetoes": list(r.vetoes),
         "ineligible": list(r.ineligible),
         "outputs": {k: str(v) for k, v in r.outputs.items()},
-        "nodes": {n.id: str(n.value) if n.applicable else None for n in r.nodes.values()},
+        "nodes": _node_values(r),
     }
+
+
+def _node_values(result: UnitResult) -> dict[str, str | None]:
+    """Every node's value as text (None: not applicable). A unit a kernel scored has its nodes
+    as LazyNodes, every one applicable: their values are read without building a NodeResult each
+    (that was most of the time of a large /score answer)."""
+    nodes = result.nodes
+    if isinstance(nodes, LazyNodes):
+        ids = list(nodes)
+        return {key: None if value is None else str(value)
+                for key, value in zip(ids, nodes.values_of(ids), strict=True)}
+    return {n.id: str(n.value) if n.applicable else None for n in nodes.values()}
 
 
 def score_document(plan: Plan, assessment: Assessment) -> dict[str, Any]:
@@ -514,7 +526,7 @@ def do_explain(body: bytes, served: Served, limits: Limits) -> dict[str, Any]:
     assessment = api.evaluate_all(plan, _units(request.facts, limits))
     unit, lang = request.unit, request.lang
     try:
-        text = explain(assessment, unit, lang=lang)  # the views' words, scored or rejected
+        text = explain(assessment, unit, lang=lang, plan=plan)  # the score sheet, or the problems
     except KeyError:
         raise ServiceError(404, "GS906", f"no unit {unit!r} in the facts given") from None
     result = assessment.results.get(unit)

@@ -123,12 +123,12 @@ def test_the_columns_take_units_of_random_schemes() -> None:
     would hold vacuously)."""
     taken: list[int] = []
 
-    @settings(max_examples=30, deadline=None, derandomize=True,
+    @settings(max_examples=60, deadline=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(st.data())
     def check(data: st.DataObject) -> None:
         plan = data.draw(testing.random_schemes(WITHOUT_POPULATION))
-        taken.append(columns_agree(plan, data.draw(testing.populations(plan, max_size=8))))
+        taken.append(columns_agree(plan, data.draw(testing.populations(plan, max_size=12))))
 
     check()
     # random facts are often not applicable or exempt, and vetoes often fire: those units go

@@ -18,7 +18,8 @@ from govscore.engine import interpreter
 from govscore.engine.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"), *(ROOT / "tests/patterns").glob("*.yaml")]
+SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"), *(ROOT / "tests/patterns").glob("*.yaml"),
+                              *(ROOT / "tests/language_v2").glob("*.yaml")]
                  if not p.name.endswith(".test.yaml"))
 
 

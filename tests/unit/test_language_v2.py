@@ -163,6 +163,20 @@ def test_signed_item_takes_points_away_and_is_bounded_by_its_min():
         ("modifier", D("-0.5"), D("-1.0")), ("floor", D("-1.0"), D("-0.5"))]
 
 
+def test_a_signed_item_alone_under_a_floor_of_0_is_warned():
+    found = _diagnostics("""
+    - {id: base, title: 基本分, max: 5, rule: {kind: manual, min: 0, max: 5}}
+    - id: adjust
+      title: 加减分
+      children:
+        - {id: adj, title: 加减分, max: 2, rule: {kind: signed, min: -0.5, max: 2}}
+    """)
+    assert [(d.code, d.severity, d.message, d.hint) for d in found] == [
+        ("GS331", "warning", "signed item 'adj' is alone in 'adjust', whose floor is 0: what it "
+         "takes away never reaches the total",
+         "give 'adjust' floor: -0.5, or move the item beside the points it takes from")]
+
+
 def test_signed_checks():
     found = _diagnostics("""
     - {id: a, title: 甲, max: 1, from_full: true, rule: {kind: signed, min: 0, max: 2}}
@@ -484,3 +498,37 @@ def test_the_printed_scheme_says_each_v2_construct_in_chinese():
             "按 完成数 / 12 × 6 分计",                              # ratio target
             "标识统一 占 1/3"):                                      # exact shares
         assert phrase in pages, phrase
+
+
+# --- the contract's invariants on the worked schemes ---------------------------------------------
+
+V2_SCHEMES = sorted(p for p in V2.glob("*.yaml") if not p.name.endswith(".test.yaml"))
+
+
+@pytest.mark.parametrize("path", V2_SCHEMES, ids=[p.stem for p in V2_SCHEMES])
+def test_v2_scheme_holds_the_contract(path: Path):
+    # bounds (a signed item down to its min, an unbounded one with no max), caps, more evidence
+    # never lowering the score (the quota and its overflow read one count, both add)
+    from hypothesis import given, settings
+
+    from govscore import testing
+
+    plan = govscore.compile(path)
+
+    @settings(max_examples=30, deadline=None, database=None)
+    @given(testing.populations(plan, max_size=6))
+    def check(units: list[dict[str, Any]]) -> None:
+        assert testing.violations(plan, units) == []
+
+    check()
+
+
+def test_the_kinds_an_unbounded_item_may_have_are_the_ones_the_docs_list():
+    from govscore import rules
+    from govscore.language import model
+
+    own = sorted(k for k, kind in rules.KINDS.items() if kind.counts_own_points)
+    assert own == sorted(["per_occurrence", "per_step", "by_level", "manual", "signed", "bands",
+                          "table", "choice", "formula"])
+    described = model.Item.model_fields["unbounded"].description or ""
+    assert all(k in described for k in own)

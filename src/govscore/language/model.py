@@ -681,14 +681,14 @@ class Item(_Node):
     """A leaf: one fact turned into points by its rule."""
 
     max: ItemMax
-    """The item's full marks; the item's value is always within 0..max. Omit it only with
-    ``unbounded: true``."""
+    """The item's full marks; the item's value is always within 0..max (a ``signed`` item's:
+    its rule's min..max). Omit it only with ``unbounded: true``."""
     unbounded: bool = False
     """No maximum (不设上限: awards and penalties outside the 100): write ``unbounded: true``
     instead of ``max``. The rule's amount is not capped, a group that adds the item has no
     maximum unless it has a ``cap``, and the validator notes it (GS333). Only a kind that counts
     its own points can be unbounded (per_occurrence, per_step, by_level, manual, signed, bands,
-    choice, formula)."""
+    table, choice, formula)."""
     rule: Rule
     fact: Id | None = None
     """The fact name units supply for this item (default: the item's id)."""

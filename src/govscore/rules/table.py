@@ -75,6 +75,12 @@ def _pieces(column: model.TableColumn, rows: list[model.TableRow]) -> list[Decim
     return sorted(p for p in set(points) if within(dom, p))
 
 
+def _rows_holding(rule: model.Table, column: model.TableColumn, value: Decimal) -> int:
+    """The rows whose interval for the column holds the value, one bit per row."""
+    return sum(1 << j for j, row in enumerate(rule.rows)
+               if within(row.when.get(column.id, _ANY), value))
+
+
 class Table(RuleKind[model.Table]):
     kind = "table"
     counts_own_points = True
@@ -135,14 +141,19 @@ class Table(RuleKind[model.Table]):
                                  f"max {item.max}", path=(*path, "rows", j, "points"))
         a, b = rule.columns
         gap = overlap = None
-        for x in _pieces(a, rule.rows):
-            for y in _pieces(b, rule.rows):
-                rows = [j for j, r in enumerate(rule.rows)
-                        if within(r.when.get(a.id, _ANY), x) and within(r.when.get(b.id, _ANY), y)]
-                if not rows and gap is None:
+        # each piece of an axis as the set of rows whose interval holds it (a bit per row):
+        # the rows holding a pair are the two sets' intersection
+        xs = [(x, _rows_holding(rule, a, x)) for x in _pieces(a, rule.rows)]
+        ys = [(y, _rows_holding(rule, b, y)) for y in _pieces(b, rule.rows)]
+        for x, x_rows in xs:
+            for y, y_rows in ys:
+                both = x_rows & y_rows
+                if not both and gap is None:
                     gap = (x, y)
-                if len(rows) > 1 and overlap is None:
-                    overlap = (x, y, rows)
+                if both & (both - 1) and overlap is None:  # two bits or more
+                    overlap = (x, y, [j for j in range(len(rule.rows)) if both >> j & 1])
+            if gap is not None and overlap is not None:
+                break
         if overlap is not None:
             x, y, rows = overlap
             yield Diagnostic("GS308", f"rows {rows[0] + 1} and {rows[1] + 1} both hold for "

@@ -30,9 +30,9 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     """Every semantic problem in a scheme that the models accepted."""
     nodes = tree.index(scheme)
     out: list[Diagnostic] = []
-    for check_fn in (_ids, _reads, _unbounded, _defaults, _maxima, _references, _rules, _formulas,
-                     _readers, _bands, _weights, _members, _population, _population_values,
-                     _scope_rules):
+    for check_fn in (_ids, _reads, _unbounded, _signed_alone, _defaults, _maxima, _references,
+                     _rules, _formulas, _readers, _bands, _weights, _members, _population,
+                     _population_values, _scope_rules):
         out.extend(check_fn(scheme, nodes))
     return out
 
@@ -182,8 +182,8 @@ def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnosti
                              f"({node.rule.kind}) gives a share of the item's max",
                              path=(*ref.path, "unbounded"),
                              hint="give max, or use a rule that counts its own points "
-                             "(per_occurrence, per_step, by_level, manual, signed, bands, choice, "
-                             "formula)")
+                             "(per_occurrence, per_step, by_level, manual, signed, bands, table, "
+                             "choice, formula)")
         for key in ("from_full", "exemptions"):
             if getattr(node, key):
                 yield Diagnostic("GS334", f"item {node.id!r} is unbounded, so it has no full "
@@ -211,6 +211,25 @@ def _unbounded(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnosti
             else ""
         yield Diagnostic("GS333", f"item {node.id!r} has no maximum (不设上限){groups}",
                          path=(*ref.path, "unbounded"), severity="warning")
+
+
+def _signed_alone(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS331 (a warning): a signed item alone in a group whose floor is 0 or more: what it
+    takes away is floored away with the group, so the loss never reaches the total."""
+    for ref in nodes:
+        node, parent = ref.node, ref.parent
+        if not isinstance(node, model.Item) or not isinstance(node.rule, model.Signed) \
+                or parent is None or node.rule.min >= 0:
+            continue
+        others = [c for c in parent.children if c is not node and not c.outside_total]
+        if not others and parent.floor >= 0 and not node.outside_total:
+            yield Diagnostic("GS331", f"signed item {node.id!r} is alone in {parent.id!r}, whose "
+                             f"floor is {plain(parent.floor)}: what it takes away never reaches "
+                             "the total", path=(*ref.path, "rule", "min"), severity="warning",
+                             # the floor as YAML takes it (an ASCII minus)
+                             hint=f"give {parent.id!r} floor: "
+                             f"{format(node.rule.min.normalize(), 'f')}, or move the item "
+                             "beside the points it takes from")
 
 
 def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:

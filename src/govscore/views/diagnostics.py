@@ -1,6 +1,7 @@
 """Diagnostics of scheme files, in every format ``govscore validate --format`` knows: ``text``
-(``FILE:LINE:COL: CODE message``), ``json``, ``github`` (workflow-command annotations) and
-``sarif`` (SARIF 2.1.0, for code-scanning views). The one home of these formats: the command line
+(``FILE:LINE:COL: CODE message``), ``json``, ``github`` (workflow-command annotations), ``sarif``
+(SARIF 2.1.0, for code-scanning views) and ``gitlab`` (GitLab's code quality report, shown on
+the changed lines of a merge request). The one home of these formats: the command line
 and the HTTP service call them, nothing else writes diagnostics for a tool to read.
 
 SARIF: one run whose tool lists every code of :data:`govscore.errors.CODES` as a rule (the codes of
@@ -11,6 +12,7 @@ log reads the same on every machine, and by an absolute ``file:`` URI otherwise.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,8 +21,8 @@ from urllib.parse import quote
 
 from govscore.errors import CODES, Diagnostic
 
-Format = Literal["text", "json", "github", "sarif"]
-FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif")
+Format = Literal["text", "json", "github", "sarif", "gitlab"]
+FORMATS: tuple[Format, ...] = ("text", "json", "github", "sarif", "gitlab")
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -30,7 +32,7 @@ SRCROOT = "SRCROOT"
 
 # what each hundred of codes is about (docs/reference/errors.md says the same)
 _FAMILIES = {"1": "loading", "2": "model", "3": "semantics", "4": "facts", "5": "evaluation",
-             "6": "scheme-tests", "7": "command-line"}
+             "6": "scheme-tests", "7": "command-line", "8": "records", "9": "service"}
 
 
 def github_data(text: str) -> str:
@@ -59,6 +61,8 @@ def render(results: Mapping[str, list[Diagnostic]], fmt: Format, *,
     if fmt == "sarif":
         log = sarif(results, tool_version=tool_version, root=root)
         return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "gitlab":
+        return json.dumps(code_quality(results, root=root), ensure_ascii=False, indent=2) + "\n"
     lines = []
     for file, ds in results.items():
         for d in ds:
@@ -88,6 +92,39 @@ def artifact_location(file: str, root: Path | None = None) -> dict[str, str]:
     return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
 
 
+def relative_path(file: str, root: Path | None = None) -> str:
+    """A file's path from ``root`` (default: the current folder) with ``/``, as a repository
+    names it; a file outside ``root`` keeps its absolute path."""
+    base = (root or Path.cwd()).resolve()
+    path = Path(file)
+    full = (path if path.is_absolute() else base / path).resolve()
+    try:
+        return full.relative_to(base).as_posix()
+    except ValueError:
+        return full.as_posix()
+
+
+def code_quality(results: Mapping[str, list[Diagnostic]], *,
+                 root: Path | None = None) -> list[dict[str, Any]]:
+    """GitLab's code quality report (a subset of the Code Climate format): one issue per
+    diagnostic with its description, check name (the code), severity (an error ``major``, a
+    warning ``minor``), path and line, and a fingerprint that stays the same while the problem
+    does (file, code, key path and message; not the line, which moves with unrelated edits)."""
+    issues: list[dict[str, Any]] = []
+    for file, ds in results.items():
+        path = relative_path(file, root)
+        for d in ds:
+            identity = "\x1f".join((path, d.code, d.pointer, d.message))
+            issues.append({
+                "description": without_position(d),
+                "check_name": d.code,
+                "fingerprint": hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest(),
+                "severity": "major" if d.severity == "error" else "minor",
+                "location": {"path": path, "lines": {"begin": d.span.line if d.span else 1}},
+            })
+    return issues
+
+
 def sarif_rules() -> list[dict[str, Any]]:
     """Every code as a SARIF reportingDescriptor, in the order of the catalogue."""
     return [{
@@ -101,8 +138,9 @@ def sarif_rules() -> list[dict[str, Any]]:
 
 
 def _rule_name(text: str) -> str:
-    """A rule's name in the SARIF sense: one identifier-like word (``UnknownKey``)."""
-    words = "".join(c if c.isalnum() else " " for c in text).split()
+    """A rule's name in the SARIF sense: one identifier-like word of the English meaning
+    (``UnknownKey``; Chinese words in a meaning are left out of the name)."""
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in text).split()
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 

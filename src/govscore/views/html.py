@@ -71,6 +71,7 @@ ul.placing { margin: .4rem 0; padding-left: 1.2rem; }
 .sign .blank { display: inline-block; width: 16rem; border-bottom: 1px solid #1d1d1f;
   height: 1.4rem; }
 .sign .blank.short { width: 8rem; }
+@media screen { .sign { display: none; } }
 @media (max-width: 640px) {
   body { margin: 1rem auto; }
   table.sheet, table.sheet tbody, table.sheet tr, table.sheet td { display: block; width: auto; }
@@ -262,20 +263,23 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _print_css(title: str, record_line: str) -> str:
-    """A4 pages: the scheme, its version and the reproducibility hashes at the top of every
-    page, the page number at the foot; each scope's ranking and each unit's sheet start a page."""
+def _print_css(title: str, version: str, hashes: str) -> str:
+    """A4 pages: the scheme and its version at the top of every page, the reproducibility
+    hashes and the page number at the foot; each scope's ranking and each unit's sheet start a
+    page."""
     return f"""
-@page {{ size: A4; margin: 18mm 12mm 16mm 12mm;
+@page {{ size: A4; margin: 15mm 10mm 14mm 10mm;
   @top-left {{ content: {css_string(title)}; font-size: 8pt; color: #57606a; }}
-  @top-right {{ content: {css_string(record_line)}; font-size: 7pt; color: #57606a; }}
-  @bottom-center {{ content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
+  @top-right {{ content: {css_string(version)}; font-size: 8pt; color: #57606a; }}
+  @bottom-left {{ content: {css_string(hashes)}; font-size: 7pt; color: #57606a; }}
+  @bottom-right {{ content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";
     font-size: 8pt; color: #57606a; }} }}
 @media print {{
   body {{ margin: 0; max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }}
   nav, .screen-only {{ display: none; }}
   .page {{ break-before: page; }}
-  h2 {{ margin-top: 0; }}
+  h2 {{ margin-top: 0; break-after: avoid; }}
+  #ties {{ break-inside: avoid; }}
   table {{ font-size: 8pt; width: 100%; }}
   th, td {{ padding: 1.5pt 3pt; }}
   table.sheet th.c0 {{ width: 34%; }} table.sheet th.c1 {{ width: 11%; }}
@@ -336,14 +340,15 @@ def render(assessment: Assessment, plan: Plan) -> str:
     scopes = scope_order(assessment, plan)
     all_units = sorted(set(assessment.results) | {r.unit for r in assessment.rejected})
     index = {u: i for i, u in enumerate(all_units)}
-    record_line = (f"{record.scheme_id} 版本 {record.scheme_version} · 方案 sha256 "
-                   f"{record.scheme_sha256[:12]} · 事实 sha256 {record.facts_sha256[:12]}")
+    version = f"{record.scheme_id} 版本 {record.scheme_version}"
+    hashes = (f"复核: 方案 sha256 {record.scheme_sha256[:12]} · 事实 sha256 "
+              f"{record.facts_sha256[:12]} · govscore {record.govscore_version}")
     out = ["<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
            "style-src 'unsafe-inline'; img-src data:\">",
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{esc(title)} — 考核结果</title>",
-           f"<style>{_CSS}{_print_css(title, record_line)}</style>", "</head>",
+           f"<style>{_CSS}{_print_css(title, version, hashes)}</style>", "</head>",
            "<body>", f"<h1>{esc(title)}</h1>",
            f'<p class="note">方案 {esc(record.scheme_id)} 版本 {esc(record.scheme_version)}; '
            f'共 {assessment.submitted} 个单位: <span id="scored">{len(assessment.results)}</span>'

@@ -181,6 +181,6 @@ def write(assessment: Assessment, plan: Plan, path: Path) -> None:
 
         atomic_write(path, xlsx.render(assessment, plan))
     elif suffix == ".txt":  # the ranked table govscore score prints
-        atomic_write(path, text_table(assessment).encode("utf-8"))
+        atomic_write(path, text_table(assessment, plan).encode("utf-8"))
     else:  # pragma: no cover - check_output refused every other suffix
         raise AssertionError(suffix)

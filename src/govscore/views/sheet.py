@@ -4,9 +4,10 @@ scheme's text. explain prints it as text, the HTML report and the Excel workbook
 rows exist once, here.
 
 Every line's 说明 is plain arithmetic a reader can redo: the rule's own sum in words (each rule
-kind's ``describe``: "3 次 × 0.5 = 1.5"), then every step that changed the number ("满分 5 − 扣 2
-× 1 = 3", "合计 23.5, 封顶 20, 计 20", "扣分 8, 不超过 加分 2, 计 2"). A group's children's
-得分 add up to its 合计; the top-level lines add up to the total. Numbers are shown at the
+kind's ``describe``: "3 次 × 0.5 = 1.50"), then every step that changed the number, in the words
+of :func:`govscore.views.wording.sheet_step` ("满分 5 − 扣 (2 次 × 1 = 2.00) = 3.00", "加分合计
+23.5, 封顶 20, 计 20", "减分合计 8.00, 不超过加分 2.00, 计 2.00"). A group's children's 得分 add up
+to its 合计; the top-level lines add up to the total. Numbers are shown at the
 scheme's declared places when that is exact (89.500 → 89.50), otherwise with every digit they
 have. Ids are shown only when asked for (``ids=True``); English only with ``lang="en"``.
 """
@@ -23,8 +24,8 @@ from typing import Any
 from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment, NodeResult, Placement, TraceStep, UnitResult
 from govscore.language import model
-from govscore.numbers import fmt, plain
-from govscore.views.wording import Lang
+from govscore.numbers import plain
+from govscore.views.wording import SHEET_WORDS, Lang, Shown, sheet_step
 
 HEADERS: dict[Lang, tuple[str, ...]] = {
     "zh": ("项目", "条款", "分值", "事实", "得分", "说明"),
@@ -48,7 +49,7 @@ class SheetLine:
     """分值: an item's full marks, a group's cap or max (empty when it has none)."""
     fact: str
     score: str
-    """得分 as printed: signed (a deduction is −2.00), empty when the line does not count."""
+    """得分 as printed: signed (a deduction is −2.00); 不适用 when the line does not apply."""
     counted: bool
     """Whether 得分 adds into the line above (False: not applicable, or outside the total)."""
     notes: tuple[str, ...]
@@ -78,146 +79,6 @@ class ScoreSheet:
     """The total as a number."""
 
 
-_W: dict[Lang, dict[str, str]] = {
-    "zh": {
-        "eq": " = {x}", "then": ", 计 {x}", "sum": "合计 {x}", "sum_of": "{a}合计 {x}",
-        "weighted": "加权: {terms} = {x}", "term_w": "{v} × {w}",
-        "highest": "取最高 {x}", "cap_item": "超过满分 {b}", "cap_group": "封顶 {b}",
-        "floor_item": "扣完为止, 不低于 {b}", "floor_group": "保底 {b}",
-        "from_full": "满分 {max} − 扣 {lost} = {x}", "from_full_sum": "满分 {max} − 扣 ({how}) = {x}",
-        "limit": "不超过{node} {c}", "limit_factor": "不超过{node} × {f} = {c}",
-        "gate": "{node} {v} 未达到 {op} {b}: 不计",
-        "rescale": "不适用项按比例折算: {before} × {full} / {app}",
-        "scale": "折算: {before} × {to} / {full}",
-        "factor": "× {f}", "factor_input": "× {f} ({input})", "factor_category": "× {f} (类别 {c})",
-        "on_count": "× {f} ({input} {n} 次, 达到 {at} 次)", "on_count_out": "; 取消评先评优资格",
-        "requires": "缺少 {input}: 不得分", "exempt": "免扣 ({reason})", "exempt_fact": "申请免扣: {reason}",
-        "exempt_note": "免扣 ({reason}: {note})",
-        "round_half_up": "四舍五入保留 {p} 位", "round_half_even": "四舍六入五成双保留 {p} 位",
-        "round_whole_half_up": "四舍五入取整", "round_whole_half_even": "四舍六入五成双取整",
-        "na": "不适用", "na_reason": "不适用: {r}", "na_group": "不适用 (没有适用的子项)",
-        "none_full": "没有适用的子项: 按满分计", "none_zero": "没有适用的子项: 按 0 分计",
-        "outside": "不计入总分", "not_counted": "不计",
-        "total": "总分 = {terms} = {x}", "total_plain": "总分 {x}",
-        "veto_score": "一票否决 ({title}): 总分改为 {x} (计算得分 {computed})",
-        "veto_no_award": "一票否决 ({title}): 取消评先评优资格",
-        "veto_grade": "一票否决 ({title}): 等次定为 {grade}",
-        "veto_grade_cap": "一票否决 ({title}): 等次最高为 {grade}",
-        "output": "{title}: {x}",
-        "category": "类别: {x}", "tier": "圈层: {x}",
-        "rank": "排名: {scope} {size} 个单位中第 {rank} 名",
-        "grade": "等次: {grade}", "grade_band": "等次: {grade} (总分 {x} 在 {band} 档)",
-        "grade_veto": "等次: {grade} (一票否决)", "grade_undecided": "等次: {grades} (待定)",
-        "basis": "{award}: {scope} {size} 个单位, 名额 {places}",
-        "basis_declared": " (按细则所列 {size} 个单位计; 本次评分 {scored} 个)",
-        "awarded": "{basis}; 排名第 {rank}: 获得",
-        "not_awarded": "{basis}; 排名第 {rank}: 未获得",
-        "tied": "{basis}; 与 {others} 并列争 {open} 个名额: 待定, 需考核小组决定",
-        "ineligible": "{basis}: 无评选资格 ({why})",
-        "why_veto": "一票否决", "why_modifier": "扣分调整取消资格",
-        "why_total": "总分 {x} 低于 {min}", "why_grade": "等次 {grade} 不在 {grades} 之列",
-        "why_grade_undecided": "等次待定",
-        "list": "、", "more": " 等 {n} 个单位",
-        "unbounded": "不设上限", "published": "{max} (原文 {published})",
-        "published_note": "原文满分 {published}, 按各项合计 {max} 计",
-        "reads": "读 {item} 的事实",
-    },
-    "en": {
-        "eq": " = {x}", "then": ", gives {x}", "sum": "sum {x}", "sum_of": "{a}: sum {x}",
-        "weighted": "weighted: {terms} = {x}", "term_w": "{v} × {w}",
-        "highest": "the highest: {x}", "cap_item": "above full marks {b}",
-        "cap_group": "capped at {b}", "floor_item": "deductions stop at {b}",
-        "floor_group": "not below {b}",
-        "from_full": "full marks {max} − {lost} = {x}",
-        "from_full_sum": "full marks {max} − ({how}) = {x}",
-        "limit": "not more than {node} {c}", "limit_factor": "not more than {node} × {f} = {c}",
-        "gate": "{node} {v} is not {op} {b}: not counted",
-        "rescale": "rescaled for the items that do not apply: {before} × {full} / {app}",
-        "scale": "scaled: {before} × {to} / {full}",
-        "factor": "× {f}", "factor_input": "× {f} ({input})", "factor_category": "× {f} (category {c})",
-        "on_count": "× {f} ({input} {n} times, at least {at})",
-        "on_count_out": "; not eligible for awards",
-        "requires": "no {input}: no points", "exempt": "exempt ({reason})",
-        "exempt_fact": "exemption claimed: {reason}",
-        "exempt_note": "exempt ({reason}: {note})",
-        "round_half_up": "rounded half up to {p} places",
-        "round_half_even": "rounded half to even to {p} places",
-        "round_whole_half_up": "rounded half up to a whole number",
-        "round_whole_half_even": "rounded half to even to a whole number",
-        "na": "not applicable", "na_reason": "not applicable: {r}",
-        "na_group": "not applicable (no part applies)",
-        "none_full": "no part applies: full marks", "none_zero": "no part applies: 0",
-        "outside": "not in the total", "not_counted": "not counted",
-        "total": "total = {terms} = {x}", "total_plain": "total {x}",
-        "veto_score": "veto ({title}): the total is set to {x} (computed {computed})",
-        "veto_no_award": "veto ({title}): not eligible for awards",
-        "veto_grade": "veto ({title}): grade set to {grade}",
-        "veto_grade_cap": "veto ({title}): grade at best {grade}",
-        "output": "{title}: {x}",
-        "category": "category: {x}", "tier": "tier: {x}",
-        "rank": "rank: {rank} of {size} units in {scope}",
-        "grade": "grade: {grade}", "grade_band": "grade: {grade} (total {x} is in the band {band})",
-        "grade_veto": "grade: {grade} (veto)", "grade_undecided": "grade: {grades} undecided (tie)",
-        "basis": "{award}: {scope}, {size} units, {places} place(s)",
-        "basis_declared": " (the {size} units the scheme names; {scored} scored in this run)",
-        "awarded": "{basis}; rank {rank}: awarded",
-        "not_awarded": "{basis}; rank {rank}: not awarded",
-        "tied": "{basis}; tied with {others} for {open} place(s): undecided, for the panel",
-        "ineligible": "{basis}: not eligible ({why})",
-        "why_veto": "veto", "why_modifier": "an adjustment removed eligibility",
-        "why_total": "total {x} below {min}", "why_grade": "grade {grade} not among {grades}",
-        "why_grade_undecided": "grade undecided",
-        "list": ", ", "more": " and {n} more",
-        "unbounded": "no cap", "published": "{max} (published {published})",
-        "published_note": "published as {published}; its items give {max}, which counts",
-        "reads": "reads the fact of {item}",
-    },
-}
-
-_GATE_OPS = {"gte": "≥", "gt": ">"}
-
-
-class _Shown:
-    """How numbers are printed on one sheet: scores at the scheme's places when exact."""
-
-    def __init__(self, places: int | None) -> None:
-        self.quantum = Decimal(1).scaleb(-(places if places is not None else 2))
-        self.exact = places is None  # no scheme at hand: every number as it is
-
-    def score(self, value: Decimal) -> str:
-        if self.exact:
-            return fmt(value)
-        try:
-            at = value.quantize(self.quantum)
-        except InvalidOperation:  # more digits than the context holds: as it is
-            return fmt(value)
-        return fmt(at) if at == value else fmt(value)
-
-    def working(self, value: Decimal) -> str:
-        """An intermediate amount before rounding: exact when short, else cut after four more
-        places than the scheme keeps, with an ellipsis (the rounding that follows is exact)."""
-        text = self.score(value)
-        if self.exact or not value.is_finite() or value.quantize(self.quantum) == value:
-            return text
-        places = -int(self.quantum.as_tuple().exponent)
-        short = value.normalize()
-        if -int(short.as_tuple().exponent) <= places + 4:
-            return fmt(short)
-        return fmt(value.quantize(self.quantum.scaleb(-4), rounding="ROUND_DOWN")) + "…"
-
-    def operand(self, value: object) -> str:
-        """A number the scheme wrote (a bound, a factor): as written, a whole one without
-        decimals."""
-        if isinstance(value, Decimal):
-            return plain(value) if value.is_finite() else str(value)
-        if isinstance(value, (int, str)) and not isinstance(value, bool):
-            try:
-                return plain(Decimal(value))
-            except InvalidOperation:
-                return str(value)
-        return str(value)
-
-
 def _walk(node: model.Item | model.Group) -> Iterator[model.Item | model.Group]:
     yield node
     if isinstance(node, model.Group):
@@ -237,8 +98,8 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
     exactly as the result carries them."""
     from govscore import rules  # the rule kinds import the models: loaded when a sheet is made
 
-    w = _W[lang]
-    shown = _Shown(plan.scheme.precision.places if plan is not None else None)
+    w = SHEET_WORDS[lang]
+    shown = Shown(plan.scheme.precision.places if plan is not None else None)
     labels = assessment.labels if assessment is not None else {}
     declared = scheme_nodes(plan) if plan is not None else {}
     names = {**labels, **{n.id: n.title for n in result.nodes.values()}}
@@ -320,8 +181,8 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         sum_terms = _terms(terms, declared.get(root.id), shown, signed, w)
         # the sum of the top lines, then what the root's own steps did to it
         total_notes.append(w["total"].format(terms=sum_terms, x=shown.score(root.raw))
-                           if terms else w["total_plain"].format(x=shown.score(root.raw)))
-        total_notes.extend(_step(step, "group", shown, w, name)
+                           if len(terms) > 1 else w["total_plain"].format(x=shown.score(root.raw)))
+        total_notes.extend(sheet_step(step, "group", shown, w, name)
                            for step in steps.get(root.id, []) if step.step != "not_applicable")
     for veto in result.vetoes:
         for step in steps.get(veto, []):
@@ -329,7 +190,7 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
     for key, value in result.outputs.items():
         total_notes.append(w["output"].format(title=name(key), x=shown.score(value)))
     # the cohort statistics the unit's score read, each with its value and its units
-    total_notes.extend(_step(step, "group", shown, w, name) for step in result.trace
+    total_notes.extend(sheet_step(step, "group", shown, w, name) for step in result.trace
                        if step.step == "statistic")
     where = []
     if result.category:
@@ -349,7 +210,7 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
 
 
 def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -> str:
-    from govscore.rules.base import fact_words
+    from govscore.rules.base import fact_words, level_word
 
     if isinstance(spec, model.Item) and spec.rule.kind == "formula":
         return ""
@@ -362,6 +223,12 @@ def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -
         if isinstance(rule, model.Checklist) and isinstance(fact, list):
             titles = {c.id: c.title for c in rule.criteria}
             fact = [titles.get(str(c), c) for c in fact]
+        elif isinstance(rule, model.ByLevel) and isinstance(fact, list):
+            # events: each level with its matter in brackets (省级 (人才工作))
+            return "、".join(
+                level_word(e.get("level"), lang) + (f" ({e['matter']})" if e.get("matter") else "")
+                if isinstance(e, Mapping) else fact_words(e, lang) for e in fact) or \
+                fact_words(fact, lang)
         elif isinstance(rule, (model.RaterGroups, model.Table)) and isinstance(fact, Mapping):
             titles = ({g.id: g.title for g in rule.groups} if isinstance(rule, model.RaterGroups)
                       else {c.id: c.title for c in rule.columns})
@@ -371,7 +238,7 @@ def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -
 
 
 def _item_notes(node: NodeResult, spec: model.Item | model.Group | None,
-                own: list[TraceStep], shown: _Shown, w: Mapping[str, str], lang: Lang,
+                own: list[TraceStep], shown: Shown, w: Mapping[str, str], lang: Lang,
                 name: Any, kinds: Mapping[str, Any]) -> list[str]:
     """The item's arithmetic: its rule in words, then each step that changed the number."""
     how = ""
@@ -400,10 +267,22 @@ def _item_notes(node: NodeResult, spec: model.Item | model.Group | None,
     for step in rest:
         if step.step == "round" and notes and step.before == node.raw:
             # the rounding of the rule's own amount ends its line: "… = 9.8333…, 四舍五入 = 9.83"
-            notes[-1] += ", " + _step(step, "item", shown, w, name).split(" ", 1)[1]
+            notes[-1] += ", " + sheet_step(step, "item", shown, w, name).split(" ", 1)[1]
             continue
-        notes.append(_step(step, "item", shown, w, name))
+        if step.step == "floor" and not _deducts(node, spec) and step.args:
+            # 扣完为止 is said of deductions only; a bonus held at 0 is just not below 0
+            notes.append(w["floor_plain"].format(b=shown.operand(step.args[0]))
+                         + w["then"].format(x=shown.score(step.after)))
+            continue
+        notes.append(sheet_step(step, "item", shown, w, name))
     return notes
+
+
+def _deducts(node: NodeResult, spec: model.Item | model.Group | None) -> bool:
+    """Whether an item takes points away (from full marks, subtracted, or short of a target)."""
+    if node.role == "subtract":
+        return True
+    return isinstance(spec, model.Item) and (spec.from_full or spec.rule.kind == "shortfall")
 
 
 def _is_number(text: str, number: str) -> bool:
@@ -421,7 +300,7 @@ def _ends_in(text: str, value: Decimal) -> bool:
         return False
 
 
-def _terms(kids: list[NodeResult], spec: model.Item | model.Group | None, shown: _Shown,
+def _terms(kids: list[NodeResult], spec: model.Item | model.Group | None, shown: Shown,
            signed: Any, w: Mapping[str, str]) -> str:
     """The children's printed scores as the sum a reader adds: 70 + 20 − 2."""
     weighted = isinstance(spec, model.Group) and spec.combine == "weighted"
@@ -446,7 +325,7 @@ def _weight(kid: NodeResult, spec: model.Item | model.Group | None) -> Decimal:
 
 
 def _group_notes(node: NodeResult, spec: model.Item | model.Group | None,
-                 own: list[TraceStep], kids: list[NodeResult], shown: _Shown,
+                 own: list[TraceStep], kids: list[NodeResult], shown: Shown,
                  w: Mapping[str, str], name: Any, signed: Any) -> list[str]:
     """The group's sum of its children, then each step that changed it."""
     notes: list[str] = []
@@ -467,9 +346,9 @@ def _group_notes(node: NodeResult, spec: model.Item | model.Group | None,
     for step in steps:
         if notes and step.step in _BOUNDS:
             # a bound continues the sum it bounds: "加分合计 23.5, 封顶 20, 计 20"
-            notes[-1] += ", " + _step(step, "group", shown, w, name, bare=True)
+            notes[-1] += ", " + sheet_step(step, "group", shown, w, name, bare=True)
         else:
-            notes.append(_step(step, "group", shown, w, name, signed_by=node))
+            notes.append(sheet_step(step, "group", shown, w, name, lead_title=node.title))
     return notes
 
 
@@ -477,103 +356,7 @@ _SHORT_TITLE = 6
 _BOUNDS = frozenset({"cap", "floor", "limit", "gate", "none_applicable"})
 
 
-def _step(step: TraceStep, node_kind: str, shown: _Shown, w: Mapping[str, str], name: Any,
-          signed_by: NodeResult | None = None, *, bare: bool = False) -> str:
-    """One step of the trace as arithmetic: what was done and what it gives."""
-    a = step.args
-    op = shown.operand
-    after = shown.score(step.after)
-    then = w["then"].format(x=after)
-    try:
-        if step.step == "cap":
-            return w[f"cap_{node_kind}"].format(b=op(a[0])) + then
-        if step.step == "floor":
-            return w[f"floor_{node_kind}"].format(b=op(a[0])) + then
-        if step.step == "limit":
-            factor, other, ceiling = a
-            lead = "" if bare else (f"{signed_by.title} " if signed_by is not None else "") + \
-                shown.score(step.before) + ", "
-            if Decimal(factor) == 1:
-                return (lead +
-                        w["limit"].format(node=name(other), c=shown.score(Decimal(ceiling)))
-                        + then)
-            return (lead + w["limit_factor"].format(
-                node=name(other), f=op(factor), c=shown.score(Decimal(ceiling))) + then)
-        if step.step == "gate":
-            other, value, gate_op, bound = a
-            return w["gate"].format(node=name(other), v=shown.score(Decimal(value)),
-                                    op=_GATE_OPS.get(gate_op, gate_op), b=op(bound)) + then
-        if step.step == "rescale":
-            return w["rescale"].format(before=shown.score(step.before), full=op(a[0]),
-                                       app=op(a[1])) + w["eq"].format(x=after)
-        if step.step == "scale":
-            return w["scale"].format(before=shown.score(step.before), to=op(a[0]),
-                                     full=op(a[1])) + w["eq"].format(x=after)
-        if step.step == "modifier":
-            if a[0] == "factor_if":
-                _, factor, flag, category = a
-                if flag:
-                    text = w["factor_input"].format(input=name(flag), f=op(factor))
-                elif category:
-                    text = w["factor_category"].format(c=name(category), f=op(factor))
-                else:
-                    text = w["factor"].format(f=op(factor))
-            else:
-                _, flag, count, at_least, factor, ineligible = a
-                text = w["on_count"].format(input=name(flag), n=op(count), at=op(at_least),
-                                            f=op(factor))
-                if ineligible:
-                    text += w["on_count_out"]
-            head, _, tail = text.partition("; ")
-            return (f"{shown.score(step.before)} {head}" + w["eq"].format(x=after)
-                    + (f"; {tail}" if tail else ""))
-        if step.step == "requires":
-            return w["requires"].format(input=name(a[0])) + then
-        if step.step == "exempt":
-            reason, note = a
-            key = "exempt_note" if note else "exempt"
-            return w[key].format(reason=reason, note=note) + then
-        if step.step == "round":
-            places = int(a[0])
-            mode = a[1] if len(a) > 1 else "half_up"
-            key = f"round_whole_{mode}" if places == 0 else f"round_{mode}"
-            return (f"{shown.working(step.before)} " + w[key].format(p=places)
-                    + w["eq"].format(x=after))
-        if step.step == "none_applicable":
-            return w["none_full" if a[0] == "full" else "none_zero"] + then
-        if step.step == "from_full":
-            return w["from_full"].format(max=op(a[0]), lost=shown.score(step.before), x=after)
-    except (ValueError, TypeError, IndexError, InvalidOperation):
-        pass
-    from govscore.views.wording import step_line  # a step of an older shape: its plain line,
-    # and the population phases' steps (a rank, a statistic), whose sums wording writes
-
-    return step_line(step, "zh" if w is _W["zh"] else "en",
-                     node_kind="item" if node_kind == "item" else "group", names=_Titles(name))
-
-
-class _Titles(Mapping[str, str]):
-    """The sheet's titles for ids (``name``) as the mapping wording reads: any id is shown by its
-    title, or as it is."""
-
-    def __init__(self, name: Any) -> None:
-        self._name = name
-
-    def __getitem__(self, key: str) -> str:
-        title: str = self._name(key)
-        return title
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __bool__(self) -> bool:
-        return True  # never empty: every id has a title (itself at worst)
-
-
-def _veto(step: TraceStep, result: UnitResult, shown: _Shown, w: Mapping[str, str],
+def _veto(step: TraceStep, result: UnitResult, shown: Shown, w: Mapping[str, str],
           name: Any) -> str:
     title, effect, grade, score = (*step.args, None, None, None, None)[:4]
     title = title or name(step.rule)
@@ -586,7 +369,7 @@ def _veto(step: TraceStep, result: UnitResult, shown: _Shown, w: Mapping[str, st
 
 
 def _placing(placement: Placement, result: UnitResult, assessment: Assessment, plan: Plan | None,
-             shown: _Shown, w: Mapping[str, str]) -> list[str]:
+             shown: Shown, w: Mapping[str, str]) -> list[str]:
     labels = assessment.labels
 
     def name(key: str) -> str:
@@ -631,7 +414,7 @@ def _placing(placement: Placement, result: UnitResult, assessment: Assessment, p
     return out
 
 
-def _why(award: model.Award | None, placement: Placement, result: UnitResult, shown: _Shown,
+def _why(award: model.Award | None, placement: Placement, result: UnitResult, shown: Shown,
          w: Mapping[str, str]) -> str:
     if result.vetoes:
         return w["why_veto"]

@@ -2,9 +2,14 @@
 for each step of a trace, in Chinese (the default) and English.
 
 The engine records a trace step as data (:class:`govscore.engine.results.TraceStep`: rule, kind,
-before, after, args); :func:`describe` turns one step into a phrase ("封顶 20", "× 2 (repeat 为是)")
-and :func:`step_line` into the line a report prints ("34.5 → 20: 封顶 20"). explain, the HTML
-page and the Excel workbook all call these, so the words for a step exist exactly once.
+before, after, args). Two renderings of a step, both here:
+
+- the score sheet's arithmetic (:data:`SHEET_WORDS`, :func:`sheet_step`, numbers through
+  :class:`Shown`): "加分合计 23.5, 封顶 20, 计 20", "满分 5 − 扣 (2 次 × 1 = 2.00) = 3.00" — what
+  explain, the HTML report and the workbook's 评分表 print (:mod:`govscore.views.sheet`);
+- a step as a change (:func:`describe`, :func:`step_line`): "34.5 → 20: 封顶 20", for the
+  workbook's 明细 (one row per node, for people who filter and sort) and for a step whose args a
+  sheet cannot read.
 
 :func:`fmt` (from :mod:`govscore.numbers`) is the one way a view writes a Decimal.
 """
@@ -12,12 +17,12 @@ page and the Excel workbook all call these, so the words for a step exist exactl
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from govscore.engine.results import StepKind, TraceStep
-from govscore.numbers import fmt
+from govscore.numbers import fmt, plain
 
 Lang = Literal["zh", "en"]
 NodeKind = Literal["item", "group"]
@@ -406,3 +411,244 @@ def _population(step: TraceStep, words: Mapping[str, str], name: Callable[[objec
             return words["relative_none"].format(**parts)
         return words["relative_lower" if lower else "relative"].format(**parts)
     raise _MalformedError
+
+
+# --- the score sheet's words (govscore.views.sheet) ------------------------------------------
+
+SHEET_WORDS: dict[Lang, dict[str, str]] = {
+    "zh": {
+        "eq": " = {x}", "then": ", 计 {x}", "sum": "合计 {x}", "sum_of": "{a}合计 {x}",
+        "weighted": "加权: {terms} = {x}", "term_w": "{v} × {w}",
+        "highest": "取最高 {x}", "cap_item": "超过满分 {b}", "cap_group": "封顶 {b}",
+        "floor_item": "扣完为止, 不低于 {b}", "floor_group": "保底 {b}", "floor_plain": "不低于 {b}",
+        "from_full": "满分 {max} − 扣 {lost} = {x}", "from_full_sum": "满分 {max} − 扣 ({how}) = {x}",
+        "limit": "不超过{node} {c}", "limit_factor": "不超过{node} × {f} = {c}",
+        "gate": "{node} {v} 未达到 {op} {b}: 不计",
+        "rescale": "不适用项按比例折算: {before} × {full} / {app}",
+        "scale": "折算: {before} × {to} / {full}",
+        "factor": "× {f}", "factor_input": "× {f} ({input})", "factor_category": "× {f} (类别 {c})",
+        "on_count": "× {f} ({input} {n} 次, 达到 {at} 次)", "on_count_out": "; 取消评先评优资格",
+        "requires": "缺少 {input}: 不得分", "exempt": "免扣 ({reason})", "exempt_fact": "申请免扣: {reason}",
+        "exempt_note": "免扣 ({reason}: {note})",
+        "round_half_up": "四舍五入保留 {p} 位", "round_half_even": "四舍六入五成双保留 {p} 位",
+        "round_whole_half_up": "四舍五入取整", "round_whole_half_even": "四舍六入五成双取整",
+        "na": "不适用", "na_reason": "不适用: {r}", "na_group": "不适用 (没有适用的子项)",
+        "none_full": "没有适用的子项: 按满分计", "none_zero": "没有适用的子项: 按 0 分计",
+        "outside": "不计入总分", "not_counted": "不计",
+        "total": "总分 = {terms} = {x}", "total_plain": "合计 {x}",
+        "veto_score": "一票否决 ({title}): 总分改为 {x} (计算得分 {computed})",
+        "veto_no_award": "一票否决 ({title}): 取消评先评优资格",
+        "veto_grade": "一票否决 ({title}): 等次定为 {grade}",
+        "veto_grade_cap": "一票否决 ({title}): 等次最高为 {grade}",
+        "output": "{title}: {x}",
+        "category": "类别: {x}", "tier": "圈层: {x}",
+        "rank": "排名: {scope} {size} 个单位中第 {rank} 名",
+        "grade": "等次: {grade}", "grade_band": "等次: {grade} (总分 {x} 在 {band} 档)",
+        "grade_veto": "等次: {grade} (一票否决)", "grade_undecided": "等次: {grades} (待定)",
+        "basis": "{award}: {scope} {size} 个单位, 名额 {places}",
+        "basis_declared": " (按细则所列 {size} 个单位计; 本次评分 {scored} 个)",
+        "awarded": "{basis}; 排名第 {rank}: 获得",
+        "not_awarded": "{basis}; 排名第 {rank}: 未获得",
+        "tied": "{basis}; 与 {others} 并列争 {open} 个名额: 待定, 需考核小组决定",
+        "ineligible": "{basis}: 无评选资格 ({why})",
+        "why_veto": "一票否决", "why_modifier": "扣分调整取消资格",
+        "why_total": "总分 {x} 低于 {min}", "why_grade": "等次 {grade} 不在 {grades} 之列",
+        "why_grade_undecided": "等次待定",
+        "list": "、", "more": " 等 {n} 个单位",
+        "unbounded": "不设上限", "published": "{max} (原文 {published})",
+        "published_note": "原文满分 {published}, 按各项合计 {max} 计",
+        "reads": "读 {item} 的事实",
+    },
+    "en": {
+        "eq": " = {x}", "then": ", gives {x}", "sum": "sum {x}", "sum_of": "{a}: sum {x}",
+        "weighted": "weighted: {terms} = {x}", "term_w": "{v} × {w}",
+        "highest": "the highest: {x}", "cap_item": "above full marks {b}",
+        "cap_group": "capped at {b}", "floor_item": "deductions stop at {b}",
+        "floor_group": "not below {b}", "floor_plain": "not below {b}",
+        "from_full": "full marks {max} − {lost} = {x}",
+        "from_full_sum": "full marks {max} − ({how}) = {x}",
+        "limit": "not more than {node} {c}", "limit_factor": "not more than {node} × {f} = {c}",
+        "gate": "{node} {v} is not {op} {b}: not counted",
+        "rescale": "rescaled for the items that do not apply: {before} × {full} / {app}",
+        "scale": "scaled: {before} × {to} / {full}",
+        "factor": "× {f}", "factor_input": "× {f} ({input})", "factor_category": "× {f} (category {c})",
+        "on_count": "× {f} ({input} {n} times, at least {at})",
+        "on_count_out": "; not eligible for awards",
+        "requires": "no {input}: no points", "exempt": "exempt ({reason})",
+        "exempt_fact": "exemption claimed: {reason}",
+        "exempt_note": "exempt ({reason}: {note})",
+        "round_half_up": "rounded half up to {p} places",
+        "round_half_even": "rounded half to even to {p} places",
+        "round_whole_half_up": "rounded half up to a whole number",
+        "round_whole_half_even": "rounded half to even to a whole number",
+        "na": "not applicable", "na_reason": "not applicable: {r}",
+        "na_group": "not applicable (no part applies)",
+        "none_full": "no part applies: full marks", "none_zero": "no part applies: 0",
+        "outside": "not in the total", "not_counted": "not counted",
+        "total": "total = {terms} = {x}", "total_plain": "sum {x}",
+        "veto_score": "veto ({title}): the total is set to {x} (computed {computed})",
+        "veto_no_award": "veto ({title}): not eligible for awards",
+        "veto_grade": "veto ({title}): grade set to {grade}",
+        "veto_grade_cap": "veto ({title}): grade at best {grade}",
+        "output": "{title}: {x}",
+        "category": "category: {x}", "tier": "tier: {x}",
+        "rank": "rank: {rank} of {size} units in {scope}",
+        "grade": "grade: {grade}", "grade_band": "grade: {grade} (total {x} is in the band {band})",
+        "grade_veto": "grade: {grade} (veto)", "grade_undecided": "grade: {grades} undecided (tie)",
+        "basis": "{award}: {scope}, {size} units, {places} place(s)",
+        "basis_declared": " (the {size} units the scheme names; {scored} scored in this run)",
+        "awarded": "{basis}; rank {rank}: awarded",
+        "not_awarded": "{basis}; rank {rank}: not awarded",
+        "tied": "{basis}; tied with {others} for {open} place(s): undecided, for the panel",
+        "ineligible": "{basis}: not eligible ({why})",
+        "why_veto": "veto", "why_modifier": "an adjustment removed eligibility",
+        "why_total": "total {x} below {min}", "why_grade": "grade {grade} not among {grades}",
+        "why_grade_undecided": "grade undecided",
+        "list": ", ", "more": " and {n} more",
+        "unbounded": "no cap", "published": "{max} (published {published})",
+        "published_note": "published as {published}; its items give {max}, which counts",
+        "reads": "reads the fact of {item}",
+    },
+}
+
+
+
+class Shown:
+    """How numbers are printed on one score sheet: scores at the scheme's places when that is
+    exact (89.500 → 89.50), every digit otherwise; a number the scheme wrote as written."""
+
+    def __init__(self, places: int | None) -> None:
+        self.quantum = Decimal(1).scaleb(-(places if places is not None else 2))
+        self.exact = places is None  # no scheme at hand: every number as it is
+
+    def score(self, value: Decimal) -> str:
+        if self.exact:
+            return fmt(value)
+        try:
+            at = value.quantize(self.quantum)
+        except InvalidOperation:  # more digits than the context holds: as it is
+            return fmt(value)
+        return fmt(at) if at == value else fmt(value)
+
+    def working(self, value: Decimal) -> str:
+        """An intermediate amount before rounding: exact when short, else cut after four more
+        places than the scheme keeps, with an ellipsis (the rounding that follows is exact)."""
+        text = self.score(value)
+        if self.exact or not value.is_finite() or value.quantize(self.quantum) == value:
+            return text
+        places = -int(self.quantum.as_tuple().exponent)
+        short = value.normalize()
+        if -int(short.as_tuple().exponent) <= places + 4:
+            return fmt(short)
+        return fmt(value.quantize(self.quantum.scaleb(-4), rounding="ROUND_DOWN")) + "…"
+
+    def operand(self, value: object) -> str:
+        """A number the scheme wrote (a bound, a factor): as written, a whole one without
+        decimals."""
+        if isinstance(value, Decimal):
+            return plain(value) if value.is_finite() else str(value)
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            try:
+                return plain(Decimal(value))
+            except InvalidOperation:
+                return str(value)
+        return str(value)
+
+
+def sheet_step(step: TraceStep, node_kind: str, shown: Shown, w: Mapping[str, str], name: Any,
+          lead_title: str | None = None, *, bare: bool = False) -> str:
+    """One step of a trace as a score sheet's arithmetic: what was done and what it gives
+    ("加分合计 23.5, 封顶 20, 计 20" is a sum and then this phrase for a cap: "封顶 20, 计 20";
+    "减分 7.00, 不超过加分 2.50, 计 2.50" for a limit; ``bare`` leaves out the amount before, for a
+    phrase that continues the sum it bounds). ``w`` is :data:`SHEET_WORDS` of a language,
+    ``name`` maps ids to titles. A step of an older shape falls back to :func:`step_line`."""
+    a = step.args
+    op = shown.operand
+    after = shown.score(step.after)
+    then = w["then"].format(x=after)
+    try:
+        if step.step == "cap":
+            return w[f"cap_{node_kind}"].format(b=op(a[0])) + then
+        if step.step == "floor":
+            return w[f"floor_{node_kind}"].format(b=op(a[0])) + then
+        if step.step == "limit":
+            factor, other, ceiling = a
+            lead = "" if bare else (f"{lead_title} " if lead_title is not None else "") + \
+                shown.score(step.before) + ", "
+            if Decimal(factor) == 1:
+                return (lead +
+                        w["limit"].format(node=name(other), c=shown.score(Decimal(ceiling)))
+                        + then)
+            return (lead + w["limit_factor"].format(
+                node=name(other), f=op(factor), c=shown.score(Decimal(ceiling))) + then)
+        if step.step == "gate":
+            other, value, gate_op, bound = a
+            return w["gate"].format(node=name(other), v=shown.score(Decimal(value)),
+                                    op=_GATE_OPS.get(gate_op, gate_op), b=op(bound)) + then
+        if step.step == "rescale":
+            return w["rescale"].format(before=shown.score(step.before), full=op(a[0]),
+                                       app=op(a[1])) + w["eq"].format(x=after)
+        if step.step == "scale":
+            return w["scale"].format(before=shown.score(step.before), to=op(a[0]),
+                                     full=op(a[1])) + w["eq"].format(x=after)
+        if step.step == "modifier":
+            if a[0] == "factor_if":
+                _, factor, flag, category = a
+                if flag:
+                    text = w["factor_input"].format(input=name(flag), f=op(factor))
+                elif category:
+                    text = w["factor_category"].format(c=name(category), f=op(factor))
+                else:
+                    text = w["factor"].format(f=op(factor))
+            else:
+                _, flag, count, at_least, factor, ineligible = a
+                text = w["on_count"].format(input=name(flag), n=op(count), at=op(at_least),
+                                            f=op(factor))
+                if ineligible:
+                    text += w["on_count_out"]
+            head, _, tail = text.partition("; ")
+            return (f"{shown.score(step.before)} {head}" + w["eq"].format(x=after)
+                    + (f"; {tail}" if tail else ""))
+        if step.step == "requires":
+            return w["requires"].format(input=name(a[0])) + then
+        if step.step == "exempt":
+            reason, note = a
+            key = "exempt_note" if note else "exempt"
+            return w[key].format(reason=reason, note=note) + then
+        if step.step == "round":
+            places = int(a[0])
+            mode = a[1] if len(a) > 1 else "half_up"
+            key = f"round_whole_{mode}" if places == 0 else f"round_{mode}"
+            return (f"{shown.working(step.before)} " + w[key].format(p=places)
+                    + w["eq"].format(x=after))
+        if step.step == "none_applicable":
+            return w["none_full" if a[0] == "full" else "none_zero"] + then
+        if step.step == "from_full":
+            return w["from_full"].format(max=op(a[0]), lost=shown.score(step.before), x=after)
+    except (ValueError, TypeError, IndexError, InvalidOperation):
+        pass
+    # a step of an older shape, and the population phases' steps (a rank, a statistic), whose
+    # sums step_line writes
+    return step_line(step, "zh" if w is SHEET_WORDS["zh"] else "en",
+                     node_kind="item" if node_kind == "item" else "group", names=_Titles(name))
+
+
+class _Titles(Mapping[str, str]):
+    """The sheet's titles for ids (``name``) as the mapping step_line reads: any id is shown by
+    its title, or as it is."""
+
+    def __init__(self, name: Any) -> None:
+        self._name = name
+
+    def __getitem__(self, key: str) -> str:
+        title: str = self._name(key)
+        return title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:
+        return True  # never empty: every id has a title (itself at worst)
