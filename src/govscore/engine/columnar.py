@@ -738,7 +738,8 @@ def _tail(plan: Lowered, category: str | None, c: Batch, total: Col,
         values = {nid: col[k] for nid, col in zip(ids, columns, strict=True)}
         try:
             outputs = tail.outputs_of(plan, per_unit[i], values, totals[k], category)
-            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [])
+            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [],
+                                         category)
         except Exception:
             fired = ["error"]
         if fired:
