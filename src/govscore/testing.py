@@ -341,7 +341,8 @@ def no_statistic(plan: Plan, message: str, entry: Mapping[str, Any],
 def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
     """Whether the group a GS411 message names has no applicable child for these facts,
     recomputed from the scheme (markers, and the not-applicable policies of ratio and rating)."""
-    groups = {n.id: n for n in model.iter_nodes(plan.scheme.score) if isinstance(n, model.Group)}
+    nodes = {n.id: n for n in model.iter_nodes(plan.scheme.score)}
+    groups = {nid: n for nid, n in nodes.items() if isinstance(n, model.Group)}
     named = [g for gid, g in groups.items() if f"group {gid!r}" in message]
     facts = entry.get("facts", {})
     category = entry.get("category")
@@ -355,10 +356,13 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
                     c.applies_to) and not c.outside_total]
             return not kids or any(applies(c) for c in kids) or \
                 node.none_applicable != "not_applicable"
+        rule = node.rule
+        target = getattr(rule, "of", None)
+        if target is not None:  # ranks a node: not applicable where the node is not
+            return applies(nodes[target])
         value = facts.get(fact_of[node.id])
         if isinstance(value, Mapping) and "not_applicable" in value:
-            return False
-        rule = node.rule
+            return node.not_applicable_score is not None  # it scores the statistic instead
         if isinstance(rule, model.Rating) and rule.no_votes == "not_applicable":
             return sum(int(value.get(k, 0)) for k in rule.values) > 0
         if isinstance(rule, model.Ratio) and rule.zero_target == "not_applicable":
