@@ -26,6 +26,7 @@ from typing import Any
 
 from govscore.errors import Diagnostic, FactsFileError, Span, UsageError
 from govscore.inputs import tables
+from govscore.periods import keys
 from govscore.records import model, sql
 from govscore.records.declare import Declarations
 
@@ -90,16 +91,6 @@ class Derived:
                 "facts": self.lineage["facts"].get(key, {})}
 
 
-def period_key(grain: str, year: int, part: int) -> str:
-    if grain == "month":
-        return f"{year:04d}-{part:02d}"
-    if grain == "quarter":
-        return f"{year:04d}-Q{part}"
-    if grain == "half_year":
-        return f"{year:04d}-H{part}"
-    if grain == "once":
-        return "once"
-    return f"{year:04d}"
 
 
 def _duckdb() -> Any:
@@ -383,7 +374,7 @@ def _collect(query: sql.Query, rows: list[tuple[Any, ...]], grain: str,
             continue  # only rejected rows (an unknown unit, no period): reported, not a period
         unit, year, part, n = str(row[0]), int(row[1]), int(row[2]), int(row[3])
         counted += n
-        key = period_key(grain, year, part)
+        key = keys.key(grain, year, part)
         unit_values = values.setdefault(key, {}).setdefault(unit, {})
         unit_lineage = facts.setdefault(key, {}).setdefault(unit, {})
         for output, value in zip(query.outputs, row[5:], strict=True):
