@@ -17,6 +17,7 @@ import pytest
 
 import govscore
 from govscore import cli, files
+from govscore.errors import SchemeError
 from govscore.inputs import readers, tables
 
 from .common import tiny, tiny_plan, unit
@@ -225,6 +226,15 @@ def test_devices_fifos_and_links_to_them_are_refused(tmp_path, scheme):
     assert code == 1
     assert "GS101" in out
     assert "a device" in out
+    # a run file and a records file are read the same way (they once were read whole)
+    code, _, err = run("run", str(folder / "x.yaml"))
+    assert code == 2
+    assert "GS101" in err
+    assert "is a device, not a regular file" in err
+    from govscore.records import declare
+    with pytest.raises(SchemeError) as refused:
+        declare.read_document(folder / "x.yaml")
+    assert [d.code for d in refused.value.diagnostics] == ["GS101"]
 
 
 def test_size_limits_apply_while_reading(tmp_path):

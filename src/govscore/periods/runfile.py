@@ -89,11 +89,8 @@ class LoadedRun:
 def load(source: str | Path) -> LoadedRun:
     """Read and check a run file; raise SchemeError with every problem and its position."""
     file = str(source)
-    try:
-        raw = Path(source).read_bytes()
-    except OSError as exc:
-        raise SchemeError([Diagnostic("GS822", f"cannot read {file}: {exc.strerror}",
-                                      span=Span(file, 1, 1))]) from None
+    # a regular file, read no further than the limit (not /dev/zero, not a FIFO): GS101/GS106
+    raw = loader.read_source(Path(source), MAX_RUN_FILE_BYTES)
     try:
         doc = yaml_reader.parse(yaml_reader.decode(raw, file, max_bytes=MAX_RUN_FILE_BYTES), file)
     except yaml_reader.YamlError as exc:

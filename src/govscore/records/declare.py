@@ -71,11 +71,8 @@ class Declarations:
 def read_document(source: str | Path) -> yaml_reader.Document:
     """The records file's text as a positioned document; raises SchemeError (GS1xx)."""
     file = str(source)
-    try:
-        raw = Path(source).read_bytes()
-    except OSError as exc:
-        raise SchemeError([Diagnostic("GS101", f"cannot read {file}: {exc.strerror}",
-                                      span=Span(file, 1, 1))]) from None
+    # a regular file, read no further than the limit (not /dev/zero, not a FIFO): GS101/GS106
+    raw = loader.read_source(Path(source), MAX_RECORDS_FILE_BYTES)
     try:
         doc = yaml_reader.parse(yaml_reader.decode(raw, file, max_bytes=MAX_RECORDS_FILE_BYTES),
                                 file)
