@@ -55,7 +55,7 @@ from typing import Any, BinaryIO, Literal
 from govscore import budget, files
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, Span
 from govscore.numbers import Percent, near_number, parse_number
-from govscore.textsafe import csv_text, excerpt, id_key, id_problem
+from govscore.textsafe import csv_text, excerpt, id_key, id_problem, terminal
 
 MAX_FACTS_BYTES = 500_000_000
 """A facts file (of any format) larger than this is refused (GS409)."""
@@ -190,7 +190,9 @@ class _Problems:
         if unit is not None:
             where.append(f"unit {unit}")
         prefix = ", ".join(where)
-        self.items.append(Diagnostic("GS409", f"{prefix}: {message}" if prefix else message,
+        # sheet names, titles, ids and fact names come from the file: never raw escapes
+        text = terminal(f"{prefix}: {message}" if prefix else message, one_line=True)
+        self.items.append(Diagnostic("GS409", text,
                                      span=Span(self.file, row, col or 1), unit=unit,
                                      item=fact))
 
