@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
@@ -31,7 +30,7 @@ from govscore.rules.values import (
 from govscore.textsafe import closest
 
 __all__ = ["MAX_DIGITS", "MAX_MAGNITUDE", "Exempt", "FactProblem", "FactSpec", "NotApplicable",
-           "UnitFacts", "check_unit", "parse_decimal_text"]
+           "UnitFacts", "check_unit"]
 
 
 @dataclass(frozen=True)
@@ -143,13 +142,3 @@ def check_unit(unit: str, raw: Any, specs: Mapping[str, FactSpec], category: str
             problems.append(Diagnostic(exc.code, f"{name} (default): {exc}", unit=unit, item=name))
     return UnitFacts(unit, category, tier, values, tuple(defaulted)), problems
 
-
-def parse_decimal_text(text: str) -> Decimal:
-    """Decimal from text as a spreadsheet or CSV gives it (for the readers)."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise FactProblem("GS403", f"not a number: {text!r}") from None
-    if not value.is_finite():
-        raise FactProblem("GS404", f"NaN and infinity are refused: {text!r}")
-    return value
