@@ -285,7 +285,17 @@ def test_a_real_key_in_the_wrong_place_is_not_offered_as_its_own_correction():
     - {id: a, title: 甲, max: 3, cap: 2, rule: {kind: manual, min: 0, max: 3}}
     """)
     assert [(d.code, d.message, d.hint) for d in found] == [
-        ("GS201", "key 'cap' is not allowed here", "'cap' is a key of Group")]
+        ("GS201", "key 'cap' is not allowed here", "'cap' is written on: group")]
+
+
+def test_where_a_key_belongs_is_said_in_an_authors_words():
+    # a rule's 'min' written on the item: the hint names the places, rule kinds gathered, not
+    # the model classes (the issue met "is a key of Group, Item")
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 3, min: 1, rule: {kind: manual, min: 0, max: 3}}
+    """)
+    assert [(d.code, d.hint) for d in found] == [
+        ("GS201", "'min' is written on: input; rule (kind manual, signed)")]
 
 
 # --- template columns ----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
+import typing
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -89,8 +91,28 @@ def _key_owners() -> dict[str, list[str]]:
         if cls.__name__.startswith("_") or cls is model.Model:
             continue
         for name, info in cls.model_fields.items():
-            owners.setdefault(info.alias or name, []).append(cls.__name__)
-    return {k: sorted(set(v)) for k, v in owners.items()}
+            owners.setdefault(info.alias or name, []).append(_where(cls))
+    return {k: _owner_words(v) for k, v in owners.items()}
+
+
+_RULE_CLASSES = frozenset(typing.get_args(typing.get_args(model.Rule)[0]))
+
+
+def _where(cls: type[BaseModel]) -> str:
+    """Where a model's keys are written, in an author's words: ``group``, ``grade quota``,
+    ``the top level``; a rule as ``kind manual`` (gathered into ``rule (kind …)``)."""
+    if cls is model.Scheme:
+        return "the top level"
+    if cls in _RULE_CLASSES:
+        return "kind " + str(typing.get_args(cls.model_fields["kind"].annotation)[0])
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", cls.__name__).lower()
+
+
+def _owner_words(places: list[str]) -> list[str]:
+    """The places a key may be written, rule kinds gathered: ``item, rule (kind manual, signed)``."""
+    kinds = sorted({p.removeprefix("kind ") for p in places if p.startswith("kind ")})
+    others = sorted({p for p in places if not p.startswith("kind ")})
+    return others + ([f"rule (kind {', '.join(kinds)})"] if kinds else [])
 
 
 _KEY_OWNERS = _key_owners()
@@ -185,9 +207,9 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
             if key in _KEY_OWNERS:  # a real key, in the wrong place: never "did you mean" itself
                 code, message = "GS201", f"key {key!r} is not allowed here"
                 owners = _KEY_OWNERS.get(key, [])
-                shown = ", ".join(owners[:6]) + (f" and {len(owners) - 6} more"
+                shown = "; ".join(owners[:6]) + (f" and {len(owners) - 6} more"
                                                  if len(owners) > 6 else "")  # noqa: PLR2004
-                hint = f"{key!r} is a key of {shown}"
+                hint = f"{key!r} is written on: {shown}"
             else:
                 close = closest(key, _KNOWN_KEYS | set(_KEY_OWNERS))
                 hint = f"did you mean {close!r}?" if close else None
