@@ -1156,6 +1156,7 @@ class _SchemeBuilder:
             "precision": {"places": self.pick([0, 1, 2, 2, 3]),
                           "rounding": self.pick(["half_up", "half_even"])},
         }
+        self.signed_on_the_grid(scheme["precision"]["places"])
         if categories:
             scheme["categories"] = categories
         if tiers:
@@ -1174,6 +1175,16 @@ class _SchemeBuilder:
         if self.chance(0.3):  # rewards or penalties with no cap stated (不设上限)
             root["children"].append(self.draw_unbounded(len(sections)))
         return scheme
+
+    def signed_on_the_grid(self, places: int) -> None:
+        """A signed item's min at the scheme's places (GS314: rounding must not take the lowest
+        value past it): one off the grid becomes the whole number below it, a multiple of any
+        step."""
+        grid = Decimal(1).scaleb(-places)
+        for node in self.nodes.values():
+            rule = node.get("rule", {})
+            if rule.get("kind") == "signed" and rule["min"].quantize(grid) != rule["min"]:
+                rule["min"] = rule["min"].to_integral_value(rounding=decimal.ROUND_FLOOR)
 
     def draw_unbounded(self, section: int) -> dict[str, Any]:
         """A last section of one unbounded item (不设上限): added, subtracted or kept outside

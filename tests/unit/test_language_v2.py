@@ -288,6 +288,22 @@ def test_a_real_key_in_the_wrong_place_is_not_offered_as_its_own_correction():
         ("GS201", "key 'cap' is not allowed here", "'cap' is written on: group")]
 
 
+def test_a_signed_min_the_rounding_would_pass_is_refused():
+    # "±0.5分" in a scheme scored to whole points (places 0, half up): a unit given −0.5 would
+    # be rounded to −1, below the item's declared lowest value — so the scheme is refused
+    found = _diagnostics("""
+    - {id: a, title: 甲, max: 1, rule: {kind: signed, min: -0.5, max: 0.5}}
+    """, "precision: {places: 0, rounding: half_up}")
+    assert [(d.code, d.message) for d in found if d.severity == "error"] == [
+        ("GS314", "'a' can go down to \u22120.5, which the scheme's rounding to 0 places turns "
+                  "into \u22121, below it")]
+    # half to even takes −0.5 to 0, within the range: nothing to refuse
+    fine = _diagnostics("""
+    - {id: a, title: 甲, max: 1, rule: {kind: signed, min: -0.5, max: 0.5}}
+    """, "precision: {places: 0, rounding: half_even}")
+    assert [d.code for d in fine if d.severity == "error"] == []
+
+
 def test_where_a_key_belongs_is_said_in_an_authors_words():
     # a rule's 'min' written on the item: the hint names the places, rule kinds gathered, not
     # the model classes (the issue met "is a key of Group, Item")

@@ -5,6 +5,7 @@ path of the offending value; the loader adds positions. Errors make a scheme inv
 
 from __future__ import annotations
 
+import decimal
 import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -513,10 +514,31 @@ def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                              # at the policy where it is written, else at the rule's kind
                              path=(*rpath, policy if policy in rule.model_fields_set else "kind"))
         yield from kind.problems(rule, node, rpath)
+        yield from _lowest_on_the_grid(scheme, node, kind.raw_range(rule, node)[0], rpath)
         if kind.population:
             scope = getattr(rule, "scope", "all")
             if scope != "all":
                 yield from _scope_declared(scheme, scope, (*rpath, "scope"))
+
+
+def _lowest_on_the_grid(scheme: model.Scheme, node: model.Item, low: Decimal | None,
+                        path: Path) -> Iterator[Diagnostic]:
+    """GS314: an item that can take points away (a signed item's min) must not be rounded past
+    its lowest value: at 0 places half up, -0.5 becomes -1, below the declared bound (the
+    contract keeps every item within its range)."""
+    if low is None or low >= 0:
+        return
+    places = scheme.precision.places
+    mode = decimal.ROUND_HALF_UP if scheme.precision.rounding == "half_up" \
+        else decimal.ROUND_HALF_EVEN
+    rounded = low.quantize(Decimal(1).scaleb(-places), rounding=mode)
+    if rounded < low:
+        key = "min" if "min" in type(node.rule).model_fields else "kind"
+        yield Diagnostic("GS314", f"{node.id!r} can go down to {plain(low)}, which the scheme's "
+                         f"rounding to {places} places turns into {plain(rounded)}, below it",
+                         path=(*path, key),
+                         hint=f"write the bound with at most {places} decimal places, or raise "
+                              "precision.places")
 
 
 def _scope_declared(scheme: model.Scheme, scope: str, path: Path) -> Iterator[Diagnostic]:
