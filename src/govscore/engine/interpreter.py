@@ -14,8 +14,9 @@ GS410) reject the unit; a formula that fails at run time is GS502 naming the ite
 
 from __future__ import annotations
 
+import contextlib
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -60,17 +61,24 @@ def evaluate_unit(plan: Lowered, facts: UnitFacts,
     cohort statistics of its scopes."""
     if plan.needs_population and population is None:
         raise one_unit_of_a_population_error(plan.population_items, unit=facts.unit)
+    with _as_govscore_errors(facts.unit), decimal.localcontext(CONTEXT):
+        return _evaluate(plan, facts, population or {})
+
+
+@contextlib.contextmanager
+def _as_govscore_errors(unit: str) -> Iterator[None]:
+    """A unit's scoring, its failures as govscore errors naming the unit: a formula's as GS502
+    (or its own code), a fact's as FactsError, arithmetic as GS502."""
     try:
-        with decimal.localcontext(CONTEXT):
-            return _evaluate(plan, facts, population or {})
+        yield
     except formulas.FormulaError as exc:
         raise EvaluationError(exc.code if exc.code != "GS306" else "GS502", str(exc),
-                              unit=facts.unit) from None
+                              unit=unit) from None
     except UnitProblem as exc:
-        raise FactsError(facts.unit, [Diagnostic(exc.code, str(exc), unit=facts.unit)]) from None
+        raise FactsError(unit, [Diagnostic(exc.code, str(exc), unit=unit)]) from None
     except (decimal.DecimalException, ArithmeticError) as exc:
         raise EvaluationError("GS502", f"arithmetic error: {type(exc).__name__}",
-                              unit=facts.unit) from None
+                              unit=unit) from None
 
 
 def node_values(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceStep],
@@ -79,24 +87,15 @@ def node_values(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceS
     :func:`govscore.scheme.phases.needed`) for one unit, with the population values computed
     so far: what a population phase ranks or summarises. A node that does not apply to the
     unit is None. Raises like :func:`evaluate_unit` for a unit that cannot be scored."""
-    try:
-        with decimal.localcontext(CONTEXT):
-            u = _state(facts, population)
-            for program in plan.programs_for(facts.category):
-                if program.node.id not in wanted:
-                    continue
-                if isinstance(program, ItemProgram):
-                    _item(program, u, population)
-                else:
-                    _group(program, u)
-    except formulas.FormulaError as exc:
-        raise EvaluationError(exc.code if exc.code != "GS306" else "GS502", str(exc),
-                              unit=facts.unit) from None
-    except UnitProblem as exc:
-        raise FactsError(facts.unit, [Diagnostic(exc.code, str(exc), unit=facts.unit)]) from None
-    except (decimal.DecimalException, ArithmeticError) as exc:
-        raise EvaluationError("GS502", f"arithmetic error: {type(exc).__name__}",
-                              unit=facts.unit) from None
+    with _as_govscore_errors(facts.unit), decimal.localcontext(CONTEXT):
+        u = _state(facts, population)
+        for program in plan.programs_for(facts.category):
+            if program.node.id not in wanted:
+                continue
+            if isinstance(program, ItemProgram):
+                _item(program, u, population)
+            else:
+                _group(program, u)
     return {n: (u.values[n] if u.nodes[n].applicable else None) for n in wanted
             if n in u.nodes}
 

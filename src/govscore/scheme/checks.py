@@ -453,33 +453,11 @@ def _circular(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic
             if node.limit is not None:
                 ref_paths.setdefault((node.id, node.limit.at_most),
                                      (*ref.path, "limit", "at_most"))
-    state: dict[str, int] = {}
     path_of = {ref.node.id: ref.path for ref in nodes}
-
-    # depth-first with an explicit stack (a chain of thousands of gates is no deeper for it);
-    # state 1: on the current trail, 2: done
-    for start in list(deps):
-        if state.get(start):
-            continue
-        trail: list[str] = [start]
-        stack = [iter(sorted(deps.get(start, ())))]
-        state[start] = 1
-        while stack:
-            dep = next(stack[-1], None)
-            if dep is None:
-                stack.pop()
-                state[trail.pop()] = 2
-                continue
-            if state.get(dep) == 1:
-                cycle = [*trail[trail.index(dep):], dep]
-                edges = [ref_paths[edge] for edge in itertools.pairwise(cycle)
-                         if edge in ref_paths]
-                yield Diagnostic("GS312", "circular reference: " + " → ".join(cycle),
-                                 path=edges[0] if edges else path_of.get(dep, ()))
-            elif not state.get(dep):
-                state[dep] = 1
-                trail.append(dep)
-                stack.append(iter(sorted(deps.get(dep, ()))))
+    for cycle in tree.cycles(deps):
+        edges = [ref_paths[edge] for edge in itertools.pairwise(cycle) if edge in ref_paths]
+        yield Diagnostic("GS312", "circular reference: " + " → ".join(cycle),
+                         path=edges[0] if edges else path_of.get(cycle[-1], ()))
 
 
 def _rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:

@@ -83,27 +83,7 @@ class Graph:
 
     def cycles(self) -> list[list[str]]:
         """Each cycle among the values once, as the ids along it (the first repeated last)."""
-        found: list[list[str]] = []
-        state: dict[str, int] = {}  # 1: on the current trail, 2: done
-        for start in sorted(self.needs):
-            if state.get(start):
-                continue
-            trail = [start]
-            stack = [iter(sorted(self.needs[start]))]
-            state[start] = 1
-            while stack:
-                dep = next(stack[-1], None)
-                if dep is None:
-                    stack.pop()
-                    state[trail.pop()] = 2
-                    continue
-                if state.get(dep) == 1:
-                    found.append([*trail[trail.index(dep):], dep])
-                elif not state.get(dep) and dep in self.needs:
-                    state[dep] = 1
-                    trail.append(dep)
-                    stack.append(iter(sorted(self.needs[dep])))
-        return found
+        return tree.cycles(dict(sorted(self.needs.items())))
 
 
 def graph(scheme: model.Scheme, refs: list[tree.NodeRef]) -> Graph:

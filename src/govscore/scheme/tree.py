@@ -5,7 +5,7 @@ uses :func:`index`; nothing else recurses over children. The walk is iterative: 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -126,3 +126,30 @@ def fact_names(nodes: list[NodeRef]) -> dict[str, str]:
             owner = item
         out[item.id] = owner.fact or owner.id
     return out
+
+
+def cycles(needs: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """Each cycle of a graph once, as the ids along it (the first repeated last), searched from
+    the keys in their order. Depth-first with an explicit stack: a chain of thousands of gates is
+    no deeper for it."""
+    found: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current trail, 2: done
+    for start in needs:
+        if state.get(start):
+            continue
+        trail = [start]
+        stack = [iter(sorted(needs[start]))]
+        state[start] = 1
+        while stack:
+            dep = next(stack[-1], None)
+            if dep is None:
+                stack.pop()
+                state[trail.pop()] = 2
+                continue
+            if state.get(dep) == 1:
+                found.append([*trail[trail.index(dep):], dep])
+            elif not state.get(dep):
+                state[dep] = 1
+                trail.append(dep)
+                stack.append(iter(sorted(needs.get(dep, ()))))
+    return found
