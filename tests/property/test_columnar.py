@@ -32,6 +32,14 @@ WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_ex
                                               "population_values"}
 
 
+@pytest.fixture(autouse=True)
+def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 5 units: a batch of random units is scored in several chunks and joined
+    (columnar.run), so the differential checks hold the joining too (a batch of at most 5
+    units is one chunk, the other way)."""
+    monkeypatch.setattr(columnar, "CHUNK", 5)
+
+
 def _groups(plan: Plan, entries: Sequence[Any]) -> Iterator[tuple[Any, list[int], list[Any]]]:
     """(category's columnar program, input positions, facts) of the entries the fast paths
     may take, category by category, as api groups them."""

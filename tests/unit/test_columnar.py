@@ -162,3 +162,33 @@ def test_facts_at_or_above_10_to_the_15_are_left_to_the_scalar_path() -> None:
     assert ok.tolist() == [True, False, False, False]
     _, ok = columnar.number_column([D("999999999999999.9")] * 70 + [D("1000000000000000.5")] * 70)
     assert ok.tolist() == [True] * 70 + [False] * 70  # the same through the text path
+
+
+# by_level (scored unit by unit from the columns): 一级 2 points, 二级 0.25 points per occurrence.
+BY_LEVEL = """
+- {id: award, title: 表彰, max: 10, rule: {kind: by_level, levels: {一级: 2, 二级: 0.25}}}
+- {id: base, title: 基础, max: 5, rule: {kind: rate}}
+"""
+
+
+def test_chunks_joined_at_the_largest_exponent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four units in chunks of two. 表彰: A 一级 ×1 = 2, B 一级 ×2 = 4 (whole points: the first
+    chunk's amounts have no places), C 二级 ×1 = 0.25, D 一级 ×1 + 二级 ×1 = 2.25 (two places);
+    the joined column holds 2, 4, 0.25, 2.25 at two places. 基础 5 × rate: A 0.5 → 2.5,
+    B 0.1 → 0.5, C 0.25 → 1.25, D 1 → 5. Totals (2 places, 四舍五入): 4.50, 4.50, 1.50, 7.25."""
+    monkeypatch.setattr(columnar, "CHUNK", 2)
+    plan = plan_from(BY_LEVEL)
+    program = plan.columns()[None]
+    rows = [{"award": {"一级": 1}, "base": D("0.5")}, {"award": {"一级": 2}, "base": D("0.1")},
+            {"award": {"二级": 1}, "base": D("0.25")},
+            {"award": {"一级": 1, "二级": 1}, "base": D(1)}]
+    done = columnar.score_rows(plan, program, rows)
+    assert not done.bail.any()
+    assert done.nodes["award"].exp == 2
+    assert _values(done.nodes["award"]) == [D(2), D(4), D("0.25"), D("2.25")]
+    assert _values(done.nodes["base"]) == [D("2.5"), D("0.5"), D("1.25"), D(5)]
+    assert _values(done.total) == [D("4.50"), D("4.50"), D("1.50"), D("7.25")]
+    only_total = columnar.run(plan, program, columnar.fact_columns(program, rows), keep=())
+    assert only_total.nodes == {}
+    assert only_total.raws == {}
+    assert _values(only_total.total) == _values(done.total)

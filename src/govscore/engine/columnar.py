@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import functools
 import importlib.util
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -62,29 +63,46 @@ _POW10 = [10**k for k in range(19)]
 
 class Col:
     """A column of exact decimals: ``data`` × 10^-``exp``. ``data`` is an int64 array, or a
-    Python int for a constant (broadcast to every unit). ``bound`` is at least the magnitude of
-    every value of a unit still in the columns: an operation whose result provably stays within
-    LIMIT needs no check per unit (the bounds are carried from the facts through every step)."""
+    Python int for a constant (broadcast to every unit). ``lo``..``hi`` holds every value of a
+    unit still in the columns (scaled, as ``data``): carried from the facts through every step,
+    it lets an operation whose result provably stays within ±LIMIT skip the check per unit, a
+    cap or floor that provably cannot bind be skipped, and a rounding of values of one sign
+    take the short form. Columns are never changed once made (operations make new ones)."""
 
-    __slots__ = ("bound", "data", "exp")
+    __slots__ = ("data", "exp", "hi", "lo")
 
-    def __init__(self, data: Ints | int, exp: int, bound: int | None = None) -> None:
+    def __init__(self, data: Ints | int, exp: int, bound: int | None = None, *,
+                 lo: int | None = None, hi: int | None = None) -> None:
         if not isinstance(data, int) and np.ndim(data) == 0:  # numpy's scalar of two constants
             data = int(data)
         self.data = data
         self.exp = exp
-        if bound is None:
-            bound = abs(data) if isinstance(data, int) else \
-                (int(np.abs(data).max()) if len(data) else 0)
-        self.bound = bound
+        if lo is None or hi is None:
+            if isinstance(data, int):
+                lo = hi = data
+            elif bound is not None:
+                lo, hi = -bound, bound
+            elif len(data):
+                lo, hi = int(data.min()), int(data.max())
+            else:
+                lo = hi = 0
+        self.lo = lo
+        self.hi = hi
+
+    @property
+    def bound(self) -> int:
+        """At least the magnitude of every value (scaled)."""
+        return max(-self.lo, self.hi)
 
     @property
     def constant(self) -> bool:
         return isinstance(self.data, int)
 
 
+@functools.lru_cache(maxsize=4096)
 def _const(value: Decimal) -> Col:
-    """A Decimal as an exact constant column, trailing zeros dropped (20.00 → 20)."""
+    """A Decimal as an exact constant column, trailing zeros dropped (20.00 → 20). Cached: a
+    step asks for its constants once per chunk of units."""
     sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # schemes hold finite numbers only
     coefficient = int("".join(map(str, digits)) or "0")
@@ -99,16 +117,40 @@ def _const(value: Decimal) -> Col:
     return Col(-coefficient if sign else coefficient, -exponent)
 
 
-class Batch:
-    """One category's units as columns, and the operations a step's ``vector`` uses
-    (steps.Columns). ``bail`` marks the units the scalar path must score."""
+ZERO_COL = Col(0, 0)
 
-    def __init__(self, n: int, facts: Mapping[str, Col], flags: Mapping[str, Mask]) -> None:
+
+def _at(a: Col, exp: int) -> tuple[int, int]:
+    """a's interval at a larger exponent (exact Python integers)."""
+    f = 10 ** (exp - a.exp)
+    return a.lo * f, a.hi * f
+
+
+def _nought(a: Col) -> bool:
+    """a is the constant 0 (adding or subtracting it changes nothing)."""
+    return isinstance(a.data, int) and a.data == 0
+
+
+def _round_int(x: int, d: int, mode: str) -> int:
+    """x / d rounded to an integer, half-up (away from zero) or half-even: Python integers."""
+    q, r = divmod(abs(x), d)
+    if 2 * r > d or (2 * r == d and (mode == "half_up" or q % 2 == 1)):
+        q += 1
+    return -q if x < 0 else q
+
+
+class Batch:
+    """One category's units (or a chunk of them) as columns, and the operations a step's
+    ``vector`` uses (steps.Columns). ``bail`` marks the units the scalar path must score (it
+    may be a view into the whole run's mask: every update is in place)."""
+
+    def __init__(self, n: int, facts: Mapping[str, Col], flags: Mapping[str, Mask],
+                 bail: Mask | None = None) -> None:
         self.n = n
         self.facts = facts
         self.flags = flags
         self.nodes: dict[str, Col] = {}
-        self.bail: Mask = np.zeros(n, dtype=np.bool_)
+        self.bail: Mask = np.zeros(n, dtype=np.bool_) if bail is None else bail
 
     # --- values
     def const(self, value: Decimal) -> Col:
@@ -118,7 +160,7 @@ class Batch:
         col = self.facts.get(name)
         if col is None:  # a reader of a fact this category lacks (refused by GS317)
             self.bail[:] = True
-            return Col(0, 0)
+            return ZERO_COL
         return col
 
     def flag(self, name: str) -> Mask:
@@ -131,27 +173,27 @@ class Batch:
     # --- exact arithmetic
     def up(self, a: Col, exp: int) -> Ints | int:
         """a's data at a larger exponent (× 10^k), units that would pass LIMIT bailed."""
-        return self._up(a, exp)[0]
+        return self._up(a, exp).data
 
-    def _up(self, a: Col, exp: int) -> tuple[Ints | int, int]:
+    def _up(self, a: Col, exp: int) -> Col:
         k = exp - a.exp
         if k == 0:
-            return a.data, a.bound
+            return a
         if k >= len(_POW10):
             self._bail_nonzero(a)
-            return (np.zeros(self.n, dtype=np.int64) if not a.constant else 0), 0
+            return ZERO_COL
         factor = _POW10[k]
         if isinstance(a.data, int):
             out = a.data * factor
             if abs(out) > LIMIT:
                 self.bail[:] = True
-                return 0, 0
-            return out, abs(out)
-        bound = a.bound * factor
-        if bound > LIMIT:
+                out = 0
+            return Col(out, exp)
+        lo, hi = a.lo * factor, a.hi * factor
+        if max(-lo, hi) > LIMIT:
             self.bail |= np.abs(a.data) > LIMIT // factor
-            bound = LIMIT
-        return a.data * factor, bound
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(a.data * factor, exp, lo=lo, hi=hi)
 
     def _bail_nonzero(self, a: Col) -> None:
         if isinstance(a.data, int):
@@ -161,46 +203,94 @@ class Batch:
             self.bail |= a.data != 0
 
     def aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int]:
-        x, y, exp, _ = self._aligned(a, b)
-        return x, y, exp
+        x, y = self._aligned(a, b)
+        return x.data, y.data, x.exp
 
-    def _aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int, int]:
-        """Both at the larger exponent, and the larger of their bounds there."""
+    def _aligned(self, a: Col, b: Col) -> tuple[Col, Col]:
+        """Both at the larger exponent."""
         exp = max(a.exp, b.exp)
-        (x, bx), (y, by) = self._up(a, exp), self._up(b, exp)
-        return x, y, exp, max(bx, by)
+        return self._up(a, exp), self._up(b, exp)
 
-    def _checked(self, data: Ints | int, exp: int, bound: int) -> Col:
+    def _checked(self, data: Ints | int, exp: int, lo: int, hi: int) -> Col:
+        """A result whose interval may pass ±LIMIT: those units bailed."""
         if isinstance(data, int):
             if abs(data) > LIMIT:
                 self.bail[:] = True
                 data = 0
-            return Col(data, exp, abs(data))
-        if bound > LIMIT:
+            return Col(data, exp)
+        if lo < -LIMIT or hi > LIMIT:
             self.bail |= np.abs(data) > LIMIT
-            bound = LIMIT
-        return Col(data, exp, bound)
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(data, exp, lo=lo, hi=hi)
 
     def add(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return self._checked(x + y, exp, 2 * bound)  # both ≤ LIMIT: the sum fits in int64
+        if _nought(b):
+            return a
+        if _nought(a):
+            return b
+        x, y = self._aligned(a, b)
+        return self._checked(x.data + y.data, x.exp, x.lo + y.lo, x.hi + y.hi)
 
     def sub(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return self._checked(x - y, exp, 2 * bound)
+        if _nought(b):
+            return a
+        x, y = self._aligned(a, b)
+        return self._checked(x.data - y.data, x.exp, x.lo - y.hi, x.hi - y.lo)
+
+    def sum(self, terms: Sequence[tuple[Col, int]]) -> Col:
+        """Σ ±term (sign +1 adds, −1 subtracts), in one buffer; the same value as adding them
+        one by one in order (integers: the order changes nothing; a partial sum that could
+        pass ±LIMIT is checked per unit as ``add`` does)."""
+        terms = [(t, s) for t, s in terms if not _nought(t)]
+        if not terms:
+            return ZERO_COL
+        exp = max(t.exp for t, _ in terms)
+        cols = [(self._up(t, exp), s) for t, s in terms]
+        first, sign = cols[0]
+        if sign > 0:
+            acc, lo, hi = first.data, first.lo, first.hi
+        else:
+            acc, lo, hi = -first.data, -first.hi, -first.lo
+        owned = False  # acc is an array of this sum's own: later terms are added in place
+        acc_data: Any = acc
+        for col, sign in cols[1:]:
+            y = col.data
+            if sign > 0:
+                lo, hi = lo + col.lo, hi + col.hi
+            else:
+                lo, hi = lo - col.hi, hi - col.lo
+            if isinstance(acc, int) and isinstance(y, int):
+                acc = acc + y if sign > 0 else acc - y
+            elif owned:
+                acc_data = acc
+                (np.add if sign > 0 else np.subtract)(acc_data, y, out=acc_data)
+            else:
+                acc = acc + y if sign > 0 else acc - y
+                owned = not isinstance(acc, int)
+            if lo < -LIMIT or hi > LIMIT:
+                checked = self._checked(acc, exp, lo, hi)
+                acc, lo, hi = checked.data, checked.lo, checked.hi
+        if isinstance(acc, int):
+            return self._checked(acc, exp, acc, acc)
+        return Col(acc, exp, lo=lo, hi=hi)
 
     def mul(self, a: Col, factor: Decimal) -> Col:
         c = _const(factor)
-        assert isinstance(c.data, int)
-        if c.data == 0:
-            return Col(0, 0) if a.constant else Col(np.zeros(self.n, dtype=np.int64), 0, 0)
+        k = c.data
+        assert isinstance(k, int)
+        if k == 0:
+            return ZERO_COL
+        exp = a.exp + c.exp
+        if k == 1:  # × 1, × 0.1 …: only the exponent changes
+            return Col(a.data, exp, lo=a.lo, hi=a.hi)
         if isinstance(a.data, int):
-            return self._checked(a.data * c.data, a.exp + c.exp, abs(a.data * c.data))
-        bound = a.bound * abs(c.data)
-        if bound > LIMIT:
-            self.bail |= np.abs(a.data) > LIMIT // abs(c.data)
-            bound = LIMIT
-        return Col(a.data * c.data, a.exp + c.exp, bound)
+            product = a.data * k
+            return self._checked(product, exp, product, product)
+        lo, hi = (a.lo * k, a.hi * k) if k > 0 else (a.hi * k, a.lo * k)
+        if max(-lo, hi) > LIMIT:
+            self.bail |= np.abs(a.data) > LIMIT // abs(k)
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(a.data * k, exp, lo=lo, hi=hi)
 
     def muldiv(self, a: Col, num: Decimal, den: Decimal) -> Col:
         """a × num / den, exactly: at an exponent where 1/den terminates; units whose quotient
@@ -225,7 +315,7 @@ class Batch:
             shift, exp = -exp, 0
         if extra + shift >= len(_POW10):
             self._bail_nonzero(a)
-            return Col(np.zeros(self.n, dtype=np.int64), 0, 0)
+            return ZERO_COL
         product = self.mul(a, Decimal(n.data * _POW10[extra + shift]))
         if isinstance(product.data, int):
             q, r = divmod(product.data, d.data)
@@ -234,15 +324,27 @@ class Batch:
             return Col(q, exp)
         q, r = np.divmod(product.data, d.data)
         self.bail |= r != 0
-        return Col(q, exp, product.bound // d.data + 1)
+        return Col(q, exp, lo=product.lo // d.data, hi=-(-product.hi // d.data))
 
     def maximum(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return Col(np.maximum(x, y), exp, bound)
+        exp = max(a.exp, b.exp)
+        (alo, ahi), (blo, bhi) = _at(a, exp), _at(b, exp)
+        if alo >= bhi:  # b can never be the larger: nothing to do
+            return a
+        if blo >= ahi:
+            return b
+        x, y = self._up(a, exp), self._up(b, exp)
+        return Col(np.maximum(x.data, y.data), exp, lo=max(x.lo, y.lo), hi=max(x.hi, y.hi))
 
     def minimum(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return Col(np.minimum(x, y), exp, bound)
+        exp = max(a.exp, b.exp)
+        (alo, ahi), (blo, bhi) = _at(a, exp), _at(b, exp)
+        if ahi <= blo:  # b can never be the smaller (a cap that cannot bind)
+            return a
+        if bhi <= alo:
+            return b
+        x, y = self._up(a, exp), self._up(b, exp)
+        return Col(np.minimum(x.data, y.data), exp, lo=min(x.lo, y.lo), hi=min(x.hi, y.hi))
 
     def round(self, a: Col, places: int, mode: str) -> Col:
         """Half-up (away from zero at .5) or half-even, in integers."""
@@ -251,22 +353,35 @@ class Batch:
         k = a.exp - places
         if k >= len(_POW10):
             self._bail_nonzero(a)
-            return Col(np.zeros(self.n, dtype=np.int64), places, 0)
+            return ZERO_COL
         d = _POW10[k]
-        data = np.asarray(a.data, dtype=np.int64)
-        magnitude = np.abs(data)
-        if mode == "half_up":  # d is even: (|x| + d/2) // d adds one exactly when 2r ≥ d
-            q = (magnitude + d // 2) // d
-        else:
-            q, r = np.divmod(magnitude, d)
-            twice = 2 * r
-            q = q + ((twice > d) | ((twice == d) & (q % 2 == 1)))
-        out = np.where(data < 0, -q, q)
-        return Col(out if not a.constant else int(out), places, a.bound // d + 1)
+        lo, hi = _round_int(a.lo, d, mode), _round_int(a.hi, d, mode)
+        x = a.data
+        if isinstance(x, int):
+            return Col(_round_int(x, d, mode), places)
+        half = d // 2  # d = 10^k is even: x / d lies at .5 exactly when x % d == half
+        if mode == "half_up":
+            if a.lo >= 0:  # (x + d/2) // d adds one exactly when the remainder is ≥ d/2
+                out = np.add(x, half)
+            elif a.hi <= 0:  # the same on −x, negated
+                out = np.subtract(half, x)
+                np.floor_divide(out, d, out=out)
+                np.negative(out, out=out)
+                return Col(out, places, lo=lo, hi=hi)
+            else:  # floor((x + d/2 − [x < 0]) / d) is half-up away from zero for either sign
+                out = np.add(x, half)
+                np.subtract(out, x < 0, out=out)
+            np.floor_divide(out, d, out=out)
+            return Col(out, places, lo=lo, hi=hi)
+        magnitude = np.abs(x)
+        q, r = np.divmod(magnitude, d)
+        np.add(q, (r > half) | ((r == half) & (q % 2 == 1)), out=q)
+        return Col(np.where(x < 0, -q, q), places, lo=lo, hi=hi)
 
     def where(self, mask: Mask, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return Col(np.where(mask, x, y), exp, bound)
+        x, y = self._aligned(a, b)
+        return Col(np.where(mask, x.data, y.data), x.exp, lo=min(x.lo, y.lo),
+                   hi=max(x.hi, y.hi))
 
     def gt(self, a: Col, b: Col) -> Mask:
         x, y, _ = self.aligned(a, b)
@@ -298,7 +413,8 @@ class Batch:
     def full(self, col: Col) -> Col:
         """A column as an array (a constant broadcast to every unit)."""
         if isinstance(col.data, int):
-            return Col(np.full(self.n, col.data, dtype=np.int64), col.exp, col.bound)
+            return Col(np.full(self.n, col.data, dtype=np.int64), col.exp, lo=col.lo,
+                       hi=col.hi)
         return col
 
 
@@ -776,48 +892,104 @@ def _checked(spec: Any, column: Sequence[Any]) -> tuple[list[Any], Mask]:
     return out, np.array(good, dtype=np.bool_)
 
 
-def run(plan: Lowered, program: CategoryColumns, facts: FactColumns) -> Scored:
-    """Every step of one category over its units' fact columns."""
+CHUNK = 32_768
+"""Units scored together: a chunk's columns (and each step's temporaries) stay in the CPU's
+cache, and the memory of one chunk's temporaries is reused by the next."""
+
+
+def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
+        keep: Collection[str] | None = None) -> Scored:
+    """Every step of one category over its units' fact columns, a chunk of units at a time.
+    ``keep``: the nodes whose columns the result holds (None: every node and every item's raw
+    amount; the total is always held)."""
     n = facts.n
-    c = Batch(n, facts.numbers, facts.flags)
-    c.bail |= ~facts.ok
+    bail = ~facts.ok
     per_unit: list[dict[str, Any]] | None = None
-    raws: dict[str, Col] = {}
+    kept: dict[str, list[Col]] = {}
+    kept_raws: dict[str, list[Col]] = {}
+    totals: list[Col] = []
+    negative: list[Mask] = []
+    root = plan.scheme.score.id
     with decimal.localcontext(CONTEXT):
-        for p in program.programs:
-            nid = p.node.id
-            if isinstance(p, ItemProgram):
-                vector = program.raws.get(nid)
-                if vector is not None:
-                    name = p.fact or ""
-                    fact = facts.flags[name] if name in facts.flags else c.fact(name)
-                    v = vector(p.node.rule, p.node, c, fact)
-                else:  # a rule kind without a vector form: its raw function, unit by unit
-                    if per_unit is None:
-                        per_unit = facts.unit_facts()
-                    v = _scalar_raws(c, p, per_unit)
-                raws[nid] = v
-                for step in p.steps:
-                    v = step.vector(v, c)
+        for start in range(0, n, CHUNK) if n else (0,):
+            stop = min(n, start + CHUNK)
+            m = stop - start
+            c = Batch(m, {name: _rows(col, start, stop) for name, col in facts.numbers.items()},
+                      {name: mask[start:stop] for name, mask in facts.flags.items()},
+                      bail[start:stop])
+            chunk_units: list[dict[str, Any]] | None = None
+            for p in program.programs:
+                nid = p.node.id
+                if isinstance(p, ItemProgram):
+                    vector = program.raws.get(nid)
+                    if vector is not None:
+                        name = p.fact or ""
+                        fact = c.flags[name] if name in c.flags else c.fact(name)
+                        v = vector(p.node.rule, p.node, c, fact)
+                    else:  # a rule kind without a vector form: its raw function, unit by unit
+                        if per_unit is None:
+                            per_unit = facts.unit_facts()
+                        if chunk_units is None:
+                            chunk_units = per_unit[start:stop]
+                        v = _scalar_raws(c, p, chunk_units)
+                    if keep is None or nid in keep:
+                        kept_raws.setdefault(nid, []).append(v)
+                    for step in p.steps:
+                        v = step.vector(v, c)
+                else:
+                    v = p.combine.vector(c)
+                    if keep is None or nid in keep:
+                        kept_raws.setdefault(nid, []).append(v)
+                    for gstep in p.steps:
+                        v = gstep.vector(v, c)
+                c.nodes[nid] = v
+                if keep is None or nid in keep:
+                    kept.setdefault(nid, []).append(v)
+            unrounded = c.full(c.nodes[root])
+            rounded = c.round(unrounded, plan.places, plan.scheme.precision.rounding)
+            total = c.full(Col(c.up(c.full(rounded), plan.places), plan.places)) \
+                if rounded.exp < plan.places else c.full(rounded)  # at the places, as quantize
+            totals.append(total)
+            negative.append((total.data == 0) & (unrounded.data < 0))
+            if plan.outputs or any(v.formula is not None for v in plan.vetoes):
+                if per_unit is None:
+                    per_unit = facts.unit_facts()
+                _tail(plan, program.category, c, total,
+                      chunk_units if chunk_units is not None else per_unit[start:stop])
             else:
-                v = p.combine.vector(c)
-                raws[nid] = v
-                for gstep in p.steps:
-                    v = gstep.vector(v, c)
-            c.nodes[nid] = v
-        root = plan.scheme.score.id
-        unrounded = c.full(c.nodes[root])
-        rounded = c.round(unrounded, plan.places, plan.scheme.precision.rounding)
-        total = c.full(Col(c.up(c.full(rounded), plan.places), plan.places)) \
-            if rounded.exp < plan.places else c.full(rounded)  # at the places, as quantize
-        negative_zero = (total.data == 0) & (unrounded.data < 0)
-        if plan.outputs or any(v.formula is not None for v in plan.vetoes):
-            if per_unit is None:
-                per_unit = facts.unit_facts()
-            _tail(plan, program.category, c, total, per_unit)
-        else:
-            _input_vetoes(plan, program.category, c)
-    return Scored(n, c.nodes, raws, total, negative_zero, c.bail)
+                _input_vetoes(plan, program.category, c)
+    sizes = [min(CHUNK, n - start) for start in range(0, n, CHUNK)] if n else [0]
+    return Scored(n, {nid: _joined(parts, sizes, bail) for nid, parts in kept.items()},
+                  {nid: _joined(parts, sizes, bail) for nid, parts in kept_raws.items()},
+                  _joined(totals, sizes, bail),
+                  negative[0] if len(negative) == 1 else np.concatenate(negative), bail)
+
+
+def _rows(col: Col, start: int, stop: int) -> Col:
+    """Some units of a column (a view), with the whole column's interval."""
+    if isinstance(col.data, int):
+        return col
+    return Col(col.data[start:stop], col.exp, lo=col.lo, hi=col.hi)
+
+
+def _joined(parts: Sequence[Col], sizes: Sequence[int], bail: Mask) -> Col:
+    """One column of the chunks' columns, at the largest of their exponents (a chunk's units
+    that would pass LIMIT there are bailed)."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(p.constant and p.data == parts[0].data and p.exp == parts[0].exp for p in parts):
+        return parts[0]
+    exp = max(p.exp for p in parts)
+    out = np.empty(sum(sizes), dtype=np.int64)
+    lo = hi = 0
+    start = 0
+    for part, size in zip(parts, sizes, strict=True):
+        c = Batch(size, {}, {}, bail[start:start + size])
+        col = c.full(Col(c.up(part, exp), exp, lo=part.lo, hi=part.hi))
+        out[start:start + size] = col.data
+        lo, hi = min(lo, *_at(part, exp)), max(hi, *_at(part, exp))
+        start += size
+    return Col(out, exp, lo=max(lo, -LIMIT), hi=min(hi, LIMIT))
 
 
 def _scalar_raws(c: Batch, p: ItemProgram, per_unit: list[dict[str, Any]]) -> Col:

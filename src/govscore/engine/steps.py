@@ -14,7 +14,7 @@ in a kernel it is the local variable ``v``. Every step that changes a number rec
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -54,6 +54,7 @@ class Columns(Protocol):
     def node(self, node_id: str) -> Any: ...
     def add(self, a: Any, b: Any) -> Any: ...
     def sub(self, a: Any, b: Any) -> Any: ...
+    def sum(self, terms: Sequence[tuple[Any, int]]) -> Any: ...
     def mul(self, a: Any, factor: Decimal) -> Any: ...
     def muldiv(self, a: Any, num: Decimal, den: Decimal) -> Any: ...
     def maximum(self, a: Any, b: Any) -> Any: ...
@@ -568,8 +569,5 @@ class Combine:
                 if ch.role == "subtract":
                     out = c.sub(out, c.node(ch.id))
             return out
-        out = c.const(ZERO)
-        for ch in self.children:
-            term = c.node(ch.id) if ch.weight is None else c.mul(c.node(ch.id), ch.weight)
-            out = c.add(out, term) if ch.role == "add" else c.sub(out, term)
-        return out
+        return c.sum([(c.node(ch.id) if ch.weight is None else c.mul(c.node(ch.id), ch.weight),
+                       1 if ch.role == "add" else -1) for ch in self.children])
