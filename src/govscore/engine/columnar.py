@@ -34,17 +34,19 @@ import dataclasses
 import decimal
 import functools
 import importlib.util
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from govscore import rules
 from govscore.engine import tail
 from govscore.engine.lowering import CONTEXT, GroupProgram, ItemProgram, Lowered
-from govscore.language import model
 from govscore.rules import values as rule_values
+from govscore.rules.base import RuleKind, VectorFact
 
 Ints = Any
 """An int64 array (npt.NDArray[np.int64]; Any: numpy's operators are typed loosely)."""
@@ -139,6 +141,46 @@ def _round_int(x: int, d: int, mode: str) -> int:
     return -q if x < 0 else q
 
 
+DIGITS = 34
+"""The Decimal path's precision (lowering.CONTEXT): every operation rounds to this many
+significant digits, so its relative error is at most 10^-(DIGITS-1) / 2."""
+
+_ULP = Fraction(1, 10 ** (DIGITS - 1))
+
+
+class Quot:
+    """An exact quotient column, value = num / den × 10^-exp (den ≥ 1 for every unit still in
+    the columns), for an item whose raw amount is a division the Decimal path rounds to 34
+    digits (ratio, rating). The columns keep the exact rational and ``err``, a bound on how far
+    the Decimal path's value can be from it; the item's rounding then decides each unit
+    exactly: a unit whose exact value lies further than ``err`` from every tie of the rounding
+    rounds the same both ways (the Decimal value cannot cross the tie); a unit exactly at a tie
+    is left to the scalar path unless ``exact`` says the Decimal path computed it without any
+    rounding (values that were never divided: a full-marks or zero-policy unit, a cap)."""
+
+    __slots__ = ("den", "den_hi", "err", "exact", "exp", "magnitude", "num", "num_hi", "num_lo")
+
+    def __init__(self, num: Ints | int, den: Ints | int, exp: int, *, num_lo: int, num_hi: int,
+                 den_hi: int, err: Fraction, magnitude: Fraction, exact: Mask | bool) -> None:
+        self.num = num
+        self.den = den
+        self.exp = exp
+        self.num_lo = num_lo
+        self.num_hi = num_hi
+        self.den_hi = den_hi
+        self.err = err
+        """At least |the Decimal path's value − num / den × 10^-exp| for every unit."""
+        self.magnitude = magnitude
+        """At least |the value| for every unit."""
+        self.exact = exact
+
+
+def _quot_of(a: Col) -> Quot:
+    """A column as a quotient over 1: exact, as the Decimal path holds it."""
+    return Quot(a.data, 1, a.exp, num_lo=a.lo, num_hi=a.hi, den_hi=1, err=Fraction(0),
+                magnitude=Fraction(max(-a.lo, a.hi), 10**a.exp), exact=True)
+
+
 class Batch:
     """One category's units (or a chunk of them) as columns, and the operations a step's
     ``vector`` uses (steps.Columns). ``bail`` marks the units the scalar path must score (it
@@ -202,8 +244,8 @@ class Batch:
         else:
             self.bail |= a.data != 0
 
-    def aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int]:
-        x, y = self._aligned(a, b)
+    def aligned(self, a: Col | Quot, b: Col | Quot) -> tuple[Ints | int, Ints | int, int]:
+        x, y = self._aligned(self.settled(a), self.settled(b))
         return x.data, y.data, x.exp
 
     def _aligned(self, a: Col, b: Col) -> tuple[Col, Col]:
@@ -223,7 +265,8 @@ class Batch:
             lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
         return Col(data, exp, lo=lo, hi=hi)
 
-    def add(self, a: Col, b: Col) -> Col:
+    def add(self, a: Col | Quot, b: Col | Quot) -> Col:
+        a, b = self.settled(a), self.settled(b)
         if _nought(b):
             return a
         if _nought(a):
@@ -231,7 +274,12 @@ class Batch:
         x, y = self._aligned(a, b)
         return self._checked(x.data + y.data, x.exp, x.lo + y.lo, x.hi + y.hi)
 
-    def sub(self, a: Col, b: Col) -> Col:
+    def sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_sub(a, b)
+        return self._sub(a, b)
+
+    def _sub(self, a: Col, b: Col) -> Col:
         if _nought(b):
             return a
         x, y = self._aligned(a, b)
@@ -241,6 +289,7 @@ class Batch:
         """Σ ±term (sign +1 adds, −1 subtracts), in one buffer; the same value as adding them
         one by one in order (integers: the order changes nothing; a partial sum that could
         pass ±LIMIT is checked per unit as ``add`` does)."""
+        terms = [(self.settled(t), s) for t, s in terms]
         terms = [(t, s) for t, s in terms if not _nought(t)]
         if not terms:
             return ZERO_COL
@@ -274,7 +323,12 @@ class Batch:
             return self._checked(acc, exp, acc, acc)
         return Col(acc, exp, lo=lo, hi=hi)
 
-    def mul(self, a: Col, factor: Decimal) -> Col:
+    def mul(self, a: Col | Quot, factor: Decimal) -> Col | Quot:
+        if isinstance(a, Quot):
+            return self._q_mul(a, factor)
+        return self._mul(a, factor)
+
+    def _mul(self, a: Col, factor: Decimal) -> Col:
         c = _const(factor)
         k = c.data
         assert isinstance(k, int)
@@ -292,9 +346,10 @@ class Batch:
             lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
         return Col(a.data * k, exp, lo=lo, hi=hi)
 
-    def muldiv(self, a: Col, num: Decimal, den: Decimal) -> Col:
+    def muldiv(self, a: Col | Quot, num: Decimal, den: Decimal) -> Col:
         """a × num / den, exactly: at an exponent where 1/den terminates; units whose quotient
         does not terminate there (the Decimal path keeps 34 digits) are bailed."""
+        a = self.settled(a)
         n, d = _const(num), _const(den)
         assert isinstance(n.data, int)
         assert isinstance(d.data, int)
@@ -316,7 +371,7 @@ class Batch:
         if extra + shift >= len(_POW10):
             self._bail_nonzero(a)
             return ZERO_COL
-        product = self.mul(a, Decimal(n.data * _POW10[extra + shift]))
+        product = self._mul(a, Decimal(n.data * _POW10[extra + shift]))
         if isinstance(product.data, int):
             q, r = divmod(product.data, d.data)
             if r:
@@ -326,7 +381,9 @@ class Batch:
         self.bail |= r != 0
         return Col(q, exp, lo=product.lo // d.data, hi=-(-product.hi // d.data))
 
-    def maximum(self, a: Col, b: Col) -> Col:
+    def maximum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_bound(a, b, smaller=False)
         exp = max(a.exp, b.exp)
         (alo, ahi), (blo, bhi) = _at(a, exp), _at(b, exp)
         if alo >= bhi:  # b can never be the larger: nothing to do
@@ -336,7 +393,9 @@ class Batch:
         x, y = self._up(a, exp), self._up(b, exp)
         return Col(np.maximum(x.data, y.data), exp, lo=max(x.lo, y.lo), hi=max(x.hi, y.hi))
 
-    def minimum(self, a: Col, b: Col) -> Col:
+    def minimum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_bound(a, b, smaller=True)
         exp = max(a.exp, b.exp)
         (alo, ahi), (blo, bhi) = _at(a, exp), _at(b, exp)
         if ahi <= blo:  # b can never be the smaller (a cap that cannot bind)
@@ -346,8 +405,10 @@ class Batch:
         x, y = self._up(a, exp), self._up(b, exp)
         return Col(np.minimum(x.data, y.data), exp, lo=min(x.lo, y.lo), hi=min(x.hi, y.hi))
 
-    def round(self, a: Col, places: int, mode: str) -> Col:
+    def round(self, a: Col | Quot, places: int, mode: str) -> Col:
         """Half-up (away from zero at .5) or half-even, in integers."""
+        if isinstance(a, Quot):
+            return self._q_round(a, places, mode)
         if a.exp <= places:
             return a
         k = a.exp - places
@@ -378,24 +439,48 @@ class Batch:
         np.add(q, (r > half) | ((r == half) & (q % 2 == 1)), out=q)
         return Col(np.where(x < 0, -q, q), places, lo=lo, hi=hi)
 
-    def where(self, mask: Mask, a: Col, b: Col) -> Col:
+    def where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_where(mask, a, b)
         x, y = self._aligned(a, b)
         return Col(np.where(mask, x.data, y.data), x.exp, lo=min(x.lo, y.lo),
                    hi=max(x.hi, y.hi))
 
-    def gt(self, a: Col, b: Col) -> Mask:
+    def gt(self, a: Col | Quot, b: Col | Quot) -> Mask:
         x, y, _ = self.aligned(a, b)
         return np.broadcast_to(np.greater(x, y), (self.n,))
 
-    def ge(self, a: Col, b: Col) -> Mask:
+    def ge(self, a: Col | Quot, b: Col | Quot) -> Mask:
         x, y, _ = self.aligned(a, b)
         return np.broadcast_to(np.greater_equal(x, y), (self.n,))
 
-    def is_zero(self, a: Col) -> Mask:
+    def is_zero(self, a: Col | Quot) -> Mask:
+        a = self.settled(a)
         return np.broadcast_to(np.equal(a.data, 0), (self.n,))
 
     def none(self) -> Mask:
         return np.zeros(self.n, dtype=np.bool_)
+
+    def every(self) -> Mask:
+        return np.ones(self.n, dtype=np.bool_)
+
+    def scalar(self, mask: Mask) -> None:
+        self.bail |= mask
+
+    def floor_div(self, a: Col | Quot, b: Col) -> Col:
+        """⌊a / b⌋, b a constant > 0: a whole-number column."""
+        x, y = self._aligned(self.settled(a), b)
+        assert isinstance(y.data, int)
+        assert y.data > 0
+        return Col(np.floor_divide(x.data, y.data), 0, lo=x.lo // y.data, hi=x.hi // y.data)
+
+    def ceil_div(self, a: Col | Quot, b: Col) -> Col:
+        """⌈a / b⌉, b a constant > 0: a whole-number column."""
+        x, y = self._aligned(self.settled(a), b)
+        assert isinstance(y.data, int)
+        assert y.data > 0
+        return Col(-np.floor_divide(-np.asarray(x.data), y.data), 0, lo=-(-x.lo // y.data),
+                   hi=-(-x.hi // y.data))
 
     def both(self, a: Mask, b: Mask) -> Mask:
         return a & b
@@ -410,93 +495,156 @@ class Batch:
         """Lost eligibility has a reason to write: those units take the scalar path."""
         self.bail |= mask
 
+    # --- quotients (engine Quot): an item's division, decided exactly at its rounding
+    def quotient(self, num: Col, den: Col, bound: Decimal) -> Quot:
+        """num / den exactly, for the item's rounding to decide (den > 0 for every unit: the
+        caller replaces a zero by its policy; a unit with den ≤ 0 is bailed all the same).
+        The Decimal path reaches it with at most three roundings to 34 digits of values at
+        most ``bound`` (each off by at most 10^-33 / 2 of its value): err = 2 × bound × 10^-33."""
+        exp = num.exp - den.exp
+        if exp < 0:  # num × 10^-exp: the value at exponent 0
+            num = self._up(num, num.exp - exp)
+            exp = 0
+        if den.lo <= 0:
+            self.bail |= np.less_equal(den.data, 0)
+        magnitude = Fraction(bound)
+        return Quot(num.data, den.data, exp, num_lo=num.lo, num_hi=num.hi,
+                    den_hi=max(den.hi, 1), err=2 * magnitude * _ULP, magnitude=magnitude,
+                    exact=False)
+
+    def settled(self, a: Col | Quot) -> Col:
+        """A quotient where a step other than a multiply, a bound, a choice or the rounding
+        reads it: the units it holds over 1 (exact), the others bailed."""
+        if isinstance(a, Col):
+            return a
+        if not isinstance(a.den, int) or a.den != 1:
+            self.bail |= np.not_equal(a.den, 1)
+        return Col(a.num, a.exp, lo=a.num_lo, hi=a.num_hi)
+
+    def _q_at(self, q: Quot, exp: int) -> Quot:
+        """A quotient at a larger exponent (num × 10^k, units past LIMIT bailed)."""
+        if exp == q.exp:
+            return q
+        num = self._up(Col(q.num, q.exp, lo=q.num_lo, hi=q.num_hi), exp)
+        return Quot(num.data, q.den, exp, num_lo=num.lo, num_hi=num.hi, den_hi=q.den_hi,
+                    err=q.err, magnitude=q.magnitude, exact=q.exact)
+
+    def _times_den(self, b: Col, q: Quot) -> Col:
+        """b × q's denominator, per unit (units past LIMIT bailed)."""
+        lo, hi = min(b.lo * q.den_hi, b.lo), max(b.hi * q.den_hi, b.hi)
+        if max(-lo, hi) > LIMIT:
+            self.bail |= np.abs(np.asarray(b.data)) > LIMIT // q.den_hi
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(b.data * q.den, b.exp, lo=lo, hi=hi)
+
+    def _q_mul(self, q: Quot, factor: Decimal) -> Col | Quot:
+        c = _const(factor)
+        k = c.data
+        assert isinstance(k, int)
+        if k == 0:
+            return ZERO_COL
+        num = self._mul(Col(q.num, 0, lo=q.num_lo, hi=q.num_hi), Decimal(k))
+        magnitude = q.magnitude * abs(Fraction(factor))
+        err = q.err * abs(Fraction(factor)) + (magnitude + 1) * _ULP
+        return Quot(num.data, q.den, q.exp + c.exp, num_lo=num.lo, num_hi=num.hi,
+                    den_hi=q.den_hi, err=err, magnitude=magnitude, exact=q.exact)
+
+    def _q_sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        """a − b where one is a quotient and the other a column (max − v of 扣分制)."""
+        if isinstance(a, Quot) and isinstance(b, Quot):
+            return self._sub(self.settled(a), self.settled(b))
+        exp = max(a.exp, b.exp)
+        if isinstance(a, Quot):
+            assert isinstance(b, Col)
+            q, col, sign = self._q_at(a, exp), self._up(b, exp), -1
+        else:
+            assert isinstance(b, Quot)
+            q, col, sign = self._q_at(b, exp), self._up(a, exp), 1
+        scaled = self._times_den(col, q)  # col × den: the same denominator
+        x = Col(q.num, exp, lo=q.num_lo, hi=q.num_hi)
+        num = self._sub(scaled, x) if sign > 0 else self._sub(x, scaled)
+        magnitude = q.magnitude + Fraction(col.bound, 10**exp)
+        return Quot(num.data, q.den, exp, num_lo=num.lo, num_hi=num.hi, den_hi=q.den_hi,
+                    err=q.err + (magnitude + 1) * _ULP, magnitude=magnitude, exact=q.exact)
+
+    def _q_bound(self, a: Col | Quot, b: Col | Quot, smaller: bool) -> Col | Quot:
+        """min(a, b) (``smaller``) or max(a, b), one a quotient: chosen per unit by comparing
+        num with b × den exactly. A unit where the Decimal path could choose the other side
+        (its value within err of b) ends at a value within err of the exact one: the rounding
+        decides it as any other; a unit that takes b is exact when b is."""
+        if isinstance(a, Quot) and isinstance(b, Quot):
+            settled = self.settled(a)
+            return self.minimum(settled, self.settled(b)) if smaller else \
+                self.maximum(settled, self.settled(b))
+        q, col = (a, b) if isinstance(a, Quot) else (b, a)
+        assert isinstance(q, Quot)
+        assert isinstance(col, Col)
+        exp = max(q.exp, col.exp)
+        q, col = self._q_at(q, exp), self._up(col, exp)
+        scaled = self._times_den(col, q)
+        keep = np.less_equal(q.num, scaled.data) if smaller else \
+            np.greater_equal(q.num, scaled.data)
+        # the Decimal path compares a value within err of num / den with b: when err could
+        # reach from one side of b to the other for a unit not at b, that unit is bailed
+        if q.err * q.den_hi * 10**exp >= 1:
+            self.bail |= ~np.asarray(q.exact) & np.not_equal(q.num, scaled.data)
+        return Quot(np.where(keep, q.num, col.data), np.where(keep, q.den, 1), exp,
+                    num_lo=min(q.num_lo, col.lo), num_hi=max(q.num_hi, col.hi),
+                    den_hi=q.den_hi, err=q.err,
+                    magnitude=max(q.magnitude, Fraction(col.bound, 10**exp)),
+                    exact=np.where(keep, q.exact, True))
+
+    def _q_where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Quot:
+        x = a if isinstance(a, Quot) else _quot_of(a)
+        y = b if isinstance(b, Quot) else _quot_of(b)
+        exp = max(x.exp, y.exp)
+        x, y = self._q_at(x, exp), self._q_at(y, exp)
+        return Quot(np.where(mask, x.num, y.num), np.where(mask, x.den, y.den), exp,
+                    num_lo=min(x.num_lo, y.num_lo), num_hi=max(x.num_hi, y.num_hi),
+                    den_hi=max(x.den_hi, y.den_hi), err=max(x.err, y.err),
+                    magnitude=max(x.magnitude, y.magnitude),
+                    exact=np.where(mask, x.exact, y.exact))
+
+    def _q_round(self, q: Quot, places: int, mode: str) -> Col:
+        """The quotient rounded to ``places``: num·10^p / den (at the item's exponent) as an
+        integer quotient and remainder; the remainder against half the divisor decides the
+        rounding. Not at a tie, the Decimal path's value (within err) rounds the same way when
+        err < 10^-p / (2 × divisor): the exact value is at least that far from the tie. At a
+        tie, only a unit the Decimal path holds exactly is taken (half-up: away from zero;
+        half-even: to the even neighbour)."""
+        num = self._up(Col(q.num, q.exp, lo=q.num_lo, hi=q.num_hi), max(places, q.exp))
+        shift = max(0, q.exp - places)
+        if shift >= len(_POW10):
+            self.bail[:] = True
+            return ZERO_COL
+        den_hi = q.den_hi * _POW10[shift]
+        den: Ints | int = q.den
+        if shift:
+            if den_hi > LIMIT:
+                self.bail |= np.asarray(q.den) > LIMIT // _POW10[shift]
+            den = q.den * _POW10[shift]
+        whole, rest = np.divmod(num.data, den)
+        twice = 2 * rest
+        tie = np.equal(twice, den)
+        out = whole + np.greater(twice, den)
+        inexact = ~np.asarray(q.exact, dtype=np.bool_)
+        self.bail |= tie & inexact
+        if q.err * 2 * den_hi * 10**places >= 1:
+            self.bail |= inexact  # err could reach a tie: only exact units are decided
+        if mode == "half_up":
+            out = out + (tie & np.greater_equal(num.data, 0))
+        else:
+            out = out + (tie & (whole % 2 == 1))
+        lo = num.lo // max(den_hi, 1) if num.lo >= 0 else num.lo
+        hi = num.hi + 1 if num.hi >= 0 else -(-num.hi // max(den_hi, 1))
+        return Col(out, places, lo=lo, hi=hi)
+
     def full(self, col: Col) -> Col:
         """A column as an array (a constant broadcast to every unit)."""
         if isinstance(col.data, int):
             return Col(np.full(self.n, col.data, dtype=np.int64), col.exp, lo=col.lo,
                        hi=col.hi)
         return col
-
-
-# ---------------------------------------------------------------------------------------------
-# rule kinds' raw amounts over columns (kinds not listed take the scalar path)
-
-RawVector = Callable[[Any, model.Item, Batch, Any], Col]
-
-
-def _pass_fail(rule: model.PassFail, item: model.Item, c: Batch, x: Mask) -> Col:
-    yes = rule.points if rule.points is not None else item.max
-    return c.where(x, _const(yes), _const(rule.fail_points))
-
-
-def _manual(rule: model.Manual, item: model.Item, c: Batch, x: Col) -> Col:
-    return x
-
-
-def _per_occurrence(rule: model.PerOccurrence, item: model.Item, c: Batch, x: Col) -> Col:
-    if rule.free:
-        x = c.sub(x, _const(Decimal(rule.free)))
-        x = c.maximum(x, Col(0, 0))
-    return c.mul(x, rule.per)
-
-
-def _per_step(rule: model.PerStep, item: model.Item, c: Batch, x: Col) -> Col:
-    step = _const(rule.step)
-    a, s, _ = c.aligned(x, step)
-    whole = np.floor_divide(a, s)  # x ≥ 0: Decimal's // (towards zero) is the floor
-    return c.mul(Col(whole, 0), rule.points)
-
-
-def _rate(rule: model.Rate, item: model.Item, c: Batch, x: Col) -> Col:
-    return c.mul(x, item.max)
-
-
-def _shortfall(rule: model.Shortfall, item: model.Item, c: Batch, x: Col) -> Col:
-    top, target = _const(item.max), _const(rule.target)
-    met = c.ge(x, target)
-    gap = c.where(met, Col(0, 0), c.sub(target, x))
-    if rule.partial == "whole_steps":  # the floor of the quotient, whether or not it terminates
-        a, s, _ = c.aligned(gap, _const(rule.step))
-        steps = Col(np.floor_divide(a, s), 0)
-    elif rule.partial == "started_steps":  # a step begun counts whole: the ceiling
-        a, s, _ = c.aligned(gap, _const(rule.step))
-        steps = Col(-np.floor_divide(-np.asarray(a), s), 0)
-    else:
-        steps = c.muldiv(gap, Decimal(1), rule.step)
-    return c.where(met, top, c.sub(top, c.mul(steps, rule.per)))
-
-
-def _bands(rule: model.Bands, item: model.Item, c: Batch, x: Col) -> Col:
-    out = _const(rule.outside) if rule.outside is not None else Col(0, 0)
-    found = c.none()
-    for band in rule.bands:
-        inside = _within(c, band, x)
-        out = c.where(inside & ~found, _const(band.points), out)
-        found = found | inside
-    if rule.outside is None:
-        c.bail |= ~found  # facts checking refuses a value in no band
-    return out
-
-
-def _within(c: Batch, bounds: model.Bounds, x: Col) -> Mask:
-    inside = np.ones(c.n, dtype=np.bool_)
-    if bounds.gte is not None:
-        inside &= c.ge(x, _const(bounds.gte))
-    if bounds.gt is not None:
-        inside &= c.gt(x, _const(bounds.gt))
-    if bounds.lte is not None:
-        inside &= c.ge(_const(bounds.lte), x)
-    if bounds.lt is not None:
-        inside &= c.gt(_const(bounds.lt), x)
-    return inside
-
-
-RAW_VECTORS: dict[str, RawVector] = {
-    "pass_fail": _pass_fail, "manual": _manual, "per_occurrence": _per_occurrence,
-    "per_step": _per_step, "rate": _rate, "shortfall": _shortfall, "bands": _bands,
-}
-"""rule kind → its raw amount over columns. Kept here, not on the kinds, while the columnar back
-end is new (one module to review); a kind missing here is scored by the scalar path."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,6 +672,9 @@ class FactColumn:
     spec: Any = None
     """shape ``object``: the FactSpec whose check each unit's value goes through (a fact the
     columns keep as checked Python values, for a rule kind scored unit by unit)."""
+    parts: VectorFact | None = None
+    """shape ``object``: a mapping fact whose kind's vector form reads one column per key,
+    made from the checked values."""
 
 
 def _checked_default(spec: Any) -> Any:
@@ -561,22 +712,14 @@ def _fact_column(spec: Any) -> FactColumn:
     if not isinstance(default, (bool, int, Decimal)):
         default = None
     item = spec.item
-    rule = item.rule
-    kind = rule.kind
-    if kind not in RAW_VECTORS:
+    held = rules.of(item).vector_fact(item.rule, item)
+    if held is None:
         return FactColumn(spec.name, "object", default=_checked_default(spec), spec=spec)
-    if kind == "pass_fail":
-        return FactColumn(spec.name, "flag", default=default)
-    if kind == "per_occurrence":
-        return FactColumn(spec.name, "count", Decimal(0), default=default, as_int=True)
-    if kind == "manual":
-        return FactColumn(spec.name, "number", rule.min, rule.max, zero_too=rule.zero_allowed,
-                          step=rule.step, default=default)
-    if kind == "per_step":
-        return FactColumn(spec.name, "number", Decimal(0), default=default)
-    if kind in ("rate", "shortfall") or (kind == "bands" and rule.rate):
-        return FactColumn(spec.name, "number", Decimal(0), Decimal(1), default=default)
-    return FactColumn(spec.name, "number", default=default)  # bands
+    if held.shape == "mapping":
+        return FactColumn(spec.name, "object", default=_checked_default(spec), spec=spec,
+                          parts=held)
+    return FactColumn(spec.name, held.shape, held.low, held.high, held.zero_too, held.step,
+                      default, held.as_int)
 
 
 _MISSING: Any = object()
@@ -742,7 +885,8 @@ class CategoryColumns:
     category: str | None
     programs: tuple[ItemProgram | GroupProgram, ...]
     facts: tuple[FactColumn, ...]
-    raws: dict[str, RawVector]
+    raws: dict[str, RuleKind[Any]]
+    """item → its rule kind, for the items whose raw amount is the kind's vector form."""
 
 
 def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
@@ -757,9 +901,10 @@ def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
         if not _finite(progs):
             continue  # an unbounded item or group: its units take the scalar path
         facts = tuple(_fact_column(s) for s in specs)
-        held = {f.name for f in facts if f.shape != "object"}
-        raws = {p.node.id: fn for p in progs if isinstance(p, ItemProgram) and p.fact in held
-                and not p.converts and (fn := RAW_VECTORS.get(p.node.rule.kind)) is not None}
+        held = {f.name for f in facts if f.shape != "object" or f.parts is not None}
+        raws = {p.node.id: kind for p in progs if isinstance(p, ItemProgram) and p.fact in held
+                and not p.converts
+                and (kind := rules.of(p.node)).vector_fact(p.node.rule, p.node) is not None}
         out[category] = CategoryColumns(category, progs, facts, raws)
     return out
 
@@ -921,18 +1066,25 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
             for p in program.programs:
                 nid = p.node.id
                 if isinstance(p, ItemProgram):
-                    vector = program.raws.get(nid)
-                    if vector is not None:
+                    kind = program.raws.get(nid)
+                    if kind is not None:
                         name = p.fact or ""
-                        fact = c.flags[name] if name in c.flags else c.fact(name)
-                        v = vector(p.node.rule, p.node, c, fact)
+                        if name in c.flags:
+                            fact: Any = c.flags[name]
+                        elif name in facts.objects:
+                            fact = _parts(facts.objects[name][start:stop],
+                                          facts.shapes[name].parts, c)
+                        else:
+                            fact = c.fact(name)
+                        v = kind.vector(p.node.rule, p.node, c, fact)
                     else:  # a rule kind without a vector form: its raw function, unit by unit
                         if per_unit is None:
                             per_unit = facts.unit_facts()
                         if chunk_units is None:
                             chunk_units = per_unit[start:stop]
                         v = _scalar_raws(c, p, chunk_units)
-                    if keep is None or nid in keep:
+                    if (keep is None or nid in keep) and isinstance(v, Col):
+                        # a quotient's raw amount has the Decimal path's 34 digits: not kept
                         kept_raws.setdefault(nid, []).append(v)
                     for step in p.steps:
                         v = step.vector(v, c)
@@ -942,6 +1094,7 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
                         kept_raws.setdefault(nid, []).append(v)
                     for gstep in p.steps:
                         v = gstep.vector(v, c)
+                v = c.settled(v)  # an item's rounding has decided its quotient
                 c.nodes[nid] = v
                 if keep is None or nid in keep:
                     kept.setdefault(nid, []).append(v)
@@ -963,6 +1116,18 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
                   {nid: _joined(parts, sizes, bail) for nid, parts in kept_raws.items()},
                   _joined(totals, sizes, bail),
                   negative[0] if len(negative) == 1 else np.concatenate(negative), bail)
+
+
+def _parts(values: Sequence[Any], held: VectorFact | None, c: Batch) -> dict[str, Col]:
+    """A mapping fact's columns, one per key (a key not given: 0), from its checked values
+    (None for a unit whose fact the check refused: that unit is bailed already)."""
+    assert held is not None
+    out: dict[str, Col] = {}
+    for key in held.keys:
+        col, ok = number_column([v.get(key, 0) if v is not None else 0 for v in values])
+        c.bail |= ~ok
+        out[key] = col
+    return out
 
 
 def _rows(col: Col, start: int, stop: int) -> Col:

@@ -16,6 +16,7 @@ from govscore.rules.base import (
     ONE,
     ZERO,
     Cell,
+    Columns,
     Lang,
     NotApplicableValue,
     Path,
@@ -24,6 +25,7 @@ from govscore.rules.base import (
     Titles,
     UnitProblem,
     Validation,
+    VectorFact,
     decimal_cell,
     decimals,
     fact_words,
@@ -243,6 +245,30 @@ class Bands(RuleKind[model.Bands]):
             return outside
 
         return bands_fn
+
+    def vector_fact(self, rule: model.Bands, item: model.Item) -> VectorFact:
+        return VectorFact("number", ZERO, ONE) if rule.rate else VectorFact("number")
+
+    def vector(self, rule: model.Bands, item: model.Item, c: Columns, x: Any) -> Any:
+        """The first band the value lies in; a value in no band with no ``outside`` points is
+        left to the scalar path (its check refuses it)."""
+        out = c.const(rule.outside) if rule.outside is not None else c.const(ZERO)
+        found = c.none()
+        for band in rule.bands:
+            inside = c.every()
+            if band.gte is not None:
+                inside = c.both(inside, c.ge(x, c.const(band.gte)))
+            if band.gt is not None:
+                inside = c.both(inside, c.gt(x, c.const(band.gt)))
+            if band.lte is not None:
+                inside = c.both(inside, c.ge(c.const(band.lte), x))
+            if band.lt is not None:
+                inside = c.both(inside, c.gt(c.const(band.lt), x))
+            out = c.where(c.both(inside, c.negate(found)), c.const(band.points), out)
+            found = c.either(found, inside)
+        if rule.outside is None:
+            c.scalar(c.negate(found))
+        return out
 
     def raw_range(self, rule: model.Bands,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
