@@ -154,14 +154,20 @@ class Quot:
     digits (ratio, rating). The columns keep the exact rational and ``err``, a bound on how far
     the Decimal path's value can be from it; the item's rounding then decides each unit
     exactly: a unit whose exact value lies further than ``err`` from every tie of the rounding
-    rounds the same both ways (the Decimal value cannot cross the tie); a unit exactly at a tie
-    is left to the scalar path unless ``exact`` says the Decimal path computed it without any
-    rounding (values that were never divided: a full-marks or zero-policy unit, a cap)."""
+    rounds the same both ways (the Decimal value cannot cross the tie). A unit exactly at a
+    tie is taken only when the Decimal path computed it without any rounding: ``exact`` (values
+    never divided: a full-marks or zero-policy unit, a cap), or a ``plain`` quotient (nothing
+    but bounds and choices between the division and the rounding) whose one division
+    ``origin`` (its operands per unit) the Decimal path does exactly — checked unit by unit
+    for those few units: at a tie the value has at most places + 1 decimals, so a division
+    that is exact gives it exactly, and so does the multiply by the max after it."""
 
-    __slots__ = ("den", "den_hi", "err", "exact", "exp", "magnitude", "num", "num_hi", "num_lo")
+    __slots__ = ("den", "den_hi", "err", "exact", "exp", "magnitude", "num", "num_hi", "num_lo",
+                 "origin", "plain")
 
     def __init__(self, num: Ints | int, den: Ints | int, exp: int, *, num_lo: int, num_hi: int,
-                 den_hi: int, err: Fraction, magnitude: Fraction, exact: Mask | bool) -> None:
+                 den_hi: int, err: Fraction, magnitude: Fraction, exact: Mask | bool,
+                 origin: tuple[Ints, Ints] | None = None, plain: bool = True) -> None:
         self.num = num
         self.den = den
         self.exp = exp
@@ -173,6 +179,20 @@ class Quot:
         self.magnitude = magnitude
         """At least |the value| for every unit."""
         self.exact = exact
+        self.origin = origin
+        self.plain = plain
+
+
+def divides_exactly(num: int, den: int) -> bool:
+    """The Decimal path's num / den is exact: the quotient has at most DIGITS significant
+    digits (a scale of either operand by a power of ten changes no digit of it)."""
+    if den == 0:
+        return False
+    with decimal.localcontext(CONTEXT) as context:
+        context.traps[decimal.Inexact] = False
+        context.clear_flags()
+        Decimal(num) / Decimal(den)
+        return not context.flags[decimal.Inexact]
 
 
 def _quot_of(a: Col) -> Quot:
@@ -496,11 +516,14 @@ class Batch:
         self.bail |= mask
 
     # --- quotients (engine Quot): an item's division, decided exactly at its rounding
-    def quotient(self, num: Col, den: Col, bound: Decimal) -> Quot:
+    def quotient(self, num: Col, den: Col, bound: Decimal,
+                 origin: tuple[Col, Col] | None = None) -> Quot:
         """num / den exactly, for the item's rounding to decide (den > 0 for every unit: the
         caller replaces a zero by its policy; a unit with den ≤ 0 is bailed all the same).
         The Decimal path reaches it with at most three roundings to 34 digits of values at
-        most ``bound`` (each off by at most 10^-33 / 2 of its value): err = 2 × bound × 10^-33."""
+        most ``bound`` (each off by at most 10^-33 / 2 of its value): err = 2 × bound × 10^-33.
+        ``origin``: the operands of the Decimal path's one division when it is not num / den
+        itself (a ratio divides done by target, then multiplies by the max)."""
         exp = num.exp - den.exp
         if exp < 0:  # num × 10^-exp: the value at exponent 0
             num = self._up(num, num.exp - exp)
@@ -508,9 +531,11 @@ class Batch:
         if den.lo <= 0:
             self.bail |= np.less_equal(den.data, 0)
         magnitude = Fraction(bound)
+        a, b = origin if origin is not None else (num, den)
         return Quot(num.data, den.data, exp, num_lo=num.lo, num_hi=num.hi,
                     den_hi=max(den.hi, 1), err=2 * magnitude * _ULP, magnitude=magnitude,
-                    exact=False)
+                    exact=False, origin=(np.broadcast_to(a.data, (self.n,)),
+                                         np.broadcast_to(b.data, (self.n,))))
 
     def settled(self, a: Col | Quot) -> Col:
         """A quotient where a step other than a multiply, a bound, a choice or the rounding
@@ -527,7 +552,8 @@ class Batch:
             return q
         num = self._up(Col(q.num, q.exp, lo=q.num_lo, hi=q.num_hi), exp)
         return Quot(num.data, q.den, exp, num_lo=num.lo, num_hi=num.hi, den_hi=q.den_hi,
-                    err=q.err, magnitude=q.magnitude, exact=q.exact)
+                    err=q.err, magnitude=q.magnitude, exact=q.exact, origin=q.origin,
+                    plain=q.plain)
 
     def _times_den(self, b: Col, q: Quot) -> Col:
         """b × q's denominator, per unit (units past LIMIT bailed)."""
@@ -547,7 +573,7 @@ class Batch:
         magnitude = q.magnitude * abs(Fraction(factor))
         err = q.err * abs(Fraction(factor)) + (magnitude + 1) * _ULP
         return Quot(num.data, q.den, q.exp + c.exp, num_lo=num.lo, num_hi=num.hi,
-                    den_hi=q.den_hi, err=err, magnitude=magnitude, exact=q.exact)
+                    den_hi=q.den_hi, err=err, magnitude=magnitude, exact=q.exact, plain=False)
 
     def _q_sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
         """a − b where one is a quotient and the other a column (max − v of 扣分制)."""
@@ -565,7 +591,8 @@ class Batch:
         num = self._sub(scaled, x) if sign > 0 else self._sub(x, scaled)
         magnitude = q.magnitude + Fraction(col.bound, 10**exp)
         return Quot(num.data, q.den, exp, num_lo=num.lo, num_hi=num.hi, den_hi=q.den_hi,
-                    err=q.err + (magnitude + 1) * _ULP, magnitude=magnitude, exact=q.exact)
+                    err=q.err + (magnitude + 1) * _ULP, magnitude=magnitude, exact=q.exact,
+                    plain=False)
 
     def _q_bound(self, a: Col | Quot, b: Col | Quot, smaller: bool) -> Col | Quot:
         """min(a, b) (``smaller``) or max(a, b), one a quotient: chosen per unit by comparing
@@ -592,7 +619,7 @@ class Batch:
                     num_lo=min(q.num_lo, col.lo), num_hi=max(q.num_hi, col.hi),
                     den_hi=q.den_hi, err=q.err,
                     magnitude=max(q.magnitude, Fraction(col.bound, 10**exp)),
-                    exact=np.where(keep, q.exact, True))
+                    exact=np.where(keep, q.exact, True), origin=q.origin, plain=q.plain)
 
     def _q_where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Quot:
         x = a if isinstance(a, Quot) else _quot_of(a)
@@ -603,7 +630,9 @@ class Batch:
                     num_lo=min(x.num_lo, y.num_lo), num_hi=max(x.num_hi, y.num_hi),
                     den_hi=max(x.den_hi, y.den_hi), err=max(x.err, y.err),
                     magnitude=max(x.magnitude, y.magnitude),
-                    exact=np.where(mask, x.exact, y.exact))
+                    exact=np.where(mask, x.exact, y.exact),
+                    origin=x.origin if y.origin is None else y.origin if x.origin is None
+                    else None, plain=x.plain and y.plain)
 
     def _q_round(self, q: Quot, places: int, mode: str) -> Col:
         """The quotient rounded to ``places``: num·10^p / den (at the item's exponent) as an
@@ -628,7 +657,12 @@ class Batch:
         tie = np.equal(twice, den)
         out = whole + np.greater(twice, den)
         inexact = ~np.asarray(q.exact, dtype=np.bool_)
-        self.bail |= tie & inexact
+        doubtful = tie & inexact
+        if q.plain and q.origin is not None and doubtful.any():
+            for i in doubtful.nonzero()[0].tolist():
+                if divides_exactly(int(q.origin[0][i]), int(q.origin[1][i])):
+                    doubtful[i] = False
+        self.bail |= doubtful
         if q.err * 2 * den_hi * 10**places >= 1:
             self.bail |= inexact  # err could reach a tie: only exact units are decided
         if mode == "half_up":

@@ -137,9 +137,12 @@ class Columns(Protocol):
     def sum(self, terms: Sequence[tuple[Any, int]]) -> Any: ...
     def mul(self, a: Any, factor: Decimal) -> Any: ...
     def muldiv(self, a: Any, num: Decimal, den: Decimal) -> Any: ...
-    def quotient(self, num: Any, den: Any, bound: Decimal) -> Any:
-        """num / den (den > 0 for every unit), for a rounding to decide exactly; ``bound``
-        is at least |num / den| (what the Decimal path's relative error is taken of)."""
+    def quotient(self, num: Any, den: Any, bound: Decimal,
+                 origin: tuple[Any, Any] | None = None) -> Any:
+        """num / den (den > 0 for every unit), for the item's rounding to decide exactly;
+        ``bound`` is at least |num / den| (what the Decimal path's relative error is taken
+        of); ``origin`` the operands of the Decimal path's one division, when it divides
+        other numbers than num by den (a ratio: done / target, times the max after)."""
     def floor_div(self, a: Any, b: Any) -> Any:
         """⌊a / b⌋ as a whole-number column (b a constant > 0)."""
     def ceil_div(self, a: Any, b: Any) -> Any:
