@@ -440,7 +440,10 @@ class Rating(RuleKind[model.Rating]):
                 value = c.const(ZERO)
             else:
                 points = c.sum([(c.mul(x[k], v), 1) for k, v in rule.values.items()])
-                value = c.quotient(c.mul(points, top), c.mul(base, full), top)
+                # at most max × highest / full: max itself when full ≥ the highest (GS315)
+                highest = max(rule.values.values())
+                value = c.quotient(c.mul(points, top), c.mul(base, full),
+                                   top * (highest // full + 1))
         return _zero_policy(c, rule.no_votes, top, none, value)
 
     def raw_range(self, rule: model.Rating,
