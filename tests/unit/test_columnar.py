@@ -43,6 +43,31 @@ def test_half_up_rounds_ties_away_from_zero() -> None:
     assert _values(out) == [D("1.01"), D("1.00"), D("-1.01"), D("2.68"), D("0.00")]
 
 
+def test_rounding_a_column_of_one_sign_takes_the_short_form() -> None:
+    """The interval of a column decides the form: all ≥ 0, (x + 5) // 10 at 1 place: 0.25 →
+    0.3, 0.24 → 0.2; all ≤ 0, the same on −x negated: −0.25 → −0.3 (away from zero), −0.24 →
+    −0.2, −0.05 → −0.1; 2.675 → 2.68 and −2.675 → −2.68 at 2 places."""
+    c, col = _col("0.25", "0.24", "2.675")
+    assert col.lo >= 0
+    assert _values(c.round(col, 2, "half_up"))[2] == D("2.68")
+    assert _values(c.round(col, 1, "half_up"))[:2] == [D("0.3"), D("0.2")]
+    c, col = _col("-0.25", "-0.24", "-0.05", "-2.675")
+    assert col.hi <= 0
+    assert _values(c.round(col, 1, "half_up"))[:3] == [D("-0.3"), D("-0.2"), D("-0.1")]
+    assert _values(c.round(col, 2, "half_up"))[3] == D("-2.68")
+
+
+def test_caps_and_floors_the_interval_rules_out_are_skipped() -> None:
+    """A rate × 10 lies in 0..10: min(·, 10) and max(·, 0) cannot bind and return the column
+    itself (no operation); min(·, 5) does bind: 7.5 → 5, 2.5 stays."""
+    c, col = _col("0.75", "0.25")
+    scaled = c.mul(col, D(10))
+    assert (scaled.lo, scaled.hi, scaled.exp) == (250, 750, 2)  # the data's own interval × 10
+    assert c.minimum(scaled, c.const(D(10))) is scaled
+    assert c.maximum(scaled, c.const(D(0))) is scaled
+    assert _values(c.minimum(scaled, c.const(D(5)))) == [D(5), D("2.5")]
+
+
 def test_half_even_rounds_ties_to_the_even_neighbour() -> None:
     """half_even to 1 place: 0.25 → 0.2, 0.35 → 0.4, −0.25 → −0.2, 0.251 → 0.3."""
     c, col = _col("0.25", "0.35", "-0.25", "0.251")

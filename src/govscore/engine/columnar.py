@@ -1244,11 +1244,11 @@ def _input_vetoes(plan: Lowered, category: str | None, c: Batch) -> None:
             c.bail |= c.ge(c.facts[name], _const(when.at_least))
 
 
-def score_rows(plan: Lowered, program: CategoryColumns,
-               rows: Sequence[Mapping[str, Any]]) -> Scored:
-    """Score rows of facts (one mapping per unit) of one category."""
+def score_rows(plan: Lowered, program: CategoryColumns, rows: Sequence[Mapping[str, Any]],
+               keep: Collection[str] | None = None) -> Scored:
+    """Score rows of facts (one mapping per unit) of one category (``keep`` as in run)."""
     with decimal.localcontext(CONTEXT):
-        return run(plan, program, fact_columns(program, rows))
+        return run(plan, program, fact_columns(program, rows), keep)
 
 
 def decimals(col: Col, rows: Sequence[int] | None = None) -> list[Decimal]:
