@@ -8,7 +8,7 @@ come normalised: numbers as ``Decimal`` (ints accepted, binary floats refused), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -45,6 +45,20 @@ class FactSpec:
     readers: tuple[model.Item, ...] = ()
     """Other items that read this item's fact (``reads``): the value must satisfy their rules'
     checks too, and they receive the value as the item's own rule checked it."""
+    units: frozenset[str] | None = None
+    """The named units whose item this is (its own and its groups' ``units``; None: every unit
+    of its categories)."""
+
+    @property
+    def node(self) -> str | None:
+        """The id of the item whose fact this is (None for an input)."""
+        return self.item.id if self.item is not None else None
+
+    def applies(self, category: str | None, unit: str | None = None) -> bool:
+        """Whether units of a category (and, when given, the unit of that name) have this
+        fact."""
+        return (self.categories is None or category in self.categories) and (
+            unit is None or self.units is None or unit in self.units)
 
     @property
     def default(self) -> Any:
@@ -102,6 +116,13 @@ class UnitFacts:
     defaulted: tuple[str, ...] = ()
 
 
+def named_units(units: Iterable[str] | None, most: int = 5) -> str:
+    """Named units for a message, the first few and how many more (a list may be long)."""
+    names = sorted(units or ())
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def check_unit(unit: str, raw: Any, specs: Mapping[str, FactSpec], category: str | None,
                tier: str | None) -> tuple[UnitFacts, list[Diagnostic]]:
     """Check every fact of one unit; return the normalised facts and every problem."""
@@ -124,13 +145,18 @@ def check_unit(unit: str, raw: Any, specs: Mapping[str, FactSpec], category: str
             problems.append(Diagnostic("GS401", f"fact {name!r} does not apply to category "
                                        f"{category!r}", unit=unit, item=name, value=value))
             continue
+        if not spec.applies(category, unit):
+            problems.append(Diagnostic("GS401", f"fact {name!r} does not apply to this unit: "
+                                       f"its item is for {named_units(spec.units)} only",
+                                       unit=unit, item=name, value=value))
+            continue
         try:
             values[name] = spec.check(value)
         except FactProblem as exc:
             problems.append(Diagnostic(exc.code, f"{name}: {exc}", unit=unit, item=name,
                                        value=value))
     for name, spec in specs.items():
-        if name in raw or (spec.categories is not None and category not in spec.categories):
+        if name in raw or not spec.applies(category, unit):
             continue
         if spec.default is None:
             problems.append(Diagnostic("GS402", f"missing fact {name!r}", unit=unit, item=name))
