@@ -84,6 +84,12 @@ CODES: dict[str, str] = {
     "GS335": "an item's default is not a value its rule accepts",
     # scheme language v2 population values (GS340–GS349)
     "GS340": "population values need each other",
+    # nodes for named units only (GS341–GS345)
+    "GS341": "a unit name the scheme's roster does not have",
+    "GS342": "a unit named twice, or not among its group's units",
+    "GS343": "a unit listed in a category the node does not apply to",
+    "GS344": "a group whose children are all for named units",
+    "GS345": "a node read where some units do not have it",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

@@ -8,7 +8,7 @@ come normalised: numbers as ``Decimal`` (ints accepted, binary floats refused), 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,7 @@ from govscore.rules.values import (
     known_keys,
     show,
 )
+from govscore.scheme.scopes import named_units
 from govscore.textsafe import closest
 
 __all__ = ["MAX_DIGITS", "MAX_MAGNITUDE", "Exempt", "FactProblem", "FactSpec", "NotApplicable",
@@ -114,13 +115,6 @@ class UnitFacts:
     tier: str | None
     values: dict[str, Any] = field(default_factory=dict)
     defaulted: tuple[str, ...] = ()
-
-
-def named_units(units: Iterable[str] | None, most: int = 5) -> str:
-    """Named units for a message, the first few and how many more (a list may be long)."""
-    names = sorted(units or ())
-    shown = ", ".join(repr(n) for n in names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def check_unit(unit: str, raw: Any, specs: Mapping[str, FactSpec], category: str | None,

@@ -9,6 +9,7 @@ scoring time every name a reader needs is present in the unit's facts or values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -112,7 +113,8 @@ def profiles(scheme: model.Scheme, refs: list[tree.NodeRef] | None = None) -> li
     refs = refs if refs is not None else tree.index(scheme)
     cats = tree.categories(scheme)
     scoped = [r for r in refs if r.units is not None]
-    plain = {c: frozenset(r.node.id for r in scoped if tree.in_category(r.categories, c))
+    plain = {c: left_out(refs, c, frozenset(r.node.id for r in scoped
+                                            if tree.in_category(r.categories, c)))
              for c in cats}
     out = [Profile(c, c, plain[c]) for c in cats]
     if not scoped:
@@ -126,13 +128,40 @@ def profiles(scheme: model.Scheme, refs: list[tree.NodeRef] | None = None) -> li
     for unit in named:
         where = [listed[unit]] if unit in listed else cats
         for cat in where:
-            without = frozenset(r.node.id for r in scoped if tree.in_category(r.categories, cat)
-                                and unit not in (r.units or ()))
+            without = left_out(refs, cat, frozenset(
+                r.node.id for r in scoped
+                if tree.in_category(r.categories, cat) and unit not in (r.units or ())))
             if without != plain[cat]:
                 shared.setdefault((cat, without), []).append(unit)
     for n, ((cat, without), units) in enumerate(shared.items(), start=1):
         out.append(Profile(f"{cat or ''}#{n}", cat, without, tuple(units)))
     return out
+
+
+def left_out(refs: list[tree.NodeRef], category: str | None,
+             named: frozenset[str]) -> frozenset[str]:
+    """The nodes a unit does not have: those whose ``units`` (or a group's above) do not name
+    it, their descendants, and every group (but the root) all of whose children of the
+    category are left out — a group with children only for other units is not the unit's
+    group either (its max is not counted for the unit; GS344 says so at validation)."""
+    out = set(named)
+    for ref in refs:  # parents before children: a left-out group's children are left out too
+        if ref.ancestors and ref.ancestors[-1] in out:
+            out.add(ref.node.id)
+    for ref in reversed(refs):  # children before parents
+        node = ref.node
+        if isinstance(node, model.Group) and ref.ancestors and node.id not in out:
+            kids = [c for c in node.children if tree.applies(c, category)]
+            if kids and all(c.id in out for c in kids):
+                out.add(node.id)
+    return frozenset(out)
+
+
+def named_units(units: Iterable[str] | None, most: int = 5) -> str:
+    """Named units for a message: the first few, then how many more (a list may be long)."""
+    names = sorted(units or ())
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def profile_keys(found: list[Profile]) -> dict[tuple[str | None, str], str | None]:
