@@ -274,8 +274,8 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
             continue
         for profile in found:
             cat = profile.category
-            if not profile.has(ref):
-                continue
+            if not profile.has(ref) or (profile.without and not profile.units):
+                continue  # units named in no units list: GS344 says what they lack
             top, raw = per_cat[profile.key]
             kids = tree.counted(node, cat, profile.without)
             uncapped = raw[node.id]
@@ -919,15 +919,17 @@ def _units_left_without(scheme: model.Scheme, nodes: list[NodeRef],
                    and tree.in_category(ref.categories, profile.category)
                    and (not ref.ancestors or ref.ancestors[-1] not in profile.without)]
         for ref in emptied:
-            members = [m for m, c in roster.items() if m not in named
-                       and (c == profile.category or profile.category is None)]
+            listed = [m for m, c in roster.items()
+                      if c == profile.category or profile.category is None]
+            members = [m for m in listed if m not in named]
+            if listed and not members:
+                continue  # every listed unit of the category is named: nobody lacks the group
             where = f" of category {profile.category!r}" if profile.category else ""
-            listed = f"listed in category {profile.category!r}" if profile.category else "listed"
-            who = (f"{named_units(members)}, {listed} but named in none of them, "
+            who = (f"{named_units(members)} (listed, named in none of them) "
                    f"{'is' if len(members) == 1 else 'are'}" if members else
-                   f"a unit{where} that none of them names is")
-            yield Diagnostic("GS344", f"group {ref.node.id!r} has children only for named units; "
-                             f"{who} scored without {ref.node.id!r} (its max is not counted)",
+                   "a unit named in none of them is")
+            yield Diagnostic("GS344", f"group {ref.node.id!r} has children{where} for named units "
+                             f"only; {who} scored without it (its max is not counted)",
                              path=(*ref.path, "children"), severity="warning",
                              hint="name every unit in a child's units, or list the category's "
                              "members so that the validator can check them")
