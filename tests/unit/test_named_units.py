@@ -111,7 +111,8 @@ def test_the_columns_take_named_units_with_their_own_profile():
     assert programs is not None
     # the lake counties' profile has item 7, the plain one does not
     lake = plan.profile("county", "都昌县")
-    assert lake != "county" and lake in programs
+    assert lake != "county"
+    assert lake in programs
     assert "poyang" in {p.node.id for p in programs[lake].programs}
     assert "poyang" not in {p.node.id for p in programs["county"].programs}
     assert programs[lake].category == "county"  # the category the tail sees, not the key
@@ -184,7 +185,8 @@ def test_a_group_for_one_unit_is_inherited_and_rescales_only_for_that_unit():
     # 西山镇 has no 湖长制: 河长制 is 巡河 alone, full marks 10, nothing to rescale: 9
     fast, slow = _both_back_ends(plan, {"id": "西山镇", "facts": {"patrol": 9}})
     assert fast.total == slow.total == Decimal("9.00")
-    assert "lake" not in slow.nodes and "lake_patrol" not in slow.nodes
+    assert "lake" not in slow.nodes
+    assert "lake_patrol" not in slow.nodes
 
 
 def test_a_fact_for_another_unit_is_refused_naming_whose_item_it_is():
@@ -250,7 +252,8 @@ def test_a_departments_sheet_does_not_list_the_other_departments_parts():
                                     "boundaries": 25, "sand_plan": 28}}
     text = govscore.explain(govscore.evaluate_all(plan, [entry]), "水利局", plan=plan)
     assert "水利局重点任务" in text
-    assert "生态环境局重点任务" not in text and "公安局重点任务" not in text
+    assert "生态环境局重点任务" not in text
+    assert "公安局重点任务" not in text
 
 
 def test_a_units_template_lists_only_the_facts_of_items_that_apply_to_it():
@@ -277,4 +280,5 @@ def test_the_workbook_greys_a_named_units_cell_for_other_units():
     fills = {sheet.cell(row, 1).value: sheet.cell(row, column).fill.fgColor.rgb
              for row in range(3, 7)}
     assert fills["修水县"] == fills["武宁县"] == "00D9D9D9"  # grey: not theirs
-    assert fills["都昌县"] != "00D9D9D9" and fills["湖口县"] != "00D9D9D9"
+    assert fills["都昌县"] != "00D9D9D9"
+    assert fills["湖口县"] != "00D9D9D9"
