@@ -282,3 +282,16 @@ def test_the_workbook_greys_a_named_units_cell_for_other_units():
     assert fills["修水县"] == fills["武宁县"] == "00D9D9D9"  # grey: not theirs
     assert fills["都昌县"] != "00D9D9D9"
     assert fills["湖口县"] != "00D9D9D9"
+
+
+def test_an_item_for_every_unit_ranking_a_named_units_node_is_refused():
+    # "湖长制 之排名" for every town, over an item only the lake towns have: the other towns
+    # would have nothing to be ranked by. Give the rank item the same units.
+    rank = """    - {id: lake_rank, title: 湖长制排名, max: 5, rule: {kind: rank_points, of: lake, step: 1}}
+"""
+    found = _problems(LAKE + rank)
+    assert [(d.code, d.message, d.hint) for d in found] == [
+        ("GS345", "'lake_rank' ranks 'lake', which is left out for every unit no units list "
+         "names (by units)", "give 'lake_rank' the same units, or read a node every unit has")]
+    named = rank.replace("max: 5,", "max: 5, units: [东湖镇],")
+    assert _problems(LAKE + named) == []

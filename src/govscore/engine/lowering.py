@@ -143,15 +143,14 @@ class Lowered:
         return value.quantize(self.quantum, rounding=self.rounding)
 
     def profile(self, category: str | None, unit: str) -> str | None:
-        """The key of a unit's programs (and kernel, and columns): its category's, unless
-        ``units`` lists name it."""
-        category = category if self.scheme.categories else None
-        if not self.profile_of:
+        """The key of a unit's programs (and kernel, and columns): its category's (None in a
+        scheme without categories), unless ``units`` lists name it."""
+        if not self.profile_of:  # no units lists: the category's (a kernel's hot path)
             return category
         return self.profile_of.get((category, unit), category)
 
     def programs_for(self, category: str | None, unit: str = "") -> tuple[Program, ...]:
-        return self.programs[self.profile(category, unit)]
+        return self.programs[self.profile(category if self.scheme.categories else None, unit)]
 
     def specs_in(self, key: str | None) -> list[FactSpec]:
         """The facts the units of a profile have (a kernel's and a column program's facts)."""

@@ -936,8 +936,9 @@ def _units_left_without(scheme: model.Scheme, nodes: list[NodeRef],
 
 
 def _units_readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
-    """GS345: gate, limit, reads, ranking and formulas of vetoes and outputs name only nodes
-    that every unit they are evaluated for has (the GS317 rule, for named units)."""
+    """GS345: gate, limit, reads, a population item's ``of``, ranking and formulas of vetoes
+    and outputs name only nodes that every unit they are evaluated for has (the GS317 rule, for
+    named units)."""
     found = [p for p in scopes.profiles(scheme, nodes) if p.without]
     if not found:
         return
@@ -964,16 +965,23 @@ def _units_readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagn
         reads: list[tuple[str, str, Path]] = []
         if isinstance(node, model.Group):
             if node.gate is not None:
-                reads.append(("gate", node.gate.node, (*ref.path, "gate", "node")))
+                reads.append((f"the gate of {node.id!r} reads", node.gate.node,
+                              (*ref.path, "gate", "node")))
             if node.limit is not None:
-                reads.append(("limit", node.limit.at_most, (*ref.path, "limit", "at_most")))
-        elif node.reads is not None:
-            reads.append(("reads", node.reads, (*ref.path, "reads")))
-        for key, target, path in reads:
+                reads.append((f"the limit of {node.id!r} reads", node.limit.at_most,
+                              (*ref.path, "limit", "at_most")))
+        else:
+            if node.reads is not None:
+                reads.append((f"{node.id!r} reads the fact of", node.reads,
+                              (*ref.path, "reads")))
+            ranked_node = getattr(node.rule, "of", None)  # rank_points, relative_to_best
+            if isinstance(ranked_node, str):
+                reads.append((f"{node.id!r} ranks", ranked_node, (*ref.path, "rule", "of")))
+        for subject, target, path in reads:
             missing = lacking(ref, target)
             if missing:
-                yield Diagnostic("GS345", f"{key} of {node.id!r} reads {target!r}, which is "
-                                 f"left out for {who(missing)} (by units)",
+                yield Diagnostic("GS345", f"{subject} {target!r}, which is left out for "
+                                 f"{who(missing)} (by units)",
                                  path=path, hint=f"give {node.id!r} the same units, or read a "
                                  "node every unit has")
     ranked: list[tuple[str, Path, str]] = (
