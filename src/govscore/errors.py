@@ -84,6 +84,9 @@ CODES: dict[str, str] = {
     "GS335": "an item's default is not a value its rule accepts",
     # scheme language v2 population values (GS340–GS349)
     "GS340": "population values need each other",
+    # scheme language version and the pattern-2 kind (GS346–GS349)
+    "GS346": "a language-2 key in a scheme that declares language 1",
+    "GS347": "a per_missing rule that cannot work as declared",
     # facts (GS4xx)
     "GS401": "unknown fact",
     "GS402": "missing fact",

@@ -487,8 +487,8 @@ SAFE_FEATURES = FEATURES - {"cross_category"}
 reader may name only what applies in every category where it is evaluated)."""
 
 RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
-              "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
-              "relative_to_best", "rank_points", "signed", "table", "formula")
+              "shortfall", "per_missing", "bands", "rating", "choice", "checklist", "series",
+              "rater_groups", "relative_to_best", "rank_points", "signed", "table", "formula")
 """Every rule kind (model.Rule), in the order the reference lists them."""
 
 GRADE_NAMES = ("优秀", "良好", "合格")
@@ -559,8 +559,13 @@ class _SchemeBuilder:
 
     def pick(self, options: Sequence[Any]) -> Any:
         choices = list(options)
-        return choices[(self.draw(st.integers(0, len(choices) - 1)) + self.counter)
+        return choices[(self.draw(st.integers(0, len(choices) - 1)) + self.spread())
                        % len(choices)]
+
+    def spread(self) -> int:
+        """The id counter scrambled (Knuth's multiplicative hash): counters that advance by a
+        fixed stride (every item takes as many ids) still reach every choice."""
+        return (self.counter * 2654435761 >> 8) & 0xFFFF
 
     def chance(self, p: float) -> bool:
         return bool((self.draw(st.integers(0, 99)) + 37 * self.counter) % 100 < int(p * 100))
@@ -689,6 +694,16 @@ class _SchemeBuilder:
             return {"kind": kind, "target": pick([_D("0.9"), _D("0.95"), _D(1)]),
                     "per": pick([_D("0.5"), _D(1)]), "step": pick([_D("0.01"), _D("0.05")]),
                     "partial": pick(["proportional", "whole_steps", "started_steps"])}
+        if kind == "per_missing":  # 少一次扣0.5分: required in the scheme, or with the fact
+            rule = {"kind": kind, "per": pick([_D("0.5"), _D(1)])}
+            if self.chance(0.5):
+                rule["required"] = pick([_D(4), _D(6)])
+            if self.chance(0.3):  # amounts by steps: 每少10万元扣1分
+                rule.update(amount=True, step=_D(10),
+                            partial=pick(["proportional", "whole_steps", "started_steps"]))
+                if "required" in rule:
+                    rule["required"] = _D(100)
+            return rule
         if kind == "bands":
             rate = draw(st.booleans())
             t1, t2 = (_D("0.6"), _D("0.9")) if rate else (_D(60), _D(90))
@@ -814,7 +829,7 @@ class _SchemeBuilder:
         if self.chance(0.15):
             item["fact"] = f"f_{iid}"
         signed = kind == "signed"  # its value is the number given: no from_full, no exemption
-        if self.chance(0.2) and not signed:
+        if self.chance(0.2) and not signed and kind != "per_missing":  # it starts from full
             item["from_full"] = True
         if self.chance(0.4):
             mods = self.draw_modifiers()

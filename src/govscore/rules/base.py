@@ -234,6 +234,7 @@ LEVEL_WORDS: dict[str, Titles] = {
     "city_or_province_dept": Titles("市委、市政府、省级部门", "city or provincial department"),
     "province_or_ministry": Titles("省委、省政府、国家部(委)局", "province or national ministry"),
     "done": Titles("完成", "done"), "target": Titles("目标", "target"),
+    "required": Titles("应完成", "required"),
 }
 """The usual English level ids of schemes (by_level) and the keys of a ratio's fact in words;
 any other id is shown as written (schemes written in Chinese use Chinese ids: 省级, 满意)."""
