@@ -37,7 +37,7 @@ from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
 from govscore.rules.base import decimals
-from govscore.scheme import tree
+from govscore.scheme import tree, version
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
            "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
@@ -1189,6 +1189,7 @@ class _SchemeBuilder:
         scheme["awards"] = self.draw_awards(max(tops))
         if self.chance(0.3):  # rewards or penalties with no cap stated (不设上限)
             root["children"].append(self.draw_unbounded(len(sections)))
+        scheme["govscore"] = _language_needed(scheme)
         return scheme
 
     def signed_on_the_grid(self, places: int) -> None:
@@ -1225,6 +1226,16 @@ class _SchemeBuilder:
             self.cats_of[node_id] = None
             self.section_of[node_id] = section
         return group
+
+
+def _language_needed(scheme: dict[str, Any]) -> str:
+    """The oldest language version the scheme can declare: "1" unless it writes something of
+    language 2 (so random schemes hold the version gate both ways: a language-1 scheme loads
+    under "1", a scheme using language 2 under "2")."""
+    try:
+        return version.newest_used(model.Scheme.model_validate({**scheme, "govscore": "2"}))
+    except ValueError:  # pydantic's ValidationError: leave it to the loader to report
+        return model.LANGUAGE_VERSION
 
 
 def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:

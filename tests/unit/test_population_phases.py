@@ -20,7 +20,7 @@ from govscore.engine.results import TraceStep
 from tests.helpers import D
 
 CHAIN = """
-govscore: "1"
+govscore: "2"
 id: chain
 title: 三个阶段
 source: {document: 合成的例子}
@@ -172,7 +172,7 @@ def test_a_statistic_of_a_text_input_is_refused() -> None:
 
 
 NEWCOMERS = """
-govscore: "1"
+govscore: "2"
 id: newcomers
 title: 新进人员
 source: {document: 某县机构编制使用效益评估细则}
@@ -244,7 +244,7 @@ def test_one_run_equals_the_two_run_workaround() -> None:
 
 
 USAGE = """
-govscore: "1"
+govscore: "2"
 id: usage
 title: 编制使用率
 source: {document: 某县机构编制使用效益评估细则}
