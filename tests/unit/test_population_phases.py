@@ -292,3 +292,78 @@ def test_bands_against_a_statistic_are_checked(old: str, new: str, code: str,
     found = _check(USAGE.replace(old, new))
     assert [d.code for d in found] == [code]
     assert where in found[0].path
+
+
+CROSSED = """
+govscore: "2"
+id: crossed
+title: 两类单位互相排名
+source: {document: 合成的例子}
+version: "1"
+categories:
+  - {id: town, title: 乡镇}
+  - {id: dept, title: 部门}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: g
+      title: 日常工作
+      children:
+        - {id: g_work, title: 巡查, max: 10, rule: {kind: manual, min: 0, max: 10}}
+        - id: town_rank
+          title: 乡镇按专项工作排名, 第1名得5分, 每降一名减1分
+          applies_to: [town]
+          max: 5
+          rule: {kind: rank_points, of: h, step: 1}
+    - id: h
+      title: 专项工作
+      children:
+        - {id: h_work, title: 专项, max: 10, rule: {kind: manual, min: 0, max: 10}}
+        - id: dept_rank
+          title: 部门按日常工作排名, 第1名得5分, 每降一名减1分
+          applies_to: [dept]
+          max: 5
+          rule: {kind: rank_points, of: g, step: 1}
+"""
+
+
+def test_needs_are_per_category_so_a_crossing_is_no_cycle() -> None:
+    """Towns rank 专项工作 with an item inside 日常工作; departments rank 日常工作 with an item
+    inside 专项工作. Over the whole scheme the two items need each other, but no unit has both:
+    a town's 专项工作 has no departments' item, a department's 日常工作 no towns' item. The
+    scheme is valid and each item ranks its own category's sub-total ("第1名得5分, 每降一名减1分"):
+      towns  — 专项 甲镇 6, 乙镇 9: 乙镇 1st → 5, 甲镇 2nd → 5 − 1 = 4;
+               甲镇 = (8 + 4) + 6 = 18; 乙镇 = (5 + 5) + 9 = 19;
+      depts  — 日常 丙局 7, 丁局 9: 丁局 1st → 5, 丙局 → 4;
+               丙局 = 7 + (4 + 4) = 15; 丁局 = 9 + (2 + 5) = 16."""
+    assert [d for d in _check(CROSSED) if d.severity == "error"] == []
+    plan = govscore.compile(govscore.load(text=CROSSED, name="crossed.yaml"))
+    units = [
+        {"id": "甲镇", "category": "town", "facts": {"g_work": 8, "h_work": 6}},
+        {"id": "乙镇", "category": "town", "facts": {"g_work": 5, "h_work": 9}},
+        {"id": "丙局", "category": "dept", "facts": {"g_work": 7, "h_work": 4}},
+        {"id": "丁局", "category": "dept", "facts": {"g_work": 9, "h_work": 2}},
+    ]
+    results = govscore.evaluate_all(plan, units).results
+    assert {u: r.total for u, r in results.items()} == {
+        "甲镇": D(18), "乙镇": D(19), "丙局": D(15), "丁局": D(16)}
+    assert results["甲镇"].nodes["town_rank"].value == D(4)
+    assert results["丁局"].nodes["dept_rank"].value == D(5)
+
+
+def test_a_cycle_is_reported_in_the_category_that_has_it() -> None:
+    """Give the towns a second ranked item inside 专项工作 that ranks 日常工作: now a town's
+    town_rank needs 专项工作, which holds town_back, which needs 日常工作, which holds
+    town_rank — a cycle among the towns only, and the message says so."""
+    text = CROSSED.replace("""        - id: dept_rank""", """        - id: town_back
+          title: 乡镇按日常工作排名
+          applies_to: [town]
+          max: 5
+          rule: {kind: rank_points, of: g, step: 1}
+        - id: dept_rank""")
+    found = [d for d in _check(text) if d.code == "GS340"]
+    assert len(found) == 1
+    assert found[0].message == (
+        "population values need each other: town_back → town_rank → town_back (each is "
+        "computed over all units from the one after it) in category 'town'")

@@ -28,7 +28,7 @@ from govscore.errors import EvaluationError, FactsError
 from govscore.language import model
 from govscore.rules.population import RankPoints, RelativeToBest
 from govscore.rules.values import within
-from govscore.scheme import phases, tree
+from govscore.scheme import tree
 
 SortKey = tuple[Decimal, ...]
 
@@ -60,11 +60,13 @@ def population_scores(plan: Lowered,
     where = {r.node.id: r.categories for r in refs}
     with decimal.localcontext(CONTEXT):
         for phase in graph.phases():
-            targets = {graph.reads[v] for v in phase} - {None}
             nodes: dict[str, dict[str, Decimal | None]] = {}
-            if targets:
-                wanted = phases.needed(refs, [t for t in targets if t is not None])
-                for u in units:
+            wanted_by_category: dict[str | None, frozenset[str]] = {}
+            for u in units:
+                if u.category not in wanted_by_category:  # each category scores its own nodes
+                    wanted_by_category[u.category] = graph.nodes_for(phase, refs, u.category)
+                wanted = wanted_by_category[u.category]
+                if wanted:
                     try:
                         nodes[u.unit] = interpreter.node_values(plan, u, out[u.unit], wanted)
                     except (FactsError, EvaluationError):

@@ -800,13 +800,19 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
     if not where and not stats:
         return
     graph = phases.graph(scheme, nodes)
-    for cycle in graph.cycles():
+    for cycle, categories in graph.cycles():
         if len(cycle) == 2:  # noqa: PLR2004 - [x, x]: x reads a node that needs x
             what = (f"{cycle[0]!r} reads {graph.reads[cycle[0]]!r}, which needs {cycle[0]!r} "
                     "itself")
         else:
             what = ("population values need each other: " + " → ".join(cycle) +
                     " (each is computed over all units from the one after it)")
+        named = [c for c in categories if c is not None]
+        if named:  # the categories whose units have the cycle (a scheme without: no words)
+            what += (" in category " if len(named) == 1 else " in categories ") + \
+                ", ".join(map(repr, named))
+        elif not categories:
+            what += " through the needs of several categories together"
         yield Diagnostic("GS340", what,
                          path=where.get(cycle[0], ()),
                          hint="a ranked or summarised node must not contain the item or "
