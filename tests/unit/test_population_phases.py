@@ -367,3 +367,66 @@ def test_a_cycle_is_reported_in_the_category_that_has_it() -> None:
     assert found[0].message == (
         "population values need each other: town_back → town_rank → town_back (each is "
         "computed over all units from the one after it) in category 'town'")
+
+
+REJECTED_LATE = """
+govscore: "2"
+id: rejected-late
+title: 排名与被拒单位
+source: {document: 合成的例子}
+version: "1"
+statistics:
+  - {id: mean_daily, title: 日常工作平均分, of: daily, function: mean}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: daily
+      title: 1.21–1.23 小计
+      children:
+        - {id: i121, title: 巡河, max: 10, rule: {kind: manual, min: 0, max: 10}}
+    - id: daily_rank
+      title: 1.21–1.23 之和排名
+      clause: 1.21–1.23 之和排名, 第1名得5分, 每降一名减1分
+      max: 5
+      rule: {kind: rank_points, of: daily, step: 1}
+    - id: above_mean
+      title: 高于平均值的得满分
+      max: 2
+      reads: i121
+      rule: {kind: bands, relative_to: mean_daily, bands: [{lte: 0, points: 0}, {gt: 0, points: 2}]}
+    - id: survey
+      title: 群众满意度测评
+      not_applicable: rescale
+      children:
+        - {id: satisfaction, title: 满意率, max: 3, optional: true, rule: {kind: rate}}
+"""
+
+
+def test_a_unit_rejected_in_full_scoring_counts_in_no_rank_or_statistic() -> None:
+    """丁镇's daily sub-total (10) can be computed in the phases, but its survey group has no
+    applicable child (GS411: the only item is marked not applicable and the group says nothing
+    about it), so 丁镇 is rejected. It then takes no place in the ranking ("第1名得5分, 每降一名减
+    1分") and no part of the mean: over 甲镇 9, 乙镇 8, 丙镇 6 — ranks 1, 2, 3 → 5, 4, 3; the
+    mean (9 + 8 + 6) / 3 = 23/3 ≈ 7.67, above it 甲镇 and 乙镇 (2 each). Had 丁镇 counted, 甲镇
+    would be second (4) and the mean (33 / 4 = 8.25) would leave 乙镇 below it.
+      甲镇 = 9 + 5 + 2 + 3 × 0.9 = 18.70; 乙镇 = 8 + 4 + 2 + 3 × 0.5 = 15.50;
+      丙镇 = 6 + 3 + 0 + 3 × 1 = 12.00."""
+    plan = govscore.compile(govscore.load(text=REJECTED_LATE, name="late.yaml"))
+    units = [
+        {"id": "甲镇", "facts": {"i121": 9, "satisfaction": D("0.9")}},
+        {"id": "乙镇", "facts": {"i121": 8, "satisfaction": D("0.5")}},
+        {"id": "丙镇", "facts": {"i121": 6, "satisfaction": 1}},
+        {"id": "丁镇", "facts": {"i121": 10, "satisfaction": {"not_applicable": "未组织测评"}}},
+    ]
+    assessment = govscore.evaluate_all(plan, units)
+    assert [(r.unit, [d.code for d in r.diagnostics]) for r in assessment.rejected] == \
+        [("丁镇", ["GS411"])]
+    results = assessment.results
+    assert {u: r.total for u, r in results.items()} == {
+        "甲镇": D("18.70"), "乙镇": D("15.50"), "丙镇": D("12.00")}
+    assert [results[u].nodes["daily_rank"].value for u in ("甲镇", "乙镇", "丙镇")] == \
+        [D(5), D(4), D(3)]
+    mean = next(s for s in results["乙镇"].trace if s.step == "statistic")
+    assert mean.after == D("7.666666666666666666666666666666667")  # 23 / 3 to 34 digits
+    assert mean.args[3] == 3  # taken over three units

@@ -225,6 +225,13 @@ class RuleKind(Generic[R]):
         accepted; a fact of an unexpected shape gives :func:`fact_words` of it."""
         raise NotImplementedError
 
+    def describe_named(self, rule: R, item: model.Item, fact: Any, raw: Decimal, lang: Lang,
+                       name: Callable[[str], str]) -> str:
+        """:meth:`describe`, for a kind whose words name another part of the scheme (a band
+        against a statistic names the statistic): ``name`` gives an id's title, as the score
+        sheet shows it. Every other kind: :meth:`describe`."""
+        return self.describe(rule, item, fact, raw, lang)
+
 
 LEVEL_WORDS: dict[str, Titles] = {
     "county": Titles("县级", "county"), "city": Titles("市级", "city"),
