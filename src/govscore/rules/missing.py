@@ -94,8 +94,10 @@ class PerMissing(RuleKind[model.PerMissing]):
         return per_missing
 
     def emit_raw(self, rule: model.PerMissing, item: model.Item, w: Consts, x: str) -> str:
-        required = w.const(rule.required) if rule.required is not None else f'{x}["required"]'
-        done = x if rule.required is not None else f'{x}["done"]'
+        # the mapping's keys as constants: the generated source holds no text (see security.md)
+        required = w.const(rule.required) if rule.required is not None else \
+            f"{x}[{w.const('required')}]"
+        done = x if rule.required is not None else f"{x}[{w.const('done')}]"
         steps = f"(({required} - {done}) / {w.const(rule.step)})"
         rounding = _ROUNDING.get(rule.partial)
         if rounding is not None:
