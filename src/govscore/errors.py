@@ -81,7 +81,7 @@ CODES: dict[str, str] = {
     "GS332": "a published maximum differs from the effective one",
     "GS333": "an item has no maximum (unbounded)",
     "GS334": "an unbounded item where a maximum is needed",
-    "GS335": "an item's default is not a value its rule accepts",
+    "GS335": "a default is not a value its item's rule or its input accepts",
     # scheme language v2 population values (GS340–GS349)
     "GS340": "population values need each other",
     # scheme language version and the pattern-2 kind (GS346–GS349)
