@@ -466,7 +466,7 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
 
 
 # ---------------------------------------------------------------------------------------------
-# random schemes over the whole scheme language v1
+# random schemes over the whole scheme language (1 and 2)
 
 
 FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
@@ -1264,18 +1264,18 @@ def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:
 @st.composite
 def random_scheme_mappings(draw: st.DrawFn,
                            features: frozenset[str] = SAFE_FEATURES) -> dict[str, Any]:
-    """A random scheme as a mapping, over the whole language v1 (see FEATURES for the parts
+    """A random scheme as a mapping, over the whole language (1 and 2) (see FEATURES for the parts
     that can be switched off); it always validates."""
     return _SchemeBuilder(draw, frozenset(features)).scheme()
 
 
 def random_scheme_texts(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[str]:
-    """Random scheme files (text) over the whole language v1."""
+    """Random scheme files (text) over the whole language (1 and 2)."""
     return random_scheme_mappings(features).map(scheme_text)
 
 
 def random_schemes(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[Plan]:
-    """Random compiled schemes over the whole language v1: every rule kind, every modifier,
+    """Random compiled schemes over the whole language (1 and 2): every rule kind, every modifier,
     every input type (some with defaults, some for one category only), groups with every combine,
     cap, floor, scale_to, gate, limit and rescale, vetoes with every effect, outputs, categories,
     tiers, ranking, grades with quotas and awards with eligibility."""

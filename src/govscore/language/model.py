@@ -1,4 +1,4 @@
-"""The scheme language v1 as pydantic models.
+"""The scheme language (versions 1 and 2) as pydantic models.
 
 These models describe the domain and nothing else: no behaviour, no YAML positions (the loader keeps
 those beside the models). They are strict: numbers must be real decimals (the loader builds them from
