@@ -552,7 +552,11 @@ def test_the_printed_scheme_says_each_v2_construct_in_chinese():
     pages = "\n".join(scheme_doc.render_markdown(govscore.load(V2 / name).scheme)
                       for name in ("v2-items.yaml", "v2-unbounded.yaml", "v2-table.yaml",
                                    "v2-facts.yaml"))
+    pages += scheme_doc.render_markdown(govscore.load(
+        V2.parent / "patterns" / "p02-per-occurrence.yaml").scheme)
     for phrase in (
+            "应完成 4 次; 每少 1 次 扣 0.5 分, 完成数超过应完成数不加分",  # per_missing
+            "应完成数由各单位填报; 每少 1 次 扣 0.5 分",
             "与报告线索, 6条线索得12分使用同一项数据",             # reads
             "由评分单位在 −1–1 分之间评定, 负数为扣分",            # signed
             "不足一档按一档扣",                                     # started steps
