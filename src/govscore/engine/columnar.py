@@ -929,9 +929,9 @@ def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
     if plan.needs_population:
         return None
     out: dict[str | None, CategoryColumns] = {}
-    for category, progs in plan.programs.items():
-        specs = [s for s in plan.specs.values()
-                 if s.categories is None or category in s.categories]
+    for key, progs in plan.programs.items():  # a profile: a category, or its named units
+        specs = plan.specs_in(key)
+        category = plan.profiles[key].category if key in plan.profiles else key
         if not _finite(progs):
             continue  # an unbounded item or group: its units take the scalar path
         facts = tuple(_fact_column(s) for s in specs)
@@ -939,7 +939,7 @@ def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
         raws = {p.node.id: kind for p in progs if isinstance(p, ItemProgram) and p.fact in held
                 and not p.converts
                 and (kind := rules.of(p.node)).vector_fact(p.node.rule, p.node) is not None}
-        out[category] = CategoryColumns(category, progs, facts, raws)
+        out[key] = CategoryColumns(category, progs, facts, raws)
     return out
 
 
