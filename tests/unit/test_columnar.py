@@ -213,6 +213,12 @@ def test_chunks_joined_at_the_largest_exponent(monkeypatch: pytest.MonkeyPatch) 
     assert _values(done.nodes["award"]) == [D(2), D(4), D("0.25"), D("2.25")]
     assert _values(done.nodes["base"]) == [D("2.5"), D("0.5"), D("1.25"), D(5)]
     assert _values(done.total) == [D("4.50"), D("4.50"), D("1.50"), D("7.25")]
+    # the other way round: the first chunk holds the places, the second's whole points are
+    # written at two places beside them
+    backwards = columnar.score_rows(plan, program, rows[::-1])
+    assert backwards.nodes["award"].exp == 2
+    assert _values(backwards.nodes["award"]) == [D("2.25"), D("0.25"), D(4), D(2)]
+    assert _values(backwards.total) == [D("7.25"), D("1.50"), D("4.50"), D("4.50")]
     only_total = columnar.run(plan, program, columnar.fact_columns(program, rows), keep=())
     assert only_total.nodes == {}
     assert only_total.raws == {}

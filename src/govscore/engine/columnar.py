@@ -1084,8 +1084,7 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
     n = facts.n
     bail = ~facts.ok
     per_unit: list[dict[str, Any]] | None = None
-    kept: dict[str, list[Col]] = {}
-    kept_raws: dict[str, list[Col]] = {}
+    kept = _Kept(n, bail)
     totals: list[Col] = []
     negative: list[Mask] = []
     root = plan.scheme.score.id
@@ -1119,19 +1118,19 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
                         v = _scalar_raws(c, p, chunk_units)
                     if (keep is None or nid in keep) and isinstance(v, Col):
                         # a quotient's raw amount has the Decimal path's 34 digits: not kept
-                        kept_raws.setdefault(nid, []).append(v)
+                        kept.put(("raw", nid), start, stop, v)
                     for step in p.steps:
                         v = step.vector(v, c)
                 else:
                     v = p.combine.vector(c)
                     if keep is None or nid in keep:
-                        kept_raws.setdefault(nid, []).append(v)
+                        kept.put(("raw", nid), start, stop, v)
                     for gstep in p.steps:
                         v = gstep.vector(v, c)
                 v = c.settled(v)  # an item's rounding has decided its quotient
                 c.nodes[nid] = v
                 if keep is None or nid in keep:
-                    kept.setdefault(nid, []).append(v)
+                    kept.put(("node", nid), start, stop, v)
             unrounded = c.full(c.nodes[root])
             rounded = c.round(unrounded, plan.places, plan.scheme.precision.rounding)
             total = c.full(Col(c.up(c.full(rounded), plan.places), plan.places)) \
@@ -1146,8 +1145,9 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
             else:
                 _input_vetoes(plan, program.category, c)
     sizes = [min(CHUNK, n - start) for start in range(0, n, CHUNK)] if n else [0]
-    return Scored(n, {nid: _joined(parts, sizes, bail) for nid, parts in kept.items()},
-                  {nid: _joined(parts, sizes, bail) for nid, parts in kept_raws.items()},
+    columns = kept.columns()
+    return Scored(n, {nid: col for (what, nid), col in columns.items() if what == "node"},
+                  {nid: col for (what, nid), col in columns.items() if what == "raw"},
                   _joined(totals, sizes, bail),
                   negative[0] if len(negative) == 1 else np.concatenate(negative), bail)
 
@@ -1162,6 +1162,65 @@ def _parts(values: Sequence[Any], held: VectorFact | None, c: Batch) -> dict[str
         c.bail |= ~ok
         out[key] = col
     return out
+
+
+class _Kept:
+    """The node and raw columns a run keeps, written chunk by chunk into one block (one
+    allocation for all of them, which numpy backs with huge pages when large: a fresh column
+    per node per chunk, joined at the end, cost more in page faults than the arithmetic), each
+    row at the exponent of its first chunk. A column a later chunk needs at a larger exponent
+    (a kind scored unit by unit whose amounts have more places there) is joined from its parts
+    instead. A single chunk's columns are kept as they are."""
+
+    def __init__(self, n: int, bail: Mask) -> None:
+        self.n = n
+        self.bail = bail
+        self.first: dict[tuple[str, str], Col] = {}
+        self.block: Ints | None = None
+        self.rows: dict[tuple[str, str], tuple[int, int, int, int]] = {}
+        """key → (row, exp, lo, hi)."""
+        self.parts: dict[tuple[str, str], tuple[int, list[Col]]] = {}
+        """key → (units in its first part, its parts)."""
+
+    def put(self, key: tuple[str, str], start: int, stop: int, col: Col) -> None:
+        if start == 0:
+            self.first[key] = col
+            return
+        if self.block is None:
+            self._open(start)
+        if key in self.parts:
+            self.parts[key][1].append(col)
+            return
+        row, exp, lo, hi = self.rows[key]
+        if col.exp > exp:  # this chunk needs more places: the column is joined from parts
+            assert self.block is not None
+            self.parts[key] = (start, [Col(self.block[row, :start], exp, lo=lo, hi=hi), col])
+            del self.rows[key]
+            return
+        c = Batch(stop - start, {}, {}, self.bail[start:stop])
+        data = c.up(col, exp)
+        assert self.block is not None
+        self.block[row, start:stop] = data
+        clo, chi = _at(col, exp)
+        self.rows[key] = (row, exp, min(lo, clo), max(hi, chi))
+
+    def _open(self, first_size: int) -> None:
+        """The block, once the first chunk is done: a row for every column it kept."""
+        self.block = np.empty((len(self.first), self.n), dtype=np.int64)
+        for row, (key, col) in enumerate(self.first.items()):
+            self.block[row, :first_size] = col.data
+            self.rows[key] = (row, col.exp, col.lo, col.hi)
+
+    def columns(self) -> dict[tuple[str, str], Col]:
+        if self.block is None:  # one chunk
+            return dict(self.first)
+        out: dict[tuple[str, str], Col] = {}
+        for key, (row, exp, lo, hi) in self.rows.items():
+            out[key] = Col(self.block[row], exp, lo=max(lo, -LIMIT), hi=min(hi, LIMIT))
+        for key, (split, parts) in self.parts.items():
+            sizes = [split] + [min(CHUNK, self.n - start) for start in range(split, self.n, CHUNK)]
+            out[key] = _joined(parts, sizes, self.bail)
+        return out
 
 
 def _rows(col: Col, start: int, stop: int) -> Col:
