@@ -1,13 +1,17 @@
 """The columnar back end: whole columns of units scored at once, exactly, from the same lowered
 steps as the interpreter and the kernels (each step's ``vector`` beside its ``apply`` and
-``emit`` in steps.py).
+``emit`` in steps.py; each rule kind's ``vector`` beside its ``raw`` and ``emit_raw`` in its
+rules/ module).
 
 A value is a :class:`Col`: a numpy int64 array of scaled integers and one exponent for the whole
 column (value = data × 10^-exp), so every sum, product, comparison and rounding is integer
 arithmetic — never a float. The exponent of a fact's column comes from the facts' own exponents
 (the most decimal places any unit wrote); a step's result gets the exponent its arithmetic
 needs (a product adds the places of the constant, a rounding brings them to the scheme's
-places), so every column holds the exact value the Decimal path computes.
+places), so every column holds the exact value the Decimal path computes. A division by a
+fact (ratio, rating) is a :class:`Quot`, an exact quotient the item's rounding decides.
+Units are scored a chunk (:data:`CHUNK`) at a time; each column carries the interval of its
+values, so checks, caps and floors that cannot matter are skipped.
 
 What the columns do not take goes through the scalar path (the kernel, else the interpreter),
 which checks and reports everything as before, so the columns never decide what an error says:
@@ -15,12 +19,14 @@ which checks and reports everything as before, so the columns never decide what 
 - a unit whose entry or facts are anything but plain (unknown keys, a fact of an unexpected type,
   a missing fact without a default, an exemption, not applicable, a value outside its range,
   more decimal places than a column keeps, a negative zero);
-- a unit for which any operation would leave int64 (every magnitude is checked against
-  :data:`LIMIT` before a multiply and after an add) or a division would not terminate at the
-  column's exponent (the Decimal path then carries 34 digits an int64 cannot);
+- a unit for which any operation would leave int64 (every interval is checked against
+  :data:`LIMIT` before a multiply and after an add), a group's division would not terminate at
+  the column's exponent (the Decimal path then carries 34 digits an int64 cannot), or an item's
+  quotient lies at a tie of its rounding that the Decimal path's 34 digits could move;
 - a unit that loses award eligibility or is caught by a veto (those have sentences to write);
-- every unit of a category with an item whose rule kind has no vector form here, or of a scheme
-  with formula vetoes, outputs or population kinds.
+- every unit of a category with an unbounded item or group, or of a scheme with population
+  kinds. Kinds without a vector form, outputs and formula vetoes are worked out unit by unit
+  from the columns' values.
 
 tests/property/test_columnar.py holds that whatever the columns score equals what the
 interpreter and the kernels score, to the cent, on random schemes of the whole language and on
@@ -203,7 +209,7 @@ def _quot_of(a: Col) -> Quot:
 
 class Batch:
     """One category's units (or a chunk of them) as columns, and the operations a step's
-    ``vector`` uses (steps.Columns). ``bail`` marks the units the scalar path must score (it
+    ``vector`` uses (rules.base.Columns). ``bail`` marks the units the scalar path must score (it
     may be a view into the whole run's mask: every update is in place)."""
 
     def __init__(self, n: int, facts: Mapping[str, Col], flags: Mapping[str, Mask],
