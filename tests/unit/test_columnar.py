@@ -223,3 +223,19 @@ def test_chunks_joined_at_the_largest_exponent(monkeypatch: pytest.MonkeyPatch) 
     assert only_total.nodes == {}
     assert only_total.raws == {}
     assert _values(only_total.total) == _values(done.total)
+
+
+def test_a_raw_given_as_a_function_is_called() -> None:
+    """A caller may hand run() an item's raw amounts as a function of (rule, item, columns,
+    fact) in place of the kind (inputs/columns works distinct values out once): 基础 given as
+    2 × the rate instead of 7.5 × it, rate 0.5 → 1.0, so A (工作 9, 3 occurrences, 整改):
+    4.5 + 1.5 + 1.00 = 7.00."""
+    import dataclasses
+
+    plan = plan_from(SCHEME, extra=EXTRA)
+    program = plan.columns()[None]
+    program = dataclasses.replace(program, raws={
+        **program.raws, "base": lambda rule, item, c, x: c.mul(x, D(2))})
+    rows = [{"work": D(9), "p": 3, "base": D("0.5"), "fix": True}]
+    done = columnar.score_rows(plan, program, rows)
+    assert _values(done.total) == [D("7.00")]

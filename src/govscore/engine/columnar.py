@@ -40,7 +40,7 @@ import dataclasses
 import decimal
 import functools
 import importlib.util
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -920,13 +920,19 @@ def in_range(c: Batch, spec: FactColumn, col: Col) -> Mask:
 # a category's columnar program
 
 
+RawVector = Callable[[Any, Any, "Batch", Any], Any]
+"""(rule, item, columns, fact) → the item's raw amounts as a column."""
+
+
 @dataclass(frozen=True)
 class CategoryColumns:
     category: str | None
     programs: tuple[ItemProgram | GroupProgram, ...]
     facts: tuple[FactColumn, ...]
-    raws: dict[str, RuleKind[Any]]
-    """item → its rule kind, for the items whose raw amount is the kind's vector form."""
+    raws: dict[str, RuleKind[Any] | RawVector]
+    """item → its rule kind, for the items whose raw amount is the kind's vector form (or a
+    function of (rule, item, columns, fact) giving the raw amounts, for a caller that worked
+    them out another way)."""
 
 
 def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
@@ -942,7 +948,8 @@ def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
             continue  # an unbounded item or group: its units take the scalar path
         facts = tuple(_fact_column(s) for s in specs)
         held = {f.name for f in facts if f.shape != "object" or f.parts is not None}
-        raws = {p.node.id: kind for p in progs if isinstance(p, ItemProgram) and p.fact in held
+        raws: dict[str, RuleKind[Any] | RawVector] = {
+            p.node.id: kind for p in progs if isinstance(p, ItemProgram) and p.fact in held
                 and not p.converts
                 and (kind := rules.of(p.node)).vector_fact(p.node.rule, p.node) is not None}
         out[key] = CategoryColumns(category, progs, facts, raws)
@@ -1115,7 +1122,8 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
                                           facts.shapes[name].parts, c)
                         else:
                             fact = c.fact(name)
-                        v = kind.vector(p.node.rule, p.node, c, fact)
+                        v = kind.vector(p.node.rule, p.node, c, fact) \
+                            if isinstance(kind, RuleKind) else kind(p.node.rule, p.node, c, fact)
                     else:  # a rule kind without a vector form: its raw function, unit by unit
                         if per_unit is None:
                             per_unit = facts.unit_facts()
