@@ -44,7 +44,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -300,6 +300,10 @@ class Batch:
         x, y = self._aligned(a, b)
         return self._checked(x.data + y.data, x.exp, x.lo + y.lo, x.hi + y.hi)
 
+    @overload
+    def sub(self, a: Col, b: Col) -> Col: ...
+    @overload
+    def sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
     def sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
         if isinstance(a, Quot) or isinstance(b, Quot):
             return self._q_sub(a, b)
@@ -349,6 +353,10 @@ class Batch:
             return self._checked(acc, exp, acc, acc)
         return Col(acc, exp, lo=lo, hi=hi)
 
+    @overload
+    def mul(self, a: Col, factor: Decimal) -> Col: ...
+    @overload
+    def mul(self, a: Col | Quot, factor: Decimal) -> Col | Quot: ...
     def mul(self, a: Col | Quot, factor: Decimal) -> Col | Quot:
         if isinstance(a, Quot):
             return self._q_mul(a, factor)
@@ -407,6 +415,10 @@ class Batch:
         self.bail |= r != 0
         return Col(q, exp, lo=product.lo // d.data, hi=-(-product.hi // d.data))
 
+    @overload
+    def maximum(self, a: Col, b: Col) -> Col: ...
+    @overload
+    def maximum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
     def maximum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
         if isinstance(a, Quot) or isinstance(b, Quot):
             return self._q_bound(a, b, smaller=False)
@@ -419,6 +431,10 @@ class Batch:
         x, y = self._up(a, exp), self._up(b, exp)
         return Col(np.maximum(x.data, y.data), exp, lo=max(x.lo, y.lo), hi=max(x.hi, y.hi))
 
+    @overload
+    def minimum(self, a: Col, b: Col) -> Col: ...
+    @overload
+    def minimum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
     def minimum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
         if isinstance(a, Quot) or isinstance(b, Quot):
             return self._q_bound(a, b, smaller=True)
@@ -465,6 +481,10 @@ class Batch:
         np.add(q, (r > half) | ((r == half) & (q % 2 == 1)), out=q)
         return Col(np.where(x < 0, -q, q), places, lo=lo, hi=hi)
 
+    @overload
+    def where(self, mask: Mask, a: Col, b: Col) -> Col: ...
+    @overload
+    def where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
     def where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Col | Quot:
         if isinstance(a, Quot) or isinstance(b, Quot):
             return self._q_where(mask, a, b)
