@@ -68,10 +68,11 @@ class Table:
         return self.columns.get("facts." + name)
 
 
-def table(entries: Sequence[Any]) -> Table:
-    """The table of a batch of entries."""
+def table(entries: Sequence[Any], *, whole_columns: bool = True) -> Table:
+    """The table of a batch of entries (taken a whole column at a time where every entry has
+    the same shape, unless ``whole_columns`` is false: the same table, entry by entry)."""
     n = len(entries)
-    fast = _uniform(entries)
+    fast = _uniform(entries) if whole_columns else None
     if fast is not None:
         return Table(n, fast, uniform=True)
     columns: dict[str, list[Any]] = {}
