@@ -10,6 +10,7 @@ import dataclasses
 import decimal
 import gc
 import importlib.util
+import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -286,6 +287,7 @@ def _evaluate_all(plan: Plan, entries: list[Any],
     if columns and not plan.needs_population:
         by_columns = _evaluate_by_columns(plan, entries, progress)
         if by_columns is not None:
+            _give_back_memory()  # the batch's temporaries are all freed by now
             return by_columns
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
     # ids are compared after NFKC: U1, fullwidth Ｕ1 and ' U1' are one id, given twice
@@ -466,6 +468,23 @@ def _evaluate_by_columns(plan: Plan, entries: list[Any],
                     fact_table.table_digest(table), version())
     rejected.sort(key=lambda r: r.index)
     return Assessment(results, placed, awards, tuple(rejected), record, n, labels(plan))
+
+
+def _give_back_memory() -> None:
+    """Hand the batch's freed temporaries back to the operating system. The columns' numpy
+    temporaries (hundreds of arrays the size of a column) are freed by now, but glibc keeps
+    freed heap memory mapped (its mmap threshold grows after the first large free, so later
+    arrays come from the heap): without this a 100,000-unit batch leaves ~900 bytes per unit
+    of resident memory that nothing uses. Elsewhere than glibc: nothing to do."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return
 
 
 def _column_groups(plan: Plan, entries: list[Any], table: fact_table.Table, ids: list[Any],

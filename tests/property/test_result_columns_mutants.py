@@ -35,8 +35,8 @@ def _failures(monkeypatch: Any, target: Any, name: str, broken: Any) -> int:
 def test_decimal_text_read_one_place_short_is_caught(monkeypatch: Any) -> None:
     original = fact_table.plain_decimals
 
-    def broken(texts: list[str]) -> Any:
-        parsed = original(texts)
+    def broken(joined: str) -> Any:
+        parsed = original(joined)
         if parsed is None:
             return None
         scaled, places, ok = parsed

@@ -111,3 +111,29 @@ score:
     by_units = api._evaluate_all(plan, units, columns=False)
     assert by_columns.record.facts_sha256 == by_units.record.facts_sha256 == \
         api.facts_hash(units)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(
+    st.lists(st.decimals(allow_nan=True, allow_infinity=True), min_size=1, max_size=8),
+    st.integers(0, 9).flatmap(lambda places: st.lists(  # one width and point: the matrix form
+        st.integers(0, 10**6).map(lambda i: D(i).scaleb(-places)), min_size=1, max_size=8))))
+def test_decimal_text_read_by_numpy_is_each_decimal_exactly(values: list[Decimal]) -> None:
+    """Each value read back is its coefficient and places (Decimal.as_tuple), not ok only for
+    a negative zero — or the column is refused whole (then read one by one)."""
+    import pytest
+
+    np = pytest.importorskip("numpy")
+    del np
+    read = fact_table.plain_decimals("\n".join(map(str, values)))
+    if read is None:
+        return
+    scaled, places, ok = read
+    for v, s, p, good in zip(values, scaled.tolist(), places.tolist(), ok.tolist(), strict=True):
+        sign, digits, exponent = v.as_tuple()
+        assert isinstance(exponent, int)
+        assert 0 <= -exponent <= 9
+        assert len(digits) <= 18
+        coefficient = int("".join(map(str, digits)))
+        assert (s, p) == (-coefficient if sign else coefficient, -exponent)
+        assert good == (not (v.is_zero() and v.is_signed()))

@@ -60,12 +60,21 @@ class Table:
     uniform: bool = False
     """Every entry is a dict with the same keys, and (if given) facts dicts with the same
     keys: no cell is missing."""
-    texts: dict[str, list[str]] = field(default_factory=dict)
-    """The str() of every cell of the Decimal columns (worked out once, for the digest and
-    the columns)."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """The str() of every cell of a Decimal column joined by newlines (worked out once, for
+    the digest and the columns; one string, not one per cell)."""
+
+    classes: dict[str, set[type]] = field(default_factory=dict)
+    """The classes of each column's cells (looked at once, for the digest and the columns)."""
 
     def fact(self, name: str) -> list[Any] | None:
         return self.columns.get("facts." + name)
+
+    def classes_of(self, name: str) -> set[type]:
+        found = self.classes.get(name)
+        if found is None:
+            found = self.classes[name] = set(map(type, self.columns[name]))
+        return found
 
 
 def table(entries: Sequence[Any], *, whole_columns: bool = True) -> Table:
@@ -149,7 +158,7 @@ def _text(s: str) -> bytes:
 
 def _body(t: Table, name: str) -> bytes:
     cells = t.columns[name]
-    classes = set(map(type, cells))
+    classes = t.classes_of(name)
     if classes == {int}:
         try:
             ints = array("q", cells)
@@ -160,10 +169,10 @@ def _body(t: Table, name: str) -> bytes:
                 ints.byteswap()
             return b"I" + ints.tobytes()
     if classes == {Decimal}:
-        texts = t.texts.get(name)
-        if texts is None:
-            texts = t.texts[name] = list(map(str, cells))
-        return b"D" + "\n".join(texts).encode("ascii")
+        joined = t.texts.get(name)
+        if joined is None:
+            joined = t.texts[name] = "\n".join(map(str, cells))
+        return b"D" + _text(joined)
     if classes == {str}:
         joined = "\0".join(cells)
         if joined.count("\0") == len(cells) - 1:
@@ -270,23 +279,23 @@ _MAX_PLACES = 9  # columnar.MAX_PLACES
 _ALLOWED = bytes(range(48, 58)) + b"-.\n"
 
 
-def plain_decimals(texts: list[str]) -> tuple[Any, Any, Any] | None:
-    """(scaled integers, places, ok) of Decimals' str() text, by numpy over the joined text —
+def plain_decimals(joined: str) -> tuple[Any, Any, Any] | None:
+    """(scaled integers, places, ok) of Decimals' str() text joined by newlines, by numpy —
     when every cell is plain: an optional ``-`` then digits, at most one ``.`` with 1 to 9
     digits after it, at most 18 digits in all; None otherwise (``1E+2``, ``NaN``, more
     places: then the cells are read one by one). Not ok: a negative zero (the scalar path
     keeps its sign)."""
     import numpy as np
 
-    if not texts:
-        return None
-    joined = "\n".join(texts)
-    if not joined.isascii():
+    if not joined or not joined.isascii():
         return None
     raw = joined.encode("ascii")
     if raw.translate(None, _ALLOWED):
         return None  # a byte other than digits, "-", "." (an exponent, NaN, a space)
     buf = np.frombuffer(raw, dtype=np.uint8)
+    fixed = _fixed_width(buf)
+    if fixed is not None:
+        return fixed
     newline = buf == 10  # noqa: PLR2004 — "\n"
     ends = np.append(np.flatnonzero(newline), len(buf))  # one past each row's last byte
     starts = np.empty_like(ends)
@@ -322,6 +331,36 @@ def plain_decimals(texts: list[str]) -> tuple[Any, Any, Any] | None:
     scaled = np.add.reduceat(values, firsts)
     ok = ~(negative & (scaled == 0))
     return np.where(negative, -scaled, scaled), places, ok
+
+
+def _fixed_width(buf: Any) -> tuple[Any, Any, Any] | None:
+    """plain_decimals when every cell has the same width and its point (if any) at the same
+    place (``0.500``, ``0.007``, ``1.000``): the cells as rows of a byte matrix, a digit
+    column at a time. None for any other column."""
+    import numpy as np
+
+    width = int(np.argmax(buf == 10)) if 10 in buf else len(buf)  # noqa: PLR2004 — "\n"
+    if width == 0 or (len(buf) + 1) % (width + 1):
+        return None
+    n = (len(buf) + 1) // (width + 1)
+    cells = np.append(buf, np.uint8(10)).reshape(n, width + 1)
+    if np.any(cells[:, width] != 10):  # noqa: PLR2004
+        return None
+    cells = cells[:, :width]
+    first = cells[0]
+    # every cell: the same non-digit bytes at the same places ("." only; a "-" varies)
+    shape = first >= 48  # noqa: PLR2004 — digits
+    if np.any(first == 45) or np.any((cells >= 48) != shape):  # noqa: PLR2004 — "-"
+        return None
+    points = np.flatnonzero(~shape)
+    if len(points) > 1 or (len(points) == 1 and not 1 <= width - 1 - points[0] <= _MAX_PLACES) \
+            or (len(points) == 1 and points[0] == 0) or int(shape.sum()) > _MAX_DIGITS:
+        return None
+    digits = cells[:, shape].astype(np.int64) - 48
+    powers = 10 ** np.arange(digits.shape[1] - 1, -1, -1, dtype=np.int64)
+    scaled = digits @ powers
+    places = width - 1 - int(points[0]) if len(points) else 0
+    return scaled, np.full(n, places, dtype=np.int64), np.ones(n, dtype=np.bool_)
 
 
 # -- fact columns of a uniform table (what columnar.fact_columns gives, a column at a time) ---
@@ -382,13 +421,14 @@ def fact_columns(program: Any, t: Table, rows: Any = None) -> Any:
 def _number_column(t: Table, name: str, column: list[Any], whole: bool) -> tuple[Any, Any]:
     from govscore.engine import columnar
 
-    if set(map(type, column)) == {Decimal}:
-        texts = t.texts.get(name) if whole else None
-        if texts is None:
-            texts = list(map(str, column))
+    classes = t.classes_of(name) if whole and name in t.columns else set(map(type, column))
+    if classes == {Decimal}:
+        joined = t.texts.get(name) if whole else None
+        if joined is None:
+            joined = "\n".join(map(str, column))
             if whole:
-                t.texts[name] = texts
-        parsed = plain_decimals(texts)
+                t.texts[name] = joined
+        parsed = plain_decimals(joined)
         if parsed is not None:
             return columnar.scaled_column(*parsed)
     return columnar.number_column(column)
