@@ -431,6 +431,16 @@ def _number_column(t: Table, name: str, column: list[Any], whole: bool) -> tuple
         parsed = plain_decimals(joined)
         if parsed is not None:
             return columnar.scaled_column(*parsed)
+    elif classes == {int}:  # not bool: its class is bool
+        import numpy as np
+
+        try:
+            ints = np.array(column, dtype=np.int64)
+        except OverflowError:
+            pass
+        else:  # as columnar's own reading of an int column
+            return columnar.scaled_column(ints, np.zeros(len(ints), dtype=np.int64),
+                                          np.abs(ints) < columnar.BIG)
     return columnar.number_column(column)
 
 

@@ -74,20 +74,21 @@ class ColumnResults(Mapping[str, UnitResult]):
         built = self._built
         kept = self.kept
         if len(built) + len(kept) < len(self.ids):
-            categories = [None if c == NO else self.categories[c] for c in self.category.tolist()]
-            tiers = [None if t == NO else self.tiers[t] for t in self.tier.tolist()]
-            minus = self.negative_zero.tolist()
-            deferred = DeferredResult.deferred
-            rescore = self._rescore
-            for row, (unit, total, exp, entry) in enumerate(zip(
-                    self.ids, self.total.tolist(), self.exp.tolist(), self.entry.tolist(),
-                    strict=True)):
-                if row in built or row in kept:
-                    continue
-                value = Decimal(total).scaleb(-exp)
-                built[row] = deferred(unit, categories[row], tiers[row],
-                                      value.copy_negate() if minus[row] else value, rescore,
-                                      entry)
+            todo = [row for row in range(len(self.ids)) if row not in built and row not in kept] \
+                if built or kept else range(len(self.ids))
+            pick = (lambda column: column) if isinstance(todo, range) else \
+                (lambda column: [column[row] for row in todo])
+            categories = [None if c == NO else self.categories[c]
+                          for c in pick(self.category.tolist())]
+            tiers = [None if t == NO else self.tiers[t] for t in pick(self.tier.tolist())]
+            totals = [Decimal(t).scaleb(-e) for t, e in zip(
+                pick(self.total.tolist()), pick(self.exp.tolist()), strict=True)]
+            for k, minus in enumerate(pick(self.negative_zero.tolist())):
+                if minus:
+                    totals[k] = totals[k].copy_negate()
+            made = DeferredResult.deferred_many(pick(self.ids), categories, tiers, totals,
+                                                self._rescore, pick(self.entry.tolist()))
+            built.update(zip(todo, made, strict=True))
         return [kept[row] if row in kept else built[row] for row in range(len(self.ids))]
 
     def values(self) -> ValuesView[UnitResult]:

@@ -300,6 +300,22 @@ class DeferredResult(UnitResult):
                                computed_total=total, _source=(source, index))
         return result
 
+    @classmethod
+    def deferred_many(cls, units: Sequence[str], categories: Sequence[str | None],
+                      tiers: Sequence[str | None], totals: Sequence[Decimal],
+                      source: Callable[[int], UnitResult], indices: Sequence[int]
+                      ) -> list[DeferredResult]:
+        """deferred() for many units at once (a batch's results read whole)."""
+        new = object.__new__
+        out = []
+        for unit, category, tier, total, index in zip(units, categories, tiers, totals,
+                                                      indices, strict=True):
+            result = new(cls)
+            result.__dict__.update(unit=unit, category=category, tier=tier, total=total,
+                                   computed_total=total, _source=(source, index))
+            out.append(result)
+        return out
+
     def __getattr__(self, name: str) -> Any:
         if name not in self._LAZY or "_source" not in self.__dict__:
             raise AttributeError(name)
