@@ -397,6 +397,7 @@ def _evaluate_by_columns(plan: Plan, entries: list[Any],
     scored_columns: list[tuple[Any, Any, Any, Any]] = []  # (rows, program, facts, scored)
     with decimal.localcontext(CONTEXT):
         for cat, (rows, tier_names, facts_of) in groups.items():
+            budget.check()  # each category's columns take memory at once
             program = programs[cat]
             cols = facts_of()
             done = columnar.run(plan, program, cols)
@@ -420,7 +421,7 @@ def _evaluate_by_columns(plan: Plan, entries: list[Any],
             if count and count % PROGRESS_STEP == 0:
                 budget.check()  # stop with room left rather than crash in a C extension
                 if progress is not None:
-                    progress(count, n)
+                    progress(index, n)  # the units before it are all scored
             given = ids[index]
             key = keys[index]
             if isinstance(given, str) and key is not None and seen[key] > 1:

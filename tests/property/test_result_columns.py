@@ -77,14 +77,14 @@ def assessments_agree(plan: Plan, entries: list[Any]) -> Any:
     return by_columns
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batches())
 def test_an_assessment_through_the_columns_equals_the_scalar_one(case: Any) -> None:
     shown, entries = case
     assessments_agree(shown.plan, entries)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batches())
 def test_results_as_columns_pickle_as_the_dicts_they_stand_for(case: Any) -> None:
     shown, entries = case
@@ -95,7 +95,7 @@ def test_results_as_columns_pickle_as_the_dicts_they_stand_for(case: Any) -> Non
     assert again == api._evaluate_all(shown.plan, entries, columns=False)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batches())
 def test_fact_columns_a_column_at_a_time_equal_columnar_fact_columns(case: Any) -> None:
     """For a same-shaped batch: the same units held (ok), the same values of every number, flag
