@@ -417,11 +417,13 @@ def _evaluate_by_columns(plan: Plan, entries: list[Any],
         rejected: list[Rejected] = []
         kept: dict[int, UnitResult] = {}
         kept_facts: dict[int, facts.UnitFacts] = {}
-        for count, index in enumerate(np.flatnonzero(~taken).tolist()):
-            if count and count % PROGRESS_STEP == 0:
+        step = PROGRESS_STEP  # the next count of entries to report: every step, as before
+        for index in np.flatnonzero(~taken).tolist():
+            while step <= index:  # the entries before this one are all scored by now
                 budget.check()  # stop with room left rather than crash in a C extension
                 if progress is not None:
-                    progress(index, n)  # the units before it are all scored
+                    progress(step, n)
+                step += PROGRESS_STEP
             given = ids[index]
             key = keys[index]
             if isinstance(given, str) and key is not None and seen[key] > 1:
@@ -435,6 +437,10 @@ def _evaluate_by_columns(plan: Plan, entries: list[Any],
                 kept_facts[index] = outcome[1]
             else:
                 rejected.append(Rejected(index, outcome[0], tuple(outcome[1])))
+    while step < n:
+        if progress is not None:
+            progress(step, n)
+        step += PROGRESS_STEP
     if progress is not None:
         progress(n, n)
     order = np.flatnonzero(taken)
