@@ -195,7 +195,7 @@ def _fast(plan: Plan, entry: Any, *,
     if plain is None:
         return None
     unit, category, tier, raw = plain
-    kernel = kernels[category]
+    kernel = kernels[plan.profile(category, unit)]
     if kernel.walk and _entry_problems(entry, unit):
         return None
     return kernel.run(
@@ -327,16 +327,10 @@ def _evaluate_all(plan: Plan, entries: list[Any],
                 rejected.append(Rejected(index, outcome[0], tuple(outcome[1])))
     if progress is not None:
         progress(len(entries), len(entries))
-    pop = population.population_scores(plan, [u for _, u in accepted]) \
-        if plan.needs_population else {}
-    for index, checked in accepted:
-        try:
-            scored[index] = (interpreter.evaluate_unit(plan, checked, pop.get(checked.unit, {})),
-                             checked)
-        except FactsError as exc:
-            rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))
-        except EvaluationError as exc:
-            rejected.append(Rejected(index, checked.unit, (exc.diagnostic,)))
+    # population schemes: the units rejected in full scoring count in no rank or statistic
+    scored_in_full, failed = population.score_all(plan, accepted)
+    scored.update(scored_in_full)
+    rejected.extend(Rejected(index, unit, problems) for index, unit, problems in failed)
     in_order = [scored[i] for i in sorted(scored)]
     results = {result.unit: result for result, _ in in_order}
     by_unit = {checked.unit: checked for _, checked in in_order}
@@ -396,9 +390,10 @@ def _evaluate_by_columns(plan: Plan, entries: list[Any],
     tier = np.full(n, population_columns.NO, dtype=np.int64)
     scored_columns: list[tuple[Any, Any, Any, Any]] = []  # (rows, program, facts, scored)
     with decimal.localcontext(CONTEXT):
-        for cat, (rows, tier_names, facts_of) in groups.items():
-            budget.check()  # each category's columns take memory at once
-            program = programs[cat]
+        for profile, (rows, tier_names, facts_of) in groups.items():
+            budget.check()  # each profile's columns take memory at once
+            program = programs[profile]
+            cat = program.category
             cols = facts_of()
             done = columnar.run(plan, program, cols)
             keep = np.flatnonzero(~done.bail)
@@ -497,8 +492,9 @@ def _give_back_memory() -> None:
 def _column_groups(plan: Plan, entries: list[Any], table: fact_table.Table, ids: list[Any],
                    keys: list[str | None], seen: Counter[str], programs: Mapping[str | None, Any]
                    ) -> dict[str | None, tuple[Any, list[str | None], Callable[[], Any]]]:
-    """category → (the entry positions the columns may take, their tiers, their fact columns
-    on demand): plain entries (as _plain_entry decides) of a category with a program."""
+    """profile (a category, or its units with nodes of their own) → (the entry positions the
+    columns may take, their tiers, their fact columns on demand): plain entries (as
+    _plain_entry decides) of a profile with a columnar program."""
     import numpy as np
 
     from govscore.engine import columnar
@@ -510,7 +506,7 @@ def _column_groups(plan: Plan, entries: list[Any], table: fact_table.Table, ids:
         for name in table.columns) and ".facts" not in table.columns
     if uniform and not plan.scheme.categories and not plan.scheme.tiers and \
             ".category" not in table.columns and ".tier" not in table.columns and \
-            None in programs and set(map(type, ids)) == {str} and \
+            None in programs and not plan.profile_of and set(map(type, ids)) == {str} and \
             all(map(str.isprintable, ids)) and all(keys) and all(c == 1 for c in seen.values()) and \
             (kernels is None or not kernels[None].walk):
         # the common batch: every entry {id, facts} of one shape, no categories or tiers
@@ -523,22 +519,23 @@ def _column_groups(plan: Plan, entries: list[Any], table: fact_table.Table, ids:
         if given.__class__ is not str or key is None or seen[key] > 1:
             continue  # a duplicate id (after NFKC) is rejected with the scalar units
         plain = _plain_entry(plan, entry)
-        if plain is None or plain[1] not in programs:
+        profile = plan.profile(plain[1], plain[0]) if plain is not None else None
+        if plain is None or profile not in programs:
             continue
-        if kernels is not None and kernels[plain[1]].walk and _entry_problems(entry, plain[0]):
+        if kernels is not None and kernels[profile].walk and _entry_problems(entry, plain[0]):
             continue  # free values (an event's matter) too deep or not text: the full way
-        members.setdefault(plain[1], []).append((index, plain[2]))
+        members.setdefault(profile, []).append((index, plain[2]))
     out: dict[str | None, tuple[Any, list[str | None], Callable[[], Any]]] = {}
-    for cat, found in members.items():
+    for profile, found in members.items():
         rows = np.array([i for i, _ in found], dtype=np.int64)
         tiers = [t for _, t in found]
 
-        def facts_of(cat: str | None = cat, rows: Any = rows) -> Any:
+        def facts_of(profile: str | None = profile, rows: Any = rows) -> Any:
             if uniform:
-                return fact_table.fact_columns(programs[cat], table, rows.tolist())
-            return columnar.fact_columns(programs[cat], [entries[i]["facts"]
-                                                         for i in rows.tolist()])
-        out[cat] = (rows, tiers, facts_of)
+                return fact_table.fact_columns(programs[profile], table, rows.tolist())
+            return columnar.fact_columns(programs[profile], [entries[i]["facts"]
+                                                             for i in rows.tolist()])
+        out[profile] = (rows, tiers, facts_of)
     return out
 
 
