@@ -36,19 +36,25 @@ from govscore.engine import interpreter, tail
 from govscore.engine import steps as st
 from govscore.engine.facts import Exempt, FactProblem, FactSpec, NotApplicable, UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, GroupProgram, ItemProgram, Lowered
-from govscore.engine.results import KernelResult, NodeLayout, UnitResult
-from govscore.engine.steps import Bounds, FactorIf, FromFull, OnCount, Requires, Round
+from govscore.engine.results import KernelResult, NodeLayout, UnitResult, new_kept_result
+from govscore.engine.steps import (
+    Bounds,
+    FactorIf,
+    FromFull,
+    OnCount,
+    Requires,
+    Round,
+    trace_line,
+)
 from govscore.rules.base import NotApplicableValue
 
 _MISSING = object()
 _BAIL = object()
 
-KernelOutput = tuple[tuple[Decimal, ...], tuple[Decimal, ...], tuple[Any, ...], list[Any],
-                     list[str], list[str]]
-"""Node values and raw amounts (in layout order), the checked facts' values (in the order of
-the kernel's fact names), the trace steps (plain tuples, TraceStep's fields), the reasons for
-ineligibility and the facts that took defaults."""
-KernelFn = Callable[[Mapping[str, Any]], "KernelOutput | None"]
+KernelOutput = tuple[tuple[Any, ...], list[str]]
+"""Everything the unit's result holds (results.KernelResult's one tuple) and the facts that
+took defaults."""
+KernelFn = Callable[[Mapping[str, Any], str, "str | None", "str | None"], "KernelOutput | None"]
 
 
 MEMO_SIZE = 1024
@@ -56,6 +62,7 @@ MEMO_SIZE = 1024
 an item's value is computed for every unit, as without a memo."""
 
 _LOCAL = threading.local()
+_NEW, _SET_DATA = new_kept_result
 
 
 def _own_context() -> decimal.Context:
@@ -71,15 +78,11 @@ class Kernel:
 
     __slots__ = (
         "_facts",
+        "_facts_at",
         "_fn",
         "_ids",
-        "_places",
         "_plan",
-        "_quantum",
         "_result",
-        "_root",
-        "_root_id",
-        "_rounding",
         "_tail",
         "memos",
         "source",
@@ -94,11 +97,8 @@ class Kernel:
         self._ids = tuple(n.id for n in layout)
         index = {n.id: i for i, n in enumerate(layout)}
         self._facts = facts
+        self._facts_at = KernelResult.HEAD + 2 * len(layout)
         self._result = KernelResult.of_layout(layout, index, facts)
-        self._root = index[plan.scheme.score.id]
-        self._root_id = plan.scheme.score.id
-        self._places = plan.round_args
-        self._quantum, self._rounding = plan.quantum, plan.rounding
         self._tail = bool(plan.outputs or plan.vetoes)  # anything after the total
         self.source = source
         """The generated Python source (for review and the safety test)."""
@@ -142,35 +142,34 @@ class Kernel:
             else:
                 decimal.setcontext(own)
         try:
-            out = self._fn(facts)
+            out = self._fn(facts, unit, category, tier)
             if out is None:
                 return None
-            return self._assemble(unit, category, tier, out), out[2], out[5]
+            data, defaulted = out
+            if self._tail:
+                data = self._after_total(data, category)
+            result = _NEW(self._result)
+            _SET_DATA(result, data)
+            return result, data[self._facts_at:], defaulted
         except Exception:  # any surprise (an arithmetic trap, a formula error): the interpreter
             return None    # scores this unit again and reports it properly
         finally:
             if previous is not None:
                 decimal.setcontext(previous)
 
-    def _assemble(self, unit: str, category: str | None, tier: str | None,
-                  out: KernelOutput) -> UnitResult:
-        values, raws, facts, trace, ineligible, _ = out
-        unrounded = values[self._root]
-        computed = unrounded.quantize(self._quantum, self._rounding)
-        if computed != unrounded:
-            trace.append((self._root_id, "round", unrounded, computed, self._places))
-        if not self._tail:
-            return self._result.kept(unit, category, tier, computed, computed, (),
-                                     tuple(ineligible), None, None, values, raws, facts,
-                                     tuple(trace), None)
-        by_id = dict(zip(self._ids, values, strict=True))
-        checked = dict(zip(self._facts, facts, strict=True))
+    def _after_total(self, data: tuple[Any, ...], category: str | None) -> tuple[Any, ...]:
+        """Outputs and vetoes, for a scheme that has them (tail.py, as the interpreter)."""
+        n = len(self._ids)
+        computed = data[3]
+        by_id = dict(zip(self._ids, data[11:11 + n], strict=True))
+        checked = dict(zip(self._facts, data[self._facts_at:], strict=True))
+        trace = list(data[9])
+        ineligible = list(data[6])
         outputs = tail.outputs_of(self._plan, checked, by_id, computed, category)
         total, vetoes, forced, cap = tail.vetoes(
             self._plan, checked, by_id, computed, outputs, trace, ineligible, category)
-        return self._result.kept(unit, category, tier, total, computed, tuple(vetoes),
-                                 tuple(ineligible), forced, cap, values, raws, facts,
-                                 tuple(trace), outputs or None)
+        return (*data[:3], total, computed, tuple(vetoes), tuple(ineligible), forced, cap,
+                tuple(trace), outputs or None, *data[11:])
 
 
 def build(plan: Lowered) -> dict[str | None, Kernel] | None:
@@ -244,7 +243,7 @@ def _build_one(plan: Lowered, category: str | None,
         if isinstance(program, ItemProgram) and _memorable(w, program, plan.specs):
             w.memo_of[program.fact or ""] = w.own({})
     w.memos.extend(w.names[m] for m in w.memo_of.values())
-    w.lines.append("def kernel(f):")
+    w.lines.append("def kernel(f, U, G, H):")
     w.emit(f"if not {w.const(frozenset(fact_var))}.issuperset(f):")
     w.emit("return None", 1)
     w.emit("D = []")
@@ -272,9 +271,16 @@ def _build_one(plan: Lowered, category: str | None,
                                      group.role, group.outside_total, group.combine,
                                      program.parent, program.order, None))
     count = len(layout)
-    w.emit("return (" + "".join(f"v{i}, " for i in range(count)) + "), ("
-           + "".join(f"r{i}, " for i in range(count)) + "), ("
-           + "".join(f"{v}, " for v in fact_var.values()) + "), T, I, D")
+    # the total, rounded to the scheme's places (the root's Round step, in the interpreter)
+    root = w.node(plan.scheme.score.id)
+    w.emit(f"t = {root}.quantize({w.const(plan.quantum)}, {w.const(plan.rounding)})")
+    w.emit(f"if t != {root}:")
+    trace_line(w, 1, plan.scheme.score.id, "round", root, "t", plan.round_args)
+    # everything the result holds, in one tuple (results.KernelResult's layout)
+    w.emit("return (U, G, H, t, t, (), tuple(I), None, None, tuple(T), None, "
+           + "".join(f"v{i}, " for i in range(count))
+           + "".join(f"r{i}, " for i in range(count))
+           + "".join(f"{v}, " for v in fact_var.values()) + "), D")
     source = "\n".join(w.lines) + "\n"
     namespace: dict[str, Any] = {
         "__builtins__": {"max": max, "str": str, "int": int, "bool": bool, "len": len,

@@ -285,9 +285,10 @@ class UnitResult:
 
 _NEW_TUPLE = tuple.__new__
 
-# what a KernelResult holds, in its one tuple (_data)
+# what a KernelResult holds, in its one tuple (_data), before the node values, raw amounts and
+# checked facts' values
 _HELD = ("unit", "category", "tier", "total", "computed_total", "vetoes", "ineligible",
-         "forced_grade", "grade_cap", "_values", "_raws", "_facts", "_steps", "_outputs")
+         "forced_grade", "grade_cap", "_steps", "_outputs")
 
 
 def _held(i: int) -> property:
@@ -298,10 +299,10 @@ def _held(i: int) -> property:
 
 class KernelResult(UnitResult):
     """A unit's result as a compiled kernel (engine/kernel.py) leaves it: one tuple of the
-    unit's fields, its node values and raw amounts, its checked facts' values and its trace as
-    plain tuples ``(rule, step, before, after, args)``. ``nodes`` (:class:`LazyNodes`),
-    ``trace`` (:class:`TraceStep` s) and ``exemptions``/``outputs`` are built on first read and
-    then kept.
+    unit's fields, its trace as plain tuples ``(rule, step, before, after, args)``, then its
+    node values, raw amounts and checked facts' values in the kernel's order. ``nodes``
+    (:class:`LazyNodes`), ``trace`` (:class:`TraceStep` s) and ``exemptions``/``outputs`` are
+    built on first read and then kept.
 
     Why: a caller who keeps many results (``[evaluate(plan, u) for u in units]``) kept a dozen
     objects per unit that Python's cyclic garbage collector tracks (the result and its
@@ -316,6 +317,8 @@ class KernelResult(UnitResult):
     layout and fact names, so that no instance refers to a shared object the collector
     tracks."""
 
+    HEAD: ClassVar[int] = len(_HELD)
+    """Where the node values start in the tuple."""
     __slots__ = ("_data",)
     _data: tuple[Any, ...]
     _layout: ClassVar[tuple[NodeLayout, ...]] = ()
@@ -331,31 +334,19 @@ class KernelResult(UnitResult):
                                            "_layout": layout, "_index": index,
                                            "_facts": facts})
 
-    @classmethod
-    def kept(cls, unit: str, category: str | None, tier: str | None, total: Decimal,
-             computed_total: Decimal, vetoes: tuple[str, ...], ineligible: tuple[str, ...],
-             forced_grade: str | None, grade_cap: str | None, values: tuple[Decimal, ...],
-             raws: tuple[Decimal, ...], facts: tuple[Any, ...], steps: tuple[Any, ...],
-             outputs: dict[str, Decimal] | None) -> KernelResult:
-        """One result: ``facts`` the checked facts' values in the order of the class's fact
-        names (a tuple: a dict would keep the whole tuple tracked); ``outputs`` None when
-        there are none (built empty on first read)."""
-        result = object.__new__(cls)
-        _SET_DATA(result, (unit, category, tier, total, computed_total, vetoes, ineligible,
-                           forced_grade, grade_cap, values, raws, facts, steps, outputs))
-        return result
-
     def __getattr__(self, name: str) -> Any:
         # only called for what is not held yet: the fields built on first read
         data = self._data
         value: Any
         if name == "nodes":
-            value = LazyNodes(self._layout, self._index, data[9], data[10],
-                              dict(zip(self._facts, data[11], strict=True)))
+            head, n = self.HEAD, len(self._layout)
+            value = LazyNodes(self._layout, self._index, data[head:head + n],
+                              data[head + n:head + 2 * n],
+                              dict(zip(self._facts, data[head + 2 * n:], strict=True)))
         elif name == "trace":
-            value = tuple([_NEW_TUPLE(TraceStep, step) for step in data[12]])
+            value = tuple([_NEW_TUPLE(TraceStep, step) for step in data[9]])
         elif name == "outputs":
-            value = {} if data[13] is None else data[13]
+            value = {} if data[10] is None else data[10]
         elif name == "exemptions":
             value = {}
         else:
@@ -377,8 +368,11 @@ class KernelResult(UnitResult):
 
 for _i, _name in enumerate(_HELD[:9]):
     setattr(KernelResult, _name, _held(_i))
-# the slot's own setter: a frozen dataclass refuses setattr
-_SET_DATA = KernelResult._data.__set__  # type: ignore[attr-defined]  # noqa: SLF001
+
+new_kept_result = (object.__new__,
+                   KernelResult._data.__set__)  # type: ignore[attr-defined]  # noqa: SLF001
+"""How a kernel makes a KernelResult: a new instance of its class, and the setter of its one
+slot (a frozen dataclass refuses setattr)."""
 
 
 class DeferredResult(UnitResult):
