@@ -279,7 +279,7 @@ def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
         plain = _plain_entry(plan, unit)
         if plain is not None:
             unit_id, category, tier, raw = plain
-            kernel = kernels[category]
+            kernel = kernels[plan.profile(category, unit_id)]
             if not (kernel.walk and _entry_problems(unit, unit_id)):
                 result = kernel.score(unit_id, category, tier, raw)
                 if result is not None:
