@@ -7,6 +7,7 @@ for the garbage collector."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import pickle
 from decimal import Decimal
@@ -146,3 +147,14 @@ def test_a_kept_result_reads_copies_and_pickles_as_a_plain_one() -> None:
     assert result.eligible
     assert result.vetoes == ()
     assert result.forced_grade is None
+
+
+def test_a_kept_result_replaced_is_a_plain_one() -> None:
+    """dataclasses.replace builds a result from its fields: a plain UnitResult, the rest equal."""
+    plan = _plan()
+    result = _kernel(plan, {"rate9": Decimal("0.563"), "occ": 10})
+    changed = dataclasses.replace(result, total=D("1"))
+    assert type(changed) is UnitResult
+    assert changed.total == D("1")
+    assert changed.trace == result.trace
+    assert changed.nodes == result.nodes
