@@ -295,3 +295,15 @@ def test_an_item_for_every_unit_ranking_a_named_units_node_is_refused():
          "names (by units)", "give 'lake_rank' the same units, or read a node every unit has")]
     named = rank.replace("max: 5,", "max: 5, units: [东湖镇],")
     assert _problems(LAKE + named) == []
+
+
+def test_the_template_command_writes_one_units_sheet(tmp_path: Path):
+    from govscore import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "修水县.csv"
+    code = cli.run(["template", str(V2 / "v2-units.yaml"), "--unit", "修水县", "-o",
+                    str(target)], out, err)
+    assert code == 0, err.getvalue()
+    header = target.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "id,category,organisation,supervision,regulations,audit,groundwork,publicity"
