@@ -267,7 +267,7 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     cats = _categories(scheme)
     # per profile: a category's units, or named units with nodes of their own (scopes.Profile)
     found = scopes.profiles(scheme, nodes)
-    per_cat = {p.key: tree.maxima(scheme, p.category, p.without) for p in found}
+    per_cat = {p.key: tree.maxima(scheme, p.category, p.without, nodes) for p in found}
     for ref in nodes:
         node = ref.node
         if not isinstance(node, model.Group):
