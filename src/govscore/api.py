@@ -380,16 +380,10 @@ def _evaluate_all(plan: Plan, entries: list[Any],
                 rejected.append(Rejected(index, outcome[0], tuple(outcome[1])))
     if progress is not None:
         progress(len(entries), len(entries))
-    pop = population.population_scores(plan, [u for _, u in accepted]) \
-        if plan.needs_population else {}
-    for index, checked in accepted:
-        try:
-            scored[index] = (interpreter.evaluate_unit(plan, checked, pop.get(checked.unit, {})),
-                             checked)
-        except FactsError as exc:
-            rejected.append(Rejected(index, checked.unit, tuple(exc.diagnostics)))
-        except EvaluationError as exc:
-            rejected.append(Rejected(index, checked.unit, (exc.diagnostic,)))
+    # population schemes: the units rejected in full scoring count in no rank or statistic
+    scored_in_full, failed = population.score_all(plan, accepted)
+    scored.update(scored_in_full)
+    rejected.extend(Rejected(index, unit, problems) for index, unit, problems in failed)
     if by_columns:
         results = _in_input_order(scored, by_columns)
         placements, awards = population.place(plan, results, _FactsOnDemand(plan, entries,

@@ -37,7 +37,7 @@ from govscore.engine.results import Assessment
 from govscore.errors import GovscoreError
 from govscore.language import model
 from govscore.rules.base import decimals
-from govscore.scheme import tree
+from govscore.scheme import tree, version
 
 __all__ = ["facts_for", "monotone_bumps", "populations", "random_scheme_mappings",
            "random_scheme_texts", "random_schemes", "units", "violations", "wrong_units"]
@@ -479,7 +479,7 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
 
 
 # ---------------------------------------------------------------------------------------------
-# random schemes over the whole scheme language v1
+# random schemes over the whole scheme language (1 and 2)
 
 
 FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
@@ -504,8 +504,8 @@ SAFE_FEATURES = FEATURES - {"cross_category"}
 reader may name only what applies in every category where it is evaluated)."""
 
 RULE_KINDS = ("pass_fail", "manual", "per_occurrence", "by_level", "per_step", "ratio", "rate",
-              "shortfall", "bands", "rating", "choice", "checklist", "series", "rater_groups",
-              "relative_to_best", "rank_points", "signed", "table", "formula")
+              "shortfall", "per_missing", "bands", "rating", "choice", "checklist", "series",
+              "rater_groups", "relative_to_best", "rank_points", "signed", "table", "formula")
 """Every rule kind (model.Rule), in the order the reference lists them."""
 
 GRADE_NAMES = ("优秀", "良好", "合格")
@@ -583,8 +583,13 @@ class _SchemeBuilder:
 
     def pick(self, options: Sequence[Any]) -> Any:
         choices = list(options)
-        return choices[(self.draw(st.integers(0, len(choices) - 1)) + self.counter)
+        return choices[(self.draw(st.integers(0, len(choices) - 1)) + self.spread())
                        % len(choices)]
+
+    def spread(self) -> int:
+        """The id counter scrambled (Knuth's multiplicative hash): counters that advance by a
+        fixed stride (every item takes as many ids) still reach every choice."""
+        return (self.counter * 2654435761 >> 8) & 0xFFFF
 
     def chance(self, p: float) -> bool:
         return bool((self.draw(st.integers(0, 99)) + 37 * self.counter) % 100 < int(p * 100))
@@ -716,6 +721,16 @@ class _SchemeBuilder:
             return {"kind": kind, "target": pick([_D("0.9"), _D("0.95"), _D(1)]),
                     "per": pick([_D("0.5"), _D(1)]), "step": pick([_D("0.01"), _D("0.05")]),
                     "partial": pick(["proportional", "whole_steps", "started_steps"])}
+        if kind == "per_missing":  # 少一次扣0.5分: required in the scheme, or with the fact
+            rule = {"kind": kind, "per": pick([_D("0.5"), _D(1)])}
+            if self.chance(0.5):
+                rule["required"] = pick([_D(4), _D(6)])
+            if self.chance(0.3):  # amounts by steps: 每少10万元扣1分
+                rule.update(amount=True, step=_D(10),
+                            partial=pick(["proportional", "whole_steps", "started_steps"]))
+                if "required" in rule:
+                    rule["required"] = _D(100)
+            return rule
         if kind == "bands":
             rate = draw(st.booleans())
             t1, t2 = (_D("0.6"), _D("0.9")) if rate else (_D(60), _D(90))
@@ -841,7 +856,7 @@ class _SchemeBuilder:
         if self.chance(0.15):
             item["fact"] = f"f_{iid}"
         signed = kind == "signed"  # its value is the number given: no from_full, no exemption
-        if self.chance(0.2) and not signed:
+        if self.chance(0.2) and not signed and kind != "per_missing":  # it starts from full
             item["from_full"] = True
         if self.chance(0.4):
             mods = self.draw_modifiers()
@@ -1258,6 +1273,7 @@ class _SchemeBuilder:
         scheme["awards"] = self.draw_awards(max(tops))
         if self.chance(0.3):  # rewards or penalties with no cap stated (不设上限)
             root["children"].append(self.draw_unbounded(len(sections)))
+        scheme["govscore"] = _language_needed(scheme)
         return scheme
 
     def signed_on_the_grid(self, places: int) -> None:
@@ -1294,6 +1310,16 @@ class _SchemeBuilder:
             self.cats_of[node_id] = None
             self.section_of[node_id] = section
         return group
+
+
+def _language_needed(scheme: dict[str, Any]) -> str:
+    """The oldest language version the scheme can declare: "1" unless it writes something of
+    language 2 (so random schemes hold the version gate both ways: a language-1 scheme loads
+    under "1", a scheme using language 2 under "2")."""
+    try:
+        return version.newest_used(model.Scheme.model_validate({**scheme, "govscore": "2"}))
+    except ValueError:  # pydantic's ValidationError: leave it to the loader to report
+        return model.LANGUAGE_VERSION
 
 
 def _node_top(node: Mapping[str, Any], category: str | None, *, plain: bool = False) -> Decimal:
@@ -1334,18 +1360,18 @@ def _for_named_units(node: Mapping[str, Any], category: str | None) -> bool:
 @st.composite
 def random_scheme_mappings(draw: st.DrawFn,
                            features: frozenset[str] = SAFE_FEATURES) -> dict[str, Any]:
-    """A random scheme as a mapping, over the whole language v1 (see FEATURES for the parts
+    """A random scheme as a mapping, over the whole language (1 and 2) (see FEATURES for the parts
     that can be switched off); it always validates."""
     return _SchemeBuilder(draw, frozenset(features)).scheme()
 
 
 def random_scheme_texts(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[str]:
-    """Random scheme files (text) over the whole language v1."""
+    """Random scheme files (text) over the whole language (1 and 2)."""
     return random_scheme_mappings(features).map(scheme_text)
 
 
 def random_schemes(features: frozenset[str] = SAFE_FEATURES) -> st.SearchStrategy[Plan]:
-    """Random compiled schemes over the whole language v1: every rule kind, every modifier,
+    """Random compiled schemes over the whole language (1 and 2): every rule kind, every modifier,
     every input type (some with defaults, some for one category only), groups with every combine,
     cap, floor, scale_to, gate, limit and rescale, vetoes with every effect, outputs, categories,
     tiers, ranking, grades with quotas and awards with eligibility."""

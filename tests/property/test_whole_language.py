@@ -114,6 +114,10 @@ def test_the_generator_covers_the_whole_language() -> None:
                 seen["ratio:target"] += isinstance(rule, model.Ratio) and rule.target is not None
                 seen["shortfall:started_steps"] += isinstance(rule, model.Shortfall) and \
                     rule.partial == "started_steps"
+                if isinstance(rule, model.PerMissing):  # pattern 2: required in the scheme or
+                    seen["per_missing:required" if rule.required is not None  # with the fact
+                         else "per_missing:pair"] += 1
+                    seen["per_missing:amount"] += rule.amount
                 seen["checklist:fraction"] += isinstance(rule, model.Checklist) and any(
                     isinstance(c.share, str) for c in rule.criteria)
                 # population values (issue 11 point 1, 2): a rank or ratio of a node, a
@@ -168,7 +172,8 @@ def test_the_generator_covers_the_whole_language() -> None:
         "modifier:on_count", "modifier:requires", "modifier:factor_if:input",
         "modifier:factor_if:categories", "item:from_full", "item:optional", "item:exemptions",
         "item:default", "item:fact", "item:reads", "item:unbounded", "item:structured default",
-        "ratio:target", "shortfall:started_steps", "checklist:fraction", "combine:sum",
+        "ratio:target", "shortfall:started_steps", "per_missing:required", "per_missing:pair",
+        "per_missing:amount", "checklist:fraction", "combine:sum",
         "combine:weighted",
         "combine:highest",
         "group:cap", "group:scale_to", "group:gate", "group:limit", "group:negative floor",

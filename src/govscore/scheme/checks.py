@@ -16,11 +16,11 @@ from govscore.language import formulas, model
 from govscore.numbers import plain
 from govscore.periods import checks as period_checks
 from govscore.rules.base import shapes_meet
-from govscore.rules.values import FactProblem, band_problems
+from govscore.rules.values import FactProblem, band_problems, input_value
 from govscore.scheme import phases, scopes, tree
 from govscore.scheme.scopes import named_units
 from govscore.scheme.tree import NodeRef, Path, applies, references
-from govscore.textsafe import closest
+from govscore.textsafe import closest, excerpt
 
 RESERVED = scopes.RESERVED
 
@@ -238,7 +238,8 @@ def _signed_alone(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagno
 
 def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """GS335: an item's default is a value its rule accepts (and the rules of the items that
-    read its fact): checked once here, so no unit meets a default the scheme cannot use."""
+    read its fact), an input's default a value of its type within its range: checked once here,
+    so no unit meets a default the scheme cannot use."""
     readers: dict[str, list[model.Item]] = {}
     for ref in nodes:
         if isinstance(ref.node, model.Item) and ref.node.reads is not None:
@@ -260,6 +261,23 @@ def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic
                 who = "" if item is node else f" (as item {item.id!r} reads it)"
                 yield Diagnostic("GS335", f"default of {node.id!r}: {exc}{who}",
                                  path=(*ref.path, "default"))
+    # an input's default likewise: a value of the input's type within its min..max (a unit that
+    # leaves the input out gets it, so a bad one would reject, or mis-score, every such unit)
+    for i, inp in enumerate(scheme.inputs):
+        if inp.default is None:
+            continue
+        path = ("inputs", i, "default")
+        if isinstance(inp.default, str) and inp.type != "text":
+            yield Diagnostic("GS335", f"default of input {inp.id!r}: expected a "
+                             f"{'true/false' if inp.type == 'flag' else inp.type}, got text "
+                             f"{excerpt(inp.default)}", path=path,
+                             hint="write numbers and true/false without quotes")
+            continue
+        try:
+            input_value(inp, inp.default)
+        except FactProblem as exc:
+            yield Diagnostic("GS335", f"default of input {inp.id!r} ({inp.type}): {exc}",
+                             path=path)
 
 
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
@@ -806,13 +824,19 @@ def _population_values(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[D
     if not where and not stats:
         return
     graph = phases.graph(scheme, nodes)
-    for cycle in graph.cycles():
+    for cycle, categories in graph.cycles():
         if len(cycle) == 2:  # noqa: PLR2004 - [x, x]: x reads a node that needs x
             what = (f"{cycle[0]!r} reads {graph.reads[cycle[0]]!r}, which needs {cycle[0]!r} "
                     "itself")
         else:
             what = ("population values need each other: " + " → ".join(cycle) +
                     " (each is computed over all units from the one after it)")
+        named = [c for c in categories if c is not None]
+        if named:  # the categories whose units have the cycle (a scheme without: no words)
+            what += (" in category " if len(named) == 1 else " in categories ") + \
+                ", ".join(map(repr, named))
+        elif not categories:
+            what += " through the needs of several categories together"
         yield Diagnostic("GS340", what,
                          path=where.get(cycle[0], ()),
                          hint="a ranked or summarised node must not contain the item or "

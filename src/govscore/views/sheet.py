@@ -296,7 +296,8 @@ def _item_notes(node: NodeResult, spec: model.Item | model.Group | None,
     elif (isinstance(spec, model.Item) and node.fact is not None) or (
             isinstance(spec, model.Item) and spec.rule.kind == "formula"):
         assert isinstance(spec, model.Item)
-        how = kinds[spec.rule.kind].describe(spec.rule, spec, node.fact, node.raw, lang)
+        how = kinds[spec.rule.kind].describe_named(spec.rule, spec, node.fact, node.raw, lang,
+                                                   name)
     notes: list[str] = []
     rest = list(own)
     if rest and rest[0].step == "from_full":
