@@ -945,7 +945,10 @@ class _SchemeBuilder:
         """A cohort statistic of an input or a node; its id."""
         sid = self.new_id("st")
         self.statistics.append({"id": sid, "title": f"统计{sid}", "of": of,
-                                "function": self.pick(["mean", "median", "max", "min"]),
+                                # rotated by how many the run has drawn: few schemes draw a
+                                # statistic, and the spread alone left one function unseen
+                                "function": self.pick(_rotated(["mean", "median", "max", "min"],
+                                                               self.counter // 3)),
                                 "scope": self.pick(self.scopes())})
         return sid
 
@@ -1320,6 +1323,11 @@ def _language_needed(scheme: dict[str, Any]) -> str:
         return version.newest_used(model.Scheme.model_validate({**scheme, "govscore": "2"}))
     except ValueError:  # pydantic's ValidationError: leave it to the loader to report
         return model.LANGUAGE_VERSION
+
+
+def _rotated(options: list[str], by: int) -> list[str]:
+    k = by % len(options)
+    return options[k:] + options[:k]
 
 
 def _node_top(node: Mapping[str, Any], category: str | None, *, plain: bool = False) -> Decimal:

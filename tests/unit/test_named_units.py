@@ -62,7 +62,7 @@ def _thirty_one() -> str:
         f"        - {{id: own{k:02d}, title: {name}重点任务, max: 60, units: [{name}], "
         f"rule: {{kind: manual, min: 0, max: 60}}}}\n"
         for k, name in enumerate(DEPARTMENTS, start=1))
-    return f"""govscore: "1"
+    return f"""govscore: "2"
 id: thirty-one
 title: 县直部门河长制工作考核
 source: {{document: 某县河长制工作考核细则}}
@@ -144,7 +144,7 @@ def test_language_v1_schemes_lower_to_one_program_per_category_as_before():
 
 # --- the 湖长制 item for the one town with a lake ---------------------------------------------
 
-LAKE = """govscore: "1"
+LAKE = """govscore: "2"
 id: lake
 title: 乡镇河长制工作考核(节选)
 source: {document: 某县河长制工作考核细则}
