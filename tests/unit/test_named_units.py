@@ -307,3 +307,13 @@ def test_the_template_command_writes_one_units_sheet(tmp_path: Path):
     assert code == 0, err.getvalue()
     header = target.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header == "id,category,organisation,supervision,regulations,audit,groundwork,publicity"
+
+
+def test_the_printed_scheme_says_which_units_an_item_is_for():
+    from govscore.views import scheme_doc
+
+    md = scheme_doc.render_markdown(govscore.load(V2 / "v2-units.yaml").scheme)
+    (line,) = [row for row in md.splitlines() if "鄱阳湖生态环境专项整治日常工作 |" in row]
+    assert "最高 3 分; 仅适用于 都昌县、湖口县" in line
+    md = scheme_doc.render_markdown(govscore.load(V2 / "v2-unit-profiles.yaml").scheme)
+    assert "| \u3000公安局重点任务 | 60 | 仅适用于 公安局 |" in md
