@@ -955,8 +955,9 @@ def _units_left_without(scheme: model.Scheme, nodes: list[NodeRef],
             yield Diagnostic("GS344", f"group {ref.node.id!r} has children{where} for named units "
                              f"only; {who} scored without it (its max is not counted)",
                              path=(*ref.path, "children"), severity="warning",
-                             hint="name every unit in a child's units, or list the category's "
-                             "members so that the validator can check them")
+                             hint="name each of them in a child's units" if members else
+                             "list the category's members and name each in a child's units, "
+                             "so that the validator can check them")
 
 
 def _units_readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
