@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import govscore
-from govscore import api
+from govscore import api, testing
 from govscore.engine import interpreter
 from govscore.engine.plan import Plan
 from govscore.engine.results import UnitResult
@@ -317,3 +317,20 @@ def test_the_printed_scheme_says_which_units_an_item_is_for():
     assert "最高 3 分; 仅适用于 都昌县、湖口县" in line
     md = scheme_doc.render_markdown(govscore.load(V2 / "v2-unit-profiles.yaml").scheme)
     assert "| \u3000公安局重点任务 | 60 | 仅适用于 公安局 |" in md
+
+
+TWO_COUNTIES = [
+    {"id": "都昌县", "facts": {"organisation": 1, "supervision": Decimal("2.5"), "regulations": 2,
+                            "audit": Decimal("1.5"), "groundwork": 1, "publicity": 3,
+                            "poyang": Decimal("2.5")}},
+    OFF_LAKE,
+]
+
+
+def test_the_contract_checks_who_has_a_named_units_node(monkeypatch: pytest.MonkeyPatch):
+    plan = _plan(V2 / "v2-units.yaml")
+    assert testing.violations(plan, TWO_COUNTIES, monotonicity=False) == []
+    # a lowering that forgot the named units' profile: 都昌县 scored without its item 7
+    monkeypatch.setattr(type(plan), "profile", lambda self, category, unit: category)
+    assert testing.violations(plan, TWO_COUNTIES, monotonicity=False) == [
+        "都昌县: poyang names it, yet is not in its result"]
