@@ -9,9 +9,10 @@ import decimal
 import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 from govscore import rules
-from govscore.errors import Diagnostic
+from govscore.errors import Diagnostic, Severity
 from govscore.language import formulas, model
 from govscore.numbers import plain
 from govscore.periods import checks as period_checks
@@ -280,6 +281,18 @@ def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic
                              path=path)
 
 
+class _Finding(NamedTuple):
+    """One finding of _maxima before it is said: the same for several profiles, said once."""
+
+    code: str
+    text: str
+    path: tuple[str | int, ...]
+    hint: str | None = None
+    tail: str = ""
+    """After the profile's label (GS332: which figure governs)."""
+    severity: Severity = "error"
+
+
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """GS302 declared max vs children; GS303 caps that never bind; GS304 gates never met."""
     cats = _categories(scheme)
@@ -290,10 +303,16 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
         node = ref.node
         if not isinstance(node, model.Group):
             continue
+        # each finding with the profiles it holds for: said once, without naming a category or
+        # units, when every profile with the node finds the same (four GS332 lines that differ
+        # only in "for unit …" tell an author nothing the one line does not)
+        said: dict[_Finding, list[str]] = {}
+        profiles_with_node = 0
         for profile in found:
             cat = profile.category
             if not profile.has(ref) or (profile.without and not profile.units):
                 continue  # units named in no units list: GS344 says what they lack
+            profiles_with_node += 1
             top, raw = per_cat[profile.key]
             kids = tree.counted(node, cat, profile.without)
             uncapped = raw[node.id]
@@ -302,25 +321,32 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                 label += f" for unit {named_units(profile.units)}"
             declared = node.cap is None and node.scale_to is None
             if node.max is not None and declared and kids and uncapped != node.max:
-                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} but its "
-                                 f"children give {_children_sum(node, kids, top)} = "
-                                 f"{figure(uncapped)}{label}", path=(*ref.path, "max"),
-                                 hint="write the children's total as max; if that is not "
-                                 "the document's figure, keep the figure as published_max "
-                                 "(then a warning)" if node.published_max is None else None)
+                said.setdefault(_Finding(
+                    "GS302", f"{node.id!r} declares max {plain(node.max)} but its children "
+                    f"give {_children_sum(node, kids, top)} = {figure(uncapped)}",
+                    (*ref.path, "max"), hint="write the children's total as max; if that is "
+                    "not the document's figure, keep the figure as published_max (then a "
+                    "warning)" if node.published_max is None else None), []).append(label)
             if node.published_max is not None and kids and top[node.id] != node.published_max:
-                yield Diagnostic("GS332", f"{node.id!r} is published as {plain(node.published_max)}"
-                                 f" but its children give {_children_sum(node, kids, top)} = "
-                                 f"{figure(top[node.id])}{label}; {figure(top[node.id])} governs "
-                                 "the score", path=(*ref.path, "published_max"),
-                                 severity="warning")
+                said.setdefault(_Finding(
+                    "GS332", f"{node.id!r} is published as {plain(node.published_max)} but "
+                    f"its children give {_children_sum(node, kids, top)} = "
+                    f"{figure(top[node.id])}", (*ref.path, "published_max"),
+                    tail=f"; {figure(top[node.id])} governs the score", severity="warning"),
+                    []).append(label)
             if node.cap is not None and uncapped <= node.cap and kids:
-                yield Diagnostic("GS303", f"cap {plain(node.cap)} on {node.id!r} can never bind: "
-                                 f"its children reach at most {figure(uncapped)}{label}",
-                                 path=(*ref.path, "cap"), severity="warning")
-            if node.max is not None and node.cap is not None and node.cap != node.max:
-                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} and cap "
-                                 f"{plain(node.cap)}; give one", path=(*ref.path, "max"))
+                said.setdefault(_Finding(
+                    "GS303", f"cap {plain(node.cap)} on {node.id!r} can never bind: its "
+                    f"children reach at most {figure(uncapped)}", (*ref.path, "cap"),
+                    severity="warning"), []).append(label)
+        for finding, labels in said.items():
+            for label in ([""] if len(labels) == profiles_with_node else labels):
+                yield Diagnostic(finding.code, f"{finding.text}{label}{finding.tail}",
+                                 path=finding.path, hint=finding.hint,
+                                 severity=finding.severity)
+        if node.max is not None and node.cap is not None and node.cap != node.max:
+            yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} and cap "
+                             f"{plain(node.cap)}; give one", path=(*ref.path, "max"))
     by_id = {ref.node.id: ref for ref in nodes}
     for ref in nodes:
         node = ref.node
