@@ -343,6 +343,8 @@ def _fixed_width(buf: Any) -> tuple[Any, Any, Any] | None:
     if width == 0 or (len(buf) + 1) % (width + 1):
         return None
     n = (len(buf) + 1) // (width + 1)
+    if int(np.count_nonzero(buf == 10)) != n - 1:  # noqa: PLR2004 — cells of other widths
+        return None  # ("0.0", "0", "0" is as long as two cells of width 3)
     cells = np.append(buf, np.uint8(10)).reshape(n, width + 1)
     if np.any(cells[:, width] != 10):  # noqa: PLR2004
         return None
