@@ -352,8 +352,8 @@ def _fixed_width(buf: Any) -> tuple[Any, Any, Any] | None:
     first = cells[0]
     # every cell: the same non-digit bytes at the same places ("." only; a "-" varies)
     shape = first >= 48  # noqa: PLR2004 — digits
-    if np.any(first == 45) or np.any((cells >= 48) != shape):  # noqa: PLR2004 — "-"
-        return None
+    if np.any((cells >= 48) != shape) or np.any(cells[:, ~shape] != 46):  # noqa: PLR2004
+        return None  # a "-" (then the general reading), or another byte than "."
     points = np.flatnonzero(~shape)
     if len(points) > 1 or (len(points) == 1 and not 1 <= width - 1 - points[0] <= _MAX_PLACES) \
             or (len(points) == 1 and points[0] == 0) or int(shape.sum()) > _MAX_DIGITS:
