@@ -5,6 +5,7 @@ on fixed batches, so that the check does not depend on which random schemes a se
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,39 @@ def test_decimal_text_read_one_place_too_many_is_caught(monkeypatch: Any) -> Non
     monkeypatch.setattr(fact_table, "plain_decimals", broken)
     with pytest.raises(AssertionError):
         assessments_agree(*_reference())
+
+
+RATES = """govscore: "1"
+id: rates
+title: 比率
+source: {document: 测试细则}
+version: "1"
+score:
+  id: root
+  title: 总分
+  children:
+    - {id: rate, title: 办结率, max: 10, rule: {kind: rate}}
+"""
+
+
+def test_decimal_text_read_one_place_short_is_caught(monkeypatch: Any) -> None:
+    original = fact_table.plain_decimals
+
+    def broken(joined: str) -> Any:
+        parsed = original(joined)
+        if parsed is None:
+            return None
+        scaled, places, ok = parsed
+        return scaled, (places - 1).clip(0), ok
+
+    monkeypatch.setattr(fact_table, "plain_decimals", broken)
+    # not over random batches: they seldom carry a Decimal with places in every row that,
+    # read a place short, stays in range (else the unit goes the scalar way and agrees).
+    # 0.050 read as 0.50 is still a rate.
+    with pytest.raises(AssertionError):
+        assessments_agree(govscore.compile(govscore.load(text=RATES, name="rates.yaml")),
+                          [{"id": f"u{i}", "facts": {"rate": Decimal(rate)}}
+                           for i, rate in enumerate(["0.050", "0.025", "0.010"])])
 
 
 def test_a_tie_at_the_line_decided_by_input_order_is_caught(monkeypatch: Any) -> None:

@@ -73,10 +73,12 @@ class Columns(Protocol):
 def trace_line(w: Writer, depth: int, rule: str, step: StepKind, before: str, after: str,
                args: tuple[object, ...] | str) -> None:
     """Emit the recording of one trace step; ``args`` is a tuple of constants, or source text of
-    a tuple built at run time."""
+    a tuple built at run time. A kernel records a step as a plain tuple, the fields of a
+    :class:`~govscore.engine.results.TraceStep` in order: a kept result's trace is built from
+    them when it is first read (results.KernelResult), and plain tuples of numbers and text are
+    not tracked by the garbage collector."""
     a = args if isinstance(args, str) else w.const(args)
-    w.emit(f"T.append(NEW(TS, ({w.const(rule)}, {w.const(step)}, {before}, {after}, {a})))",
-           depth)
+    w.emit(f"T.append(({w.const(rule)}, {w.const(step)}, {before}, {after}, {a}))", depth)
 
 
 # ---------------------------------------------------------------------------------------------
