@@ -1,37 +1,65 @@
 """The differential tests of results as columns can fail: with the column path broken on
-purpose, the whole-assessment comparison goes red on the same random batches."""
+purpose, the whole-assessment comparison (tests/property/test_result_columns.py) goes red —
+on fixed batches, so that the check does not depend on which random schemes a session draws."""
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 pytest.importorskip("numpy")
 
 import govscore
 from govscore.engine import fact_table, population_columns
-from tests.property.test_result_columns import assessments_agree, batches
+from tests.helpers import plan_from
+from tests.property.test_result_columns import assessments_agree
+from tests.unit.test_population import ITEM, TIERS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 
-def _failures(monkeypatch: Any, target: Any, name: str, broken: Any) -> int:
-    monkeypatch.setattr(target, name, broken)
-    failed: list[bool] = []
+def _reference() -> tuple[Any, list[dict[str, Any]]]:
+    """300 units of the reference workload: 8 rates with 3 places, 12 counts each."""
+    import bench_workload as wl
 
-    @settings(max_examples=80, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(batches())
-    def check(case: Any) -> None:
-        shown, entries = case
-        try:
-            assessments_agree(shown.plan, entries)
-        except AssertionError:
-            failed.append(True)
+    return govscore.compile(wl.REFERENCE_YAML), wl.make_units(300)
 
-    check()
-    return len(failed)
+
+def _tied_tiers() -> tuple[Any, list[dict[str, Any]]]:
+    """S3's two 圈层 (6 and 8 districts, 30 % 优秀 → 1 and 2 places), 300 units in all (the
+    named districts and 286 more in 第三圈, so the columns take the batch); in 第一圈
+    锦江区 and 青羊区 tie at 95 for the one place."""
+    plan = plan_from(ITEM, extra=TIERS)
+    ring1 = {"锦江区": 95, "青羊区": 95, "金牛区": 93, "武侯区": 92, "成华区": 91, "高新区": 90}
+    units = [{"id": u, "facts": {"m": s}} for u, s in ring1.items()]
+    units += [{"id": f"村{i}", "tier": "ring3", "facts": {"m": i % 90}} for i in range(294)]
+    return plan, units
+
+
+def test_the_fixed_batches_agree() -> None:
+    for plan, units in (_reference(), _tied_tiers()):
+        assessments_agree(plan, units)
+
+
+def test_decimal_text_read_one_place_too_many_is_caught(monkeypatch: Any) -> None:
+    """Every rate read a tenth of its value (0.500 as 0.0500): still within 0..1, so the
+    columns keep the units, and the totals differ from the scalar path's."""
+    original = fact_table.plain_decimals
+
+    def broken(joined: str) -> Any:
+        parsed = original(joined)
+        if parsed is None:
+            return None
+        scaled, places, ok = parsed
+        return scaled, places + 1, ok
+
+    monkeypatch.setattr(fact_table, "plain_decimals", broken)
+    with pytest.raises(AssertionError):
+        assessments_agree(*_reference())
 
 
 RATES = """govscore: "1"
@@ -79,4 +107,6 @@ def test_a_tie_at_the_line_decided_by_input_order_is_caught(monkeypatch: Any) ->
             return np.concatenate([winners, tied[:room]]), tied[:0], 0
         return winners, tied, room
 
-    assert _failures(monkeypatch, population_columns, "_fill", broken) > 0
+    monkeypatch.setattr(population_columns, "_fill", broken)
+    with pytest.raises(AssertionError):
+        assessments_agree(*_tied_tiers())

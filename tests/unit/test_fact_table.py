@@ -113,6 +113,19 @@ score:
         api.facts_hash(units)
 
 
+def test_cells_of_other_widths_are_not_read_as_a_matrix() -> None:
+    """"0.0", "0", "0" is as long as two cells of width 3 ("0.0\n0\n0"): three cells, read
+    one width at a time (found by the shipped v2-units scheme through the columns)."""
+    import pytest
+
+    pytest.importorskip("numpy")
+    read = fact_table.plain_decimals("0.0\n0\n0")
+    assert read is not None
+    scaled, places, ok = read
+    assert (scaled.tolist(), places.tolist(), ok.tolist()) == ([0, 0, 0], [1, 0, 0],
+                                                               [True, True, True])
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.one_of(
     st.lists(st.decimals(allow_nan=True, allow_infinity=True), min_size=1, max_size=8),

@@ -343,17 +343,17 @@ def _fixed_width(buf: Any) -> tuple[Any, Any, Any] | None:
     if width == 0 or (len(buf) + 1) % (width + 1):
         return None
     n = (len(buf) + 1) // (width + 1)
+    if int(np.count_nonzero(buf == 10)) != n - 1:  # noqa: PLR2004 — cells of other widths
+        return None  # ("0.0", "0", "0" is as long as two cells of width 3)
     cells = np.append(buf, np.uint8(10)).reshape(n, width + 1)
     if np.any(cells[:, width] != 10):  # noqa: PLR2004
         return None
-    if int(np.count_nonzero(buf == 10)) != n - 1:  # noqa: PLR2004
-        return None  # rows of other widths that happen to tile ("0.0\n0\n0" as two of four)
     cells = cells[:, :width]
     first = cells[0]
     # every cell: the same non-digit bytes at the same places ("." only; a "-" varies)
     shape = first >= 48  # noqa: PLR2004 — digits
-    if np.any(first == 45) or np.any((cells >= 48) != shape):  # noqa: PLR2004 — "-"
-        return None
+    if np.any((cells >= 48) != shape) or np.any(cells[:, ~shape] != 46):  # noqa: PLR2004
+        return None  # a "-" (then the general reading), or another byte than "."
     points = np.flatnonzero(~shape)
     if len(points) > 1 or (len(points) == 1 and not 1 <= width - 1 - points[0] <= _MAX_PLACES) \
             or (len(points) == 1 and points[0] == 0) or int(shape.sum()) > _MAX_DIGITS:
