@@ -340,3 +340,288 @@ def fixed_point(data: Any, exp: int) -> list[str]:
         body = f"{digits[:-exp]}.{digits[-exp:]}" if exp else digits
         out.append(("-" if value < 0 else "") + body)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# a whole facts file (wide CSV or Parquet) as text columns, for `govscore score` through the
+# columns (govscore.bulk)
+
+STRICT_NUMBER = r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,9})?$"
+"""A cell the columns read as a number: the one grammar of number text
+(:data:`govscore.numbers.NUMBER_TEXT`: no sign but ``-``, no leading zero, digits on both sides
+of a point), no surrounding space, at most 18 digits before the point and 9 after. Every other
+cell is read by the table reader itself (its row goes the scalar way)."""
+
+PLAIN_ID = (r"^[^\s#'=+\-@\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]"
+            r"[^\s\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]*$")
+"""An id the table reader keeps exactly as written: no space anywhere (the reader strips the
+ends; a space inside is kept, but such ids are rare and go the table reader's way), no control,
+format or private-use character (textsafe.id_problem), not a comment (``#``), not a spreadsheet
+error, not beginning with a quote or a formula trigger. Chinese and every other script is
+plain."""
+
+_SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
+
+
+class NotColumnarError(Exception):
+    """The file is not one the columns take as a whole (then it is read the usual way); the
+    message says why, for the summary."""
+
+
+@dataclass
+class FileColumns:
+    """A wide facts file as Arrow string columns, every cell as the file has it.
+
+    ``plain`` marks the rows whose id and cells the columns read exactly as the table reader
+    would; every other row (an odd cell, an id to check, the first data row, which may be a row
+    of titles) is read by the table reader itself from :meth:`cells`."""
+
+    path: str
+    encoding: str
+    names: list[str]
+    raw: dict[str, Any]
+    """column name → Arrow string array."""
+    row_numbers: Any
+    """The file row of each data row (the header is row 1)."""
+    plain: Mask
+    facts: dict[str, list[str]]
+    """fact → its columns: [fact] for a plain fact, [fact.key, …] for a mapping fact."""
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def cells(self, rows: Sequence[int]) -> list[tuple[int, list[Any]]]:
+        """(file row, cells) of some data rows, the header first: what the table reader reads."""
+        import pyarrow as pa
+
+        picked = pa.array(list(rows), pa.int64())
+        columns = [self.raw[n].take(picked).to_pylist() for n in self.names]
+        numbers = np.asarray(self.row_numbers)[list(rows)].tolist()
+        out: list[tuple[int, list[Any]]] = [(1, list(self.names))]
+        out.extend((numbers[k], [c[k] for c in columns]) for k in range(len(numbers)))
+        return out
+
+    def text_table(self) -> TextTable:
+        """The plain fact columns as a :class:`TextTable` (ids as Python strings)."""
+        ids = self.raw["id"].to_pylist()
+        flat = {n: self.raw[n] for n in self.names if n not in ("id", "category", "tier")}
+        return TextTable(self.path, ids, flat)
+
+
+def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
+    """A wide ``.csv`` (UTF-8 with or without BOM, or GB18030 as Chinese Excel and WPS write
+    it) or ``.parquet`` facts file as text columns (pyarrow). Raises :class:`NotColumnarError` for a
+    file the columns do not take as a whole: another layout (long, a title or comment line
+    before the header, rows of unequal width, quoted line breaks), UTF-16, columns the scheme
+    does not know, a float Parquet column (read_frame refuses it, naming the column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        encoding = tables.sniff_encoding(path)
+        names, raw = _csv_text_columns(path, encoding)
+    elif suffix == ".parquet":
+        encoding = "parquet"
+        names, raw = _parquet_text_columns(path)
+    else:
+        raise NotColumnarError(f"{suffix or 'a file without a suffix'} is read the usual way")
+    if not names or names[0] != "id" or len(set(names)) != len(names):
+        raise NotColumnarError("the header does not begin with id, or repeats a name")
+    facts: dict[str, list[str]] = {}
+    for name in names[1:]:
+        if name in ("category", "tier"):
+            continue
+        base, dot, key = name.partition(".")
+        if base not in plan.specs or name != name.strip() or (dot and not key):
+            raise NotColumnarError(f"column {name!r} is not a fact of the scheme")
+        facts.setdefault(base, []).append(name)
+    for base, cols in facts.items():
+        if len(cols) > 1 and base in cols:  # given both as one value and by keys
+            raise NotColumnarError(f"{base} is given both as one value and by keys")
+    n = len(raw["id"])
+    if n == 0:
+        raise NotColumnarError("no data rows")
+    ids = raw["id"]
+    plain = np.asarray(pc.match_substring_regex(ids, PLAIN_ID)) \
+        & ~np.asarray(pc.match_substring_regex(ids, _SCIENTIFIC))
+    if not bool(pc.all(pc.equal(pc.utf8_normalize(ids, "NFKC"), ids)).as_py()):
+        raise NotColumnarError("an id is not in NFKC form (fullwidth letters): ids are compared "
+                          "after NFKC")
+    for name in names[1:]:
+        col = raw[name]
+        empty = np.asarray(pc.equal(col, ""))
+        if name in ("category", "tier"):
+            plain &= empty | np.asarray(pc.match_substring_regex(col, PLAIN_ID))
+            continue
+        number = np.asarray(pc.match_substring_regex(col, STRICT_NUMBER))
+        flag = np.asarray(pc.is_in(pc.utf8_lower(col),
+                                   value_set=pa.array(["true", "false", "是", "否"])))
+        plain &= empty | number | flag
+    plain[0] = False  # the first data row may be titles: the table reader decides
+    rows = np.arange(2, n + 2, dtype=np.int64)
+    return FileColumns(str(path), encoding, names, raw, rows, plain, facts)
+
+
+def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, Any]]:
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    if encoding == "utf-16":
+        raise NotColumnarError("UTF-16 text is read the usual way")
+    codec = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    try:
+        head = pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(block_size=1 << 16, encoding=codec,
+                                                 autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={}))
+        first = head.slice(0, 1).to_pylist()
+        if not first:
+            raise NotColumnarError("an empty file")
+        names = [str(v).lstrip("\ufeff") if i == 0 else str(v)
+                 for i, v in enumerate(first[0].values())]
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=codec, column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
+        raise NotColumnarError(f"the CSV is read the usual way ({type(exc).__name__})") from None
+    if len(set(names)) != len(names):
+        raise NotColumnarError("a column name is repeated")
+    return names, {n: table.column(n).combine_chunks() for n in names}
+
+
+def _parquet_text_columns(path: Path) -> tuple[list[str], dict[str, Any]]:
+    """Every column of a Parquet file as text exactly: decimals at their scale (5.00), whole
+    numbers, text and flags (true/false); a float column is refused as read_frame refuses it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    names = list(table.column_names)
+    out: dict[str, Any] = {}
+    for name in names:
+        col = table.column(name).combine_chunks()
+        kind = col.type
+        if pa.types.is_floating(kind):  # refused, naming the column, by the usual way
+            raise NotColumnarError(f"column {name!r} holds binary floats")
+        if pa.types.is_boolean(kind):
+            text = pc.if_else(col, pa.scalar("true"), pa.scalar("false"))
+        elif any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string,
+                                         pa.types.is_integer, pa.types.is_decimal)):
+            text = pc.cast(col, pa.string())
+        else:
+            raise NotColumnarError(f"column {name!r} of type {kind} is read the usual way")
+        out[name] = pc.fill_null(text, "")
+    return names, out
+
+
+def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any) -> FactColumns:
+    """The fact columns of some rows of a file (row indices) for one category. A row with a
+    cell for a fact the category does not have, or keys on a fact that takes one value, is not
+    ok (the scalar path reports it); a mapping fact (``bonus_articles.city``) is put together
+    row by row and checked by the fact's own check."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from govscore.rules import values as rule_values
+
+    n = len(rows)
+    picked = pa.array(np.asarray(rows, dtype=np.int64))
+    batch = columnar.Batch(n, {}, {})
+    ok = np.ones(n, dtype=np.bool_)
+    numbers: dict[str, Col] = {}
+    flags: dict[str, Mask] = {}
+    objects: dict[str, list[Any]] = {}
+    known = {spec.name for spec in program.facts}
+    for base, names in cols.facts.items():
+        if base not in known:  # a fact of another category: only empty cells
+            for name in names:
+                ok &= np.asarray(pc.equal(cols.raw[name].take(picked), ""))
+    for spec in program.facts:
+        names = cols.facts.get(spec.name, [])
+        if spec.shape == "object":
+            objects[spec.name], good = _object_column(spec, cols, names, picked, n,
+                                                      rule_values)
+            ok &= good
+            continue
+        keyed = [name for name in names if name != spec.name]
+        for name in keyed:
+            ok &= np.asarray(pc.equal(cols.raw[name].take(picked), ""))
+        if spec.name in names:
+            texts = cols.raw[spec.name].take(picked)
+            given = np.asarray(pc.not_equal(texts, ""))
+        else:
+            texts = pa.array([""] * n, pa.string())
+            given = np.zeros(n, dtype=np.bool_)
+        if not given.all() and spec.default is None:
+            ok &= given
+        if spec.shape == "flag":
+            truth, good = _flags(texts)
+            if spec.default is not None:
+                truth = np.where(given, truth, bool(spec.default))
+                good = good | ~given
+            flags[spec.name] = truth
+            ok &= good
+            continue
+        if not given.all():
+            texts = pc.if_else(pa.array(given), texts, pa.scalar("0"))
+        ints, places, good = _decimals(texts)
+        if spec.default is not None:
+            d, p = _scaled(spec.default)
+            ints = np.where(given, ints, d)
+            places = np.where(given, places, p)
+            good = good | ~given
+        col, exact = columnar.scaled_column(ints, places, good)
+        ok &= exact
+        if spec.shape == "count" and col.exp:
+            ok &= np.remainder(col.data, 10**col.exp) == 0
+            col = Col(np.floor_divide(col.data, 10**col.exp), 0)
+        ok &= columnar.in_range(batch, spec, col)
+        numbers[spec.name] = col
+    return FactColumns(n, numbers, flags, objects, ok & ~batch.bail,
+                       {f.name: f for f in program.facts})
+
+
+def _object_column(spec: Any, cols: FileColumns, names: list[str], picked: Any, n: int,
+                   rule_values: Any) -> tuple[list[Any], Mask]:
+    """A fact the columns keep as checked Python values (a by_level mapping, text), one row at
+    a time: each cell read by the table reader's rule, the value by the fact's check."""
+    texts = {name: cols.raw[name].take(picked).to_pylist() for name in names}
+    out: list[Any] = []
+    good = np.ones(n, dtype=np.bool_)
+    for i in range(n):
+        value: Any = None
+        try:
+            for name, column in texts.items():
+                cell = tables.cell_value(column[i]) if column[i] else None
+                if cell is None:
+                    continue
+                _, dot, key = name.partition(".")
+                if dot:
+                    value = {} if value is None else value
+                    value[key] = cell
+                else:
+                    value = cell
+            if value is None:
+                if spec.default is None:
+                    raise ValueError("missing")
+                checked = spec.default
+            else:
+                checked = spec.spec.check(value)
+        except Exception:
+            out.append(None)
+            good[i] = False
+            continue
+        if isinstance(checked, (rule_values.Exempt, rule_values.NotApplicable)):
+            out.append(None)
+            good[i] = False
+        else:
+            out.append(checked)
+    return out, good

@@ -1,0 +1,211 @@
+"""``govscore score SCHEME FACTS -o OUT`` through the columns (govscore.bulk): the file written
+equals, byte for byte, the one the usual way writes (read_facts → evaluate_all → write_report),
+on every shipped example and on random units; and where the columns do not take a file, the
+usual way writes it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("numpy")
+pytest.importorskip("pyarrow")
+
+import govscore
+from govscore import api, bulk, cli
+from govscore.errors import FactsFileError
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p.name.removesuffix(".facts.yaml")
+                  for p in (ROOT / "examples").glob("*.facts.yaml"))
+
+
+def wide_rows(plan: Any, units: list[dict[str, Any]]) -> list[list[str]]:
+    """Unit entries as a wide table's rows (a mapping fact as one column per key)."""
+    names: list[str] = []
+    flat_rows = []
+    for u in units:
+        flat: dict[str, Any] = {}
+        for k, v in u["facts"].items():
+            if isinstance(v, dict):
+                if not v:  # an empty mapping: one key given as 0
+                    levels = list(getattr(plan.specs[k].item.rule, "levels", None) or {"x": 0})
+                    flat[f"{k}.{levels[0]}"] = 0
+                flat.update({f"{k}.{kk}": vv for kk, vv in v.items()})
+            else:
+                flat[k] = v
+        for k in ("category", "tier"):
+            if k in u:
+                flat[k] = u[k]
+        flat_rows.append((u["id"], flat))
+        names.extend(k for k in flat if k not in names)
+
+    def text(v: Any) -> str:
+        return "true" if v is True else "false" if v is False else str(v)
+
+    return [["id", *names], *([i, *(text(f[c]) if c in f else "" for c in names)]
+                              for i, f in flat_rows)]
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def both_ways(plan: Any, facts: Path, tmp: Path, suffix: str = ".csv"
+              ) -> tuple[bytes, bytes | None]:
+    usual, columns = tmp / f"usual{suffix}", tmp / f"columns{suffix}"
+    api.write_report(api.evaluate_all(plan, api.read_facts(facts)), plan, usual)
+    done = bulk.score_file(plan, facts, columns)
+    return usual.read_bytes(), (columns.read_bytes() if done is not None else None)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_as_a_wide_csv_gives_the_same_file(name: str, tmp_path: Path) -> None:
+    plan = govscore.compile(ROOT / "schemes" / f"{name}.yaml")
+    units = api.read_facts(ROOT / "examples" / f"{name}.facts.yaml")
+    facts = write_csv(tmp_path / "facts.csv", wide_rows(plan, units))
+    try:
+        usual, columns = both_ways(plan, facts, tmp_path)
+    except FactsFileError:
+        pytest.skip("the example's facts have no wide CSV form")
+    if columns is None:  # not taken: the usual way is the only way (and must be chosen)
+        assert not bulk.scheme_taken(plan) or name not in ("s3-chengdu",)
+        return
+    assert columns == usual
+
+
+def s3_units(n: int, seed: int) -> list[dict[str, Any]]:
+    """Random S3 units: every bonus item over and under its max, deductions over the bonus
+    (the limit binds), the bonus group's cap of 30 reached, tiers given in a column."""
+    rng = random.Random(seed)
+    units = []
+    for i in range(n):
+        facts: dict[str, Any] = {
+            "base": rng.random() < 0.9,
+            "bonus_leadership": rng.choice(["0", "1", "2.5", "3", "4.5", "5"]),
+            "bonus_process": rng.choice(["0", "1.5", "3", "5"]),
+            "bonus_innovation": rng.randint(0, 6),
+            "bonus_articles": {"city": rng.randint(0, 9), "national": rng.randint(0, 3)},
+            "bonus_commendations": {"province_or_ministry": rng.randint(0, 4)},
+            "bonus_media": {"province": rng.randint(0, 5)},
+            "bonus_meetings": rng.randint(0, 5),
+            "bonus_special_tasks": rng.randint(0, 5),
+            "bonus_other": rng.randint(0, 5),
+            "ded_double_acceptance": rng.randint(0, 3), "ded_overdue": rng.randint(0, 2),
+            "ded_complaints": rng.randint(0, 2), "ded_mandarin": rng.randint(0, 1),
+            "ded_criticism": rng.randint(0, 2), "ded_media": rng.randint(0, 1),
+            "ded_other": rng.choice(["0", "0", "1.5", "12"]),
+        }
+        units.append({"id": f"单位{i:04d}", "tier": rng.choice(["ring1", "ring2", "ring3"]),
+                      "facts": facts})
+    return units
+
+
+def test_random_s3_units_give_the_same_csv_and_parquet(tmp_path: Path) -> None:
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    rows = wide_rows(plan, s3_units(700, 15))
+    rows[5][2] = " 4 "  # a cell with spaces: that row is read by the table reader itself
+    facts = write_csv(tmp_path / "facts.csv", rows)
+    usual, columns = both_ways(plan, facts, tmp_path)
+    assert columns is not None
+    assert columns == usual
+    text = columns.decode("utf-8")
+    # the deductions limited to the bonus, and a bonus capped at 30: values the scalar path
+    # writes at the bound's own exponent ("30", not "30.00")
+    assert ",30," in text
+    usual_p, columns_p = both_ways(plan, facts, tmp_path, ".parquet")
+    assert columns_p == usual_p
+
+
+def test_a_hand_worked_s3_unit(tmp_path: Path) -> None:
+    """第八条: 实得分 = 70 (机构正常运行) + 加分 − 减分, 减分 ≤ 加分 (第十条(八)). 加分: 5 + 4.5 + 6×0.5
+    → 2 (max 2) + articles 3 city × 0.5 = 1.5 + 2 province commendations × 1 = 2 + 1 city media
+    × 0.5 = 0.5 + 0 + 0 + 0 = 15.50; 减分 4 overdue × 2 = 8 ≤ 15.50: 70 + 15.50 − 8 = 77.50."""
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    units = s3_units(300, 2)
+    units[0] = {"id": "手算", "tier": "ring2", "facts": {
+        "base": True, "bonus_leadership": "5", "bonus_process": "4.5", "bonus_innovation": 6,
+        "bonus_articles": {"city": 3}, "bonus_commendations": {"city_or_province_dept": 2},
+        "bonus_media": {"city": 1}, "bonus_meetings": 0, "bonus_special_tasks": 0,
+        "bonus_other": 0, "ded_double_acceptance": 0, "ded_overdue": 4, "ded_complaints": 0,
+        "ded_mandarin": 0, "ded_criticism": 0, "ded_media": 0, "ded_other": "0"}}
+    facts = write_csv(tmp_path / "facts.csv", wide_rows(plan, units))
+    assert bulk.score_file(plan, facts, tmp_path / "out.csv") is not None
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig", newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["unit"] == "手算")
+    assert (row["total"], row["bonus"], row["deductions"]) == ("77.50", "15.50", "8.00")
+
+
+def test_gb18030_and_bom_files_are_read_like_the_table_reader(tmp_path: Path) -> None:
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    rows = wide_rows(plan, s3_units(300, 3))
+    for encoding in ("gb18030", "utf-8-sig"):
+        facts = write_csv(tmp_path / f"facts-{encoding}.csv", rows, encoding)
+        usual, columns = both_ways(plan, facts, tmp_path)
+        assert columns is not None
+        assert columns == usual
+
+
+def test_a_rejected_unit_or_a_duplicate_id_goes_the_usual_way(tmp_path: Path) -> None:
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    rows = wide_rows(plan, s3_units(300, 4))
+    bad = [list(r) for r in rows]
+    bad[7][2] = "9"  # bonus_leadership above its max of 5: GS404, rejected
+    facts = write_csv(tmp_path / "bad.csv", bad)
+    assert bulk.score_file(plan, facts, tmp_path / "out.csv") is None
+    assert not (tmp_path / "out.csv").exists()
+    twice = [list(r) for r in rows]
+    twice[9][0] = twice[8][0]
+    facts = write_csv(tmp_path / "twice.csv", twice)
+    assert bulk.score_file(plan, facts, tmp_path / "out.csv") is None
+
+
+def test_the_command_writes_through_the_columns(tmp_path: Path) -> None:
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    facts = write_csv(tmp_path / "facts.csv", wide_rows(plan, s3_units(300, 5)))
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(["score", str(ROOT / "schemes" / "s3-chengdu.yaml"), str(facts), "-o",
+                    str(tmp_path / "out.csv")], out, err)
+    assert code == 0, err.getvalue()
+    usual, _ = both_ways(plan, facts, tmp_path)
+    assert (tmp_path / "out.csv").read_bytes() == usual
+
+
+def test_parquet_facts_read_exactly_and_floats_refused(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    rows = wide_rows(plan, s3_units(300, 6))
+    names, body = rows[0], rows[1:]
+    columns: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        cells = [r[i] for r in body]
+        if name in ("bonus_leadership", "bonus_process", "ded_other"):
+            columns[name] = pa.array([Decimal(c) for c in cells], pa.decimal128(9, 2))
+        elif name == "base":
+            columns[name] = pa.array([c == "true" for c in cells])
+        elif name in ("id", "tier"):
+            columns[name] = pa.array(cells)
+        else:
+            columns[name] = pa.array([int(c) if c else None for c in cells], pa.int64())
+    facts = tmp_path / "facts.parquet"
+    pq.write_table(pa.table(columns), facts)
+    usual, by_columns = both_ways(plan, facts, tmp_path)
+    assert by_columns is not None
+    assert by_columns == usual
+    columns["bonus_process"] = pa.array([float(Decimal(r[names.index("bonus_process")]))
+                                         for r in body])
+    pq.write_table(pa.table(columns), facts)
+    assert bulk.score_file(plan, facts, tmp_path / "x.csv") is None
+    with pytest.raises(FactsFileError, match="bonus_process"):
+        api.read_facts(facts)
