@@ -558,8 +558,8 @@ def test_the_referee_finds_a_broken_quota(monkeypatch: Any) -> None:
     """The referee can fail: with award places doubled in the engine, it reports the places."""
     from govscore.engine import population
 
-    original = population._places
-    monkeypatch.setattr(population, "_places", lambda *a: 2 * original(*a) + 1)
+    original = population.places_of
+    monkeypatch.setattr(population, "places_of", lambda *a: 2 * original(*a) + 1)
     found: list[list[str]] = []
 
     @settings(REFEREE, max_examples=60, derandomize=True)

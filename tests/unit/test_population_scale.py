@@ -8,7 +8,7 @@ names at most five others and counts the rest; the AwardScope still lists every 
 from __future__ import annotations
 
 import govscore
-from govscore.engine.population import _tied_with
+from govscore.engine.population import tied_with
 from govscore.engine.results import NAMED_IN_REASON
 
 SCHEME = """\
@@ -47,11 +47,11 @@ def test_tied_with_names_five_others_then_counts_the_rest() -> None:
     """A tie of 8 (a..h): a's reason names b–f and '2 more' (g, h); h's names a–e and '2 more'
     (f, g); d's names a, b, c, e, f and '2 more' (g, h). A tie of 6 names all 5 others."""
     tied = list("abcdefgh")
-    assert _tied_with(tied, "a") == "b, c, d, e, f and 2 more"
-    assert _tied_with(tied, "h") == "a, b, c, d, e and 2 more"
-    assert _tied_with(tied, "d") == "a, b, c, e, f and 2 more"
-    assert _tied_with(list("abcdef"), "c") == "a, b, d, e, f"
-    assert _tied_with(["a", "b"], "b") == "a"
+    assert tied_with(tied, "a") == "b, c, d, e, f and 2 more"
+    assert tied_with(tied, "h") == "a, b, c, d, e and 2 more"
+    assert tied_with(tied, "d") == "a, b, c, e, f and 2 more"
+    assert tied_with(list("abcdef"), "c") == "a, b, d, e, f"
+    assert tied_with(["a", "b"], "b") == "a"
     assert NAMED_IN_REASON == 5
 
 

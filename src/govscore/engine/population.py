@@ -156,7 +156,7 @@ def summarise(function: str, values: Sequence[Decimal]) -> Decimal:
 # ---------------------------------------------------------------------------------------------
 
 
-def _sort_key(plan: Lowered, result: UnitResult, facts: UnitFacts | None) -> SortKey:
+def sort_key(plan: Lowered, result: UnitResult, facts: UnitFacts | None) -> SortKey:
     """Higher is better in every position (ascending tie-breakers are negated)."""
     ranking = plan.scheme.ranking
     first = result.total if ranking.by is None else result.nodes[ranking.by].value
@@ -172,10 +172,9 @@ def _sort_key(plan: Lowered, result: UnitResult, facts: UnitFacts | None) -> Sor
     return tuple(key)
 
 
-def scope_size(plan: Lowered, scope: str, key: str, scored: list[str],
-               categories: list[str] | None = None) -> int:
-    """Units in a scope: the members the scheme names for it (a 圈层's 单位总数 counts every named
-    district, scored or not) together with the scored units placed in it."""
+def named_members(plan: Lowered, scope: str, key: str,
+                  categories: Sequence[str] | None = None) -> set[str]:
+    """The members the scheme names for a scope (a 圈层's districts), of these categories."""
     scheme = plan.scheme
     named: set[str] = set()
     if scope == "tier":
@@ -186,10 +185,17 @@ def scope_size(plan: Lowered, scope: str, key: str, scored: list[str],
         named = {m for group in (scheme.tiers, scheme.categories) for e in group for m in e.members}
     if categories is not None:
         named = {m for m in named if plan.category_of.get(m) in categories}
-    return len(named | set(scored))
+    return named
 
 
-def _places(share: Decimal | None, count: int | None, size: int, rounding: str) -> int:
+def scope_size(plan: Lowered, scope: str, key: str, scored: list[str],
+               categories: list[str] | None = None) -> int:
+    """Units in a scope: the members the scheme names for it (a 圈层's 单位总数 counts every named
+    district, scored or not) together with the scored units placed in it."""
+    return len(named_members(plan, scope, key, categories) | set(scored))
+
+
+def places_of(share: Decimal | None, count: int | None, size: int, rounding: str) -> int:
     if count is not None:
         return count
     assert share is not None
@@ -241,7 +247,7 @@ def place(plan: Lowered, results: Mapping[str, UnitResult],
           facts: Mapping[str, UnitFacts]) -> tuple[dict[str, Placement], tuple[AwardScope, ...]]:
     """Ranks, grades and awards for every scored unit."""
     scheme = plan.scheme
-    keys = {u: _sort_key(plan, r, facts.get(u)) for u, r in results.items()}
+    keys = {u: sort_key(plan, r, facts.get(u)) for u, r in results.items()}
     rank_scope: dict[str, list[str]] = defaultdict(list)
     for u, r in results.items():
         rank_scope[scope_key(scheme.ranking.scope, r.category, r.tier)].append(u)
@@ -294,7 +300,7 @@ def _grades(plan: Lowered, results: Mapping[str, UnitResult], keys: Mapping[str,
         for s, members in scopes.items():
             holders = [u for u in members if grades.get(u) == quota.grade]
             size = scope_size(plan, quota.scope, s, members)
-            places = _places(quota.share, None, size, quota.rounding)
+            places = places_of(quota.share, None, size, quota.rounding)
             keep_list, tied_list, _room = _fill(_tie_groups(holders, keys), places,
                                                 include_all=False)
             keep, tied = set(keep_list), set(tied_list)
@@ -331,12 +337,13 @@ def _awards(plan: Lowered, results: Mapping[str, UnitResult], keys: Mapping[str,
         for s in sorted(scopes):
             members = scopes[s]
             size = scope_size(plan, award.scope, s, members, award.categories)
-            places = _places(award.share, award.count, size, award.rounding)
+            places = places_of(award.share, award.count, size, award.rounding)
             candidates = []
             conditional: dict[str, str] = {}  # eligible or not as a pending grade is decided
             for u in members:
-                why = _ineligible(award, results[u], grades.get(u), grade_undecided.get(u, ()))
-                if why.startswith(_DEPENDS):
+                why = explained_ineligibility(award, results[u], grades.get(u),
+                                              grade_undecided.get(u, ()))
+                if why.startswith(DEPENDS):
                     conditional[u] = why
                     candidates.append(u)
                 elif why:
@@ -354,14 +361,14 @@ def _awards(plan: Lowered, results: Mapping[str, UnitResult], keys: Mapping[str,
             for u in tied:
                 undecided[u].append(award.id)
                 if pending_grades:  # the outcome waits on a grade decision
-                    own = f"its grade is {conditional[u].removeprefix(_DEPENDS)}; " \
+                    own = f"its grade is {conditional[u].removeprefix(DEPENDS)}; " \
                         if u in conditional else ""
                     reasons[u][award.id] = (
                         f"undecided: {own}the places depend on the pending grade of "
-                        f"{_tied_with([*pending_grades, ''], '')}; with {_tied_with(tied, u)} "
+                        f"{tied_with([*pending_grades, ''], '')}; with {tied_with(tied, u)} "
                         f"for {room} remaining place(s); {basis}")
                 else:
-                    reasons[u][award.id] = (f"undecided: tied with {_tied_with(tied, u)}"
+                    reasons[u][award.id] = (f"undecided: tied with {tied_with(tied, u)}"
                                             f" for {room} remaining place(s); {basis}")
             placed = set(winners).union(tied)
             for u in candidates:
@@ -373,7 +380,7 @@ def _awards(plan: Lowered, results: Mapping[str, UnitResult], keys: Mapping[str,
     return tuple(decided), won, undecided, reasons
 
 
-_DEPENDS = "depends on the grade: "
+DEPENDS = "depends on the grade: "
 
 
 def _decide(candidates: list[str], conditional: Mapping[str, str], keys: Mapping[str, SortKey],
@@ -397,7 +404,7 @@ def _decide(candidates: list[str], conditional: Mapping[str, str], keys: Mapping
     return sorted(sure), ordered, places - len(sure)
 
 
-def _tied_with(tied: Sequence[str], unit: str, limit: int = NAMED_IN_REASON) -> str:
+def tied_with(tied: Sequence[str], unit: str, limit: int = NAMED_IN_REASON) -> str:
     """The others in a tie (``unit`` is one of ``tied``), for a reason: the first ``limit`` of them
     in the tie's order, then "and N more". Looks at limit + 1 entries only, so that the reasons
     of a tie of t units take O(t), not O(t²)."""
@@ -408,7 +415,7 @@ def _tied_with(tied: Sequence[str], unit: str, limit: int = NAMED_IN_REASON) -> 
     return ", ".join(named)
 
 
-def _ineligible(award: model.Award, result: UnitResult, grade: str | None,
+def explained_ineligibility(award: model.Award, result: UnitResult, grade: str | None,
                 grade_undecided: tuple[str, ...] = ()) -> str:
     # a list from the bottom (黑榜, 约谈) names the weakest units whatever their eligibility
     if result.ineligible and award.from_end == "top":
@@ -424,7 +431,7 @@ def _ineligible(award: model.Award, result: UnitResult, grade: str | None,
                 return (f"ineligible: grade undecided ({' / '.join(grade_undecided)}), "
                         f"none in {', '.join(el.grades)}")
             if len(qualifying) < len(grade_undecided):
-                return (f"{_DEPENDS}undecided ({' / '.join(grade_undecided)}), eligible only "
+                return (f"{DEPENDS}undecided ({' / '.join(grade_undecided)}), eligible only "
                         f"as {' / '.join(qualifying)}")
         elif el.grades is not None and grade not in el.grades:
             return f"ineligible: grade {grade} not in {', '.join(el.grades)}"
