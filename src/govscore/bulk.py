@@ -30,12 +30,10 @@ import importlib.util
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from govscore import api, textsafe
-from govscore.engine import population
 from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import UnitResult
 from govscore.errors import FactsFileError
@@ -90,8 +88,11 @@ def score_file(plan: Plan, source: str | Path, target: str | Path) -> BulkSummar
         names, columns, summary = done
         from govscore.views import report, report_columns
 
+        suffix = Path(target).suffix
+        if suffix.lower() == ".csv":  # the ids are written as CSV cells already
+            columns["unit"] = columns.pop("unit cells")
         with report.atomic_file(Path(target)) as handle:
-            report_columns.write(handle, Path(target).suffix, names, columns)
+            report_columns.write(handle, suffix, names, columns, ready=frozenset({"unit"}))
     finally:
         if paused:
             gc.enable()
@@ -128,52 +129,49 @@ def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[A
     programs = plan.columns()
     assert programs is not None
     node_ids = [nid for nid, _ in sorted(plan.positions.items(), key=lambda p: p[1][1])]
-    node_text: dict[str, list[Any]] = {nid: [] for nid in node_ids}
-    total_text: list[Any] = []
-    pieces: list[Any] = []  # row indices of each piece, in the order of the texts
-    totals_int: list[Any] = []  # the totals as scaled integers at the scheme's places
-    rank_keys: dict[str, list[Any]] = {}
-    keys = _rank_nodes(plan)
-    for k in keys:
-        rank_keys[k] = []
+    keys = set(_rank_nodes(plan))
+    gathered = {name: _Gathered(keep_values=name == "total" or name in keys)
+                for name in ("total", *node_ids)}
+    pieces: list[Any] = []  # row indices of each piece, in the order of the gathered texts
     by_columns = 0
     cat_values = category.to_numpy(zero_copy_only=False) if scheme.categories else None
-    for key, program in programs.items():
+    places = plan.places
+    for key, category_program in programs.items():
         rows_mask = plain if key is None else plain & (cat_values == key)
-        rows = np.nonzero(rows_mask)[0]
-        if not len(rows):
-            continue
-        facts_in = incols.file_fact_columns(program, cols, rows)
-        scored = columnar.run(plan, program, facts_in)
-        exps = exponents.node_exponents(plan, program, facts_in, scored)
-        if exps is None:
-            return None
-        keep = ~scored.bail
-        plain[rows[scored.bail]] = False  # the scalar path scores them
-        taken = rows[keep]
-        if not len(taken):
-            continue
-        by_columns += len(taken)
-        pieces.append(taken)
-        places = plan.places
-        total = columnar.Batch(scored.n, {}, {}).full(scored.total)
-        total_data = np.asarray(total.data)[keep]
-        totals_int.append(total_data * 10 ** (places - total.exp) if total.exp < places
-                          else total_data // 10 ** (total.exp - places))
-        total_text.append(out.fixed_text(totals_int[-1], places))
-        batch = columnar.Batch(scored.n, {}, {})
-        for nid in node_ids:
-            if nid in scored.nodes:
-                col = batch.full(scored.nodes[nid])
-                e = exps[nid]
-                e_kept = e if isinstance(e, int) else np.asarray(e)[keep]
-                node_text[nid].append(out.exact_text(np.asarray(col.data)[keep], col.exp,
-                                                     e_kept))
-            else:  # a node of another category: empty
-                node_text[nid].append(pa.array([""] * len(taken), pa.string()))
-        for k in keys:
-            col = batch.full(scored.nodes[k])
-            rank_keys[k].append((np.asarray(col.data)[keep], col.exp))
+        all_rows = np.nonzero(rows_mask)[0]
+        # in chunks: what a chunk's scoring holds (every node as int64) is freed before the
+        # next; what stays per unit is a code per report cell and the ranking's keys
+        for start in range(0, len(all_rows), SCORE_CHUNK):
+            rows = all_rows[start:start + SCORE_CHUNK]
+            program, facts_in = incols.file_fact_columns(category_program, cols, rows)
+            scored = columnar.run(plan, program, facts_in)
+            exps = exponents.node_exponents(plan, program, facts_in, scored)
+            if exps is None:
+                return None
+            keep = ~scored.bail
+            plain[rows[scored.bail]] = False  # the scalar path scores them
+            taken = rows[keep]
+            if not len(taken):
+                continue
+            by_columns += len(taken)
+            pieces.append(taken)
+            batch = columnar.Batch(scored.n, {}, {})
+            total = batch.full(scored.total)
+            numbers = out.Numbers()
+            numbers.add(np.asarray(total.data)[keep], total.exp, -places)
+            if not gathered["total"].add(numbers.column([])):
+                return None
+            for nid in node_ids:
+                numbers = out.Numbers()
+                if nid in scored.nodes:
+                    col = batch.full(scored.nodes[nid])
+                    e = exps[nid]
+                    numbers.add(np.asarray(col.data)[keep], col.exp,
+                                e if isinstance(e, int) else np.asarray(e)[keep])
+                else:  # a node of another category: empty
+                    numbers.empty(len(taken))
+                if not gathered[nid].add(numbers.column([])):
+                    return None
     # every other row: the table reader and the scalar path
     rest = np.nonzero(~plain)[0].tolist()
     scalar: list[tuple[int, UnitResult]] = []
@@ -203,34 +201,50 @@ def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[A
                 return None
             seen.add(key)
     n_scored = by_columns + len(scalar)
-    # assemble every scored row, in file order of the pieces (columns first, then scalar)
-    index = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)]) \
-        if pieces or scalar else np.zeros(0, dtype=np.int64)
-    units = pc.take(ids_arrow, pa.array(index)) if len(index) else pa.array([], pa.string())
-    scalar_units = [r.unit for _, r in scalar]
-    if scalar:
-        units = pa.concat_arrays([pc.take(ids_arrow, pa.array(np.concatenate(pieces)))
-                                  if pieces else pa.array([], pa.string()),
-                                  pa.array(scalar_units, pa.string())])
-    values = report_values(plan, scalar)
+    # every scored row: the columns' pieces, then the scalar path's units
+    results = [r for _, r in scalar]
+    index = pa.array(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64))
+    units = pa.concat_arrays([pc.take(ids_arrow, index),
+                              pa.array([r.unit for r in results], pa.string())])
+    # the ids as CSV cells: the columns' ids are plain (nothing to guard or quote), the scalar
+    # path's go through the CSV writer's rules one by one
+    unit_cells = pa.concat_arrays([pc.take(ids_arrow, index), pa.array(
+        [_csv_quoted(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
+    tail = out.Numbers()
+    total_tail, computed_tail = tail.column([r.total for r in results]), \
+        tail.column([r.computed_total for r in results])
+    if total_tail is None or computed_tail is None:
+        return None
+    total_texts = gathered["total"].texts
     columns: dict[str, Any] = {
         "unit": units,
-        "category": _chunks([pc.take(category, pa.array(p)) for p in pieces],
-                            [r.category or "" for _, r in scalar]),
-        "tier": _chunks([pc.take(tier, pa.array(p)) for p in pieces],
-                        [r.tier or "" for _, r in scalar]),
-        "total": _chunks(total_text, [textsafe.decimal_text(r.total) for _, r in scalar]),
+        "category": _text(pc.take(category, index), [r.category or "" for r in results]),
+        "tier": _text(pc.take(tier, index), [r.tier or "" for r in results]),
+        "total": _unified([*total_texts, total_tail[0]]),
+        "computed_total": _unified([*total_texts, computed_tail[0]]),
+        "vetoes": _text(pa.array([""] * len(index), pa.string()),
+                        [";".join(r.vetoes) for r in results]),
+        "ineligible": _text(pa.array([""] * len(index), pa.string()),
+                            ["; ".join(r.ineligible) for r in results]),
     }
-    columns["computed_total"] = _chunks(
-        total_text, [textsafe.decimal_text(r.computed_total) for _, r in scalar])
-    columns["vetoes"] = _chunks([pa.array([""] * len(p)) for p in pieces],
-                                [";".join(r.vetoes) for _, r in scalar])
-    columns["ineligible"] = _chunks([pa.array([""] * len(p)) for p in pieces],
-                                    ["; ".join(r.ineligible) for _, r in scalar])
-    for position, nid in enumerate(node_ids):
-        columns[nid] = _chunks(node_text[nid], [v[position] for v in values])
+    gathered["total"].add(total_tail)
+    rank_data: dict[str, Any] = {}
+    for nid in node_ids:
+        made = tail.column([
+            r.nodes[nid].value if nid in r.nodes and r.nodes[nid].applicable else None
+            for r in results])
+        if made is None or not gathered[nid].add(made):
+            return None
+        columns[nid] = _unified(gathered[nid].texts)
+        if nid in keys:
+            rank_data[nid] = gathered[nid].data()
+    total_data = gathered["total"].data()
+    if total_data is None or any(v is None for v in rank_data.values()):
+        return None
     # ranks, grades and awards
-    placements = _place(plan, columns, units, totals_int, rank_keys, keys, scalar, pieces)
+    placements = _place(plan, columns, units, total_data, rank_data, results)
+    if placements is None:
+        return None
     columns.update(placements)
     names = ["unit", "category", "tier", "scope", "rank", "total", "computed_total", "grade",
              "awards", "undecided", "vetoes", "ineligible", *node_ids]
@@ -239,33 +253,66 @@ def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[A
                             sort_keys=[("scope", "ascending"), ("rank", "ascending"),
                                        ("unit", "ascending")])
     sorted_columns = {name: pc.take(columns[name], order) for name in names}
+    sorted_columns["unit cells"] = pc.take(unit_cells, order)
     return names, sorted_columns, (n_scored, by_columns, len(scalar), cols.encoding)
 
 
-def _chunks(arrays: Sequence[Any], tail: Sequence[str]) -> Any:
+SCORE_CHUNK = 131_072
+"""Units scored at a time (their nodes as int64 columns)."""
+
+
+class _Gathered:
+    """One number column of the report, chunk by chunk: the texts (dictionary arrays), and the
+    values where ranking needs them."""
+
+    def __init__(self, *, keep_values: bool) -> None:
+        self.keep_values = keep_values
+        self.texts: list[Any] = []
+        self.values: list[tuple[Any, int]] = []
+
+    def add(self, made: tuple[Any, Any, int] | None) -> bool:
+        if made is None:
+            return False
+        self.texts.append(made[0])
+        if self.keep_values:
+            self.values.append((made[1], made[2]))
+        return True
+
+    def data(self) -> Any:
+        """The values as one int64 column at one exponent (None if that would not fit)."""
+        import numpy as np
+
+        top = max([0, *(e for _, e in self.values)])
+        parts = []
+        for values, e in self.values:
+            if e != top and np.any(np.abs(values) >= 2**62 // 10 ** (top - e)):
+                return None
+            parts.append(values * 10 ** (top - e))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _unified(parts: list[Any]) -> Any:
+    """Dictionary arrays with their own dictionaries as one dictionary array."""
     import pyarrow as pa
 
-    parts = [a if isinstance(a, (pa.Array, pa.ChunkedArray)) else pa.array(a, pa.string())
-             for a in arrays]
-    parts = [p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in parts]
-    if tail:
-        parts.append(pa.array(list(tail), pa.string()))
-    if not parts:
-        return pa.array([], pa.string())
-    return pa.concat_arrays([p.cast(pa.string()) for p in parts])
+    return pa.chunked_array(parts, pa.dictionary(pa.int32(), pa.string())) \
+        .unify_dictionaries().combine_chunks()
 
 
-def report_values(plan: Plan, scalar: list[tuple[int, UnitResult]]) -> list[list[str]]:
-    """Node value texts of the units the scalar path scored, as to_csv writes them."""
-    from govscore.views import report
+def _csv_quoted(cell: str) -> str:
+    """A cell as csv.writer (QUOTE_MINIMAL) writes it."""
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
-    node_ids = [nid for nid, _ in sorted(plan.positions.items(), key=lambda p: p[1][1])]
-    values = report.NodeValues(node_ids)
-    out = []
-    for _, r in scalar:
-        row = textsafe.csv_row(values(r.nodes))
-        out.append(["" if v == "" else str(v) for v in row])
-    return out
+
+def _text(columns: Any, tail: Sequence[str]) -> Any:
+    """A text column (the columns' rows, then the scalar path's) as a dictionary array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = pa.concat_arrays([columns.cast(pa.string()), pa.array(list(tail), pa.string())])
+    return pc.dictionary_encode(whole)
 
 
 def _rank_nodes(plan: Plan) -> list[str]:
@@ -303,65 +350,75 @@ def _resolve(ids: Any, given: Any, members: dict[str, str], declared: list[str]
     return value, ok
 
 
-class _Ranked:
-    """What population.place reads of a unit scored by the columns (no veto, eligible)."""
-
-    __slots__ = ("category", "computed_total", "nodes", "tier", "total", "unit")
-    vetoes: tuple[str, ...] = ()
-    ineligible: tuple[str, ...] = ()
-    forced_grade = None
-    grade_cap = None
-    eligible = True
-
-    def __init__(self, unit: str, category: str | None, tier: str | None, total: Decimal,
-                 nodes: dict[str, Any]) -> None:
-        self.unit, self.category, self.tier = unit, category, tier
-        self.total = self.computed_total = total
-        self.nodes = nodes
-
-
-class _Node:
-    __slots__ = ("value",)
-
-    def __init__(self, value: Decimal) -> None:
-        self.value = value
-
-
-def _place(plan: Plan, columns: dict[str, Any], units: Any, totals_int: list[Any],
-           rank_keys: dict[str, list[Any]], keys: list[str],
-           scalar: list[tuple[int, UnitResult]], pieces: list[Any]) -> dict[str, Any]:
-    """scope, rank, grade, awards and undecided of every row (population.place's semantics)."""
+def _codes(column: Any, names: list[str]) -> Any:
+    """Each row's index into ``names`` ('' and unknown: population_columns.NO)."""
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    from govscore.engine import columnar
+    from govscore.engine import population_columns as pcol
 
+    if not names:
+        return np.full(len(column), pcol.NO, dtype=np.int64)
+    index = pc.index_in(column, value_set=pa.array(names, pa.string()))
+    return np.asarray(pc.fill_null(index, pcol.NO), dtype=np.int64)
+
+
+def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
+           rank_data: dict[str, Any], results: list[UnitResult]) -> dict[str, Any] | None:
+    """scope, rank, grade, awards and undecided of every row, over columns
+    (engine.population_columns: population.place's semantics); None where a key would not fit
+    int64."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from govscore.engine import population_columns as pcol
+
+    scheme = plan.scheme
+    places = plan.places
+    ranking = scheme.ranking
+    key_columns = [total if ranking.by is None else rank_data[ranking.by]]
+    for tb in ranking.tie_breakers:
+        assert tb.node is not None
+        column = rank_data[tb.node]
+        key_columns.append(column if tb.order == "desc" else -column)
+    n = len(total)
+    categories = [c.id for c in scheme.categories]
+    tiers = [t.id for t in scheme.tiers]
+    eligible = np.ones(n, dtype=np.bool_)
+    start = n - len(results)
+    vetoed: dict[int, tuple[str | None, str | None]] = {}
+    for k, r in enumerate(results):
+        eligible[start + k] = not r.ineligible
+        if r.forced_grade is not None or r.grade_cap is not None:
+            vetoed[start + k] = (r.forced_grade, r.grade_cap)
     ids = units.to_pylist()
-    cats = columns["category"].to_pylist()
-    tiers = columns["tier"].to_pylist()
-    totals: list[Decimal] = []
-    for data in totals_int:
-        totals.extend(columnar.decimals(columnar.Col(data, plan.places)))
-    node_values: dict[str, list[Decimal]] = {k: [] for k in keys}
-    for k in keys:
-        for data, exp in rank_keys[k]:
-            node_values[k].extend(columnar.decimals(columnar.Col(data, exp)))
-    results: dict[str, Any] = {}
-    for i in range(len(totals)):
-        nodes = {k: _Node(node_values[k][i]) for k in keys}
-        results[ids[i]] = _Ranked(ids[i], cats[i] or None, tiers[i] or None, totals[i], nodes)
-    for _, r in scalar:
-        results[r.unit] = r
-    placements, _ = population.place(plan, results, {})
-    scope, rank, grade, awards, undecided = [], [], [], [], []
-    for u in ids:
-        p = placements[u]
-        scope.append(p.scope)
-        rank.append(p.rank)
-        grade.append(p.grade or "")
-        awards.append(";".join(p.awards))
-        undecided.append(";".join(p.undecided))
-    del pieces
-    return {"scope": pa.array(scope, pa.string()), "rank_int": pa.array(rank, pa.int64()),
-            "rank": pa.array([str(r) for r in rank], pa.string()),
-            "grade": pa.array(grade, pa.string()), "awards": pa.array(awards, pa.string()),
-            "undecided": pa.array(undecided, pa.string())}
+    table = pcol.Units(ids, _codes(columns["category"], categories),
+                       _codes(columns["tier"], tiers), categories, tiers, total, places,
+                       key_columns, eligible, vetoed)
+    placed = pcol.place(plan, table)
+    scope = pc.take(pa.array(placed.rank_scopes, pa.string()), pa.array(placed.rank_scope))
+    grade_names = pa.array([*placed.grade_names, ""], pa.string())
+    grade_codes = np.where(placed.grade == pcol.NO, len(placed.grade_names), placed.grade)
+    awards = pa.array([""] * n, pa.string())
+    undecided = pa.array([""] * n, pa.string())
+    for a, award in enumerate(scheme.awards):
+        status = placed.award_status[a]
+        for mask, which in ((status == pcol.A_WON, "awards"),
+                            (status == pcol.A_UNDECIDED, "undecided")):
+            if not mask.any():
+                continue
+            acc = awards if which == "awards" else undecided
+            joined = pc.if_else(pc.equal(acc, ""), pa.scalar(award.id),
+                                pc.binary_join_element_wise(acc, pa.scalar(award.id), ";"))
+            acc = pc.if_else(pa.array(mask), joined, acc)
+            if which == "awards":
+                awards = acc
+            else:
+                undecided = acc
+    rank = np.asarray(placed.rank, dtype=np.int64)
+    return {"scope": scope, "rank_int": pa.array(rank),
+            "rank": pc.cast(pa.array(rank), pa.string()),
+            "grade": pc.take(grade_names, pa.array(grade_codes)),
+            "awards": awards, "undecided": undecided}

@@ -26,9 +26,10 @@ is a Python string in the results anyway).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -38,7 +39,7 @@ import numpy as np
 
 from govscore.engine import columnar
 from govscore.engine.columnar import CategoryColumns, Col, FactColumns, Mask
-from govscore.engine.lowering import Lowered
+from govscore.engine.lowering import ItemProgram, Lowered
 from govscore.inputs import tables
 
 _TRUE = ("true", "是")
@@ -352,13 +353,13 @@ STRICT_NUMBER = r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,9})?$"
 of a point), no surrounding space, at most 18 digits before the point and 9 after. Every other
 cell is read by the table reader itself (its row goes the scalar way)."""
 
-PLAIN_ID = (r"^[^\s#'=+\-@\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]"
-            r"[^\s\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]*$")
+PLAIN_ID = (r"^[^\s#'=+\-@,\"\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]"
+            r"[^\s,\"\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]*$")
 """An id the table reader keeps exactly as written: no space anywhere (the reader strips the
 ends; a space inside is kept, but such ids are rare and go the table reader's way), no control,
 format or private-use character (textsafe.id_problem), not a comment (``#``), not a spreadsheet
-error, not beginning with a quote or a formula trigger. Chinese and every other script is
-plain."""
+error, not beginning with a quote or a formula trigger, no comma or double quote (so that a
+report writes it as it is, unquoted). Chinese and every other script is plain."""
 
 _SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 
@@ -386,6 +387,9 @@ class FileColumns:
     plain: Mask
     facts: dict[str, list[str]]
     """fact → its columns: [fact] for a plain fact, [fact.key, …] for a mapping fact."""
+    coded: dict[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
+    """column (not id) → (its distinct cells, an Arrow string array; each row's index into
+    them, int64): a column's cells are read once per distinct cell, not once per row."""
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -444,24 +448,38 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     if n == 0:
         raise NotColumnarError("no data rows")
     ids = raw["id"]
-    plain = np.asarray(pc.match_substring_regex(ids, PLAIN_ID)) \
-        & ~np.asarray(pc.match_substring_regex(ids, _SCIENTIFIC))
+    plain = _mask(pc.match_substring_regex(ids, PLAIN_ID)) \
+        & ~_mask(pc.match_substring_regex(ids, _SCIENTIFIC))
     if not bool(pc.all(pc.equal(pc.utf8_normalize(ids, "NFKC"), ids)).as_py()):
         raise NotColumnarError("an id is not in NFKC form (fullwidth letters): ids are compared "
                           "after NFKC")
+    coded: dict[str, tuple[Any, Any]] = {}
     for name in names[1:]:
-        col = raw[name]
-        empty = np.asarray(pc.equal(col, ""))
+        encoded = raw[name] if pa.types.is_dictionary(raw[name].type) \
+            else pc.dictionary_encode(raw[name])
+        values = encoded.dictionary
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        coded[name] = (values, codes)
+        empty = _mask(pc.equal(values, ""))
         if name in ("category", "tier"):
-            plain &= empty | np.asarray(pc.match_substring_regex(col, PLAIN_ID))
-            continue
-        number = np.asarray(pc.match_substring_regex(col, STRICT_NUMBER))
-        flag = np.asarray(pc.is_in(pc.utf8_lower(col),
-                                   value_set=pa.array(["true", "false", "是", "否"])))
-        plain &= empty | number | flag
+            good = empty | _mask(pc.match_substring_regex(values, PLAIN_ID))
+        else:
+            number = _mask(pc.match_substring_regex(values, STRICT_NUMBER))
+            flag = _mask(pc.is_in(pc.utf8_lower(values),
+                                  value_set=pa.array(["true", "false", "是", "否"])))
+            good = empty | number | flag
+        plain &= good[codes]
     plain[0] = False  # the first data row may be titles: the table reader decides
     rows = np.arange(2, n + 2, dtype=np.int64)
-    return FileColumns(str(path), encoding, names, raw, rows, plain, facts)
+    return FileColumns(str(path), encoding, names, raw, rows, plain, facts, coded)
+
+
+def _mask(array: Any) -> Mask:
+    """An Arrow boolean array as a numpy mask (nulls false)."""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False),
+                      dtype=np.bool_)
 
 
 def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, Any]]:
@@ -482,18 +500,30 @@ def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, A
             raise NotColumnarError("an empty file")
         names = [str(v).lstrip("\ufeff") if i == 0 else str(v)
                  for i, v in enumerate(first[0].values())]
+        # every column but the ids as a dictionary (most facts take few distinct values)
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=codec, column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
+                column_types={n: pa.string() if i == 0 else
+                              pa.dictionary(pa.int32(), pa.string())
+                              for i, n in enumerate(names)},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
         raise NotColumnarError(f"the CSV is read the usual way ({type(exc).__name__})") from None
     if len(set(names)) != len(names):
         raise NotColumnarError("a column name is repeated")
-    return names, {n: table.column(n).combine_chunks() for n in names}
+    return names, {n: _one_chunk(table.column(n)) for n in names}
+
+
+def _one_chunk(column: Any) -> Any:
+    """A chunked column as one array; a dictionary column's chunks share one dictionary."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type):
+        column = column.unify_dictionaries()
+    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
 
 
 def _parquet_text_columns(path: Path) -> tuple[list[str], dict[str, Any]]:
@@ -522,57 +552,69 @@ def _parquet_text_columns(path: Path) -> tuple[list[str], dict[str, Any]]:
     return names, out
 
 
-def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any) -> FactColumns:
-    """The fact columns of some rows of a file (row indices) for one category. A row with a
-    cell for a fact the category does not have, or keys on a fact that takes one value, is not
-    ok (the scalar path reports it); a mapping fact (``bonus_articles.city``) is put together
-    row by row and checked by the fact's own check."""
+def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
+                      ) -> tuple[CategoryColumns, FactColumns]:
+    """The fact columns of some rows of a file (row indices) for one category, with the
+    category's program to run them through. A row with a cell for a fact the category does not
+    have, or keys on a fact that takes one value, is not ok (the scalar path reports it).
+
+    A fact the columns keep as Python values (a by_level mapping ``bonus_articles.city``, …,
+    text) is read once per distinct combination of its cells, by the table reader's cell rule
+    and the fact's own check; where the category's every item is then columnar, the item's raw
+    amount is worked out once per distinct value by its kind's own raw function and handed to
+    the columns as the item's raw column (:func:`distinct_raws`), so that no Python object is
+    made per unit. Otherwise each row keeps its checked value (slow, but the same results)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from govscore.rules import values as rule_values
-
     n = len(rows)
-    picked = pa.array(np.asarray(rows, dtype=np.int64))
+    rows = np.asarray(rows, dtype=np.int64)
     batch = columnar.Batch(n, {}, {})
     ok = np.ones(n, dtype=np.bool_)
     numbers: dict[str, Col] = {}
     flags: dict[str, Mask] = {}
     objects: dict[str, list[Any]] = {}
     known = {spec.name for spec in program.facts}
+
+    def empty(name: str) -> Mask:
+        values, codes = cols.coded[name]
+        return _mask(pc.equal(values, ""))[codes[rows]]
+
     for base, names in cols.facts.items():
         if base not in known:  # a fact of another category: only empty cells
             for name in names:
-                ok &= np.asarray(pc.equal(cols.raw[name].take(picked), ""))
+                ok &= empty(name)
+    distinct: dict[str, tuple[Any, list[Any]]] = {}
     for spec in program.facts:
         names = cols.facts.get(spec.name, [])
         if spec.shape == "object":
-            objects[spec.name], good = _object_column(spec, cols, names, picked, n,
-                                                      rule_values)
-            ok &= good
+            codes, checked = _distinct_values(spec, cols, names, rows)
+            distinct[spec.name] = (codes, checked)
+            ok &= np.array([c is not _BAD for c in checked], dtype=np.bool_)[codes]
             continue
-        keyed = [name for name in names if name != spec.name]
-        for name in keyed:
-            ok &= np.asarray(pc.equal(cols.raw[name].take(picked), ""))
+        for name in names:
+            if name != spec.name:  # keys on a fact that takes one value
+                ok &= empty(name)
         if spec.name in names:
-            texts = cols.raw[spec.name].take(picked)
-            given = np.asarray(pc.not_equal(texts, ""))
+            values, all_codes = cols.coded[spec.name]
+            codes = all_codes[rows]
         else:
-            texts = pa.array([""] * n, pa.string())
-            given = np.zeros(n, dtype=np.bool_)
+            values, codes = pa.array([""], pa.string()), np.zeros(n, dtype=np.int64)
+        given = ~_mask(pc.equal(values, ""))[codes]
         if not given.all() and spec.default is None:
             ok &= given
         if spec.shape == "flag":
-            truth, good = _flags(texts)
+            d_truth, d_good = _flags(values)
+            truth, good = d_truth[codes], d_good[codes]
             if spec.default is not None:
                 truth = np.where(given, truth, bool(spec.default))
                 good = good | ~given
             flags[spec.name] = truth
             ok &= good
             continue
-        if not given.all():
-            texts = pc.if_else(pa.array(given), texts, pa.scalar("0"))
-        ints, places, good = _decimals(texts)
+        filled = pc.if_else(pc.equal(values, ""), pa.scalar("0"), values)
+        d_ints, d_places, d_good = _decimals(filled)
+        ints, places, good = d_ints[codes], d_places[codes], d_good[codes]
         if spec.default is not None:
             d, p = _scaled(spec.default)
             ints = np.where(given, ints, d)
@@ -585,43 +627,157 @@ def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any) ->
             col = Col(np.floor_divide(col.data, 10**col.exp), 0)
         ok &= columnar.in_range(batch, spec, col)
         numbers[spec.name] = col
-    return FactColumns(n, numbers, flags, objects, ok & ~batch.bail,
-                       {f.name: f for f in program.facts})
+    shapes = {f.name: f for f in program.facts}
+    raws = distinct_raws(program, distinct)
+    if raws is not None:
+        extra, columns_of, good = raws
+        ok &= good
+        numbers.update(columns_of)
+        program = dataclasses.replace(program, raws={**program.raws, **extra})
+    else:
+        for name, (codes, checked) in distinct.items():
+            values = [None if c is _BAD else c for c in checked]
+            objects[name] = [values[k] for k in codes.tolist()]
+    return program, FactColumns(n, numbers, flags, objects, ok & ~batch.bail, shapes)
 
 
-def _object_column(spec: Any, cols: FileColumns, names: list[str], picked: Any, n: int,
-                   rule_values: Any) -> tuple[list[Any], Mask]:
-    """A fact the columns keep as checked Python values (a by_level mapping, text), one row at
-    a time: each cell read by the table reader's rule, the value by the fact's check."""
-    texts = {name: cols.raw[name].take(picked).to_pylist() for name in names}
-    out: list[Any] = []
-    good = np.ones(n, dtype=np.bool_)
-    for i in range(n):
-        value: Any = None
-        try:
-            for name, column in texts.items():
-                cell = tables.cell_value(column[i]) if column[i] else None
-                if cell is None:
-                    continue
-                _, dot, key = name.partition(".")
-                if dot:
-                    value = {} if value is None else value
-                    value[key] = cell
-                else:
-                    value = cell
-            if value is None:
-                if spec.default is None:
-                    raise ValueError("missing")
-                checked = spec.default
+_BAD: Any = object()
+"""A distinct value its check refused, or an exemption / not applicable: the scalar path."""
+
+
+class _NoOtherFacts(Mapping[str, Any]):
+    """The unit's other facts, for a raw function that should not need them: reading one makes
+    :func:`distinct_raws` leave the fact to the scalar way."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise _ReadsOtherFactsError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        raise _ReadsOtherFactsError("")
+
+    def __len__(self) -> int:
+        raise _ReadsOtherFactsError("")
+
+
+class _ReadsOtherFactsError(Exception):
+    pass
+
+
+def _given_raw(rule: Any, item: Any, c: columnar.Batch, x: Any) -> Col:
+    """The raw amounts worked out per distinct value (the fact's column holds them)."""
+    return x  # type: ignore[no-any-return]
+
+
+def distinct_raws(program: CategoryColumns, distinct: dict[str, tuple[Any, list[Any]]]
+                  ) -> tuple[dict[str, columnar.RawVector], dict[str, Col], Mask] | None:
+    """For each Python-valued fact, its item's raw amount per unit as a column, computed once
+    per distinct value by the kind's own raw function; None when an item of the category would
+    still need each unit's Python facts (another kind without a vector form, a formula, a fact
+    read by two items, a raw function that reads other facts)."""
+    if not distinct:
+        return None
+    readers: dict[str, list[Any]] = {}
+    for p in program.programs:
+        if isinstance(p, ItemProgram):
+            if p.fact is not None:
+                readers.setdefault(p.fact, []).append(p)
+            if p.node.id not in program.raws and (p.fact not in distinct or p.converts):
+                return None
+    extra: dict[str, columnar.RawVector] = {}
+    columns_of: dict[str, Col] = {}
+    n = len(next(iter(distinct.values()))[0])
+    ok = np.ones(n, dtype=np.bool_)
+    for name, (codes, checked) in distinct.items():
+        items = readers.get(name, [])
+        if len(items) != 1:
+            return None
+        p = items[0]
+        amounts: list[Any] = []
+        for value in checked:
+            if value is _BAD:
+                amounts.append(None)
+                continue
+            try:
+                amount = p.raw(value, _NoOtherFacts())
+            except _ReadsOtherFactsError:
+                return None
+            except Exception:
+                amount = None
+            amounts.append(amount if isinstance(amount, Decimal) else None)
+        col, good = columnar.number_column(amounts)
+        data = np.asarray(col.data) if not isinstance(col.data, int) \
+            else np.full(len(amounts), col.data)
+        columns_of[name] = Col(data[codes], col.exp)
+        ok &= good[codes]
+        extra[p.node.id] = _given_raw
+    return extra, columns_of, ok
+
+
+MAX_DISTINCT = 100_000
+"""A Python-valued fact with more distinct cell combinations than this is read row by row."""
+
+
+def _distinct_values(spec: Any, cols: FileColumns, names: list[str], rows: Any
+                     ) -> tuple[Any, list[Any]]:
+    """(each row's code, the checked value of each code) of a Python-valued fact: each
+    distinct combination of its cells read once (_BAD where the check refuses it)."""
+    from govscore.rules import values as rule_values
+
+    n = len(rows)
+    if not names:
+        return np.zeros(n, dtype=np.int64), [_read_value(spec, [], [], rule_values)]
+    import pyarrow as pa
+
+    texts = [cols.coded[m][0].to_pylist() for m in names]
+    sizes = [max(len(t), 1) for t in texts]
+    if float(np.prod(np.array(sizes, dtype=np.float64))) < 2.0**62:
+        # one integer per combination (mixed radix), its distinct values by a hash pass
+        key = np.zeros(n, dtype=np.int64)
+        for m, size in zip(names, sizes, strict=True):
+            key = key * size + cols.coded[m][1][rows]
+        encoded = pa.array(key).dictionary_encode()
+        combos = []
+        for combined in encoded.dictionary.to_pylist():
+            digits = []
+            rest = combined
+            for size in reversed(sizes):
+                rest, d = divmod(rest, size)
+                digits.append(d)
+            combos.append(digits[::-1])
+        inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        stacked = np.stack([cols.coded[m][1][rows] for m in names], axis=1)
+        unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        combos = unique.tolist()
+        inverse = np.asarray(inverse, dtype=np.int64).reshape(n)
+    checked = [_read_value(spec, names, [texts[j][k] for j, k in enumerate(combo)],
+                           rule_values)
+               for combo in combos]
+    return inverse, checked
+
+
+def _read_value(spec: Any, names: list[str], cells: list[str], rule_values: Any) -> Any:
+    """One combination of a fact's cells as the scalar path reads it, checked; _BAD if not."""
+    value: Any = None
+    try:
+        for name, text in zip(names, cells, strict=True):
+            cell = tables.cell_value(text) if text else None
+            if cell is None:
+                continue
+            _, dot, key = name.partition(".")
+            if dot:
+                value = {} if value is None else value
+                value[key] = cell
             else:
-                checked = spec.spec.check(value)
-        except Exception:
-            out.append(None)
-            good[i] = False
-            continue
-        if isinstance(checked, (rule_values.Exempt, rule_values.NotApplicable)):
-            out.append(None)
-            good[i] = False
+                value = cell
+        if value is None:
+            if spec.default is None:
+                return _BAD
+            checked = spec.default
         else:
-            out.append(checked)
-    return out, good
+            checked = spec.spec.check(value)
+    except Exception:
+        return _BAD
+    if isinstance(checked, (rule_values.Exempt, rule_values.NotApplicable)):
+        return _BAD
+    return checked

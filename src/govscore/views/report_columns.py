@@ -15,6 +15,8 @@ their columns: the same file either way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -34,45 +36,80 @@ CHUNK = 131_072
 """Rows joined into text at a time when writing CSV."""
 
 
-def fixed_text(data: Any, places: int) -> Any:
-    """Scaled integers (value × 10^places) as decimal text at ``places`` places (−5 at 2: -0.05),
-    an Arrow string array."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    data = np.asarray(data, dtype=np.int64)
-    magnitude = pc.cast(pa.array(np.abs(data)), pa.string())
-    if places > 0:
-        padded = pc.utf8_lpad(magnitude, places + 1, "0")
-        head = pc.utf8_slice_codeunits(padded, 0, -places)
-        tail = pc.utf8_slice_codeunits(padded, -places)
-        magnitude = pc.binary_join_element_wise(head, tail, ".")
-    sign = pa.array(np.where(data < 0, "-", ""))
-    return pc.binary_join_element_wise(sign, magnitude, "")
+EMPTY = 63
+"""The exponent code of an empty cell (a node the unit does not have) in :class:`Numbers`."""
 
 
-def exact_text(data: Any, exp: int, exps: Any) -> Any:
-    """Values held as ``data`` × 10^−exp written at each unit's own Decimal exponent ``exps``
-    (an int for all, or one per unit): what ``str(Decimal)`` gives for that value and exponent
-    (no exponent above 0 reaches here: engine.exponents' values come from a scheme's numbers)."""
-    import pyarrow.compute as pc
+class Numbers:
+    """A report's number column gathered in pieces — scaled integers with each unit's Decimal
+    exponent — and written once per distinct (value, exponent): every cell's text is what
+    ``str(Decimal)`` gives the scalar path's value, but only the distinct texts are made."""
 
-    data = np.asarray(data, dtype=np.int64)
-    if isinstance(exps, int):
-        return fixed_text(_at(data, exp, -exps), -exps)
-    exps = np.asarray(exps)
-    out = None
-    for e in np.unique(exps).tolist():
-        text = fixed_text(_at(data, exp, -e), -e)
-        out = text if out is None else pc.if_else(exps == e, text, out)
-    assert out is not None or not len(data)
-    return out if out is not None else fixed_text(data, exp)
+    def __init__(self) -> None:
+        self.parts: list[tuple[Any, int, Any, int]] = []
+
+    def add(self, data: Any, exp: int, exps: Any) -> None:
+        """Values ``data × 10^−exp`` whose Decimals have exponent ``exps`` (an int, or one per
+        value)."""
+        self.parts.append((np.asarray(data, dtype=np.int64), exp, exps, len(data)))
+
+    def empty(self, count: int) -> None:
+        self.parts.append((None, 0, EMPTY, count))
+
+    def column(self, tail: Sequence[Decimal | None]) -> tuple[Any, Any, int] | None:
+        """(the texts as an Arrow dictionary array, the values as int64, their exponent) of the
+        pieces followed by ``tail`` (the scalar path's values, None for empty); None when a
+        value does not fit (the caller writes the usual way)."""
+        import pyarrow as pa
+
+        tail_exps = []
+        for value in tail:
+            if value is None:
+                tail_exps.append(EMPTY)
+                continue
+            e = value.as_tuple().exponent
+            if not isinstance(e, int) or e > 0:
+                return None
+            tail_exps.append(e)
+        top = max([0, *(e for data, e, _, _ in self.parts if data is not None),
+                   *(-e for e in tail_exps if e != EMPTY)])
+        if top > 15:  # noqa: PLR2004 - beyond what a key of 56 bits holds
+            return None
+        data_parts, exp_parts = [], []
+        for data, e, exps, count in self.parts:
+            if data is None:
+                data_parts.append(np.zeros(count, dtype=np.int64))
+            else:
+                if np.any(np.abs(data) >= 2**55 // 10 ** (top - e)):
+                    return None
+                data_parts.append(data * 10 ** (top - e))
+            exp_parts.append(np.full(count, exps, dtype=np.int64) if isinstance(exps, int)
+                             else np.asarray(exps, dtype=np.int64))
+        tail_data = [0 if v is None else int(v.scaleb(top)) for v in tail]
+        if tail_data and max(abs(t) for t in tail_data) >= 2**55:
+            return None
+        data_parts.append(np.array(tail_data, dtype=np.int64))
+        exp_parts.append(np.array(tail_exps, dtype=np.int64))
+        values = np.concatenate(data_parts)
+        exps_all = np.concatenate(exp_parts)
+        key = values * 128 + (exps_all + 64)
+        encoded = pa.array(key).dictionary_encode()  # a hash pass: no sort
+        inverse = encoded.indices
+        texts = []
+        for k in encoded.dictionary.to_pylist():
+            value, code = divmod(k, 128)
+            e = code - 64
+            texts.append("" if e == EMPTY else _fixed(value, top, -e))
+        dictionary = pa.DictionaryArray.from_arrays(inverse, pa.array(texts, pa.string()))
+        return dictionary, values, top
 
 
-def _at(data: Any, exp: int, places: int) -> Any:
-    if places >= exp:
-        return data * 10 ** (places - exp)
-    return data // 10 ** (exp - places)  # exact where the value is written at these places
+def _fixed(value: int, exp: int, places: int) -> str:
+    """``value × 10^−exp`` written at ``places`` places (exactly: it has no more)."""
+    v = value * 10 ** (places - exp) if places >= exp else value // 10 ** (exp - places)
+    digits = str(abs(v)).rjust(places + 1, "0")
+    body = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    return ("-" if v < 0 else "") + body
 
 
 def guarded(column: Any) -> Any:
@@ -100,22 +137,44 @@ def _quoted(column: Any) -> Any:
     return pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), column)
 
 
-def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, Any]) -> None:
-    """The report as ``.csv`` or ``.parquet`` (by the suffix) into an open binary file."""
-    cells = {name: guarded(columns[name]) if name in TEXT_COLUMNS else columns[name]
-             for name in names}
+def _prepared(column: Any, text: bool) -> Any:
+    """A column's CSV cells: a dictionary array's distinct cells guarded and quoted once."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if isinstance(column, pa.DictionaryArray):
+        values = column.dictionary.cast(pa.string())
+        values = _quoted(guarded(values) if text else values)
+        return pa.DictionaryArray.from_arrays(column.indices, values)
+    return column
+
+
+def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, Any], *,
+          ready: frozenset[str] = frozenset()) -> None:
+    """The report as ``.csv`` or ``.parquet`` (by the suffix) into an open binary file; a
+    column is an Arrow string array or a dictionary array of strings. The columns named in
+    ``ready`` hold CSV cells already (guarded and quoted)."""
     if suffix.lower() == ".parquet":
-        write_parquet(handle, names, cells)
+        write_parquet(handle, names, columns)
         return
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    cells = {name: _prepared(columns[name], name in TEXT_COLUMNS) for name in names}
     header = ",".join(_quoted(pa.array(names, pa.string())).to_pylist()) + "\n"
     n = len(columns[names[0]])
     handle.write(("\ufeff" + header).encode("utf-8"))
     for start in range(0, n, CHUNK):
-        parts = [_quoted(pc.fill_null(cells[name].slice(start, CHUNK), ""))
-                 for name in names]
+        parts = []
+        for name in names:
+            part = cells[name].slice(start, CHUNK)
+            if isinstance(part, pa.DictionaryArray):
+                part = part.dictionary.take(part.indices)
+            elif name not in ready:
+                part = pc.fill_null(part.cast(pa.string()), "")
+                part = _quoted(guarded(part) if name in TEXT_COLUMNS else part)
+            parts.append(part)
         lines = pc.binary_join_element_wise(*parts, ",")
         body = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")
         handle.write(_bytes(body))
@@ -135,27 +194,42 @@ def _bytes(column: Any) -> bytes:
     return whole[int(offsets[0]):int(offsets[-1])]
 
 
-def write_parquet(handle: BinaryIO, names: list[str], cells: dict[str, Any]) -> None:
+def write_parquet(handle: BinaryIO, names: list[str], columns: dict[str, Any]) -> None:
+    """The Parquet form (see the module's docstring), written in row groups of CHUNK rows: the
+    text columns guarded as in the CSV, numbers typed at their column's most places."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    arrays = {}
+    kinds: dict[str, Any] = {}
     for name in names:
-        column = cells[name].cast(pa.string())
-        empty = pc.equal(column, "")
-        column = pc.if_else(empty, pa.scalar(None, pa.string()), column)
+        column = columns[name]
         if name == "rank":
-            arrays[name] = pc.cast(column, pa.int64())
+            kinds[name] = pa.int64()
         elif name in TEXT_COLUMNS:
-            arrays[name] = column
+            kinds[name] = pa.string()
         else:
-            point = pc.find_substring(column, ".")
-            length = pc.utf8_length(column)
+            values = column.dictionary if isinstance(column, pa.DictionaryArray) else column
+            values = values.cast(pa.string())
+            point = pc.find_substring(values, ".")
+            length = pc.utf8_length(values)
             frac = pc.if_else(pc.less(point, 0), 0, pc.subtract(pc.subtract(length, point), 1))
-            scale = pc.max(frac).as_py() or 0
-            arrays[name] = pc.cast(column, pa.decimal128(38, scale))
-    pq.write_table(pa.table(arrays), handle, compression="zstd")
+            kinds[name] = pa.decimal128(38, pc.max(frac).as_py() or 0)
+    schema = pa.schema([(name, kinds[name]) for name in names])
+    n = len(columns[names[0]])
+    with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+        for start in range(0, max(n, 1), CHUNK):
+            arrays = []
+            for name in names:
+                part = columns[name].slice(start, CHUNK)
+                if isinstance(part, pa.DictionaryArray):
+                    part = part.dictionary.take(part.indices)
+                part = part.cast(pa.string())
+                if name in TEXT_COLUMNS:
+                    part = guarded(pc.fill_null(part, ""))
+                part = pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part)
+                arrays.append(pc.cast(part, kinds[name]))
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
 
 
 def parquet_from_csv(handle: BinaryIO, text: str) -> None:
