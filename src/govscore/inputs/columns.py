@@ -389,7 +389,8 @@ class FileColumns:
     """fact → its columns: [fact] for a plain fact, [fact.key, …] for a mapping fact."""
     coded: dict[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
     """column (not id) → (its distinct cells, an Arrow string array; each row's index into
-    them, int64): a column's cells are read once per distinct cell, not once per row."""
+    them, a numpy int32 view of the Arrow indices): a column's cells are read once per distinct
+    cell, not once per row."""
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -458,7 +459,7 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
         encoded = raw[name] if pa.types.is_dictionary(raw[name].type) \
             else pc.dictionary_encode(raw[name])
         values = encoded.dictionary
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)  # int32, no copy
         coded[name] = (values, codes)
         empty = _mask(pc.equal(values, ""))
         if name in ("category", "tier"):
@@ -489,17 +490,8 @@ def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, A
     if encoding == "utf-16":
         raise NotColumnarError("UTF-16 text is read the usual way")
     codec = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    names = _header_names(path, codec)
     try:
-        head = pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(block_size=1 << 16, encoding=codec,
-                                                 autogenerate_column_names=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={}))
-        first = head.slice(0, 1).to_pylist()
-        if not first:
-            raise NotColumnarError("an empty file")
-        names = [str(v).lstrip("\ufeff") if i == 0 else str(v)
-                 for i, v in enumerate(first[0].values())]
         # every column but the ids as a dictionary (most facts take few distinct values)
         table = pacsv.read_csv(
             path,
@@ -515,6 +507,29 @@ def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, A
     if len(set(names)) != len(names):
         raise NotColumnarError("a column name is repeated")
     return names, {n: _one_chunk(table.column(n)) for n in names}
+
+
+MAX_HEADER = 1 << 20
+"""A header line longer than this is not read through the columns."""
+
+
+def _header_names(path: Path, codec: str) -> list[str]:
+    """The first line's cells (the header), as the csv module reads them."""
+    with path.open("rb") as handle:
+        head = handle.read(MAX_HEADER)
+    line, newline, _ = head.partition(b"\n")
+    if not newline:
+        raise NotColumnarError("no header line, or a header too long")
+    try:
+        text = line.decode("utf-8" if codec == "utf8" else codec).lstrip("\ufeff")
+    except (UnicodeDecodeError, LookupError):
+        raise NotColumnarError("the header is not in the file's encoding") from None
+    if text.count('"') % 2:
+        raise NotColumnarError("a quoted line break in the header")
+    rows = list(csv.reader([text.rstrip("\r")]))
+    if not rows or not rows[0]:
+        raise NotColumnarError("an empty header")
+    return rows[0]
 
 
 def _one_chunk(column: Any) -> Any:
@@ -734,7 +749,7 @@ def _distinct_values(spec: Any, cols: FileColumns, names: list[str], rows: Any
         # one integer per combination (mixed radix), its distinct values by a hash pass
         key = np.zeros(n, dtype=np.int64)
         for m, size in zip(names, sizes, strict=True):
-            key = key * size + cols.coded[m][1][rows]
+            key = key * size + cols.coded[m][1][rows].astype(np.int64)
         encoded = pa.array(key).dictionary_encode()
         combos = []
         for combined in encoded.dictionary.to_pylist():
