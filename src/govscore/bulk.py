@@ -89,10 +89,12 @@ def score_file(plan: Plan, source: str | Path, target: str | Path) -> BulkSummar
         from govscore.views import report, report_columns
 
         suffix = Path(target).suffix
+        order = columns.pop("order")
         if suffix.lower() == ".csv":  # the ids are written as CSV cells already
             columns["unit"] = columns.pop("unit cells")
         with report.atomic_file(Path(target)) as handle:
-            report_columns.write(handle, suffix, names, columns, ready=frozenset({"unit"}))
+            report_columns.write(handle, suffix, names, columns, ready=frozenset({"unit"}),
+                                 order=order)
     finally:
         if paused:
             gc.enable()
@@ -248,13 +250,13 @@ def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[A
     columns.update(placements)
     names = ["unit", "category", "tier", "scope", "rank", "total", "computed_total", "grade",
              "awards", "undecided", "vetoes", "ineligible", *node_ids]
-    order = pc.sort_indices(pa.table({"scope": columns["scope"], "rank": columns["rank_int"],
-                                      "unit": units}),
+    order = pc.sort_indices(pa.table({"scope": columns["scope_key"],
+                                      "rank": columns["rank_int"], "unit": units}),
                             sort_keys=[("scope", "ascending"), ("rank", "ascending"),
                                        ("unit", "ascending")])
-    sorted_columns = {name: pc.take(columns[name], order) for name in names}
-    sorted_columns["unit cells"] = pc.take(unit_cells, order)
-    return names, sorted_columns, (n_scored, by_columns, len(scalar), cols.encoding)
+    columns["unit cells"] = unit_cells
+    columns["order"] = order
+    return names, columns, (n_scored, by_columns, len(scalar), cols.encoding)
 
 
 SCORE_CHUNK = 131_072
@@ -371,7 +373,6 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
     int64."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from govscore.engine import population_columns as pcol
 
@@ -398,27 +399,27 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
                        _codes(columns["tier"], tiers), categories, tiers, total, places,
                        key_columns, eligible, vetoed)
     placed = pcol.place(plan, table)
-    scope = pc.take(pa.array(placed.rank_scopes, pa.string()), pa.array(placed.rank_scope))
-    grade_names = pa.array([*placed.grade_names, ""], pa.string())
+    scope_codes = np.asarray(placed.rank_scope, dtype=np.int32)
+    scope = pa.DictionaryArray.from_arrays(pa.array(scope_codes),
+                                           pa.array(placed.rank_scopes, pa.string()))
+    # the scopes' order as the report sorts them: by their text
+    by_text = sorted(range(len(placed.rank_scopes)), key=lambda i: placed.rank_scopes[i])
+    scope_order = np.empty(len(by_text), dtype=np.int64)
+    scope_order[by_text] = np.arange(len(by_text))
     grade_codes = np.where(placed.grade == pcol.NO, len(placed.grade_names), placed.grade)
-    awards = pa.array([""] * n, pa.string())
-    undecided = pa.array([""] * n, pa.string())
-    for a, award in enumerate(scheme.awards):
-        status = placed.award_status[a]
-        for mask, which in ((status == pcol.A_WON, "awards"),
-                            (status == pcol.A_UNDECIDED, "undecided")):
-            if not mask.any():
-                continue
-            acc = awards if which == "awards" else undecided
-            joined = pc.if_else(pc.equal(acc, ""), pa.scalar(award.id),
-                                pc.binary_join_element_wise(acc, pa.scalar(award.id), ";"))
-            acc = pc.if_else(pa.array(mask), joined, acc)
-            if which == "awards":
-                awards = acc
-            else:
-                undecided = acc
+    grade = pa.DictionaryArray.from_arrays(pa.array(grade_codes.astype(np.int32)),
+                                           pa.array([*placed.grade_names, ""], pa.string()))
+    ids_of_awards = [a.id for a in scheme.awards]
+    made = {}
+    for which, wanted in (("awards", pcol.A_WON), ("undecided", pcol.A_UNDECIDED)):
+        bits = np.zeros(n, dtype=np.int64)
+        for a in range(len(ids_of_awards)):
+            bits |= (np.asarray(placed.award_status[a]) == wanted).astype(np.int64) << a
+        encoded = pa.array(bits).dictionary_encode()
+        texts = [";".join(i for a, i in enumerate(ids_of_awards) if combo >> a & 1)
+                 for combo in encoded.dictionary.to_pylist()]
+        made[which] = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(texts, pa.string()))
     rank = np.asarray(placed.rank, dtype=np.int64)
-    return {"scope": scope, "rank_int": pa.array(rank),
-            "rank": pc.cast(pa.array(rank), pa.string()),
-            "grade": pc.take(grade_names, pa.array(grade_codes)),
-            "awards": awards, "undecided": undecided}
+    return {"scope": scope, "scope_key": scope_order[scope_codes], "rank_int": rank,
+            "rank": pa.array(rank), "grade": grade, "awards": made["awards"],
+            "undecided": made["undecided"]}

@@ -150,13 +150,21 @@ def _prepared(column: Any, text: bool) -> Any:
     return column
 
 
+def _rows(column: Any, order: Any, start: int) -> Any:
+    """Rows ``start`` … ``start + CHUNK`` of a column, in ``order`` (all rows if None)."""
+    if order is None:
+        return column.slice(start, CHUNK)
+    return column.take(order.slice(start, CHUNK))
+
+
 def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, Any], *,
-          ready: frozenset[str] = frozenset()) -> None:
+          ready: frozenset[str] = frozenset(), order: Any = None) -> None:
     """The report as ``.csv`` or ``.parquet`` (by the suffix) into an open binary file; a
-    column is an Arrow string array or a dictionary array of strings. The columns named in
-    ``ready`` hold CSV cells already (guarded and quoted)."""
+    column is an Arrow string array, a dictionary array of strings, or (rank) integers. The
+    columns named in ``ready`` hold CSV cells already (guarded and quoted); ``order`` the rows
+    to write in their order (an Arrow index array; all rows as they are if None)."""
     if suffix.lower() == ".parquet":
-        write_parquet(handle, names, columns)
+        write_parquet(handle, names, columns, order)
         return
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -168,9 +176,11 @@ def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, An
     for start in range(0, n, CHUNK):
         parts = []
         for name in names:
-            part = cells[name].slice(start, CHUNK)
+            part = _rows(cells[name], order, start)
             if isinstance(part, pa.DictionaryArray):
                 part = part.dictionary.take(part.indices)
+            elif pa.types.is_integer(part.type):  # a number: never quoted
+                part = part.cast(pa.string())
             elif name not in ready:
                 part = pc.fill_null(part.cast(pa.string()), "")
                 part = _quoted(guarded(part) if name in TEXT_COLUMNS else part)
@@ -194,7 +204,8 @@ def _bytes(column: Any) -> bytes:
     return whole[int(offsets[0]):int(offsets[-1])]
 
 
-def write_parquet(handle: BinaryIO, names: list[str], columns: dict[str, Any]) -> None:
+def write_parquet(handle: BinaryIO, names: list[str], columns: dict[str, Any],
+                  order: Any = None) -> None:
     """The Parquet form (see the module's docstring), written in row groups of CHUNK rows: the
     text columns guarded as in the CSV, numbers typed at their column's most places."""
     import pyarrow as pa
@@ -221,7 +232,7 @@ def write_parquet(handle: BinaryIO, names: list[str], columns: dict[str, Any]) -
         for start in range(0, max(n, 1), CHUNK):
             arrays = []
             for name in names:
-                part = columns[name].slice(start, CHUNK)
+                part = _rows(columns[name], order, start)
                 if isinstance(part, pa.DictionaryArray):
                     part = part.dictionary.take(part.indices)
                 part = part.cast(pa.string())
