@@ -28,7 +28,7 @@ import decimal
 import gc
 import importlib.util
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,14 +195,14 @@ def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[A
                     return None
                 scalar.append((index_of[number], outcome[0]))
         # ids compared after NFKC and without spaces: a look-alike of another row's id
-        plain_ids = set(pc.filter(ids_arrow, pa.array(plain)).to_pylist())
-        seen: set[str] = set()
-        for _, r in scalar:
-            key = textsafe.id_key(r.unit)
-            if key in plain_ids or key in seen:
-                return None
-            seen.add(key)
+        scalar_keys = [textsafe.id_key(r.unit) for _, r in scalar]
+        if len(set(scalar_keys)) != len(scalar_keys) or pc.any(pc.is_in(
+                pc.filter(ids_arrow, pa.array(plain)),
+                value_set=pa.array(scalar_keys, pa.string()))).as_py():
+            return None
     n_scored = by_columns + len(scalar)
+    encoding = cols.encoding
+    del cols  # the facts' cells are not needed any more
     # every scored row: the columns' pieces, then the scalar path's units
     results = [r for _, r in scalar]
     index = pa.array(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64))
@@ -256,7 +256,7 @@ def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[A
                                        ("unit", "ascending")])
     columns["unit cells"] = unit_cells
     columns["order"] = order
-    return names, columns, (n_scored, by_columns, len(scalar), cols.encoding)
+    return names, columns, (n_scored, by_columns, len(scalar), encoding)
 
 
 SCORE_CHUNK = 131_072
@@ -352,6 +352,27 @@ def _resolve(ids: Any, given: Any, members: dict[str, str], declared: list[str]
     return value, ok
 
 
+class _Ids(Sequence[str]):
+    """The unit ids of an Arrow string array as a sequence of str, without a Python string per
+    unit held at once (population_columns reads a few by index and goes through them once)."""
+
+    def __init__(self, ids: Any) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return self.ids[index].to_pylist()
+        return self.ids[index].as_py()
+
+    def __iter__(self) -> Iterator[str]:
+        step = 65_536
+        for start in range(0, len(self.ids), step):
+            yield from self.ids.slice(start, step).to_pylist()
+
+
 def _codes(column: Any, names: list[str]) -> Any:
     """Each row's index into ``names`` ('' and unknown: population_columns.NO)."""
     import numpy as np
@@ -394,8 +415,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
         eligible[start + k] = not r.ineligible
         if r.forced_grade is not None or r.grade_cap is not None:
             vetoed[start + k] = (r.forced_grade, r.grade_cap)
-    ids = units.to_pylist()
-    table = pcol.Units(ids, _codes(columns["category"], categories),
+    table = pcol.Units(_Ids(units), _codes(columns["category"], categories),
                        _codes(columns["tier"], tiers), categories, tiers, total, places,
                        key_columns, eligible, vetoed)
     placed = pcol.place(plan, table)
