@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govscore import api, textsafe
+from govscore import api, budget, textsafe
 from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import UnitResult
 from govscore.errors import FactsFileError
@@ -53,8 +53,22 @@ class BulkSummary:
     seconds: float
 
 
+ROOM = 1 << 30
+"""Address space the columns want left under a limit (``ulimit -v``): numpy's and Arrow's
+buffers are allocated outside govscore's memory guard (budget.check), and OpenBLAS ends the
+process when it cannot get its own; under a tighter limit the usual way runs, and stops with
+GS703 where memory runs out."""
+
+
 def ready() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("numpy", "pyarrow"))
+    """numpy and pyarrow installed, and room for them (see :data:`ROOM`)."""
+    if not all(importlib.util.find_spec(m) is not None for m in ("numpy", "pyarrow")):
+        return False
+    if budget.resource is None:  # pragma: no cover - not POSIX
+        return True
+    soft, _ = budget.resource.getrlimit(budget.resource.RLIMIT_AS)
+    used = budget.address_space()
+    return soft == budget.resource.RLIM_INFINITY or used is None or soft - used >= ROOM
 
 
 def scheme_taken(plan: Plan) -> bool:
@@ -73,16 +87,19 @@ def scheme_taken(plan: Plan) -> bool:
     return all(exponents.supported(p) for p in programs.values())
 
 
-def score_file(plan: Plan, source: str | Path, target: str | Path) -> BulkSummary | None:
+def score_file(plan: Plan, source: str | Path, target: str | Path, *,
+               input_order: bool = False) -> BulkSummary | None:
     """Score ``source`` into ``target`` (.csv or .parquet) through the columns; None (nothing
-    written) when this way does not take the scheme, the file or its units."""
+    written) when this way does not take the scheme, the file or its units. Rows are in the
+    report's order (scope, rank, unit) as ``govscore score -o`` writes them, or with
+    ``input_order`` in the facts file's order, as ``govscore score --stream`` writes them."""
     start = time.perf_counter()
     if Path(target).suffix.lower() not in OUTPUTS or not ready() or not scheme_taken(plan):
         return None
     paused = gc.isenabled()
     gc.disable()
     try:
-        done = _score(plan, Path(source))
+        done = _score(plan, Path(source), input_order)
         if done is None:
             return None
         names, columns, summary = done
@@ -102,7 +119,8 @@ def score_file(plan: Plan, source: str | Path, target: str | Path) -> BulkSummar
                        time.perf_counter() - start)
 
 
-def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[Any, ...]] | None:
+def _score(plan: Plan, source: Path, input_order: bool
+           ) -> tuple[list[str], dict[str, Any], tuple[Any, ...]] | None:
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -250,10 +268,14 @@ def _score(plan: Plan, source: Path) -> tuple[list[str], dict[str, Any], tuple[A
     columns.update(placements)
     names = ["unit", "category", "tier", "scope", "rank", "total", "computed_total", "grade",
              "awards", "undecided", "vetoes", "ineligible", *node_ids]
-    order = pc.sort_indices(pa.table({"scope": columns["scope_key"],
-                                      "rank": columns["rank_int"], "unit": units}),
-                            sort_keys=[("scope", "ascending"), ("rank", "ascending"),
-                                       ("unit", "ascending")])
+    if input_order:
+        rows_of = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)])
+        order = pa.array(np.argsort(rows_of, kind="stable"))
+    else:
+        order = pc.sort_indices(pa.table({"scope": columns["scope_key"],
+                                          "rank": columns["rank_int"], "unit": units}),
+                                sort_keys=[("scope", "ascending"), ("rank", "ascending"),
+                                           ("unit", "ascending")])
     columns["unit cells"] = unit_cells
     columns["order"] = order
     return names, columns, (n_scored, by_columns, len(scalar), encoding)

@@ -214,3 +214,22 @@ def test_parquet_facts_read_exactly_and_floats_refused(tmp_path: Path) -> None:
     assert bulk.score_file(plan, facts, tmp_path / "x.csv") is None
     with pytest.raises(FactsFileError, match="bonus_process"):
         api.read_facts(facts)
+
+
+def test_stream_through_the_columns_writes_the_streamed_file(tmp_path: Path) -> None:
+    """--stream writes the report's rows in input order: the columns give the same bytes."""
+    from govscore import stream
+
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    rows = wide_rows(plan, s3_units(400, 7))
+    rows[3][3] = "1.5 "  # a cell with a space: read by the table reader itself
+    facts = write_csv(tmp_path / "facts.csv", rows)
+    stream.score_csv(plan, facts, tmp_path / "streamed.csv")
+    assert bulk.score_file(plan, facts, tmp_path / "columns.csv", input_order=True) is not None
+    assert (tmp_path / "columns.csv").read_bytes() == (tmp_path / "streamed.csv").read_bytes()
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(["score", str(ROOT / "schemes" / "s3-chengdu.yaml"), str(facts), "-o",
+                    str(tmp_path / "cli.csv"), "--stream"], out, err)
+    assert code == 0, err.getvalue()
+    assert "streamed in" in err.getvalue()
+    assert (tmp_path / "cli.csv").read_bytes() == (tmp_path / "streamed.csv").read_bytes()
