@@ -319,8 +319,12 @@ def _unified(parts: list[Any]) -> Any:
     """Dictionary arrays with their own dictionaries as one dictionary array."""
     import pyarrow as pa
 
-    return pa.chunked_array(parts, pa.dictionary(pa.int32(), pa.string())) \
-        .unify_dictionaries().combine_chunks()
+    from govscore.views.report_columns import narrow
+
+    whole = pa.chunked_array([p.cast(pa.dictionary(pa.int32(), pa.string())) for p in parts],
+                             pa.dictionary(pa.int32(), pa.string()))
+    whole = whole.unify_dictionaries().combine_chunks()
+    return pa.DictionaryArray.from_arrays(narrow(whole.indices), whole.dictionary)
 
 
 def _csv_quoted(cell: str) -> str:
@@ -335,8 +339,11 @@ def _text(columns: Any, tail: Sequence[str]) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from govscore.views.report_columns import narrow
+
     whole = pa.concat_arrays([columns.cast(pa.string()), pa.array(list(tail), pa.string())])
-    return pc.dictionary_encode(whole)
+    encoded = pc.dictionary_encode(whole)
+    return pa.DictionaryArray.from_arrays(narrow(encoded.indices), encoded.dictionary)
 
 
 def _rank_nodes(plan: Plan) -> list[str]:

@@ -543,27 +543,42 @@ def _one_chunk(column: Any) -> Any:
 
 def _parquet_text_columns(path: Path) -> tuple[list[str], dict[str, Any]]:
     """Every column of a Parquet file as text exactly: decimals at their scale (5.00), whole
-    numbers, text and flags (true/false); a float column is refused as read_frame refuses it."""
+    numbers, text and flags (true/false), a missing value as an empty cell; every column but the
+    ids as a dictionary (its distinct values made text once). A float column is left to the
+    usual way, which refuses it naming the column (as read_frame does)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    names = list(table.column_names)
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as exc:  # not Parquet: the usual way says so
+        raise NotColumnarError(f"not a Parquet file pyarrow reads ({type(exc).__name__})") \
+            from None
+    names = [str(n) for n in table.column_names]
     out: dict[str, Any] = {}
-    for name in names:
-        col = table.column(name).combine_chunks()
+    for index, name in enumerate(names):
+        col = _one_chunk(table.column(index))
         kind = col.type
+        if pa.types.is_dictionary(kind):
+            col = col.dictionary_decode()
+            kind = col.type
         if pa.types.is_floating(kind):  # refused, naming the column, by the usual way
             raise NotColumnarError(f"column {name!r} holds binary floats")
-        if pa.types.is_boolean(kind):
-            text = pc.if_else(col, pa.scalar("true"), pa.scalar("false"))
-        elif any(test(kind) for test in (pa.types.is_string, pa.types.is_large_string,
-                                         pa.types.is_integer, pa.types.is_decimal)):
-            text = pc.cast(col, pa.string())
-        else:
+        textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if not (textual or pa.types.is_boolean(kind) or pa.types.is_integer(kind)
+                or pa.types.is_decimal(kind)):
             raise NotColumnarError(f"column {name!r} of type {kind} is read the usual way")
-        out[name] = pc.fill_null(text, "")
+        if index == 0:
+            out[name] = pc.fill_null(pc.cast(col, pa.string()), "")
+            continue
+        encoded = pc.dictionary_encode(col, null_encoding="encode")
+        values = encoded.dictionary
+        if pa.types.is_boolean(kind):
+            text = pc.if_else(values, pa.scalar("true"), pa.scalar("false"))
+        else:
+            text = pc.cast(values, pa.string())
+        out[name] = pa.DictionaryArray.from_arrays(encoded.indices, pc.fill_null(text, ""))
     return names, out
 
 

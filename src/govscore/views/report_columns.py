@@ -100,8 +100,22 @@ class Numbers:
             value, code = divmod(k, 128)
             e = code - 64
             texts.append("" if e == EMPTY else _fixed(value, top, -e))
-        dictionary = pa.DictionaryArray.from_arrays(inverse, pa.array(texts, pa.string()))
+        dictionary = pa.DictionaryArray.from_arrays(narrow(inverse),
+                                                    pa.array(texts, pa.string()))
         return dictionary, values, top
+
+
+def narrow(indices: Any) -> Any:
+    """Dictionary indices in the smallest integer type that holds them (int8 for most of a
+    report's columns: a quarter of the memory of int32)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    top = pc.max(indices).as_py() if len(indices) else 0
+    for kind, bound in ((pa.int8(), 127), (pa.int16(), 32_767)):
+        if top is None or top <= bound:
+            return indices.cast(kind)
+    return indices
 
 
 def _fixed(value: int, exp: int, places: int) -> str:
