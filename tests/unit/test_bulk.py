@@ -233,3 +233,22 @@ def test_stream_through_the_columns_writes_the_streamed_file(tmp_path: Path) -> 
     assert code == 0, err.getvalue()
     assert "streamed in" in err.getvalue()
     assert (tmp_path / "cli.csv").read_bytes() == (tmp_path / "streamed.csv").read_bytes()
+
+
+def test_the_files_benchmark_agrees_with_the_hand_worked_totals(tmp_path: Path) -> None:
+    """benchmarks/bench_columns.py's S3 files (CSV → CSV, Parquet → Parquet) on a few units:
+    the sampled totals equal the hand-written Decimal computation of S3 (it exits 3 otherwise;
+    a bonus cap changed from 4 to 5 in s3_total made it exit 3)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_columns
+
+    out = tmp_path / "figures.json"
+    assert bench_columns.main(["--units", "0", "--csv-units", "0", "--s3-units", "3000",
+                               "--parquet-units", "3000", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    for key in ("s3_csv", "s3_parquet"):
+        assert figures[key]["agrees"]
+        assert figures[key]["by_columns"] >= 2990
