@@ -32,7 +32,7 @@ _CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\x{ad}\x{61c}\x{180e}\x{200b}-\x{200f}\
 """textsafe's control and format characters (RE2 syntax): a cell holding one is guarded by
 csv_cell itself."""
 
-CHUNK = 131_072
+CHUNK = 65_536
 """Rows joined into text at a time when writing CSV."""
 
 
@@ -202,6 +202,8 @@ def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, An
         lines = pc.binary_join_element_wise(*parts, ",")
         body = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")
         handle.write(_bytes(body))
+        del parts, lines, body
+        pa.default_memory_pool().release_unused()
 
 
 def _bytes(column: Any) -> bytes:
