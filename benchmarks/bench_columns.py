@@ -444,6 +444,37 @@ def s3_files(n: int, suffix: str, folder: Path) -> dict[str, Any]:
     return out
 
 
+def readers(n: int, folder: Path, rounds: int) -> dict[str, dict[str, float]]:
+    """Seconds to read n S3-shaped units into Arrow columns, exactly (text, or Parquet's own
+    decimals and integers), by pyarrow and by DuckDB, median of ``rounds``: what decided the
+    columns' reader (docs/performance.md). DuckDB reads CSV with every column as VARCHAR (its
+    sniffer would make decimals DOUBLE)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import csv as pacsv
+
+    out: dict[str, dict[str, float]] = {}
+    csv_path, parquet_path = folder / "facts.csv", folder / "facts.parquet"
+    write_s3_facts(csv_path, n)
+    write_s3_facts(parquet_path, n)
+    names = csv_path.open(encoding="utf-8").readline().strip().split(",")
+    text = pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+                                strings_can_be_null=False)
+    out["csv"] = {"pyarrow": _median(lambda: pacsv.read_csv(csv_path, convert_options=text),
+                                     rounds)[0]}
+    out["parquet"] = {"pyarrow": _median(lambda: pq.read_table(parquet_path), rounds)[0]}
+    try:
+        import duckdb
+    except ImportError:
+        return out
+    out["csv"]["duckdb"] = _median(lambda: duckdb.sql(
+        f"SELECT * FROM read_csv('{csv_path}', all_varchar=true, header=true)").arrow(),
+        rounds)[0]
+    out["parquet"]["duckdb"] = _median(lambda: duckdb.sql(
+        f"SELECT * FROM read_parquet('{parquet_path}')").arrow(), rounds)[0]
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -552,6 +583,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="S3-shaped units CSV → CSV through the columns (0: skip)")
     parser.add_argument("--parquet-units", type=int, default=0,
                         help="S3-shaped units Parquet → Parquet through the columns (0: skip)")
+    parser.add_argument("--readers-units", type=int, default=0,
+                        help="time pyarrow and DuckDB reading S3-shaped CSV and Parquet (0: skip)")
     parser.add_argument("--memory-units", type=int, default=100_000)
     parser.add_argument("--openfisca-python", default=sys.executable)
     parser.add_argument("--json", type=Path)
@@ -564,6 +597,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"CSV → CSV, {csv_run['units']:,} units: {csv_run['seconds']:.2f} s, peak RSS "
               f"{csv_run['peak_kb'] / 1024:,.0f} MB, {csv_run['by_columns']:,} by the columns, "
               f"first chunk equal to the Decimal baseline: {csv_run['agrees']}")
+    if args.readers_units:
+        with tempfile.TemporaryDirectory(prefix="govscore-bench-files-") as scratch:
+            report["readers"] = readers(args.readers_units, Path(scratch), args.rounds)
+        for kind, times in report["readers"].items():
+            print(f"reading {args.readers_units:,} S3 units from {kind}: " +
+                  ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
     for flag, suffix in ((args.s3_units, ".csv"), (args.parquet_units, ".parquet")):
         if not flag:
             continue
