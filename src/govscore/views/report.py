@@ -181,6 +181,11 @@ def write(assessment: Assessment, plan: Plan, path: Path) -> None:
 
         atomic_write(path, xlsx.render(assessment, plan))
     elif suffix == ".parquet":  # the CSV report's columns, typed (needs pyarrow)
+        import importlib.util
+
+        if any(importlib.util.find_spec(m) is None for m in ("numpy", "pyarrow")):
+            raise UsageError("GS409", "writing .parquet needs pyarrow: pip install "
+                             "'govscore[arrow]' (or write .csv)")
         from govscore.views import report_columns
 
         with atomic_file(path) as handle:
