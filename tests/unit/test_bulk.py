@@ -252,3 +252,21 @@ def test_the_files_benchmark_agrees_with_the_hand_worked_totals(tmp_path: Path) 
     for key in ("s3_csv", "s3_parquet"):
         assert figures[key]["agrees"]
         assert figures[key]["by_columns"] >= 2990
+
+
+def test_crlf_lines_and_ids_a_spreadsheet_would_run_or_quote(tmp_path: Path) -> None:
+    """CRLF lines (Excel's CSV) and a trailing empty line read as the table reader reads them;
+    an id with a comma is quoted and one beginning with = gets its guarding quote (those rows
+    go the scalar way and are written by the CSV writer's rules): the same file."""
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    rows = wide_rows(plan, s3_units(300, 9))
+    rows[4][0], rows[6][0] = "甲,乙", "=cmd"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    facts = tmp_path / "facts.csv"
+    facts.write_bytes((out.getvalue() + "\r\n").encode("utf-8"))
+    usual, columns = both_ways(plan, facts, tmp_path)
+    assert columns is not None
+    assert columns == usual
+    assert b'"\xe7\x94\xb2,\xe4\xb9\x99"' in columns  # "甲,乙"
+    assert b"'=cmd" in columns
