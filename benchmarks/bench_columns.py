@@ -387,7 +387,7 @@ def write_s3_facts(path: Path, n: int, seed: int = 15, chunk: int = 1_000_000
 
 
 FILES_CHILD = r'''
-import json, sys, time
+import json, resource, sys, time
 t0 = time.perf_counter()
 import govscore
 from govscore import bulk
@@ -401,7 +401,9 @@ plan = govscore.compile(sys.argv[1])
 t1 = time.perf_counter()
 summary = bulk.score_file(plan, sys.argv[2], sys.argv[3])
 t2 = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": t2 - t1, "with_start": t2 - t0, "peak_kb": status("VmHWM"),
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime,
                   "by_columns": summary.by_columns if summary else 0,
                   "scalar": summary.scalar if summary else None}))
 '''
@@ -611,7 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report[f"s3{suffix.replace('.', '_')}"] = run
         print(f"S3 {suffix[1:]} → {suffix[1:]}, {run['units']:,} units "
               f"({run['facts_mb']:,.0f} MB of facts): {run['seconds']:.2f} s "
-              f"({run['with_start']:.2f} s with the interpreter's start), peak RSS "
+              f"({run['with_start']:.2f} s with the interpreter's start, "
+              f"{run['cpu_seconds']:.2f} s of CPU), peak RSS "
               f"{run['peak_kb'] / 1024:,.0f} MB, {run['by_columns']:,} by the columns, "
               f"{run['sample']:,} sampled totals equal to the hand-worked Decimal: "
               f"{run['agrees']}")
