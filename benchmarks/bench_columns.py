@@ -469,11 +469,14 @@ def readers(n: int, folder: Path, rounds: int) -> dict[str, dict[str, float]]:
         import duckdb
     except ImportError:
         return out
-    out["csv"]["duckdb"] = _median(lambda: duckdb.sql(
-        f"SELECT * FROM read_csv('{csv_path}', all_varchar=true, header=true)").arrow(),
-        rounds)[0]
-    out["parquet"]["duckdb"] = _median(lambda: duckdb.sql(
-        f"SELECT * FROM read_parquet('{parquet_path}')").arrow(), rounds)[0]
+    def table(query: str) -> Any:  # DuckDB 1.4+ gives a lazy reader: read it all
+        got = duckdb.sql(query).arrow()
+        return got.read_all() if hasattr(got, "read_all") else got
+
+    out["csv"]["duckdb"] = _median(lambda: table(
+        f"SELECT * FROM read_csv('{csv_path}', all_varchar=true, header=true)"), rounds)[0]
+    out["parquet"]["duckdb"] = _median(lambda: table(
+        f"SELECT * FROM read_parquet('{parquet_path}')"), rounds)[0]
     return out
 
 
