@@ -10,7 +10,7 @@ import govscore
 from govscore.engine.plan import Plan
 
 HEADER = """\
-govscore: "1"
+govscore: "2"
 id: t
 title: 测试
 source: {document: 测试细则}

@@ -3,8 +3,8 @@ show a scheme that fails or a program that does not run.
 
 How a fenced ```yaml block is treated:
 
-- its first line that is not blank and not a ``#`` comment is ``govscore: "1"``: it is a **scheme**,
-  and must load with no errors (warnings are allowed);
+- its first line that is not blank and not a ``#`` comment is ``govscore: "1"`` (or ``"2"``): it
+  is a **scheme**, and must load with no errors (warnings are allowed);
 - it has a top-level ``units:`` key: a **facts** file; ``scheme:`` and ``cases:``: a **scheme
   test**; anything else: a **fragment**. These are read with govscore's own YAML reader for now
   (syntax, duplicate keys, ambiguous scalars such as ``yes``). To check them further, add a
@@ -84,7 +84,7 @@ class Block:
             return "fragment"
         first = next((ln.strip() for ln in self.text.splitlines()
                       if ln.strip() and not ln.lstrip().startswith("#")), "")
-        if first in ('govscore: "1"', "govscore: '1'"):
+        if first in ('govscore: "1"', "govscore: '1'", 'govscore: "2"', "govscore: '2'"):
             return "scheme"
         top = {m.group(1) for m in re.finditer(r"^([A-Za-z_]+):", self.text, re.MULTILINE)}
         if "units" in top:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -257,3 +258,35 @@ def test_a_bonus_held_at_zero_is_not_said_to_be_deducted():
 def test_events_by_level_read_as_levels_with_their_matters():
     text = sheet("c003-composite", "组织人社局")
     assert "事实 市级 (先进基层党组织)、省级 (人才工作先进集体)" in text
+
+
+def test_statistics_at_the_schemes_places_and_named_by_their_titles():
+    """p43 (某县机构编制使用效益评估细则): "高于同类单位平均值的得满分", "低于平均值扣1分". Over the
+    departments 甲局 110, 乙局 90, 丙局 150 the mean workload is 350 / 3 = 116.666… — kept exact,
+    printed at the scheme's 2 places as ≈ 116.67 (not 34 digits); the mean usage (0.95 + 0.85 +
+    0.90) / 3 = 0.90 is exact and printed plainly. The band against a statistic names it by its
+    title, in Chinese and English."""
+    root = Path(__file__).resolve().parents[1]
+    plan = govscore.compile(root / "tests" / "patterns" / "p43-cohort-statistics.yaml")
+    units = [
+        {"id": "甲局", "category": "departments",
+         "facts": {"newcomers": 8, "per_capita": 110, "usage": Decimal("0.95")}},
+        {"id": "乙局", "category": "departments",
+         "facts": {"newcomers": Decimal("9.5"), "per_capita": 90, "usage": Decimal("0.85")}},
+        {"id": "丙局", "category": "departments",
+         "facts": {"newcomers": {"not_applicable": "无新进人员"}, "per_capita": 150,
+                   "usage": Decimal("0.90")}},
+        {"id": "东镇", "category": "towns",
+         "facts": {"newcomers": 7, "per_capita": 60, "usage": Decimal("0.80")}},
+    ]
+    assessment = govscore.evaluate_all(plan, units)
+    zh = govscore.explain(assessment, "乙局", plan=plan)
+    assert "同类单位人均办件量平均值 = 人均办件量 的平均值 ≈ 116.67, 取自县直部门的 3 个单位" in zh
+    assert "同类单位编制使用率平均值 = usage 的平均值 0.90," in zh
+    assert "0.85 与 同类单位编制使用率平均值 之差所在档: 得 1" in zh
+    assert "116.666" not in zh
+    assert "mean_usage" not in zh
+    en = govscore.explain(assessment, "乙局", plan=plan, lang="en")
+    assert "mean of 人均办件量 ≈ 116.67, over 3 units" in en
+    assert "0.85 against 同类单位编制使用率平均值: the band of the difference gives 1" in en
+    assert "mean_usage" not in en

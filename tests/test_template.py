@@ -212,6 +212,26 @@ def test_csv_template_reads_back(tmp_path):
     assert units[0] == {"id": "国家开发银行安徽省分行", "category": "financial", "facts": {}}
 
 
+def test_per_missing_columns_read_back_and_score(tmp_path):
+    """Pattern 2's two forms in a CSV template: the number done alone when the scheme states the
+    required count (每季度一次常务会: 4), a required and a done column when each unit has its own
+    (班子成员轮流接待). 南溪县 fills 3 meetings, 7 leaders of whom 5 received: 少一次扣0.5分 →
+    2 − 0.5 × (4 − 3) = 1.5; 缺一个领导扣0.5分 → 2 − 0.5 × (7 − 5) = 1; reporting 3 → 5.5."""
+    scheme = ROOT / "tests" / "patterns" / "p02-per-occurrence.yaml"
+    out = tmp_path / "p02.csv"
+    assert run("template", str(scheme), "-o", str(out))[0] == 0
+    header = out.read_text(encoding="utf-8-sig").splitlines()
+    assert header[0] == "id,meetings_held,leaders.required,leaders.done,late_reports,missed_reports"
+    assert "应完成 4" in header[1]
+    assert "应有数 整数 ≥ 0" in header[1]
+    out.write_text("\n".join([*header[:2], "南溪县,3,7,5,,"]) + "\n", encoding="utf-8-sig")
+    units = tables.read_table(out)
+    assert units[0]["facts"] == {"meetings_held": Decimal(3),
+                                 "leaders": {"required": Decimal(7), "done": Decimal(5)}}
+    result = govscore.evaluate_all(govscore.compile(scheme), units).results["南溪县"]
+    assert result.total == Decimal("5.5")
+
+
 def test_unknown_assessor_category_or_format_exit_2(tmp_path):
     code, _, err = run("template", str(S4), "--assessor", "某局", "-o", str(tmp_path / "x.xlsx"))
     assert code == 2

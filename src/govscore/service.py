@@ -50,6 +50,7 @@ from govscore.engine.plan import Plan
 from govscore.engine.results import Assessment, LazyNodes, UnitResult
 from govscore.errors import Diagnostic, FactsFileError, GovscoreError, SchemeError, Span
 from govscore.inputs import readers
+from govscore.language.model import LANGUAGE_VERSION
 from govscore.scheme import detect, loader
 from govscore.views.explain import explain
 
@@ -223,6 +224,7 @@ class Health(BaseModel):
 class VersionInfo(BaseModel):
     govscore: str
     scheme_language: str
+    """The newest scheme language this server reads ("2"; every older one too)."""
 
 
 class Limit(BaseModel):
@@ -711,7 +713,7 @@ def create_app(served: Served | None = None, limits: Limits | None = None) -> Fa
 
     @app.get("/version", response_model=VersionInfo, summary="govscore's version")
     def version() -> dict[str, Any]:
-        return {"govscore": api.version(), "scheme_language": "1"}
+        return {"govscore": api.version(), "scheme_language": LANGUAGE_VERSION}
 
     @app.get("/limits", response_model=Limit, summary="This server's limits")
     def limit() -> dict[str, Any]:

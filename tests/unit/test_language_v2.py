@@ -451,6 +451,43 @@ def test_defaults_and_exact_shares_are_checked_with_the_scheme(children: str,
     assert [f"{d.code} {d.message}" for d in found] == expected
 
 
+def test_input_defaults_are_checked_with_the_scheme():
+    """An input's default is checked when the scheme loads, like an item's (GS335), not unit by
+    unit: a flag written 0, a count of 1.5, a rate of 1.5, a number above its max and a number
+    in quotes are each one error at the default; a good default of each type passes. Before,
+    every unit that left the input out was rejected with the default's problem."""
+    extra = """\
+inputs:
+  - {id: late, title: 迟报, type: flag, default: 0}
+  - {id: visits, title: 走访次数, type: count, default: 1.5}
+  - {id: share, title: 比率, type: rate, default: 1.5}
+  - {id: level, title: 评分, type: number, min: 0, max: 5, default: 6}
+  - {id: cnt, title: 次数, type: count, default: "3"}
+  - {id: fine_flag, title: 正常, type: flag, default: false}
+  - {id: fine_count, title: 正常次数, type: count, max: 3, default: 0}
+  - {id: fine_rate, title: 正常比率, type: rate, default: 0.5}
+  - {id: note, title: 说明, type: text, default: 无}
+"""
+    children = ('- {id: a, title: A, max: 5, rule: {kind: formula, formula: '
+                '"5 - visits - cnt - fine_count if late or fine_flag else level * share * '
+                'fine_rate"}}')
+    found = [d for d in _diagnostics(children, extra) if d.severity == "error"]
+    assert [(d.code, d.path, d.message) for d in found] == [
+        ("GS335", ("inputs", 0, "default"),
+         "default of input 'late' (flag): expected true or false, got 0"),
+        ("GS335", ("inputs", 1, "default"),
+         "default of input 'visits' (count): expected a whole number, got 1.5"),
+        ("GS335", ("inputs", 2, "default"),
+         "default of input 'share' (rate): a rate must be within 0..1, got 1.5 "
+         "(write 0.015 for 1.5%)"),
+        ("GS335", ("inputs", 3, "default"),
+         "default of input 'level' (number): expected at most 5, got 6"),
+        ("GS335", ("inputs", 4, "default"),
+         "default of input 'cnt': expected a count, got text '3'"),
+    ]
+    assert found[4].hint == "write numbers and true/false without quotes"
+
+
 # --- bands over two facts ------------------------------------------------------------------------
 
 TABLE = """
@@ -515,7 +552,11 @@ def test_the_printed_scheme_says_each_v2_construct_in_chinese():
     pages = "\n".join(scheme_doc.render_markdown(govscore.load(V2 / name).scheme)
                       for name in ("v2-items.yaml", "v2-unbounded.yaml", "v2-table.yaml",
                                    "v2-facts.yaml"))
+    pages += scheme_doc.render_markdown(govscore.load(
+        V2.parent / "patterns" / "p02-per-occurrence.yaml").scheme)
     for phrase in (
+            "应完成 4 次; 每少 1 次 扣 0.5 分, 完成数超过应完成数不加分",  # per_missing
+            "应完成数由各单位填报; 每少 1 次 扣 0.5 分",
             "与报告线索, 6条线索得12分使用同一项数据",             # reads
             "由评分单位在 −1–1 分之间评定, 负数为扣分",            # signed
             "不足一档按一档扣",                                     # started steps

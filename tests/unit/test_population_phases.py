@@ -20,7 +20,7 @@ from govscore.engine.results import TraceStep
 from tests.helpers import D
 
 CHAIN = """
-govscore: "1"
+govscore: "2"
 id: chain
 title: 三个阶段
 source: {document: 合成的例子}
@@ -172,7 +172,7 @@ def test_a_statistic_of_a_text_input_is_refused() -> None:
 
 
 NEWCOMERS = """
-govscore: "1"
+govscore: "2"
 id: newcomers
 title: 新进人员
 source: {document: 某县机构编制使用效益评估细则}
@@ -244,7 +244,7 @@ def test_one_run_equals_the_two_run_workaround() -> None:
 
 
 USAGE = """
-govscore: "1"
+govscore: "2"
 id: usage
 title: 编制使用率
 source: {document: 某县机构编制使用效益评估细则}
@@ -292,3 +292,141 @@ def test_bands_against_a_statistic_are_checked(old: str, new: str, code: str,
     found = _check(USAGE.replace(old, new))
     assert [d.code for d in found] == [code]
     assert where in found[0].path
+
+
+CROSSED = """
+govscore: "2"
+id: crossed
+title: 两类单位互相排名
+source: {document: 合成的例子}
+version: "1"
+categories:
+  - {id: town, title: 乡镇}
+  - {id: dept, title: 部门}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: g
+      title: 日常工作
+      children:
+        - {id: g_work, title: 巡查, max: 10, rule: {kind: manual, min: 0, max: 10}}
+        - id: town_rank
+          title: 乡镇按专项工作排名, 第1名得5分, 每降一名减1分
+          applies_to: [town]
+          max: 5
+          rule: {kind: rank_points, of: h, step: 1}
+    - id: h
+      title: 专项工作
+      children:
+        - {id: h_work, title: 专项, max: 10, rule: {kind: manual, min: 0, max: 10}}
+        - id: dept_rank
+          title: 部门按日常工作排名, 第1名得5分, 每降一名减1分
+          applies_to: [dept]
+          max: 5
+          rule: {kind: rank_points, of: g, step: 1}
+"""
+
+
+def test_needs_are_per_category_so_a_crossing_is_no_cycle() -> None:
+    """Towns rank 专项工作 with an item inside 日常工作; departments rank 日常工作 with an item
+    inside 专项工作. Over the whole scheme the two items need each other, but no unit has both:
+    a town's 专项工作 has no departments' item, a department's 日常工作 no towns' item. The
+    scheme is valid and each item ranks its own category's sub-total ("第1名得5分, 每降一名减1分"):
+      towns  — 专项 甲镇 6, 乙镇 9: 乙镇 1st → 5, 甲镇 2nd → 5 − 1 = 4;
+               甲镇 = (8 + 4) + 6 = 18; 乙镇 = (5 + 5) + 9 = 19;
+      depts  — 日常 丙局 7, 丁局 9: 丁局 1st → 5, 丙局 → 4;
+               丙局 = 7 + (4 + 4) = 15; 丁局 = 9 + (2 + 5) = 16."""
+    assert [d for d in _check(CROSSED) if d.severity == "error"] == []
+    plan = govscore.compile(govscore.load(text=CROSSED, name="crossed.yaml"))
+    units = [
+        {"id": "甲镇", "category": "town", "facts": {"g_work": 8, "h_work": 6}},
+        {"id": "乙镇", "category": "town", "facts": {"g_work": 5, "h_work": 9}},
+        {"id": "丙局", "category": "dept", "facts": {"g_work": 7, "h_work": 4}},
+        {"id": "丁局", "category": "dept", "facts": {"g_work": 9, "h_work": 2}},
+    ]
+    results = govscore.evaluate_all(plan, units).results
+    assert {u: r.total for u, r in results.items()} == {
+        "甲镇": D(18), "乙镇": D(19), "丙局": D(15), "丁局": D(16)}
+    assert results["甲镇"].nodes["town_rank"].value == D(4)
+    assert results["丁局"].nodes["dept_rank"].value == D(5)
+
+
+def test_a_cycle_is_reported_in_the_category_that_has_it() -> None:
+    """Give the towns a second ranked item inside 专项工作 that ranks 日常工作: now a town's
+    town_rank needs 专项工作, which holds town_back, which needs 日常工作, which holds
+    town_rank — a cycle among the towns only, and the message says so."""
+    text = CROSSED.replace("""        - id: dept_rank""", """        - id: town_back
+          title: 乡镇按日常工作排名
+          applies_to: [town]
+          max: 5
+          rule: {kind: rank_points, of: g, step: 1}
+        - id: dept_rank""")
+    found = [d for d in _check(text) if d.code == "GS340"]
+    assert len(found) == 1
+    assert found[0].message == (
+        "population values need each other: town_back → town_rank → town_back (each is "
+        "computed over all units from the one after it) in category 'town'")
+
+
+REJECTED_LATE = """
+govscore: "2"
+id: rejected-late
+title: 排名与被拒单位
+source: {document: 合成的例子}
+version: "1"
+statistics:
+  - {id: mean_daily, title: 日常工作平均分, of: daily, function: mean}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: daily
+      title: 1.21–1.23 小计
+      children:
+        - {id: i121, title: 巡河, max: 10, rule: {kind: manual, min: 0, max: 10}}
+    - id: daily_rank
+      title: 1.21–1.23 之和排名
+      clause: 1.21–1.23 之和排名, 第1名得5分, 每降一名减1分
+      max: 5
+      rule: {kind: rank_points, of: daily, step: 1}
+    - id: above_mean
+      title: 高于平均值的得满分
+      max: 2
+      reads: i121
+      rule: {kind: bands, relative_to: mean_daily, bands: [{lte: 0, points: 0}, {gt: 0, points: 2}]}
+    - id: survey
+      title: 群众满意度测评
+      not_applicable: rescale
+      children:
+        - {id: satisfaction, title: 满意率, max: 3, optional: true, rule: {kind: rate}}
+"""
+
+
+def test_a_unit_rejected_in_full_scoring_counts_in_no_rank_or_statistic() -> None:
+    """丁镇's daily sub-total (10) can be computed in the phases, but its survey group has no
+    applicable child (GS411: the only item is marked not applicable and the group says nothing
+    about it), so 丁镇 is rejected. It then takes no place in the ranking ("第1名得5分, 每降一名减
+    1分") and no part of the mean: over 甲镇 9, 乙镇 8, 丙镇 6 — ranks 1, 2, 3 → 5, 4, 3; the
+    mean (9 + 8 + 6) / 3 = 23/3 ≈ 7.67, above it 甲镇 and 乙镇 (2 each). Had 丁镇 counted, 甲镇
+    would be second (4) and the mean (33 / 4 = 8.25) would leave 乙镇 below it.
+      甲镇 = 9 + 5 + 2 + 3 × 0.9 = 18.70; 乙镇 = 8 + 4 + 2 + 3 × 0.5 = 15.50;
+      丙镇 = 6 + 3 + 0 + 3 × 1 = 12.00."""
+    plan = govscore.compile(govscore.load(text=REJECTED_LATE, name="late.yaml"))
+    units = [
+        {"id": "甲镇", "facts": {"i121": 9, "satisfaction": D("0.9")}},
+        {"id": "乙镇", "facts": {"i121": 8, "satisfaction": D("0.5")}},
+        {"id": "丙镇", "facts": {"i121": 6, "satisfaction": 1}},
+        {"id": "丁镇", "facts": {"i121": 10, "satisfaction": {"not_applicable": "未组织测评"}}},
+    ]
+    assessment = govscore.evaluate_all(plan, units)
+    assert [(r.unit, [d.code for d in r.diagnostics]) for r in assessment.rejected] == \
+        [("丁镇", ["GS411"])]
+    results = assessment.results
+    assert {u: r.total for u, r in results.items()} == {
+        "甲镇": D("18.70"), "乙镇": D("15.50"), "丙镇": D("12.00")}
+    assert [results[u].nodes["daily_rank"].value for u in ("甲镇", "乙镇", "丙镇")] == \
+        [D(5), D(4), D(3)]
+    mean = next(s for s in results["乙镇"].trace if s.step == "statistic")
+    assert mean.after == D("7.666666666666666666666666666666667")  # 23 / 3 to 34 digits
+    assert mean.args[3] == 3  # taken over three units

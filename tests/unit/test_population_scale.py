@@ -12,7 +12,7 @@ from govscore.engine.population import tied_with
 from govscore.engine.results import NAMED_IN_REASON
 
 SCHEME = """\
-govscore: "1"
+govscore: "2"
 id: scale
 title: 规模测试
 source: {document: 测试细则}

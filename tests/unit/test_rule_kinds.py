@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import govscore
+from govscore.engine.plan import Plan
 from tests.helpers import D, plan_from, score
 
 
@@ -120,6 +121,66 @@ def test_shortfall_proportional_and_whole_steps():
     plan = plan_from("- {id: s, title: 办结率, max: 25, rule: {kind: shortfall, target: 0.9, "
                      "per: 1, partial: whole_steps}}")
     assert score(plan, {"s": D("0.875")}).total == D(23)
+
+
+def test_per_missing_counts_what_is_missing_from_the_required():
+    """Pattern 2 (宜府办函〔2006〕174号 一): "每季度一次常务会听取信访汇报(2分,少一次扣0.5分)" —
+    4 required a year: 3 held → 2 − 0.5 × (4 − 3) = 1.5; 5 held → 2 (more earns nothing);
+    none → 2 − 0.5 × 4 = 0. "班子成员轮流接待(2分,缺一个领导扣0.5分)" — each county's own number
+    of leaders: {required: 7, done: 5} → 2 − 0.5 × 2 = 1; {9, 4} → 2 − 2.5 → 0 (扣完为止)."""
+    meetings = plan_from("- {id: m, title: 常务会, max: 2, "
+                         "rule: {kind: per_missing, per: 0.5, required: 4}}")
+    assert score(meetings, {"m": 3}).total == D("1.5")
+    assert score(meetings, {"m": 5}).total == D(2)
+    assert score(meetings, {"m": 0}).total == D(0)
+    assert score(meetings, {"m": D(3)}).total == D("1.5")  # a whole Decimal read from a file
+    leaders = plan_from("- {id: l, title: 轮流接待, max: 2, rule: {kind: per_missing, per: 0.5}}")
+    assert score(leaders, {"l": {"required": 7, "done": 5}}).total == D(1)
+    assert score(leaders, {"l": {"required": 9, "done": 4}}).total == D(0)
+    assert score(leaders, {"l": {"required": 0, "done": 0}}).total == D(2)
+    for bad, code in ((D("2.5"), "GS403"), (-1, "GS404")):
+        with pytest.raises(govscore.GovscoreError) as info:
+            score(meetings, {"m": bad})
+        assert code in str(info.value)
+
+
+def test_per_missing_amounts_by_step_and_partial_steps():
+    """"应完成招商引资100万元, 每少10万元扣1分" (10 points): 73 done is 27 short —
+    proportional 27 / 10 × 1 = 2.7 → 7.3; whole_steps floor(2.7) = 2 → 8; started_steps
+    (不足10万元按10万元计) ceil(2.7) = 3 → 7."""
+    def plan(partial: str) -> Plan:
+        return plan_from("- {id: a, title: 招商引资, max: 10, rule: {kind: per_missing, per: 1, "
+                         f"step: 10, amount: true, required: 100, partial: {partial}}}}}")
+    assert score(plan("proportional"), {"a": D(73)}).total == D("7.3")
+    assert score(plan("whole_steps"), {"a": D(73)}).total == D(8)
+    assert score(plan("started_steps"), {"a": D(73)}).total == D(7)
+    assert score(plan("started_steps"), {"a": D("100.5")}).total == D(10)
+
+
+def test_per_missing_scheme_checks():
+    """A whole count with a fractional required, from_full on a rule that already starts from
+    full marks, and a required count of 0 are refused; each names the key."""
+    import textwrap
+
+    from tests.helpers import HEADER
+
+    def problems(rule: str, extra: str = "") -> dict[str, str]:
+        text = HEADER + textwrap.dedent(f"""\
+            score:
+              id: root
+              title: 总分
+              children:
+                - {{id: m, title: 常务会, max: 2, {extra}rule: {rule}}}
+            """)
+        with pytest.raises(govscore.SchemeError) as info:
+            govscore.load(text=text, name="t.yaml")
+        return {d.code: d.message for d in info.value.diagnostics}
+
+    found = problems("{kind: per_missing, per: 0.5, required: 3.5}")
+    assert "required 3.5 is not a whole number" in found["GS347"]
+    found = problems("{kind: per_missing, per: 0.5, required: 4}", "from_full: true, ")
+    assert "cannot have from_full" in found["GS347"]
+    assert "never be missed" in problems("{kind: per_missing, per: 0.5, required: 0}")["GS304"]
 
 
 def test_bands_with_explicit_bounds():

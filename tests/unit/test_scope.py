@@ -11,7 +11,7 @@ from govscore.scheme.loader import parse_scheme
 from tests.helpers import D
 
 BASE = """
-govscore: "1"
+govscore: "2"
 id: scope
 title: 范围
 source: {document: 某县河长制工作考核细则}

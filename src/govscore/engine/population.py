@@ -24,11 +24,11 @@ from govscore.engine import interpreter
 from govscore.engine.facts import UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, Lowered
 from govscore.engine.results import NAMED_IN_REASON, AwardScope, Placement, TraceStep, UnitResult
-from govscore.errors import EvaluationError, FactsError
+from govscore.errors import Diagnostic, EvaluationError, FactsError
 from govscore.language import model
 from govscore.rules.population import RankPoints, RelativeToBest
 from govscore.rules.values import within
-from govscore.scheme import phases, tree
+from govscore.scheme import tree
 
 SortKey = tuple[Decimal, ...]
 
@@ -60,11 +60,13 @@ def population_scores(plan: Lowered,
     where = {r.node.id: r.categories for r in refs}
     with decimal.localcontext(CONTEXT):
         for phase in graph.phases():
-            targets = {graph.reads[v] for v in phase} - {None}
             nodes: dict[str, dict[str, Decimal | None]] = {}
-            if targets:
-                wanted = phases.needed(refs, [t for t in targets if t is not None])
-                for u in units:
+            wanted_by_category: dict[str | None, frozenset[str]] = {}
+            for u in units:
+                if u.category not in wanted_by_category:  # each category scores its own nodes
+                    wanted_by_category[u.category] = graph.nodes_for(phase, refs, u.category)
+                wanted = wanted_by_category[u.category]
+                if wanted:
                     try:
                         nodes[u.unit] = interpreter.node_values(plan, u, out[u.unit], wanted)
                     except (FactsError, EvaluationError):
@@ -436,3 +438,37 @@ def explained_ineligibility(award: model.Award, result: UnitResult, grade: str |
         elif el.grades is not None and grade not in el.grades:
             return f"ineligible: grade {grade} not in {', '.join(el.grades)}"
     return ""
+
+
+def score_all(plan: Lowered, accepted: Sequence[tuple[int, UnitFacts]]) -> tuple[
+        dict[int, tuple[UnitResult, UnitFacts]], list[tuple[int, str, tuple[Diagnostic, ...]]]]:
+    """Score the units of a population scheme: the population values, then each unit in full.
+    Returns the scored units by input position and the rejected ones (position, unit,
+    problems).
+
+    The population is the units that are scored: a unit rejected in its full scoring (a group
+    with no applicable child, GS411; a statistic with no unit, GS510 …) counts in no ranking
+    and no statistic of the run, even when the phases could compute its values. The values are
+    then computed again without it, until every unit they were taken over is scored — each
+    round leaves out at least one unit, so there are at most as many rounds as units, and in
+    practice two."""
+    members = list(accepted)
+    rejected: list[tuple[int, str, tuple[Diagnostic, ...]]] = []
+    while True:
+        values = population_scores(plan, [u for _, u in members])
+        scored: dict[int, tuple[UnitResult, UnitFacts]] = {}
+        failed: list[tuple[int, str, tuple[Diagnostic, ...]]] = []
+        for index, checked in members:
+            try:
+                scored[index] = (interpreter.evaluate_unit(plan, checked,
+                                                           values.get(checked.unit, {})),
+                                 checked)
+            except FactsError as exc:
+                failed.append((index, checked.unit, tuple(exc.diagnostics)))
+            except EvaluationError as exc:
+                failed.append((index, checked.unit, (exc.diagnostic,)))
+        rejected.extend(failed)
+        if not failed or plan.population is None:
+            return scored, rejected
+        gone = {index for index, _, _ in failed}
+        members = [(index, checked) for index, checked in members if index not in gone]

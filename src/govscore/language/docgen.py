@@ -257,6 +257,16 @@ def _description(info: FieldInfo) -> str:
     return ""
 
 
+def _since(info: FieldInfo) -> str:
+    """*Language 2.* for a key (or some of its values) a scheme must declare ``govscore: "2"``
+    to write (:class:`model.Since`)."""
+    for mark in info.metadata:
+        if isinstance(mark, model.Since):
+            values = f" ({mark.what})" if mark.what else ""
+            return f" *Language {mark.version}{values}.*"
+    return ""
+
+
 def _referenced(annotation: object) -> Iterator[type[BaseModel]]:
     """Every model mentioned in an annotation, in the order written."""
     tp = _strip(annotation, _Facts())
@@ -362,11 +372,13 @@ def _model_section(cls: type[BaseModel]) -> list[str]:
     rows = ["| Key | Type | Default | Meaning |", "|---|---|---|---|"]
     for name, info in cls.model_fields.items():
         key = info.alias or name
+        since = _since(info)
         if key == "kind" and _kind(cls):
-            rows.append(f"| `kind` | `{_kind(cls)}` | **required** | Selects this kind. |")
+            rows.append(f"| `kind` | `{_kind(cls)}` | **required** | Selects this kind.{since} |")
             continue
         type_text = type_name(info.annotation, info.metadata, info.description)
-        rows.append(f"| `{key}` | {type_text} | {_default(info)} | {_description(info)} |")
+        rows.append(f"| `{key}` | {type_text} | {_default(info)} | "
+                    f"{_description(info)}{since} |")
     return [*lines, *rows, ""]
 
 
@@ -428,6 +440,9 @@ and scheme tests in [facts and tests](facts-and-tests.md).
   their syntax, functions and the names each may use are in the guide's
   [formulas](../guide/en/formulas.md) page.
 - A range such as `0..1` includes both ends.
+- *Language 2.* marks a key, a kind or a value that language 2 added: a scheme that writes one
+  declares `govscore: "2"` (under `govscore: "1"` it is an error, GS346). Language 2 scores
+  every language-1 scheme the same.
 
 ## Contents
 

@@ -1,4 +1,4 @@
-"""The scheme language v1 as pydantic models.
+"""The scheme language (versions 1 and 2) as pydantic models.
 
 These models describe the domain and nothing else: no behaviour, no YAML positions (the loader keeps
 those beside the models). They are strict: numbers must be real decimals (the loader builds them from
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
@@ -30,7 +32,31 @@ from pydantic import (
     model_validator,
 )
 
-LANGUAGE_VERSION = "1"
+LANGUAGE_VERSION = "2"
+"""The newest scheme language version; a scheme declares the one it is written in (``govscore``).
+Language 2 reads every language-1 scheme the same; what it adds is marked :data:`V2` below."""
+
+LANGUAGE_VERSIONS = ("1", "2")
+
+
+@dataclass(frozen=True)
+class Since:
+    """A mark on a key of the models: the key (or, with ``values``, some of its values) belongs
+    to language ``version``. A scheme that declares an earlier version may not write it (GS346,
+    ``scheme/version.py``); the reference shows the mark."""
+
+    version: str
+    values: Callable[[object], bool] | None = None
+    """Only the values for which this is true are new (``partial: started_steps``); None: any."""
+    what: str = ""
+    """The new values in words, for the message and the reference (``started_steps``)."""
+
+
+V2 = Since("2")
+"""A key of language 2 (issue 11: say what real schemes say, without workarounds)."""
+STARTED_STEPS = Since("2", lambda v: v == "started_steps", "started_steps")
+FRACTION_TEXT = Since("2", lambda v: isinstance(v, str), 'an exact fraction ("1/3")')
+STRUCTURED = Since("2", lambda v: isinstance(v, (dict, list)), "a mapping or a list ({}, [])")
 
 
 def _integral(value: object) -> object:
@@ -306,7 +332,7 @@ class Ratio(Model):
     kind: Literal["ratio"]
     zero_target: ZeroPolicy = "full"
     """What a target of 0 gives: full marks, zero, or not applicable (rescaled away)."""
-    target: Pos | None = None
+    target: Annotated[Pos | None, V2] = None
     """The target when the text states it (全年完成12篇): units then supply only the number
     done (a number >= 0)."""
 
@@ -329,7 +355,31 @@ class Shortfall(Model):
     target: Fraction
     per: Pos
     step: Annotated[Num, Field(gt=0, le=1)] = Decimal("0.01")
+    partial: Annotated[Literal["proportional", "whole_steps", "started_steps"], STARTED_STEPS] = \
+        "proportional"
+
+
+class PerMissing(Model):
+    """``max − per × missing``, where missing = required − done (每季度一次常务会, 少一次扣0.5分;
+    班子成员轮流接待, 缺一个领导扣0.5分): full marks when nothing is missing, ``per`` points off
+    for every ``step`` missing, never below 0 (扣完为止). Fact: ``{required, done}``, or only the
+    number done when the scheme states ``required``. Done beyond the required earns nothing.
+
+    ``partial`` says what a part of a step costs (only with ``step`` above 1 or amounts):
+    ``proportional`` in proportion, ``whole_steps`` nothing (floor), ``started_steps`` a whole
+    step (不足一档按一档计: ceiling)."""
+
+    kind: Annotated[Literal["per_missing"], V2]
+    per: Pos
+    """Points off per missing one (per ``step`` missing): the 0.5 of 少一次扣0.5分."""
+    required: NonNeg | None = None
+    """The required count when the text states it (每季度一次: 4 a year): units then supply
+    only the number done."""
+    step: Pos = Decimal(1)
+    """How many missing cost ``per`` (每少10万元扣1分: 10 with amounts in 万元)."""
     partial: Literal["proportional", "whole_steps", "started_steps"] = "proportional"
+    amount: bool = False
+    """false: required and done are whole counts (次, 个, 人); true: amounts (万元, 亩)."""
 
 
 class Bands(Model):
@@ -345,7 +395,7 @@ class Bands(Model):
     """The fact is a rate in 0..1."""
     outside: NonNeg | None = None
     """Points for a value in no band; if omitted, gaps are a scheme error."""
-    relative_to: Id | None = None
+    relative_to: Annotated[Id | None, V2] = None
     """A statistic (``statistics``): the bands are read against the fact minus the statistic
     of the unit's scope (高于同类单位平均值的得满分: ``{gt: 0, points: …}``). The bands then
     cover every difference, below 0 too (no ``domain``)."""
@@ -389,7 +439,7 @@ class Criterion(Model):
 
     id: Id
     title: Title
-    share: Annotated[Num, Field(gt=0, le=1)] | ShareText
+    share: Annotated[Annotated[Num, Field(gt=0, le=1)] | ShareText, FRACTION_TEXT]
     """Fraction of the item's max earned when the criterion is met: a decimal (0.25) or an exact
     fraction written as text ("1/3"), for shares a decimal cannot hold; shares add up exactly."""
 
@@ -446,7 +496,7 @@ class RelativeToBest(Model):
 
     kind: Literal["relative_to_best"]
     scope: PopulationScope = "all"
-    of: Id | None = None
+    of: Annotated[Id | None, V2] = None
     """Compare a computed node's value (a group's sub-total, another item's score) instead of
     a fact of the item's own: the item then has no fact, and the node is scored for every unit
     first (population phases, ordered automatically)."""
@@ -463,7 +513,7 @@ class RankPoints(Model):
 
     kind: Literal["rank_points"]
     scope: PopulationScope = "all"
-    of: Id | None = None
+    of: Annotated[Id | None, V2] = None
     """Rank a computed node's value (1.21–1.23 之和排名: a group's sub-total) instead of a fact of
     the item's own: the item then has no fact, and the node is scored for every unit first
     (population phases, ordered automatically)."""
@@ -506,7 +556,7 @@ class Table(Model):
     whose rows must neither overlap nor leave a pair of values uncovered (GS307, GS308). Fact: a
     mapping of the two columns' ids to numbers."""
 
-    kind: Literal["table"]
+    kind: Annotated[Literal["table"], V2]
     columns: list[TableColumn] = Field(min_length=2, max_length=2)
     rows: list[TableRow] = Field(min_length=1, max_length=16)
     outside: NonNeg | None = None
@@ -518,7 +568,7 @@ class Signed(Model):
     Fact: a number within ``min``..``max``; the item's value is that number, so it may be below
     0 and it is bounded by ``min``..the item's max instead of 0..max."""
 
-    kind: Literal["signed"]
+    kind: Annotated[Literal["signed"], V2]
     min: Num
     """The most the item can take away, as a negative number (the −0.5 of −0.5..+2)."""
     max: Num
@@ -545,6 +595,7 @@ Rule = Annotated[
         Ratio,
         Rate,
         Shortfall,
+        PerMissing,
         Bands,
         Rating,
         Choice,
@@ -653,6 +704,14 @@ class _Node(Model):
     """subtract: the parent subtracts this node's value (a deduction)."""
     applies_to: list[Id] | None = None
     """Category ids whose units have this node (default: all)."""
+    units: Annotated[Annotated[list[Title], Field(min_length=1)] | None, V2] = None
+    """Names of the units that have this node (default: every unit of the categories it
+    applies to): a 湖长制 item for the one town with a lake, a department's own part beside a
+    common block. Like ``applies_to`` it holds for everything under the node, and a node applies
+    to a unit only where its own ``units`` and every group's above it name the unit **and** its
+    category applies. Names are checked against the units the scheme's categories and tiers list
+    (GS341). For a unit it does not apply to, the node is left out as for another category:
+    maxima and rescaling count only the nodes that apply to that unit."""
     weight: NonNeg | None = None
     """The node's weight in a parent with ``combine: weighted``; the weights of a group's
     children must sum to 1 (GS309)."""
@@ -683,7 +742,7 @@ class Item(_Node):
     max: ItemMax
     """The item's full marks; the item's value is always within 0..max (a ``signed`` item's:
     its rule's min..max). Omit it only with ``unbounded: true``."""
-    unbounded: bool = False
+    unbounded: Annotated[bool, V2] = False
     """No maximum (不设上限: awards and penalties outside the 100): write ``unbounded: true``
     instead of ``max``. The rule's amount is not capped, a group that adds the item has no
     maximum unless it has a ``cap``, and the validator notes it (GS333). Only a kind that counts
@@ -692,7 +751,7 @@ class Item(_Node):
     rule: Rule
     fact: Id | None = None
     """The fact name units supply for this item (default: the item's id)."""
-    reads: Id | None = None
+    reads: Annotated[Id | None, V2] = None
     """Read the fact of another item instead of a fact of its own (one fact, several items: a
     quota item and its overflow bonus both read the count of 线索). The fact is supplied once,
     must be valid for both rules, and follows the other item's default, exemptions and
@@ -704,13 +763,13 @@ class Item(_Node):
     modifiers: list[Modifier] = []
     optional: bool = False
     """Units may mark the item not applicable; the parent group must say how (``not_applicable``)."""
-    not_applicable_score: Id | None = None
+    not_applicable_score: Annotated[Id | None, V2] = None
     """A statistic of this item (``of`` the item's id) that a unit marking the item not
     applicable scores instead (无新进人员的按同类单位平均得分计); needs ``optional: true``."""
     exemptions: list[Title] = []
     """Reasons that exempt the unit from this item's loss (不可抗力): an exempt item scores as if
     nothing was lost (full marks, or 0 for a deduction)."""
-    default: Num | bool | dict[Id, Num] | list[Num | Id] | None = None
+    default: Annotated[Num | bool | dict[Id, Num] | list[Num | Id] | None, STRUCTURED] = None
     """A value used when a unit's facts do not give this item: a number or true/false, or an
     empty (or filled) mapping or list for a structured fact (``{}`` for 无表彰: no occurrence at
     any level; ``[]`` for no criterion met). The validator checks it against the rule (GS335)."""
@@ -732,7 +791,7 @@ class Group(_Node):
     children: list[Node] = Field(min_length=1)
     max: NonNeg | None = None
     """Declared full marks (checked against the children's max)."""
-    published_max: NonNeg | None = None
+    published_max: Annotated[NonNeg | None, V2] = None
     """The maximum as the source document prints it (a section headed 60分 whose items add up to
     50; a bonus heading +10 over items capped at 7), kept as published when it differs from what
     the children give. The children's maximum governs the arithmetic; the validator warns with
@@ -761,7 +820,7 @@ class Group(_Node):
     """Count the group only when another node's value meets a bound."""
     limit: Limit | None = None
     """Bound the group by another node's value (减分不超过加分)."""
-    requires: Id | None = None
+    requires: Annotated[Id | None, V2] = None
     """A flag input: no item under this group (children, grandchildren …) scores unless it is
     true, as if each item had the modifier ``requires`` (未提供书面材料的该项不得分)."""
 
@@ -828,7 +887,7 @@ class Veto(Model):
     """Where in the source text the veto is stated."""
     when: Condition
     """When the veto fires."""
-    applies_to: list[Id] | None = None
+    applies_to: Annotated[list[Id] | None, V2] = None
     """Category ids whose units the veto applies to (default: all)."""
     effect: Literal["no_award", "grade", "grade_cap", "score"]
     grade: Title | None = None
@@ -1214,8 +1273,10 @@ class Statistic(Model):
 class Scheme(Model):
     """A whole assessment scheme (考核细则)."""
 
-    govscore: Literal["1"]
-    """The scheme language version; write "1" (quoted)."""
+    govscore: Literal["1", "2"]
+    """The scheme language version, quoted: "2" for a scheme that uses anything language 2 adds
+    (the keys marked *language 2* in this reference), else "1" or "2" (language 2 scores every
+    language-1 scheme the same)."""
     id: Id
     title: Title
     """The title as published."""
@@ -1239,7 +1300,7 @@ class Scheme(Model):
     """Facts that are not items' own values."""
     params: dict[Id, Num] = {}
     """Named constants formulas may use."""
-    statistics: list[Statistic] = []
+    statistics: Annotated[list[Statistic], V2] = []
     """Cohort statistics (平均值, 中位数, 最高, 最低) of an input or a node over a scope."""
     score: Group
     """The tree of sections, groups and items; its value is the unit's total."""

@@ -40,7 +40,7 @@ def json_schema() -> dict[str, Any]:
                                             schema_generator=_SchemeSchema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://govscore.invalid/schema/scheme-v1.json"
-    schema["title"] = "govscore scheme (language v1)"
+    schema["title"] = "govscore scheme (language 1 and 2)"
     item = schema["$defs"]["Item"]  # max, or unbounded: true instead (不设上限), not both
     item["required"] = [k for k in item["required"] if k != "max"]
     item["oneOf"] = [{"required": ["max"], "not": {"required": ["unbounded"],

@@ -9,6 +9,7 @@ from typing import Any
 from govscore.language import model
 from govscore.rules.base import RuleKind
 from govscore.rules.formula import Formula
+from govscore.rules.missing import PerMissing
 from govscore.rules.population import RankPoints, RelativeToBest
 from govscore.rules.signed import Signed
 from govscore.rules.simple import Manual, PassFail, PerOccurrence, PerStep, Rate, Shortfall
@@ -27,8 +28,8 @@ from govscore.rules.table import Table
 KINDS: dict[str, RuleKind[Any]] = {
     k.kind: k for k in (
         PassFail(), Manual(), PerOccurrence(), ByLevel(), PerStep(), Ratio(), Rate(), Shortfall(),
-        Bands(), Rating(), Choice(), Checklist(), Series(), RaterGroups(), RelativeToBest(),
-        RankPoints(), Signed(), Table(), Formula())
+        PerMissing(), Bands(), Rating(), Choice(), Checklist(), Series(), RaterGroups(),
+        RelativeToBest(), RankPoints(), Signed(), Table(), Formula())
 }
 """kind → its rule kind."""
 

@@ -225,6 +225,13 @@ class RuleKind(Generic[R]):
         accepted; a fact of an unexpected shape gives :func:`fact_words` of it."""
         raise NotImplementedError
 
+    def describe_named(self, rule: R, item: model.Item, fact: Any, raw: Decimal, lang: Lang,
+                       name: Callable[[str], str]) -> str:
+        """:meth:`describe`, for a kind whose words name another part of the scheme (a band
+        against a statistic names the statistic): ``name`` gives an id's title, as the score
+        sheet shows it. Every other kind: :meth:`describe`."""
+        return self.describe(rule, item, fact, raw, lang)
+
 
 LEVEL_WORDS: dict[str, Titles] = {
     "county": Titles("县级", "county"), "city": Titles("市级", "city"),
@@ -234,6 +241,7 @@ LEVEL_WORDS: dict[str, Titles] = {
     "city_or_province_dept": Titles("市委、市政府、省级部门", "city or provincial department"),
     "province_or_ministry": Titles("省委、省政府、国家部(委)局", "province or national ministry"),
     "done": Titles("完成", "done"), "target": Titles("目标", "target"),
+    "required": Titles("应完成", "required"),
 }
 """The usual English level ids of schemes (by_level) and the keys of a ratio's fact in words;
 any other id is shown as written (schemes written in Chinese use Chinese ids: 省级, 满意)."""

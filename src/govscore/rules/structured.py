@@ -3,7 +3,7 @@ checklist, series, rater_groups."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -296,12 +296,17 @@ class Bands(RuleKind[model.Bands]):
 
     def describe(self, rule: model.Bands, item: model.Item, fact: Any, raw: Decimal,
                  lang: Lang) -> str:
+        return self.describe_named(rule, item, fact, raw, lang, str)
+
+    def describe_named(self, rule: model.Bands, item: model.Item, fact: Any, raw: Decimal,
+                       lang: Lang, name: Callable[[str], str]) -> str:
         value = number_of(fact)
         if value is None:
             return fact_words(fact, lang)
         if rule.relative_to is not None:  # the statistic's value is on the sheet's own line
-            return say(lang, f"{num(value)} 与 {rule.relative_to} 之差所在档: 得 {num(raw)}",
-                       f"{num(value)} against {rule.relative_to}: the band of the difference "
+            stat = name(rule.relative_to)
+            return say(lang, f"{num(value)} 与 {stat} 之差所在档: 得 {num(raw)}",
+                       f"{num(value)} against {stat}: the band of the difference "
                        f"gives {num(raw)}")
         band = band_for(rule.bands, value)
         if band is None:

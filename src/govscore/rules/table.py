@@ -22,6 +22,7 @@ from govscore.rules.base import (
     ONE,
     ZERO,
     Cell,
+    Consts,
     Lang,
     Path,
     RawFn,
@@ -118,6 +119,29 @@ class Table(RuleKind[model.Table]):
             return outside
 
         return table
+
+    def emit_raw(self, rule: model.Table, item: model.Item, w: Consts, x: str) -> str:
+        """The rows as one conditional expression, first row first (as ``_row_for`` reads
+        them), each end compared as ``within`` compares it; the checked fact ``x`` is a mapping
+        of the two columns' ids to numbers. A pair in no row scores ``outside``; without it the
+        check has refused the pair before the kernel gets here."""
+        branches: list[str] = []
+        for row in rule.rows:
+            tests = []
+            for column in rule.columns:
+                bounds = row.when.get(column.id)
+                if bounds is None:
+                    continue
+                value = f"{x}[{w.const(column.id)}]"
+                for end, op in (("gte", ">="), ("gt", ">"), ("lte", "<="), ("lt", "<")):
+                    bound = getattr(bounds, end)
+                    if bound is not None:
+                        tests.append(f"{value} {op} {w.const(bound)}")
+            points = w.const(row.points)
+            if not tests:  # a row naming no interval matches every pair
+                return "(" + " else ".join([*branches, points]) + ")"
+            branches.append(f"{points} if {' and '.join(tests)}")
+        return "(" + " else ".join([*branches, w.const(rule.outside)]) + ")"
 
     def raw_range(self, rule: model.Table,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:

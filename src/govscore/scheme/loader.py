@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from govscore import files
 from govscore.errors import Diagnostic, SchemeError, Span
 from govscore.language import model, yaml_reader
+from govscore.scheme import version
 from govscore.textsafe import closest, excerpt
 
 _TYPE_WORDS = {
@@ -258,7 +259,8 @@ def translate(exc: ValidationError, doc: yaml_reader.Document) -> list[Diagnosti
                 message = msg
             span = doc.span(path)
         if path and path[0] == "govscore" and etype in ("literal_error", "missing"):
-            hint = 'write govscore: "1" (the scheme language version) at the top of the file'
+            hint = ('write govscore: "2" (the scheme language version; "1" for a scheme written '
+                    'for language 1) at the top of the file')
         out.append(Diagnostic(code, message, path=path, span=span, hint=hint, value=value))
     return _merge_misspelt(_merge_alternatives(out))
 
@@ -386,7 +388,7 @@ def parse_scheme(raw: bytes, file: str) -> tuple[LoadedScheme | None, list[Diagn
             d.code, d.message, path=d.path, span=doc.span(d.path, key=d.at_key),
             severity=d.severity,
             hint=d.hint, value=d.value)
-        for d in checks.check(scheme)
+        for d in [*version.problems(scheme), *checks.check(scheme)]
     ]
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = tuple(d for d in diagnostics if d.severity == "warning")

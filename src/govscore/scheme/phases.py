@@ -8,7 +8,12 @@ item inside the sub-total, a statistic an item formula names). Those needs are t
 graph; its layers are the phases the engine runs, in order (phase 0 reads facts only), and a
 cycle is a scheme error (GS340) found here once, for the checks and the lowering alike.
 
-The graph is built over the whole scheme, not per category: a need in one category is a need.
+The needs are found per category, because a category has only its own items: a ranked item that
+applies to towns inside a sub-total, and a sub-total of departments ranked by an item inside the
+first, need each other nowhere — no unit has both. A cycle is reported in the category (or
+categories) that has it. The phases run the needs of every category together (a statistic over
+all units is one value for all of them); should the categories' needs together close a cycle that
+no single category has, that is reported too, as one through several categories.
 """
 
 from __future__ import annotations
@@ -27,18 +32,21 @@ def population_items(refs: Iterable[tree.NodeRef]) -> dict[str, model.Item]:
             if isinstance(r.node, model.Item) and rules.of(r.node).population}
 
 
-def needed(refs: Iterable[tree.NodeRef], roots: Iterable[str]) -> frozenset[str]:
+def needed(refs: Iterable[tree.NodeRef], roots: Iterable[str],
+           category: str | None = None) -> frozenset[str]:
     """The nodes a unit's evaluation of ``roots`` computes: their subtrees and, transitively,
-    the targets of the gates and limits inside them."""
-    by_id = {r.node.id: r.node for r in refs}
+    the targets of the gates and limits inside them; with ``category``, only the nodes a unit
+    of that category has."""
+    by_ref = {r.node.id: r for r in refs}
     seen: set[str] = set()
     stack = list(roots)
     while stack:
         node_id = stack.pop()
-        if node_id in seen or node_id not in by_id:
+        if node_id in seen or node_id not in by_ref \
+                or not tree.in_category(by_ref[node_id].categories, category):
             continue
         seen.add(node_id)
-        node = by_id[node_id]
+        node = by_ref[node_id].node
         if isinstance(node, model.Group):
             stack.extend(c.id for c in node.children)
             stack.extend(tree.references(node))
@@ -60,9 +68,20 @@ class Graph:
     items: dict[str, model.Item]
     statistics: dict[str, model.Statistic]
     needs: dict[str, frozenset[str]]
-    """value id → the population values that must be computed before it."""
+    """value id → the population values that must be computed before it (in any category)."""
     reads: dict[str, str | None]
     """value id → the node it reads (``of``), or None when it reads a fact or an input."""
+    by_category: dict[str | None, dict[str, frozenset[str]]]
+    """category (None: a scheme without categories) → the needs of its units' values."""
+
+    def nodes_for(self, phase: Iterable[str], refs: Iterable[tree.NodeRef],
+                  category: str | None) -> frozenset[str]:
+        """The nodes a unit of ``category`` has scored in a phase: those its category's values
+        of the phase read, as the category has them (a town does not score the departments'
+        sub-total that only the departments' ranked item reads)."""
+        present = self.by_category.get(category, {})
+        targets = [t for v in phase if v in present and (t := self.reads[v]) is not None]
+        return needed(refs, targets, category) if targets else frozenset()
 
     def phases(self) -> tuple[tuple[str, ...], ...]:
         """The values in layers: each needs only values of earlier layers. Values on a cycle
@@ -81,9 +100,25 @@ class Graph:
             layers.setdefault(n, []).append(v)
         return tuple(tuple(sorted(layers[n])) for n in sorted(layers))
 
-    def cycles(self) -> list[list[str]]:
-        """Each cycle among the values once, as the ids along it (the first repeated last)."""
-        return tree.cycles(dict(sorted(self.needs.items())))
+    def cycles(self) -> list[tuple[list[str], tuple[str | None, ...]]]:
+        """Each cycle among the values once, as the ids along it (the first repeated last), with
+        the categories that have it; a cycle the categories' needs close only together comes
+        with no category (and only when no category has one of its own)."""
+        found: dict[tuple[str, ...], list[str | None]] = {}
+        for category, needs in self.by_category.items():
+            for cycle in tree.cycles(dict(sorted(needs.items()))):
+                found.setdefault(_canonical(cycle), []).append(category)
+        if not found:
+            for cycle in tree.cycles(dict(sorted(self.needs.items()))):
+                found.setdefault(_canonical(cycle), [])
+        return [([*ids, ids[0]], tuple(cats)) for ids, cats in found.items()]
+
+
+def _canonical(cycle: list[str]) -> tuple[str, ...]:
+    """A cycle (first id repeated last) from its smallest id: one cycle, however it was met."""
+    ids = cycle[:-1]
+    start = ids.index(min(ids))
+    return tuple(ids[start:] + ids[:start])
 
 
 def graph(scheme: model.Scheme, refs: list[tree.NodeRef]) -> Graph:
@@ -96,6 +131,7 @@ def graph(scheme: model.Scheme, refs: list[tree.NodeRef]) -> Graph:
     allowed.update(scheme.params)
     allowed.update(stats)
     by_id = {r.node.id: r.node for r in refs}
+    where = {r.node.id: r.categories for r in refs}
 
     def values_in(nodes: frozenset[str], computing: str) -> frozenset[str]:
         out: set[str] = set()
@@ -116,19 +152,23 @@ def graph(scheme: model.Scheme, refs: list[tree.NodeRef]) -> Graph:
                 out.add(sub)
         return frozenset(out)
 
-    needs: dict[str, frozenset[str]] = {}
     reads: dict[str, str | None] = {}
     for item_id, item in items.items():
         target = getattr(item.rule, "of", None)
-        reads[item_id] = target
-        needs[item_id] = values_in(needed(refs, [target]), item_id) \
-            if target in node_ids else frozenset()
+        reads[item_id] = target if target in node_ids else None
     for stat_id, stat in stats.items():
-        target = stat.of if stat.of in node_ids else None
-        reads[stat_id] = target
-        needs[stat_id] = values_in(needed(refs, [target]), stat_id) \
-            if target is not None else frozenset()
-    return Graph(items, stats, needs, reads)
+        reads[stat_id] = stat.of if stat.of in node_ids else None
+    by_category: dict[str | None, dict[str, frozenset[str]]] = {}
+    for category in tree.categories(scheme):
+        # an item is computed for the units that have it; a statistic for every unit of its
+        # scope, each contributing the node as its own category has it
+        present = [v for v in reads if v in stats or tree.in_category(where[v], category)]
+        by_category[category] = {
+            v: values_in(needed(refs, [target], category), v)
+            if (target := reads[v]) is not None else frozenset() for v in present}
+    needs = {v: frozenset().union(*(n.get(v, frozenset()) for n in by_category.values()))
+             for v in reads}
+    return Graph(items, stats, needs, reads, by_category)
 
 
 def read_by_category(scheme: model.Scheme,

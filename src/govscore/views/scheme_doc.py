@@ -129,6 +129,13 @@ def rule_sentence(item: model.Item, name: _Names, *, deducted: bool = False) -> 
             r.partial, "按比例扣")
         text = (f"达到 {_n(r.target)} 得满分 {top} 分; 每低 {_n(r.step)} 扣 {_n(r.per)} 分"
                 f" ({how})")
+    elif isinstance(r, model.PerMissing):
+        unit = "" if r.amount else " 次"
+        how = {"whole_steps": ", 不足一档不扣", "started_steps": ", 不足一档按一档扣"}.get(
+            r.partial, "") if r.step != 1 or r.amount else ""
+        required = f"应完成 {_n(r.required)}{unit}" if r.required is not None else "应完成数由各单位填报"
+        text = (f"{required}; 每少 {_n(r.step)}{unit} 扣 {_n(r.per)} 分{how}, 完成数超过应完成数"
+                "不加分")
     elif isinstance(r, model.Bands):
         parts = [f"{bounds_words(b, 'zh')} 得 {_n(b.points)} 分" for b in r.bands]
         text = "分段计分" + (" (按比率)" if r.rate else "") + ": " + "; ".join(parts)
@@ -306,7 +313,9 @@ def blocks(scheme: model.Scheme) -> list[Block]:
                         shown = f"{effective} (原文 {_n(node.published_max)})"
                 rows.append((label, shown, group_sentence(node, name),
                              node.clause or "", ""))
-            marks.append(tuple(affects.get(node.id, []) + (marks_here if depth == 0 else [])))
+            # a top-level item is its own section: its assumptions once, not twice
+            marks.append(tuple(dict.fromkeys(affects.get(node.id, []) +
+                                             (marks_here if depth == 0 else []))))
         out.append(Block("table", head=head, rows=tuple(rows), marks=tuple(marks)))
     if scheme.score.combine != "sum" or scheme.score.cap is not None or \
             scheme.score.limit is not None:

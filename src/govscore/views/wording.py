@@ -353,16 +353,7 @@ def _describe(step: TraceStep, words: Mapping[str, str], node_kind: NodeKind | N
     if kind == "population":
         return _population(step, words, name)
     if kind == "statistic":
-        function, of, scope, count, units = _arity(args, 5)
-        if function not in ("mean", "median", "max", "min") or \
-                not isinstance(units, (list, tuple)):
-            raise _MalformedError
-        shown = words["list"].join(name(u) for u in units)
-        more = words["more"] if _places(count) > len(units) else ""
-        return words["statistic"].format(title=name(step.rule), of=name(of),
-                                         function=words[function], value=fmt(step.after),
-                                         scope=name(scope), count=_places(count),
-                                         units=shown + more)
+        return _statistic(step, words, name, fmt(step.after))
     if kind == "substitute":
         (statistic,) = _arity(args, 1)
         return words["substitute"].format(statistic=name(statistic), value=fmt(step.after))
@@ -433,6 +424,7 @@ SHEET_WORDS: dict[Lang, dict[str, str]] = {
         "round_half_up": "四舍五入保留 {p} 位", "round_half_even": "四舍六入五成双保留 {p} 位",
         "round_whole_half_up": "四舍五入取整", "round_whole_half_even": "四舍六入五成双取整",
         "na": "不适用", "na_reason": "不适用: {r}", "na_group": "不适用 (没有适用的子项)",
+        "only_units": "本项仅适用于 {units}",
         "none_full": "没有适用的子项: 按满分计", "none_zero": "没有适用的子项: 按 0 分计",
         "outside": "不计入总分", "not_counted": "不计",
         "total": "总分 = {terms} = {x}", "total_plain": "合计 {x}",
@@ -483,6 +475,7 @@ SHEET_WORDS: dict[Lang, dict[str, str]] = {
         "round_whole_half_even": "rounded half to even to a whole number",
         "na": "not applicable", "na_reason": "not applicable: {r}",
         "na_group": "not applicable (no part applies)",
+        "only_units": "applies only to {units}",
         "none_full": "no part applies: full marks", "none_zero": "no part applies: 0",
         "outside": "not in the total", "not_counted": "not counted",
         "total": "total = {terms} = {x}", "total_plain": "sum {x}",
@@ -530,6 +523,17 @@ class Shown:
             return fmt(value)
         return fmt(at) if at == value else fmt(value)
 
+    def statistic(self, value: Decimal) -> str:
+        """A cohort statistic, which is kept exact (a mean of 23 / 3 has 34 digits): at the
+        scheme's places, half up, marked ≈ when that is not its exact value."""
+        if self.exact or not value.is_finite():
+            return fmt(value)
+        try:
+            at = value.quantize(self.quantum, rounding="ROUND_HALF_UP")
+        except InvalidOperation:
+            return fmt(value)
+        return fmt(at) if at == value else f"≈ {fmt(at)}"
+
     def working(self, value: Decimal) -> str:
         """An intermediate amount before rounding: exact when short, else cut after four more
         places than the scheme keeps, with an ellipsis (the rounding that follows is exact)."""
@@ -553,6 +557,20 @@ class Shown:
             except InvalidOperation:
                 return str(value)
         return str(value)
+
+
+def _statistic(step: TraceStep, words: Mapping[str, str], name: Any, value: str) -> str:
+    """A statistic with its units, its value written ``value`` (every digit in a step's
+    description; at the scheme's places on a score sheet)."""
+    function, of, scope, count, units = _arity(step.args, 5)
+    if function not in ("mean", "median", "max", "min") or not isinstance(units, (list, tuple)):
+        raise _MalformedError
+    shown = words["list"].join(name(u) for u in units)
+    more = words["more"] if _places(count) > len(units) else ""
+    return words["statistic"].format(title=name(step.rule), of=name(of),
+                                     function=words[function], value=value,
+                                     scope=name(scope), count=_places(count),
+                                     units=shown + more)
 
 
 def sheet_step(step: TraceStep, node_kind: str, shown: Shown, w: Mapping[str, str], name: Any,
@@ -625,7 +643,10 @@ def sheet_step(step: TraceStep, node_kind: str, shown: Shown, w: Mapping[str, st
             return w["none_full" if a[0] == "full" else "none_zero"] + then
         if step.step == "from_full":
             return w["from_full"].format(max=op(a[0]), lost=shown.score(step.before), x=after)
-    except (ValueError, TypeError, IndexError, InvalidOperation):
+        if step.step == "statistic":  # kept exact, shown at the scheme's places (≈ if cut)
+            lang: Lang = "zh" if w is SHEET_WORDS["zh"] else "en"
+            return _statistic(step, _PHRASES[lang], name, shown.statistic(step.after))
+    except (ValueError, TypeError, IndexError, InvalidOperation, _MalformedError):
         pass
     # a step of an older shape, and the population phases' steps (a rank, a statistic), whose
     # sums step_line writes
