@@ -158,6 +158,12 @@ def _score(plan: Plan, source: Path, input_order: bool
     plain &= ok
     programs = plan.columns()
     assert programs is not None
+    # units a ``units:`` list names have programs of their own (a profile): few, and scored the
+    # scalar way; every other unit's program is its category's
+    named = sorted({unit for _, unit in plan.profile_of})
+    if named:
+        plain &= ~incols.mask_of(pc.is_in(ids_arrow, value_set=pa.array(named, pa.string())))
+    category_keys = {c.id for c in scheme.categories} if scheme.categories else {None}
     node_ids = [nid for nid, _ in sorted(plan.positions.items(), key=lambda p: p[1][1])]
     keys = set(_rank_nodes(plan))
     gathered = {name: _Gathered(keep_values=name == "total" or name in keys)
@@ -167,6 +173,8 @@ def _score(plan: Plan, source: Path, input_order: bool
     cat_values = category.to_numpy(zero_copy_only=False) if scheme.categories else None
     places = plan.places
     for key, category_program in programs.items():
+        if key not in category_keys:
+            continue  # named units' own program: their rows went the scalar way above
         rows_mask = plain if key is None else plain & (cat_values == key)
         all_rows = np.nonzero(rows_mask)[0]
         # in chunks: what a chunk's scoring holds (every node as int64) is freed before the

@@ -270,3 +270,49 @@ def test_crlf_lines_and_ids_a_spreadsheet_would_run_or_quote(tmp_path: Path) -> 
     assert columns == usual
     assert b'"\xe7\x94\xb2,\xe4\xb9\x99"' in columns  # "甲,乙"
     assert b"'=cmd" in columns
+
+
+NAMED = """\
+govscore: "2"
+id: named-demo
+title: 乡镇河长制工作考核(节选)
+source: {document: 某县河长制工作考核细则}
+version: "1"
+precision: {places: 2, rounding: half_up}
+categories:
+  - {id: town, title: 乡镇, members: [东湖镇, 西山镇]}
+score:
+  id: overall
+  title: 总分
+  children:
+    - {id: patrol, title: 巡河, max: 10, rule: {kind: manual, min: 0, max: 10}}
+    - id: bonus
+      title: 加分
+      cap: 3
+      children:
+        - {id: b1, title: 宣传, max: 2, rule: {kind: per_occurrence, per: 0.5}}
+        - {id: b2, title: 创新, max: 2, rule: {kind: per_occurrence, per: 1}}
+    - {id: lake_chief, title: 湖长制, max: 10, units: [东湖镇], rule: {kind: manual, min: 0, max: 10}}
+ranking: {scope: category}
+"""
+
+
+def test_a_unit_a_units_list_names_is_scored_with_its_own_nodes(tmp_path: Path) -> None:
+    """東湖镇 has the 湖长制 item (units: [东湖镇]), the 300 other towns do not: its row goes the
+    scalar way with its own program, the others through the columns; the same file. By hand:
+    东湖镇 patrol 8 + bonus min(4 × 0.5 + 2 × 1, 3) = 3 + 湖长制 6.5 = 17.50."""
+    plan = govscore.compile(api.load(text=NAMED, name="named.yaml"))
+    rng = random.Random(11)
+    rows = [["id", "category", "patrol", "b1", "b2", "lake_chief"]]
+    rows += [[f"镇{i:03d}", "town", str(rng.randint(0, 10)), str(rng.randint(0, 6)),
+              str(rng.randint(0, 3)), ""] for i in range(300)]
+    rows.insert(150, ["东湖镇", "town", "8", "4", "2", "6.5"])  # not the first row (scalar anyway)
+    facts = write_csv(tmp_path / "facts.csv", rows)
+    usual, columns = both_ways(plan, facts, tmp_path)
+    assert columns is not None
+    assert columns == usual
+    line = next(r for r in columns.decode("utf-8-sig").splitlines() if r.startswith("东湖镇,"))
+    assert ",17.50," in line
+    done = bulk.score_file(plan, facts, tmp_path / "again.csv")
+    assert done is not None
+    assert (done.by_columns, done.scalar) == (299, 2)  # the first row and 东湖镇

@@ -449,8 +449,8 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     if n == 0:
         raise NotColumnarError("no data rows")
     ids = raw["id"]
-    plain = _mask(pc.match_substring_regex(ids, PLAIN_ID)) \
-        & ~_mask(pc.match_substring_regex(ids, _SCIENTIFIC))
+    plain = mask_of(pc.match_substring_regex(ids, PLAIN_ID)) \
+        & ~mask_of(pc.match_substring_regex(ids, _SCIENTIFIC))
     if not bool(pc.all(pc.equal(pc.utf8_normalize(ids, "NFKC"), ids)).as_py()):
         raise NotColumnarError("an id is not in NFKC form (fullwidth letters): ids are compared "
                           "after NFKC")
@@ -461,12 +461,12 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
         values = encoded.dictionary
         codes = encoded.indices.to_numpy(zero_copy_only=False)  # int32, no copy
         coded[name] = (values, codes)
-        empty = _mask(pc.equal(values, ""))
+        empty = mask_of(pc.equal(values, ""))
         if name in ("category", "tier"):
-            good = empty | _mask(pc.match_substring_regex(values, PLAIN_ID))
+            good = empty | mask_of(pc.match_substring_regex(values, PLAIN_ID))
         else:
-            number = _mask(pc.match_substring_regex(values, STRICT_NUMBER))
-            flag = _mask(pc.is_in(pc.utf8_lower(values),
+            number = mask_of(pc.match_substring_regex(values, STRICT_NUMBER))
+            flag = mask_of(pc.is_in(pc.utf8_lower(values),
                                   value_set=pa.array(["true", "false", "是", "否"])))
             good = empty | number | flag
         plain &= good[codes]
@@ -475,7 +475,7 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     return FileColumns(str(path), encoding, names, raw, rows, plain, facts, coded)
 
 
-def _mask(array: Any) -> Mask:
+def mask_of(array: Any) -> Mask:
     """An Arrow boolean array as a numpy mask (nulls false)."""
     import pyarrow.compute as pc
 
@@ -608,7 +608,7 @@ def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
 
     def empty(name: str) -> Mask:
         values, codes = cols.coded[name]
-        return _mask(pc.equal(values, ""))[codes[rows]]
+        return mask_of(pc.equal(values, ""))[codes[rows]]
 
     for base, names in cols.facts.items():
         if base not in known:  # a fact of another category: only empty cells
@@ -630,7 +630,7 @@ def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
             codes = all_codes[rows]
         else:
             values, codes = pa.array([""], pa.string()), np.zeros(n, dtype=np.int64)
-        given = ~_mask(pc.equal(values, ""))[codes]
+        given = ~mask_of(pc.equal(values, ""))[codes]
         if not given.all() and spec.default is None:
             ok &= given
         if spec.shape == "flag":
