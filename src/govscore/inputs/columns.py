@@ -40,6 +40,7 @@ import numpy as np
 from govscore.engine import columnar
 from govscore.engine.columnar import CategoryColumns, Col, FactColumns, Mask
 from govscore.engine.lowering import ItemProgram, Lowered
+from govscore.errors import GovscoreError
 from govscore.inputs import tables
 
 _TRUE = ("true", "是")
@@ -364,7 +365,7 @@ report writes it as it is, unquoted). Chinese and every other script is plain.""
 _SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 
 
-class NotColumnarError(Exception):
+class NotColumnarError(GovscoreError):
     """The file is not one the columns take as a whole (then it is read the usual way); the
     message says why, for the summary."""
 
