@@ -24,6 +24,17 @@ disagreements are counted and reported, govscore's abort the run (exit 3).
 Then, each in a fresh child process (its own peak RSS, from getrusage): eval memory per unit of
 ``evaluate_all`` with the results kept (100,000 units, both paths), and M units (default
 1,000,000) CSV → CSV through ``govscore.api.score_csv``: wall time and peak RSS.
+
+Files through the columns (``govscore score -o``'s way, :func:`govscore.bulk.score_file`), each
+in a fresh child whose peak RSS is its own VmHWM: ``--s3-units`` S3-shaped districts (the real
+S3 scheme: 3 圈层, 30% 优秀 per 圈层 with ties at the line, by_level mapping facts) CSV → CSV
+(target 1,000,000 in ≤ 5 s and ≤ 500 MB), and ``--parquet-units`` Parquet → Parquet (default
+10,000,000: the figure is recorded). The facts are generated into a temporary folder outside the
+repository and deleted after; a sample of totals is checked against a hand-written Decimal
+computation of S3 (:func:`s3_total`), independent of govscore.
+
+    python benchmarks/bench_columns.py --units 0 --memory-units 0 --csv-units 0 \
+        --s3-units 1000000 --parquet-units 10000000
 """
 
 from __future__ import annotations
@@ -276,17 +287,205 @@ def csv_to_csv(n: int, folder: Path) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
+# S3-shaped files through the columns
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--units", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--csv-units", type=int, default=1_000_000)
-    parser.add_argument("--memory-units", type=int, default=100_000)
-    parser.add_argument("--openfisca-python", default=sys.executable)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
+S3_SCHEME = HERE.parent / "schemes" / "s3-chengdu.yaml"
+_CITY, _PROVINCE, _NATIONAL = Decimal("0.5"), Decimal(1), Decimal("1.5")
+LEVELS = {"bonus_articles": {"city": _CITY, "province": _PROVINCE, "national": _NATIONAL},
+          "bonus_commendations": {"county_or_city_dept": _CITY,
+                                  "city_or_province_dept": _PROVINCE,
+                                  "province_or_ministry": _NATIONAL},
+          "bonus_media": {"city": _CITY, "province": _PROVINCE, "national": _NATIONAL}}
+"""第九条(四)–(六): points per occurrence by level."""
+MANUAL = {"bonus_leadership": ["0", "1", "2.5", "3", "4.5", "5"],
+          "bonus_process": ["0", "1.5", "3", "5"], "ded_other": ["0", "0", "1.5", "12"]}
+COUNTS = {"bonus_innovation": 6, "bonus_meetings": 5, "bonus_special_tasks": 5,
+          "bonus_other": 5, "ded_double_acceptance": 3, "ded_overdue": 2,
+          "ded_complaints": 2, "ded_mandarin": 1, "ded_criticism": 2, "ded_media": 1}
+LEVEL_COUNTS = {"city": 6, "province": 3, "national": 2, "county_or_city_dept": 4,
+                "city_or_province_dept": 3, "province_or_ministry": 2}
+
+
+def s3_chunk(start: int, n: int, seed: int) -> dict[str, Any]:
+    """Units start … start + n of an S3-shaped population as numpy columns (text for manual
+    scores, whole numbers for counts, a flag for 第八条(一)'s 70 points)."""
+    import numpy as np
+
+    rng = np.random.default_rng([seed, start])
+    columns: dict[str, Any] = {
+        "id": np.char.add("区县", np.arange(start, start + n).astype(str)),
+        "tier": np.array(["ring1", "ring2", "ring3"])[rng.integers(0, 3, n)],
+        "base": rng.random(n) < 0.95}
+    for name, choices in MANUAL.items():
+        columns[name] = np.array(choices)[rng.integers(0, len(choices), n)]
+    for name, top in COUNTS.items():
+        columns[name] = rng.integers(0, top + 1, n)
+    for fact, levels in LEVELS.items():
+        for level in levels:
+            columns[f"{fact}.{level}"] = rng.integers(0, LEVEL_COUNTS[level] + 1, n)
+    return columns
+
+
+def s3_total(row: dict[str, Any]) -> Decimal:
+    """S3's 实得分 by hand (第八条–第十条), exactly: 70 if the centre runs; the bonus items each
+    capped (per occurrence 0.5 up to 2, by level up to 4, manual as given), their sum at most
+    30; each deduction per occurrence up to 30, their sum at most the bonus (第十条(八));
+    half up to 2 places."""
+    half, cap = Decimal("0.5"), Decimal(2)
+    base = Decimal(70) if row["base"] else Decimal(0)
+    bonus = Decimal(row["bonus_leadership"]) + Decimal(row["bonus_process"])
+    for name in ("bonus_innovation", "bonus_meetings", "bonus_special_tasks", "bonus_other"):
+        bonus += min(half * int(row[name]), cap)
+    for fact, levels in LEVELS.items():
+        bonus += min(sum((value * int(row[f"{fact}.{level}"])
+                          for level, value in levels.items()), Decimal(0)), Decimal(4))
+    bonus = min(bonus, Decimal(30))
+    per = {"ded_double_acceptance": 2, "ded_overdue": 2, "ded_complaints": 2,
+           "ded_mandarin": 2, "ded_criticism": 5, "ded_media": 3}
+    deductions = sum((min(Decimal(p * int(row[name])), Decimal(30)) for name, p in per.items()),
+                     Decimal(0)) + Decimal(row["ded_other"])
+    deductions = min(deductions, bonus)
+    return (base + bonus - deductions).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def write_s3_facts(path: Path, n: int, seed: int = 15, chunk: int = 1_000_000
+                   ) -> dict[str, Decimal]:
+    """n S3-shaped units as a wide .csv or .parquet (by the suffix), written chunk by chunk;
+    returns the hand-worked totals of a sample of them (every 997th unit)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import csv as pacsv
+
+    expected: dict[str, Decimal] = {}
+    writer: Any = None
+    for start in range(0, n, chunk):
+        columns = s3_chunk(start, min(chunk, n - start), seed)
+        for i in range(0, len(columns["id"]), 997):
+            row = {k: v[i] for k, v in columns.items()}
+            expected[str(row["id"])] = s3_total(row)
+        if path.suffix == ".parquet":
+            arrays = {k: pa.array(v) for k, v in columns.items()}
+            for name in MANUAL:  # exact decimals, never floats
+                arrays[name] = pa.array([Decimal(x) for x in columns[name].tolist()],
+                                        pa.decimal128(4, 1))
+            table = pa.table(arrays)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+        else:
+            table = pa.table({k: pa.array(v.astype(str)) if v.dtype == bool else pa.array(v)
+                              for k, v in columns.items()})
+            table = table.set_column(2, "base", pa.array(
+                ["true" if b else "false" for b in columns["base"].tolist()]))
+            if writer is None:
+                writer = pacsv.CSVWriter(path, table.schema,
+                                         write_options=pacsv.WriteOptions(quoting_style="none"))
+            writer.write_table(table)
+    if writer is not None:
+        writer.close()
+    return expected
+
+
+FILES_CHILD = r'''
+import json, resource, sys, time
+t0 = time.perf_counter()
+import govscore
+from govscore import bulk
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+
+plan = govscore.compile(sys.argv[1])
+t1 = time.perf_counter()
+summary = bulk.score_file(plan, sys.argv[2], sys.argv[3])
+t2 = time.perf_counter()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": t2 - t1, "with_start": t2 - t0, "peak_kb": status("VmHWM"),
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "by_columns": summary.by_columns if summary else 0,
+                  "scalar": summary.scalar if summary else None}))
+'''
+
+
+def s3_files(n: int, suffix: str, folder: Path) -> dict[str, Any]:
+    """n S3-shaped units FACTS{suffix} → OUT{suffix} in a fresh child: seconds (scoring the
+    file, and with the interpreter's start and imports), peak RSS; the sample's totals."""
+    import pyarrow.compute as pc
+
+    source, target = folder / f"facts{suffix}", folder / f"scores{suffix}"
+    expected = write_s3_facts(source, n)
+    done = subprocess.run([sys.executable, "-c", FILES_CHILD, str(S3_SCHEME), str(source),
+                           str(target)], capture_output=True, text=True, check=True,
+                          timeout=3600)
+    out = json.loads(done.stdout)
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(target, columns=["unit", "total"])
+    else:
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+
+        table = pacsv.read_csv(target, convert_options=pacsv.ConvertOptions(
+            include_columns=["unit", "total"],
+            column_types={"unit": pa.string(), "total": pa.string()}))
+    import pyarrow as pa
+
+    sample = table.filter(pc.is_in(table.column("unit"),
+                                   value_set=pa.array(list(expected), pa.string())))
+    got = {u: Decimal(str(t)) for u, t in zip(sample.column("unit").to_pylist(),
+                                                sample.column("total").to_pylist(), strict=True)}
+    out["units"] = n
+    out["sample"] = len(expected)
+    out["agrees"] = got == expected
+    out["facts_mb"] = source.stat().st_size / 2**20
+    source.unlink()
+    target.unlink()
+    return out
+
+
+def readers(n: int, folder: Path, rounds: int) -> dict[str, dict[str, float]]:
+    """Seconds to read n S3-shaped units into Arrow columns, exactly (text, or Parquet's own
+    decimals and integers), by pyarrow and by DuckDB, median of ``rounds``: what decided the
+    columns' reader (docs/performance.md). DuckDB reads CSV with every column as VARCHAR (its
+    sniffer would make decimals DOUBLE)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import csv as pacsv
+
+    out: dict[str, dict[str, float]] = {}
+    csv_path, parquet_path = folder / "facts.csv", folder / "facts.parquet"
+    write_s3_facts(csv_path, n)
+    write_s3_facts(parquet_path, n)
+    names = csv_path.open(encoding="utf-8").readline().strip().split(",")
+    text = pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+                                strings_can_be_null=False)
+    out["csv"] = {"pyarrow": _median(lambda: pacsv.read_csv(csv_path, convert_options=text),
+                                     rounds)[0]}
+    out["parquet"] = {"pyarrow": _median(lambda: pq.read_table(parquet_path), rounds)[0]}
+    try:
+        import duckdb
+    except ImportError:
+        return out
+    def table(query: str) -> Any:  # DuckDB 1.4+ gives a lazy reader: read it all
+        got = duckdb.sql(query).arrow()
+        return got.read_all() if hasattr(got, "read_all") else got
+
+    out["csv"]["duckdb"] = _median(lambda: table(
+        f"SELECT * FROM read_csv('{csv_path}', all_varchar=true, header=true)"), rounds)[0]
+    out["parquet"]["duckdb"] = _median(lambda: table(
+        f"SELECT * FROM read_parquet('{parquet_path}')"), rounds)[0]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def reference(args: argparse.Namespace) -> dict[str, Any]:
+    """The reference workload's evaluators side by side, and eval memory per unit."""
     import numpy as np
 
     from govscore.engine import columnar
@@ -380,6 +579,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "unit by unit": memory_per_unit(mem_units, False)}
     print(f"eval memory per unit ({mem_units} units, results kept, fresh child): " +
           ", ".join(f"{k} {v:,.0f} B" for k, v in report["memory_bytes_per_unit"].items()))
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--csv-units", type=int, default=1_000_000)
+    parser.add_argument("--s3-units", type=int, default=0,
+                        help="S3-shaped units CSV → CSV through the columns (0: skip)")
+    parser.add_argument("--parquet-units", type=int, default=0,
+                        help="S3-shaped units Parquet → Parquet through the columns (0: skip)")
+    parser.add_argument("--readers-units", type=int, default=0,
+                        help="time pyarrow and DuckDB reading S3-shaped CSV and Parquet (0: skip)")
+    parser.add_argument("--memory-units", type=int, default=100_000)
+    parser.add_argument("--openfisca-python", default=sys.executable)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    report: dict[str, Any] = reference(args) if args.units else {}
     if args.csv_units:
         with tempfile.TemporaryDirectory(prefix="govscore-bench-columns-") as scratch:
             csv_run = csv_to_csv(args.csv_units, Path(scratch))
@@ -387,6 +605,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"CSV → CSV, {csv_run['units']:,} units: {csv_run['seconds']:.2f} s, peak RSS "
               f"{csv_run['peak_kb'] / 1024:,.0f} MB, {csv_run['by_columns']:,} by the columns, "
               f"first chunk equal to the Decimal baseline: {csv_run['agrees']}")
+    if args.readers_units:
+        with tempfile.TemporaryDirectory(prefix="govscore-bench-files-") as scratch:
+            report["readers"] = readers(args.readers_units, Path(scratch), args.rounds)
+        for kind, times in report["readers"].items():
+            print(f"reading {args.readers_units:,} S3 units from {kind}: " +
+                  ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
+    for flag, suffix in ((args.s3_units, ".csv"), (args.parquet_units, ".parquet")):
+        if not flag:
+            continue
+        with tempfile.TemporaryDirectory(prefix="govscore-bench-files-") as scratch:
+            run = s3_files(flag, suffix, Path(scratch))
+        report[f"s3{suffix.replace('.', '_')}"] = run
+        print(f"S3 {suffix[1:]} → {suffix[1:]}, {run['units']:,} units "
+              f"({run['facts_mb']:,.0f} MB of facts): {run['seconds']:.2f} s "
+              f"({run['with_start']:.2f} s with the interpreter's start, "
+              f"{run['cpu_seconds']:.2f} s of CPU), peak RSS "
+              f"{run['peak_kb'] / 1024:,.0f} MB, {run['by_columns']:,} by the columns, "
+              f"{run['sample']:,} sampled totals equal to the hand-worked Decimal: "
+              f"{run['agrees']}")
+        if not run["agrees"]:
+            raise SystemExit(EXIT_DISAGREE)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     return 0

@@ -89,7 +89,7 @@ def test_score_with_an_unknown_output_suffix_exits_2_and_writes_nothing(tmp_path
     code, out, err = _run("score", S3, S3_FACTS, "-o", str(target))
     assert code == 2
     assert "GS701 cannot write" in err
-    assert "use .json, .csv, .html, .xlsx or .txt" in err
+    assert "use .json, .csv, .html, .xlsx, .parquet or .txt" in err
     assert "scored" not in err  # refused before any scoring
     assert out == ""
     assert list(tmp_path.iterdir()) == []

@@ -123,7 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("scheme")
     p.add_argument("facts", nargs="+")
     p.add_argument("-o", "--output",
-                   help="write results to .json, .csv, .html, .xlsx or .txt (the table)")
+                   help="write results to .json, .csv, .parquet, .html, .xlsx or .txt (the "
+                        "table); a wide .csv or .parquet facts file written to .csv or "
+                        ".parquet is scored through the columns where it can be")
     p.add_argument("--records", metavar="R.records.yaml",
                    help="derive facts from record exports as this records file declares: the "
                         "given files that match one of its tables are exports, the others "
@@ -416,6 +418,16 @@ def _score(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.output:
         report.check_output(Path(args.output))  # before any work: a bad suffix is a usage error
     plan = api.compile(args.scheme)
+    if args.output and not args.records and len(args.facts) == 1:
+        from govscore import bulk  # a large wide CSV or Parquet: through the columns
+
+        done = bulk.score_file(plan, args.facts[0], args.output)
+        if done is not None:
+            if done.encoding == "gb18030":
+                stderr.write(f"govscore: {args.facts[0]} is not UTF-8; read it as GB18030\n")
+            stderr.write(f"wrote {args.output}\n")
+            stderr.write(f"{done.submitted} unit(s): {done.submitted} scored, 0 rejected\n")
+            return EXIT_OK
     facts: sources.Sources | None = None
     if args.records:
         assessment = _score_records(plan, args, stderr)
@@ -525,6 +537,17 @@ def _score_stream(args: argparse.Namespace, stderr: TextIO) -> int:
     plan = api.compile(args.scheme)
     if plan.needs_population:
         raise whole_population_error(plan.population_items)
+    from govscore import bulk  # through the columns where they take the file: the same rows
+
+    done = bulk.score_file(plan, args.facts[0], args.output, input_order=True)
+    if done is not None:
+        if done.encoding == "gb18030":
+            stderr.write(f"govscore: {args.facts[0]} is not UTF-8; read it as GB18030\n")
+        stderr.write(f"wrote {args.output}\n")
+        stderr.write(f"{done.submitted} unit(s): {done.submitted} scored, 0 rejected\n")
+        rate = done.submitted / done.seconds if done.seconds > 0 else 0.0
+        stderr.write(f"streamed in {done.seconds:.2f} s ({rate:,.0f} units/s)\n")
+        return EXIT_OK
     tty = _is_tty(stderr)
     start = time.monotonic()
 

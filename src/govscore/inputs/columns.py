@@ -26,9 +26,10 @@ is a Python string in the results anyway).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -38,7 +39,8 @@ import numpy as np
 
 from govscore.engine import columnar
 from govscore.engine.columnar import CategoryColumns, Col, FactColumns, Mask
-from govscore.engine.lowering import Lowered
+from govscore.engine.lowering import ItemProgram, Lowered
+from govscore.errors import GovscoreError
 from govscore.inputs import tables
 
 _TRUE = ("true", "是")
@@ -340,3 +342,473 @@ def fixed_point(data: Any, exp: int) -> list[str]:
         body = f"{digits[:-exp]}.{digits[-exp:]}" if exp else digits
         out.append(("-" if value < 0 else "") + body)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# a whole facts file (wide CSV or Parquet) as text columns, for `govscore score` through the
+# columns (govscore.bulk)
+
+STRICT_NUMBER = r"^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,9})?$"
+"""A cell the columns read as a number: the one grammar of number text
+(:data:`govscore.numbers.NUMBER_TEXT`: no sign but ``-``, no leading zero, digits on both sides
+of a point), no surrounding space, at most 18 digits before the point and 9 after. Every other
+cell is read by the table reader itself (its row goes the scalar way)."""
+
+PLAIN_ID = (r"^[^\s#'=+\-@,\"\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]"
+            r"[^\s,\"\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]*$")
+"""An id the table reader keeps exactly as written: no space anywhere (the reader strips the
+ends; a space inside is kept, but such ids are rare and go the table reader's way), no control,
+format or private-use character (textsafe.id_problem), not a comment (``#``), not a spreadsheet
+error, not beginning with a quote or a formula trigger, no comma or double quote (so that a
+report writes it as it is, unquoted). Chinese and every other script is plain."""
+
+_SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
+
+
+class NotColumnarError(GovscoreError):
+    """The file is not one the columns take as a whole (then it is read the usual way); the
+    message says why, for the summary."""
+
+
+@dataclass
+class FileColumns:
+    """A wide facts file as Arrow string columns, every cell as the file has it.
+
+    ``plain`` marks the rows whose id and cells the columns read exactly as the table reader
+    would; every other row (an odd cell, an id to check, the first data row, which may be a row
+    of titles) is read by the table reader itself from :meth:`cells`."""
+
+    path: str
+    encoding: str
+    names: list[str]
+    raw: dict[str, Any]
+    """column name → Arrow string array."""
+    row_numbers: Any
+    """The file row of each data row (the header is row 1)."""
+    plain: Mask
+    facts: dict[str, list[str]]
+    """fact → its columns: [fact] for a plain fact, [fact.key, …] for a mapping fact."""
+    coded: dict[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
+    """column (not id) → (its distinct cells, an Arrow string array; each row's index into
+    them, a numpy int32 view of the Arrow indices): a column's cells are read once per distinct
+    cell, not once per row."""
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def cells(self, rows: Sequence[int]) -> list[tuple[int, list[Any]]]:
+        """(file row, cells) of some data rows, the header first: what the table reader reads."""
+        import pyarrow as pa
+
+        picked = pa.array(list(rows), pa.int64())
+        columns = [self.raw[n].take(picked).to_pylist() for n in self.names]
+        numbers = np.asarray(self.row_numbers)[list(rows)].tolist()
+        out: list[tuple[int, list[Any]]] = [(1, list(self.names))]
+        out.extend((numbers[k], [c[k] for c in columns]) for k in range(len(numbers)))
+        return out
+
+    def text_table(self) -> TextTable:
+        """The plain fact columns as a :class:`TextTable` (ids as Python strings)."""
+        ids = self.raw["id"].to_pylist()
+        flat = {n: self.raw[n] for n in self.names if n not in ("id", "category", "tier")}
+        return TextTable(self.path, ids, flat)
+
+
+def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
+    """A wide ``.csv`` (UTF-8 with or without BOM, or GB18030 as Chinese Excel and WPS write
+    it) or ``.parquet`` facts file as text columns (pyarrow). Raises :class:`NotColumnarError` for a
+    file the columns do not take as a whole: another layout (long, a title or comment line
+    before the header, rows of unequal width, quoted line breaks), UTF-16, columns the scheme
+    does not know, a float Parquet column (read_frame refuses it, naming the column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        encoding = tables.sniff_encoding(path)
+        names, raw = _csv_text_columns(path, encoding)
+    elif suffix == ".parquet":
+        encoding = "parquet"
+        names, raw = _parquet_text_columns(path)
+    else:
+        raise NotColumnarError(f"{suffix or 'a file without a suffix'} is read the usual way")
+    if not names or names[0] != "id" or len(set(names)) != len(names):
+        raise NotColumnarError("the header does not begin with id, or repeats a name")
+    facts: dict[str, list[str]] = {}
+    for name in names[1:]:
+        if name in ("category", "tier"):
+            continue
+        base, dot, key = name.partition(".")
+        if base not in plan.specs or name != name.strip() or (dot and not key):
+            raise NotColumnarError(f"column {name!r} is not a fact of the scheme")
+        facts.setdefault(base, []).append(name)
+    for base, cols in facts.items():
+        if len(cols) > 1 and base in cols:  # given both as one value and by keys
+            raise NotColumnarError(f"{base} is given both as one value and by keys")
+    n = len(raw["id"])
+    if n == 0:
+        raise NotColumnarError("no data rows")
+    ids = raw["id"]
+    plain = mask_of(pc.match_substring_regex(ids, PLAIN_ID)) \
+        & ~mask_of(pc.match_substring_regex(ids, _SCIENTIFIC))
+    if not bool(pc.all(pc.equal(pc.utf8_normalize(ids, "NFKC"), ids)).as_py()):
+        raise NotColumnarError("an id is not in NFKC form (fullwidth letters): ids are compared "
+                          "after NFKC")
+    coded: dict[str, tuple[Any, Any]] = {}
+    for name in names[1:]:
+        encoded = raw[name] if pa.types.is_dictionary(raw[name].type) \
+            else pc.dictionary_encode(raw[name])
+        values = encoded.dictionary
+        codes = encoded.indices.to_numpy(zero_copy_only=False)  # int32, no copy
+        coded[name] = (values, codes)
+        empty = mask_of(pc.equal(values, ""))
+        if name in ("category", "tier"):
+            good = empty | mask_of(pc.match_substring_regex(values, PLAIN_ID))
+        else:
+            number = mask_of(pc.match_substring_regex(values, STRICT_NUMBER))
+            flag = mask_of(pc.is_in(pc.utf8_lower(values),
+                                  value_set=pa.array(["true", "false", "是", "否"])))
+            good = empty | number | flag
+        plain &= good[codes]
+    plain[0] = False  # the first data row may be titles: the table reader decides
+    rows = np.arange(2, n + 2, dtype=np.int64)
+    return FileColumns(str(path), encoding, names, raw, rows, plain, facts, coded)
+
+
+def mask_of(array: Any) -> Mask:
+    """An Arrow boolean array as a numpy mask (nulls false)."""
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False),
+                      dtype=np.bool_)
+
+
+def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, Any]]:
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    if encoding == "utf-16":
+        raise NotColumnarError("UTF-16 text is read the usual way")
+    codec = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    names = _header_names(path, codec)
+    try:
+        # every column but the ids as a dictionary (most facts take few distinct values)
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=codec, column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() if i == 0 else
+                              pa.dictionary(pa.int32(), pa.string())
+                              for i, n in enumerate(names)},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError, LookupError) as exc:
+        raise NotColumnarError(f"the CSV is read the usual way ({type(exc).__name__})") from None
+    if len(set(names)) != len(names):
+        raise NotColumnarError("a column name is repeated")
+    return names, {n: _one_chunk(table.column(n)) for n in names}
+
+
+MAX_HEADER = 1 << 20
+"""A header line longer than this is not read through the columns."""
+
+
+def _header_names(path: Path, codec: str) -> list[str]:
+    """The first line's cells (the header), as the csv module reads them."""
+    with path.open("rb") as handle:
+        head = handle.read(MAX_HEADER)
+    line, newline, _ = head.partition(b"\n")
+    if not newline:
+        raise NotColumnarError("no header line, or a header too long")
+    try:
+        text = line.decode("utf-8" if codec == "utf8" else codec).lstrip("\ufeff")
+    except (UnicodeDecodeError, LookupError):
+        raise NotColumnarError("the header is not in the file's encoding") from None
+    if text.count('"') % 2:
+        raise NotColumnarError("a quoted line break in the header")
+    rows = list(csv.reader([text.rstrip("\r")]))
+    if not rows or not rows[0]:
+        raise NotColumnarError("an empty header")
+    return rows[0]
+
+
+def _one_chunk(column: Any) -> Any:
+    """A chunked column as one array; a dictionary column's chunks share one dictionary."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(column.type):
+        column = column.unify_dictionaries()
+    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+
+
+def _parquet_text_columns(path: Path) -> tuple[list[str], dict[str, Any]]:
+    """Every column of a Parquet file as text exactly: decimals at their scale (5.00), whole
+    numbers, text and flags (true/false), a missing value as an empty cell; every column but the
+    ids as a dictionary (its distinct values made text once). A float column is left to the
+    usual way, which refuses it naming the column (as read_frame does)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as exc:  # not Parquet: the usual way says so
+        raise NotColumnarError(f"not a Parquet file pyarrow reads ({type(exc).__name__})") \
+            from None
+    names = [str(n) for n in table.column_names]
+    out: dict[str, Any] = {}
+    for index, name in enumerate(names):
+        col = _one_chunk(table.column(index))
+        kind = col.type
+        if pa.types.is_dictionary(kind):
+            col = col.dictionary_decode()
+            kind = col.type
+        if pa.types.is_floating(kind):  # refused, naming the column, by the usual way
+            raise NotColumnarError(f"column {name!r} holds binary floats")
+        textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if not (textual or pa.types.is_boolean(kind) or pa.types.is_integer(kind)
+                or pa.types.is_decimal(kind)):
+            raise NotColumnarError(f"column {name!r} of type {kind} is read the usual way")
+        if index == 0:
+            out[name] = pc.fill_null(pc.cast(col, pa.string()), "")
+            continue
+        encoded = pc.dictionary_encode(col, null_encoding="encode")
+        values = encoded.dictionary
+        if pa.types.is_boolean(kind):
+            text = pc.if_else(values, pa.scalar("true"), pa.scalar("false"))
+        else:
+            text = pc.cast(values, pa.string())
+        out[name] = pa.DictionaryArray.from_arrays(encoded.indices, pc.fill_null(text, ""))
+    return names, out
+
+
+def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
+                      ) -> tuple[CategoryColumns, FactColumns]:
+    """The fact columns of some rows of a file (row indices) for one category, with the
+    category's program to run them through. A row with a cell for a fact the category does not
+    have, or keys on a fact that takes one value, is not ok (the scalar path reports it).
+
+    A fact the columns keep as Python values (a by_level mapping ``bonus_articles.city``, …,
+    text) is read once per distinct combination of its cells, by the table reader's cell rule
+    and the fact's own check; where the category's every item is then columnar, the item's raw
+    amount is worked out once per distinct value by its kind's own raw function and handed to
+    the columns as the item's raw column (:func:`distinct_raws`), so that no Python object is
+    made per unit. Otherwise each row keeps its checked value (slow, but the same results)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(rows)
+    rows = np.asarray(rows, dtype=np.int64)
+    batch = columnar.Batch(n, {}, {})
+    ok = np.ones(n, dtype=np.bool_)
+    numbers: dict[str, Col] = {}
+    flags: dict[str, Mask] = {}
+    objects: dict[str, list[Any]] = {}
+    known = {spec.name for spec in program.facts}
+
+    def empty(name: str) -> Mask:
+        values, codes = cols.coded[name]
+        return mask_of(pc.equal(values, ""))[codes[rows]]
+
+    for base, names in cols.facts.items():
+        if base not in known:  # a fact of another category: only empty cells
+            for name in names:
+                ok &= empty(name)
+    distinct: dict[str, tuple[Any, list[Any]]] = {}
+    for spec in program.facts:
+        names = cols.facts.get(spec.name, [])
+        if spec.shape == "object":
+            codes, checked = _distinct_values(spec, cols, names, rows)
+            distinct[spec.name] = (codes, checked)
+            ok &= np.array([c is not _BAD for c in checked], dtype=np.bool_)[codes]
+            continue
+        for name in names:
+            if name != spec.name:  # keys on a fact that takes one value
+                ok &= empty(name)
+        if spec.name in names:
+            values, all_codes = cols.coded[spec.name]
+            codes = all_codes[rows]
+        else:
+            values, codes = pa.array([""], pa.string()), np.zeros(n, dtype=np.int64)
+        given = ~mask_of(pc.equal(values, ""))[codes]
+        if not given.all() and spec.default is None:
+            ok &= given
+        if spec.shape == "flag":
+            d_truth, d_good = _flags(values)
+            truth, good = d_truth[codes], d_good[codes]
+            if spec.default is not None:
+                truth = np.where(given, truth, bool(spec.default))
+                good = good | ~given
+            flags[spec.name] = truth
+            ok &= good
+            continue
+        filled = pc.if_else(pc.equal(values, ""), pa.scalar("0"), values)
+        d_ints, d_places, d_good = _decimals(filled)
+        ints, places, good = d_ints[codes], d_places[codes], d_good[codes]
+        if spec.default is not None:
+            d, p = _scaled(spec.default)
+            ints = np.where(given, ints, d)
+            places = np.where(given, places, p)
+            good = good | ~given
+        col, exact = columnar.scaled_column(ints, places, good)
+        ok &= exact
+        if spec.shape == "count" and col.exp:
+            ok &= np.remainder(col.data, 10**col.exp) == 0
+            col = Col(np.floor_divide(col.data, 10**col.exp), 0)
+        ok &= columnar.in_range(batch, spec, col)
+        numbers[spec.name] = col
+    shapes = {f.name: f for f in program.facts}
+    raws = distinct_raws(program, distinct)
+    if raws is not None:
+        extra, columns_of, good = raws
+        ok &= good
+        numbers.update(columns_of)
+        program = dataclasses.replace(program, raws={**program.raws, **extra})
+    else:
+        for name, (codes, checked) in distinct.items():
+            values = [None if c is _BAD else c for c in checked]
+            objects[name] = [values[k] for k in codes.tolist()]
+    return program, FactColumns(n, numbers, flags, objects, ok & ~batch.bail, shapes)
+
+
+_BAD: Any = object()
+"""A distinct value its check refused, or an exemption / not applicable: the scalar path."""
+
+
+class _NoOtherFacts(Mapping[str, Any]):
+    """The unit's other facts, for a raw function that should not need them: reading one makes
+    :func:`distinct_raws` leave the fact to the scalar way."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise _ReadsOtherFactsError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        raise _ReadsOtherFactsError("")
+
+    def __len__(self) -> int:
+        raise _ReadsOtherFactsError("")
+
+
+class _ReadsOtherFactsError(Exception):
+    pass
+
+
+def _given_raw(rule: Any, item: Any, c: columnar.Batch, x: Any) -> Col:
+    """The raw amounts worked out per distinct value (the fact's column holds them)."""
+    return x  # type: ignore[no-any-return]
+
+
+def distinct_raws(program: CategoryColumns, distinct: dict[str, tuple[Any, list[Any]]]
+                  ) -> tuple[dict[str, columnar.RawVector], dict[str, Col], Mask] | None:
+    """For each Python-valued fact, its item's raw amount per unit as a column, computed once
+    per distinct value by the kind's own raw function; None when an item of the category would
+    still need each unit's Python facts (another kind without a vector form, a formula, a fact
+    read by two items, a raw function that reads other facts)."""
+    if not distinct:
+        return None
+    readers: dict[str, list[Any]] = {}
+    for p in program.programs:
+        if isinstance(p, ItemProgram):
+            if p.fact is not None:
+                readers.setdefault(p.fact, []).append(p)
+            if p.node.id not in program.raws and (p.fact not in distinct or p.converts):
+                return None
+    extra: dict[str, columnar.RawVector] = {}
+    columns_of: dict[str, Col] = {}
+    n = len(next(iter(distinct.values()))[0])
+    ok = np.ones(n, dtype=np.bool_)
+    for name, (codes, checked) in distinct.items():
+        items = readers.get(name, [])
+        if len(items) != 1:
+            return None
+        p = items[0]
+        amounts: list[Any] = []
+        for value in checked:
+            if value is _BAD:
+                amounts.append(None)
+                continue
+            try:
+                amount = p.raw(value, _NoOtherFacts())
+            except _ReadsOtherFactsError:
+                return None
+            except Exception:
+                amount = None
+            amounts.append(amount if isinstance(amount, Decimal) else None)
+        col, good = columnar.number_column(amounts)
+        data = np.asarray(col.data) if not isinstance(col.data, int) \
+            else np.full(len(amounts), col.data)
+        columns_of[name] = Col(data[codes], col.exp)
+        ok &= good[codes]
+        extra[p.node.id] = _given_raw
+    return extra, columns_of, ok
+
+
+MAX_DISTINCT = 100_000
+"""A Python-valued fact with more distinct cell combinations than this is read row by row."""
+
+
+def _distinct_values(spec: Any, cols: FileColumns, names: list[str], rows: Any
+                     ) -> tuple[Any, list[Any]]:
+    """(each row's code, the checked value of each code) of a Python-valued fact: each
+    distinct combination of its cells read once (_BAD where the check refuses it)."""
+    from govscore.rules import values as rule_values
+
+    n = len(rows)
+    if not names:
+        return np.zeros(n, dtype=np.int64), [_read_value(spec, [], [], rule_values)]
+    import pyarrow as pa
+
+    texts = [cols.coded[m][0].to_pylist() for m in names]
+    sizes = [max(len(t), 1) for t in texts]
+    if float(np.prod(np.array(sizes, dtype=np.float64))) < 2.0**62:
+        # one integer per combination (mixed radix), its distinct values by a hash pass
+        key = np.zeros(n, dtype=np.int64)
+        for m, size in zip(names, sizes, strict=True):
+            key = key * size + cols.coded[m][1][rows].astype(np.int64)
+        encoded = pa.array(key).dictionary_encode()
+        combos = []
+        for combined in encoded.dictionary.to_pylist():
+            digits = []
+            rest = combined
+            for size in reversed(sizes):
+                rest, d = divmod(rest, size)
+                digits.append(d)
+            combos.append(digits[::-1])
+        inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        stacked = np.stack([cols.coded[m][1][rows] for m in names], axis=1)
+        unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        combos = unique.tolist()
+        inverse = np.asarray(inverse, dtype=np.int64).reshape(n)
+    checked = [_read_value(spec, names, [texts[j][k] for j, k in enumerate(combo)],
+                           rule_values)
+               for combo in combos]
+    return inverse, checked
+
+
+def _read_value(spec: Any, names: list[str], cells: list[str], rule_values: Any) -> Any:
+    """One combination of a fact's cells as the scalar path reads it, checked; _BAD if not."""
+    value: Any = None
+    try:
+        for name, text in zip(names, cells, strict=True):
+            cell = tables.cell_value(text) if text else None
+            if cell is None:
+                continue
+            _, dot, key = name.partition(".")
+            if dot:
+                value = {} if value is None else value
+                value[key] = cell
+            else:
+                value = cell
+        if value is None:
+            if spec.default is None:
+                return _BAD
+            checked = spec.default
+        else:
+            checked = spec.spec.check(value)
+    except Exception:
+        return _BAD
+    if isinstance(checked, (rule_values.Exempt, rule_values.NotApplicable)):
+        return _BAD
+    return checked

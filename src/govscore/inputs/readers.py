@@ -128,6 +128,20 @@ class FactsFile:
         return self.encoding == "gb18030"
 
 
+def _parquet(path: Path) -> Any:
+    """A Parquet file as a pyarrow Table (pyarrow: the optional extra ``arrow``)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise cannot_read(str(path), "reading .parquet needs pyarrow: pip install "
+                          "'govscore[arrow]'") from None
+    try:
+        return pq.read_table(path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise cannot_read(str(path), f"not a Parquet file pyarrow can read: "
+                          f"{str(exc)[:200]}") from None
+
+
 def read_facts(path: str | Path) -> list[Any]:
     """Read one facts file (YAML, JSON, CSV or Excel) into unit entries."""
     return load_facts(path).units
@@ -140,6 +154,10 @@ def load_facts(path: str | Path) -> FactsFile:
     if suffix in (".csv", ".xlsx", ".tsv"):
         table = tables.load_table(p)
         return FactsFile(list(table.units), table.encoding, table)
+    if suffix == ".parquet":  # a wide or long table, typed: read exactly as read_frame reads it
+        from govscore.inputs import frames
+
+        return FactsFile(frames.read_frame(_parquet(p), name=str(path)), "parquet")
     file = str(path)
     raw = tables.read_bytes(p)
     workbook = tables.old_workbook_problem(p, raw[:8])  # an .xls or a WPS .et, not text

@@ -154,7 +154,7 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
-OUTPUT_SUFFIXES = (".json", ".csv", ".html", ".htm", ".xlsx", ".txt")
+OUTPUT_SUFFIXES = (".json", ".csv", ".html", ".htm", ".xlsx", ".txt", ".parquet")
 """The suffixes :func:`write` knows (``.htm`` is HTML too)."""
 
 
@@ -162,7 +162,7 @@ def check_output(path: Path) -> None:
     """Raise UsageError unless :func:`write` can write ``path`` (by its suffix)."""
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise UsageError("GS701", f"cannot write {path.suffix or 'files without a suffix'}; use "
-                         ".json, .csv, .html, .xlsx or .txt")
+                         ".json, .csv, .html, .xlsx, .parquet or .txt")
 
 
 def write(assessment: Assessment, plan: Plan, path: Path) -> None:
@@ -180,6 +180,16 @@ def write(assessment: Assessment, plan: Plan, path: Path) -> None:
         from govscore.views import xlsx
 
         atomic_write(path, xlsx.render(assessment, plan))
+    elif suffix == ".parquet":  # the CSV report's columns, typed (needs pyarrow)
+        import importlib.util
+
+        if any(importlib.util.find_spec(m) is None for m in ("numpy", "pyarrow")):
+            raise UsageError("GS409", "writing .parquet needs pyarrow: pip install "
+                             "'govscore[arrow]' (or write .csv)")
+        from govscore.views import report_columns
+
+        with atomic_file(path) as handle:
+            report_columns.parquet_from_csv(handle, to_csv(assessment, plan))
     elif suffix == ".txt":  # the ranked table govscore score prints
         atomic_write(path, text_table(assessment, plan).encode("utf-8"))
     else:  # pragma: no cover - check_output refused every other suffix

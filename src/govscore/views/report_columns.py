@@ -1,0 +1,274 @@
+"""The CSV report (:func:`govscore.views.report.to_csv`'s columns and wording) and its Parquet
+form written from Arrow text columns, without a Python object per cell (pyarrow, numpy).
+
+Cells are the CSV report's: text cells through the spreadsheet-formula guard of
+:func:`govscore.textsafe.csv_cell` (a leading ``'`` before ``= + - @``, tab, CR; control
+characters escaped), numbers as their exact digits, quoted as Python's csv module quotes
+(a cell holding ``,``, ``"``, CR or LF), lines ending in LF, the file beginning with a BOM.
+
+The Parquet form has the same columns and cells, typed: ``rank`` int64, ``total``,
+``computed_total`` and every node value ``decimal128`` at the most places the column holds
+(exact: ``20`` and ``18.50`` are both held at 2 places), empty cells null, text as text. The
+usual way writes it from the CSV report's text (:func:`parquet_from_csv`), the columns from
+their columns: the same file either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from govscore.textsafe import CSV_TRIGGERS, csv_cell
+
+TEXT_COLUMNS = ("unit", "category", "tier", "scope", "grade", "awards", "undecided", "vetoes",
+                "ineligible")
+"""The report's text columns (the formula guard applies); every other column is a number."""
+
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\x{ad}\x{61c}\x{180e}\x{200b}-\x{200f}\x{2028}-\x{202e}" \
+    r"\x{2060}-\x{2064}\x{2066}-\x{206f}\x{feff}\x{fff9}-\x{fffb}]"
+"""textsafe's control and format characters (RE2 syntax): a cell holding one is guarded by
+csv_cell itself."""
+
+CHUNK = 65_536
+"""Rows joined into text at a time when writing CSV."""
+
+
+EMPTY = 63
+"""The exponent code of an empty cell (a node the unit does not have) in :class:`Numbers`."""
+
+
+class Numbers:
+    """A report's number column gathered in pieces — scaled integers with each unit's Decimal
+    exponent — and written once per distinct (value, exponent): every cell's text is what
+    ``str(Decimal)`` gives the scalar path's value, but only the distinct texts are made."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[Any, int, Any, int]] = []
+
+    def add(self, data: Any, exp: int, exps: Any) -> None:
+        """Values ``data × 10^−exp`` whose Decimals have exponent ``exps`` (an int, or one per
+        value)."""
+        self.parts.append((np.asarray(data, dtype=np.int64), exp, exps, len(data)))
+
+    def empty(self, count: int) -> None:
+        self.parts.append((None, 0, EMPTY, count))
+
+    def column(self, tail: Sequence[Decimal | None]) -> tuple[Any, Any, int] | None:
+        """(the texts as an Arrow dictionary array, the values as int64, their exponent) of the
+        pieces followed by ``tail`` (the scalar path's values, None for empty); None when a
+        value does not fit (the caller writes the usual way)."""
+        import pyarrow as pa
+
+        tail_exps = []
+        for value in tail:
+            if value is None:
+                tail_exps.append(EMPTY)
+                continue
+            e = value.as_tuple().exponent
+            if not isinstance(e, int) or e > 0:
+                return None
+            tail_exps.append(e)
+        top = max([0, *(e for data, e, _, _ in self.parts if data is not None),
+                   *(-e for e in tail_exps if e != EMPTY)])
+        if top > 15:  # noqa: PLR2004 - beyond what a key of 56 bits holds
+            return None
+        data_parts, exp_parts = [], []
+        for data, e, exps, count in self.parts:
+            if data is None:
+                data_parts.append(np.zeros(count, dtype=np.int64))
+            else:
+                if np.any(np.abs(data) >= 2**55 // 10 ** (top - e)):
+                    return None
+                data_parts.append(data * 10 ** (top - e))
+            exp_parts.append(np.full(count, exps, dtype=np.int64) if isinstance(exps, int)
+                             else np.asarray(exps, dtype=np.int64))
+        tail_data = [0 if v is None else int(v.scaleb(top)) for v in tail]
+        if tail_data and max(abs(t) for t in tail_data) >= 2**55:
+            return None
+        data_parts.append(np.array(tail_data, dtype=np.int64))
+        exp_parts.append(np.array(tail_exps, dtype=np.int64))
+        values = np.concatenate(data_parts)
+        exps_all = np.concatenate(exp_parts)
+        key = values * 128 + (exps_all + 64)
+        encoded = pa.array(key).dictionary_encode()  # a hash pass: no sort
+        inverse = encoded.indices
+        texts = []
+        for k in encoded.dictionary.to_pylist():
+            value, code = divmod(k, 128)
+            e = code - 64
+            texts.append("" if e == EMPTY else _fixed(value, top, -e))
+        dictionary = pa.DictionaryArray.from_arrays(narrow(inverse),
+                                                    pa.array(texts, pa.string()))
+        return dictionary, values, top
+
+
+def narrow(indices: Any) -> Any:
+    """Dictionary indices in the smallest integer type that holds them (int8 for most of a
+    report's columns: a quarter of the memory of int32)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    top = pc.max(indices).as_py() if len(indices) else 0
+    for kind, bound in ((pa.int8(), 127), (pa.int16(), 32_767)):
+        if top is None or top <= bound:
+            return indices.cast(kind)
+    return indices
+
+
+def _fixed(value: int, exp: int, places: int) -> str:
+    """``value × 10^−exp`` written at ``places`` places (exactly: it has no more)."""
+    v = value * 10 ** (places - exp) if places >= exp else value // 10 ** (exp - places)
+    digits = str(abs(v)).rjust(places + 1, "0")
+    body = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    return ("-" if v < 0 else "") + body
+
+
+def guarded(column: Any) -> Any:
+    """A text column through csv_cell's formula guard."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = column.cast(pa.string())
+    if bool(pc.any(pc.match_substring_regex(column, _CONTROL)).as_py() or False):
+        return pa.array([csv_cell(v) for v in column.to_pylist()], pa.string())
+    trigger = pc.match_substring_regex(column, "^[" + "".join(
+        "\\" + c if c in "-+" else c for c in CSV_TRIGGERS).replace("\t", "\\t").replace(
+            "\r", "\\r") + "]")
+    return pc.if_else(trigger, pc.binary_join_element_wise(pa.scalar("'"), column, ""), column)
+
+
+def _quoted(column: Any) -> Any:
+    """Cells as csv.writer (QUOTE_MINIMAL) writes them."""
+    import pyarrow.compute as pc
+
+    needs = pc.match_substring_regex(column, '[,"\r\n]')
+    if not pc.any(needs).as_py():
+        return column
+    doubled = pc.replace_substring(column, '"', '""')
+    return pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), column)
+
+
+def _prepared(column: Any, text: bool) -> Any:
+    """A column's CSV cells: a dictionary array's distinct cells guarded and quoted once."""
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if isinstance(column, pa.DictionaryArray):
+        values = column.dictionary.cast(pa.string())
+        values = _quoted(guarded(values) if text else values)
+        return pa.DictionaryArray.from_arrays(column.indices, values)
+    return column
+
+
+def _rows(column: Any, order: Any, start: int) -> Any:
+    """Rows ``start`` … ``start + CHUNK`` of a column, in ``order`` (all rows if None)."""
+    if order is None:
+        return column.slice(start, CHUNK)
+    return column.take(order.slice(start, CHUNK))
+
+
+def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, Any], *,
+          ready: frozenset[str] = frozenset(), order: Any = None) -> None:
+    """The report as ``.csv`` or ``.parquet`` (by the suffix) into an open binary file; a
+    column is an Arrow string array, a dictionary array of strings, or (rank) integers. The
+    columns named in ``ready`` hold CSV cells already (guarded and quoted); ``order`` the rows
+    to write in their order (an Arrow index array; all rows as they are if None)."""
+    if suffix.lower() == ".parquet":
+        write_parquet(handle, names, columns, order)
+        return
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = {name: _prepared(columns[name], name in TEXT_COLUMNS) for name in names}
+    header = ",".join(_quoted(pa.array(names, pa.string())).to_pylist()) + "\n"
+    n = len(columns[names[0]])
+    handle.write(("\ufeff" + header).encode("utf-8"))
+    for start in range(0, n, CHUNK):
+        parts = []
+        for name in names:
+            part = _rows(cells[name], order, start)
+            if isinstance(part, pa.DictionaryArray):
+                part = part.dictionary.take(part.indices)
+            elif pa.types.is_integer(part.type):  # a number: never quoted
+                part = part.cast(pa.string())
+            elif name not in ready:
+                part = pc.fill_null(part.cast(pa.string()), "")
+                part = _quoted(guarded(part) if name in TEXT_COLUMNS else part)
+            parts.append(part)
+        lines = pc.binary_join_element_wise(*parts, ",")
+        body = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")
+        handle.write(_bytes(body))
+        del parts, lines, body
+        pa.default_memory_pool().release_unused()
+
+
+def _bytes(column: Any) -> bytes:
+    """The text of a string array's cells one after another (its data buffer, no copy per
+    cell)."""
+    import pyarrow as pa
+
+    column = pa.concat_arrays([column]) if column.offset else column
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[:len(column) + 1]
+    data = column.buffers()[2]
+    if data is None:
+        return b""
+    whole: bytes = data.to_pybytes()
+    return whole[int(offsets[0]):int(offsets[-1])]
+
+
+def write_parquet(handle: BinaryIO, names: list[str], columns: dict[str, Any],
+                  order: Any = None) -> None:
+    """The Parquet form (see the module's docstring), written in row groups of CHUNK rows: the
+    text columns guarded as in the CSV, numbers typed at their column's most places."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    kinds: dict[str, Any] = {}
+    for name in names:
+        column = columns[name]
+        if name == "rank":
+            kinds[name] = pa.int64()
+        elif name in TEXT_COLUMNS:
+            kinds[name] = pa.string()
+        else:
+            values = column.dictionary if isinstance(column, pa.DictionaryArray) else column
+            values = values.cast(pa.string())
+            point = pc.find_substring(values, ".")
+            length = pc.utf8_length(values)
+            frac = pc.if_else(pc.less(point, 0), 0, pc.subtract(pc.subtract(length, point), 1))
+            kinds[name] = pa.decimal128(38, pc.max(frac).as_py() or 0)
+    schema = pa.schema([(name, kinds[name]) for name in names])
+    n = len(columns[names[0]])
+    with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+        for start in range(0, max(n, 1), CHUNK):
+            arrays = []
+            for name in names:
+                part = _rows(columns[name], order, start)
+                if isinstance(part, pa.DictionaryArray):
+                    part = part.dictionary.take(part.indices)
+                part = part.cast(pa.string())
+                if name in TEXT_COLUMNS:
+                    part = guarded(pc.fill_null(part, ""))
+                part = pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part)
+                arrays.append(pc.cast(part, kinds[name]))
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+
+
+def parquet_from_csv(handle: BinaryIO, text: str) -> None:
+    """The Parquet form of a CSV report's text (the usual way's ``-o OUT.parquet``)."""
+    import io
+
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    data = text.lstrip("\ufeff").encode("utf-8")
+    names = next(iter(__import__("csv").reader(io.StringIO(text.lstrip("\ufeff")))))
+    table = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+        quoted_strings_can_be_null=False))
+    write_parquet(handle, names, {n: table.column(n).combine_chunks() for n in names})
