@@ -248,7 +248,7 @@ def _fast(plan: Plan, entry: Any, *,
     if plain is None:
         return None
     unit, category, tier, raw = plain
-    kernel = kernels[category]
+    kernel = kernels[plan.profile(category, unit)]
     if kernel.walk and _entry_problems(entry, unit):
         return None
     return kernel.run(
@@ -428,6 +428,7 @@ def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any], keys: list
     if not programs:
         return {}
     from govscore.engine import columnar
+    # by profile: a category's units, or named units with nodes of their own (lowering)
     groups: dict[str | None, list[tuple[int, str, str | None, dict[str, Any]]]] = {}
     for index, entry in enumerate(entries):
         given = ids[index]
@@ -435,12 +436,13 @@ def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any], keys: list
         if given.__class__ is not str or key is None or seen[key] > 1:
             continue  # a duplicate id (after NFKC) is rejected in _evaluate_all
         plain = _plain_entry(plan, entry)
-        if plain is None or plain[1] not in programs:
+        profile = plan.profile(plain[1], plain[0]) if plain is not None else None
+        if plain is None or profile not in programs:
             continue
         kernels = plan.kernels
-        if kernels is not None and kernels[plain[1]].walk and _entry_problems(entry, plain[0]):
+        if kernels is not None and kernels[profile].walk and _entry_problems(entry, plain[0]):
             continue  # free values (an event's matter) too deep or not text: the full way
-        groups.setdefault(plain[1], []).append((index, plain[0], plain[2], plain[3]))
+        groups.setdefault(profile, []).append((index, plain[0], plain[2], plain[3]))
 
     def again(index: int) -> UnitResult:
         with decimal.localcontext(CONTEXT):
@@ -449,8 +451,9 @@ def _score_by_columns(plan: Plan, entries: list[Any], ids: list[Any], keys: list
         return outcome[0]
 
     out: dict[int, UnitResult] = {}
-    for category, members in groups.items():
-        done = columnar.score_rows(plan, programs[category], [m[3] for m in members])
+    for profile, members in groups.items():
+        category = programs[profile].category
+        done = columnar.score_rows(plan, programs[profile], [m[3] for m in members])
         keep = (~done.bail).nonzero()[0].tolist()
         totals = columnar.decimals(done.total, keep)
         negative = done.negative_zero[keep].tolist()

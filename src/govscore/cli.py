@@ -224,6 +224,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="only the facts this assessor supplies (an item's or input's assessor)")
     p.add_argument("--category", metavar="ID",
                    help="only this category's units and facts")
+    p.add_argument("--unit", metavar="NAME",
+                   help="one unit's template: its row and only the facts of items that apply "
+                        "to it (items for named units only included where they name it)")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the template to write: .xlsx (with validation; needs openpyxl) or .csv")
 
@@ -610,7 +613,7 @@ def _template(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_USAGE
     plan = api.compile(args.scheme)
     try:
-        built = template.build(plan, args.assessor, args.category)
+        built = template.build(plan, args.assessor, args.category, args.unit)
         data = template.render_csv(plan, built) if suffix == ".csv" else \
             template.render_xlsx(plan, built)
     except UsageError as exc:

@@ -84,6 +84,12 @@ CODES: dict[str, str] = {
     "GS335": "a default is not a value its item's rule or its input accepts",
     # scheme language v2 population values (GS340–GS349)
     "GS340": "population values need each other",
+    # nodes for named units only (GS341–GS345)
+    "GS341": "a unit name the scheme's roster does not have",
+    "GS342": "a unit named twice, or not among its group's units",
+    "GS343": "a unit listed in a category the node does not apply to",
+    "GS344": "a group whose children are all for named units",
+    "GS345": "a node read where some units do not have it",
     # scheme language version and the pattern-2 kind (GS346–GS349)
     "GS346": "a language-2 key in a scheme that declares language 1",
     "GS347": "a per_missing rule that cannot work as declared",

@@ -76,12 +76,13 @@ def _fact_value(spec: FactSpec) -> st.SearchStrategy[Any]:
     return options[0] if len(options) == 1 else st.one_of(*options)
 
 
-def facts_for(plan: Plan, category: str | None = None, *,
-              defaults: bool = False) -> st.SearchStrategy[dict[str, Any]]:
-    """Valid facts for one unit of a category: every fact given, none relying on defaults, or
-    with ``defaults`` some facts that have a default left out."""
+def facts_for(plan: Plan, category: str | None = None, *, defaults: bool = False,
+              unit: str | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid facts for one unit of a category (and, given its name, only the facts of items
+    whose ``units`` name it): every fact given, none relying on defaults, or with ``defaults``
+    some facts that have a default left out."""
     specs = {name: spec for name, spec in sorted(plan.specs.items())
-             if spec.categories is None or category in spec.categories}
+             if spec.applies(category, unit)}
     required = {n: _fact_value(s) for n, s in specs.items() if not defaults or s.default is None}
     optional = {n: _fact_value(s) for n, s in specs.items() if defaults and s.default is not None}
     return st.fixed_dictionaries(required, optional=optional)
@@ -101,7 +102,8 @@ def units(plan: Plan, unit_id: str = "U1", *,
             head["category"] = cat
         if tier is not None:
             head["tier"] = tier
-        return facts_for(plan, cat, defaults=defaults).map(lambda f: {**head, "facts": f})
+        return facts_for(plan, cat, defaults=defaults, unit=unit_id).map(
+            lambda f: {**head, "facts": f})
 
     return st.tuples(st.sampled_from(cats), st.sampled_from(tiers)).flatmap(lambda ct: build(*ct))
 
@@ -346,14 +348,26 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
     named = [g for gid, g in groups.items() if f"group {gid!r}" in message]
     facts = entry.get("facts", {})
     category = entry.get("category")
+    unit = entry.get("id")
     fact_of = tree.fact_names(tree.index(plan.scheme))
 
-    def applies(node: model.Item | model.Group) -> bool:
+    def present(node: model.Item | model.Group) -> bool:
+        """The unit has the node: its category and its units (``units``) do, and a group
+        whose children of the category are all for other units is not the unit's either."""
         if node.applies_to is not None and category not in node.applies_to:
             return False
+        if node.units is not None and unit not in node.units:
+            return False
         if isinstance(node, model.Group):
-            kids = [c for c in node.children if (c.applies_to is None or category in
-                    c.applies_to) and not c.outside_total]
+            kids = [c for c in node.children if c.applies_to is None or category in c.applies_to]
+            return not kids or any(present(c) for c in kids)
+        return True
+
+    def applies(node: model.Item | model.Group) -> bool:
+        if not present(node):
+            return False
+        if isinstance(node, model.Group):
+            kids = [c for c in node.children if present(c) and not c.outside_total]
             return not kids or any(applies(c) for c in kids) or \
                 node.none_applicable != "not_applicable"
         rule = node.rule
@@ -370,8 +384,7 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
         return True
 
     return len(named) == 1 and not any(  # what the group adds up: children outside it aside
-        applies(c) for c in named[0].children
-        if (c.applies_to is None or category in c.applies_to) and not c.outside_total)
+        applies(c) for c in named[0].children if present(c) and not c.outside_total)
 
 
 def _bounds(plan: Plan, assessment: Assessment) -> list[str]:
@@ -470,7 +483,8 @@ def cli_properties(paths: Sequence[str], examples: int, stdout: TextIO, stderr: 
 
 
 FEATURES = frozenset({"population_kinds", "factor_if_input", "cross_category", "veto_on_outputs",
-                      "population_exempt", "several_grade_vetoes", "population_values"})
+                      "population_exempt", "several_grade_vetoes", "population_values",
+                      "named_units"})
 """What :func:`random_schemes` may generate beyond the always-on language. ``population_kinds``:
 relative_to_best and rank_points items (scored over the whole population); ``factor_if_input``:
 factor_if modifiers conditioned on a flag input; ``cross_category``: modifiers, formulas, gates,
@@ -480,7 +494,10 @@ relative_to_best and rank_points items (always, when on); ``several_grade_vetoes
 veto with a grade or grade_cap effect (the harsher grade wins); ``population_values``: population
 items that rank or compare a computed node (``of``) and cohort statistics (``statistics``: mean,
 median, max, min of an input or a node over a scope) read by item and veto formulas and scored by
-not-applicable items (``not_applicable_score``), in as many phases as they need."""
+not-applicable items (``not_applicable_score``), in as many phases as they need;
+``named_units``: items and groups for named units only (``units``: the population's own U1, U2,
+U3, or members of the scheme's roster when it has one), never read by a gate, limit, ranking or
+formula (GS345)."""
 
 SAFE_FEATURES = FEATURES - {"cross_category"}
 """The features of valid schemes. ``cross_category`` makes schemes the checks refuse (GS317: a
@@ -544,6 +561,13 @@ class _SchemeBuilder:
         self.population_values = False
         """Whether this scheme draws population values (with the population kinds: a scheme
         with them has no kernel, so most schemes keep theirs)."""
+        self.named: set[str] = set()
+        """Nodes some units do not have because of ``units`` (their own, a group's above, or
+        all their children's): nothing reads them."""
+        self.units_above: frozenset[str] | None = None
+        """The units of the groups above the node being drawn (None: every unit)."""
+        self.roster: list[tuple[str, str | None]] = []
+        """(member, its category) of the scheme's categories and tiers."""
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -583,6 +607,7 @@ class _SchemeBuilder:
         fits = [nid for nid, node in self.nodes.items()
                 if (not items_only or "rule" in node)
                 and (before is None or self.section_of.get(nid, before) < before)]
+        fits = [nid for nid in fits if nid not in self.named]
         some = [nid for nid in fits if self.cats_of[nid] is not None]
         if "cross_category" in self.features and some:  # the hazard, whenever there is one
             return some
@@ -607,6 +632,8 @@ class _SchemeBuilder:
             entry: dict[str, Any] = {"id": eid, "title": f"{title}{i}"}
             if self.chance(0.3):
                 entry["members"] = [f"名{eid}-{k}" for k in range(self.draw(st.integers(1, 3)))]
+                self.roster.extend((m, eid if prefix == "c" else None)
+                                   for m in entry["members"])
             out.append(entry)
         return out
 
@@ -849,6 +876,8 @@ class _SchemeBuilder:
             item["default"] = {"pass_fail": True, "per_occurrence": _D(0), "rate": _D("0.5"),
                                "by_level": {}, "checklist": []}[kind]
         cats = self.place(item, cats, weighted=weighted)
+        if self.units_above is not None:
+            self.named.add(iid)
         self.nodes[iid] = item
         self.cats_of[iid] = cats
         self.section_of[iid] = section
@@ -870,6 +899,10 @@ class _SchemeBuilder:
                          "free": self.pick([0, 2, 6])}}
             if "applies_to" in owner:  # read only where the owner's fact is supplied
                 reader["applies_to"] = owner["applies_to"]
+            if owner["id"] in self.named:  # and only by the units that supply it (GS345)
+                if "units" in owner:
+                    reader["units"] = owner["units"]
+                self.named.add(iid)
             if self.chance(0.3):
                 reader["role"] = "subtract"
             if self.chance(0.2):
@@ -887,7 +920,8 @@ class _SchemeBuilder:
         sections hold, so that the needs never form a cycle."""
         # every node drawn so far: none of them contains this item (a group joins self.nodes
         # after its children), and each reads only what was drawn before it
-        earlier = [n for n in self.nodes if self.cats_of.get(n, frozenset()) is None]
+        earlier = [n for n in self.nodes if self.cats_of.get(n, frozenset()) is None
+                   and n not in self.named]
         if kind in rules.POPULATION_KINDS and earlier and self.chance(0.6):
             item["rule"]["of"] = self.pick(earlier)
             for key in ("fact", "optional", "default"):  # no fact of its own (GS316)
@@ -911,7 +945,10 @@ class _SchemeBuilder:
         """A cohort statistic of an input or a node; its id."""
         sid = self.new_id("st")
         self.statistics.append({"id": sid, "title": f"统计{sid}", "of": of,
-                                "function": self.pick(["mean", "median", "max", "min"]),
+                                # rotated by how many the run has drawn: few schemes draw a
+                                # statistic, and the spread alone left one function unseen
+                                "function": self.pick(_rotated(["mean", "median", "max", "min"],
+                                                               self.counter // 3)),
                                 "scope": self.pick(self.scopes())})
         return sid
 
@@ -929,7 +966,46 @@ class _SchemeBuilder:
             cats = frozenset(chosen) if cats is None else cats & frozenset(chosen)
         if self.chance(0.08):
             node["outside_total"] = True
+        if self.names_units() and self.by_counter(0.12):
+            self.name_units(node, cats)
         return cats
+
+    def children_named(self, children: list[dict[str, Any]]) -> bool:
+        """Whether, in some category, every child of a group is for named units (the group is
+        then left out for that category's other units: scheme.scopes.left_out)."""
+        options: list[str | None] = [*self.categories] or [None]
+        for cat in options:
+            kids = [k for k in children
+                    if cat is None or "applies_to" not in k or cat in k["applies_to"]]
+            if kids and all(k["id"] in self.named for k in kids):
+                return True
+        return False
+
+    def names_units(self) -> bool:
+        """Whether this scheme may draw nodes for named units: not beside population values
+        (whose targets are nodes every unit has, drawn from fewer candidates then)."""
+        return "named_units" in self.features and not self.population_values
+
+    def by_counter(self, p: float) -> bool:
+        """A chance taken from the id counter alone, without a draw: constructs added to the
+        generator later leave the draws of every other construct where they were (the coverage
+        test's fixed examples keep showing them)."""
+        return (61 * self.counter + 17) % 100 < int(p * 100)
+
+    def name_units(self, node: dict[str, Any], cats: frozenset[str] | None) -> None:
+        """``units`` for a node: some of the population's U1–U3 (or of the roster's members of
+        the node's categories, when the scheme lists members), within the groups' above."""
+        cats_only = cats if cats is not None else frozenset(self.categories)
+        pool = [m for m, c in self.roster if c is None or not self.categories or c in cats_only] \
+            if self.roster else ["U1", "U2", "U3"]
+        if self.units_above is not None:
+            pool = [m for m in pool if m in self.units_above]
+        if not pool:
+            return
+        first = self.counter % len(pool)
+        chosen = {pool[first], pool[(first + self.counter // 3) % len(pool)]}
+        node["units"] = sorted(chosen)
+        self.named.add(node["id"])
 
     def draw_group(self, section: int, cats: frozenset[str] | None, depth: int, *,
                    weighted_parent: bool, rescaled: bool, kinds: Sequence[str]) -> dict[str, Any]:
@@ -944,8 +1020,16 @@ class _SchemeBuilder:
                 cats = frozenset(group["applies_to"])
             if self.chance(0.1):
                 group["role"] = "subtract"
+            if self.names_units() and section > 0 and self.by_counter(0.12):
+                self.name_units(group, cats)  # a part for named units only (湖长制)
         self.cats_of[gid] = cats
         self.section_of[gid] = section
+        above = self.units_above
+        if above is not None:
+            self.named.add(gid)
+        if "units" in group:
+            own = frozenset(group["units"])
+            self.units_above = own if above is None else own & above
         if combine != "sum":
             group["combine"] = combine
         rescaled_above = rescaled
@@ -967,6 +1051,9 @@ class _SchemeBuilder:
                                                rescaled=rescaled, kinds=kinds))
         if combine != "weighted":
             children.extend(self.draw_readers(children))
+        self.units_above = above
+        if self.children_named(children):
+            self.named.add(gid)  # no value for the units its children leave out
         if combine == "weighted":
             weights = {1: [_D(1)], 2: [_D("0.3"), _D("0.7")],
                        3: [_D("0.2"), _D("0.3"), _D("0.5")]}[len(children)]
@@ -1162,7 +1249,7 @@ class _SchemeBuilder:
         self.nodes["root"] = root
         self.cats_of["root"] = None
         cats: list[str | None] = [*self.categories] or [None]
-        tops = [_node_top(root, c) for c in cats]
+        tops = [_node_top(root, c, plain=True) for c in cats]  # what every unit can reach
         grades = self.draw_grades(max(tops))
         outputs = self.draw_outputs()
         scheme: dict[str, Any] = {
@@ -1238,27 +1325,44 @@ def _language_needed(scheme: dict[str, Any]) -> str:
         return model.LANGUAGE_VERSION
 
 
-def _node_top(node: Mapping[str, Any], category: str | None) -> Decimal:
+def _rotated(options: list[str], by: int) -> list[str]:
+    k = by % len(options)
+    return options[k:] + options[:k]
+
+
+def _node_top(node: Mapping[str, Any], category: str | None, *, plain: bool = False) -> Decimal:
     """The highest value a node of a scheme mapping can take for a category's units (the
-    declared semantics: children that add, weights, highest, scale_to, cap)."""
+    declared semantics: children that add, weights, highest, scale_to, cap); with ``plain``,
+    for the units no ``units`` list names (the least any unit of the category can reach)."""
     if "rule" in node:
         top: Decimal = node["max"]
         return top
     kids = [c for c in node["children"]
             if (category is None or "applies_to" not in c or category in c["applies_to"])
-            and not c.get("outside_total") and c.get("role", "add") == "add"]
+            and not c.get("outside_total") and c.get("role", "add") == "add"
+            and not (plain and _for_named_units(c, category))]
     combine = node.get("combine", "sum")
     if combine == "weighted":
-        raw = sum((c["weight"] * _node_top(c, category) for c in kids), _D(0))
+        raw = sum((c["weight"] * _node_top(c, category, plain=plain) for c in kids), _D(0))
     elif combine == "highest":
-        raw = max((_node_top(c, category) for c in kids), default=_D(0))
+        raw = max((_node_top(c, category, plain=plain) for c in kids), default=_D(0))
     else:
-        raw = sum((_node_top(c, category) for c in kids), _D(0))
+        raw = sum((_node_top(c, category, plain=plain) for c in kids), _D(0))
     if "scale_to" in node:
         raw = node["scale_to"]
     if "cap" in node:
         raw = min(raw, node["cap"])
     return raw
+
+
+def _for_named_units(node: Mapping[str, Any], category: str | None) -> bool:
+    """A node the units no ``units`` list names do not have: its own ``units``, or a group
+    whose children of the category are all for named units (scheme.scopes.left_out)."""
+    if "units" in node:
+        return True
+    kids = [c for c in node.get("children", ())
+            if category is None or "applies_to" not in c or category in c["applies_to"]]
+    return bool(kids) and all(_for_named_units(c, category) for c in kids)
 
 
 @st.composite

@@ -40,9 +40,10 @@ def _groups(plan: Plan, entries: Sequence[Any]) -> Iterator[tuple[Any, list[int]
     groups: dict[Any, tuple[list[int], list[Any]]] = {}
     for index, entry in enumerate(entries):
         plain = api._plain_entry(plan, entry)
-        if plain is None or plain[1] not in programs:
+        key = plan.profile(plain[1], plain[0]) if plain is not None else None  # named units
+        if plain is None or key not in programs:
             continue
-        positions, rows = groups.setdefault(plain[1], ([], []))
+        positions, rows = groups.setdefault(key, ([], []))
         positions.append(index)
         rows.append(plain[3])
     for category, (positions, rows) in groups.items():

@@ -139,7 +139,8 @@ class Referee:
 
     def _applies(self, item_path: list[model.Item | model.Group], unit: str) -> bool:
         cat = self.category(unit)
-        return all(n.applies_to is None or cat in n.applies_to for n in item_path)
+        return all((n.applies_to is None or cat in n.applies_to)
+                   and (n.units is None or unit in n.units) for n in item_path)
 
     def _items(self) -> list[tuple[model.Item, list[model.Item | model.Group]]]:
         out: list[tuple[model.Item, list[model.Item | model.Group]]] = []
@@ -513,7 +514,9 @@ def _assessments(draw: st.DrawFn) -> tuple[Any, list[dict[str, Any]]]:
     # ties are the interesting case: sometimes copy one unit's facts onto another
     if len(units) > 1 and draw(st.booleans()):
         src, dst = draw(st.permutations(range(len(units))))[:2]
-        units[dst] = {**units[src], "id": units[dst]["id"]}
+        category = units[src].get("category")
+        if plan.profile(category, units[src]["id"]) == plan.profile(category, units[dst]["id"]):
+            units[dst] = {**units[src], "id": units[dst]["id"]}  # not a named unit's own facts
     return _Shown(plan), units
 
 

@@ -635,16 +635,16 @@ def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
     if plan.needs_population:
         return None
     out: dict[str | None, CategoryColumns] = {}
-    for category, progs in plan.programs.items():
-        specs = [s for s in plan.specs.values()
-                 if s.categories is None or category in s.categories]
+    for key, progs in plan.programs.items():  # a profile: a category, or its named units
+        specs = plan.specs_in(key)
+        category = plan.profiles[key].category if key in plan.profiles else key
         if not _finite(progs):
             continue  # an unbounded item or group: its units take the scalar path
         facts = tuple(_fact_column(s) for s in specs)
         held = {f.name for f in facts if f.shape != "object"}
         raws = {p.node.id: fn for p in progs if isinstance(p, ItemProgram) and p.fact in held
                 and not p.converts and (fn := RAW_VECTORS.get(p.node.rule.kind)) is not None}
-        out[category] = CategoryColumns(category, progs, facts, raws)
+        out[key] = CategoryColumns(category, progs, facts, raws)
     return out
 
 

@@ -27,6 +27,7 @@ from govscore.rules.values import (
     known_keys,
     show,
 )
+from govscore.scheme.scopes import named_units
 from govscore.textsafe import closest
 
 __all__ = ["MAX_DIGITS", "MAX_MAGNITUDE", "Exempt", "FactProblem", "FactSpec", "NotApplicable",
@@ -45,6 +46,20 @@ class FactSpec:
     readers: tuple[model.Item, ...] = ()
     """Other items that read this item's fact (``reads``): the value must satisfy their rules'
     checks too, and they receive the value as the item's own rule checked it."""
+    units: frozenset[str] | None = None
+    """The named units whose item this is (its own and its groups' ``units``; None: every unit
+    of its categories)."""
+
+    @property
+    def node(self) -> str | None:
+        """The id of the item whose fact this is (None for an input)."""
+        return self.item.id if self.item is not None else None
+
+    def applies(self, category: str | None, unit: str | None = None) -> bool:
+        """Whether units of a category (and, when given, the unit of that name) have this
+        fact."""
+        return (self.categories is None or category in self.categories) and (
+            unit is None or self.units is None or unit in self.units)
 
     @property
     def default(self) -> Any:
@@ -124,13 +139,18 @@ def check_unit(unit: str, raw: Any, specs: Mapping[str, FactSpec], category: str
             problems.append(Diagnostic("GS401", f"fact {name!r} does not apply to category "
                                        f"{category!r}", unit=unit, item=name, value=value))
             continue
+        if not spec.applies(category, unit):
+            problems.append(Diagnostic("GS401", f"fact {name!r} does not apply to this unit: "
+                                       f"its item is for {named_units(spec.units)} only",
+                                       unit=unit, item=name, value=value))
+            continue
         try:
             values[name] = spec.check(value)
         except FactProblem as exc:
             problems.append(Diagnostic(exc.code, f"{name}: {exc}", unit=unit, item=name,
                                        value=value))
     for name, spec in specs.items():
-        if name in raw or (spec.categories is not None and category not in spec.categories):
+        if name in raw or not spec.applies(category, unit):
             continue
         if spec.default is None:
             problems.append(Diagnostic("GS402", f"missing fact {name!r}", unit=unit, item=name))

@@ -89,7 +89,7 @@ def node_values(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceS
     unit is None. Raises like :func:`evaluate_unit` for a unit that cannot be scored."""
     with _as_govscore_errors(facts.unit), decimal.localcontext(CONTEXT):
         u = _state(facts, population)
-        for program in plan.programs_for(facts.category):
+        for program in plan.programs_for(facts.category, facts.unit):
             if program.node.id not in wanted:
                 continue
             if isinstance(program, ItemProgram):
@@ -117,7 +117,7 @@ def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceSte
     if missing:
         raise UnitProblem("GS510", f"statistic {missing[0]!r} has no unit with a value to be "
                           "taken over in this unit's scope, and this unit's score needs it")
-    for program in plan.programs_for(facts.category) if plan.scheme.statistics else ():
+    for program in plan.programs_for(facts.category, facts.unit) if plan.scheme.statistics else ():
         if not isinstance(program, ItemProgram):
             continue
         sub = program.node.not_applicable_score
@@ -126,7 +126,7 @@ def _evaluate(plan: Lowered, facts: UnitFacts, population: Mapping[str, TraceSte
             raise UnitProblem("GS510", f"item {program.node.id!r} is not applicable to this "
                               f"unit and scores statistic {sub!r} instead, but no unit in its "
                               "scope has the item to take it over")
-    for program in plan.programs_for(facts.category):
+    for program in plan.programs_for(facts.category, facts.unit):
         if isinstance(program, ItemProgram):
             _item(program, u, population)
         else:

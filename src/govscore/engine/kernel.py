@@ -175,8 +175,7 @@ class Writer:
 
 def _build_one(plan: Lowered, category: str | None,
                programs: tuple[ItemProgram | GroupProgram, ...]) -> Kernel:
-    specs = [s for s in plan.specs.values()
-             if s.categories is None or category in s.categories]
+    specs = plan.specs_in(category)  # category: the profile's key (engine.lowering)
     fact_var = {spec.name: f"x{i}" for i, spec in enumerate(specs)}
     w = Writer(fact_var)
     w.lines.append("def kernel(f):")

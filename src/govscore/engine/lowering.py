@@ -92,7 +92,9 @@ class Lowered:
     loaded: LoadedScheme
     specs: dict[str, FactSpec]
     programs: dict[str | None, tuple[Program, ...]]
-    """Evaluation order per category (None when the scheme has no categories)."""
+    """Evaluation order per profile: keyed by the category (None when the scheme has no
+    categories) for the units named in no ``units`` list, and by the profile's key for named
+    units with nodes of their own (``profiles``)."""
     vetoes: tuple[VetoProgram, ...]
     outputs: tuple[OutputProgram, ...]
     category_of: dict[str, str]
@@ -111,6 +113,10 @@ class Lowered:
     """The population values and their phases (None: the scheme has none)."""
     statistics_by_category: dict[str | None, frozenset[str]] = field(default_factory=dict)
     """The statistics a unit's formulas read, by category (scheme.phases.read_by_category)."""
+    profiles: dict[str | None, scopes.Profile] = field(default_factory=dict)
+    """Every program's profile by its key: the category, less the nodes named units keep."""
+    profile_of: dict[tuple[str | None, str], str | None] = field(default_factory=dict)
+    """(category, unit) → profile key for the units named in ``units`` lists."""
 
     @property
     def scheme(self) -> model.Scheme:
@@ -136,8 +142,23 @@ class Lowered:
     def round(self, value: Decimal) -> Decimal:
         return value.quantize(self.quantum, rounding=self.rounding)
 
-    def programs_for(self, category: str | None) -> tuple[Program, ...]:
-        return self.programs[category if self.scheme.categories else None]
+    def profile(self, category: str | None, unit: str) -> str | None:
+        """The key of a unit's programs (and kernel, and columns): its category's (None in a
+        scheme without categories), unless ``units`` lists name it."""
+        if not self.profile_of:  # no units lists: the category's (a kernel's hot path)
+            return category
+        return self.profile_of.get((category, unit), category)
+
+    def programs_for(self, category: str | None, unit: str = "") -> tuple[Program, ...]:
+        return self.programs[self.profile(category if self.scheme.categories else None, unit)]
+
+    def specs_in(self, key: str | None) -> list[FactSpec]:
+        """The facts the units of a profile have (a kernel's and a column program's facts)."""
+        found = self.profiles.get(key)
+        if found is None:
+            return [s for s in self.specs.values() if s.applies(key)]
+        return [s for s in self.specs.values()
+                if s.applies(found.category) and (s.node is None or s.node not in found.without)]
 
 
 def lower(loaded: LoadedScheme) -> dict[str, Any]:
@@ -159,7 +180,7 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
             if rules.of(node).reads_fact(node.rule) and node.reads is None:
                 fact = fact_of[node.id]
                 specs[fact] = FactSpec(fact, item=node, categories=ref.categories,
-                                       readers=tuple(readers.get(fact, ())))
+                                       readers=tuple(readers.get(fact, ())), units=ref.units)
             if rules.of(node).population:
                 population.append(node.id)
     population.extend(s.id for s in scheme.statistics)
@@ -175,8 +196,9 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
     for item_id, item in converting_readers.items():
         raws[item_id] = _own_check(item, raws[item_id])
     converting = frozenset(converting_readers)
-    programs = {cat: _order(scheme, refs, cat, raws, quantum, rounding, fact_of, converting)
-                for cat in tree.categories(scheme)}
+    found = scopes.profiles(scheme, refs)
+    programs = {p.key: _order(scheme, refs, p, raws, quantum, rounding, fact_of, converting)
+                for p in found}
     vetoes = tuple(
         VetoProgram(v, formulas.compile_formula(v.when.formula, names.veto())
                     if v.when.formula else None)
@@ -198,6 +220,8 @@ def lower(loaded: LoadedScheme) -> dict[str, Any]:
         "grade_order": grade_order(scheme.grades) if scheme.grades else (),
         "population": phases.graph(scheme, refs) if population else None,
         "statistics_by_category": phases.read_by_category(scheme, refs),
+        "profiles": {p.key: p for p in found},
+        "profile_of": scopes.profile_keys(found),
     }
 
 
@@ -243,13 +267,15 @@ def grade_order(grades: model.Grades) -> tuple[str, ...]:
     return tuple(b.grade for b in sorted(grades.bands, key=low, reverse=True))
 
 
-def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
+def _order(scheme: model.Scheme, refs: list[tree.NodeRef], profile: scopes.Profile,
            raws: Mapping[str, RawFn], quantum: Decimal, rounding: str,
            fact_of: Mapping[str, str], converting: frozenset[str]) -> tuple[Program, ...]:
-    """One category's programs, children before parents and gate/limit targets before their
-    groups (an explicit stack: no recursion, whatever the scheme's size)."""
-    by_id = {ref.node.id: ref for ref in refs if tree.in_category(ref.categories, category)}
-    _, uncapped = tree.maxima(scheme, category)
+    """One profile's programs (a category's, or its named units'), children before parents and
+    gate/limit targets before their groups (an explicit stack: no recursion, whatever the
+    scheme's size)."""
+    category = profile.category
+    by_id = {ref.node.id: ref for ref in refs if profile.has(ref)}
+    _, uncapped = tree.maxima(scheme, category, profile.without)
     static: dict[str, Decimal] = {}
     done: list[Program] = []
     seen: set[str] = set()
@@ -274,7 +300,7 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], category: str | None,
             deps = [c.id for c in node.children] + tree.references(node)
             stack.extend((d, False) for d in reversed(deps) if d not in seen)
             continue
-        done.append(_group(ref, node, category, uncapped[node_id], static))
+        done.append(_group(ref, node, category, uncapped[node_id], static, profile.without))
     return tuple(done)
 
 
@@ -329,9 +355,9 @@ def _item(ref: tree.NodeRef, node: model.Item, category: str | None, raw: RawFn,
 
 
 def _group(ref: tree.NodeRef, node: model.Group, category: str | None, full_max: Decimal,
-           static: dict[str, Decimal]) -> GroupProgram:
+           static: dict[str, Decimal], without: frozenset[str] = frozenset()) -> GroupProgram:
     nid = node.id
-    applicable = [c for c in node.children if tree.applies(c, category)]
+    applicable = [c for c in node.children if tree.applies(c, category) and c.id not in without]
     kids = [c for c in applicable if not c.outside_total]
     combine = st.Combine(nid, node.combine, tuple(
         st.Child(c.id, c.role, (c.weight or ZERO) if node.combine == "weighted" else None)

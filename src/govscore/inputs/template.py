@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from govscore import rules
@@ -30,6 +30,8 @@ from govscore.textsafe import csv_row
 
 EMPTY_ROWS = 200
 """Rows offered (and validated) when the scheme names no units."""
+NAMED_IN_HINT = 5
+"""Units named in the hint of a fact for named units only (the rest are counted)."""
 _SPLIT = re.compile(r"[、,，;；/]")
 _PAREN = re.compile(r"[(（][^)）]*[)）]")
 
@@ -47,6 +49,8 @@ class Column:
     validation: Validation | None
     categories: frozenset[str] | None
     """Categories whose units have this fact (None: all)."""
+    units: frozenset[str] | None = None
+    """The named units whose item this is (``units``; None: every unit of its categories)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Template:
     """(fact, why) for facts a sheet cannot hold."""
     assessor: str | None
     category: str | None
+    unit: str | None = None
+    """The one unit a unit's template is for (its facts only)."""
 
 
 def assessor_names(assessor: str) -> set[str]:
@@ -161,10 +167,23 @@ def _input_columns(spec: FactSpec, inp: model.Input) -> list[Column]:
     return [Column(spec.name, spec.name, inp.title, hint + extra, validation, spec.categories)]
 
 
-def build(plan: Plan, assessor: str | None = None, category: str | None = None) -> Template:
+def build(plan: Plan, assessor: str | None = None, category: str | None = None,
+          unit: str | None = None) -> Template:
     """The template's rows and columns. Raises UsageError for an unknown assessor or category,
-    or when the assessor supplies no fact (for that category)."""
+    or when the assessor supplies no fact (for that category). With ``unit``, the template of
+    one unit: its row only, and only the facts of the items that apply to it (its category's,
+    less those whose ``units`` do not name it)."""
     scheme = plan.scheme
+    if unit is not None:
+        listed = plan.category_of.get(unit)
+        if listed is not None and category is not None and listed != category:
+            raise UsageError("GS406", f"unit {unit!r} is listed in category {listed!r} by the "
+                             f"scheme, not {category!r}")
+        category = listed or category
+        if scheme.categories and category is None:
+            known = ", ".join(c.id for c in scheme.categories)
+            raise UsageError("GS402", f"the scheme does not list unit {unit!r} in a category; "
+                             f"give its category (one of {known})")
     if category is not None and category not in {c.id for c in scheme.categories}:
         known = ", ".join(c.id for c in scheme.categories) or "none"
         raise UsageError("GS407", f"unknown category {category!r}; the scheme's are: {known}")
@@ -182,18 +201,24 @@ def build(plan: Plan, assessor: str | None = None, category: str | None = None) 
         if category is not None and spec.categories is not None and \
                 category not in spec.categories:
             continue
+        if unit is not None and not spec.applies(category, unit):
+            continue  # a unit's template: only the facts of items that apply to it
         if spec.item is not None:
             got = _item_columns(spec, spec.item)
             if isinstance(got, str):
                 left_out.append((spec.name, got))
                 continue
-            columns.extend(got)
+            columns.extend(got if spec.units is None else _for_units(got, spec.units))
         else:
             assert spec.input is not None
             columns.extend(_input_columns(spec, spec.input))
     if not columns and not left_out:
         raise UsageError("GS409", f"assessor {assessor!r} supplies no fact"
-                         + (f" for category {category!r}" if category else ""))
+                         + (f" for category {category!r}" if category else "")
+                         + (f" for unit {unit!r}" if unit is not None else ""))
+    if unit is not None:
+        return Template([(unit, category, plan.tier_of.get(unit))], columns,
+                        _unit_columns(scheme), left_out, assessor, category, unit)
     units: list[tuple[str, str | None, str | None]] = []
     seen: set[str] = set()
     for cat in scheme.categories:
@@ -210,9 +235,27 @@ def build(plan: Plan, assessor: str | None = None, category: str | None = None) 
                 continue
             seen.add(member)
             units.append((member, cat_of, tier.id))
-    unit_columns = [k for k, present in (("category", bool(scheme.categories)),
-                                         ("tier", bool(scheme.tiers))) if present]
-    return Template(units, columns, unit_columns, left_out, assessor, category)
+    for profile in plan.profiles.values():  # units only a units list names
+        for named in profile.units:
+            if named not in seen and (category is None or profile.category == category) and (
+                    sum(named in p.units for p in plan.profiles.values()) == 1):
+                seen.add(named)
+                units.append((named, profile.category, plan.tier_of.get(named)))
+    return Template(units, columns, _unit_columns(scheme), left_out, assessor, category)
+
+
+def _unit_columns(scheme: model.Scheme) -> list[str]:
+    return [k for k, present in (("category", bool(scheme.categories)),
+                                 ("tier", bool(scheme.tiers))) if present]
+
+
+def _for_units(columns: list[Column], units: frozenset[str]) -> list[Column]:
+    """The columns of an item for named units only: marked, and said in the first one's hint."""
+    names = "、".join(sorted(units)[:NAMED_IN_HINT]) + (
+        f" 等 {len(units)} 个单位" if len(units) > NAMED_IN_HINT else "")
+    out = [replace(c, units=units) for c in columns]
+    out[0] = replace(out[0], hint=f"{out[0].hint}; 仅适用于 {names}")
+    return out
 
 
 def _title_cells(plan: Plan, template: Template) -> list[str]:
@@ -276,7 +319,8 @@ def render_xlsx(plan: Plan, template: Template) -> bytes:
     for unit in template.units:
         row = rows.append(list(_unit_cells(template, unit)))
         for i, column in enumerate(template.columns):
-            if column.categories is not None and unit[1] not in column.categories:
+            if (column.categories is not None and unit[1] not in column.categories) or (
+                    column.units is not None and unit[0] not in column.units):
                 sheet.cell(row, first_fact + i).fill = grey
     for row in range(3, last + 1):
         sheet.cell(row, 1).number_format = "@"  # ids stay text: leading zeros, long numbers
@@ -342,6 +386,8 @@ def render_xlsx(plan: Plan, template: Template) -> bytes:
     info.append(["评分单位", template.assessor or "全部"])
     if template.category:
         info.append(["类别", template.category])
+    if template.unit is not None:
+        info.append(["单位", template.unit + " (只列出适用于该单位的事实)"])
     info.append(["填写", "每行一个单位; 第 1 行是列名, 请勿改动; 第 2 行以 # 开头, 读取时跳过。"])
     info.append(["", "留空 = 未提供 (方案有默认值时用默认值, 否则评分时报缺少)。"])
     info.append(["", "是/否 列填 是 或 否; 灰色单元格对该单位不适用, 请留空。"])

@@ -704,6 +704,14 @@ class _Node(Model):
     """subtract: the parent subtracts this node's value (a deduction)."""
     applies_to: list[Id] | None = None
     """Category ids whose units have this node (default: all)."""
+    units: Annotated[Annotated[list[Title], Field(min_length=1)] | None, V2] = None
+    """Names of the units that have this node (default: every unit of the categories it
+    applies to): a 湖长制 item for the one town with a lake, a department's own part beside a
+    common block. Like ``applies_to`` it holds for everything under the node, and a node applies
+    to a unit only where its own ``units`` and every group's above it name the unit **and** its
+    category applies. Names are checked against the units the scheme's categories and tiers list
+    (GS341). For a unit it does not apply to, the node is left out as for another category:
+    maxima and rescaling count only the nodes that apply to that unit."""
     weight: NonNeg | None = None
     """The node's weight in a parent with ``combine: weighted``; the weights of a group's
     children must sum to 1 (GS309)."""

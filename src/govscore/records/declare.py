@@ -52,10 +52,11 @@ class Declarations:
 
     def applies(self, measure: model.Measure, unit: str) -> bool:
         """Whether ``measure`` derives its fact for ``unit`` (the fact applies to the unit's
-        category, and the measure is for that category)."""
+        category and, for an item of named units only, to the unit; and the measure is for that
+        category)."""
         category = self.roster.get(unit)
         spec = self.spec(measure.fact)
-        if spec.categories is not None and category not in spec.categories:
+        if not spec.applies(category, unit):
             return False
         return measure.categories is None or category in measure.categories
 

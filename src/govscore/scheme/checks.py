@@ -9,15 +9,17 @@ import decimal
 import itertools
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 from govscore import rules
-from govscore.errors import Diagnostic
+from govscore.errors import Diagnostic, Severity
 from govscore.language import formulas, model
 from govscore.numbers import plain
 from govscore.periods import checks as period_checks
 from govscore.rules.base import shapes_meet
 from govscore.rules.values import FactProblem, band_problems, input_value
 from govscore.scheme import phases, scopes, tree
+from govscore.scheme.scopes import named_units
 from govscore.scheme.tree import NodeRef, Path, applies, references
 from govscore.textsafe import closest, excerpt
 
@@ -34,7 +36,7 @@ def check(scheme: model.Scheme) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for check_fn in (_ids, _reads, _unbounded, _signed_alone, _defaults, _maxima, _references,
                      _rules, _formulas, _readers, _bands, _weights, _members, _population,
-                     _population_values, _scope_rules):
+                     _population_values, _scope_rules, _units):
         out.extend(check_fn(scheme, nodes))
     out.extend(period_checks.check(scheme))
     return out
@@ -279,49 +281,79 @@ def _defaults(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic
                              path=path)
 
 
+class _Finding(NamedTuple):
+    """One finding of _maxima before it is said: the same for several profiles, said once."""
+
+    code: str
+    text: str
+    path: tuple[str | int, ...]
+    hint: str | None = None
+    tail: str = ""
+    """After the profile's label (GS332: which figure governs)."""
+    severity: Severity = "error"
+
+
 def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     """GS302 declared max vs children; GS303 caps that never bind; GS304 gates never met."""
     cats = _categories(scheme)
-    per_cat = {cat: tree.maxima(scheme, cat) for cat in cats}
+    # per profile: a category's units, or named units with nodes of their own (scopes.Profile)
+    found = scopes.profiles(scheme, nodes)
+    per_cat = {p.key: tree.maxima(scheme, p.category, p.without) for p in found}
     for ref in nodes:
         node = ref.node
         if not isinstance(node, model.Group):
             continue
-        for cat in cats:
-            if not applies(node, cat):
-                continue
-            top, raw = per_cat[cat]
-            kids = tree.counted(node, cat)
+        # each finding with the profiles it holds for: said once, without naming a category or
+        # units, when every profile with the node finds the same (four GS332 lines that differ
+        # only in "for unit …" tell an author nothing the one line does not)
+        said: dict[_Finding, list[str]] = {}
+        profiles_with_node = 0
+        for profile in found:
+            cat = profile.category
+            if not profile.has(ref) or (profile.without and not profile.units):
+                continue  # units named in no units list: GS344 says what they lack
+            profiles_with_node += 1
+            top, raw = per_cat[profile.key]
+            kids = tree.counted(node, cat, profile.without)
             uncapped = raw[node.id]
             label = f" for category {cat!r}" if cat and len(cats) > 1 else ""
+            if profile.units:
+                label += f" for unit {named_units(profile.units)}"
             declared = node.cap is None and node.scale_to is None
             if node.max is not None and declared and kids and uncapped != node.max:
-                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} but its "
-                                 f"children give {_children_sum(node, kids, top)} = "
-                                 f"{figure(uncapped)}{label}", path=(*ref.path, "max"),
-                                 hint="write the children's total as max; if that is not "
-                                 "the document's figure, keep the figure as published_max "
-                                 "(then a warning)" if node.published_max is None else None)
+                said.setdefault(_Finding(
+                    "GS302", f"{node.id!r} declares max {plain(node.max)} but its children "
+                    f"give {_children_sum(node, kids, top)} = {figure(uncapped)}",
+                    (*ref.path, "max"), hint="write the children's total as max; if that is "
+                    "not the document's figure, keep the figure as published_max (then a "
+                    "warning)" if node.published_max is None else None), []).append(label)
             if node.published_max is not None and kids and top[node.id] != node.published_max:
-                yield Diagnostic("GS332", f"{node.id!r} is published as {plain(node.published_max)}"
-                                 f" but its children give {_children_sum(node, kids, top)} = "
-                                 f"{figure(top[node.id])}{label}; {figure(top[node.id])} governs "
-                                 "the score", path=(*ref.path, "published_max"),
-                                 severity="warning")
+                said.setdefault(_Finding(
+                    "GS332", f"{node.id!r} is published as {plain(node.published_max)} but "
+                    f"its children give {_children_sum(node, kids, top)} = "
+                    f"{figure(top[node.id])}", (*ref.path, "published_max"),
+                    tail=f"; {figure(top[node.id])} governs the score", severity="warning"),
+                    []).append(label)
             if node.cap is not None and uncapped <= node.cap and kids:
-                yield Diagnostic("GS303", f"cap {plain(node.cap)} on {node.id!r} can never bind: "
-                                 f"its children reach at most {figure(uncapped)}{label}",
-                                 path=(*ref.path, "cap"), severity="warning")
-            if node.max is not None and node.cap is not None and node.cap != node.max:
-                yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} and cap "
-                                 f"{plain(node.cap)}; give one", path=(*ref.path, "max"))
+                said.setdefault(_Finding(
+                    "GS303", f"cap {plain(node.cap)} on {node.id!r} can never bind: its "
+                    f"children reach at most {figure(uncapped)}", (*ref.path, "cap"),
+                    severity="warning"), []).append(label)
+        for finding, labels in said.items():
+            for label in ([""] if len(labels) == profiles_with_node else labels):
+                yield Diagnostic(finding.code, f"{finding.text}{label}{finding.tail}",
+                                 path=finding.path, hint=finding.hint,
+                                 severity=finding.severity)
+        if node.max is not None and node.cap is not None and node.cap != node.max:
+            yield Diagnostic("GS302", f"{node.id!r} declares max {plain(node.max)} and cap "
+                             f"{plain(node.cap)}; give one", path=(*ref.path, "max"))
     by_id = {ref.node.id: ref for ref in nodes}
     for ref in nodes:
         node = ref.node
         if isinstance(node, model.Group) and node.gate is not None:
             target = by_id.get(node.gate.node)
             if target is not None:
-                reach = max(per_cat[c][0][target.node.id] for c in cats)
+                reach = max(per_cat[p.key][0][target.node.id] for p in found)
                 bound = node.gate.gte if node.gate.gte is not None else node.gate.gt
                 assert bound is not None
                 never = bound > reach or (node.gate.gt is not None and bound >= reach)
@@ -329,7 +361,7 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
                     yield Diagnostic("GS304", f"gate on {node.id!r} can never open: "
                                      f"{target.node.id!r} reaches at most {figure(reach)}",
                                      path=(*ref.path, "gate"))
-    top_total = max(per_cat[c][0][scheme.score.id] for c in cats)
+    top_total = max(per_cat[p.key][0][scheme.score.id] for p in found)
     for i, award in enumerate(scheme.awards):
         el = award.eligibility
         if el is not None and el.min_total is not None and el.min_total > top_total:
@@ -870,3 +902,172 @@ def _scope_rules(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnos
         for j, cat in enumerate(veto.applies_to or []):
             if cat not in cats:
                 yield _unknown("category", cat, dict.fromkeys(cats), ("vetoes", i, "applies_to", j))
+
+
+def _units(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """Nodes for named units only (``units``): GS341 a name the scheme's roster (its categories'
+    and tiers' members) does not have; GS342 a name given twice, or one the groups above do not
+    name (a node cannot widen its group); GS343 a unit listed in a category the node does not
+    apply to; GS344 (a warning) a group whose children are all for named units, so that other
+    units of the category are scored without it; GS345 a reader that names a node a unit it is
+    evaluated for does not have."""
+    scoped = [ref for ref in nodes if ref.node.units is not None]
+    if not scoped:
+        return
+    roster: dict[str, str | None] = {}
+    for category in scheme.categories:
+        for member in category.members:
+            roster.setdefault(member, category.id)
+    for tier in scheme.tiers:
+        for member in tier.members:
+            roster.setdefault(member, None)
+    by_id = {ref.node.id: ref for ref in nodes}
+    for ref in scoped:
+        node = ref.node
+        above = by_id[ref.ancestors[-1]].units if ref.ancestors else None
+        seen: set[str] = set()
+        for j, unit in enumerate(node.units or ()):
+            path = (*ref.path, "units", j)
+            if unit in seen:
+                yield Diagnostic("GS342", f"unit {unit!r} is named twice in the units of "
+                                 f"{node.id!r}", path=path)
+                continue
+            seen.add(unit)
+            if roster and unit not in roster:
+                close = closest(unit, roster)
+                yield Diagnostic("GS341", f"unit {unit!r} of {node.id!r} is not on the scheme's "
+                                 "roster (the members its categories and tiers list)", path=path,
+                                 hint=f"did you mean {close!r}?" if close else
+                                 "add the unit to its category's members, or correct the name")
+                continue
+            if above is not None and unit not in above:
+                yield Diagnostic("GS342", f"unit {unit!r} is not among the units of the group "
+                                 f"{ref.ancestors[-1]!r} above {node.id!r}, so the node can never "
+                                 "apply to it (a node cannot widen its group)", path=path,
+                                 hint=f"the group's units are {named_units(above)}")
+                continue
+            cat = roster.get(unit)
+            if cat is not None and not tree.in_category(ref.categories, cat):
+                yield Diagnostic("GS343", f"unit {unit!r} is a member of category {cat!r}, and "
+                                 f"{node.id!r} does not apply to that category (applies_to: "
+                                 f"{', '.join(sorted(ref.categories or ()))})", path=path)
+    yield from _units_left_without(scheme, nodes, roster)
+    yield from _units_readers(scheme, nodes)
+
+
+def _units_left_without(scheme: model.Scheme, nodes: list[NodeRef],
+                        roster: Mapping[str, str | None]) -> Iterator[Diagnostic]:
+    """GS344 (a warning): a group all of whose children are for named units has no value for
+    the units of its category that none of them names; they are scored without it (its max not
+    counted), which the text seldom means. Named are the listed members it leaves out."""
+    named = {unit for ref in nodes for unit in ref.node.units or ()}
+    for profile in scopes.profiles(scheme, nodes):
+        if profile.units:
+            continue
+        emptied = [ref for ref in nodes if isinstance(ref.node, model.Group)
+                   and ref.node.id in profile.without and ref.node.units is None
+                   and tree.in_category(ref.categories, profile.category)
+                   and (not ref.ancestors or ref.ancestors[-1] not in profile.without)]
+        for ref in emptied:
+            listed = [m for m, c in roster.items()
+                      if c == profile.category or profile.category is None]
+            members = [m for m in listed if m not in named]
+            if listed and not members:
+                continue  # every listed unit of the category is named: nobody lacks the group
+            where = f" of category {profile.category!r}" if profile.category else ""
+            who = (f"{named_units(members)} (listed, named in none of them) "
+                   f"{'is' if len(members) == 1 else 'are'}" if members else
+                   "a unit named in none of them is")
+            yield Diagnostic("GS344", f"group {ref.node.id!r} has children{where} for named units "
+                             f"only; {who} scored without it (its max is not counted)",
+                             path=(*ref.path, "children"), severity="warning",
+                             hint="name every unit in a child's units, or list the category's "
+                             "members so that the validator can check them")
+
+
+def _units_readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
+    """GS345: gate, limit, reads, a population item's ``of``, ranking and formulas of vetoes
+    and outputs name only nodes that every unit they are evaluated for has (the GS317 rule, for
+    named units)."""
+    found = [p for p in scopes.profiles(scheme, nodes) if p.without]
+    if not found:
+        return
+    by_id = {ref.node.id: ref for ref in nodes}
+
+    def lacking(reader: NodeRef | None, target: str) -> list[scopes.Profile]:
+        """The profiles the reader is evaluated in that lack the target for named units only
+        (a category the target does not apply to is GS317's)."""
+        ref = by_id.get(target)
+        if ref is None:
+            return []
+        return [p for p in found if (reader is None or p.has(reader)) and not p.has(ref)
+                and tree.in_category(ref.categories, p.category)]
+
+    def who(missing: list[scopes.Profile]) -> str:
+        named = [u for p in missing for u in p.units]
+        plain = any(not p.units for p in missing)
+        parts = ([f"unit {named_units(named)}"] if named else []) + (
+            ["every unit no units list names"] if plain else [])
+        return " and ".join(parts)
+
+    for ref in nodes:
+        node = ref.node
+        reads: list[tuple[str, str, Path]] = []
+        if isinstance(node, model.Group):
+            if node.gate is not None:
+                reads.append((f"the gate of {node.id!r} reads", node.gate.node,
+                              (*ref.path, "gate", "node")))
+            if node.limit is not None:
+                reads.append((f"the limit of {node.id!r} reads", node.limit.at_most,
+                              (*ref.path, "limit", "at_most")))
+        else:
+            if node.reads is not None:
+                reads.append((f"{node.id!r} reads the fact of", node.reads,
+                              (*ref.path, "reads")))
+            ranked_node = getattr(node.rule, "of", None)  # rank_points, relative_to_best
+            if isinstance(ranked_node, str):
+                reads.append((f"{node.id!r} ranks", ranked_node, (*ref.path, "rule", "of")))
+        for subject, target, path in reads:
+            missing = lacking(ref, target)
+            if missing:
+                yield Diagnostic("GS345", f"{subject} {target!r}, which is left out for "
+                                 f"{who(missing)} (by units)",
+                                 path=path, hint=f"give {node.id!r} the same units, or read a "
+                                 "node every unit has")
+    ranked: list[tuple[str, Path, str]] = (
+        [(scheme.ranking.by, ("ranking", "by"), "ranking")] if scheme.ranking.by else [])
+    ranked += [(tb.node, ("ranking", "tie_breakers", j, "node"), "a tie-breaker")
+               for j, tb in enumerate(scheme.ranking.tie_breakers) if tb.node is not None]
+    for target, path, what in ranked:
+        missing = lacking(None, target)
+        if missing:
+            yield Diagnostic("GS345", f"{what} reads {target!r}, which is left out for "
+                             f"{who(missing)} (by units)", path=path)
+    names = scopes.scopes(scheme, nodes)
+    failing: dict[Path, list[scopes.Profile]] = {}
+    errors: dict[Path, str] = {}
+    for profile in found:
+        left = {n for n in profile.without if n in names.nodes}
+        for text, path, scope in _formula_places(scheme, nodes, names, profile.category):
+            if path[0] == "score":
+                continue  # an item's formula names no node
+            if path[0] == "outputs" and not names.output_applies(
+                    scheme.outputs[int(path[1])], profile.category):
+                continue
+            veto = scheme.vetoes[int(path[1])] if path[0] == "vetoes" else None
+            if veto is not None and veto.applies_to is not None and \
+                    profile.category not in veto.applies_to:
+                continue
+            try:
+                formulas.compile_formula(text, scope)
+            except formulas.FormulaError:
+                continue  # GS306 or GS317 says so
+            try:
+                formulas.compile_formula(text, {k: v for k, v in scope.items() if k not in left})
+            except formulas.FormulaError as exc:
+                failing.setdefault(path, []).append(profile)
+                errors.setdefault(path, str(exc))
+    for path, missing in failing.items():
+        yield Diagnostic("GS345", f"{errors[path]} for {who(missing)}: its units leave the node "
+                         "out", path=path, hint="name a node every unit it is evaluated for "
+                         "has (a group above the named units' part)")

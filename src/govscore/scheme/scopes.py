@@ -9,6 +9,7 @@ scoring time every name a reader needs is present in the unit's facts or values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -77,3 +78,93 @@ def scopes(scheme: model.Scheme, refs: list[tree.NodeRef] | None = None) -> Scop
     return Scopes(inputs={i.id: i for i in scheme.inputs}, params=dict(scheme.params),
                   nodes={r.node.id: r for r in refs}, outputs=list(scheme.outputs),
                   statistics={s.id: s for s in scheme.statistics})
+
+
+# --------------------------------------------------------------------------------------------
+# profiles: which nodes a unit has (its category's, less what ``units`` keeps from it)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A set of units that have the same nodes: a category's units named in no ``units`` list
+    (the category's plain profile, keyed by the category id itself, as before named units
+    existed), or units whose named-unit scopes are the same (keyed ``category#n``: ``#`` is
+    never part of an id, so no key is a category's). Lowering makes one program per profile,
+    so the interpreter, the kernels and the columns score a named unit as they score a
+    category: no arithmetic of their own."""
+
+    key: str | None
+    category: str | None
+    without: frozenset[str]
+    """Ids of the nodes of the category that these units do not have (their ``units``, or a
+    group's above them, do not name the units)."""
+    units: tuple[str, ...] = ()
+    """The named units of this profile (empty for a category's plain profile)."""
+
+    def has(self, ref: tree.NodeRef) -> bool:
+        """Whether the node applies to this profile's units."""
+        return tree.in_category(ref.categories, self.category) and ref.node.id not in self.without
+
+
+def profiles(scheme: model.Scheme, refs: list[tree.NodeRef] | None = None) -> list[Profile]:
+    """Every profile of the scheme: each category's plain one, then one per distinct set of
+    named-unit scopes. A named unit's category is the one whose ``members`` list it; a unit the
+    scheme does not list gets a profile in every category where a node names it."""
+    refs = refs if refs is not None else tree.index(scheme)
+    cats = tree.categories(scheme)
+    scoped = [r for r in refs if r.units is not None]
+    plain = {c: left_out(refs, c, frozenset(r.node.id for r in scoped
+                                            if tree.in_category(r.categories, c)))
+             for c in cats}
+    out = [Profile(c, c, plain[c]) for c in cats]
+    if not scoped:
+        return out
+    listed = {m: c.id for c in scheme.categories for m in c.members}
+    named: dict[str, None] = {}
+    for ref in scoped:
+        for unit in ref.node.units or ():
+            named.setdefault(unit)
+    shared: dict[tuple[str | None, frozenset[str]], list[str]] = {}
+    for unit in named:
+        where = [listed[unit]] if unit in listed else cats
+        for cat in where:
+            without = left_out(refs, cat, frozenset(
+                r.node.id for r in scoped
+                if tree.in_category(r.categories, cat) and unit not in (r.units or ())))
+            if without != plain[cat]:
+                shared.setdefault((cat, without), []).append(unit)
+    for n, ((cat, without), units) in enumerate(shared.items(), start=1):
+        out.append(Profile(f"{cat or ''}#{n}", cat, without, tuple(units)))
+    return out
+
+
+def left_out(refs: list[tree.NodeRef], category: str | None,
+             named: frozenset[str]) -> frozenset[str]:
+    """The nodes a unit does not have: those whose ``units`` (or a group's above) do not name
+    it, their descendants, and every group (but the root) all of whose children of the
+    category are left out — a group with children only for other units is not the unit's
+    group either (its max is not counted for the unit; GS344 says so at validation)."""
+    out = set(named)
+    for ref in refs:  # parents before children: a left-out group's children are left out too
+        if ref.ancestors and ref.ancestors[-1] in out:
+            out.add(ref.node.id)
+    for ref in reversed(refs):  # children before parents
+        node = ref.node
+        if isinstance(node, model.Group) and ref.ancestors and node.id not in out:
+            kids = [c for c in node.children if tree.applies(c, category)]
+            if kids and all(c.id in out for c in kids):
+                out.add(node.id)
+    return frozenset(out)
+
+
+def named_units(units: Iterable[str] | None, most: int = 5) -> str:
+    """Named units for a message: the first few, then how many more (a list may be long)."""
+    names = sorted(units or ())
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def profile_keys(found: list[Profile]) -> dict[tuple[str | None, str], str | None]:
+    """(category, unit) → the key of the unit's profile, for the named units (every other unit's
+    profile is its category's plain one, keyed by the category)."""
+    return {(p.category, unit): p.key for p in found for unit in p.units}

@@ -31,6 +31,9 @@ class NodeRef:
     categories: frozenset[str] | None
     """The categories the node applies to through its own and its ancestors' ``applies_to``
     (None: every category)."""
+    units: frozenset[str] | None = None
+    """The named units the node applies to through its own and its ancestors' ``units`` (None:
+    every unit of its categories)."""
 
 
 def index(scheme: model.Scheme) -> list[NodeRef]:
@@ -38,18 +41,23 @@ def index(scheme: model.Scheme) -> list[NodeRef]:
     out: list[NodeRef] = []
     root = scheme.score
     stack: list[tuple[model.Item | model.Group, Path, model.Group | None, tuple[str, ...], int,
-                      frozenset[str] | None]] = [(root, ("score",), None, (), 1, None)]
+                      frozenset[str] | None, frozenset[str] | None]] = [
+        (root, ("score",), None, (), 1, None, None)]
     while stack:
-        node, path, parent, ancestors, sign, cats = stack.pop()
+        node, path, parent, ancestors, sign, cats, units = stack.pop()
         here = -sign if node.role == "subtract" else sign
         if node.applies_to is not None:
             own = frozenset(node.applies_to)
             cats = own if cats is None else cats & own
-        out.append(NodeRef(node, path, parent, ancestors, len(out), here, cats))
+        if node.units is not None:
+            named = frozenset(node.units)
+            units = named if units is None else units & named
+        out.append(NodeRef(node, path, parent, ancestors, len(out), here, cats, units))
         if isinstance(node, model.Group):
             inner = (*ancestors, node.id)
             for i in range(len(node.children) - 1, -1, -1):
-                stack.append((node.children[i], (*path, "children", i), node, inner, here, cats))
+                stack.append((node.children[i], (*path, "children", i), node, inner, here, cats,
+                              units))
     return out
 
 
@@ -77,9 +85,12 @@ def references(group: model.Group) -> list[str]:
     return out
 
 
-def counted(group: model.Group, category: str | None) -> list[model.Item | model.Group]:
-    """The children a group adds into its value for a category (applicable, not outside)."""
-    return [c for c in group.children if applies(c, category) and not c.outside_total]
+def counted(group: model.Group, category: str | None,
+            without: frozenset[str] = frozenset()) -> list[model.Item | model.Group]:
+    """The children a group adds into its value for a category (applicable, not outside), less
+    the nodes ``without`` (those a unit's profile leaves out: scheme.scopes.Profile)."""
+    return [c for c in group.children
+            if applies(c, category) and not c.outside_total and c.id not in without]
 
 
 def combined_max(group: model.Group, kids: Iterable[model.Item | model.Group],
@@ -93,10 +104,12 @@ def combined_max(group: model.Group, kids: Iterable[model.Item | model.Group],
     return sum((maxima[c.id] for c in adds), ZERO)
 
 
-def maxima(scheme: model.Scheme, category: str | None) -> tuple[dict[str, Decimal],
-                                                                 dict[str, Decimal]]:
-    """(max, uncapped max) of every node for units of a category: the highest value it can
-    take, and a group's value before its scale_to and cap. Computed bottom-up, iteratively."""
+def maxima(scheme: model.Scheme, category: str | None,
+           without: frozenset[str] = frozenset()) -> tuple[dict[str, Decimal],
+                                                           dict[str, Decimal]]:
+    """(max, uncapped max) of every node for units of a category (less the nodes ``without``,
+    which a unit's profile leaves out): the highest value it can take, and a group's value
+    before its scale_to and cap. Computed bottom-up, iteratively."""
     top: dict[str, Decimal] = {}
     uncapped: dict[str, Decimal] = {}
     for ref in reversed(index(scheme)):
@@ -104,7 +117,7 @@ def maxima(scheme: model.Scheme, category: str | None) -> tuple[dict[str, Decima
         if isinstance(node, model.Item):
             top[node.id] = uncapped[node.id] = node.max
             continue
-        raw = combined_max(node, counted(node, category), top)
+        raw = combined_max(node, counted(node, category, without), top)
         uncapped[node.id] = raw
         if node.scale_to is not None:
             raw = node.scale_to

@@ -164,16 +164,49 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
         lines.append(SheetLine(node.id, depth, node.kind, title, clause, points, fact, score,
                                counted, tuple(notes),
                                signed(node, node.value) if node.applicable else None))
-        for child in children.get(node.id, []):
-            add(child, depth + 1)
+        for child in with_absent(node.id):
+            if isinstance(child, NodeResult):
+                add(child, depth + 1)
+            else:
+                absent(child, depth + 1)
+
+    def with_absent(parent: str) -> list[NodeResult | model.Item | model.Group]:
+        """A group's lines: its scored children and, in their place in the scheme, the children
+        this unit does not have because their ``units`` do not name it (said, not left out
+        silently) — unless the unit has a named part of its own here (then the others' parts,
+        31 departments' each, are alternatives, not missing items)."""
+        kids: list[NodeResult | model.Item | model.Group] = list(children.get(parent, []))
+        spec = declared.get(parent)
+        if not isinstance(spec, model.Group) or not any(_named(c) for c in spec.children):
+            return kids
+        scored = {k.id: k for k in children.get(parent, [])}
+        if any(c.id in scored and _named(c) for c in spec.children):
+            return kids
+        return [scored.get(c.id) or c for c in spec.children if c.id in scored or (
+            _named(c) and (c.applies_to is None or result.category in c.applies_to))]
+
+    def absent(spec: model.Item | model.Group, depth: int) -> None:
+        title = f"{spec.title} [{spec.id}]" if ids else spec.title
+        full = spec.max if spec.max is not None and spec.max.is_finite() else None
+        names = sorted(_named(spec))
+        listed = ("、" if lang == "zh" else ", ").join(names[:_NAMED_SHOWN]) + (
+            (f" 等 {len(names)} 个单位" if lang == "zh" else
+             f" and {len(names) - _NAMED_SHOWN} more") if len(names) > _NAMED_SHOWN else "")
+        lines.append(SheetLine(spec.id, depth, "item" if isinstance(spec, model.Item) else "group",
+                               title, spec.clause or "",
+                               shown.operand(full) if full is not None else "", "", w["na"],
+                               False, (w["only_units"].format(units=listed),)))
 
     roots = children.get(None, [])
     top: list[NodeResult] = []
     for root in roots:
         # the root is the total: its children are the sheet's top lines, its steps the total's
-        for child in children.get(root.id, []):
-            add(child, 1)
-            top.append(child)
+        for child in with_absent(root.id):
+            if isinstance(child, NodeResult):
+                add(child, 1)
+                top.append(child)
+            else:
+                absent(child, 1)
     total_notes: list[str] = []
     if roots:
         root = roots[0]
@@ -207,6 +240,22 @@ def build(result: UnitResult, plan: Plan | None, assessment: Assessment | None =
     return ScoreSheet(result.unit, scheme, version,
                       "; ".join(where), tuple(lines), shown.score(result.total),
                       tuple(total_notes), placing, lang, result.total)
+
+
+_NAMED_SHOWN = 5
+"""Units named on a line that a node does not apply to (the rest are counted)."""
+
+
+def _named(node: model.Item | model.Group) -> frozenset[str]:
+    """The units a node is for when ``units`` (its own, or all its children's) name them;
+    empty when it is for every unit of its categories."""
+    if node.units is not None:
+        return frozenset(node.units)
+    if isinstance(node, model.Group):
+        parts = [_named(c) for c in node.children]
+        if all(parts):
+            return frozenset().union(*parts)
+    return frozenset()
 
 
 def _fact(node: NodeResult, spec: model.Item | model.Group | None, lang: Lang) -> str:
