@@ -295,11 +295,26 @@ class DeferredResult(UnitResult):
     def deferred(cls, unit: str, category: str | None, tier: str | None, total: Decimal,
                  source: Callable[[int], UnitResult], index: int) -> DeferredResult:
         result = object.__new__(cls)
-        result.__dict__.update(
-            unit=unit, category=category, tier=tier, total=total, computed_total=total,
-            vetoes=(), ineligible=(), forced_grade=None, grade_cap=None,
-            _source=(source, index))
+        # vetoes, ineligible, forced_grade and grade_cap: the class's defaults (none)
+        result.__dict__.update(unit=unit, category=category, tier=tier, total=total,
+                               computed_total=total, _source=(source, index))
         return result
+
+    @classmethod
+    def deferred_many(cls, units: Sequence[str], categories: Sequence[str | None],
+                      tiers: Sequence[str | None], totals: Sequence[Decimal],
+                      source: Callable[[int], UnitResult], indices: Sequence[int]
+                      ) -> list[DeferredResult]:
+        """deferred() for many units at once (a batch's results read whole)."""
+        new = object.__new__
+        out = []
+        for unit, category, tier, total, index in zip(units, categories, tiers, totals,
+                                                      indices, strict=True):
+            result = new(cls)
+            result.__dict__.update(unit=unit, category=category, tier=tier, total=total,
+                                   computed_total=total, _source=(source, index))
+            out.append(result)
+        return out
 
     def __getattr__(self, name: str) -> Any:
         if name not in self._LAZY or "_source" not in self.__dict__:
@@ -321,6 +336,10 @@ class DeferredResult(UnitResult):
         return all(getattr(self, f) == getattr(other, f) for f in _UNIT_FIELDS)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the UnitResult it stands for (worked out now if it was not yet)."""
+        return UnitResult.assemble, tuple(getattr(self, f) for f in _UNIT_FIELDS)
 
 
 _UNIT_FIELDS = ("unit", "category", "tier", "total", "computed_total", "nodes", "trace",
@@ -424,8 +443,10 @@ class Record:
 class Assessment:
     """Every unit of one assessment: results, placements, award decisions, rejected units."""
 
-    results: dict[str, UnitResult]
-    placements: dict[str, Placement]
+    results: Mapping[str, UnitResult]
+    """By unit, in input order: a dict, or (a batch scored by the columns) a mapping over
+    columns that builds each unit's result when read (engine/result_columns.py)."""
+    placements: Mapping[str, Placement]
     awards: tuple[AwardScope, ...]
     rejected: tuple[Rejected, ...]
     record: Record

@@ -1,0 +1,145 @@
+"""Results as columns: an assessment scored through the columns (results and placements kept as
+columns, the facts hash over a canonical table, the fact columns of a same-shaped batch taken a
+column at a time) equals the one scored unit by unit in everything — results, placements,
+award decisions, rejections, the record — on random schemes with ranking, grade quotas, awards
+and ties; and pickles as the dicts it stands for."""
+
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("numpy")
+
+import govscore
+from govscore import api, testing
+from govscore.engine import columnar, fact_table
+from govscore.engine.plan import Plan
+from govscore.engine.result_columns import ColumnPlacements, ColumnResults
+
+WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_exempt",
+                                              "population_values"}
+ODD = (Decimal("-0"), Decimal("1E+2"), Decimal("0.0000000001"), True, 1.5, "3", None, -1,
+       10**20, Decimal("NaN"), {"exempt": "其他"})
+
+
+def same_shape(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries cut to the keys and facts they all have (a batch the table takes whole)."""
+    top = set.intersection(*(set(e) for e in entries))
+    names = set.intersection(*(set(e.get("facts", {})) for e in entries))
+    return [{k: ({n: e["facts"][n] for n in sorted(names)} if k == "facts" else e[k])
+             for k in sorted(top)} for e in entries]
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[Any, list[dict[str, Any]]]:
+    text = draw(testing.random_scheme_texts(WITHOUT_POPULATION))
+    note(text)
+    plan = govscore.compile(govscore.load(text=text, name="random.yaml"))
+    entries = draw(testing.populations(plan, min_size=1, max_size=12, defaults=True))
+    for _ in range(draw(st.integers(0, 3))):  # ties: one unit's facts copied onto another
+        src, dst = draw(st.permutations(range(len(entries))))[:2] if len(entries) > 1 else (0, 0)
+        entries[dst] = {**entries[src], "id": entries[dst]["id"]}
+    if draw(st.booleans()):
+        entries = same_shape(entries)
+        if draw(st.booleans()) and entries[0].get("facts"):  # an odd value in one cell
+            at = draw(st.integers(0, len(entries) - 1))
+            name = draw(st.sampled_from(sorted(entries[at]["facts"])))
+            entries[at] = {**entries[at], "facts": {**entries[at]["facts"],
+                                                    name: draw(st.sampled_from(ODD))}}
+    return Shown(plan), entries
+
+
+class Shown:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def __repr__(self) -> str:
+        return "<the plan of the scheme noted above>"
+
+
+def assessments_agree(plan: Plan, entries: list[Any]) -> Any:
+    by_columns = api._evaluate_all(plan, entries, columns=True)
+    by_units = api._evaluate_all(plan, entries, columns=False)
+    assert by_columns.record == by_units.record  # the facts hash too
+    assert by_columns.rejected == by_units.rejected
+    assert by_columns.awards == by_units.awards
+    assert list(by_columns.placements) == list(by_units.placements)  # the same order
+    assert dict(by_columns.placements) == dict(by_units.placements)
+    assert list(by_columns.results) == list(by_units.results)
+    assert by_columns == by_units
+    assert by_columns.to_dict() == by_units.to_dict()
+    return by_columns
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batches())
+def test_an_assessment_through_the_columns_equals_the_scalar_one(case: Any) -> None:
+    shown, entries = case
+    assessments_agree(shown.plan, entries)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batches())
+def test_results_as_columns_pickle_as_the_dicts_they_stand_for(case: Any) -> None:
+    shown, entries = case
+    by_columns = api._evaluate_all(shown.plan, entries, columns=True)
+    again = pickle.loads(pickle.dumps(by_columns))
+    assert type(again.results) is dict
+    assert type(again.placements) is dict
+    assert again == api._evaluate_all(shown.plan, entries, columns=False)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(batches())
+def test_fact_columns_a_column_at_a_time_equal_columnar_fact_columns(case: Any) -> None:
+    """For a same-shaped batch: the same units held (ok), the same values of every number, flag
+    and object fact where held."""
+    shown, entries = case
+    table = fact_table.table(entries)
+    programs = shown.plan.columns()
+    if not table.uniform or not programs:
+        return
+    rows = [e.get("facts", {}) for e in entries]
+    for program in programs.values():
+        slow = columnar.fact_columns(program, rows)
+        fast = fact_table.fact_columns(program, table)
+        assert fast.ok.tolist() == slow.ok.tolist()
+        held = fast.ok.nonzero()[0].tolist()
+        for name, col in slow.numbers.items():
+            assert columnar.decimals(fast.numbers[name], held) == \
+                columnar.decimals(col, held), name
+        for name, mask in slow.flags.items():
+            assert fast.flags[name][held].tolist() == mask[held].tolist(), name
+        for name, values in slow.objects.items():
+            assert [fast.objects[name][i] for i in held] == [values[i] for i in held], name
+
+
+def test_a_big_batch_keeps_its_results_as_columns() -> None:
+    """300 units of the reference workload: the columns score them all, the results and
+    placements are mappings over columns, nothing per unit is built until read, and what is
+    read equals the scalar path's."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import bench_workload as wl
+
+    plan = govscore.compile(wl.REFERENCE_YAML)
+    units = wl.make_units(300)
+    a = api._evaluate_all(plan, units, columns=True)
+    assert isinstance(a.results, ColumnResults)
+    assert isinstance(a.placements, ColumnPlacements)
+    assert not a.results.kept
+    assert not a.results._built
+    b = api._evaluate_all(plan, units, columns=False)
+    assert a.results["u000007"] == b.results["u000007"]
+    assert a.placements["u000007"] == b.placements["u000007"]
+    assert [r.total for r in a.results.values()] == [wl.baseline_decimal(u["facts"])
+                                                     for u in units]
+    assert a == b
