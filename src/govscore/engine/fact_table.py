@@ -346,6 +346,8 @@ def _fixed_width(buf: Any) -> tuple[Any, Any, Any] | None:
     cells = np.append(buf, np.uint8(10)).reshape(n, width + 1)
     if np.any(cells[:, width] != 10):  # noqa: PLR2004
         return None
+    if int(np.count_nonzero(buf == 10)) != n - 1:  # noqa: PLR2004
+        return None  # rows of other widths that happen to tile ("0.0\n0\n0" as two of four)
     cells = cells[:, :width]
     first = cells[0]
     # every cell: the same non-digit bytes at the same places ("." only; a "-" varies)
