@@ -218,11 +218,19 @@ def _member(given: Any, named: str | None, declared: list[Any]) -> Any:
 def evaluate(plan: Plan, unit: Mapping[str, Any]) -> UnitResult:
     """Score one unit; raise FactsError (every problem with its facts) or EvaluationError.
     A scheme with population kinds cannot score one unit alone (GS501)."""
-    if plan.needs_population:
-        raise one_unit_of_a_population_error(plan.population_items, unit=str(unit.get("id")))
-    fast = _fast(plan, unit)
-    if fast is not None:
-        return fast[0]
+    kernels = plan.kernels  # None exactly when the plan needs the population
+    if kernels is None:
+        if plan.needs_population:
+            raise one_unit_of_a_population_error(plan.population_items, unit=str(unit.get("id")))
+    else:  # _fast, without the checked facts a batch needs
+        plain = _plain_entry(plan, unit)
+        if plain is not None:
+            unit_id, category, tier, raw = plain
+            kernel = kernels[plan.profile(category, unit_id)]
+            if not (kernel.walk and _entry_problems(unit, unit_id)):
+                result = kernel.score(unit_id, category, tier, raw)
+                if result is not None:
+                    return result
     checked, problems = prepare(plan, unit)
     if checked is None:
         raise FactsError(str(unit.get("id", "?")), problems)

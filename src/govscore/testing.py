@@ -284,6 +284,7 @@ def violations(plan: Plan, units: Sequence[Mapping[str, Any]], *, seed: int = 0,
         problems.append(f"valid unit {rejected.unit} was rejected: "
                         + "; ".join(str(d) for d in rejected.diagnostics))
     problems.extend(_bounds(plan, assessment))
+    problems.extend(_named_units(plan, assessment))
     problems.extend(_awards(plan, assessment))
     shuffled = list(units)
     random.Random(seed).shuffle(shuffled)  # noqa: S311 - a reproducible order, not a secret
@@ -385,6 +386,23 @@ def none_applies(plan: Plan, message: str, entry: Mapping[str, Any]) -> bool:
 
     return len(named) == 1 and not any(  # what the group adds up: children outside it aside
         applies(c) for c in named[0].children if present(c) and not c.outside_total)
+
+
+def _named_units(plan: Plan, assessment: Assessment) -> list[str]:
+    """A unit's result holds no node whose ``units`` (its own or a group's above) do not name
+    the unit, and every item of its category whose ``units`` do name it — read from the
+    scheme's tree, not from the lowered profiles."""
+    refs = [r for r in tree.index(plan.scheme) if r.units is not None]
+    problems: list[str] = []
+    for unit, result in assessment.results.items():
+        for ref in refs:
+            nid, units = ref.node.id, ref.units or frozenset()
+            if unit not in units and nid in result.nodes:
+                problems.append(f"{unit}: {nid} is for {sorted(units)} only, yet in its result")
+            elif unit in units and isinstance(ref.node, model.Item) and nid not in result.nodes \
+                    and tree.in_category(ref.categories, result.category):
+                problems.append(f"{unit}: {nid} names it, yet is not in its result")
+    return problems
 
 
 def _bounds(plan: Plan, assessment: Assessment) -> list[str]:

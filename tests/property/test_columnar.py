@@ -20,6 +20,7 @@ pytest.importorskip("numpy")
 import govscore
 from govscore import api, scheme_tests, testing
 from govscore.engine import columnar, interpreter
+from govscore.engine.lowering import ItemProgram
 from govscore.engine.plan import Plan
 from govscore.engine.results import DeferredResult
 
@@ -30,6 +31,14 @@ SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"),
                  if not p.name.endswith(".test.yaml"))
 WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_exempt",
                                               "population_values"}
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 5 units: a batch of random units is scored in several chunks and joined
+    (columnar.run), so the differential checks hold the joining too (a batch of at most 5
+    units is one chunk, the other way)."""
+    monkeypatch.setattr(columnar, "CHUNK", 5)
 
 
 def _groups(plan: Plan, entries: Sequence[Any]) -> Iterator[tuple[Any, list[int], list[Any]]]:
@@ -48,6 +57,12 @@ def _groups(plan: Plan, entries: Sequence[Any]) -> Iterator[tuple[Any, list[int]
         rows.append(plain[3])
     for category, (positions, rows) in groups.items():
         yield programs[category], positions, rows
+
+
+def QUOTIENT_ITEMS(plan: Plan) -> set[str]:  # noqa: N802 - reads as a constant of the plan
+    """The items whose raw amount the columns keep as an exact quotient (no raw column)."""
+    return {p.node.id for progs in plan.programs.values() for p in progs
+            if isinstance(p, ItemProgram) and p.node.rule.kind in ("ratio", "rating")}
 
 
 def columns_agree(plan: Plan, entries: Sequence[Any]) -> int:
@@ -72,7 +87,10 @@ def columns_agree(plan: Plan, entries: Sequence[Any]) -> int:
                                                      slow.total.is_signed())
             for node_id, node in slow.nodes.items():
                 assert columnar.decimals(done.nodes[node_id], [row])[0] == node.value, node_id
-                assert columnar.decimals(done.raws[node_id], [row])[0] == node.raw, node_id
+                if node_id in done.raws:
+                    assert columnar.decimals(done.raws[node_id], [row])[0] == node.raw, node_id
+                else:  # a quotient (34 digits on the Decimal path): decided at its rounding
+                    assert node_id in QUOTIENT_ITEMS(plan), node_id
             fast = api._fast(plan, entry)
             if fast is not None:
                 assert fast[0].total == total
@@ -170,7 +188,9 @@ def test_shipped_examples_through_the_columns() -> None:
     for plan, entries in _examples():
         taken += columns_agree(plan, entries)
         assessments_agree(plan, entries)
-    assert taken >= 40  # C003 6, S1 5, S2 10, S3 20 at least
+    # C003 6, S1 5, S2 10, S3 20, S4 105 of 113, S5 12, S6 9 of 10 when written (S4's, S5's
+    # and S6's divisions, rating and ratio, decided in the columns: 1, 7 and 1 before)
+    assert taken >= 160
 
 
 def test_scheme_tests_pass_through_the_columns(monkeypatch: pytest.MonkeyPatch) -> None:

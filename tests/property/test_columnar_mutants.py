@@ -88,3 +88,37 @@ def test_on_count_takes_the_highest_step_reached(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(steps.OnCount, "vector", mutant)
     with pytest.raises(AssertionError):
         columns_agree(plan, units)
+
+
+RATIO = """
+- {id: r, title: 完成比例, max: 3, rule: {kind: ratio, zero_target: zero}}
+"""
+
+
+def test_a_tie_the_decimal_path_rounds_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutant (d): every tie of a quotient taken as if the Decimal path divided exactly. max 3,
+    done 5 of 24: exactly 0.625 (四舍五入 0.63), but the Decimal path's 5/24 is rounded to 34
+    digits and 3 × it gives 0.6249…9 → 0.62; the columns would say 0.63."""
+    plan = plan_from(RATIO, extra="precision: {places: 2, rounding: half_up}\n")
+    units = [{"id": "U", "facts": {"r": {"done": Decimal(5), "target": Decimal(24)}}}]
+    assert columns_agree(plan, units) == 0  # left to the scalar path
+    monkeypatch.setattr(columnar, "divides_exactly", lambda num, den: True)
+    with pytest.raises(AssertionError):
+        columns_agree(plan, units)
+
+
+def test_a_tie_rounded_the_wrong_way_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mutant (e): a quotient's tie rounded half-even where the scheme says half-up. max 3,
+    done 1 of 8: 3/8 = 0.375 exactly (1/8 terminates), 四舍五入 0.38; half-even would give
+    0.38 too, so done 3 of 8: 1.125 → 1.13 (half-even: 1.12)."""
+    plan = plan_from(RATIO, extra="precision: {places: 2, rounding: half_up}\n")
+    units = [{"id": "U", "facts": {"r": {"done": Decimal(3), "target": Decimal(8)}}}]
+    assert columns_agree(plan, units) == 1
+    original = columnar.Batch.round
+
+    def half_even(self: columnar.Batch, a: Any, places: int, mode: str) -> columnar.Col:
+        return original(self, a, places, "half_even")
+
+    monkeypatch.setattr(columnar.Batch, "round", half_even)
+    with pytest.raises(AssertionError):
+        columns_agree(plan, units)

@@ -21,9 +21,9 @@ SCHEMES = sorted(p for p in [*(ROOT / "schemes").glob("*.yaml"),
                              *(ROOT / "tests/patterns").glob("*.yaml")]
                  if not p.name.endswith(".test.yaml"))
 
-GENERATED = re.compile(r"^(?:[xvrc]\d+|kernel|f|v|b|ceiling)$")
+GENERATED = re.compile(r"^(?:[xvrckey]\d+|kernel|f|v|b|t|ceiling|s|n|U|G|H)$")  # k/e/y: a memo
 HELPERS = {"MISSING", "BAIL", "ZERO", "Decimal", "NAV", "TS", "NEW", "X", "T", "I", "D",
-           "max", "str", "int", "bool", "KeyError", "issuperset", "get", "append", "quantize",
+           "max", "str", "int", "bool", "len", "tuple", "KeyError", "issuperset", "get", "append", "quantize",
            "is_finite", "to_integral_value", "__class__"}
 
 

@@ -246,7 +246,7 @@ INVALID = {
     "inputs a mapping": ("inputs:\n", "inputs: {}\nx:\n"),
     "precision a number": ("precision: {places: 2, rounding: half_up}", "precision: 2"),
     "language version a number": ('govscore: "1"', "govscore: 1"),
-    "language version 3": ('govscore: "1"', 'govscore: "3"'),
+    "language version 3": ('govscore: "1"', 'govscore: "3"'),  # 1 and 2 exist (issue 11)
     "period unknown": ('version: "1"', 'version: "1"\nperiod: decade'),
     "unknown rule kind": ("kind: formula", "kind: nosuch"),
     "id with a space": ("id: tiny", "id: t iny"),

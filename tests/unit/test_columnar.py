@@ -43,6 +43,31 @@ def test_half_up_rounds_ties_away_from_zero() -> None:
     assert _values(out) == [D("1.01"), D("1.00"), D("-1.01"), D("2.68"), D("0.00")]
 
 
+def test_rounding_a_column_of_one_sign_takes_the_short_form() -> None:
+    """The interval of a column decides the form: all ≥ 0, (x + 5) // 10 at 1 place: 0.25 →
+    0.3, 0.24 → 0.2; all ≤ 0, the same on −x negated: −0.25 → −0.3 (away from zero), −0.24 →
+    −0.2, −0.05 → −0.1; 2.675 → 2.68 and −2.675 → −2.68 at 2 places."""
+    c, col = _col("0.25", "0.24", "2.675")
+    assert col.lo >= 0
+    assert _values(c.round(col, 2, "half_up"))[2] == D("2.68")
+    assert _values(c.round(col, 1, "half_up"))[:2] == [D("0.3"), D("0.2")]
+    c, col = _col("-0.25", "-0.24", "-0.05", "-2.675")
+    assert col.hi <= 0
+    assert _values(c.round(col, 1, "half_up"))[:3] == [D("-0.3"), D("-0.2"), D("-0.1")]
+    assert _values(c.round(col, 2, "half_up"))[3] == D("-2.68")
+
+
+def test_caps_and_floors_the_interval_rules_out_are_skipped() -> None:
+    """A rate × 10 lies in 0..10: min(·, 10) and max(·, 0) cannot bind and return the column
+    itself (no operation); min(·, 5) does bind: 7.5 → 5, 2.5 stays."""
+    c, col = _col("0.75", "0.25")
+    scaled = c.mul(col, D(10))
+    assert (scaled.lo, scaled.hi, scaled.exp) == (250, 750, 2)  # the data's own interval × 10
+    assert c.minimum(scaled, c.const(D(10))) is scaled
+    assert c.maximum(scaled, c.const(D(0))) is scaled
+    assert _values(c.minimum(scaled, c.const(D(5)))) == [D(5), D("2.5")]
+
+
 def test_half_even_rounds_ties_to_the_even_neighbour() -> None:
     """half_even to 1 place: 0.25 → 0.2, 0.35 → 0.4, −0.25 → −0.2, 0.251 → 0.3."""
     c, col = _col("0.25", "0.35", "-0.25", "0.251")
@@ -162,3 +187,55 @@ def test_facts_at_or_above_10_to_the_15_are_left_to_the_scalar_path() -> None:
     assert ok.tolist() == [True, False, False, False]
     _, ok = columnar.number_column([D("999999999999999.9")] * 70 + [D("1000000000000000.5")] * 70)
     assert ok.tolist() == [True] * 70 + [False] * 70  # the same through the text path
+
+
+# by_level (scored unit by unit from the columns): 一级 2 points, 二级 0.25 points per occurrence.
+BY_LEVEL = """
+- {id: award, title: 表彰, max: 10, rule: {kind: by_level, levels: {一级: 2, 二级: 0.25}}}
+- {id: base, title: 基础, max: 5, rule: {kind: rate}}
+"""
+
+
+def test_chunks_joined_at_the_largest_exponent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four units in chunks of two. 表彰: A 一级 ×1 = 2, B 一级 ×2 = 4 (whole points: the first
+    chunk's amounts have no places), C 二级 ×1 = 0.25, D 一级 ×1 + 二级 ×1 = 2.25 (two places);
+    the joined column holds 2, 4, 0.25, 2.25 at two places. 基础 5 × rate: A 0.5 → 2.5,
+    B 0.1 → 0.5, C 0.25 → 1.25, D 1 → 5. Totals (2 places, 四舍五入): 4.50, 4.50, 1.50, 7.25."""
+    monkeypatch.setattr(columnar, "CHUNK", 2)
+    plan = plan_from(BY_LEVEL)
+    program = plan.columns()[None]
+    rows = [{"award": {"一级": 1}, "base": D("0.5")}, {"award": {"一级": 2}, "base": D("0.1")},
+            {"award": {"二级": 1}, "base": D("0.25")},
+            {"award": {"一级": 1, "二级": 1}, "base": D(1)}]
+    done = columnar.score_rows(plan, program, rows)
+    assert not done.bail.any()
+    assert done.nodes["award"].exp == 2
+    assert _values(done.nodes["award"]) == [D(2), D(4), D("0.25"), D("2.25")]
+    assert _values(done.nodes["base"]) == [D("2.5"), D("0.5"), D("1.25"), D(5)]
+    assert _values(done.total) == [D("4.50"), D("4.50"), D("1.50"), D("7.25")]
+    # the other way round: the first chunk holds the places, the second's whole points are
+    # written at two places beside them
+    backwards = columnar.score_rows(plan, program, rows[::-1])
+    assert backwards.nodes["award"].exp == 2
+    assert _values(backwards.nodes["award"]) == [D("2.25"), D("0.25"), D(4), D(2)]
+    assert _values(backwards.total) == [D("7.25"), D("1.50"), D("4.50"), D("4.50")]
+    only_total = columnar.run(plan, program, columnar.fact_columns(program, rows), keep=())
+    assert only_total.nodes == {}
+    assert only_total.raws == {}
+    assert _values(only_total.total) == _values(done.total)
+
+
+def test_a_raw_given_as_a_function_is_called() -> None:
+    """A caller may hand run() an item's raw amounts as a function of (rule, item, columns,
+    fact) in place of the kind (inputs/columns works distinct values out once): 基础 given as
+    2 × the rate instead of 7.5 × it, rate 0.5 → 1.0, so A (工作 9, 3 occurrences, 整改):
+    4.5 + 1.5 + 1.00 = 7.00."""
+    import dataclasses
+
+    plan = plan_from(SCHEME, extra=EXTRA)
+    program = plan.columns()[None]
+    program = dataclasses.replace(program, raws={
+        **program.raws, "base": lambda rule, item, c, x: c.mul(x, D(2))})
+    rows = [{"work": D(9), "p": 3, "base": D("0.5"), "fix": True}]
+    done = columnar.score_rows(plan, program, rows)
+    assert _values(done.total) == [D("7.00")]

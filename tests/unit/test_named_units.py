@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import govscore
-from govscore import api
+from govscore import api, testing
 from govscore.engine import interpreter
 from govscore.engine.plan import Plan
 from govscore.engine.results import UnitResult
@@ -295,3 +295,42 @@ def test_an_item_for_every_unit_ranking_a_named_units_node_is_refused():
          "names (by units)", "give 'lake_rank' the same units, or read a node every unit has")]
     named = rank.replace("max: 5,", "max: 5, units: [东湖镇],")
     assert _problems(LAKE + named) == []
+
+
+def test_the_template_command_writes_one_units_sheet(tmp_path: Path):
+    from govscore import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "修水县.csv"
+    code = cli.run(["template", str(V2 / "v2-units.yaml"), "--unit", "修水县", "-o",
+                    str(target)], out, err)
+    assert code == 0, err.getvalue()
+    header = target.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "id,category,organisation,supervision,regulations,audit,groundwork,publicity"
+
+
+def test_the_printed_scheme_says_which_units_an_item_is_for():
+    from govscore.views import scheme_doc
+
+    md = scheme_doc.render_markdown(govscore.load(V2 / "v2-units.yaml").scheme)
+    (line,) = [row for row in md.splitlines() if "鄱阳湖生态环境专项整治日常工作 |" in row]
+    assert "最高 3 分; 仅适用于 都昌县、湖口县" in line
+    md = scheme_doc.render_markdown(govscore.load(V2 / "v2-unit-profiles.yaml").scheme)
+    assert "| \u3000公安局重点任务 | 60 | 仅适用于 公安局 |" in md
+
+
+TWO_COUNTIES = [
+    {"id": "都昌县", "facts": {"organisation": 1, "supervision": Decimal("2.5"), "regulations": 2,
+                            "audit": Decimal("1.5"), "groundwork": 1, "publicity": 3,
+                            "poyang": Decimal("2.5")}},
+    OFF_LAKE,
+]
+
+
+def test_the_contract_checks_who_has_a_named_units_node(monkeypatch: pytest.MonkeyPatch):
+    plan = _plan(V2 / "v2-units.yaml")
+    assert testing.violations(plan, TWO_COUNTIES, monotonicity=False) == []
+    # a lowering that forgot the named units' profile: 都昌县 scored without its item 7
+    monkeypatch.setattr(type(plan), "profile", lambda self, category, unit: category)
+    assert testing.violations(plan, TWO_COUNTIES, monotonicity=False) == [
+        "都昌县: poyang names it, yet is not in its result"]

@@ -1,13 +1,17 @@
 """The columnar back end: whole columns of units scored at once, exactly, from the same lowered
 steps as the interpreter and the kernels (each step's ``vector`` beside its ``apply`` and
-``emit`` in steps.py).
+``emit`` in steps.py; each rule kind's ``vector`` beside its ``raw`` and ``emit_raw`` in its
+rules/ module).
 
 A value is a :class:`Col`: a numpy int64 array of scaled integers and one exponent for the whole
 column (value = data × 10^-exp), so every sum, product, comparison and rounding is integer
 arithmetic — never a float. The exponent of a fact's column comes from the facts' own exponents
 (the most decimal places any unit wrote); a step's result gets the exponent its arithmetic
 needs (a product adds the places of the constant, a rounding brings them to the scheme's
-places), so every column holds the exact value the Decimal path computes.
+places), so every column holds the exact value the Decimal path computes. A division by a
+fact (ratio, rating) is a :class:`Quot`, an exact quotient the item's rounding decides.
+Units are scored a chunk (:data:`CHUNK`) at a time; each column carries the interval of its
+values, so checks, caps and floors that cannot matter are skipped.
 
 What the columns do not take goes through the scalar path (the kernel, else the interpreter),
 which checks and reports everything as before, so the columns never decide what an error says:
@@ -15,12 +19,14 @@ which checks and reports everything as before, so the columns never decide what 
 - a unit whose entry or facts are anything but plain (unknown keys, a fact of an unexpected type,
   a missing fact without a default, an exemption, not applicable, a value outside its range,
   more decimal places than a column keeps, a negative zero);
-- a unit for which any operation would leave int64 (every magnitude is checked against
-  :data:`LIMIT` before a multiply and after an add) or a division would not terminate at the
-  column's exponent (the Decimal path then carries 34 digits an int64 cannot);
+- a unit for which any operation would leave int64 (every interval is checked against
+  :data:`LIMIT` before a multiply and after an add), a group's division would not terminate at
+  the column's exponent (the Decimal path then carries 34 digits an int64 cannot), or an item's
+  quotient lies at a tie of its rounding that the Decimal path's 34 digits could move;
 - a unit that loses award eligibility or is caught by a veto (those have sentences to write);
-- every unit of a category with an item whose rule kind has no vector form here, or of a scheme
-  with formula vetoes, outputs or population kinds.
+- every unit of a category with an unbounded item or group, or of a scheme with population
+  kinds. Kinds without a vector form, outputs and formula vetoes are worked out unit by unit
+  from the columns' values.
 
 tests/property/test_columnar.py holds that whatever the columns score equals what the
 interpreter and the kernels score, to the cent, on random schemes of the whole language and on
@@ -32,18 +38,21 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import functools
 import importlib.util
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from fractions import Fraction
+from typing import Any, overload
 
 import numpy as np
 
+from govscore import rules
 from govscore.engine import tail
 from govscore.engine.lowering import CONTEXT, GroupProgram, ItemProgram, Lowered
-from govscore.language import model
 from govscore.rules import values as rule_values
+from govscore.rules.base import RuleKind, VectorFact
 
 Ints = Any
 """An int64 array (npt.NDArray[np.int64]; Any: numpy's operators are typed loosely)."""
@@ -62,29 +71,46 @@ _POW10 = [10**k for k in range(19)]
 
 class Col:
     """A column of exact decimals: ``data`` × 10^-``exp``. ``data`` is an int64 array, or a
-    Python int for a constant (broadcast to every unit). ``bound`` is at least the magnitude of
-    every value of a unit still in the columns: an operation whose result provably stays within
-    LIMIT needs no check per unit (the bounds are carried from the facts through every step)."""
+    Python int for a constant (broadcast to every unit). ``lo``..``hi`` holds every value of a
+    unit still in the columns (scaled, as ``data``): carried from the facts through every step,
+    it lets an operation whose result provably stays within ±LIMIT skip the check per unit, a
+    cap or floor that provably cannot bind be skipped, and a rounding of values of one sign
+    take the short form. Columns are never changed once made (operations make new ones)."""
 
-    __slots__ = ("bound", "data", "exp")
+    __slots__ = ("data", "exp", "hi", "lo")
 
-    def __init__(self, data: Ints | int, exp: int, bound: int | None = None) -> None:
+    def __init__(self, data: Ints | int, exp: int, bound: int | None = None, *,
+                 lo: int | None = None, hi: int | None = None) -> None:
         if not isinstance(data, int) and np.ndim(data) == 0:  # numpy's scalar of two constants
             data = int(data)
         self.data = data
         self.exp = exp
-        if bound is None:
-            bound = abs(data) if isinstance(data, int) else \
-                (int(np.abs(data).max()) if len(data) else 0)
-        self.bound = bound
+        if lo is None or hi is None:
+            if isinstance(data, int):
+                lo = hi = data
+            elif bound is not None:
+                lo, hi = -bound, bound
+            elif len(data):
+                lo, hi = int(data.min()), int(data.max())
+            else:
+                lo = hi = 0
+        self.lo = lo
+        self.hi = hi
+
+    @property
+    def bound(self) -> int:
+        """At least the magnitude of every value (scaled)."""
+        return max(-self.lo, self.hi)
 
     @property
     def constant(self) -> bool:
         return isinstance(self.data, int)
 
 
+@functools.lru_cache(maxsize=4096)
 def _const(value: Decimal) -> Col:
-    """A Decimal as an exact constant column, trailing zeros dropped (20.00 → 20)."""
+    """A Decimal as an exact constant column, trailing zeros dropped (20.00 → 20). Cached: a
+    step asks for its constants once per chunk of units."""
     sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # schemes hold finite numbers only
     coefficient = int("".join(map(str, digits)) or "0")
@@ -99,16 +125,100 @@ def _const(value: Decimal) -> Col:
     return Col(-coefficient if sign else coefficient, -exponent)
 
 
-class Batch:
-    """One category's units as columns, and the operations a step's ``vector`` uses
-    (steps.Columns). ``bail`` marks the units the scalar path must score."""
+ZERO_COL = Col(0, 0)
 
-    def __init__(self, n: int, facts: Mapping[str, Col], flags: Mapping[str, Mask]) -> None:
+
+def _at(a: Col, exp: int) -> tuple[int, int]:
+    """a's interval at a larger exponent (exact Python integers)."""
+    f = 10 ** (exp - a.exp)
+    return a.lo * f, a.hi * f
+
+
+def _nought(a: Col) -> bool:
+    """a is the constant 0 (adding or subtracting it changes nothing)."""
+    return isinstance(a.data, int) and a.data == 0
+
+
+def _round_int(x: int, d: int, mode: str) -> int:
+    """x / d rounded to an integer, half-up (away from zero) or half-even: Python integers."""
+    q, r = divmod(abs(x), d)
+    if 2 * r > d or (2 * r == d and (mode == "half_up" or q % 2 == 1)):
+        q += 1
+    return -q if x < 0 else q
+
+
+DIGITS = 34
+"""The Decimal path's precision (lowering.CONTEXT): every operation rounds to this many
+significant digits, so its relative error is at most 10^-(DIGITS-1) / 2."""
+
+_ULP = Fraction(1, 10 ** (DIGITS - 1))
+
+
+class Quot:
+    """An exact quotient column, value = num / den × 10^-exp (den ≥ 1 for every unit still in
+    the columns), for an item whose raw amount is a division the Decimal path rounds to 34
+    digits (ratio, rating). The columns keep the exact rational and ``err``, a bound on how far
+    the Decimal path's value can be from it; the item's rounding then decides each unit
+    exactly: a unit whose exact value lies further than ``err`` from every tie of the rounding
+    rounds the same both ways (the Decimal value cannot cross the tie). A unit exactly at a
+    tie is taken only when the Decimal path computed it without any rounding: ``exact`` (values
+    never divided: a full-marks or zero-policy unit, a cap), or a ``plain`` quotient (nothing
+    but bounds and choices between the division and the rounding) whose one division
+    ``origin`` (its operands per unit) the Decimal path does exactly — checked unit by unit
+    for those few units: at a tie the value has at most places + 1 decimals, so a division
+    that is exact gives it exactly, and so does the multiply by the max after it."""
+
+    __slots__ = ("den", "den_hi", "err", "exact", "exp", "magnitude", "num", "num_hi", "num_lo",
+                 "origin", "plain")
+
+    def __init__(self, num: Ints | int, den: Ints | int, exp: int, *, num_lo: int, num_hi: int,
+                 den_hi: int, err: Fraction, magnitude: Fraction, exact: Mask | bool,
+                 origin: tuple[Ints, Ints] | None = None, plain: bool = True) -> None:
+        self.num = num
+        self.den = den
+        self.exp = exp
+        self.num_lo = num_lo
+        self.num_hi = num_hi
+        self.den_hi = den_hi
+        self.err = err
+        """At least |the Decimal path's value − num / den × 10^-exp| for every unit."""
+        self.magnitude = magnitude
+        """At least |the value| for every unit."""
+        self.exact = exact
+        self.origin = origin
+        self.plain = plain
+
+
+def divides_exactly(num: int, den: int) -> bool:
+    """The Decimal path's num / den is exact: the quotient has at most DIGITS significant
+    digits (a scale of either operand by a power of ten changes no digit of it)."""
+    if den == 0:
+        return False
+    with decimal.localcontext(CONTEXT) as context:
+        context.traps[decimal.Inexact] = False
+        context.clear_flags()
+        Decimal(num) / Decimal(den)
+        return not context.flags[decimal.Inexact]
+
+
+def _quot_of(a: Col) -> Quot:
+    """A column as a quotient over 1: exact, as the Decimal path holds it."""
+    return Quot(a.data, 1, a.exp, num_lo=a.lo, num_hi=a.hi, den_hi=1, err=Fraction(0),
+                magnitude=Fraction(max(-a.lo, a.hi), 10**a.exp), exact=True)
+
+
+class Batch:
+    """One category's units (or a chunk of them) as columns, and the operations a step's
+    ``vector`` uses (rules.base.Columns). ``bail`` marks the units the scalar path must score (it
+    may be a view into the whole run's mask: every update is in place)."""
+
+    def __init__(self, n: int, facts: Mapping[str, Col], flags: Mapping[str, Mask],
+                 bail: Mask | None = None) -> None:
         self.n = n
         self.facts = facts
         self.flags = flags
         self.nodes: dict[str, Col] = {}
-        self.bail: Mask = np.zeros(n, dtype=np.bool_)
+        self.bail: Mask = np.zeros(n, dtype=np.bool_) if bail is None else bail
 
     # --- values
     def const(self, value: Decimal) -> Col:
@@ -118,7 +228,7 @@ class Batch:
         col = self.facts.get(name)
         if col is None:  # a reader of a fact this category lacks (refused by GS317)
             self.bail[:] = True
-            return Col(0, 0)
+            return ZERO_COL
         return col
 
     def flag(self, name: str) -> Mask:
@@ -131,27 +241,27 @@ class Batch:
     # --- exact arithmetic
     def up(self, a: Col, exp: int) -> Ints | int:
         """a's data at a larger exponent (× 10^k), units that would pass LIMIT bailed."""
-        return self._up(a, exp)[0]
+        return self._up(a, exp).data
 
-    def _up(self, a: Col, exp: int) -> tuple[Ints | int, int]:
+    def _up(self, a: Col, exp: int) -> Col:
         k = exp - a.exp
         if k == 0:
-            return a.data, a.bound
+            return a
         if k >= len(_POW10):
             self._bail_nonzero(a)
-            return (np.zeros(self.n, dtype=np.int64) if not a.constant else 0), 0
+            return ZERO_COL
         factor = _POW10[k]
         if isinstance(a.data, int):
             out = a.data * factor
             if abs(out) > LIMIT:
                 self.bail[:] = True
-                return 0, 0
-            return out, abs(out)
-        bound = a.bound * factor
-        if bound > LIMIT:
+                out = 0
+            return Col(out, exp)
+        lo, hi = a.lo * factor, a.hi * factor
+        if max(-lo, hi) > LIMIT:
             self.bail |= np.abs(a.data) > LIMIT // factor
-            bound = LIMIT
-        return a.data * factor, bound
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(a.data * factor, exp, lo=lo, hi=hi)
 
     def _bail_nonzero(self, a: Col) -> None:
         if isinstance(a.data, int):
@@ -160,51 +270,120 @@ class Batch:
         else:
             self.bail |= a.data != 0
 
-    def aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int]:
-        x, y, exp, _ = self._aligned(a, b)
-        return x, y, exp
+    def aligned(self, a: Col | Quot, b: Col | Quot) -> tuple[Ints | int, Ints | int, int]:
+        x, y = self._aligned(self.settled(a), self.settled(b))
+        return x.data, y.data, x.exp
 
-    def _aligned(self, a: Col, b: Col) -> tuple[Ints | int, Ints | int, int, int]:
-        """Both at the larger exponent, and the larger of their bounds there."""
+    def _aligned(self, a: Col, b: Col) -> tuple[Col, Col]:
+        """Both at the larger exponent."""
         exp = max(a.exp, b.exp)
-        (x, bx), (y, by) = self._up(a, exp), self._up(b, exp)
-        return x, y, exp, max(bx, by)
+        return self._up(a, exp), self._up(b, exp)
 
-    def _checked(self, data: Ints | int, exp: int, bound: int) -> Col:
+    def _checked(self, data: Ints | int, exp: int, lo: int, hi: int) -> Col:
+        """A result whose interval may pass ±LIMIT: those units bailed."""
         if isinstance(data, int):
             if abs(data) > LIMIT:
                 self.bail[:] = True
                 data = 0
-            return Col(data, exp, abs(data))
-        if bound > LIMIT:
+            return Col(data, exp)
+        if lo < -LIMIT or hi > LIMIT:
             self.bail |= np.abs(data) > LIMIT
-            bound = LIMIT
-        return Col(data, exp, bound)
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(data, exp, lo=lo, hi=hi)
 
-    def add(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return self._checked(x + y, exp, 2 * bound)  # both ≤ LIMIT: the sum fits in int64
+    def add(self, a: Col | Quot, b: Col | Quot) -> Col:
+        a, b = self.settled(a), self.settled(b)
+        if _nought(b):
+            return a
+        if _nought(a):
+            return b
+        x, y = self._aligned(a, b)
+        return self._checked(x.data + y.data, x.exp, x.lo + y.lo, x.hi + y.hi)
 
-    def sub(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return self._checked(x - y, exp, 2 * bound)
+    @overload
+    def sub(self, a: Col, b: Col) -> Col: ...
+    @overload
+    def sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
+    def sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_sub(a, b)
+        return self._sub(a, b)
 
-    def mul(self, a: Col, factor: Decimal) -> Col:
+    def _sub(self, a: Col, b: Col) -> Col:
+        if _nought(b):
+            return a
+        x, y = self._aligned(a, b)
+        return self._checked(x.data - y.data, x.exp, x.lo - y.hi, x.hi - y.lo)
+
+    def sum(self, terms: Sequence[tuple[Col, int]]) -> Col:
+        """Σ ±term (sign +1 adds, −1 subtracts), in one buffer; the same value as adding them
+        one by one in order (integers: the order changes nothing; a partial sum that could
+        pass ±LIMIT is checked per unit as ``add`` does)."""
+        terms = [(self.settled(t), s) for t, s in terms]
+        terms = [(t, s) for t, s in terms if not _nought(t)]
+        if not terms:
+            return ZERO_COL
+        exp = max(t.exp for t, _ in terms)
+        cols = [(self._up(t, exp), s) for t, s in terms]
+        first, sign = cols[0]
+        if sign > 0:
+            acc, lo, hi = first.data, first.lo, first.hi
+        else:
+            acc, lo, hi = -first.data, -first.hi, -first.lo
+        owned = False  # acc is an array of this sum's own: later terms are added in place
+        acc_data: Any = acc
+        for col, sign in cols[1:]:
+            y = col.data
+            if sign > 0:
+                lo, hi = lo + col.lo, hi + col.hi
+            else:
+                lo, hi = lo - col.hi, hi - col.lo
+            if isinstance(acc, int) and isinstance(y, int):
+                acc = acc + y if sign > 0 else acc - y
+            elif owned:
+                acc_data = acc
+                (np.add if sign > 0 else np.subtract)(acc_data, y, out=acc_data)
+            else:
+                acc = acc + y if sign > 0 else acc - y
+                owned = not isinstance(acc, int)
+            if lo < -LIMIT or hi > LIMIT:
+                checked = self._checked(acc, exp, lo, hi)
+                acc, lo, hi = checked.data, checked.lo, checked.hi
+        if isinstance(acc, int):
+            return self._checked(acc, exp, acc, acc)
+        return Col(acc, exp, lo=lo, hi=hi)
+
+    @overload
+    def mul(self, a: Col, factor: Decimal) -> Col: ...
+    @overload
+    def mul(self, a: Col | Quot, factor: Decimal) -> Col | Quot: ...
+    def mul(self, a: Col | Quot, factor: Decimal) -> Col | Quot:
+        if isinstance(a, Quot):
+            return self._q_mul(a, factor)
+        return self._mul(a, factor)
+
+    def _mul(self, a: Col, factor: Decimal) -> Col:
         c = _const(factor)
-        assert isinstance(c.data, int)
-        if c.data == 0:
-            return Col(0, 0) if a.constant else Col(np.zeros(self.n, dtype=np.int64), 0, 0)
+        k = c.data
+        assert isinstance(k, int)
+        if k == 0:
+            return ZERO_COL
+        exp = a.exp + c.exp
+        if k == 1:  # × 1, × 0.1 …: only the exponent changes
+            return Col(a.data, exp, lo=a.lo, hi=a.hi)
         if isinstance(a.data, int):
-            return self._checked(a.data * c.data, a.exp + c.exp, abs(a.data * c.data))
-        bound = a.bound * abs(c.data)
-        if bound > LIMIT:
-            self.bail |= np.abs(a.data) > LIMIT // abs(c.data)
-            bound = LIMIT
-        return Col(a.data * c.data, a.exp + c.exp, bound)
+            product = a.data * k
+            return self._checked(product, exp, product, product)
+        lo, hi = (a.lo * k, a.hi * k) if k > 0 else (a.hi * k, a.lo * k)
+        if max(-lo, hi) > LIMIT:
+            self.bail |= np.abs(a.data) > LIMIT // abs(k)
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(a.data * k, exp, lo=lo, hi=hi)
 
-    def muldiv(self, a: Col, num: Decimal, den: Decimal) -> Col:
+    def muldiv(self, a: Col | Quot, num: Decimal, den: Decimal) -> Col:
         """a × num / den, exactly: at an exponent where 1/den terminates; units whose quotient
         does not terminate there (the Decimal path keeps 34 digits) are bailed."""
+        a = self.settled(a)
         n, d = _const(num), _const(den)
         assert isinstance(n.data, int)
         assert isinstance(d.data, int)
@@ -225,8 +404,8 @@ class Batch:
             shift, exp = -exp, 0
         if extra + shift >= len(_POW10):
             self._bail_nonzero(a)
-            return Col(np.zeros(self.n, dtype=np.int64), 0, 0)
-        product = self.mul(a, Decimal(n.data * _POW10[extra + shift]))
+            return ZERO_COL
+        product = self._mul(a, Decimal(n.data * _POW10[extra + shift]))
         if isinstance(product.data, int):
             q, r = divmod(product.data, d.data)
             if r:
@@ -234,53 +413,120 @@ class Batch:
             return Col(q, exp)
         q, r = np.divmod(product.data, d.data)
         self.bail |= r != 0
-        return Col(q, exp, product.bound // d.data + 1)
+        return Col(q, exp, lo=product.lo // d.data, hi=-(-product.hi // d.data))
 
-    def maximum(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return Col(np.maximum(x, y), exp, bound)
+    @overload
+    def maximum(self, a: Col, b: Col) -> Col: ...
+    @overload
+    def maximum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
+    def maximum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_bound(a, b, smaller=False)
+        exp = max(a.exp, b.exp)
+        (alo, ahi), (blo, bhi) = _at(a, exp), _at(b, exp)
+        if alo >= bhi:  # b can never be the larger: nothing to do
+            return a
+        if blo >= ahi:
+            return b
+        x, y = self._up(a, exp), self._up(b, exp)
+        return Col(np.maximum(x.data, y.data), exp, lo=max(x.lo, y.lo), hi=max(x.hi, y.hi))
 
-    def minimum(self, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return Col(np.minimum(x, y), exp, bound)
+    @overload
+    def minimum(self, a: Col, b: Col) -> Col: ...
+    @overload
+    def minimum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
+    def minimum(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_bound(a, b, smaller=True)
+        exp = max(a.exp, b.exp)
+        (alo, ahi), (blo, bhi) = _at(a, exp), _at(b, exp)
+        if ahi <= blo:  # b can never be the smaller (a cap that cannot bind)
+            return a
+        if bhi <= alo:
+            return b
+        x, y = self._up(a, exp), self._up(b, exp)
+        return Col(np.minimum(x.data, y.data), exp, lo=min(x.lo, y.lo), hi=min(x.hi, y.hi))
 
-    def round(self, a: Col, places: int, mode: str) -> Col:
+    def round(self, a: Col | Quot, places: int, mode: str) -> Col:
         """Half-up (away from zero at .5) or half-even, in integers."""
+        if isinstance(a, Quot):
+            return self._q_round(a, places, mode)
         if a.exp <= places:
             return a
         k = a.exp - places
         if k >= len(_POW10):
             self._bail_nonzero(a)
-            return Col(np.zeros(self.n, dtype=np.int64), places, 0)
+            return ZERO_COL
         d = _POW10[k]
-        data = np.asarray(a.data, dtype=np.int64)
-        magnitude = np.abs(data)
-        if mode == "half_up":  # d is even: (|x| + d/2) // d adds one exactly when 2r ≥ d
-            q = (magnitude + d // 2) // d
-        else:
-            q, r = np.divmod(magnitude, d)
-            twice = 2 * r
-            q = q + ((twice > d) | ((twice == d) & (q % 2 == 1)))
-        out = np.where(data < 0, -q, q)
-        return Col(out if not a.constant else int(out), places, a.bound // d + 1)
+        lo, hi = _round_int(a.lo, d, mode), _round_int(a.hi, d, mode)
+        x = a.data
+        if isinstance(x, int):
+            return Col(_round_int(x, d, mode), places)
+        half = d // 2  # d = 10^k is even: x / d lies at .5 exactly when x % d == half
+        if mode == "half_up":
+            if a.lo >= 0:  # (x + d/2) // d adds one exactly when the remainder is ≥ d/2
+                out = np.add(x, half)
+            elif a.hi <= 0:  # the same on −x, negated
+                out = np.subtract(half, x)
+                np.floor_divide(out, d, out=out)
+                np.negative(out, out=out)
+                return Col(out, places, lo=lo, hi=hi)
+            else:  # floor((x + d/2 − [x < 0]) / d) is half-up away from zero for either sign
+                out = np.add(x, half)
+                np.subtract(out, x < 0, out=out)
+            np.floor_divide(out, d, out=out)
+            return Col(out, places, lo=lo, hi=hi)
+        magnitude = np.abs(x)
+        q, r = np.divmod(magnitude, d)
+        np.add(q, (r > half) | ((r == half) & (q % 2 == 1)), out=q)
+        return Col(np.where(x < 0, -q, q), places, lo=lo, hi=hi)
 
-    def where(self, mask: Mask, a: Col, b: Col) -> Col:
-        x, y, exp, bound = self._aligned(a, b)
-        return Col(np.where(mask, x, y), exp, bound)
+    @overload
+    def where(self, mask: Mask, a: Col, b: Col) -> Col: ...
+    @overload
+    def where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Col | Quot: ...
+    def where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        if isinstance(a, Quot) or isinstance(b, Quot):
+            return self._q_where(mask, a, b)
+        x, y = self._aligned(a, b)
+        return Col(np.where(mask, x.data, y.data), x.exp, lo=min(x.lo, y.lo),
+                   hi=max(x.hi, y.hi))
 
-    def gt(self, a: Col, b: Col) -> Mask:
+    def gt(self, a: Col | Quot, b: Col | Quot) -> Mask:
         x, y, _ = self.aligned(a, b)
         return np.broadcast_to(np.greater(x, y), (self.n,))
 
-    def ge(self, a: Col, b: Col) -> Mask:
+    def ge(self, a: Col | Quot, b: Col | Quot) -> Mask:
         x, y, _ = self.aligned(a, b)
         return np.broadcast_to(np.greater_equal(x, y), (self.n,))
 
-    def is_zero(self, a: Col) -> Mask:
+    def is_zero(self, a: Col | Quot) -> Mask:
+        a = self.settled(a)
         return np.broadcast_to(np.equal(a.data, 0), (self.n,))
 
     def none(self) -> Mask:
         return np.zeros(self.n, dtype=np.bool_)
+
+    def every(self) -> Mask:
+        return np.ones(self.n, dtype=np.bool_)
+
+    def scalar(self, mask: Mask) -> None:
+        self.bail |= mask
+
+    def floor_div(self, a: Col | Quot, b: Col) -> Col:
+        """⌊a / b⌋, b a constant > 0: a whole-number column."""
+        x, y = self._aligned(self.settled(a), b)
+        assert isinstance(y.data, int)
+        assert y.data > 0
+        return Col(np.floor_divide(x.data, y.data), 0, lo=x.lo // y.data, hi=x.hi // y.data)
+
+    def ceil_div(self, a: Col | Quot, b: Col) -> Col:
+        """⌈a / b⌉, b a constant > 0: a whole-number column."""
+        x, y = self._aligned(self.settled(a), b)
+        assert isinstance(y.data, int)
+        assert y.data > 0
+        return Col(-np.floor_divide(-np.asarray(x.data), y.data), 0, lo=-(-x.lo // y.data),
+                   hi=-(-x.hi // y.data))
 
     def both(self, a: Mask, b: Mask) -> Mask:
         return a & b
@@ -295,92 +541,170 @@ class Batch:
         """Lost eligibility has a reason to write: those units take the scalar path."""
         self.bail |= mask
 
+    # --- quotients (engine Quot): an item's division, decided exactly at its rounding
+    def quotient(self, num: Col, den: Col, bound: Decimal,
+                 origin: tuple[Col, Col] | None = None) -> Quot:
+        """num / den exactly, for the item's rounding to decide (den > 0 for every unit: the
+        caller replaces a zero by its policy; a unit with den ≤ 0 is bailed all the same).
+        The Decimal path reaches it with at most three roundings to 34 digits of values at
+        most ``bound`` (each off by at most 10^-33 / 2 of its value): err = 2 × bound × 10^-33.
+        ``origin``: the operands of the Decimal path's one division when it is not num / den
+        itself (a ratio divides done by target, then multiplies by the max)."""
+        exp = num.exp - den.exp
+        if exp < 0:  # num × 10^-exp: the value at exponent 0
+            num = self._up(num, num.exp - exp)
+            exp = 0
+        if den.lo <= 0:
+            self.bail |= np.less_equal(den.data, 0)
+        magnitude = Fraction(bound)
+        a, b = origin if origin is not None else (num, den)
+        return Quot(num.data, den.data, exp, num_lo=num.lo, num_hi=num.hi,
+                    den_hi=max(den.hi, 1), err=2 * magnitude * _ULP, magnitude=magnitude,
+                    exact=False, origin=(np.broadcast_to(a.data, (self.n,)),
+                                         np.broadcast_to(b.data, (self.n,))))
+
+    def settled(self, a: Col | Quot) -> Col:
+        """A quotient where a step other than a multiply, a bound, a choice or the rounding
+        reads it: the units it holds over 1 (exact), the others bailed."""
+        if isinstance(a, Col):
+            return a
+        if not isinstance(a.den, int) or a.den != 1:
+            self.bail |= np.not_equal(a.den, 1)
+        return Col(a.num, a.exp, lo=a.num_lo, hi=a.num_hi)
+
+    def _q_at(self, q: Quot, exp: int) -> Quot:
+        """A quotient at a larger exponent (num × 10^k, units past LIMIT bailed)."""
+        if exp == q.exp:
+            return q
+        num = self._up(Col(q.num, q.exp, lo=q.num_lo, hi=q.num_hi), exp)
+        return Quot(num.data, q.den, exp, num_lo=num.lo, num_hi=num.hi, den_hi=q.den_hi,
+                    err=q.err, magnitude=q.magnitude, exact=q.exact, origin=q.origin,
+                    plain=q.plain)
+
+    def _times_den(self, b: Col, q: Quot) -> Col:
+        """b × q's denominator, per unit (units past LIMIT bailed)."""
+        lo, hi = min(b.lo * q.den_hi, b.lo), max(b.hi * q.den_hi, b.hi)
+        if max(-lo, hi) > LIMIT:
+            self.bail |= np.abs(np.asarray(b.data)) > LIMIT // q.den_hi
+            lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
+        return Col(b.data * q.den, b.exp, lo=lo, hi=hi)
+
+    def _q_mul(self, q: Quot, factor: Decimal) -> Col | Quot:
+        c = _const(factor)
+        k = c.data
+        assert isinstance(k, int)
+        if k == 0:
+            return ZERO_COL
+        num = self._mul(Col(q.num, 0, lo=q.num_lo, hi=q.num_hi), Decimal(k))
+        magnitude = q.magnitude * abs(Fraction(factor))
+        err = q.err * abs(Fraction(factor)) + (magnitude + 1) * _ULP
+        return Quot(num.data, q.den, q.exp + c.exp, num_lo=num.lo, num_hi=num.hi,
+                    den_hi=q.den_hi, err=err, magnitude=magnitude, exact=q.exact, plain=False)
+
+    def _q_sub(self, a: Col | Quot, b: Col | Quot) -> Col | Quot:
+        """a − b where one is a quotient and the other a column (max − v of 扣分制)."""
+        if isinstance(a, Quot) and isinstance(b, Quot):
+            return self._sub(self.settled(a), self.settled(b))
+        exp = max(a.exp, b.exp)
+        if isinstance(a, Quot):
+            assert isinstance(b, Col)
+            q, col, sign = self._q_at(a, exp), self._up(b, exp), -1
+        else:
+            assert isinstance(b, Quot)
+            q, col, sign = self._q_at(b, exp), self._up(a, exp), 1
+        scaled = self._times_den(col, q)  # col × den: the same denominator
+        x = Col(q.num, exp, lo=q.num_lo, hi=q.num_hi)
+        num = self._sub(scaled, x) if sign > 0 else self._sub(x, scaled)
+        magnitude = q.magnitude + Fraction(col.bound, 10**exp)
+        return Quot(num.data, q.den, exp, num_lo=num.lo, num_hi=num.hi, den_hi=q.den_hi,
+                    err=q.err + (magnitude + 1) * _ULP, magnitude=magnitude, exact=q.exact,
+                    plain=False)
+
+    def _q_bound(self, a: Col | Quot, b: Col | Quot, smaller: bool) -> Col | Quot:
+        """min(a, b) (``smaller``) or max(a, b), one a quotient: chosen per unit by comparing
+        num with b × den exactly. A unit where the Decimal path could choose the other side
+        (its value within err of b) ends at a value within err of the exact one: the rounding
+        decides it as any other; a unit that takes b is exact when b is."""
+        if isinstance(a, Quot) and isinstance(b, Quot):
+            settled = self.settled(a)
+            return self.minimum(settled, self.settled(b)) if smaller else \
+                self.maximum(settled, self.settled(b))
+        q, col = (a, b) if isinstance(a, Quot) else (b, a)
+        assert isinstance(q, Quot)
+        assert isinstance(col, Col)
+        exp = max(q.exp, col.exp)
+        q, col = self._q_at(q, exp), self._up(col, exp)
+        scaled = self._times_den(col, q)
+        keep = np.less_equal(q.num, scaled.data) if smaller else \
+            np.greater_equal(q.num, scaled.data)
+        # the Decimal path compares a value within err of num / den with b: when err could
+        # reach from one side of b to the other for a unit not at b, that unit is bailed
+        if q.err * q.den_hi * 10**exp >= 1:
+            self.bail |= ~np.asarray(q.exact) & np.not_equal(q.num, scaled.data)
+        return Quot(np.where(keep, q.num, col.data), np.where(keep, q.den, 1), exp,
+                    num_lo=min(q.num_lo, col.lo), num_hi=max(q.num_hi, col.hi),
+                    den_hi=q.den_hi, err=q.err,
+                    magnitude=max(q.magnitude, Fraction(col.bound, 10**exp)),
+                    exact=np.where(keep, q.exact, True), origin=q.origin, plain=q.plain)
+
+    def _q_where(self, mask: Mask, a: Col | Quot, b: Col | Quot) -> Quot:
+        x = a if isinstance(a, Quot) else _quot_of(a)
+        y = b if isinstance(b, Quot) else _quot_of(b)
+        exp = max(x.exp, y.exp)
+        x, y = self._q_at(x, exp), self._q_at(y, exp)
+        return Quot(np.where(mask, x.num, y.num), np.where(mask, x.den, y.den), exp,
+                    num_lo=min(x.num_lo, y.num_lo), num_hi=max(x.num_hi, y.num_hi),
+                    den_hi=max(x.den_hi, y.den_hi), err=max(x.err, y.err),
+                    magnitude=max(x.magnitude, y.magnitude),
+                    exact=np.where(mask, x.exact, y.exact),
+                    origin=x.origin if y.origin is None else y.origin if x.origin is None
+                    else None, plain=x.plain and y.plain)
+
+    def _q_round(self, q: Quot, places: int, mode: str) -> Col:
+        """The quotient rounded to ``places``: num·10^p / den (at the item's exponent) as an
+        integer quotient and remainder; the remainder against half the divisor decides the
+        rounding. Not at a tie, the Decimal path's value (within err) rounds the same way when
+        err < 10^-p / (2 × divisor): the exact value is at least that far from the tie. At a
+        tie, only a unit the Decimal path holds exactly is taken (half-up: away from zero;
+        half-even: to the even neighbour)."""
+        num = self._up(Col(q.num, q.exp, lo=q.num_lo, hi=q.num_hi), max(places, q.exp))
+        shift = max(0, q.exp - places)
+        if shift >= len(_POW10):
+            self.bail[:] = True
+            return ZERO_COL
+        den_hi = q.den_hi * _POW10[shift]
+        den: Ints | int = q.den
+        if shift:
+            if den_hi > LIMIT:
+                self.bail |= np.asarray(q.den) > LIMIT // _POW10[shift]
+            den = q.den * _POW10[shift]
+        whole, rest = np.divmod(num.data, den)
+        twice = 2 * rest
+        tie = np.equal(twice, den)
+        out = whole + np.greater(twice, den)
+        inexact = ~np.asarray(q.exact, dtype=np.bool_)
+        doubtful = tie & inexact
+        if q.plain and q.origin is not None and doubtful.any():
+            for i in doubtful.nonzero()[0].tolist():
+                if divides_exactly(int(q.origin[0][i]), int(q.origin[1][i])):
+                    doubtful[i] = False
+        self.bail |= doubtful
+        if q.err * 2 * den_hi * 10**places >= 1:
+            self.bail |= inexact  # err could reach a tie: only exact units are decided
+        if mode == "half_up":
+            out = out + (tie & np.greater_equal(num.data, 0))
+        else:
+            out = out + (tie & (whole % 2 == 1))
+        lo = num.lo // max(den_hi, 1) if num.lo >= 0 else num.lo
+        hi = num.hi + 1 if num.hi >= 0 else -(-num.hi // max(den_hi, 1))
+        return Col(out, places, lo=lo, hi=hi)
+
     def full(self, col: Col) -> Col:
         """A column as an array (a constant broadcast to every unit)."""
         if isinstance(col.data, int):
-            return Col(np.full(self.n, col.data, dtype=np.int64), col.exp, col.bound)
+            return Col(np.full(self.n, col.data, dtype=np.int64), col.exp, lo=col.lo,
+                       hi=col.hi)
         return col
-
-
-# ---------------------------------------------------------------------------------------------
-# rule kinds' raw amounts over columns (kinds not listed take the scalar path)
-
-RawVector = Callable[[Any, model.Item, Batch, Any], Col]
-
-
-def _pass_fail(rule: model.PassFail, item: model.Item, c: Batch, x: Mask) -> Col:
-    yes = rule.points if rule.points is not None else item.max
-    return c.where(x, _const(yes), _const(rule.fail_points))
-
-
-def _manual(rule: model.Manual, item: model.Item, c: Batch, x: Col) -> Col:
-    return x
-
-
-def _per_occurrence(rule: model.PerOccurrence, item: model.Item, c: Batch, x: Col) -> Col:
-    if rule.free:
-        x = c.sub(x, _const(Decimal(rule.free)))
-        x = c.maximum(x, Col(0, 0))
-    return c.mul(x, rule.per)
-
-
-def _per_step(rule: model.PerStep, item: model.Item, c: Batch, x: Col) -> Col:
-    step = _const(rule.step)
-    a, s, _ = c.aligned(x, step)
-    whole = np.floor_divide(a, s)  # x ≥ 0: Decimal's // (towards zero) is the floor
-    return c.mul(Col(whole, 0), rule.points)
-
-
-def _rate(rule: model.Rate, item: model.Item, c: Batch, x: Col) -> Col:
-    return c.mul(x, item.max)
-
-
-def _shortfall(rule: model.Shortfall, item: model.Item, c: Batch, x: Col) -> Col:
-    top, target = _const(item.max), _const(rule.target)
-    met = c.ge(x, target)
-    gap = c.where(met, Col(0, 0), c.sub(target, x))
-    if rule.partial == "whole_steps":  # the floor of the quotient, whether or not it terminates
-        a, s, _ = c.aligned(gap, _const(rule.step))
-        steps = Col(np.floor_divide(a, s), 0)
-    elif rule.partial == "started_steps":  # a step begun counts whole: the ceiling
-        a, s, _ = c.aligned(gap, _const(rule.step))
-        steps = Col(-np.floor_divide(-np.asarray(a), s), 0)
-    else:
-        steps = c.muldiv(gap, Decimal(1), rule.step)
-    return c.where(met, top, c.sub(top, c.mul(steps, rule.per)))
-
-
-def _bands(rule: model.Bands, item: model.Item, c: Batch, x: Col) -> Col:
-    out = _const(rule.outside) if rule.outside is not None else Col(0, 0)
-    found = c.none()
-    for band in rule.bands:
-        inside = _within(c, band, x)
-        out = c.where(inside & ~found, _const(band.points), out)
-        found = found | inside
-    if rule.outside is None:
-        c.bail |= ~found  # facts checking refuses a value in no band
-    return out
-
-
-def _within(c: Batch, bounds: model.Bounds, x: Col) -> Mask:
-    inside = np.ones(c.n, dtype=np.bool_)
-    if bounds.gte is not None:
-        inside &= c.ge(x, _const(bounds.gte))
-    if bounds.gt is not None:
-        inside &= c.gt(x, _const(bounds.gt))
-    if bounds.lte is not None:
-        inside &= c.ge(_const(bounds.lte), x)
-    if bounds.lt is not None:
-        inside &= c.gt(_const(bounds.lt), x)
-    return inside
-
-
-RAW_VECTORS: dict[str, RawVector] = {
-    "pass_fail": _pass_fail, "manual": _manual, "per_occurrence": _per_occurrence,
-    "per_step": _per_step, "rate": _rate, "shortfall": _shortfall, "bands": _bands,
-}
-"""rule kind → its raw amount over columns. Kept here, not on the kinds, while the columnar back
-end is new (one module to review); a kind missing here is scored by the scalar path."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,6 +732,9 @@ class FactColumn:
     spec: Any = None
     """shape ``object``: the FactSpec whose check each unit's value goes through (a fact the
     columns keep as checked Python values, for a rule kind scored unit by unit)."""
+    parts: VectorFact | None = None
+    """shape ``object``: a mapping fact whose kind's vector form reads one column per key,
+    made from the checked values."""
 
 
 def _checked_default(spec: Any) -> Any:
@@ -445,22 +772,14 @@ def _fact_column(spec: Any) -> FactColumn:
     if not isinstance(default, (bool, int, Decimal)):
         default = None
     item = spec.item
-    rule = item.rule
-    kind = rule.kind
-    if kind not in RAW_VECTORS:
+    held = rules.of(item).vector_fact(item.rule, item)
+    if held is None:
         return FactColumn(spec.name, "object", default=_checked_default(spec), spec=spec)
-    if kind == "pass_fail":
-        return FactColumn(spec.name, "flag", default=default)
-    if kind == "per_occurrence":
-        return FactColumn(spec.name, "count", Decimal(0), default=default, as_int=True)
-    if kind == "manual":
-        return FactColumn(spec.name, "number", rule.min, rule.max, zero_too=rule.zero_allowed,
-                          step=rule.step, default=default)
-    if kind == "per_step":
-        return FactColumn(spec.name, "number", Decimal(0), default=default)
-    if kind in ("rate", "shortfall") or (kind == "bands" and rule.rate):
-        return FactColumn(spec.name, "number", Decimal(0), Decimal(1), default=default)
-    return FactColumn(spec.name, "number", default=default)  # bands
+    if held.shape == "mapping":
+        return FactColumn(spec.name, "object", default=_checked_default(spec), spec=spec,
+                          parts=held)
+    return FactColumn(spec.name, held.shape, held.low, held.high, held.zero_too, held.step,
+                      default, held.as_int)
 
 
 _MISSING: Any = object()
@@ -621,12 +940,19 @@ def in_range(c: Batch, spec: FactColumn, col: Col) -> Mask:
 # a category's columnar program
 
 
+RawVector = Callable[[Any, Any, "Batch", Any], Any]
+"""(rule, item, columns, fact) → the item's raw amounts as a column."""
+
+
 @dataclass(frozen=True)
 class CategoryColumns:
     category: str | None
     programs: tuple[ItemProgram | GroupProgram, ...]
     facts: tuple[FactColumn, ...]
-    raws: dict[str, RawVector]
+    raws: dict[str, RuleKind[Any] | RawVector]
+    """item → its rule kind, for the items whose raw amount is the kind's vector form (or a
+    function of (rule, item, columns, fact) giving the raw amounts, for a caller that worked
+    them out another way)."""
 
 
 def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
@@ -641,9 +967,11 @@ def programs(plan: Lowered) -> dict[str | None, CategoryColumns] | None:
         if not _finite(progs):
             continue  # an unbounded item or group: its units take the scalar path
         facts = tuple(_fact_column(s) for s in specs)
-        held = {f.name for f in facts if f.shape != "object"}
-        raws = {p.node.id: fn for p in progs if isinstance(p, ItemProgram) and p.fact in held
-                and not p.converts and (fn := RAW_VECTORS.get(p.node.rule.kind)) is not None}
+        held = {f.name for f in facts if f.shape != "object" or f.parts is not None}
+        raws: dict[str, RuleKind[Any] | RawVector] = {
+            p.node.id: kind for p in progs if isinstance(p, ItemProgram) and p.fact in held
+                and not p.converts
+                and (kind := rules.of(p.node)).vector_fact(p.node.rule, p.node) is not None}
         out[key] = CategoryColumns(category, progs, facts, raws)
     return out
 
@@ -776,48 +1104,184 @@ def _checked(spec: Any, column: Sequence[Any]) -> tuple[list[Any], Mask]:
     return out, np.array(good, dtype=np.bool_)
 
 
-def run(plan: Lowered, program: CategoryColumns, facts: FactColumns) -> Scored:
-    """Every step of one category over its units' fact columns."""
+CHUNK = 32_768
+"""Units scored together: a chunk's columns (and each step's temporaries) stay in the CPU's
+cache, and the memory of one chunk's temporaries is reused by the next."""
+
+
+def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
+        keep: Collection[str] | None = None) -> Scored:
+    """Every step of one category over its units' fact columns, a chunk of units at a time.
+    ``keep``: the nodes whose columns the result holds (None: every node and every item's raw
+    amount; the total is always held)."""
     n = facts.n
-    c = Batch(n, facts.numbers, facts.flags)
-    c.bail |= ~facts.ok
+    bail = ~facts.ok
     per_unit: list[dict[str, Any]] | None = None
-    raws: dict[str, Col] = {}
+    kept = _Kept(n, bail)
+    totals: list[Col] = []
+    negative: list[Mask] = []
+    root = plan.scheme.score.id
     with decimal.localcontext(CONTEXT):
-        for p in program.programs:
-            nid = p.node.id
-            if isinstance(p, ItemProgram):
-                vector = program.raws.get(nid)
-                if vector is not None:
-                    name = p.fact or ""
-                    fact = facts.flags[name] if name in facts.flags else c.fact(name)
-                    v = vector(p.node.rule, p.node, c, fact)
-                else:  # a rule kind without a vector form: its raw function, unit by unit
-                    if per_unit is None:
-                        per_unit = facts.unit_facts()
-                    v = _scalar_raws(c, p, per_unit)
-                raws[nid] = v
-                for step in p.steps:
-                    v = step.vector(v, c)
+        for start in range(0, n, CHUNK) if n else (0,):
+            stop = min(n, start + CHUNK)
+            m = stop - start
+            c = Batch(m, {name: _rows(col, start, stop) for name, col in facts.numbers.items()},
+                      {name: mask[start:stop] for name, mask in facts.flags.items()},
+                      bail[start:stop])
+            chunk_units: list[dict[str, Any]] | None = None
+            for p in program.programs:
+                nid = p.node.id
+                if isinstance(p, ItemProgram):
+                    kind = program.raws.get(nid)
+                    if kind is not None:
+                        name = p.fact or ""
+                        if name in c.flags:
+                            fact: Any = c.flags[name]
+                        elif name in facts.objects:
+                            fact = _parts(facts.objects[name][start:stop],
+                                          facts.shapes[name].parts, c)
+                        else:
+                            fact = c.fact(name)
+                        v = kind.vector(p.node.rule, p.node, c, fact) \
+                            if isinstance(kind, RuleKind) else kind(p.node.rule, p.node, c, fact)
+                    else:  # a rule kind without a vector form: its raw function, unit by unit
+                        if per_unit is None:
+                            per_unit = facts.unit_facts()
+                        if chunk_units is None:
+                            chunk_units = per_unit[start:stop]
+                        v = _scalar_raws(c, p, chunk_units)
+                    if (keep is None or nid in keep) and isinstance(v, Col):
+                        # a quotient's raw amount has the Decimal path's 34 digits: not kept
+                        kept.put(("raw", nid), start, stop, v)
+                    for step in p.steps:
+                        v = step.vector(v, c)
+                else:
+                    v = p.combine.vector(c)
+                    if keep is None or nid in keep:
+                        kept.put(("raw", nid), start, stop, v)
+                    for gstep in p.steps:
+                        v = gstep.vector(v, c)
+                v = c.settled(v)  # an item's rounding has decided its quotient
+                c.nodes[nid] = v
+                if keep is None or nid in keep:
+                    kept.put(("node", nid), start, stop, v)
+            unrounded = c.full(c.nodes[root])
+            rounded = c.round(unrounded, plan.places, plan.scheme.precision.rounding)
+            total = c.full(Col(c.up(c.full(rounded), plan.places), plan.places)) \
+                if rounded.exp < plan.places else c.full(rounded)  # at the places, as quantize
+            totals.append(total)
+            negative.append((total.data == 0) & (unrounded.data < 0))
+            if plan.outputs or any(v.formula is not None for v in plan.vetoes):
+                if per_unit is None:
+                    per_unit = facts.unit_facts()
+                _tail(plan, program.category, c, total,
+                      chunk_units if chunk_units is not None else per_unit[start:stop])
             else:
-                v = p.combine.vector(c)
-                raws[nid] = v
-                for gstep in p.steps:
-                    v = gstep.vector(v, c)
-            c.nodes[nid] = v
-        root = plan.scheme.score.id
-        unrounded = c.full(c.nodes[root])
-        rounded = c.round(unrounded, plan.places, plan.scheme.precision.rounding)
-        total = c.full(Col(c.up(c.full(rounded), plan.places), plan.places)) \
-            if rounded.exp < plan.places else c.full(rounded)  # at the places, as quantize
-        negative_zero = (total.data == 0) & (unrounded.data < 0)
-        if plan.outputs or any(v.formula is not None for v in plan.vetoes):
-            if per_unit is None:
-                per_unit = facts.unit_facts()
-            _tail(plan, program.category, c, total, per_unit)
-        else:
-            _input_vetoes(plan, program.category, c)
-    return Scored(n, c.nodes, raws, total, negative_zero, c.bail)
+                _input_vetoes(plan, program.category, c)
+    sizes = [min(CHUNK, n - start) for start in range(0, n, CHUNK)] if n else [0]
+    columns = kept.columns()
+    return Scored(n, {nid: col for (what, nid), col in columns.items() if what == "node"},
+                  {nid: col for (what, nid), col in columns.items() if what == "raw"},
+                  _joined(totals, sizes, bail),
+                  negative[0] if len(negative) == 1 else np.concatenate(negative), bail)
+
+
+def _parts(values: Sequence[Any], held: VectorFact | None, c: Batch) -> dict[str, Col]:
+    """A mapping fact's columns, one per key (a key not given: 0), from its checked values
+    (None for a unit whose fact the check refused: that unit is bailed already)."""
+    assert held is not None
+    out: dict[str, Col] = {}
+    for key in held.keys:
+        col, ok = number_column([v.get(key, 0) if v is not None else 0 for v in values])
+        c.bail |= ~ok
+        out[key] = col
+    return out
+
+
+class _Kept:
+    """The node and raw columns a run keeps, written chunk by chunk into one block (one
+    allocation for all of them, which numpy backs with huge pages when large: a fresh column
+    per node per chunk, joined at the end, cost more in page faults than the arithmetic), each
+    row at the exponent of its first chunk. A column a later chunk needs at a larger exponent
+    (a kind scored unit by unit whose amounts have more places there) is joined from its parts
+    instead. A single chunk's columns are kept as they are."""
+
+    def __init__(self, n: int, bail: Mask) -> None:
+        self.n = n
+        self.bail = bail
+        self.first: dict[tuple[str, str], Col] = {}
+        self.block: Ints | None = None
+        self.rows: dict[tuple[str, str], tuple[int, int, int, int]] = {}
+        """key → (row, exp, lo, hi)."""
+        self.parts: dict[tuple[str, str], tuple[int, list[Col]]] = {}
+        """key → (units in its first part, its parts)."""
+
+    def put(self, key: tuple[str, str], start: int, stop: int, col: Col) -> None:
+        if start == 0:
+            self.first[key] = col
+            return
+        if self.block is None:
+            self._open(start)
+        if key in self.parts:
+            self.parts[key][1].append(col)
+            return
+        row, exp, lo, hi = self.rows[key]
+        if col.exp > exp:  # this chunk needs more places: the column is joined from parts
+            assert self.block is not None
+            self.parts[key] = (start, [Col(self.block[row, :start], exp, lo=lo, hi=hi), col])
+            del self.rows[key]
+            return
+        c = Batch(stop - start, {}, {}, self.bail[start:stop])
+        data = c.up(col, exp)
+        assert self.block is not None
+        self.block[row, start:stop] = data
+        clo, chi = _at(col, exp)
+        self.rows[key] = (row, exp, min(lo, clo), max(hi, chi))
+
+    def _open(self, first_size: int) -> None:
+        """The block, once the first chunk is done: a row for every column it kept."""
+        self.block = np.empty((len(self.first), self.n), dtype=np.int64)
+        for row, (key, col) in enumerate(self.first.items()):
+            self.block[row, :first_size] = col.data
+            self.rows[key] = (row, col.exp, col.lo, col.hi)
+
+    def columns(self) -> dict[tuple[str, str], Col]:
+        if self.block is None:  # one chunk
+            return dict(self.first)
+        out: dict[tuple[str, str], Col] = {}
+        for key, (row, exp, lo, hi) in self.rows.items():
+            out[key] = Col(self.block[row], exp, lo=max(lo, -LIMIT), hi=min(hi, LIMIT))
+        for key, (split, parts) in self.parts.items():
+            sizes = [split] + [min(CHUNK, self.n - start) for start in range(split, self.n, CHUNK)]
+            out[key] = _joined(parts, sizes, self.bail)
+        return out
+
+
+def _rows(col: Col, start: int, stop: int) -> Col:
+    """Some units of a column (a view), with the whole column's interval."""
+    if isinstance(col.data, int):
+        return col
+    return Col(col.data[start:stop], col.exp, lo=col.lo, hi=col.hi)
+
+
+def _joined(parts: Sequence[Col], sizes: Sequence[int], bail: Mask) -> Col:
+    """One column of the chunks' columns, at the largest of their exponents (a chunk's units
+    that would pass LIMIT there are bailed)."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(p.constant and p.data == parts[0].data and p.exp == parts[0].exp for p in parts):
+        return parts[0]
+    exp = max(p.exp for p in parts)
+    out = np.empty(sum(sizes), dtype=np.int64)
+    lo = hi = 0
+    start = 0
+    for part, size in zip(parts, sizes, strict=True):
+        c = Batch(size, {}, {}, bail[start:start + size])
+        col = c.full(Col(c.up(part, exp), exp, lo=part.lo, hi=part.hi))
+        out[start:start + size] = col.data
+        lo, hi = min(lo, *_at(part, exp)), max(hi, *_at(part, exp))
+        start += size
+    return Col(out, exp, lo=max(lo, -LIMIT), hi=min(hi, LIMIT))
 
 
 def _scalar_raws(c: Batch, p: ItemProgram, per_unit: list[dict[str, Any]]) -> Col:
@@ -873,11 +1337,11 @@ def _input_vetoes(plan: Lowered, category: str | None, c: Batch) -> None:
             c.bail |= c.ge(c.facts[name], _const(when.at_least))
 
 
-def score_rows(plan: Lowered, program: CategoryColumns,
-               rows: Sequence[Mapping[str, Any]]) -> Scored:
-    """Score rows of facts (one mapping per unit) of one category."""
+def score_rows(plan: Lowered, program: CategoryColumns, rows: Sequence[Mapping[str, Any]],
+               keep: Collection[str] | None = None) -> Scored:
+    """Score rows of facts (one mapping per unit) of one category (``keep`` as in run)."""
     with decimal.localcontext(CONTEXT):
-        return run(plan, program, fact_columns(program, rows))
+        return run(plan, program, fact_columns(program, rows), keep)
 
 
 def decimals(col: Col, rows: Sequence[int] | None = None) -> list[Decimal]:

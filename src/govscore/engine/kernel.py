@@ -26,54 +26,79 @@ helpers and no builtins but ``max``, ``str``, ``int``, ``bool`` and ``KeyError``
 from __future__ import annotations
 
 import decimal
+import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from govscore import rules
 from govscore.engine import interpreter, tail
+from govscore.engine import steps as st
 from govscore.engine.facts import Exempt, FactProblem, FactSpec, NotApplicable, UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, GroupProgram, ItemProgram, Lowered
-from govscore.engine.results import LazyNodes, NodeLayout, TraceStep, UnitResult
-from govscore.engine.steps import FactorIf, OnCount, Requires, Round
+from govscore.engine.results import KernelResult, NodeLayout, UnitResult, new_kept_result
+from govscore.engine.steps import (
+    Bounds,
+    FactorIf,
+    FromFull,
+    OnCount,
+    Requires,
+    Round,
+    trace_line,
+)
 from govscore.rules.base import NotApplicableValue
 
 _MISSING = object()
 _BAIL = object()
 
-KernelOutput = tuple[list[Decimal], list[Decimal], dict[str, Any], list[TraceStep], list[str],
-                     list[str]]
-KernelFn = Callable[[Mapping[str, Any]], "KernelOutput | None"]
+KernelOutput = tuple[tuple[Any, ...], list[str]]
+"""Everything the unit's result holds (results.KernelResult's one tuple) and the facts that
+took defaults."""
+KernelFn = Callable[[Mapping[str, Any], str, "str | None", "str | None"], "KernelOutput | None"]
+
+
+MEMO_SIZE = 1024
+"""At most this many fact values remembered per item (a rate with 3 places has 1,001): past it,
+an item's value is computed for every unit, as without a memo."""
+
+_LOCAL = threading.local()
+_NEW, _SET_DATA = new_kept_result
+
+
+def _own_context() -> decimal.Context:
+    """This thread's copy of the engine's decimal context (made once; see Kernel.score)."""
+    own: decimal.Context | None = getattr(_LOCAL, "context", None)
+    if own is None:
+        own = _LOCAL.context = CONTEXT.copy()
+    return own
 
 
 class Kernel:
     """One category's generated kernel and what turning its output into a result needs."""
 
     __slots__ = (
+        "_facts",
+        "_facts_at",
         "_fn",
         "_ids",
-        "_index",
-        "_layout",
-        "_places",
         "_plan",
-        "_quantum",
-        "_root",
-        "_rounding",
+        "_result",
         "_tail",
+        "memos",
         "source",
         "walk",
     )
 
     def __init__(self, plan: Lowered, fn: KernelFn, layout: tuple[NodeLayout, ...],
-                 source: str, *, walk: bool) -> None:
+                 facts: tuple[str, ...], source: str, *, walk: bool,
+                 memos: tuple[dict[Any, Any], ...] = ()) -> None:
         self._plan = plan
         self._fn = fn
-        self._layout = layout
         self._ids = tuple(n.id for n in layout)
-        self._index = {n.id: i for i, n in enumerate(layout)}
-        self._root = self._index[plan.scheme.score.id]
-        self._places = plan.round_args
-        self._quantum, self._rounding = plan.quantum, plan.rounding
+        index = {n.id: i for i, n in enumerate(layout)}
+        self._facts = facts
+        self._facts_at = KernelResult.HEAD + 2 * len(layout)
+        self._result = KernelResult.of_layout(layout, index, facts)
         self._tail = bool(plan.outputs or plan.vetoes)  # anything after the total
         self.source = source
         """The generated Python source (for review and the safety test)."""
@@ -81,45 +106,70 @@ class Kernel:
         """Some fact goes through a generic check that keeps free values (an event's matter, a
         text input): the caller walks the entry first for depth and text (api._entry_problems),
         as the interpreter's path does."""
+        self.memos = memos
+        """The items' memos (fact value → raw, value and trace steps), for tests."""
 
     def run(self, unit: str, category: str | None, tier: str | None,
             facts: Mapping[str, Any], *, in_context: bool = False,
             ) -> tuple[UnitResult, UnitFacts] | None:
-        """Score one unit from its raw facts, or None when the interpreter must do it.
-        ``in_context``: the caller has already entered the engine's decimal context (a batch
-        enters it once)."""
+        """Score one unit from its raw facts, with its checked facts, or None when the
+        interpreter must do it. ``in_context``: the caller has already entered the engine's
+        decimal context (a batch enters it once)."""
+        done = self._score(unit, category, tier, facts, in_context)
+        if done is None:
+            return None
+        result, checked, defaulted = done
+        return result, UnitFacts(unit, category, tier,
+                                 dict(zip(self._facts, checked, strict=True)), tuple(defaulted))
+
+    def score(self, unit: str, category: str | None, tier: str | None,
+              facts: Mapping[str, Any]) -> UnitResult | None:
+        """Score one unit (``evaluate``'s path: no checked facts wanted), or None."""
+        done = self._score(unit, category, tier, facts, False)
+        return None if done is None else done[0]
+
+    def _score(self, unit: str, category: str | None, tier: str | None,
+               facts: Mapping[str, Any], in_context: bool,
+               ) -> tuple[UnitResult, tuple[Any, ...], list[str]] | None:
+        # The engine's context is this thread's own copy, set and restored around the call:
+        # the same as decimal.localcontext(CONTEXT) without copying a context for every unit.
+        previous = None
+        if not in_context:
+            own = _own_context()
+            previous = decimal.getcontext()
+            if previous is own:
+                previous = None
+            else:
+                decimal.setcontext(own)
         try:
-            if in_context:
-                return self._run(unit, category, tier, facts)
-            with decimal.localcontext(CONTEXT):
-                return self._run(unit, category, tier, facts)
+            out = self._fn(facts, unit, category, tier)
+            if out is None:
+                return None
+            data, defaulted = out
+            if self._tail:
+                data = self._after_total(data, category)
+            result = _NEW(self._result)
+            _SET_DATA(result, data)
+            return result, data[self._facts_at:], defaulted
         except Exception:  # any surprise (an arithmetic trap, a formula error): the interpreter
             return None    # scores this unit again and reports it properly
+        finally:
+            if previous is not None:
+                decimal.setcontext(previous)
 
-    def _run(self, unit: str, category: str | None, tier: str | None,
-             facts: Mapping[str, Any]) -> tuple[UnitResult, UnitFacts] | None:
-        out = self._fn(facts)
-        if out is None:
-            return None
-        values, raws, checked, trace, ineligible, defaulted = out
-        unrounded = values[self._root]
-        computed = unrounded.quantize(self._quantum, self._rounding)
-        if computed != unrounded:
-            trace.append(TraceStep(self._ids[self._root], "round", unrounded, computed,
-                                   self._places))
-        total, forced, cap = computed, None, None
-        vetoes: list[str] = []
-        outputs: dict[str, Decimal] = {}
-        if self._tail:
-            by_id = dict(zip(self._ids, values, strict=True))
-            outputs = tail.outputs_of(self._plan, checked, by_id, computed, category)
-            total, vetoes, forced, cap = tail.vetoes(
-                self._plan, checked, by_id, computed, outputs, trace, ineligible, category)
-        result = UnitResult.assemble(
-            unit, category, tier, total, computed,
-            LazyNodes(self._layout, self._index, values, raws, checked), tuple(trace),
-            tuple(vetoes), tuple(ineligible), {}, outputs, forced, cap)
-        return result, UnitFacts(unit, category, tier, checked, tuple(defaulted))
+    def _after_total(self, data: tuple[Any, ...], category: str | None) -> tuple[Any, ...]:
+        """Outputs and vetoes, for a scheme that has them (tail.py, as the interpreter)."""
+        n = len(self._ids)
+        computed = data[3]
+        by_id = dict(zip(self._ids, data[11:11 + n], strict=True))
+        checked = dict(zip(self._facts, data[self._facts_at:], strict=True))
+        trace = list(data[9])
+        ineligible = list(data[6])
+        outputs = tail.outputs_of(self._plan, checked, by_id, computed, category)
+        total, vetoes, forced, cap = tail.vetoes(
+            self._plan, checked, by_id, computed, outputs, trace, ineligible, category)
+        return (*data[:3], total, computed, tuple(vetoes), tuple(ineligible), forced, cap,
+                tuple(trace), outputs or None, *data[11:])
 
 
 def build(plan: Lowered) -> dict[str | None, Kernel] | None:
@@ -147,6 +197,10 @@ class Writer:
         self._by_key: dict[tuple[type, str], str] = {}
         self._facts = fact_vars
         self._nodes: dict[str, str] = {}
+        self.memos: list[dict[Any, Any]] = []
+        """The items' memos, in the order of the items (kernel.Kernel.memos)."""
+        self.memo_of: dict[str, str] = {}
+        """fact name → the constant of the memo of the one item that reads it."""
 
     def const(self, value: object) -> str:
         # the same constant is shared, but only when it is written the same: Decimal("5") and
@@ -156,6 +210,12 @@ class Writer:
         if name is None:
             name = self._by_key[key] = f"c{len(self.names)}"
             self.names[name] = value
+        return name
+
+    def own(self, value: object) -> str:
+        """A constant of its own, never shared (a memo that one item fills)."""
+        name = f"c{len(self.names)}"
+        self.names[name] = value
         return name
 
     def emit(self, line: str, depth: int = 0) -> None:
@@ -178,14 +238,19 @@ def _build_one(plan: Lowered, category: str | None,
     specs = plan.specs_in(category)  # category: the profile's key (engine.lowering)
     fact_var = {spec.name: f"x{i}" for i, spec in enumerate(specs)}
     w = Writer(fact_var)
-    w.lines.append("def kernel(f):")
+    for program in programs:
+        if isinstance(program, ItemProgram) and _memorable(w, program, plan.specs):
+            w.memo_of[program.fact or ""] = w.own({})
+    w.memos.extend(w.names[m] for m in w.memo_of.values())
+    w.lines.append("def kernel(f, U, G, H):")
     w.emit(f"if not {w.const(frozenset(fact_var))}.issuperset(f):")
     w.emit("return None", 1)
     w.emit("D = []")
     walk = False
     for spec in specs:
         walk = _check_fact(w, spec, fact_var[spec.name]) or walk
-    w.emit("X = {" + ", ".join(f"{w.const(n)}: {v}" for n, v in fact_var.items()) + "}")
+    if any(isinstance(p, ItemProgram) and _calls_raw(w, p) for p in programs):
+        w.emit("X = {" + ", ".join(f"{w.const(n)}: {v}" for n, v in fact_var.items()) + "}")
     w.emit("T = []")
     w.emit("I = []")
     layout: list[NodeLayout] = []
@@ -205,18 +270,28 @@ def _build_one(plan: Lowered, category: str | None,
                                      group.role, group.outside_total, group.combine,
                                      program.parent, program.order, None))
     count = len(layout)
-    w.emit("return [" + ", ".join(f"v{i}" for i in range(count)) + "], ["
-           + ", ".join(f"r{i}" for i in range(count)) + "], X, T, I, D")
+    # the total, rounded to the scheme's places (the root's Round step, in the interpreter)
+    root = w.node(plan.scheme.score.id)
+    w.emit(f"t = {root}.quantize({w.const(plan.quantum)}, {w.const(plan.rounding)})")
+    w.emit(f"if t != {root}:")
+    trace_line(w, 1, plan.scheme.score.id, "round", root, "t", plan.round_args)
+    # everything the result holds, in one tuple (results.KernelResult's layout)
+    w.emit("return (U, G, H, t, t, (), tuple(I), None, None, tuple(T), None, "
+           + "".join(f"v{i}, " for i in range(count))
+           + "".join(f"r{i}, " for i in range(count))
+           + "".join(f"{v}, " for v in fact_var.values()) + "), D")
     source = "\n".join(w.lines) + "\n"
     namespace: dict[str, Any] = {
-        "__builtins__": {"max": max, "str": str, "int": int, "bool": bool, "KeyError": KeyError},
+        "__builtins__": {"max": max, "str": str, "int": int, "bool": bool, "len": len,
+                         "tuple": tuple, "KeyError": KeyError},
         "MISSING": _MISSING, "BAIL": _BAIL, "ZERO": ZERO, "Decimal": Decimal,
-        "NAV": NotApplicableValue, "TS": TraceStep, "NEW": tuple.__new__,
+        "NAV": NotApplicableValue,
         **w.names,
     }
     code = compile(source, f"<govscore kernel {plan.scheme.id}/{category}>", "exec")
     exec(code, namespace)  # noqa: S102 - our own generated source; no scheme text in it (see top)
-    return Kernel(plan, namespace["kernel"], tuple(layout), source, walk=walk)
+    return Kernel(plan, namespace["kernel"], tuple(layout), tuple(fact_var), source,
+                  walk=walk, memos=tuple(w.memos))
 
 
 def _generic_check(spec: FactSpec) -> Callable[[Any], Any]:
@@ -260,13 +335,19 @@ def _check_fact(w: Writer, spec: FactSpec, x: str) -> bool:
             checked = _generic_check(spec)(spec.default)
         except Exception:  # a default the check refuses: the interpreter reports it
             checked = _BAIL
+    memo = w.memo_of.get(spec.name)
     if checked is _BAIL:
         w.emit("return None", 1)
     else:  # checked once, here, when the kernel is built
         w.emit(f"{x} = {w.const(checked)}", 1)
         w.emit(f"D.append({w.const(spec.name)})", 1)
+        if memo is not None:  # a default is one constant: computed, not remembered
+            w.emit(f"k{x[1:]} = e{x[1:]} = None", 1)
     w.emit("else:")  # a given value: checked for every unit
     w.indent += 1
+    if memo is not None:
+        _recall(w, memo, x)
+        w.indent += 1
     paths = _fast_paths(w, spec, x)
     keyword = "if"
     for condition, convert in paths:
@@ -280,8 +361,27 @@ def _check_fact(w: Writer, spec: FactSpec, x: str) -> bool:
     w.emit(f"{x} = {w.const(_generic_check(spec))}({x})", depth)
     w.emit(f"if {x} is BAIL:", depth)
     w.emit("return None", depth + 1)
+    if memo is not None:
+        w.emit(f"if {x} is not y{x[1:]}:")  # the check converted it: the item is computed
+        w.emit(f"k{x[1:]} = None", 1)
+        w.indent -= 1
     w.indent -= 1
     return not paths
+
+
+def _recall(w: Writer, memo: str, x: str) -> None:
+    """Look a given fact up in its item's memo; on a hit the fact is not checked again (an
+    identical value — same type, same text — was checked and scored before; see _memo_item)."""
+    i = x[1:]
+    w.emit(f"if {x}.__class__ is Decimal:")
+    w.emit(f"k{i} = str({x})", 1)
+    w.emit(f"elif {x}.__class__ is int:")
+    w.emit(f"k{i} = {x}", 1)
+    w.emit("else:")
+    w.emit(f"k{i} = None", 1)
+    w.emit(f"e{i} = {memo}.get(k{i})")
+    w.emit(f"if e{i} is None:")
+    w.emit(f"y{i} = {x}", 1)
 
 
 def _table(p: ItemProgram) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]] | None:
@@ -311,7 +411,11 @@ def _table(p: ItemProgram) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]] | 
 
 def _item(w: Writer, p: ItemProgram, index: int) -> None:
     """An item, for a plain fact (no exemption, applicable): the rule kind's raw amount, then the
-    item's lowered steps — or, for small facts, the values those steps give, looked up."""
+    item's lowered steps — or what an earlier unit with the same fact got, remembered
+    (:func:`_memo_item`), or for small facts the values those steps give, looked up."""
+    if p.fact is not None and p.fact in w.memo_of:
+        _memo_item(w, p, index)
+        return
     table = _table(p)
     if table is None:
         _item_steps(w, p, index)
@@ -325,6 +429,68 @@ def _item(w: Writer, p: ItemProgram, index: int) -> None:
     w.indent += 1
     _item_steps(w, p, index)
     w.indent -= 1
+
+
+_OWN_FACT_ONLY = (FromFull, Bounds, Round, st.Exempt)
+"""Item steps that read nothing but the running value (Exempt writes nothing in a kernel)."""
+
+
+def _memorable(w: Writer, p: ItemProgram, specs: Mapping[str, FactSpec]) -> bool:
+    """Whether an item's raw amount, value and trace steps depend on its checked fact alone, and
+    it is the fact's only reader: the kind's raw amount written over the fact (``emit_raw``),
+    no step that reads another fact or takes away eligibility, no other item reading the
+    fact (each reader's check would have to pass)."""
+    spec = specs.get(p.fact or "")
+    if spec is None or spec.item is not p.node or spec.readers or _calls_raw(w, p):
+        return False
+    return all(isinstance(step, _OWN_FACT_ONLY)
+               or (isinstance(step, FactorIf) and step.input is None) for step in p.steps)
+
+
+def _memo_item(w: Writer, p: ItemProgram, index: int) -> None:
+    """An item with a memo: given fact → (raw, value, trace steps), filled by the item's own
+    generated steps the first time a value is seen, at most MEMO_SIZE values per item. A rate
+    with 3 places has at most 1,001 values, so from then on its fact check, multiplication,
+    rounding and trace step cost a dictionary look-up; equal steps are shared between units'
+    traces (immutable tuples).
+
+    What makes a hit the same as computing: the key tells apart all that the check and the
+    arithmetic tell apart — a Decimal by its text (0.5, 0.50 and −0 give other raw amounts,
+    or the same amount written otherwise), an int by itself; nothing else is remembered (True
+    is not an int here: the test is on the exact type). A value is remembered only when the
+    check passed it unchanged (so the fact the result carries is the value given), and only
+    for the item that is its fact's one reader (:func:`_memorable`)."""
+    x = w.fact(p.fact or "")
+    i = x[1:]
+    m = w.memo_of[p.fact or ""]
+    w.emit(f"if e{i} is not None:")
+    w.emit(f"r{index}, v{index}, s = e{i}", 1)
+    w.emit("if s:", 1)
+    w.emit("T += s", 2)
+    w.emit("else:")
+    w.indent += 1
+    w.emit("n = len(T)")
+    table = _table(p)
+    if table is None:
+        _item_steps(w, p, index)
+    else:
+        raws, scores = table
+        w.emit(f"if {x} < {w.const(len(raws))}:")
+        w.emit(f"r{index} = {w.const(raws)}[{x}]", 1)
+        w.emit(f"v{index} = {w.const(scores)}[{x}]", 1)
+        w.emit("else:")
+        w.indent += 1
+        _item_steps(w, p, index)
+        w.indent -= 1
+    w.emit(f"if k{i} is not None and len({m}) < {w.const(MEMO_SIZE)}:")
+    w.emit(f"{m}[k{i}] = (r{index}, v{index}, tuple(T[n:]))", 1)
+    w.indent -= 1
+
+
+def _calls_raw(w: Writer, p: ItemProgram) -> bool:
+    """The item's raw amount is the kind's ``raw`` function, called with every checked fact
+    (``X``), not an expression written over its own fact."""
+    return p.converts or p.kind.emit_raw(p.node.rule, p.node, w, "x") is None
 
 
 def _item_steps(w: Writer, p: ItemProgram, index: int) -> None:

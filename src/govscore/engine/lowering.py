@@ -275,7 +275,7 @@ def _order(scheme: model.Scheme, refs: list[tree.NodeRef], profile: scopes.Profi
     scheme's size)."""
     category = profile.category
     by_id = {ref.node.id: ref for ref in refs if profile.has(ref)}
-    _, uncapped = tree.maxima(scheme, category, profile.without)
+    _, uncapped = tree.maxima(scheme, category, profile.without, refs)
     static: dict[str, Decimal] = {}
     done: list[Program] = []
     seen: set[str] = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from govscore.errors import Diagnostic
 from govscore.numbers import text
@@ -161,7 +161,8 @@ class LazyNodes(Mapping[str, NodeResult]):
     __slots__ = ("_built", "_facts", "_index", "_layout", "_raws", "_values")
 
     def __init__(self, layout: tuple[NodeLayout, ...], index: Mapping[str, int],
-                 values: list[Decimal], raws: list[Decimal], facts: Mapping[str, Any]) -> None:
+                 values: Sequence[Decimal], raws: Sequence[Decimal],
+                 facts: Mapping[str, Any]) -> None:
         self._layout = layout
         self._index = index
         self._values = values
@@ -280,6 +281,103 @@ class UnitResult:
             {k: Decimal(v) for k, v in data["outputs"].items()},
             data["forced_grade"], data["grade_cap"],
         )
+
+
+_NEW_TUPLE = tuple.__new__
+
+# what a KernelResult holds, in its one tuple (_data), before the node values, raw amounts and
+# checked facts' values
+_HELD = ("unit", "category", "tier", "total", "computed_total", "vetoes", "ineligible",
+         "forced_grade", "grade_cap", "_steps", "_outputs")
+
+
+def _held(i: int) -> property:
+    def read(self: KernelResult) -> Any:
+        return self._data[i]
+    return property(read)
+
+
+class KernelResult(UnitResult):
+    """A unit's result as a compiled kernel (engine/kernel.py) leaves it: one tuple of the
+    unit's fields, its trace as plain tuples ``(rule, step, before, after, args)``, then its
+    node values, raw amounts and checked facts' values in the kernel's order. ``nodes``
+    (:class:`LazyNodes`), ``trace`` (:class:`TraceStep` s) and ``exemptions``/``outputs`` are
+    built on first read and then kept.
+
+    Why: a caller who keeps many results (``[evaluate(plan, u) for u in units]``) kept a dozen
+    objects per unit that Python's cyclic garbage collector tracks (the result and its
+    attribute dict, its LazyNodes, two lists, a named tuple per trace step …), and every full
+    collection visited them all again: more time than the scoring itself. A tuple that holds
+    only numbers, text and such tuples is untracked once the collector has seen it, so a kept
+    KernelResult is one tracked object with one reference. Nothing is dropped: every field
+    reads as the interpreter's result would (equal and interchangeable;
+    tests/property/test_kernel.py).
+
+    Each kernel has its own subclass (:meth:`of_layout`) that holds the category's node
+    layout and fact names, so that no instance refers to a shared object the collector
+    tracks."""
+
+    HEAD: ClassVar[int] = len(_HELD)
+    """Where the node values start in the tuple."""
+    __slots__ = ("_data",)
+    _data: tuple[Any, ...]
+    _layout: ClassVar[tuple[NodeLayout, ...]] = ()
+    _index: ClassVar[Mapping[str, int]] = {}
+    _facts: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def of_layout(cls, layout: tuple[NodeLayout, ...], index: Mapping[str, int],
+                  facts: tuple[str, ...]) -> type[KernelResult]:
+        """The result class of one kernel: one category's nodes and fact names."""
+        return type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__,
+                                           "__qualname__": cls.__qualname__,
+                                           "_layout": layout, "_index": index,
+                                           "_facts": facts})
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> UnitResult:  # type: ignore[misc]
+        """Only code that builds a result from its fields calls this (``dataclasses.replace``):
+        it gets a plain UnitResult, as the interpreter gives (kernels make theirs directly)."""
+        return UnitResult(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for what is not held yet: the fields built on first read
+        data = self._data
+        value: Any
+        if name == "nodes":
+            head, n = self.HEAD, len(self._layout)
+            value = LazyNodes(self._layout, self._index, data[head:head + n],
+                              data[head + n:head + 2 * n],
+                              dict(zip(self._facts, data[head + 2 * n:], strict=True)))
+        elif name == "trace":
+            value = tuple([_NEW_TUPLE(TraceStep, step) for step in data[9]])
+        elif name == "outputs":
+            value = {} if data[10] is None else data[10]
+        elif name == "exemptions":
+            value = {}
+        else:
+            raise AttributeError(name)
+        self.__dict__[name] = value
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnitResult):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _UNIT_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a plain UnitResult: the per-kernel class cannot be found by name when unpickling
+        return UnitResult, tuple(getattr(self, f) for f in _UNIT_FIELDS)
+
+
+for _i, _name in enumerate(_HELD[:9]):
+    setattr(KernelResult, _name, _held(_i))
+
+new_kept_result = (object.__new__,
+                   KernelResult._data.__set__)  # type: ignore[attr-defined]  # noqa: SLF001
+"""How a kernel makes a KernelResult: a new instance of its class, and the setter of its one
+slot (a frozen dataclass refuses setattr)."""
 
 
 class DeferredResult(UnitResult):

@@ -6,7 +6,9 @@ this package, registered by its ``kind`` (:mod:`govscore.rules`). It owns:
 - ``check``: the fact's accepted values, normalised (facts checking calls it);
 - ``raw``: the arithmetic, as a function of the checked fact (the interpreter calls it), and
   ``emit_raw`` / ``fast_paths``: the same arithmetic and check written into a generated kernel,
-  side by side with ``raw`` so that the two are read and changed together;
+  side by side with ``raw`` so that the two are read and changed together; ``vector_fact`` /
+  ``vector``: the same arithmetic over whole columns of units (engine/columnar.py), beside them
+  too (a kind without them is scored unit by unit there);
 - ``raw_range``: what the raw amount provably stays within (lets both back ends skip bounds that
   cannot bind — skipping a bound that cannot bind changes nothing);
 - ``problems``: its semantic checks (GS3xx) on the scheme;
@@ -22,7 +24,7 @@ or a class lacks a hook.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, Protocol, TypeVar
@@ -120,6 +122,70 @@ def decimal_cell(low: Decimal | None, high: Decimal | None) -> Validation | None
     return Validation("decimal", op, low, high)
 
 
+class Columns(Protocol):
+    """What a rule kind's ``vector`` and a lowered step's ``vector`` compute with
+    (engine.columnar.Batch): whole columns of units as exact scaled integers, and masks (one
+    bool per unit). Every operation is exact, or hands the units it cannot do exactly (an
+    overflow, a quotient it cannot decide) to the scalar path; nothing here is a float."""
+
+    def const(self, value: Decimal) -> Any: ...
+    def fact(self, name: str) -> Any: ...
+    def flag(self, name: str) -> Any: ...
+    def node(self, node_id: str) -> Any: ...
+    def add(self, a: Any, b: Any) -> Any: ...
+    def sub(self, a: Any, b: Any) -> Any: ...
+    def sum(self, terms: Sequence[tuple[Any, int]]) -> Any: ...
+    def mul(self, a: Any, factor: Decimal) -> Any: ...
+    def muldiv(self, a: Any, num: Decimal, den: Decimal) -> Any: ...
+    def quotient(self, num: Any, den: Any, bound: Decimal,
+                 origin: tuple[Any, Any] | None = None) -> Any:
+        """num / den (den > 0 for every unit), for the item's rounding to decide exactly;
+        ``bound`` is at least |num / den| (what the Decimal path's relative error is taken
+        of); ``origin`` the operands of the Decimal path's one division, when it divides
+        other numbers than num by den (a ratio: done / target, times the max after)."""
+    def floor_div(self, a: Any, b: Any) -> Any:
+        """⌊a / b⌋ as a whole-number column (b a constant > 0)."""
+    def ceil_div(self, a: Any, b: Any) -> Any:
+        """⌈a / b⌉ as a whole-number column (b a constant > 0)."""
+    def maximum(self, a: Any, b: Any) -> Any: ...
+    def minimum(self, a: Any, b: Any) -> Any: ...
+    def round(self, a: Any, places: int, mode: str) -> Any: ...
+    def where(self, mask: Any, a: Any, b: Any) -> Any: ...
+    def gt(self, a: Any, b: Any) -> Any: ...
+    def ge(self, a: Any, b: Any) -> Any: ...
+    def is_zero(self, a: Any) -> Any: ...
+    def none(self) -> Any: ...
+    def every(self) -> Any: ...
+    def both(self, a: Any, b: Any) -> Any: ...
+    def either(self, a: Any, b: Any) -> Any: ...
+    def negate(self, a: Any) -> Any: ...
+    def ineligible(self, mask: Any) -> None: ...
+    def scalar(self, mask: Any) -> None:
+        """These units take the scalar path (what it does with them has words to say)."""
+
+
+@dataclass(frozen=True)
+class VectorFact:
+    """How an item's checked fact is held for its kind's ``vector``: ``shape`` ``flag`` (a
+    mask), ``count`` (whole numbers ≥ 0), ``number`` (exact decimals) or ``mapping`` (a
+    mapping of ``keys`` to counts or numbers, one column per key; a key not given is 0).
+    ``low``/``high`` (and ``step``, ``zero_too``) say which values the kind's check accepts:
+    a unit with any other value takes the scalar path, which reports it."""
+
+    shape: Literal["flag", "count", "number", "mapping"]
+    low: Decimal | None = None
+    high: Decimal | None = None
+    zero_too: bool = False
+    """0 is accepted outside low..high (manual's zero_allowed)."""
+    step: Decimal | None = None
+    as_int: bool = False
+    """A count the check gives as an int (not as a Decimal)."""
+    keys: tuple[str, ...] = ()
+    """``mapping``: the keys read (numbers ≥ ``low``; counts when ``as_int``)."""
+    required: bool = False
+    """``mapping``: every key must be given."""
+
+
 class Titles(NamedTuple):
     """A name in Chinese and in English."""
 
@@ -198,6 +264,19 @@ class RuleKind(Generic[R]):
         ``count``, ``rate``, ``amount`` (a number >= 0), ``number``, ``flag``, or the kind's own
         name for a fact only its kind understands (see :func:`shapes_meet`)."""
         return self.kind
+
+    # --- arithmetic over whole columns (engine/columnar.py), beside raw and emit_raw
+    def vector_fact(self, rule: R, item: model.Item) -> VectorFact | None:
+        """How the item's fact is held as columns for ``vector``; None: the kind has no vector
+        form (the columns compute its raw amount unit by unit with ``raw``)."""
+        return None
+
+    def vector(self, rule: R, item: model.Item, c: Columns, x: Any) -> Any:
+        """``raw`` over whole columns of units: ``x`` is the fact as ``vector_fact`` holds it
+        (a mask, a column, or for a mapping a dict key → column). Exact, as ``raw``; a unit
+        ``raw`` would give no plain amount for (not applicable) is handed to the scalar
+        path."""
+        raise NotImplementedError
 
     # --- the scheme
     def problems(self, rule: R, item: model.Item, path: Path) -> Iterator[Diagnostic]:

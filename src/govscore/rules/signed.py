@@ -17,6 +17,7 @@ from govscore.rules import values
 from govscore.rules.base import (
     ZERO,
     Cell,
+    Columns,
     Consts,
     Lang,
     Path,
@@ -24,6 +25,7 @@ from govscore.rules.base import (
     RuleKind,
     Titles,
     Validation,
+    VectorFact,
     decimal_cell,
     decimals,
     fact_words,
@@ -66,6 +68,12 @@ class Signed(RuleKind[model.Signed]):
         return _identity
 
     def emit_raw(self, rule: model.Signed, item: model.Item, w: Consts, x: str) -> str:
+        return x
+
+    def vector_fact(self, rule: model.Signed, item: model.Item) -> VectorFact:
+        return VectorFact("number", rule.min, rule.max, step=rule.step)
+
+    def vector(self, rule: model.Signed, item: model.Item, c: Columns, x: Any) -> Any:
         return x
 
     def fast_paths(self, rule: model.Signed, item: model.Item, w: Consts,

@@ -16,6 +16,7 @@ from govscore.rules.base import (
     FLAG_CELL,
     ZERO,
     Cell,
+    Columns,
     Consts,
     Lang,
     Path,
@@ -24,6 +25,7 @@ from govscore.rules.base import (
     RuleKind,
     Titles,
     Validation,
+    VectorFact,
     decimal_cell,
     decimals,
     fact_words,
@@ -69,6 +71,13 @@ class PassFail(RuleKind[model.PassFail]):
     def emit_raw(self, rule: model.PassFail, item: model.Item, w: Consts, x: str) -> str:
         yes, no = self._points(rule, item)
         return f"{w.const(yes)} if {x} else {w.const(no)}"
+
+    def vector_fact(self, rule: model.PassFail, item: model.Item) -> VectorFact:
+        return VectorFact("flag")
+
+    def vector(self, rule: model.PassFail, item: model.Item, c: Columns, x: Any) -> Any:
+        yes, no = self._points(rule, item)
+        return c.where(x, c.const(yes), c.const(no))
 
     def fast_paths(self, rule: model.PassFail, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
@@ -134,6 +143,13 @@ class Manual(RuleKind[model.Manual]):
         return _identity
 
     def emit_raw(self, rule: model.Manual, item: model.Item, w: Consts, x: str) -> str:
+        return x
+
+    def vector_fact(self, rule: model.Manual, item: model.Item) -> VectorFact:
+        return VectorFact("number", rule.min, rule.max, zero_too=rule.zero_allowed,
+                          step=rule.step)
+
+    def vector(self, rule: model.Manual, item: model.Item, c: Columns, x: Any) -> Any:
         return x
 
     def fast_paths(self, rule: model.Manual, item: model.Item, w: Consts,
@@ -215,6 +231,14 @@ class PerOccurrence(RuleKind[model.PerOccurrence]):
         return f"{w.const(rule.per)} * " + (
             f"max(0, {x} - {w.const(rule.free)})" if rule.free else x)  # x >= 0
 
+    def vector_fact(self, rule: model.PerOccurrence, item: model.Item) -> VectorFact:
+        return VectorFact("count", ZERO, as_int=True)
+
+    def vector(self, rule: model.PerOccurrence, item: model.Item, c: Columns, x: Any) -> Any:
+        if rule.free:
+            x = c.maximum(c.sub(x, c.const(Decimal(rule.free))), c.const(ZERO))
+        return c.mul(x, rule.per)
+
     def fast_paths(self, rule: model.PerOccurrence, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
         big = w.const(BIG_INT)
@@ -272,6 +296,13 @@ class PerStep(RuleKind[model.PerStep]):
     def emit_raw(self, rule: model.PerStep, item: model.Item, w: Consts, x: str) -> str:
         return f"({x} // {w.const(rule.step)}) * {w.const(rule.points)}"
 
+    def vector_fact(self, rule: model.PerStep, item: model.Item) -> VectorFact:
+        return VectorFact("number", ZERO)
+
+    def vector(self, rule: model.PerStep, item: model.Item, c: Columns, x: Any) -> Any:
+        # x ≥ 0: Decimal's // (towards zero) is the floor
+        return c.mul(c.floor_div(x, c.const(rule.step)), rule.points)
+
     def fast_paths(self, rule: model.PerStep, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
         return [(exact_decimal(w, x, "0", w.const(Decimal(BIG_INT)), high_open=True), None)]
@@ -316,6 +347,9 @@ class _RateFact(RuleKind[R]):
     def fact_shape(self, rule: R, item: model.Item) -> str:
         return "rate"
 
+    def vector_fact(self, rule: R, item: model.Item) -> VectorFact:
+        return VectorFact("number", ZERO, Decimal(1))
+
     def fast_paths(self, rule: R, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
         return [(exact_decimal(w, x, "0", "1"), None)]
@@ -341,6 +375,9 @@ class Rate(_RateFact[model.Rate]):
 
     def emit_raw(self, rule: model.Rate, item: model.Item, w: Consts, x: str) -> str:
         return f"{w.const(item.max)} * {x}"
+
+    def vector(self, rule: model.Rate, item: model.Item, c: Columns, x: Any) -> Any:
+        return c.mul(x, item.max)
 
     def describe(self, rule: model.Rate, item: model.Item, fact: Any, raw: Decimal,
                  lang: Lang) -> str:
@@ -375,6 +412,18 @@ class Shortfall(_RateFact[model.Shortfall]):
             return top - steps * per
 
         return shortfall
+
+    def vector(self, rule: model.Shortfall, item: model.Item, c: Columns, x: Any) -> Any:
+        top, target, step = c.const(item.max), c.const(rule.target), c.const(rule.step)
+        met = c.ge(x, target)
+        gap = c.where(met, c.const(ZERO), c.sub(target, x))
+        if rule.partial == "whole_steps":  # the floor of the quotient, terminating or not
+            steps = c.floor_div(gap, step)
+        elif rule.partial == "started_steps":  # a step begun counts whole: the ceiling
+            steps = c.ceil_div(gap, step)
+        else:
+            steps = c.muldiv(gap, Decimal(1), rule.step)
+        return c.where(met, top, c.sub(top, c.mul(steps, rule.per)))
 
     def raw_range(self, rule: model.Shortfall,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:

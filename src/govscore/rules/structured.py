@@ -16,6 +16,7 @@ from govscore.rules.base import (
     ONE,
     ZERO,
     Cell,
+    Columns,
     Lang,
     NotApplicableValue,
     Path,
@@ -24,6 +25,7 @@ from govscore.rules.base import (
     Titles,
     UnitProblem,
     Validation,
+    VectorFact,
     decimal_cell,
     decimals,
     fact_words,
@@ -140,6 +142,17 @@ class ByLevel(RuleKind[model.ByLevel]):
         return text
 
 
+def _zero_policy(c: Columns, policy: str, top: Decimal, zero: Any, value: Any) -> Any:
+    """zero_policy over columns: the units of ``zero`` get full marks or 0, or (not
+    applicable) take the scalar path."""
+    if policy == "full":
+        return c.where(zero, c.const(top), value)
+    if policy == "zero":
+        return c.where(zero, c.const(ZERO), value)
+    c.scalar(zero)
+    return value
+
+
 class Ratio(RuleKind[model.Ratio]):
     kind = "ratio"
     titles = Titles("按完成比例", "done / target")
@@ -170,6 +183,25 @@ class Ratio(RuleKind[model.Ratio]):
             return top * min(ONE, done / target)  # done beyond the target earns no more
 
         return ratio
+
+    def vector_fact(self, rule: model.Ratio, item: model.Item) -> VectorFact:
+        if rule.target is not None:
+            return VectorFact("number", ZERO)
+        return VectorFact("mapping", ZERO, keys=("done", "target"), required=True)
+
+    def vector(self, rule: model.Ratio, item: model.Item, c: Columns, x: Any) -> Any:
+        """max × done / target as an exact quotient (the item's rounding decides it); done at
+        or beyond the target: max exactly; a target of 0: the policy (not applicable: the
+        scalar path)."""
+        top = c.const(item.max)
+        done, target = (x, c.const(rule.target)) if rule.target is not None else \
+            (x["done"], x["target"])
+        zero = c.is_zero(target)
+        safe = c.where(zero, c.const(ONE), target)
+        # the Decimal path divides done by target, then multiplies by the max
+        share = c.quotient(c.mul(done, item.max), safe, item.max, (done, safe))
+        return _zero_policy(c, rule.zero_target, item.max, zero,
+                            c.where(c.ge(done, target), top, share))
 
     def raw_range(self, rule: model.Ratio,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
@@ -243,6 +275,30 @@ class Bands(RuleKind[model.Bands]):
             return outside
 
         return bands_fn
+
+    def vector_fact(self, rule: model.Bands, item: model.Item) -> VectorFact:
+        return VectorFact("number", ZERO, ONE) if rule.rate else VectorFact("number")
+
+    def vector(self, rule: model.Bands, item: model.Item, c: Columns, x: Any) -> Any:
+        """The first band the value lies in; a value in no band with no ``outside`` points is
+        left to the scalar path (its check refuses it)."""
+        out = c.const(rule.outside) if rule.outside is not None else c.const(ZERO)
+        found = c.none()
+        for band in rule.bands:
+            inside = c.every()
+            if band.gte is not None:
+                inside = c.both(inside, c.ge(x, c.const(band.gte)))
+            if band.gt is not None:
+                inside = c.both(inside, c.gt(x, c.const(band.gt)))
+            if band.lte is not None:
+                inside = c.both(inside, c.ge(c.const(band.lte), x))
+            if band.lt is not None:
+                inside = c.both(inside, c.gt(c.const(band.lt), x))
+            out = c.where(c.both(inside, c.negate(found)), c.const(band.points), out)
+            found = c.either(found, inside)
+        if rule.outside is None:
+            c.scalar(c.negate(found))
+        return out
 
     def raw_range(self, rule: model.Bands,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
@@ -366,6 +422,34 @@ class Rating(RuleKind[model.Rating]):
             return top * points / (counted * full)
 
         return fn
+
+    def vector_fact(self, rule: model.Rating, item: model.Item) -> VectorFact:
+        return VectorFact("mapping", ZERO, keys=tuple(dict.fromkeys([*rule.values,
+                                                                     *rule.excluded])),
+                          as_int=True)
+
+    def vector(self, rule: model.Rating, item: model.Item, c: Columns, x: Any) -> Any:
+        """As ``raw``, the division an exact quotient the item's rounding decides: max ×
+        satisfied / counted, or max × Σ votes × value / (counted × full); no counted votes:
+        the policy (not applicable: the scalar path)."""
+        top = item.max
+        counted = c.sum([(x[k], 1) for k in rule.values])
+        none = c.is_zero(counted)
+        base = c.where(none, c.const(ONE), counted)
+        if rule.satisfied is not None:
+            share = c.sum([(x[k], 1) for k in dict.fromkeys(rule.satisfied)])
+            value = c.quotient(c.mul(share, top), base, top)
+        else:
+            full = rule.full if rule.full is not None else max(rule.values.values())
+            if full == 0:
+                value = c.const(ZERO)
+            else:
+                points = c.sum([(c.mul(x[k], v), 1) for k, v in rule.values.items()])
+                # at most max × highest / full: max itself when full ≥ the highest (GS315)
+                highest = max(rule.values.values())
+                value = c.quotient(c.mul(points, top), c.mul(base, full),
+                                   top * (highest // full + 1))
+        return _zero_policy(c, rule.no_votes, top, none, value)
 
     def raw_range(self, rule: model.Rating,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:

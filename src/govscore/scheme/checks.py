@@ -298,7 +298,7 @@ def _maxima(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:
     cats = _categories(scheme)
     # per profile: a category's units, or named units with nodes of their own (scopes.Profile)
     found = scopes.profiles(scheme, nodes)
-    per_cat = {p.key: tree.maxima(scheme, p.category, p.without) for p in found}
+    per_cat = {p.key: tree.maxima(scheme, p.category, p.without, nodes) for p in found}
     for ref in nodes:
         node = ref.node
         if not isinstance(node, model.Group):
@@ -981,8 +981,9 @@ def _units_left_without(scheme: model.Scheme, nodes: list[NodeRef],
             yield Diagnostic("GS344", f"group {ref.node.id!r} has children{where} for named units "
                              f"only; {who} scored without it (its max is not counted)",
                              path=(*ref.path, "children"), severity="warning",
-                             hint="name every unit in a child's units, or list the category's "
-                             "members so that the validator can check them")
+                             hint="name each of them in a child's units" if members else
+                             "list the category's members and name each in a child's units, "
+                             "so that the validator can check them")
 
 
 def _units_readers(scheme: model.Scheme, nodes: list[NodeRef]) -> Iterator[Diagnostic]:

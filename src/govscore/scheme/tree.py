@@ -105,14 +105,15 @@ def combined_max(group: model.Group, kids: Iterable[model.Item | model.Group],
 
 
 def maxima(scheme: model.Scheme, category: str | None,
-           without: frozenset[str] = frozenset()) -> tuple[dict[str, Decimal],
-                                                           dict[str, Decimal]]:
+           without: frozenset[str] = frozenset(),
+           refs: list[NodeRef] | None = None) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     """(max, uncapped max) of every node for units of a category (less the nodes ``without``,
     which a unit's profile leaves out): the highest value it can take, and a group's value
-    before its scale_to and cap. Computed bottom-up, iteratively."""
+    before its scale_to and cap. Computed bottom-up, iteratively (over ``refs``, the scheme's
+    index, when the caller has it: a scheme with hundreds of profiles walks its tree once)."""
     top: dict[str, Decimal] = {}
     uncapped: dict[str, Decimal] = {}
-    for ref in reversed(index(scheme)):
+    for ref in reversed(refs if refs is not None else index(scheme)):
         node = ref.node
         if isinstance(node, model.Item):
             top[node.id] = uncapped[node.id] = node.max

@@ -215,11 +215,15 @@ def rule_sentence(item: model.Item, name: _Names, *, deducted: bool = False) -> 
         extra.append("可申请免扣: " + "、".join(item.exemptions))
     if item.optional:
         extra.append("可不适用")
+    if item.units:
+        extra.append("仅适用于 " + "、".join(item.units))
     return text + "; " + "; ".join(extra)
 
 
 def group_sentence(group: model.Group, name: _Names) -> str:
     parts: list[str] = []
+    if group.units:
+        parts.append("仅适用于 " + "、".join(group.units))
     if group.combine == "weighted":
         parts.append("各项得分加权: " + "、".join(
             f"{c.title} × {_n(c.weight)}" for c in group.children if c.weight is not None))
