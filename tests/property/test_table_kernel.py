@@ -48,9 +48,15 @@ NEAR = [e + d for e in ENDS for d in (Decimal("-0.0001"), Decimal(0), Decimal("0
         if 0 <= e + d <= 1]
 RATES = st.one_of(st.sampled_from(NEAR),
                   st.integers(0, 10000).map(lambda n: Decimal(n) / 10000))
+# outside a rate's domain, or not a plain Decimal: the kernel's fast path must decline them and
+# leave them to the check (which refuses all but the int and the trailing-zero forms)
+ODD = st.sampled_from([Decimal("1.0001"), Decimal("-0.0001"), Decimal(2), 1, 0,
+                       Decimal("0.90"), Decimal("NaN"), Decimal("Infinity"), "0.9", 0.5, True,
+                       Decimal("0." + "3" * 40)])
 
 
 def _kernel_and_interpreter(plan: govscore.Plan, facts: dict[str, Any]) -> tuple[Any, Any]:
+    """(the kernel's result and checked facts, or None; the interpreter's result)."""
     entry = {"id": "u", "facts": facts}
     fast = api._fast(plan, entry)
     checked, problems = api.prepare(plan, entry)
@@ -61,10 +67,12 @@ def _kernel_and_interpreter(plan: govscore.Plan, facts: dict[str, Any]) -> tuple
 def _agree_on(text: str) -> None:
     plan = govscore.compile(govscore.load(text=text, name="table.yaml"))
     assert plan.kernels is not None
-    # the rows are in the kernel's own source, not the interpreter's function called from it
-    (raw_line,) = [line for line in plan.kernels[None].source.splitlines()
-                   if line.strip().startswith("r0 = ")]
+    # the rows are in the kernel's own source, not the interpreter's function called from it,
+    # and a plain pair skips the check (the fast path rebuilds the checked mapping)
+    source = plan.kernels[None].source.splitlines()
+    (raw_line,) = [line for line in source if line.strip().startswith("r0 = ")]
     assert raw_line.count(" else ") == 4, raw_line  # four rows, then outside
+    assert any(line.strip().startswith("x0 = {") for line in source)
 
     @settings(max_examples=150, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow])
@@ -72,10 +80,27 @@ def _agree_on(text: str) -> None:
     def check(done: Decimal, liked: Decimal) -> None:
         fast, slow = _kernel_and_interpreter(plan, {"rates": {"done": done, "liked": liked}})
         assert fast is not None, "the kernel declined a plain pair"
-        result, _ = fast
+        result, checked = fast
         assert result.to_dict() == slow.to_dict()
+        assert list(checked.values["rates"]) == ["done", "liked"]  # as the check orders it
+
+    @settings(max_examples=80, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.one_of(RATES, ODD), ODD, st.booleans(), st.booleans())
+    def odd(one: Any, other: Any, swap: bool, extra: bool) -> None:
+        pair = {"liked": one, "done": other} if swap else {"done": one, "liked": other}
+        if extra:
+            pair["note"] = Decimal(1)
+        entry = {"id": "u", "facts": {"rates": pair}}
+        fast = api._fast(plan, entry)
+        checked, _ = api.prepare(plan, entry)
+        if checked is None:
+            assert fast is None  # refused: the interpreter's path reports it
+        elif fast is not None:
+            assert fast[0].to_dict() == interpreter.evaluate_unit(plan, checked).to_dict()
 
     check()
+    odd()
 
 
 def test_table_kernel_equals_interpreter_on_every_pair() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
@@ -19,7 +20,14 @@ class _SchemeSchema(GenerateJsonSchema):
     loader refuses."""
 
     def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
-        return {"type": "number"}
+        # bounds pydantic keeps inside the decimal's own schema (an item's max, which also
+        # takes infinity for unbounded) are written too: max: -1 is refused by both
+        out: JsonSchemaValue = {"type": "number"}
+        for key in ("ge", "le", "gt", "lt"):
+            bound = schema.get(key)
+            if isinstance(bound, (Decimal, int, float)):
+                out[_BOUNDS[key]] = int(bound) if bound == int(bound) else float(bound)
+        return out
 
     def generate(self, schema: core_schema.CoreSchema, mode: Any = "validation") -> JsonSchemaValue:
         generated: JsonSchemaValue = _standard_bounds(super().generate(schema, mode))

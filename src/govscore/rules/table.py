@@ -35,6 +35,7 @@ from govscore.rules.base import (
     say,
     span,
 )
+from govscore.rules.simple import BIG_INT
 from govscore.rules.structured import bounds_words
 from govscore.rules.values import within
 
@@ -142,6 +143,28 @@ class Table(RuleKind[model.Table]):
                 return "(" + " else ".join([*branches, points]) + ")"
             branches.append(f"{points} if {' and '.join(tests)}")
         return "(" + " else ".join([*branches, w.const(rule.outside)]) + ")"
+
+    def fast_paths(self, rule: model.Table, item: model.Item, w: Consts,
+                   x: str) -> list[tuple[str, str | None]]:
+        """A mapping of exactly the two columns to Decimals inside their domains (and below the
+        facts' magnitude, with at most 34 significant digits: ``+v == v``) is what ``check``
+        returns, rebuilt in the columns' order. Every such pair lies in a row: a validated
+        table without ``outside`` covers both domains (GS307)."""
+        # dict and len reach the kernel as constants (its namespace has almost no builtins)
+        tests = [f"{x}.__class__ is {w.const(dict)}", f"{w.const(len)}({x}) == 2"]
+        for column in rule.columns:
+            key = w.const(column.id)
+            v = f"{x}[{key}]"
+            tests += [f"{key} in {x}", f"{v}.__class__ is Decimal", f"+{v} == {v}",
+                      f"{w.const(-Decimal(BIG_INT))} < {v} < {w.const(Decimal(BIG_INT))}"]
+            dom = _domain(column)
+            for end, op in (("gte", ">="), ("gt", ">"), ("lte", "<="), ("lt", "<")):
+                bound = getattr(dom, end)
+                if bound is not None:
+                    tests.append(f"{v} {op} {w.const(bound)}")
+        rebuilt = "{" + ", ".join(f"{w.const(c.id)}: {x}[{w.const(c.id)}]"
+                                  for c in rule.columns) + "}"
+        return [(" and ".join(tests), rebuilt)]
 
     def raw_range(self, rule: model.Table,
                   item: model.Item) -> tuple[Decimal | None, Decimal | None]:
