@@ -1045,6 +1045,17 @@ class FactColumns:
             if names else [{} for _ in range(self.n)]
 
 
+def as_fact(c: Batch, spec: FactColumn, col: Col) -> tuple[Col, Mask]:
+    """A number column read for a fact, as the fact: a count's places must be zeros (3.0 is a
+    count of 3, 3.5 is not one) and every value within the fact's range. Returns the column (a
+    count at exponent 0) and where it fits; every reader of fact columns ends here."""
+    if spec.shape == "count" and col.exp:
+        whole = np.remainder(col.data, _POW10[col.exp]) == 0
+        col = Col(np.floor_divide(col.data, _POW10[col.exp]), 0)
+        return col, whole & in_range(c, spec, col)
+    return col, in_range(c, spec, col)
+
+
 def fact_columns(program: CategoryColumns, rows: Sequence[Mapping[str, Any]]) -> FactColumns:
     """The fact columns of rows of facts (one mapping per unit) and the units they hold
     exactly: every fact present (or defaulted), of its type, within its range, and no other."""
@@ -1074,12 +1085,8 @@ def fact_columns(program: CategoryColumns, rows: Sequence[Mapping[str, Any]]) ->
             ok &= good
         else:
             col, good = number_column(column)
-            ok &= good
-            if spec.shape == "count" and col.exp:
-                ok &= np.remainder(col.data, _POW10[col.exp]) == 0
-                col = Col(np.floor_divide(col.data, _POW10[col.exp]), 0)
-            ok &= in_range(c, spec, col)
-            numbers[name] = col
+            numbers[name], fits = as_fact(c, spec, col)
+            ok &= good & fits
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
     ok &= lengths == present  # no fact the category does not know
     return FactColumns(n, numbers, flags, objects, ok & ~c.bail,

@@ -410,12 +410,8 @@ def fact_columns(program: Any, t: Table, rows: Any = None) -> Any:
             ok &= good
         else:
             col, good = _number_column(t, "facts." + name, column, rows is None)
-            ok &= good
-            if spec.shape == "count" and col.exp:
-                ok &= np.remainder(col.data, 10 ** col.exp) == 0
-                col = columnar.Col(np.floor_divide(col.data, 10 ** col.exp), 0)
-            ok &= columnar.in_range(c, spec, col)
-            numbers[name] = col
+            numbers[name], fits = columnar.as_fact(c, spec, col)
+            ok &= good & fits
     return columnar.FactColumns(n, numbers, flags, objects, ok & ~c.bail,
                                 {f.name: f for f in program.facts})
 

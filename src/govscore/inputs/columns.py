@@ -209,12 +209,8 @@ def fact_columns(program: CategoryColumns, table: TextTable, rows: Sequence[int]
             places = np.where(given, places, p)
             good = good | ~given
         col, exact = columnar.scaled_column(ints, places, good)
-        ok &= exact
-        if spec.shape == "count" and col.exp:
-            ok &= np.remainder(col.data, 10**col.exp) == 0
-            col = Col(np.floor_divide(col.data, 10**col.exp), 0)
-        ok &= columnar.in_range(batch, spec, col)
-        numbers[spec.name] = col
+        numbers[spec.name], fits = columnar.as_fact(batch, spec, col)
+        ok &= exact & fits
     return FactColumns(n, numbers, flags, {}, ok & ~batch.bail,
                        {f.name: f for f in program.facts})
 
@@ -652,12 +648,8 @@ def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
             places = np.where(given, places, p)
             good = good | ~given
         col, exact = columnar.scaled_column(ints, places, good)
-        ok &= exact
-        if spec.shape == "count" and col.exp:
-            ok &= np.remainder(col.data, 10**col.exp) == 0
-            col = Col(np.floor_divide(col.data, 10**col.exp), 0)
-        ok &= columnar.in_range(batch, spec, col)
-        numbers[spec.name] = col
+        numbers[spec.name], fits = columnar.as_fact(batch, spec, col)
+        ok &= exact & fits
     shapes = {f.name: f for f in program.facts}
     raws = distinct_raws(program, distinct)
     if raws is not None:
