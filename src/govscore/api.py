@@ -299,12 +299,7 @@ def _evaluate_all(plan: Plan, entries: list[Any],
             return by_columns
     ids = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
     # ids are compared after NFKC: U1, fullwidth Ｕ1 and ' U1' are one id, given twice
-    keys = [textsafe.id_key(i) if isinstance(i, str) else None for i in ids]
-    seen = Counter(k for k in keys if k is not None)
-    spellings: dict[str, set[str]] = {}
-    for i, k in zip(ids, keys, strict=True):
-        if isinstance(i, str) and k is not None and seen[k] > 1:
-            spellings.setdefault(k, set()).add(i)
+    given_ids = _duplicates(ids)
     rejected: list[Rejected] = []
     accepted: list[tuple[int, facts.UnitFacts]] = []  # population schemes: scored in phase 2
     scored: dict[int, tuple[UnitResult, facts.UnitFacts]] = {}  # by input position
@@ -314,13 +309,10 @@ def _evaluate_all(plan: Plan, entries: list[Any],
                 budget.check()  # stop with room left rather than crash in a C extension
                 if progress is not None:
                     progress(index, len(entries))
-            given = ids[index]
-            key = keys[index]
-            if isinstance(given, str) and key is not None and seen[key] > 1:
-                rejected.append(Rejected(index, shown_id(given),
-                                         (duplicate_id(given, seen[key], spellings[key]),)))
+            shown = _shown_or_duplicate(ids, given_ids, index)
+            if isinstance(shown, Rejected):
+                rejected.append(shown)
                 continue
-            shown = shown_id(given) if isinstance(given, str) else f"#{index + 1}"
             if plan.needs_population:
                 checked, problems = prepare(plan, entry)
                 if checked is None:
@@ -350,7 +342,20 @@ def _evaluate_all(plan: Plan, entries: list[Any],
                       labels(plan))
 
 
-def _duplicates(ids: list[Any]) -> tuple[list[str | None], Counter[str], dict[str, set[str]]]:
+_GivenIds = tuple[list[str | None], Counter[str], dict[str, set[str]]]
+
+
+def _shown_or_duplicate(ids: list[Any], given: _GivenIds, index: int) -> str | Rejected:
+    """How entry ``index`` is named in messages, or its rejection when its id is given twice."""
+    keys, seen, spellings = given
+    unit = ids[index]
+    key = keys[index]
+    if isinstance(unit, str) and key is not None and seen[key] > 1:
+        return Rejected(index, shown_id(unit), (duplicate_id(unit, seen[key], spellings[key]),))
+    return shown_id(unit) if isinstance(unit, str) else f"#{index + 1}"
+
+
+def _duplicates(ids: list[Any]) -> _GivenIds:
     """Each entry's id as compared (after NFKC), how often each occurs, and the spellings of
     the ids given more than once."""
     if ids and set(map(type, ids)) == {str} and "".join(ids).isascii():
@@ -431,13 +436,10 @@ def _evaluate_by_columns(plan: Plan, entries: list[Any],
                 if progress is not None:
                     progress(step, n)
                 step += PROGRESS_STEP
-            given = ids[index]
-            key = keys[index]
-            if isinstance(given, str) and key is not None and seen[key] > 1:
-                rejected.append(Rejected(index, shown_id(given),
-                                         (duplicate_id(given, seen[key], spellings[key]),)))
+            shown = _shown_or_duplicate(ids, (keys, seen, spellings), index)
+            if isinstance(shown, Rejected):
+                rejected.append(shown)
                 continue
-            shown = shown_id(given) if isinstance(given, str) else f"#{index + 1}"
             outcome = score_entry(plan, entries[index], shown)
             if isinstance(outcome[0], UnitResult):
                 kept[index] = outcome[0]
