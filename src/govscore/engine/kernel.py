@@ -416,6 +416,11 @@ def _item(w: Writer, p: ItemProgram, index: int) -> None:
     if p.fact is not None and p.fact in w.memo_of:
         _memo_item(w, p, index)
         return
+    _looked_up_or_steps(w, p, index)
+
+
+def _looked_up_or_steps(w: Writer, p: ItemProgram, index: int) -> None:
+    """The item's steps, or for small counts the values they give, looked up (:func:`_table`)."""
     table = _table(p)
     if table is None:
         _item_steps(w, p, index)
@@ -470,18 +475,7 @@ def _memo_item(w: Writer, p: ItemProgram, index: int) -> None:
     w.emit("else:")
     w.indent += 1
     w.emit("n = len(T)")
-    table = _table(p)
-    if table is None:
-        _item_steps(w, p, index)
-    else:
-        raws, scores = table
-        w.emit(f"if {x} < {w.const(len(raws))}:")
-        w.emit(f"r{index} = {w.const(raws)}[{x}]", 1)
-        w.emit(f"v{index} = {w.const(scores)}[{x}]", 1)
-        w.emit("else:")
-        w.indent += 1
-        _item_steps(w, p, index)
-        w.indent -= 1
+    _looked_up_or_steps(w, p, index)
     w.emit(f"if k{i} is not None and len({m}) < {w.const(MEMO_SIZE)}:")
     w.emit(f"{m}[k{i}] = (r{index}, v{index}, tuple(T[n:]))", 1)
     w.indent -= 1
