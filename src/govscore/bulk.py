@@ -425,12 +425,6 @@ class _Ids(Sequence[str]):
             return self.ids[index].to_pylist()
         return self.ids[index].as_py()
 
-    def take(self, rows: Any) -> list[str]:
-        """The ids of these rows (numpy row numbers), in one call."""
-        import pyarrow as pa
-
-        return self.ids.take(pa.array(rows)).to_pylist()  # type: ignore[no-any-return]
-
     def __iter__(self) -> Iterator[str]:
         step = 65_536  # a list of str at a time, chained in C (no Python frame per id)
         return itertools.chain.from_iterable(
