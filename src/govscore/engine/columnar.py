@@ -1075,22 +1075,31 @@ def fact_columns(program: CategoryColumns, rows: Sequence[Mapping[str, Any]]) ->
             if spec.default is None:
                 ok &= given
             column = [spec.default if v is _MISSING else v for v in column]
-        if spec.shape == "flag":
-            truth, good = flag_column(column)
-            flags[name] = truth
-            ok &= good
-        elif spec.shape == "object":
-            checked, good = _checked(spec.spec, column)
-            objects[name] = checked
-            ok &= good
-        else:
-            col, good = number_column(column)
-            numbers[name], fits = as_fact(c, spec, col)
-            ok &= good & fits
+        ok &= read_fact(c, spec, column, number_column, numbers, flags, objects)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
     ok &= lengths == present  # no fact the category does not know
     return FactColumns(n, numbers, flags, objects, ok & ~c.bail,
                        {f.name: f for f in program.facts})
+
+
+def read_fact(c: Batch, spec: FactColumn, column: Sequence[Any],
+              numbers_of: Callable[[Sequence[Any]], tuple[Col, Mask]],
+              numbers: dict[str, Col], flags: dict[str, Mask],
+              objects: dict[str, list[Any]]) -> Mask:
+    """One fact's column of given values (defaults filled in) into its home — flags, object
+    facts through the fact's own check, or numbers read by ``numbers_of`` and checked as the
+    fact (:func:`as_fact`); where the columns can take it. Every reader of Python values
+    (the dicts here, ``fact_table``'s uniform tables) ends here."""
+    name = spec.name
+    if spec.shape == "flag":
+        flags[name], good = flag_column(column)
+        return good
+    if spec.shape == "object":
+        objects[name], good = _checked(spec.spec, column)
+        return good
+    col, good = numbers_of(column)
+    numbers[name], fits = as_fact(c, spec, col)
+    return good & fits
 
 
 def _checked(spec: Any, column: Sequence[Any]) -> tuple[list[Any], Mask]:

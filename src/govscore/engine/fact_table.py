@@ -42,6 +42,7 @@ from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -400,23 +401,15 @@ def fact_columns(program: Any, t: Table, rows: Any = None) -> Any:
                 column = [spec.default] * n
         else:
             column = pick(given)
-        if spec.shape == "flag":
-            truth, good = columnar.flag_column(column)
-            flags[name] = truth
-            ok &= good
-        elif spec.shape == "object":
-            checked, good = _checked(spec.spec, column)
-            objects[name] = checked
-            ok &= good
-        else:
-            col, good = _number_column(t, "facts." + name, column, rows is None)
-            numbers[name], fits = columnar.as_fact(c, spec, col)
-            ok &= good & fits
+        ok &= columnar.read_fact(c, spec, column,
+                                 partial(_number_column, t, "facts." + name, whole=rows is None),
+                                 numbers, flags, objects)
     return columnar.FactColumns(n, numbers, flags, objects, ok & ~c.bail,
                                 {f.name: f for f in program.facts})
 
 
-def _number_column(t: Table, name: str, column: list[Any], whole: bool) -> tuple[Any, Any]:
+def _number_column(t: Table, name: str, column: Sequence[Any], *, whole: bool
+                   ) -> tuple[Any, Any]:
     from govscore.engine import columnar
 
     classes = t.classes_of(name) if whole and name in t.columns else set(map(type, column))
@@ -440,25 +433,3 @@ def _number_column(t: Table, name: str, column: list[Any], whole: bool) -> tuple
             return columnar.scaled_column(ints, np.zeros(len(ints), dtype=np.int64),
                                           np.abs(ints) < columnar.BIG)
     return columnar.number_column(column)
-
-
-def _checked(spec: Any, column: Sequence[Any]) -> tuple[list[Any], Any]:
-    """Each value through the fact's own check (as columnar's object facts): a problem, an
-    exemption or not applicable is not ok (the scalar path reports or scores it)."""
-    import numpy as np
-
-    from govscore.rules import values as rule_values
-
-    out: list[Any] = []
-    good: list[bool] = []
-    for value in column:
-        try:
-            checked = spec.check(value)
-        except Exception:  # any problem: the scalar path says what it is
-            out.append(None)
-            good.append(False)
-            continue
-        plain = not isinstance(checked, (rule_values.Exempt, rule_values.NotApplicable))
-        out.append(checked if plain else None)
-        good.append(plain)
-    return out, np.array(good, dtype=np.bool_)

@@ -202,17 +202,23 @@ def fact_columns(program: CategoryColumns, table: TextTable, rows: Sequence[int]
             import pyarrow.compute as pc
 
             texts = pc.if_else(pa.array(given), texts, pa.scalar("0"))
-        ints, places, good = _decimals(texts)
-        if spec.default is not None:
-            d, p = _scaled(spec.default)
-            ints = np.where(given, ints, d)
-            places = np.where(given, places, p)
-            good = good | ~given
-        col, exact = columnar.scaled_column(ints, places, good)
-        numbers[spec.name], fits = columnar.as_fact(batch, spec, col)
-        ok &= exact & fits
+        ok &= _number_fact(batch, spec, given, *_decimals(texts), numbers)
     return FactColumns(n, numbers, flags, {}, ok & ~batch.bail,
                        {f.name: f for f in program.facts})
+
+
+def _number_fact(batch: Any, spec: Any, given: Any, ints: Any, places: Any, good: Any,
+                 numbers: dict[str, Any]) -> Any:
+    """A number fact's column from its cells read as scaled integers: the scheme's default
+    where a cell was empty, then checked as the fact (columnar.as_fact); where it is taken."""
+    if spec.default is not None:
+        d, p = _scaled(spec.default)
+        ints = np.where(given, ints, d)
+        places = np.where(given, places, p)
+        good = good | ~given
+    col, exact = columnar.scaled_column(ints, places, good)
+    numbers[spec.name], fits = columnar.as_fact(batch, spec, col)
+    return exact & fits
 
 
 def _scaled(value: Any) -> tuple[int, int]:
@@ -641,15 +647,8 @@ def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
             continue
         filled = pc.if_else(pc.equal(values, ""), pa.scalar("0"), values)
         d_ints, d_places, d_good = _decimals(filled)
-        ints, places, good = d_ints[codes], d_places[codes], d_good[codes]
-        if spec.default is not None:
-            d, p = _scaled(spec.default)
-            ints = np.where(given, ints, d)
-            places = np.where(given, places, p)
-            good = good | ~given
-        col, exact = columnar.scaled_column(ints, places, good)
-        numbers[spec.name], fits = columnar.as_fact(batch, spec, col)
-        ok &= exact & fits
+        ok &= _number_fact(batch, spec, given, d_ints[codes], d_places[codes], d_good[codes],
+                           numbers)
     shapes = {f.name: f for f in program.facts}
     raws = distinct_raws(program, distinct)
     if raws is not None:
