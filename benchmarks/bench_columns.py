@@ -213,6 +213,14 @@ def text_table(units: list[dict[str, Any]]) -> Any:
 # fresh children
 
 
+STATUS = r'''def status(key):  # this process's own figures (ru_maxrss would include the parent's at fork)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+'''
+"""The child scripts' own peak and resident memory (`#STATUS` in each is replaced by it)."""
+
+
 MEMORY_CHILD = r'''
 import gc, json, sys
 sys.path.insert(0, sys.argv[3])
@@ -220,10 +228,7 @@ import bench_workload as wl
 import govscore
 from govscore import api
 
-def status(key):  # this process's own figures (ru_maxrss would include the parent's at fork)
-    for line in open("/proc/self/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
+#STATUS
 
 n, columns = int(sys.argv[1]), sys.argv[2] == "columns"
 plan = govscore.compile(wl.REFERENCE_YAML)
@@ -236,17 +241,14 @@ assessment = api._evaluate_all(plan, units, columns=columns)
 after = status("VmRSS")
 assert len(assessment.results) == n
 print(json.dumps({"before_kb": before, "after_kb": after, "peak_kb": status("VmHWM")}))
-'''
+'''.replace("#STATUS", STATUS)
 
 CSV_CHILD = r'''
 import json, sys, time
 import govscore
 from govscore import api
 
-def status(key):
-    for line in open("/proc/self/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
+#STATUS
 
 plan = govscore.compile(sys.argv[1])
 t0 = time.perf_counter()
@@ -254,7 +256,7 @@ summary = api.score_csv(plan, sys.argv[2], sys.argv[3])
 seconds = time.perf_counter() - t0
 print(json.dumps({"seconds": seconds, "peak_kb": status("VmHWM"),
                   "by_columns": summary["by_columns"], "scalar": summary["scalar"]}))
-'''
+'''.replace("#STATUS", STATUS)
 
 
 def memory_per_unit(n: int, columns: bool) -> float:
@@ -393,10 +395,7 @@ t0 = time.perf_counter()
 import govscore
 from govscore import bulk
 
-def status(key):
-    for line in open("/proc/self/status"):
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
+#STATUS
 
 plan = govscore.compile(sys.argv[1])
 t1 = time.perf_counter()
@@ -407,7 +406,7 @@ print(json.dumps({"seconds": t2 - t1, "with_start": t2 - t0, "peak_kb": status("
                   "cpu_seconds": usage.ru_utime + usage.ru_stime,
                   "by_columns": summary.by_columns if summary else 0,
                   "scalar": summary.scalar if summary else None}))
-'''
+'''.replace("#STATUS", STATUS)
 
 
 def s3_files(n: int, suffix: str, folder: Path) -> dict[str, Any]:
