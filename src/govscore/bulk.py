@@ -76,7 +76,7 @@ def scheme_taken(plan: Plan) -> bool:
     """Whether a scheme's results can be written from the columns (see the module's
     docstring)."""
     scheme = plan.scheme
-    if plan.needs_population or scheme.outputs:
+    if plan.needs_population:
         return False
     if any(tb.node is None for tb in scheme.ranking.tie_breakers):
         return False
@@ -169,6 +169,8 @@ def _score(plan: Plan, source: Path, input_order: bool
     gathered = {name: _Gathered(keep_values=name == "total" or name in keys)
                 for name in ("total", *node_ids)}
     pieces: list[Any] = []  # row indices of each piece, in the order of the gathered texts
+    output_ids = [o.id for o in scheme.outputs]
+    output_parts: dict[str, list[Any]] = {oid: [] for oid in output_ids}
     by_columns = 0
     cat_values = category.to_numpy(zero_copy_only=False) if scheme.categories else None
     places = plan.places
@@ -196,6 +198,8 @@ def _score(plan: Plan, source: Path, input_order: bool
             pieces.append(taken)
             batch = columnar.Batch(scored.n, {}, {})
             total = batch.full(scored.total)
+            for oid, part in _outputs(output_ids, scored.tail, keep).items():
+                output_parts[oid].append(part)
             numbers = out.Numbers()
             numbers.add(np.asarray(total.data)[keep], total.exp, -places)
             if not gathered["total"].add(numbers.column([])):
@@ -268,6 +272,10 @@ def _score(plan: Plan, source: Path, input_order: bool
                             ["; ".join(r.ineligible) for r in results]),
     }
     gathered["total"].add(total_tail)
+    for oid in output_ids:
+        cells = [r.outputs.get(oid) for r in results]
+        columns[oid] = _unified([*output_parts[oid], pc.dictionary_encode(pa.array(
+            ["" if v is None else str(textsafe.csv_cell(v)) for v in cells], pa.string()))])
     rank_data: dict[str, Any] = {}
     for nid in node_ids:
         made = tail.column([
@@ -288,7 +296,7 @@ def _score(plan: Plan, source: Path, input_order: bool
     _release()
     columns.update(placements)
     names = ["unit", "category", "tier", "scope", "rank", "total", "computed_total", "grade",
-             "awards", "undecided", "vetoes", "ineligible", *node_ids]
+             "awards", "undecided", "vetoes", "ineligible", *output_ids, *node_ids]
     if input_order:
         rows_of = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)])
         order = pa.array(np.argsort(rows_of, kind="stable"))
@@ -354,6 +362,24 @@ def _unified(parts: list[Any]) -> Any:
                              pa.dictionary(pa.int32(), pa.string()))
     whole = whole.unify_dictionaries().combine_chunks()
     return pa.DictionaryArray.from_arrays(narrow(whole.indices), whole.dictionary)
+
+
+def _outputs(output_ids: list[str], tail: Any, keep: Any) -> dict[str, Any]:
+    """Each output's cells for the units kept (dictionary arrays: one text per distinct
+    outcome of the tail, columnar.Tail), as the CSV report writes the scalar path's Decimals
+    ("" where an output is not for the unit's category)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not output_ids:
+        return {}
+    assert tail is not None  # a scheme with outputs: the run worked its tail out
+    kept = np.asarray(tail.codes)[keep]
+    assert not len(kept) or kept.min() >= 0  # a unit kept had its tail worked out
+    codes = pa.array(kept.astype(np.int32))
+    return {oid: pa.DictionaryArray.from_arrays(codes, pa.array(
+        [str(textsafe.csv_cell(o[oid])) if oid in o else "" for o in tail.outcomes],
+        pa.string())) for oid in output_ids}
 
 
 def _csv_quoted(cell: str) -> str:

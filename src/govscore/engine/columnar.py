@@ -1010,6 +1010,8 @@ class Scored:
     negative_zero: Mask
     """The total rounds to zero from below (the Decimal path writes −0.00)."""
     bail: Mask
+    tail: Tail | None = None
+    """The outputs, where the scheme has a tail to work out (outputs, formula vetoes)."""
 
 
 @dataclass
@@ -1024,25 +1026,30 @@ class FactColumns:
     ok: Mask
     shapes: dict[str, FactColumn]
 
-    def unit_facts(self) -> list[dict[str, Any]]:
-        """Each unit's checked facts as the scalar path holds them (for formulas and rule
-        kinds scored unit by unit): counts of items as int, of inputs and numbers as Decimal."""
+    def unit_facts(self, rows: Ints | Sequence[int] | None = None) -> list[dict[str, Any]]:
+        """Each unit's checked facts (or those of ``rows``) as the scalar path holds them (for
+        formulas and rule kinds scored unit by unit): counts of items as int, of inputs and
+        numbers as Decimal."""
+        count = self.n if rows is None else len(rows)
         columns: dict[str, list[Any]] = {}
         for name, col in self.numbers.items():
             shape = self.shapes[name]
-            if shape.as_int:
-                columns[name] = (np.asarray(col.data) // _POW10[col.exp]).tolist() \
-                    if not isinstance(col.data, int) else [col.data] * self.n
+            data = col.data if rows is None or isinstance(col.data, int) else col.data[rows]
+            if isinstance(data, int):
+                columns[name] = [data] * count if shape.as_int \
+                    else decimals(col) * count
+            elif shape.as_int:
+                columns[name] = (np.asarray(data) // _POW10[col.exp]).tolist()
             else:
-                columns[name] = decimals(col) if not isinstance(col.data, int) \
-                    else decimals(col) * self.n
+                columns[name] = decimals(col, rows)
         for name, mask in self.flags.items():
-            columns[name] = mask.tolist()
-        columns.update(self.objects)
+            columns[name] = (mask if rows is None else mask[rows]).tolist()
+        for name, values in self.objects.items():
+            columns[name] = values if rows is None else [values[i] for i in rows]
         names = list(columns)
         return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(),
                                                                    strict=True)] \
-            if names else [{} for _ in range(self.n)]
+            if names else [{} for _ in range(count)]
 
 
 def as_fact(c: Batch, spec: FactColumn, col: Col) -> tuple[Col, Mask]:
@@ -1132,8 +1139,9 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
     amount; the total is always held)."""
     n = facts.n
     bail = ~facts.ok
-    per_unit: list[dict[str, Any]] | None = None
     kept = _Kept(n, bail)
+    tails = _Tails(plan, program.category, facts) \
+        if plan.outputs or any(v.formula is not None for v in plan.vetoes) else None
     totals: list[Col] = []
     negative: list[Mask] = []
     root = plan.scheme.score.id
@@ -1161,10 +1169,8 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
                         v = kind.vector(p.node.rule, p.node, c, fact) \
                             if isinstance(kind, RuleKind) else kind(p.node.rule, p.node, c, fact)
                     else:  # a rule kind without a vector form: its raw function, unit by unit
-                        if per_unit is None:
-                            per_unit = facts.unit_facts()
                         if chunk_units is None:
-                            chunk_units = per_unit[start:stop]
+                            chunk_units = facts.unit_facts(np.arange(start, stop))
                         v = _scalar_raws(c, p, chunk_units)
                     if (keep is None or nid in keep) and isinstance(v, Col):
                         # a quotient's raw amount has the Decimal path's 34 digits: not kept
@@ -1187,11 +1193,8 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
                 if rounded.exp < plan.places else c.full(rounded)  # at the places, as quantize
             totals.append(total)
             negative.append((total.data == 0) & (unrounded.data < 0))
-            if plan.outputs or any(v.formula is not None for v in plan.vetoes):
-                if per_unit is None:
-                    per_unit = facts.unit_facts()
-                _tail(plan, program.category, c, total,
-                      chunk_units if chunk_units is not None else per_unit[start:stop])
+            if tails is not None:
+                tails.chunk(c, total, negative[-1], start, chunk_units)
             else:
                 _input_vetoes(plan, program.category, c)
     sizes = [min(CHUNK, n - start) for start in range(0, n, CHUNK)] if n else [0]
@@ -1199,7 +1202,8 @@ def run(plan: Lowered, program: CategoryColumns, facts: FactColumns,
     return Scored(n, {nid: col for (what, nid), col in columns.items() if what == "node"},
                   {nid: col for (what, nid), col in columns.items() if what == "raw"},
                   _joined(totals, sizes, bail),
-                  negative[0] if len(negative) == 1 else np.concatenate(negative), bail)
+                  negative[0] if len(negative) == 1 else np.concatenate(negative), bail,
+                  tails.done() if tails is not None else None)
 
 
 def _parts(values: Sequence[Any], held: VectorFact | None, c: Batch) -> dict[str, Col]:
@@ -1317,25 +1321,129 @@ def _scalar_raws(c: Batch, p: ItemProgram, per_unit: list[dict[str, Any]]) -> Co
     return col
 
 
-def _tail(plan: Lowered, category: str | None, c: Batch, total: Col,
-          per_unit: list[dict[str, Any]]) -> None:
-    """Outputs and vetoes, unit by unit, as the scalar path's tail: a unit a veto catches, or
-    whose outputs or veto conditions fail, is bailed (the outputs themselves are worked out
-    again with the unit's result)."""
-    ids = list(c.nodes)
-    keep = (~c.bail).nonzero()[0].tolist()
-    columns = [decimals(c.full(c.nodes[i]), keep) for i in ids]
-    totals = decimals(total, keep)
-    for k, i in enumerate(keep):
-        values = {nid: col[k] for nid, col in zip(ids, columns, strict=True)}
+@dataclass(frozen=True)
+class Tail:
+    """The outputs of the units a run scored (a scheme with outputs or formula vetoes): each
+    unit's index into ``outcomes`` (−1: bailed before its tail was looked at), and per
+    distinct outcome the outputs the scalar tail gave (output id → its rounded Decimal; an
+    output for other categories absent). Units whose inputs to the tail are equal share one."""
+
+    codes: Ints
+    outcomes: list[dict[str, Decimal]]
+
+
+class _Tails:
+    """Outputs and vetoes, as the scalar path's tail (tail.py), worked out once per distinct
+    combination of the values the tail reads (the total, and the nodes, facts and flags its
+    formulas, conversions and vetoes name) and shared by every unit with the same: the tail is
+    a function of those values alone, and decimal arithmetic on equal values gives equal
+    results (rounded to the scheme's places, so with the same exponent too) whatever the
+    exponents the operands were written with. A unit a veto catches, or whose outputs or veto
+    conditions fail, is bailed (the scalar path writes the sentence or the error)."""
+
+    def __init__(self, plan: Lowered, category: str | None, facts: FactColumns) -> None:
+        self.plan = plan
+        self.category = category
+        self.facts = facts
+        self.index: dict[tuple[Any, ...], int] = {}
+        self.outcomes: list[dict[str, Decimal] | None] = []
+        self.codes: list[Ints] = []
+        names: set[str] = set()
+        derived = set(plan.scheme.params)
+        for step in plan.outputs:
+            output = step.output
+            derived.add(output.id)
+            if output.applies_to is not None and category not in output.applies_to:
+                continue
+            if step.formula is not None:
+                names.update(step.formula.names)
+            else:
+                names.update(("total", output.weight_input or ""))
+        for vstep in plan.vetoes:
+            if vstep.veto.applies_to is not None and category not in vstep.veto.applies_to:
+                continue
+            names.update(vstep.formula.names if vstep.formula is not None
+                         else (vstep.veto.when.input or "",))
+        self.names = sorted(names - derived - {""})
+
+    def _keys(self, c: Batch, total: Col, negative: Mask) -> list[tuple[Ints, int]] | None:
+        """The columns the tail reads, as (int64 data, exponent); None if one of them is not a
+        column here (then each unit is its own combination)."""
+        keys: list[tuple[Ints, int]] = []
+        for name in self.names:
+            found = False
+            if name == "total":
+                keys += [(total.data, total.exp), (negative.astype(np.int64), 0)]
+                found = True
+            if name in c.nodes:
+                col = c.full(c.nodes[name])
+                keys.append((col.data, col.exp))
+                found = True
+            if name in c.facts:
+                col = c.full(c.facts[name])
+                keys.append((col.data, col.exp))
+                found = True
+            if name in c.flags:
+                keys.append((c.flags[name].astype(np.int64), 0))
+                found = True
+            if not found and name not in self.facts.objects:
+                return None  # a name the category lacks: the tail's own error, unit by unit
+        return keys
+
+    def chunk(self, c: Batch, total: Col, negative: Mask, start: int,
+              chunk_units: list[dict[str, Any]] | None) -> None:
+        live = (~c.bail).nonzero()[0]
+        codes = np.full(c.n, -1, dtype=np.int64)
+        self.codes.append(codes)
+        if not len(live):
+            return
+        keys = self._keys(c, total, negative)
+        if keys is None or any(name in self.facts.objects for name in self.names):
+            first, inverse = np.arange(len(live)), np.arange(len(live))
+            keyed: list[tuple[Any, ...]] = [("unit", start + int(i)) for i in live]
+        elif not keys:
+            first, inverse = np.zeros(1, dtype=np.int64), np.zeros(len(live), dtype=np.int64)
+            keyed = [()]
+        else:
+            stacked = np.stack([data[live] for data, _ in keys], axis=1)
+            distinct, first, inverse = np.unique(stacked, axis=0, return_index=True,
+                                                 return_inverse=True)
+            exps = tuple(e for _, e in keys)
+            keyed = [(*row, *exps) for row in distinct.tolist()]
+        at = np.empty(len(keyed), dtype=np.int64)
+        fresh = [j for j, key in enumerate(keyed) if key not in self.index]
+        if fresh:
+            rows = live[first[fresh]]
+            units = [chunk_units[i] for i in rows.tolist()] if chunk_units is not None \
+                else self.facts.unit_facts(rows + start)
+            node_ids = list(c.nodes)
+            columns = [decimals(c.full(c.nodes[i]), rows) for i in node_ids]
+            totals = decimals(total, rows)
+            minus = negative[rows].tolist()
+            for k, j in enumerate(fresh):
+                values = {nid: col[k] for nid, col in zip(node_ids, columns, strict=True)}
+                computed = -totals[k] if minus[k] else totals[k]  # −0.00, as quantize gives
+                self.index[keyed[j]] = len(self.outcomes)
+                self.outcomes.append(self._one(units[k], values, computed))
+        for j, key in enumerate(keyed):
+            at[j] = self.index[key]
+        codes[live] = at[inverse.reshape(-1)]
+        failed = np.array([o is None for o in self.outcomes], dtype=np.bool_)
+        c.bail[live] |= failed[codes[live]]
+
+    def _one(self, facts: dict[str, Any], values: dict[str, Decimal], computed: Decimal
+             ) -> dict[str, Decimal] | None:
         try:
-            outputs = tail.outputs_of(plan, per_unit[i], values, totals[k], category)
-            _, fired, _, _ = tail.vetoes(plan, per_unit[i], values, totals[k], outputs, [], [],
-                                         category)
+            outputs = tail.outputs_of(self.plan, facts, values, computed, self.category)
+            _, fired, _, _ = tail.vetoes(self.plan, facts, values, computed, outputs, [], [],
+                                         self.category)
         except Exception:
-            fired = ["error"]
-        if fired:
-            c.bail[i] = True
+            return None
+        return None if fired else outputs
+
+    def done(self) -> Tail:
+        codes = self.codes[0] if len(self.codes) == 1 else np.concatenate(self.codes)
+        return Tail(codes, [o if o is not None else {} for o in self.outcomes])
 
 
 def _input_vetoes(plan: Lowered, category: str | None, c: Batch) -> None:

@@ -1,0 +1,216 @@
+"""Schemes with outputs through the columns (govscore.bulk, columnar's tail): S1's conversion by a
+weight input and S5's pay formula are written from the columns, the same file byte for byte as
+the usual way, and every output is the number the scheme's text gives, worked out by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("numpy")
+pytest.importorskip("pyarrow")
+
+import govscore
+from govscore import api, bulk
+from govscore.engine import columnar
+
+ROOT = Path(__file__).resolve().parents[2]
+
+S1_DEPT_FULL = {  # every dept item of S1 at its full marks (二(一)): 15 + 25 + 20 + 35 + 5 = 100
+    "d_standard_1": "5", "d_standard_2": "5", "d_standard_3": "5",
+    "d_approval_1": "5", "d_approval_2": "5", "d_approval_3": "5", "d_approval_4": "5",
+    "d_approval_5": "5", "d_concentration_1": "5", "d_concentration_2": "5",
+    "d_concentration_3": "10", "d_efficiency_1": "10", "d_efficiency_2": "15",
+    "d_efficiency_3.done": "12", "d_efficiency_3.target": "12", "d_internet_1": "3",
+    "d_internet_2": "2", "efficiency_incidents": "0", "complaints": "0",
+}
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def both_ways(plan: Any, facts: Path, folder: Path, suffix: str) -> tuple[bytes, bytes, Any]:
+    usual, columns = folder / f"usual{suffix}", folder / f"columns{suffix}"
+    api.write_report(api.evaluate_all(plan, api.read_facts(facts)), plan, usual)
+    summary = bulk.score_file(plan, facts, columns)
+    assert summary is not None, "the columns did not take the file"
+    return usual.read_bytes(), columns.read_bytes(), summary
+
+
+def report_rows(data: bytes) -> dict[str, dict[str, str]]:
+    return {r["unit"]: r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+
+
+def s1_dept(unit: str, weight: str, **changed: str) -> list[str]:
+    facts = {**S1_DEPT_FULL, **changed, "annual_weight": weight}
+    return [unit, "dept", *facts.values()]
+
+
+S1_HEADER = ["id", "category", *S1_DEPT_FULL, "annual_weight"]
+
+
+def test_s1_annual_target_is_written_from_the_columns(tmp_path: Path) -> None:
+    """三(三): annual_target = total / 100 × W, rounded half up to 2 places (assumption
+    annual_weight, rounding)."""
+    plan = govscore.compile(ROOT / "schemes" / "s1-jiange.yaml")
+    assert bulk.scheme_taken(plan)
+    rows = [
+        s1_dept("首行", "1"),  # the first data row may be titles: the scalar path reads it
+        # every item full: 100.00; 100.00 / 100 × 15 = 15.00
+        s1_dept("满分", "15"),
+        # d_standard_3 at 1.5 of 5: 100 − 3.5 = 96.50; 96.50 / 100 × 7 = 6.755 → 6.76 (half up
+        # at the tie)
+        s1_dept("扣分", "7", d_standard_3="1.5"),
+        # 信息目标 1 of 8 done: 10 × 1/8 = 1.25; total 90 + 1.25 = 91.25;
+        # 91.25 / 100 × 3 = 2.7375 → 2.74
+        s1_dept("八分之一", "3", **{"d_efficiency_3.done": "1", "d_efficiency_3.target": "8"}),
+        # 信息目标 2 of 3 done: 10 × 2/3 = 6.666… → 6.67; total 90 + 6.67 = 96.67;
+        # 96.67 / 100 × 3 = 2.9001 → 2.90. The file reader's raw amount of a mapping fact is
+        # the kind's own Decimal (34 digits here): the scalar path scores this unit
+        s1_dept("比例", "3", **{"d_efficiency_3.done": "2", "d_efficiency_3.target": "3"}),
+        # W = 0: 0.00 whatever the total
+        s1_dept("零权", "0"),
+    ]
+    facts = write_rows(tmp_path / "facts.csv", S1_HEADER, rows)
+    for suffix in (".csv", ".parquet"):
+        usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
+        assert columns == usual
+    assert (summary.by_columns, summary.scalar) == (4, 2)
+    got = report_rows((tmp_path / "columns.csv").read_bytes())
+    assert [(got[u]["total"], got[u]["annual_target"])
+            for u in ("满分", "扣分", "八分之一", "比例", "零权")] == [
+        ("100.00", "15.00"), ("96.50", "6.76"), ("91.25", "2.74"), ("96.67", "2.90"),
+        ("100.00", "0.00")]
+
+
+def s5_window(unit: str, purchased: str, **occurrences: str) -> list[str]:
+    facts = {"good_bad.非常满意": "100", "commendation.市级": "0", "publicity.市级": "0",
+             "dept_entry": "0", "daily_window": "0", "business_window": "0", "complaints": "0",
+             "purchased_service": purchased}
+    facts.update(occurrences)
+    return [unit, "window", *facts.values()]
+
+
+S5_HEADER = ["id", "category", "good_bad.非常满意", "commendation.市级", "publicity.市级",
+             "dept_entry", "daily_window", "business_window", "complaints", "purchased_service"]
+
+
+def test_s5_pay_adjustment_is_written_from_the_columns(tmp_path: Path) -> None:
+    """三 段2 (assumption pay_rule): pay_adjustment = clamp((total − 90) × 30, −300, 300) for
+    政府购买服务人员, else 0. A window with no deduction and every rating 非常满意 scores
+    20 + 20 + 20 + 30 + 10 = 100 (common), no bonus."""
+    plan = govscore.compile(ROOT / "schemes" / "s5-jining.yaml")
+    assert bulk.scheme_taken(plan)
+    rows = [
+        s5_window("首行", "true"),
+        # 100.00: (100 − 90) × 30 = 300.00
+        s5_window("满分", "true"),
+        # daily_window 3 × 1 and business_window 2 × 2 taken off: 93.00; 3 × 30 = 90.00
+        s5_window("九十三", "true", daily_window="3", business_window="2"),
+        # complaints 2 × 5 = 10 and business_window 5 × 2 = 10 taken off: 80.00;
+        # (80 − 90) × 30 = −300.00 (the clamp's low bound)
+        s5_window("八十", "true", complaints="2", business_window="5"),
+        # the same total, not 政府购买服务: 0.00
+        s5_window("非购买", "false", complaints="2", business_window="5"),
+        # daily_window 10: 90.00; 0 × 30 = 0.00
+        s5_window("九十", "true", daily_window="10"),
+    ]
+    facts = write_rows(tmp_path / "facts.csv", S5_HEADER, rows)
+    for suffix in (".csv", ".parquet"):
+        usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
+        assert columns == usual
+    assert summary.by_columns == 5
+    got = report_rows((tmp_path / "columns.csv").read_bytes())
+    assert [(got[u]["total"], got[u]["pay_adjustment"])
+            for u in ("满分", "九十三", "八十", "非购买", "九十")] == [
+        ("100.00", "300.00"), ("93.00", "90.00"), ("80.00", "-300.00"), ("80.00", "0.00"),
+        ("90.00", "0.00")]
+
+
+def _half_up(value: Fraction) -> str:
+    """A fraction rounded half up to 2 places, by integers alone."""
+    cents, rest = divmod(value * 100, 1)
+    cents += rest >= Fraction(1, 2)
+    return str(Decimal(int(cents)).scaleb(-2))
+
+
+def test_many_s1_units_over_chunks_give_the_same_files(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random S1 units in several scoring chunks (the tail's outcomes shared across chunks):
+    the same files, and every annual_target equals total × W / 100 worked out here in
+    fractions and rounded half up."""
+    from govscore.views import report_columns
+
+    monkeypatch.setattr(bulk, "SCORE_CHUNK", 256)
+    monkeypatch.setattr(columnar, "CHUNK", 64)
+    monkeypatch.setattr(report_columns, "CHUNK", 100)
+    plan = govscore.compile(ROOT / "schemes" / "s1-jiange.yaml")
+    rng = random.Random(7)
+    rows = []
+    for i in range(900):
+        changed = {k: str(Decimal(rng.randint(0, 2 * int(v))) / 2)
+                   for k, v in S1_DEPT_FULL.items() if rng.random() < 0.3 and "." not in k
+                   and k not in ("efficiency_incidents", "complaints")}
+        # of 8: 10 × k / 8 terminates (the file reader then holds it as a column)
+        changed.update({"d_efficiency_3.done": str(rng.randint(0, 8)),
+                        "d_efficiency_3.target": "8"})
+        rows.append(s1_dept(f"单位{i:03d}", rng.choice(["15", "12.5", "10", "7", "0.3"]),
+                            **changed))
+    facts = write_rows(tmp_path / "facts.csv", S1_HEADER, rows)
+    for suffix in (".csv", ".parquet"):
+        usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
+        assert columns == usual
+    assert summary.by_columns == 899  # all but the first row
+    weights = {r[0]: r[-1] for r in rows}
+    for unit, row in report_rows((tmp_path / "columns.csv").read_bytes()).items():
+        expected = _half_up(Fraction(row["total"]) * Fraction(weights[unit]) / 100)
+        assert row["annual_target"] == expected, unit
+
+
+def test_a_failing_output_sends_its_units_the_usual_way(tmp_path: Path) -> None:
+    """An output formula dividing by an input that is 0 for some units: those units' error is
+    the scalar path's to report, so the file is not written through the columns; where no unit
+    divides by 0, the same file is."""
+    text = """
+govscore: "1"
+id: out-div
+title: 输出除法
+source: {document: 测试}
+version: "1"
+precision: {places: 2, rounding: half_up}
+inputs:
+  - {id: staff, title: 人数, type: number, min: 0}
+score:
+  id: overall
+  title: 总分
+  max: 10
+  children:
+    - {id: a, title: 甲, max: 10, rule: {kind: manual, min: 0, max: 10}}
+outputs:
+  - {id: per_head, title: 人均, kind: formula, formula: "total / staff"}
+"""
+    plan = api.compile(api.load(text=text, name="out-div.yaml"))
+    assert bulk.scheme_taken(plan)
+    header = ["id", "a", "staff"]
+    # 7 / 3 = 2.333… → 2.33; 10 / 4 = 2.50; 1 / 8 = 0.125 → 0.13
+    rows = [["U0", "5", "2"], ["U1", "7", "3"], ["U2", "10", "4"], ["U3", "1", "8"]]
+    facts = write_rows(tmp_path / "facts.csv", header, rows)
+    usual, columns, _ = both_ways(plan, facts, tmp_path, ".csv")
+    assert columns == usual
+    got = report_rows(columns)
+    assert [got[u]["per_head"] for u in ("U1", "U2", "U3")] == ["2.33", "2.50", "0.13"]
+    write_rows(facts, header, [*rows, ["U4", "3", "0"]])
+    assessment = api.evaluate_all(plan, api.read_facts(facts))
+    assert [r.unit for r in assessment.rejected] == ["U4"]
+    assert bulk.score_file(plan, facts, tmp_path / "x.csv") is None
