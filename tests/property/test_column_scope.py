@@ -102,7 +102,7 @@ def test_random_schemes_with_outputs_write_the_same_files(tmp_path: Path) -> Non
                 exercised[feature] = exercised.get(feature, 0) + 1
 
     check()
-    # counts when this was written: 13 files with units scored by the columns, all with
-    # formula outputs and vetoes on them (S1's example holds a weight input, tests/unit)
-    assert exercised.get("taken", 0) >= 8, exercised
+    # counts when this was written: 6 files with units scored by the columns, all with
+    # formula outputs and vetoes on them (S1's weight input: tests/unit/test_column_scope.py)
+    assert exercised.get("taken", 0) >= 5, exercised
     assert exercised.get("formula_output", 0) >= 5, exercised

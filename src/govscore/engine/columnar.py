@@ -1026,13 +1026,16 @@ class FactColumns:
     ok: Mask
     shapes: dict[str, FactColumn]
 
-    def unit_facts(self, rows: Ints | Sequence[int] | None = None) -> list[dict[str, Any]]:
-        """Each unit's checked facts (or those of ``rows``) as the scalar path holds them (for
-        formulas and rule kinds scored unit by unit): counts of items as int, of inputs and
-        numbers as Decimal."""
+    def unit_facts(self, rows: Ints | Sequence[int] | None = None,
+                   names: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Each unit's checked facts (or those of ``rows``; only the facts ``names`` names, if
+        given) as the scalar path holds them (for formulas and rule kinds scored unit by
+        unit): counts of items as int, of inputs and numbers as Decimal."""
         count = self.n if rows is None else len(rows)
         columns: dict[str, list[Any]] = {}
         for name, col in self.numbers.items():
+            if names is not None and name not in names:
+                continue
             shape = self.shapes[name]
             data = col.data if rows is None or isinstance(col.data, int) else col.data[rows]
             if isinstance(data, int):
@@ -1043,9 +1046,11 @@ class FactColumns:
             else:
                 columns[name] = decimals(col, rows)
         for name, mask in self.flags.items():
-            columns[name] = (mask if rows is None else mask[rows]).tolist()
+            if names is None or name in names:
+                columns[name] = (mask if rows is None else mask[rows]).tolist()
         for name, values in self.objects.items():
-            columns[name] = values if rows is None else [values[i] for i in rows]
+            if names is None or name in names:
+                columns[name] = values if rows is None else [values[i] for i in rows]
         names = list(columns)
         return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(),
                                                                    strict=True)] \
@@ -1365,6 +1370,7 @@ class _Tails:
             names.update(vstep.formula.names if vstep.formula is not None
                          else (vstep.veto.when.input or "",))
         self.names = sorted(names - derived - {""})
+        self.read = frozenset(self.names)
 
     def _keys(self, c: Batch, total: Col, negative: Mask) -> list[tuple[Ints, int]] | None:
         """The columns the tail reads, as (int64 data, exponent); None if one of them is not a
@@ -1414,9 +1420,11 @@ class _Tails:
         fresh = [j for j, key in enumerate(keyed) if key not in self.index]
         if fresh:
             rows = live[first[fresh]]
+            # only what the tail reads (every name it reads is among them: the result is the
+            # same as with all of the unit's facts and nodes, and far cheaper to build)
             units = [chunk_units[i] for i in rows.tolist()] if chunk_units is not None \
-                else self.facts.unit_facts(rows + start)
-            node_ids = list(c.nodes)
+                else self.facts.unit_facts(rows + start, self.read)
+            node_ids = [nid for nid in c.nodes if nid in self.read]
             columns = [decimals(c.full(c.nodes[i]), rows) for i in node_ids]
             totals = decimals(total, rows)
             minus = negative[rows].tolist()
