@@ -7,6 +7,9 @@ taking turns the test red instead of leaving the equality vacuous."""
 
 from __future__ import annotations
 
+import csv
+import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,8 @@ pytest.importorskip("numpy")
 pytest.importorskip("pyarrow")
 
 from govscore import api, bulk, testing
+from govscore.engine import steps
+from govscore.engine.lowering import GroupProgram
 from govscore.errors import FactsFileError, GovscoreError
 
 from .test_bulk_files import wide_csv
@@ -78,6 +83,14 @@ def _features(plan: Any) -> set[str]:
     if any(v.when.formula is not None and any(o.id in v.when.formula for o in scheme.outputs)
            for v in scheme.vetoes):
         seen.add("veto_on_outputs")
+    for program in (plan.columns() or {}).values():
+        for step in (s for p in program.programs if isinstance(p, GroupProgram)
+                     for s in p.steps):
+            if isinstance(step, steps.Scale):
+                seen.add("scale")
+            if isinstance(step, steps.Rescale) and step.static_max not in (
+                    None, step.full_max) and step.static_max > 0:
+                seen.add("rescale")
     return seen
 
 
@@ -106,3 +119,101 @@ def test_random_schemes_with_outputs_write_the_same_files(tmp_path: Path) -> Non
     # formula outputs and vetoes on them (S1's weight input: tests/unit/test_column_scope.py)
     assert exercised.get("taken", 0) >= 5, exercised
     assert exercised.get("formula_output", 0) >= 5, exercised
+
+
+MAXES = ["2.5", "3", "5", "7.5", "10", "0.7"]
+
+
+@st.composite
+def rescaling(draw: st.DrawFn) -> tuple[str, list[list[str]]]:
+    """A scheme of two categories whose groups scale (``scale_to``: ``v × scale_to / full``)
+    or declare ``not_applicable: rescale`` (a unit's own not-applicable fact takes the scalar
+    path; an item of one category only gives the other a smaller max, nothing to rescale), with
+    caps and floors after them, and a wide CSV of units for it."""
+    places = draw(st.sampled_from([0, 1, 2, 3]))
+    items: list[tuple[str, str, str | None]] = []  # (id, max, category)
+    groups = []
+    for g in range(draw(st.integers(1, 3))):
+        children = []
+        for k in range(draw(st.integers(2, 4))):
+            iid, top = f"x{g}{k}", draw(st.sampled_from(MAXES))
+            only = None if k == 0 else draw(st.sampled_from([None, None, "a", "b"]))
+            items.append((iid, top, only))
+            applies = f", applies_to: [{only}]" if only else ""
+            children.append(f"        - {{id: {iid}, title: 项{iid}, max: {top}{applies}, "
+                            f"rule: {{kind: manual, min: 0, max: {top}}}}}")
+        extra = ""
+        if draw(st.booleans()):
+            extra += "      not_applicable: rescale\n"
+        if draw(st.booleans()):
+            extra += f"      scale_to: {draw(st.sampled_from(['10', '20', '12.5', '7', '0.3']))}\n"
+        if draw(st.booleans()):
+            extra += f"      cap: {draw(st.sampled_from(['4', '6.5', '9.25']))}\n"
+        if draw(st.booleans()):
+            extra += "      floor: 1.5\n"
+        groups.append(f"    - id: g{g}\n      title: 组{g}\n{extra}      children:\n"
+                      + "\n".join(children))
+    text = f"""govscore: "1"
+id: rescaling
+title: 折算
+source: {{document: 测试}}
+version: "1"
+precision: {{places: {places}, rounding: half_up}}
+categories:
+  - {{id: a, title: 甲类}}
+  - {{id: b, title: 乙类}}
+score:
+  id: overall
+  title: 总分
+  children:
+""" + "\n".join(groups) + "\n"
+    rows = [["id", "category", *(i for i, _, _ in items)]]
+    for u in range(draw(st.integers(3, 25))):
+        category = draw(st.sampled_from(["a", "b"]))
+        cells = []
+        for _, top, only in items:
+            if only not in (None, category):
+                cells.append("")
+                continue
+            hundredths = draw(st.integers(0, int(Decimal(top) * 100)))
+            given = Decimal(hundredths).scaleb(-2).quantize(
+                Decimal(1).scaleb(-draw(st.integers(0, 2))), rounding="ROUND_DOWN")
+            cells.append(str(given))
+        rows.append([f"U{u}", category, *cells])
+    return text, rows
+
+
+def test_groups_that_rescale_or_scale_write_the_same_files(tmp_path: Path) -> None:
+    """``v / full × scale_to`` written from the columns at the exponent Decimal gives the
+    quotient (engine.exponents): the same files as the usual way."""
+    written = {"files": 0, "units": 0}
+
+    @settings(max_examples=60, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(rescaling())
+    def check(drawn: tuple[str, list[list[str]]]) -> None:
+        text, rows = drawn
+        plan = api.compile(api.load(text=text, name="rescaling.yaml"))
+        assert bulk.scheme_taken(plan)
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        facts = tmp_path / "facts.csv"
+        facts.write_text(out.getvalue(), encoding="utf-8")
+        assessment = api.evaluate_all(plan, api.read_facts(facts))
+        assert not assessment.rejected
+        for suffix in (".csv", ".parquet"):
+            usual, columns = tmp_path / f"usual{suffix}", tmp_path / f"columns{suffix}"
+            columns.unlink(missing_ok=True)
+            api.write_report(assessment, plan, usual)
+            summary = bulk.score_file(plan, facts, columns)
+            if summary is None:  # a quotient that does not end: the usual way writes
+                return
+            assert columns.read_bytes() == usual.read_bytes(), suffix
+        written["files"] += 1
+        written["units"] += summary.by_columns
+
+    check()
+    # when this was written: 33 of 60 files (the others hold a quotient that does not end),
+    # 345 units scored by the columns
+    assert written["files"] >= 25, written
+    assert written["units"] >= 250, written

@@ -214,3 +214,63 @@ outputs:
     assessment = api.evaluate_all(plan, api.read_facts(facts))
     assert [r.unit for r in assessment.rejected] == ["U4"]
     assert bulk.score_file(plan, facts, tmp_path / "x.csv") is None
+
+
+RESCALING = """
+govscore: "1"
+id: rescaling
+title: 折算
+source: {document: 测试}
+version: "1"
+precision: {places: 2, rounding: half_up}
+categories:
+  - {id: a, title: 甲类}
+  - {id: b, title: 乙类}
+score:
+  id: overall
+  title: 总分
+  children:
+    - id: g
+      title: 缺项折算
+      not_applicable: rescale
+      children:
+        - {id: x, title: 甲, max: 5, rule: {kind: manual, min: 0, max: 5}}
+        - {id: y, title: 乙, max: 3, applies_to: [a], rule: {kind: manual, min: 0, max: 3}}
+    - id: h
+      title: 折合十分
+      scale_to: 10
+      children:
+        - {id: z, title: 丙, max: 4, rule: {kind: manual, min: 0, max: 4}}
+"""
+
+
+def test_scaled_groups_are_written_at_the_quotient_s_exponent(tmp_path: Path) -> None:
+    """A group's value after ``/ full × scale_to`` is written as Decimal writes the quotient
+    ``v × scale_to / full``: at the dividend's places where it ends there, with more where it
+    needs them. (``not_applicable: rescale`` gives a unit's not-applicable children's share
+    back; a category without ``y`` has g's max 5 (GS302), so nothing is rescaled for it, and a
+    unit with a not-applicable fact is scored by the scalar path.)"""
+    plan = api.compile(api.load(text=RESCALING, name="rescaling.yaml"))
+    assert bulk.scheme_taken(plan)
+    rows = [
+        ["U0", "a", "1", "1", "1"],  # the first data row: the scalar path
+        # category b has no y: g = x = 2.50; h = z × 10 / 4 = 3.00 × 10 / 4 = 7.50 (the
+        # quotient ends at the dividend's 2 places); total 10.00
+        ["U1", "b", "2.5", "", "3"],
+        # z = 0.01: 0.01 × 10 / 4 = 0.025 (three places: the quotient needs them);
+        # total 0.01 + 0.025 = 0.035 → 0.04 (half up)
+        ["U2", "b", "0.01", "", "0.01"],
+        # category a: g = 2 + 3 = 5.00; h = 4.00 × 10 / 4 = 10.00
+        ["U3", "a", "2", "3", "4"],
+        # zeros: 0.00 × 10 / 4 = 0.00
+        ["U4", "b", "0", "", "0"],
+    ]
+    facts = write_rows(tmp_path / "facts.csv", ["id", "category", "x", "y", "z"], rows)
+    for suffix in (".csv", ".parquet"):
+        usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
+        assert columns == usual
+    assert summary.by_columns == 4
+    got = report_rows((tmp_path / "columns.csv").read_bytes())
+    assert [(got[u]["g"], got[u]["h"], got[u]["total"]) for u in ("U1", "U2", "U3", "U4")] \
+        == [("2.50", "7.50", "10.00"), ("0.01", "0.025", "0.04"), ("5.00", "10.00", "15.00"),
+            ("0.00", "0.00", "0.00")]

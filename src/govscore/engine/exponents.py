@@ -11,8 +11,15 @@ group's steps over the columns and noting where a step replaced the value, with 
 Decimal arithmetic (a sum: the smaller exponent; a product: the sum; ``max(a, b)``: ``a`` unless
 ``b`` is larger, as Python's ``max`` returns the first of equals).
 
-Groups that rescale or scale (a division, whose exponent depends on the quotient's digits) are
-not followed: :func:`node_exponents` returns None and the caller writes through the scalar path.
+A group that rescales or scales (``v × a / b``: a not-applicable child's share given back, or
+``scale_to``) divides. Decimal's product is exact with the exponent the sum of its operands';
+an exact quotient keeps the *ideal* exponent (the dividend's less the divisor's) unless its
+digits need more places: the exponent is the smaller of the ideal one and the exponent of the
+quotient with its trailing zeros taken off (``18.50 × 100 / 80 = 23.125``, ``16.00 × 100 / 80 =
+20.00``, ``0.00 × 100 / 80 = 0.00``). The columns keep such a quotient only where it is exact
+(else the unit takes the scalar path), so the exponent follows from each unit's value. A quotient
+whose exponent would be positive (``100 / 0.1`` is ``1.0E+3``) is not written from the columns:
+:func:`node_exponents` returns None and the caller writes the usual way.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ def exponent(value: Decimal) -> int:
     return exp
 
 
-_FOLLOWED: tuple[type, ...] = (st.Rescale, st.Floor, st.Cap, st.Gate, st.Limit)
+_FOLLOWED: tuple[type, ...] = (st.Rescale, st.Scale, st.Floor, st.Cap, st.Gate, st.Limit)
 
 
 def supported(program: CategoryColumns) -> bool:
@@ -48,12 +55,6 @@ def supported(program: CategoryColumns) -> bool:
             continue
         for step in p.steps:
             if type(step) not in _FOLLOWED:  # a step added later: not followed until it is
-                return False
-            if isinstance(step, st.Scale):
-                return False
-            if isinstance(step, st.Rescale) and not (
-                    step.static_max is None or step.static_max == step.full_max
-                    or step.static_max <= 0):
                 return False
     return True
 
@@ -96,7 +97,12 @@ def node_exponents(plan: Lowered, program: CategoryColumns, facts: FactColumns,
             x, y, _ = c.aligned(v, after)
             changed = np.asarray(x != y) if not isinstance(x, int) or not isinstance(y, int) \
                 else np.full(facts.n, x != y)
-            if isinstance(step, st.Floor):
+            if isinstance(step, (st.Rescale, st.Scale)):
+                divided = _divided(step, after, e, facts.n, scored.bail)
+                if divided is None:
+                    return None
+                e = divided
+            elif isinstance(step, st.Floor):
                 e = _pick(changed, exponent(step.floor), e)
             elif isinstance(step, st.Cap):
                 e = _pick(changed, exponent(step.cap), e)
@@ -114,6 +120,43 @@ def node_exponents(plan: Lowered, program: CategoryColumns, facts: FactColumns,
             v = after
         exps[nid] = e
     return exps
+
+
+def _muldiv(step: st.Rescale | st.Scale) -> tuple[Decimal, Decimal] | None:
+    """The step's ``v × a / b`` as (a, b), as its ``vector`` does it (None: it leaves v)."""
+    if isinstance(step, st.Scale):
+        return step.scale_to, step.full_max
+    am = step.static_max
+    if am is None or am == step.full_max or am <= 0:
+        return None
+    return step.full_max, am
+
+
+def _divided(step: st.Rescale | st.Scale, after: Col, e: Exps, n: int, bail: Any
+             ) -> Exps | None:
+    """The exponents of ``v × a / b`` (see the module's docstring): the smaller of the ideal
+    exponent and each quotient's own (a zero keeps the ideal one); None if one would be
+    positive for a unit the columns keep."""
+    made = _muldiv(step)
+    if made is None:
+        return e
+    a, b = made
+    ideal = _plus(e, exponent(a) - exponent(b))
+    data = np.asarray(after.data) if not isinstance(after.data, int) \
+        else np.full(n, after.data, dtype=np.int64)
+    own = np.full(n, -after.exp, dtype=np.int64)  # each value's exponent, zeros taken off
+    rest = data.copy()
+    live = rest != 0
+    for _ in range(19):  # an int64 has at most 19 digits
+        tens = live & (rest % 10 == 0)
+        if not tens.any():
+            break
+        rest = np.where(tens, rest // 10, rest)
+        own += tens
+    out = np.where(live, np.minimum(ideal, own), ideal)
+    if np.any(out[~bail] > 0):
+        return None
+    return out
 
 
 def _plus(a: Exps, k: int) -> Exps:
