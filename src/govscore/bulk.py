@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from govscore import api, budget, textsafe
+from govscore.engine import population
 from govscore.engine.plan import CONTEXT, Plan
 from govscore.engine.results import UnitResult
 from govscore.errors import FactsFileError
@@ -75,10 +76,7 @@ def ready() -> bool:
 def scheme_taken(plan: Plan) -> bool:
     """Whether a scheme's results can be written from the columns (see the module's
     docstring)."""
-    scheme = plan.scheme
     if plan.needs_population:
-        return False
-    if any(tb.node is None for tb in scheme.ranking.tie_breakers):
         return False
     from govscore.engine import exponents
 
@@ -170,6 +168,9 @@ def _score(plan: Plan, source: Path, input_order: bool
                 for name in ("total", *node_ids)}
     pieces: list[Any] = []  # row indices of each piece, in the order of the gathered texts
     output_ids = [o.id for o in scheme.outputs]
+    # the inputs ranking breaks ties on, as population.sort_key reads them
+    tie_inputs = {tb.input: _Gathered(keep_values=True)
+                  for tb in scheme.ranking.tie_breakers if tb.input is not None}
     output_parts: dict[str, list[Any]] = {oid: [] for oid in output_ids}
     by_columns = 0
     cat_values = category.to_numpy(zero_copy_only=False) if scheme.categories else None
@@ -200,6 +201,11 @@ def _score(plan: Plan, source: Path, input_order: bool
             total = batch.full(scored.total)
             for oid, part in _outputs(output_ids, scored.tail, keep).items():
                 output_parts[oid].append(part)
+            for name, tie in tie_inputs.items():
+                held = _tie_input(facts_in, name)
+                if held is None:
+                    return None
+                tie.values.append((held[0][keep], held[1]))
             numbers = out.Numbers()
             numbers.add(np.asarray(total.data)[keep], total.exp, -places)
             if not gathered["total"].add(numbers.column([])):
@@ -218,6 +224,7 @@ def _score(plan: Plan, source: Path, input_order: bool
     # every other row: the table reader and the scalar path
     rest = np.nonzero(~plain)[0].tolist()
     scalar: list[tuple[int, UnitResult]] = []
+    scalar_sort: list[tuple[Any, ...]] = []  # their sort keys (population.sort_key)
     if rest:
         try:
             table = tables.table_of_rows(cols.cells(rest), cols.path)
@@ -235,6 +242,8 @@ def _score(plan: Plan, source: Path, input_order: bool
                 if number is None:
                     return None
                 scalar.append((index_of[number], outcome[0]))
+                if tie_inputs:
+                    scalar_sort.append(population.sort_key(plan, outcome[0], outcome[1]))
         # ids compared after NFKC and without spaces: a look-alike of another row's id
         scalar_keys = [textsafe.id_key(r.unit) for _, r in scalar]
         if len(set(scalar_keys)) != len(scalar_keys) or pc.any(pc.is_in(
@@ -286,11 +295,23 @@ def _score(plan: Plan, source: Path, input_order: bool
         columns[nid] = _unified(gathered[nid].texts)
         if nid in keys:
             rank_data[nid] = gathered[nid].data()
+    gathered_inputs: set[str] = set()
+    for k, tb in enumerate(scheme.ranking.tie_breakers, start=1):
+        if tb.input is None or tb.input in gathered_inputs:
+            continue
+        gathered_inputs.add(tb.input)
+        # the sort key holds an ascending breaker negated: its value back as given
+        made = tail.column([key[k] if tb.order == "desc" else -key[k] for key in scalar_sort])
+        if made is None:
+            return None
+        tie_inputs[tb.input].values.append((made[1], made[2]))
+    input_data = {name: tie.data() for name, tie in tie_inputs.items()}
     total_data = gathered["total"].data()
-    if total_data is None or any(v is None for v in rank_data.values()):
+    if total_data is None or any(v is None for v in (*rank_data.values(),
+                                                     *input_data.values())):
         return None
     # ranks, grades and awards
-    placements = _place(plan, columns, units, total_data, rank_data, results)
+    placements = _place(plan, columns, units, total_data, rank_data, input_data, results)
     if placements is None:
         return None
     _release()
@@ -362,6 +383,28 @@ def _unified(parts: list[Any]) -> Any:
                              pa.dictionary(pa.int32(), pa.string()))
     whole = whole.unify_dictionaries().combine_chunks()
     return pa.DictionaryArray.from_arrays(narrow(whole.indices), whole.dictionary)
+
+
+def _tie_input(facts: Any, name: str) -> tuple[Any, int] | None:
+    """A tie-breaker's input over a chunk's fact columns (data, exponent), as
+    population.sort_key reads it from checked facts: a Decimal value, else 0 (a flag, text, a
+    count of an item, a fact of another category); None where a column cannot hold it."""
+    import numpy as np
+
+    from govscore.engine import columnar
+
+    col = columnar.Col(0, 0)
+    if name in facts.numbers and not facts.shapes[name].as_int:
+        col = facts.numbers[name]
+    elif name in facts.objects:
+        values = [v if isinstance(v, decimal.Decimal) else decimal.Decimal(0)
+                  for v in facts.objects[name]]
+        col, ok = columnar.number_column(values)
+        if not ok.all():
+            return None
+    data = np.full(facts.n, col.data, dtype=np.int64) if isinstance(col.data, int) \
+        else np.asarray(col.data)
+    return data, col.exp
 
 
 def _outputs(output_ids: list[str], tail: Any, keep: Any) -> dict[str, Any]:
@@ -472,7 +515,8 @@ def _codes(column: Any, names: list[str]) -> Any:
 
 
 def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
-           rank_data: dict[str, Any], results: list[UnitResult]) -> dict[str, Any] | None:
+           rank_data: dict[str, Any], input_data: dict[str, Any], results: list[UnitResult]
+           ) -> dict[str, Any] | None:
     """scope, rank, grade, awards and undecided of every row, over columns
     (engine.population_columns: population.place's semantics); None where a key would not fit
     int64."""
@@ -486,8 +530,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
     ranking = scheme.ranking
     key_columns = [total if ranking.by is None else rank_data[ranking.by]]
     for tb in ranking.tie_breakers:
-        assert tb.node is not None
-        column = rank_data[tb.node]
+        column = rank_data[tb.node] if tb.node is not None else input_data[tb.input or ""]
         key_columns.append(column if tb.order == "desc" else -column)
     n = len(total)
     categories = [c.id for c in scheme.categories]

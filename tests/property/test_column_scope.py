@@ -83,6 +83,8 @@ def _features(plan: Any) -> set[str]:
     if any(v.when.formula is not None and any(o.id in v.when.formula for o in scheme.outputs)
            for v in scheme.vetoes):
         seen.add("veto_on_outputs")
+    if any(tb.input is not None for tb in scheme.ranking.tie_breakers):
+        seen.add("tie_input")
     for program in (plan.columns() or {}).values():
         for step in (s for p in program.programs if isinstance(p, GroupProgram)
                      for s in p.steps):
@@ -115,10 +117,12 @@ def test_random_schemes_with_outputs_write_the_same_files(tmp_path: Path) -> Non
                 exercised[feature] = exercised.get(feature, 0) + 1
 
     check()
-    # counts when this was written: 6 files with units scored by the columns, all with
-    # formula outputs and vetoes on them (S1's weight input: tests/unit/test_column_scope.py)
-    assert exercised.get("taken", 0) >= 5, exercised
-    assert exercised.get("formula_output", 0) >= 5, exercised
+    # counts when this was written: 20 files with units scored by the columns, all with
+    # outputs and vetoes on them, 13 with formula outputs, 14 breaking ties on an input (S1's
+    # weight input: tests/unit/test_column_scope.py)
+    assert exercised.get("taken", 0) >= 15, exercised
+    assert exercised.get("formula_output", 0) >= 8, exercised
+    assert exercised.get("tie_input", 0) >= 8, exercised
 
 
 MAXES = ["2.5", "3", "5", "7.5", "10", "0.7"]

@@ -274,3 +274,49 @@ def test_scaled_groups_are_written_at_the_quotient_s_exponent(tmp_path: Path) ->
     assert [(got[u]["g"], got[u]["h"], got[u]["total"]) for u in ("U1", "U2", "U3", "U4")] \
         == [("2.50", "7.50", "10.00"), ("0.01", "0.025", "0.04"), ("5.00", "10.00", "15.00"),
             ("0.00", "0.00", "0.00")]
+
+
+TIES = """
+govscore: "1"
+id: ties
+title: 并列
+source: {document: 测试}
+version: "1"
+precision: {places: 2, rounding: half_up}
+inputs:
+  - {id: reach, title: 覆盖率, type: number, min: 0}
+  - {id: late, title: 逾期数, type: number, min: 0, default: 0}
+score:
+  id: overall
+  title: 总分
+  children:
+    - {id: x, title: 甲, max: 10, rule: {kind: manual, min: 0, max: 10}}
+ranking:
+  scope: all
+  tie_breakers:
+    - {input: reach}
+    - {input: late, order: asc}
+"""
+
+
+def test_ties_broken_on_inputs_through_the_columns(tmp_path: Path) -> None:
+    """Equal totals ranked by ``reach`` (higher first), then ``late`` (lower first); units
+    equal on all three share a rank (competition ranking: 1, 2, 2, 4)."""
+    plan = api.compile(api.load(text=TIES, name="ties.yaml"))
+    assert bulk.scheme_taken(plan)
+    rows = [
+        ["U0", "5", "0.5", "3"],      # the first data row (the scalar path): total 5, rank 5
+        ["A", "8", "0.9", "2"],       # 8 / 0.9 / 2: equal to B → rank 2 (after D)
+        ["B", "8", "0.90", "2"],      # 0.90 = 0.9: equal to A → rank 2
+        ["C", "8", "0.9", "3.5"],     # 8 / 0.9 / 3.5: more late → rank 4
+        ["D", "8", "0.95", "9"],      # 8 / 0.95: the highest reach → rank 1
+        ["E", "4", "1", ""],          # total 4 → rank 6 (late not given: 0)
+    ]
+    facts = write_rows(tmp_path / "facts.csv", ["id", "x", "reach", "late"], rows)
+    for suffix in (".csv", ".parquet"):
+        usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
+        assert columns == usual
+    assert summary.by_columns == 5
+    got = report_rows((tmp_path / "columns.csv").read_bytes())
+    assert {u: got[u]["rank"] for u in got} == {"D": "1", "A": "2", "B": "2", "C": "4",
+                                                "U0": "5", "E": "6"}
