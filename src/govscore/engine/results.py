@@ -5,7 +5,7 @@ Decimals are written to JSON as strings ("87.50") so that no reader turns them i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple
@@ -288,19 +288,38 @@ _NEW_TUPLE = tuple.__new__
 # what a KernelResult holds, in its one tuple (_data), before the node values, raw amounts and
 # checked facts' values
 _HELD = ("unit", "category", "tier", "total", "computed_total", "vetoes", "ineligible",
-         "forced_grade", "grade_cap", "_steps", "_outputs")
+         "forced_grade", "grade_cap", "_outputs")
+
+
+def trace_steps(flat: Sequence[Any]) -> Iterator[TraceStep]:
+    """The steps of a trace recorded flat (``rule, step, before, after, len(args), *args`` one
+    after another: engine.steps.trace_line)."""
+    at, end = 0, len(flat)
+    while at < end:
+        count = flat[at + 4]
+        yield _NEW_TUPLE(TraceStep, (*flat[at:at + 4], tuple(flat[at + 5:at + 5 + count])))
+        at += 5 + count
+
+
+def flat_trace(steps: Iterable[TraceStep]) -> list[Any]:
+    """Steps recorded flat, as :func:`trace_steps` reads them."""
+    flat: list[Any] = []
+    for rule, step, before, after, args in steps:
+        flat += (rule, step, before, after, len(args), *args)
+    return flat
 
 
 def _held(i: int) -> property:
-    def read(self: KernelResult) -> Any:
+    """Field ``i`` of the one tuple a KernelResult or DeferredResult holds."""
+    def read(self: Any) -> Any:
         return self._data[i]
     return property(read)
 
 
 class KernelResult(UnitResult):
     """A unit's result as a compiled kernel (engine/kernel.py) leaves it: one tuple of the
-    unit's fields, its trace as plain tuples ``(rule, step, before, after, args)``, then its
-    node values, raw amounts and checked facts' values in the kernel's order. ``nodes``
+    unit's fields, then its node values, raw amounts and checked facts' values in the kernel's
+    order, then its trace steps flat (:func:`trace_steps`). ``nodes``
     (:class:`LazyNodes`), ``trace`` (:class:`TraceStep` s) and ``exemptions``/``outputs`` are
     built on first read and then kept.
 
@@ -308,7 +327,8 @@ class KernelResult(UnitResult):
     objects per unit that Python's cyclic garbage collector tracks (the result and its
     attribute dict, its LazyNodes, two lists, a named tuple per trace step …), and every full
     collection visited them all again: more time than the scoring itself. A tuple that holds
-    only numbers, text and such tuples is untracked once the collector has seen it, so a kept
+    only numbers and text is untracked the first time the collector sees it (one that holds a
+    tuple made at the same time, only a collection later: hence the flat trace), so a kept
     KernelResult is one tracked object with one reference. Nothing is dropped: every field
     reads as the interpreter's result would (equal and interchangeable;
     tests/property/test_kernel.py).
@@ -345,13 +365,15 @@ class KernelResult(UnitResult):
         value: Any
         if name == "nodes":
             head, n = self.HEAD, len(self._layout)
+            at = head + 2 * n
             value = LazyNodes(self._layout, self._index, data[head:head + n],
-                              data[head + n:head + 2 * n],
-                              dict(zip(self._facts, data[head + 2 * n:], strict=True)))
+                              data[head + n:at],
+                              dict(zip(self._facts, data[at:at + len(self._facts)], strict=True)))
         elif name == "trace":
-            value = tuple([_NEW_TUPLE(TraceStep, step) for step in data[9]])
+            value = tuple(trace_steps(
+                data[self.HEAD + 2 * len(self._layout) + len(self._facts):]))
         elif name == "outputs":
-            value = {} if data[10] is None else data[10]
+            value = {} if data[9] is None else data[9]
         elif name == "exemptions":
             value = {}
         else:
