@@ -407,47 +407,55 @@ class DeferredResult(UnitResult):
     known; its nodes, trace, exemptions and outputs are worked out on first access by scoring
     the unit again on the scalar path, so that a batch keeps no trace nobody reads. Equal to,
     and interchangeable with, the UnitResult the scalar path gives (the columns take no unit
-    that a veto catches or that loses eligibility, so those fields are known too)."""
+    that a veto catches or that loses eligibility, so those fields are known too).
 
+    What it holds, as a KernelResult does: one tuple of numbers and text (unit, category, tier,
+    total, computed total, the entry's index) and the function that scores the entry again —
+    two slots, no attribute dict until a lazy field is read: making 100,000 of them when a
+    batch's results are read whole costs a quarter of six-key dicts."""
+
+    __slots__ = ("_data", "_source")
+    _data: tuple[Any, ...]
+    _source: Callable[[int], UnitResult] | None
     _LAZY = frozenset({"nodes", "trace", "exemptions", "outputs"})
 
     @classmethod
     def deferred(cls, unit: str, category: str | None, tier: str | None, total: Decimal,
                  source: Callable[[int], UnitResult], index: int) -> DeferredResult:
-        result = object.__new__(cls)
-        # vetoes, ineligible, forced_grade and grade_cap: the class's defaults (none)
-        result.__dict__.update(unit=unit, category=category, tier=tier, total=total,
-                               computed_total=total, _source=(source, index))
-        return result
+        return cls.deferred_many((unit,), (category,), (tier,), (total,), source, (index,))[0]
 
     @classmethod
     def deferred_many(cls, units: Sequence[str], categories: Sequence[str | None],
                       tiers: Sequence[str | None], totals: Sequence[Decimal],
                       source: Callable[[int], UnitResult], indices: Sequence[int]
                       ) -> list[DeferredResult]:
-        """deferred() for many units at once (a batch's results read whole)."""
-        new = object.__new__
-        out = []
-        for unit, category, tier, total, index in zip(units, categories, tiers, totals,
-                                                      indices, strict=True):
+        """deferred() for many units at once (a batch's results read whole); vetoes,
+        ineligible, forced_grade and grade_cap: the class's defaults (none)."""
+        new, hold, keep = object.__new__, _HOLD_DEFERRED, _KEEP_SOURCE
+        out: list[DeferredResult] = []
+        append = out.append
+        for held in zip(units, categories, tiers, totals, totals, indices, strict=True):
             result = new(cls)
-            result.__dict__.update(unit=unit, category=category, tier=tier, total=total,
-                                   computed_total=total, _source=(source, index))
-            out.append(result)
+            hold(result, held)
+            keep(result, source)
+            append(result)
         return out
 
     def __getattr__(self, name: str) -> Any:
-        if name not in self._LAZY or "_source" not in self.__dict__:
+        # only called for a lazy field not worked out yet (then it is in the attribute dict)
+        source = self._source if name in self._LAZY else None
+        if source is None:
             raise AttributeError(name)
-        source, index = self.__dict__.pop("_source")
+        unit, category, tier, total, _, index = self._data
         full = source(index)
-        if full.total != self.total or full.vetoes or full.ineligible:
-            msg = f"unit {self.unit!r}: the scalar path gives {full.total}, the columns " \
-                  f"{self.total}"
+        if full.total != total or full.vetoes or full.ineligible:
+            msg = f"unit {unit!r}: the scalar path gives {full.total}, the columns {total}"
             raise AssertionError(msg)  # the differential tests hold this never happens
-        self.__dict__.update(computed_total=full.computed_total, nodes=full.nodes,
-                             trace=full.trace, exemptions=full.exemptions, outputs=full.outputs)
-        self.__dict__["total"] = full.total  # the same number, written as the scalar path does
+        self.__dict__.update(nodes=full.nodes, trace=full.trace, exemptions=full.exemptions,
+                             outputs=full.outputs)
+        # the same total, written as the scalar path writes it
+        _HOLD_DEFERRED(self, (unit, category, tier, full.total, full.computed_total, index))
+        _KEEP_SOURCE(self, None)
         return self.__dict__[name]
 
     def __eq__(self, other: object) -> bool:
@@ -461,6 +469,12 @@ class DeferredResult(UnitResult):
         """Pickled as the UnitResult it stands for (worked out now if it was not yet)."""
         return UnitResult.assemble, tuple(getattr(self, f) for f in _UNIT_FIELDS)
 
+
+for _i, _name in enumerate(_HELD[:5]):
+    setattr(DeferredResult, _name, _held(_i))
+
+_HOLD_DEFERRED = DeferredResult._data.__set__  # type: ignore[attr-defined]  # noqa: SLF001
+_KEEP_SOURCE = DeferredResult._source.__set__  # type: ignore[union-attr]  # noqa: SLF001
 
 _UNIT_FIELDS = ("unit", "category", "tier", "total", "computed_total", "nodes", "trace",
                 "vetoes", "ineligible", "exemptions", "outputs", "forced_grade", "grade_cap")
