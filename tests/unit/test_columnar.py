@@ -189,6 +189,23 @@ def test_facts_at_or_above_10_to_the_15_are_left_to_the_scalar_path() -> None:
     assert ok.tolist() == [True] * 70 + [False] * 70  # the same through the text path
 
 
+def test_the_least_int64_is_no_small_number() -> None:
+    """−2^63 fits an int64 but has no positive twin: its np.abs is itself, negative, which had
+    passed the magnitude test (|x| < 10^15) on every reading of an int column — whole ints, ints
+    beside Decimals, a same-shaped batch's table — and let a value the fact check refuses into
+    a column whose interval assumes |x| < 10^15."""
+    least = -(2**63)
+    _, ok = columnar.number_column([least, 5, -(10**15) + 1])
+    assert ok.tolist() == [False, True, True]
+    _, ok = columnar.number_column([least, D("0.5")])
+    assert ok.tolist() == [False, True]
+    from govscore.engine import fact_table
+
+    entries = [{"id": f"u{i}", "facts": {"n": v}} for i, v in enumerate([least, 7])]
+    got = fact_table._number_column(fact_table.table(entries), "facts.n", [least, 7], whole=True)
+    assert got[1].tolist() == [False, True]
+
+
 # by_level (scored unit by unit from the columns): 一级 2 points, 二级 0.25 points per occurrence.
 BY_LEVEL = """
 - {id: award, title: 表彰, max: 10, rule: {kind: by_level, levels: {一级: 2, 二级: 0.25}}}
