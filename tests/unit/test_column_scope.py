@@ -320,3 +320,21 @@ def test_ties_broken_on_inputs_through_the_columns(tmp_path: Path) -> None:
     got = report_rows((tmp_path / "columns.csv").read_bytes())
     assert {u: got[u]["rank"] for u in got} == {"D": "1", "A": "2", "B": "2", "C": "4",
                                                 "U0": "5", "E": "6"}
+
+
+def test_distinct_rows_packed_or_not_agree_with_numpy() -> None:
+    """The tail's distinct combinations: packed into one key where the ranges allow, row by row
+    where they do not (a column spanning most of int64) — the same rows either way."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    small = [rng.integers(-3, 4, 500), rng.integers(0, 2, 500), rng.integers(100, 105, 500)]
+    wide = [small[0], rng.choice(np.array([-(2**61), 0, 2**61], dtype=np.int64), 500)]
+    for columns in (small, wide):
+        first, inverse, distinct = columnar._distinct_rows(columns)
+        stacked = np.stack(columns, axis=1)
+        expected = np.unique(stacked, axis=0)
+        assert sorted(map(tuple, distinct.tolist())) == sorted(map(tuple, expected.tolist()))
+        assert (distinct[inverse] == stacked).all()  # every row maps to its own combination
+        assert (stacked[first] == distinct).all()  # the first row of each is one of them
+        assert len(set(inverse.tolist())) == len(expected)

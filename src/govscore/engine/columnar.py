@@ -1332,6 +1332,27 @@ def _scalar_raws(c: Batch, p: ItemProgram, per_unit: list[dict[str, Any]]) -> Co
     return col
 
 
+def _distinct_rows(columns: list[Ints]) -> tuple[Ints, Ints, Ints]:
+    """The distinct rows of int64 columns: (the first row of each, each row's index among
+    them, the distinct rows as an array of shape (k, columns)). The columns are packed into one
+    int64 key where their ranges allow (a sort of one column: np.unique over rows of several
+    is ten times slower), else compared row by row."""
+    lows = [int(col.min()) for col in columns]
+    spans = [int(col.max()) - low + 1 for col, low in zip(columns, lows, strict=True)]
+    width = 1
+    for span in spans:
+        width *= span
+    if width < 2**62:
+        key = np.zeros(len(columns[0]), dtype=np.int64)
+        for col, low, span in zip(columns, lows, spans, strict=True):
+            key = key * span + (col - low)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1), np.stack([col[first] for col in columns], axis=1)
+    distinct, first, inverse = np.unique(np.stack(columns, axis=1), axis=0,
+                                         return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1), distinct
+
+
 @dataclass(frozen=True)
 class Tail:
     """The outputs of the units a run scored (a scheme with outputs or formula vetoes): each
@@ -1417,9 +1438,7 @@ class _Tails:
             first, inverse = np.zeros(1, dtype=np.int64), np.zeros(len(live), dtype=np.int64)
             keyed = [()]
         else:
-            stacked = np.stack([data[live] for data, _ in keys], axis=1)
-            distinct, first, inverse = np.unique(stacked, axis=0, return_index=True,
-                                                 return_inverse=True)
+            first, inverse, distinct = _distinct_rows([data[live] for data, _ in keys])
             exps = tuple(e for _, e in keys)
             keyed = [(*row, *exps) for row in distinct.tolist()]
         at = np.empty(len(keyed), dtype=np.int64)
