@@ -6,13 +6,15 @@ written as CSV or Parquet from the columns — the same file, byte for byte, tha
 :func:`score_file` returns None, having written nothing, whenever this way cannot promise that;
 the caller then takes the usual way, which reports everything as before:
 
-- the scheme: population kinds, outputs, a category whose items are unbounded, a group that
-  rescales or scales (the exponent of a quotient is not followed, engine.exponents), ranking
-  tie-breakers on inputs; numpy or pyarrow not installed;
+- the scheme: population kinds, a category whose items are unbounded; numpy or pyarrow not
+  installed (outputs are written from columnar's tail, worked out once per distinct combination
+  of what it reads; a group that scales or rescales at the exponent engine.exponents follows;
+  ties broken on inputs as population.sort_key reads them);
 - the file (inputs.columns.read_file_columns): not a wide ``.csv``/``.parquet`` whose columns
   are the scheme's facts, UTF-16, rows of unequal width, ids not in NFKC form, an id given twice;
 - the units: any unit rejected, or a problem in the file (a rejected unit's problems are told
-  with the sheet and cell they come from by the usual way).
+  with the sheet and cell they come from by the usual way); a value of the scalar path with
+  more places than an int64 column of the report holds (a group's quotient that does not end).
 
 Rows whose cells the columns do not read exactly as the table reader (``98%``, `` 6 ``, an id
 with a space, a comment row, the first data row, which may be titles) are read by the table

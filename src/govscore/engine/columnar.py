@@ -25,8 +25,9 @@ which checks and reports everything as before, so the columns never decide what 
   quotient lies at a tie of its rounding that the Decimal path's 34 digits could move;
 - a unit that loses award eligibility or is caught by a veto (those have sentences to write);
 - every unit of a category with an unbounded item or group, or of a scheme with population
-  kinds. Kinds without a vector form, outputs and formula vetoes are worked out unit by unit
-  from the columns' values.
+  kinds. Kinds without a vector form are worked out unit by unit from the columns' values;
+  outputs and vetoes by the scalar tail once per distinct combination of the values it reads
+  (:class:`Tail`).
 
 tests/property/test_columnar.py holds that whatever the columns score equals what the
 interpreter and the kernels score, to the cent, on random schemes of the whole language and on
