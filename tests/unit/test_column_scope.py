@@ -338,3 +338,24 @@ def test_distinct_rows_packed_or_not_agree_with_numpy() -> None:
         assert (distinct[inverse] == stacked).all()  # every row maps to its own combination
         assert (stacked[first] == distinct).all()  # the first row of each is one of them
         assert len(set(inverse.tolist())) == len(expected)
+
+
+def test_s1_and_s5_streamed_through_the_columns(tmp_path: Path) -> None:
+    """``score --stream`` (rows in input order) of S1 and S5 through the columns: the bytes
+    the row-by-row stream writes, outputs included."""
+    from govscore import stream
+
+    s1 = [s1_dept("首行", "1"), s1_dept("满分", "15"), s1_dept("扣分", "7", d_standard_3="1.5"),
+          s1_dept("零权", "0")]
+    s5 = [s5_window("首行", "true"), s5_window("九十三", "true", daily_window="3",
+                                              business_window="2"),
+          s5_window("非购买", "false", complaints="2")]
+    for name, header, rows in (("s1-jiange", S1_HEADER, s1), ("s5-jining", S5_HEADER, s5)):
+        plan = govscore.compile(ROOT / "schemes" / f"{name}.yaml")
+        facts = write_rows(tmp_path / f"{name}.csv", header, rows)
+        streamed, columns = tmp_path / f"{name}.streamed.csv", tmp_path / f"{name}.columns.csv"
+        stream.score_csv(plan, facts, streamed)
+        summary = bulk.score_file(plan, facts, columns, input_order=True)
+        assert summary is not None
+        assert summary.by_columns == len(rows) - 1
+        assert columns.read_bytes() == streamed.read_bytes()
