@@ -214,6 +214,16 @@ outputs:
     assessment = api.evaluate_all(plan, api.read_facts(facts))
     assert [r.unit for r in assessment.rejected] == ["U4"]
     assert bulk.score_file(plan, facts, tmp_path / "x.csv") is None
+    # the usual way's Parquet holds the REJECTED row too (its CSV row is shorter than the
+    # header: it was an ArrowInvalid traceback)
+    import pyarrow.parquet as pq
+
+    api.write_report(assessment, plan, tmp_path / "usual.parquet")
+    table = pq.read_table(tmp_path / "usual.parquet").to_pylist()
+    rejected = next(r for r in table if r["unit"] == "U4")
+    assert rejected["scope"] == "REJECTED"
+    assert rejected["per_head"] is None
+    assert "division by zero" in rejected["ineligible"]
 
 
 RESCALING = """

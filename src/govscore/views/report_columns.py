@@ -268,7 +268,14 @@ def parquet_from_csv(handle: BinaryIO, text: str) -> None:
 
     data = text.lstrip("\ufeff").encode("utf-8")
     names = next(iter(__import__("csv").reader(io.StringIO(text.lstrip("\ufeff")))))
-    table = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-        quoted_strings_can_be_null=False))
+    try:
+        table = pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+            quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:  # a REJECTED row is shorter than the header: its cells padded
+        rows = list(__import__("csv").reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
+        width = len(names)
+        padded = [[*row, *[""] * (width - len(row))] for row in rows]
+        table = pa.table({n: pa.array([row[k] for row in padded], pa.string())
+                          for k, n in enumerate(names)})
     write_parquet(handle, names, {n: table.column(n).combine_chunks() for n in names})
