@@ -369,3 +369,36 @@ def test_s1_and_s5_streamed_through_the_columns(tmp_path: Path) -> None:
         assert summary is not None
         assert summary.by_columns == len(rows) - 1
         assert columns.read_bytes() == streamed.read_bytes()
+
+
+def test_s5_example_through_the_columns_equals_the_example_scored_the_usual_way(
+        tmp_path: Path) -> None:
+    """S5's shipped example, its commendation lists written as counts per level (each event is
+    its own matter there, so ``highest_per_matter`` counts the same), as a wide CSV through the
+    columns: the report the usual way writes from the example's YAML, byte for byte."""
+    from .test_bulk import wide_rows, write_csv
+
+    plan = govscore.compile(ROOT / "schemes" / "s5-jining.yaml")
+    units = api.read_facts(ROOT / "examples" / "s5-jining.facts.yaml")
+    converted = []
+    for u in units:
+        facts = dict(u["facts"])
+        events = facts.get("commendation", [])
+        assert len({e["matter"] for e in events}) == len(events)  # one event per matter
+        counts: dict[str, int] = {}
+        for e in events:
+            counts[e["level"]] = counts.get(e["level"], 0) + 1
+        facts["commendation"] = counts
+        if facts.get("good_bad") == {}:  # no votes (no_votes: full), as a level with 0 votes
+            facts["good_bad"] = {"非常满意": 0}
+        converted.append({**u, "facts": facts})
+    facts_csv = write_csv(tmp_path / "facts.csv", wide_rows(plan, converted))
+    for suffix in (".csv", ".parquet"):
+        usual = tmp_path / f"usual{suffix}"
+        api.write_report(api.evaluate_all(plan, units), plan, usual)
+        summary = bulk.score_file(plan, facts_csv, tmp_path / f"columns{suffix}")
+        assert summary is not None
+        # 6 of 12 by the columns when written: the first row, and units losing eligibility
+        # or with a bonus kind scored unit by unit, go the scalar way
+        assert summary.by_columns >= len(units) // 2, summary
+        assert (tmp_path / f"columns{suffix}").read_bytes() == usual.read_bytes()
