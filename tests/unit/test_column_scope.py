@@ -398,7 +398,8 @@ def test_s5_example_through_the_columns_equals_the_example_scored_the_usual_way(
         api.write_report(api.evaluate_all(plan, units), plan, usual)
         summary = bulk.score_file(plan, facts_csv, tmp_path / f"columns{suffix}")
         assert summary is not None
-        # 6 of 12 by the columns when written: the first row, and units losing eligibility
-        # or with a bonus kind scored unit by unit, go the scalar way
+        # 6 of 12 by the columns when written: the first row goes the scalar way, and five
+        # units whose rating's raw amount (a quotient of votes, 34 digits) the file reader's
+        # mapping facts (inputs.columns.distinct_raws) cannot hold as a column
         assert summary.by_columns >= len(units) // 2, summary
         assert (tmp_path / f"columns{suffix}").read_bytes() == usual.read_bytes()
