@@ -727,6 +727,11 @@ def distinct_raws(program: CategoryColumns, distinct: dict[str, tuple[Any, list[
                 amount = None
             amounts.append(amount if isinstance(amount, Decimal) else None)
         col, good = columnar.number_column(amounts)
+        if p.node.id in program.raws and not all(
+                g or c is _BAD for g, c in zip(good.tolist(), checked, strict=True)):
+            # an amount no column holds (a ratio's or rating's quotient, 34 digits): the kind's
+            # own vector form keeps it exact (columnar.Quot) from the fact's parts
+            return None
         data = np.asarray(col.data) if not isinstance(col.data, int) \
             else np.full(len(amounts), col.data)
         columns_of[name] = Col(data[codes], col.exp)
