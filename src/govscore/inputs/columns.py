@@ -656,8 +656,8 @@ def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
         ok &= good
         numbers.update(columns_of)
         program = dataclasses.replace(program, raws={**program.raws, **extra})
-    else:
-        for name, (codes, checked) in distinct.items():
+    for name, (codes, checked) in distinct.items():
+        if raws is None or name not in raws[1]:  # the unit's checked value, for its kind
             values = [None if c is _BAD else c for c in checked]
             objects[name] = [values[k] for k in codes.tolist()]
     return program, FactColumns(n, numbers, flags, objects, ok & ~batch.bail, shapes)
@@ -695,7 +695,9 @@ def distinct_raws(program: CategoryColumns, distinct: dict[str, tuple[Any, list[
     """For each Python-valued fact, its item's raw amount per unit as a column, computed once
     per distinct value by the kind's own raw function; None when an item of the category would
     still need each unit's Python facts (another kind without a vector form, a formula, a fact
-    read by two items, a raw function that reads other facts)."""
+    read by two items, a raw function that reads other facts). A fact whose kind has a vector
+    form and some amount no column holds (a ratio's or rating's quotient, 34 digits) is left
+    out: the caller keeps its checked values, and the kind's vector keeps the quotient exact."""
     if not distinct:
         return None
     readers: dict[str, list[Any]] = {}
@@ -729,9 +731,7 @@ def distinct_raws(program: CategoryColumns, distinct: dict[str, tuple[Any, list[
         col, good = columnar.number_column(amounts)
         if p.node.id in program.raws and not all(
                 g or c is _BAD for g, c in zip(good.tolist(), checked, strict=True)):
-            # an amount no column holds (a ratio's or rating's quotient, 34 digits): the kind's
-            # own vector form keeps it exact (columnar.Quot) from the fact's parts
-            return None
+            continue  # an amount no column holds: the kind's vector form (columnar.Quot)
         data = np.asarray(col.data) if not isinstance(col.data, int) \
             else np.full(len(amounts), col.data)
         columns_of[name] = Col(data[codes], col.exp)
