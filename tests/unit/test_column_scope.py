@@ -402,3 +402,27 @@ def test_s5_example_through_the_columns_equals_the_example_scored_the_usual_way(
         # every unit but the first row (which may be titles) by the columns
         assert summary.by_columns == len(units) - 1, summary
         assert (tmp_path / f"columns{suffix}").read_bytes() == usual.read_bytes()
+
+
+def test_s5_ratings_whose_quotient_does_not_end_stay_in_the_columns(tmp_path: Path) -> None:
+    """S5's 好差评 (rating: 非常满意 10, 满意 8, 基本满意 6, 不满意 3, 非常不满意 0, full 10,
+    max 30) over random votes: quotients that do not end are kept exact to the item's rounding,
+    and the file equals the usual way's."""
+    plan = govscore.compile(ROOT / "schemes" / "s5-jining.yaml")
+    levels = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    header = ["id", "category", *(f"good_bad.{lv}" for lv in levels), "commendation.市级",
+              "publicity.市级", "purchased_service"]
+    # 6 × 10 + 1 × 8 = 68 points of 7 × 10: 30 × 68 / 70 = 29.142857… → 29.14; nothing else
+    # taken off: 20 + 20 + 20 + 29.14 + 10 = 99.14; (99.14 − 90) × 30 = 274.20
+    rows = [["U0", "window", "1", "0", "0", "0", "0", "0", "0", "false"],
+            ["七票", "window", "6", "1", "0", "0", "0", "0", "0", "true"]]
+    rng = random.Random(3)
+    rows += [[f"W{i:03d}", "window", *(str(rng.randint(0, 40)) for _ in levels), "0", "0",
+              rng.choice(["true", "false"])] for i in range(300)]
+    facts = write_rows(tmp_path / "facts.csv", header, rows)
+    for suffix in (".csv", ".parquet"):
+        usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
+        assert columns == usual
+    assert summary.by_columns == len(rows) - 1
+    got = report_rows((tmp_path / "columns.csv").read_bytes())["七票"]
+    assert (got["good_bad"], got["total"], got["pay_adjustment"]) == ("29.14", "99.14", "274.20")
