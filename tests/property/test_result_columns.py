@@ -24,7 +24,8 @@ from govscore.engine.result_columns import ColumnPlacements, ColumnResults
 
 WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_exempt",
                                               "population_values"}
-ODD = (Decimal("-0"), Decimal("1E+2"), Decimal("0.0000000001"), True, 1.5, "3", None, -1,
+ODD = (-(2**63), 2**63 - 1, -(10**15), 10**15 - 1,  # int64's ends; the facts' magnitude limit
+       Decimal("-0"), Decimal("1E+2"), Decimal("0.0000000001"), True, 1.5, "3", None, -1,
        10**20, Decimal("NaN"), {"exempt": "其他"})
 
 
