@@ -426,3 +426,20 @@ def test_s5_ratings_whose_quotient_does_not_end_stay_in_the_columns(tmp_path: Pa
     assert summary.by_columns == len(rows) - 1
     got = report_rows((tmp_path / "columns.csv").read_bytes())["七票"]
     assert (got["good_bad"], got["total"], got["pay_adjustment"]) == ("29.14", "99.14", "274.20")
+
+
+def test_the_scope_benchmark_writes_the_same_files(capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks/bench_scope.py on a few units: S1 and S5 through the columns, every unit but
+    the first by the columns, the usual way's bytes (exit 3 otherwise)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_scope",
+                                                  ROOT / "benchmarks" / "bench_scope.py")
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--units", "200"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("same bytes") == 2
+    assert out.count("199 by the columns, 1 not") == 2
