@@ -443,3 +443,22 @@ def test_the_scope_benchmark_writes_the_same_files(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert out.count("same bytes") == 2
     assert out.count("199 by the columns, 1 not") == 2
+
+
+def test_the_tail_unit_by_unit_gives_the_same_files(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the tail's inputs are not all columns (a name the category lacks, a Python-valued
+    fact) each unit is its own combination: forced here on S1 and S5, the same files."""
+    monkeypatch.setattr(columnar._Tails, "_keys",
+                        lambda self, c, total, negative: None)
+    for name, header, rows in (
+            ("s1-jiange", S1_HEADER, [s1_dept("首行", "1"), s1_dept("满分", "15"),
+                                      s1_dept("扣分", "7", d_standard_3="1.5")]),
+            ("s5-jining", S5_HEADER, [s5_window("首行", "true"), s5_window("满分", "true"),
+                                      s5_window("八十", "true", complaints="2",
+                                                business_window="5")])):
+        plan = govscore.compile(ROOT / "schemes" / f"{name}.yaml")
+        facts = write_rows(tmp_path / f"{name}.csv", header, rows)
+        usual, columns, summary = both_ways(plan, facts, tmp_path, ".csv")
+        assert columns == usual
+        assert summary.by_columns == 2
