@@ -14,7 +14,8 @@ the caller then takes the usual way, which reports everything as before:
   are the scheme's facts, UTF-16, rows of unequal width, ids not in NFKC form, an id given twice;
 - the units: any unit rejected, or a problem in the file (a rejected unit's problems are told
   with the sheet and cell they come from by the usual way); a value of the scalar path with
-  more places than an int64 column of the report holds (a group's quotient that does not end).
+  more places than an int64 column holds (a group's quotient that does not end) where ranking
+  needs it (written as its text otherwise).
 
 Rows whose cells the columns do not read exactly as the table reader (``98%``, `` 6 ``, an id
 with a space, a comment row, the first data row, which may be titles) are read by the table
@@ -289,10 +290,16 @@ def _score(plan: Plan, source: Path, input_order: bool
             ["" if v is None else str(textsafe.csv_cell(v)) for v in cells], pa.string()))])
     rank_data: dict[str, Any] = {}
     for nid in node_ids:
-        made = tail.column([
-            r.nodes[nid].value if nid in r.nodes and r.nodes[nid].applicable else None
-            for r in results])
-        if made is None or not gathered[nid].add(made):
+        values = [r.nodes[nid].value if nid in r.nodes and r.nodes[nid].applicable else None
+                  for r in results]
+        made = tail.column(values)
+        if made is None and nid not in keys and all(
+                v is None or _exponent(v) <= 0 for v in values):
+            # a value no int64 column holds (a group's quotient that does not end: 34 digits)
+            # and no ranking needs: its cell as the CSV report writes the Decimal
+            gathered[nid].texts.append(pc.dictionary_encode(pa.array(
+                ["" if v is None else str(textsafe.csv_cell(v)) for v in values], pa.string())))
+        elif made is None or not gathered[nid].add(made):
             return None
         columns[nid] = _unified(gathered[nid].texts)
         if nid in keys:
@@ -385,6 +392,11 @@ def _unified(parts: list[Any]) -> Any:
                              pa.dictionary(pa.int32(), pa.string()))
     whole = whole.unify_dictionaries().combine_chunks()
     return pa.DictionaryArray.from_arrays(narrow(whole.indices), whole.dictionary)
+
+
+def _exponent(value: decimal.Decimal) -> int:
+    exp = value.as_tuple().exponent
+    return exp if isinstance(exp, int) else 1  # not finite: never in a result
 
 
 def _tie_input(facts: Any, name: str) -> tuple[Any, int] | None:

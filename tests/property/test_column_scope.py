@@ -220,7 +220,7 @@ def test_groups_that_rescale_or_scale_write_the_same_files(tmp_path: Path) -> No
         written["units"] += summary.by_columns
 
     check()
-    # when this was written: 33 of 60 files (the others hold a quotient that does not end),
-    # 345 units scored by the columns
-    assert written["files"] >= 25, written
-    assert written["units"] >= 250, written
+    # when this was written: 58 of 60 files, 418 units scored by the columns (a unit whose
+    # quotient does not end is scored by the scalar path and its 34 digits written as text)
+    assert written["files"] >= 45, written
+    assert written["units"] >= 300, written

@@ -252,6 +252,11 @@ score:
       scale_to: 10
       children:
         - {id: z, title: 丙, max: 4, rule: {kind: manual, min: 0, max: 4}}
+    - id: k
+      title: 三分折十分
+      scale_to: 10
+      children:
+        - {id: w, title: 丁, max: 3, rule: {kind: manual, min: 0, max: 3}}
 """
 
 
@@ -264,27 +269,33 @@ def test_scaled_groups_are_written_at_the_quotient_s_exponent(tmp_path: Path) ->
     plan = api.compile(api.load(text=RESCALING, name="rescaling.yaml"))
     assert bulk.scheme_taken(plan)
     rows = [
-        ["U0", "a", "1", "1", "1"],  # the first data row: the scalar path
+        ["U0", "a", "1", "1", "1", "1"],  # the first data row: the scalar path
         # category b has no y: g = x = 2.50; h = z × 10 / 4 = 3.00 × 10 / 4 = 7.50 (the
-        # quotient ends at the dividend's 2 places); total 10.00
-        ["U1", "b", "2.5", "", "3"],
+        # quotient ends at the dividend's 2 places); k = 3.00 × 10 / 3 = 10.00; total 20.00
+        ["U1", "b", "2.5", "", "3", "3"],
         # z = 0.01: 0.01 × 10 / 4 = 0.025 (three places: the quotient needs them);
         # total 0.01 + 0.025 = 0.035 → 0.04 (half up)
-        ["U2", "b", "0.01", "", "0.01"],
+        ["U2", "b", "0.01", "", "0.01", "0"],
         # category a: g = 2 + 3 = 5.00; h = 4.00 × 10 / 4 = 10.00
-        ["U3", "a", "2", "3", "4"],
+        ["U3", "a", "2", "3", "4", "0"],
         # zeros: 0.00 × 10 / 4 = 0.00
-        ["U4", "b", "0", "", "0"],
+        ["U4", "b", "0", "", "0", "0"],
+        # w = 1: k = 1.00 × 10 / 3 does not end: Decimal's 34 significant digits,
+        # 3.333333333333333333333333333333333 (the scalar path scores this unit; its cell is
+        # that text); total 1 + 0 + 3.333… = 4.333… → 4.33
+        ["U5", "b", "1", "", "0", "1"],
     ]
-    facts = write_rows(tmp_path / "facts.csv", ["id", "category", "x", "y", "z"], rows)
+    facts = write_rows(tmp_path / "facts.csv", ["id", "category", "x", "y", "z", "w"], rows)
     for suffix in (".csv", ".parquet"):
         usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
         assert columns == usual
-    assert summary.by_columns == 4
+    assert (summary.by_columns, summary.scalar) == (4, 2)
     got = report_rows((tmp_path / "columns.csv").read_bytes())
-    assert [(got[u]["g"], got[u]["h"], got[u]["total"]) for u in ("U1", "U2", "U3", "U4")] \
-        == [("2.50", "7.50", "10.00"), ("0.01", "0.025", "0.04"), ("5.00", "10.00", "15.00"),
-            ("0.00", "0.00", "0.00")]
+    assert [(got[u]["g"], got[u]["h"], got[u]["k"], got[u]["total"])
+            for u in ("U1", "U2", "U3", "U4", "U5")] == [
+        ("2.50", "7.50", "10.00", "20.00"), ("0.01", "0.025", "0.00", "0.04"),
+        ("5.00", "10.00", "0.00", "15.00"), ("0.00", "0.00", "0.00", "0.00"),
+        ("1.00", "0.00", "3.333333333333333333333333333333333", "4.33")]
 
 
 TIES = """
