@@ -499,6 +499,13 @@ def _xlsx_pass(openpyxl: ModuleType, path: Path, *,
         book.close()
 
 
+def sheet_value(cell: Any) -> Any:
+    """A worksheet cell (openpyxl's read-only cell) as this reader holds it before
+    :func:`cell_value` (a percentage or padded number format kept with the number): the one rule,
+    for :mod:`govscore.inputs.columns`' workbook reader too."""
+    return _xlsx_value(cell, data_only=False)
+
+
 def _xlsx_value(cell: Any, *, data_only: bool) -> Any:
     value = cell.value
     kind = getattr(cell, "data_type", "n")
