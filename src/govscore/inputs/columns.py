@@ -36,6 +36,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -929,20 +930,44 @@ def read_xlsx_sheet(path: Path) -> XlsxSheet:
     except (GovscoreError, ImportError):
         raise NotColumnarError("the workbook is read the usual way (which tells why)") from None
     try:
-        excel = importlib.import_module("openpyxl.reader.excel")  # untyped: held as Any
-        reader = excel.ExcelReader(path, read_only=True, data_only=False)
-        reader.read()
+        reader, title, part = _open_workbook(path)
+    except NotColumnarError:
+        raise
     except Exception as exc:  # openpyxl's own errors: the usual way tells them
         raise NotColumnarError(f"openpyxl does not open it ({type(exc).__name__})") from None
-    book = reader.wb
     try:
-        if not book.worksheets:
-            raise NotColumnarError("no worksheet")
-        sheet = book.worksheets[0]
-        xml = reader.archive.read(sheet._worksheet_path)  # noqa: SLF001 - openpyxl's own path
-        return _sheet_columns(openpyxl, reader, sheet, xml, pa, pc)
+        xml = reader.archive.read(part)
+        return _sheet_columns(openpyxl, reader, SimpleNamespace(parent=reader.wb, title=title),
+                              xml, pa, pc)
     finally:
-        book.close()
+        reader.archive.close()
+
+
+def _open_workbook(path: Path) -> tuple[Any, str, str]:
+    """openpyxl's reader of a workbook's parts as ``load_workbook(read_only=True)`` reads them
+    (manifest, shared strings, workbook, styles), and the first worksheet's name and part, as
+    its ``worksheets[0]``. Not its read-only sheet: that parses the whole sheet once to find its
+    size when the file gives none (openpyxl's own write-only files: 20 s for 100,000 rows)."""
+    excel = importlib.import_module("openpyxl.reader.excel")  # untyped: held as Any
+    stylesheet = importlib.import_module("openpyxl.styles.stylesheet")
+    reader = excel.ExcelReader(path, read_only=True, data_only=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        reader.read_properties()
+        reader.read_custom()
+        reader.read_theme()
+        stylesheet.apply_stylesheet(reader.archive, reader.wb)
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target not in reader.valid_files or "chartsheet" in rel.Type:
+                continue
+            return reader, str(sheet.name), str(rel.target)
+    except BaseException:
+        reader.archive.close()
+        raise
+    reader.archive.close()
+    raise NotColumnarError("no worksheet")
 
 
 def _sheet_columns(openpyxl: Any, reader: Any, sheet: Any, xml: bytes, pa: Any, pc: Any
@@ -957,6 +982,7 @@ def _sheet_columns(openpyxl: Any, reader: Any, sheet: Any, xml: bytes, pa: Any, 
     if start < 0 or end < start or b"<!DOCTYPE" in head or b"<!ENTITY" in head \
             or f'<worksheet xmlns="{MAIN_NS}"'.encode() not in head:
         raise NotColumnarError("the sheet's XML is not of the plain form")
+    _well_formed(xml)
     body = _XLSX_EMPTY_CELLS.sub(b"", xml[start + len(b"<sheetData>"):end])
     if b"&#" in body:  # openpyxl writes every character outside ASCII so: 单 as &#21333;
         body = _XLSX_CHARACTER.sub(_character, body)
@@ -1022,44 +1048,65 @@ def _sheet_columns(openpyxl: Any, reader: Any, sheet: Any, xml: bytes, pa: Any, 
     names = [parse(b) for b in bodies.slice(0, width).to_pylist()]
     if not all(isinstance(n, str) and n == n.strip() and n for n in names):
         raise NotColumnarError("a header cell that is not a name")
-    data = ~in_header
-    if np.any(cols[data] > width):
+    if np.any(cols[width:] > width):
         raise NotColumnarError("a cell beyond the header")
-    row_numbers, row_of = np.unique(rows[data], return_inverse=True)
+    data_rows = rows[width:]  # in order: each row's number where it starts, and each cell's row
+    starts = np.ones(len(data_rows), dtype=np.bool_)
+    starts[1:] = data_rows[1:] != data_rows[:-1]
+    row_numbers, row_of = data_rows[starts], np.cumsum(starts) - 1
     n = len(row_numbers)
     if n == 0 or int(rows[-1]) > tables.MAX_SHEET_ROWS or \
             int(rows[-1]) * width > tables.MAX_XLSX_CELLS:
         raise NotColumnarError("no data rows, or past the table reader's limits")
-    data_bodies = pc.filter(bodies, pa.array(data))
-    data_cols = cols[data]
+    # the header's cells come first (cells are in order): the rest are the data's
+    data_bodies, data_cols = bodies.slice(width), cols[width:]
+    is_id = data_cols == 1
+    id_bodies = pc.take(data_bodies, pa.array(np.nonzero(is_id)[0]))
+    if len(id_bodies) != n:  # a row without an id: the usual way's problem to tell
+        raise NotColumnarError("a row without an id cell")
+    raw: dict[str, Any] = {names[0]: _xlsx_ids(id_bodies, reader.shared_strings, parse, pa, pc)}
+    # every distinct cell of the sheet read once (cells repeat across columns: 0, 1, TRUE …)
+    rest = np.nonzero(~is_id)[0]
+    encoded = pc.dictionary_encode(pc.take(data_bodies, pa.array(rest)))
+    distinct = encoded.dictionary
+    all_codes = encoded.indices.to_numpy(zero_copy_only=False)
+    rest_cols, rest_rows = data_cols[rest], row_of[rest]
+    del data_bodies, encoded
+    read: dict[int, Any] = {}
     good = np.ones(n, dtype=np.bool_)
-    raw: dict[str, Any] = {}
     typed: dict[str, list[Any]] = {}
-    id_bodies: Any = None
-    for c, name in enumerate(names, start=1):
-        mine = data_cols == c
-        here = pc.filter(data_bodies, pa.array(mine))
-        at = row_of[mine]
-        if c == 1:
-            if len(at) != n:  # a row without an id: the usual way's problem to tell
-                raise NotColumnarError("a row without an id cell")
-            id_bodies = here
-            raw[name] = _xlsx_ids(here, reader.shared_strings, parse, pa, pc)
-            continue
-        encoded = pc.dictionary_encode(here)
-        distinct = encoded.dictionary.to_pylist()
-        if len(distinct) > MAX_DISTINCT:
+    for c, name in enumerate(names[1:], start=2):
+        mine = rest_cols == c
+        uniq, inverse = np.unique(all_codes[mine], return_inverse=True)
+        if len(uniq) > MAX_DISTINCT:
             raise NotColumnarError(f"column {name!r} has too many distinct cells")
-        values = [parse(b) for b in distinct] + [None]  # the last: an absent cell
+        values = []
+        for code in uniq.tolist():
+            if code not in read:
+                read[code] = parse(distinct[code].as_py())
+            values.append(read[code])
+        values.append(None)  # the last: an absent cell
         texts, oks = zip(*(_xlsx_text(v, name in ("category", "tier")) for v in values),
                          strict=True)
-        codes = np.full(n, len(distinct), dtype=np.int32)
-        codes[at] = encoded.indices.to_numpy(zero_copy_only=False)
+        codes = np.full(n, len(uniq), dtype=np.int32)
+        codes[rest_rows[mine]] = inverse.reshape(-1)
         good &= np.array(oks, dtype=np.bool_)[codes]
         raw[name] = pa.DictionaryArray.from_arrays(pa.array(codes),
                                                    pa.array(list(texts), pa.string()))
         typed[name] = values
     return XlsxSheet(str(sheet.title), names, raw, good, row_numbers, typed, id_bodies, parse)
+
+
+def _well_formed(xml: bytes) -> None:
+    """The sheet's XML parsed once by expat without building anything (openpyxl would refuse a
+    malformed sheet; the cuts above look only at cells). No DTD reaches here (refused above)."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError:
+        raise NotColumnarError("the sheet's XML is not well formed") from None
 
 
 def _xlsx_ids(bodies: Any, shared: list[str], parse: Any, pa: Any, pc: Any) -> Any:
