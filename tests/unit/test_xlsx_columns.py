@@ -356,3 +356,19 @@ def test_the_command_scores_a_workbook_through_the_columns(tmp_path: Path) -> No
     usual = tmp_path / "usual.csv"
     api.write_report(api.evaluate_all(plan, api.read_facts(facts)), plan, usual)
     assert (tmp_path / "out.csv").read_bytes() == usual.read_bytes()
+
+
+def test_memory_running_out_in_the_columns_leaves_the_workbook_to_the_usual_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The columns' buffers are outside the memory guard: an allocation that fails there is not
+    an error of the file (the usual way reads it, and stops with GS703 where memory runs out)."""
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    facts = write_xlsx(tmp_path / "facts.xlsx", [list(r) for r in
+                                                 wide_rows(plan, s3_units(300, 6))])
+
+    def no_memory(xml: bytes) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(columns, "_well_formed", no_memory)
+    assert bulk.score_file(plan, facts, tmp_path / "out.csv") is None
+    assert not (tmp_path / "out.csv").exists()

@@ -939,6 +939,8 @@ def read_xlsx_sheet(path: Path) -> XlsxSheet:
         xml = reader.archive.read(part)
         return _sheet_columns(openpyxl, reader, SimpleNamespace(parent=reader.wb, title=title),
                               xml, pa, pc)
+    except (MemoryError, pa.ArrowMemoryError):  # under a memory limit: the usual way stops
+        raise NotColumnarError("not enough memory for the sheet's columns") from None  # GS703
     finally:
         reader.archive.close()
 
