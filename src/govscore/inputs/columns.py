@@ -917,7 +917,7 @@ def read_xlsx_sheet(path: Path) -> XlsxSheet:
     bomb checks of :func:`tables.check_workbook`); then the sheet's XML is cut into cells by
     Arrow (no Python object per cell). Raises :class:`NotColumnarError` for anything it is not
     sure of, and the usual way reads the file and tells its problems with sheet and cell:
-    formulas, a header that is not row 1's plain names from column A, cells beyond the header,
+    a header that is not row 1's plain names from column A, cells beyond the header,
     ids stored as numbers (the table reader compares them across rows), a sheet past the
     table reader's row or cell limits, XML it does not expect (prefixed elements, a DTD)."""
     import pyarrow as pa
@@ -988,8 +988,6 @@ def _sheet_columns(openpyxl: Any, reader: Any, sheet: Any, xml: bytes, pa: Any, 
     body = _XLSX_EMPTY_CELLS.sub(b"", xml[start + len(b"<sheetData>"):end])
     if b"&#" in body:  # openpyxl writes every character outside ASCII so: 单 as &#21333;
         body = _XLSX_CHARACTER.sub(_character, body)
-    if b"<f" in body:  # a formula: its computed value needs openpyxl's second pass
-        raise NotColumnarError("the sheet has formulas")
     try:
         whole = pa.array([body], pa.large_binary()).cast(pa.large_string())
     except pa.ArrowInvalid:
@@ -1026,21 +1024,37 @@ def _sheet_columns(openpyxl: Any, reader: Any, sheet: Any, xml: bytes, pa: Any, 
                              epoch=reader.wb.epoch,
                              date_formats=reader.wb._date_formats,  # noqa: SLF001
                              timedelta_formats=reader.wb._timedelta_formats)  # noqa: SLF001
-    from xml.etree.ElementTree import ParseError, fromstring
+    from xml.etree.ElementTree import fromstring
+
+    cached_parser = worksheet_parser(None, reader.shared_strings, data_only=True,
+                                     epoch=reader.wb.epoch,
+                                     date_formats=reader.wb._date_formats,  # noqa: SLF001
+                                     timedelta_formats=reader.wb._timedelta_formats)  # noqa: SLF001
+
+    def held(cell: dict[str, Any]) -> Any:
+        if cell["data_type"] == "d" and cell["value"] is not None:
+            raise NotColumnarError("a date")  # refused by the table reader, at its cell
+        return tables.sheet_value(read_only_cell(sheet, **cell))
 
     def parse(cell_body: str | None) -> Any:
-        """One cell's value as the table reader gets it (None for an absent cell)."""
+        """One cell's value as the table reader gets it (None for an absent cell; a formula
+        with the value Excel computed, as the reader's second, data-only pass gives it)."""
         if cell_body is None:
             return None
         try:
             # no DTD can come before a <c> element: nothing to expand
             element = fromstring(f'<c xmlns="{MAIN_NS}" r="A1"{cell_body}</c>')  # noqa: S314
-        except ParseError:
+            cell = parser.parse_cell(element)
+            if cell["data_type"] != "f":
+                return held(cell)
+            # the formula's text only says which formula has no computed value: a shared
+            # formula's, translated to this cell by the usual way, is never shown from here
+            return tables.formula_cell(str(cell["value"]),
+                                       held(cached_parser.parse_cell(element)))
+        except NotColumnarError:
+            raise
+        except Exception:  # a cell openpyxl's parser refuses: the usual way tells it
             raise NotColumnarError("a cell the workbook reader does not parse") from None
-        cell = parser.parse_cell(element)
-        if cell["data_type"] == "f" or (cell["data_type"] == "d" and cell["value"] is not None):
-            raise NotColumnarError("a formula or a date")
-        return tables.sheet_value(read_only_cell(sheet, **cell))
 
     header_row = int(rows[0])
     in_header = rows == header_row
@@ -1145,18 +1159,32 @@ def _xlsx_text(value: Any, unit_key: bool) -> tuple[str, bool]:
     reads the value (the same type and digits; for category and tier, text)."""
     if value is None:
         return "", True
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, int):
-        text = str(value)
-    elif isinstance(value, float):
-        text = repr(value)
-    elif isinstance(value, str):
-        return value, True
+    shown = getattr(value, "cached", value)  # a formula: the value Excel computed
+    if isinstance(value, str) or (shown is not value and isinstance(shown, str)):
+        return _texted(value, shown, unit_key)
+    if isinstance(shown, bool):
+        text = "true" if shown else "false"
+    elif isinstance(shown, int):
+        text = str(shown)
+    elif isinstance(shown, float):
+        text = repr(shown)
     else:
         return _NOT_PLAIN, False
     if unit_key:
         return _NOT_PLAIN, False
+    return _same(value, text)
+
+
+def _texted(value: Any, shown: str, unit_key: bool) -> tuple[str, bool]:
+    """A text cell (or a formula computing text): the columns read its text by the table
+    reader's own rule; category and tier must be plain text."""
+    if shown is value:
+        return shown, True
+    return (shown, True) if not unit_key and _same(value, shown)[1] else (_NOT_PLAIN, False)
+
+
+def _same(value: Any, text: str) -> tuple[str, bool]:
+    """``text`` where the table reader reads it as it reads ``value`` (same type and digits)."""
     try:
         usual, ours = tables.cell_value(value), tables.cell_value(text)
     except tables.CellError:
