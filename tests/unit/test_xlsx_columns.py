@@ -411,3 +411,25 @@ def test_memory_running_out_in_the_columns_leaves_the_workbook_to_the_usual_way(
     monkeypatch.setattr(columns, "_well_formed", no_memory)
     assert bulk.score_file(plan, facts, tmp_path / "out.csv") is None
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_workbook_benchmark_agrees_with_the_hand_worked_totals(tmp_path: Path) -> None:
+    """benchmarks/bench_columns.py --xlsx-units on a few districts: every reader reads the
+    sheet, the columns' file equals the usual way's and its sampled totals the hand-written
+    Decimal computation of S3 (bench_columns.s3_total)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_columns
+
+    out = tmp_path / "figures.json"
+    assert bench_columns.main(["--units", "0", "--csv-units", "0", "--memory-units", "0",
+                               "--xlsx-units", "1000", "--xlsx-usual", "--rounds", "1",
+                               "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))["xlsx"]
+    assert figures["within_limits"]
+    assert figures["agrees"]
+    assert figures["same_file"]
+    assert figures["sample"] == 2  # districts 0 and 997
+    assert "govscore columns" in figures["read"]
