@@ -295,6 +295,13 @@ def test_an_excel_workbook_with_shared_strings_reads_as_the_table_reader(tmp_pat
      '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>2</v></c><c r="C2"><v>2</v></c>'
      '</row>', "a value beyond the header"),
     ('<row r="1"><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>', "cells without references"),
+    ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+     '<row r="2"><c r="A2" t="inlineStr"><is><t><![CDATA[&#21306;]]></t></is></c>'
+     '<c r="B2"><v>2</v></c></row>', "CDATA: a character reference in it is text"),
+    ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+     '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>2</v></c>'
+     '<row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3"><v>2</v></c></row>',
+     "XML not well formed (a row never closed)"),
 ])
 def test_what_the_columns_are_unsure_of_goes_the_usual_way(rows: str, why: str,
                                                            tmp_path: Path) -> None:

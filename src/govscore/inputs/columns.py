@@ -986,6 +986,8 @@ def _sheet_columns(openpyxl: Any, reader: Any, sheet: Any, xml: bytes, pa: Any, 
         raise NotColumnarError("the sheet's XML is not of the plain form")
     _well_formed(xml)
     body = _XLSX_EMPTY_CELLS.sub(b"", xml[start + len(b"<sheetData>"):end])
+    if b"<![CDATA[" in body or b"<!--" in body or b"<?" in body:  # text the cuts would misread
+        raise NotColumnarError("CDATA, a comment or a processing instruction among the cells")
     if b"&#" in body:  # openpyxl writes every character outside ASCII so: 单 as &#21333;
         body = _XLSX_CHARACTER.sub(_character, body)
     try:
