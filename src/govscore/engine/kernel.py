@@ -127,7 +127,8 @@ class Kernel:
         done = self._score(unit, category, tier, facts, in_context)
         if done is None:
             return None
-        result, checked, defaulted = done
+        result, data, defaulted = done
+        checked = data[self._facts_at:self._trace_at]
         return result, UnitFacts(unit, category, tier,
                                  dict(zip(self._facts, checked, strict=True)), tuple(defaulted))
 
@@ -159,7 +160,7 @@ class Kernel:
                 data = self._after_total(data, category)
             result = _NEW(self._result)
             _SET_DATA(result, data)
-            return result, data[self._facts_at:self._trace_at], defaulted
+            return result, data, defaulted  # the checked facts: run() slices them out
         except Exception:  # any surprise (an arithmetic trap, a formula error): the interpreter
             return None    # scores this unit again and reports it properly
         finally:
