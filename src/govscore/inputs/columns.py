@@ -852,8 +852,9 @@ _XLSX_CELL = (r"(?s)^(?:</row>)?(?:<row [^>]*/>|<row [^>]*></row>)*"
               r'(?:<row r="(?P<rr>[1-9][0-9]{0,6})"[^>]*>)?'
               r'<c r="(?P<col>[A-Z]{1,3})(?P<row>[1-9][0-9]{0,6})"(?P<body>.*)$')
 """One piece of the sheet's rows cut at every ``</c>``: the row it opens (if any), the cell's
-reference and the rest of the cell (attributes and value). A piece of any other shape (a
-formula, a cell without a reference, a row without ``r``) makes the file go the usual way."""
+reference and the rest of the cell (attributes, formula and value). A piece of any other shape
+(a cell without a reference, or whose reference is not first, a row without ``r``) makes the
+file go the usual way."""
 
 _XLSX_ID_TEXT = (r'(?s)^(?: s="[0-9]+")? t="(?:(?P<shared>s)"><v>(?P<index>[0-9]{1,9})</v>'
                  r'|inlineStr"><is><t(?: xml:space="preserve")?>(?P<inline>[^<&\r]*)</t></is>)$')
@@ -862,7 +863,7 @@ Any other id cell (a number, an entity) is read by openpyxl's own cell parser, r
 
 _NOT_PLAIN = "\x00"
 """The text given to a cell whose value the columns do not read as the table reader does (a
-percentage format, a date, an error, a float with more digits than a sheet shows): no rule of
+percentage format, an error, a float with more digits than a sheet shows): no rule of
 the columns takes it, so its row goes to the table reader with the cell's own value."""
 
 
@@ -917,9 +918,10 @@ def read_xlsx_sheet(path: Path) -> XlsxSheet:
     bomb checks of :func:`tables.check_workbook`); then the sheet's XML is cut into cells by
     Arrow (no Python object per cell). Raises :class:`NotColumnarError` for anything it is not
     sure of, and the usual way reads the file and tells its problems with sheet and cell:
-    a header that is not row 1's plain names from column A, cells beyond the header,
-    ids stored as numbers (the table reader compares them across rows), a sheet past the
-    table reader's row or cell limits, XML it does not expect (prefixed elements, a DTD)."""
+    a header that is not the first row's plain names from column A, cells beyond the header,
+    ids stored as numbers (the table reader compares them across rows), a date, a sheet past
+    the table reader's row or cell limits, XML it does not expect (prefixed elements, a DTD,
+    CDATA) or not well formed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
