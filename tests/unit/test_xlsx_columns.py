@@ -440,3 +440,48 @@ def test_the_workbook_benchmark_agrees_with_the_hand_worked_totals(tmp_path: Pat
     assert figures["same_file"]
     assert figures["sample"] == 2  # districts 0 and 997
     assert "govscore columns" in figures["read"]
+
+
+def test_random_s3_units_in_an_excel_made_workbook_give_the_same_csv(tmp_path: Path) -> None:
+    """The sheet as Excel writes it (ids, tiers and flags' words as shared strings, numbers as
+    numbers, styles on some cells, row attributes): through the columns, the usual way's file."""
+    from xml.sax.saxutils import escape
+
+    from openpyxl.utils import get_column_letter
+
+    plan = govscore.compile(ROOT / "schemes" / "s3-chengdu.yaml")
+    rows = wide_rows(plan, s3_units(400, 21))
+    strings: list[str] = []
+    index: dict[str, int] = {}
+
+    def shared(text: str) -> str:
+        if text not in index:
+            index[text] = len(strings)
+            strings.append(escape(text))
+        return f' t="s"><v>{index[text]}</v>'
+
+    xml = []
+    for r, row in enumerate(rows, start=1):
+        cells = []
+        for c, text in enumerate(row, start=1):
+            if text == "":
+                continue
+            ref = f"{get_column_letter(c)}{r}"
+            value = typed(text) if r > 1 and c > 1 else text
+            if isinstance(value, bool):
+                body = f' t="b"><v>{int(value)}</v>'
+            elif isinstance(value, (int, float)):
+                style = ' s="0"' if r % 7 == 0 else ""
+                body = f"{style}><v>{value}</v>"
+            else:
+                body = shared(value)
+            cells.append(f'<c r="{ref}"{body}</c>')
+        xml.append(f'<row r="{r}" spans="1:{len(row)}" x14ac:dyDescent="0.25">'
+                   + "".join(cells) + "</row>")
+    facts = excel_like(tmp_path / "excel.xlsx", "".join(xml), strings)
+    usual, by_columns = both_ways(plan, facts, tmp_path)
+    assert by_columns is not None
+    assert by_columns == usual
+    summary = bulk.score_file(plan, facts, tmp_path / "again.csv")
+    assert summary is not None
+    assert summary.by_columns == 399  # every row but the first (which may be titles)
