@@ -27,9 +27,8 @@ from __future__ import annotations
 import decimal
 import gc
 import importlib.util
-import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -410,27 +409,6 @@ def _resolve(ids: Any, given: Any, members: dict[str, str], declared: list[str]
     return value, ok
 
 
-class _Ids(Sequence[str]):
-    """The unit ids of an Arrow string array as a sequence of str, without a Python string per
-    unit held at once (population_columns reads a few by index and goes through them once)."""
-
-    def __init__(self, ids: Any) -> None:
-        self.ids = ids
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return self.ids[index].to_pylist()
-        return self.ids[index].as_py()
-
-    def __iter__(self) -> Iterator[str]:
-        step = 65_536  # a list of str at a time, chained in C (no Python frame per id)
-        return itertools.chain.from_iterable(
-            self.ids.slice(start, step).to_pylist() for start in range(0, len(self.ids), step))
-
-
 def _codes(column: Any, names: list[str]) -> Any:
     """Each row's index into ``names`` ('' and unknown: population_columns.NO)."""
     import numpy as np
@@ -454,6 +432,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
     import pyarrow as pa
 
     from govscore.engine import population_columns as pcol
+    from govscore.inputs import columns as incols
 
     scheme = plan.scheme
     places = plan.places
@@ -473,7 +452,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
         eligible[start + k] = not r.ineligible
         if r.forced_grade is not None or r.grade_cap is not None:
             vetoed[start + k] = (r.forced_grade, r.grade_cap)
-    table = pcol.Units(_Ids(units), _codes(columns["category"], categories),
+    table = pcol.Units(incols.FileIds(units), _codes(columns["category"], categories),
                        _codes(columns["tier"], tiers), categories, tiers, total, places,
                        key_columns, eligible, vetoed)
     placed = pcol.place(plan, table)

@@ -19,7 +19,8 @@ ranks, grades and award outcomes stay columns (:class:`Placed`). A unit's
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from abc import abstractmethod
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -45,6 +46,37 @@ G_NONE, G_BAND, G_FORCED, G_CAPPED, G_BELOW_QUOTA, G_TIED = range(6)
 A_OUT, A_WON, A_UNDECIDED, A_INELIGIBLE, A_OUTSIDE, A_OUTSIDE_PENDING = range(6)
 """A_OUT: not of the award's categories (no reason); A_OUTSIDE_PENDING: eligible only as a
 pending grade is decided, and outside the quota either way."""
+
+
+class IdColumn(Sequence[str]):
+    """Unit ids held as a column rather than a Python str per unit (a file's Arrow ids,
+    govscore.bulk): the two things :func:`place` asks of every id at once, done in bulk. Any
+    other sequence of str is asked one id at a time."""
+
+    @abstractmethod
+    def sorted_ids(self, rows: Ints) -> list[str]:
+        """The ids of ``rows``, sorted as ``sorted()`` sorts str (by code point)."""
+
+    @abstractmethod
+    def rows_of(self, wanted: Collection[str]) -> dict[str, int]:
+        """id → row for the ids among ``wanted`` that are present."""
+
+
+def sorted_ids(ids: Sequence[str], rows: Ints) -> list[str]:
+    """The ids of ``rows``, sorted: an award's winners and a tie's units as AwardScope lists
+    them (300,000 winners of a million units: in one call where the ids are a column)."""
+    if isinstance(ids, IdColumn):
+        return ids.sorted_ids(rows)
+    return sorted(ids[r] for r in rows.tolist())
+
+
+def rows_of(ids: Sequence[str], wanted: Collection[str]) -> dict[str, int]:
+    """id → row for the ids among ``wanted`` (the members a scheme names)."""
+    if not wanted:
+        return {}
+    if isinstance(ids, IdColumn):
+        return ids.rows_of(wanted)
+    return {u: r for r, u in enumerate(ids) if u in wanted}
 
 
 @dataclass
@@ -313,7 +345,7 @@ def place(plan: Lowered, units: Units) -> Placed:
     everyone = np.ones(n, dtype=np.bool_)
     all_named = {m for group in (scheme.tiers, scheme.categories) for e in group
                  for m in e.members}
-    named_rows = {u: r for r, u in enumerate(units.ids) if u in all_named} if all_named else {}
+    named_rows = rows_of(units.ids, all_named)
 
     rank_scope, rank_keys = _scope_codes(scheme.ranking.scope, units)
     rank = _competition_ranks(rank_scope, code)
@@ -433,15 +465,13 @@ def _award(plan: Lowered, award: model.Award, units: Units, code: Ints, grade: I
             status[pending_rows] = A_OUTSIDE_PENDING
             winners, tied_rows, room = sure, pending, places - len(sure)
         else:
-            undecided = sorted(ids[r] for r in tied.tolist())
+            undecided = sorted_ids(ids, tied)
             tied_rows = tied
         status[winners] = A_WON
         status[tied_rows] = A_UNDECIDED
-        pending_tied = tuple(sorted(ids[r] for r in np.intersect1d(tied_rows,
-                                                                  pending_rows).tolist()))
-        scope = AwardScope(award.id, key, size, places,
-                           tuple(sorted(ids[r] for r in winners.tolist())), tuple(undecided),
-                           room)
+        pending_tied = tuple(sorted_ids(ids, np.intersect1d(tied_rows, pending_rows)))
+        scope = AwardScope(award.id, key, size, places, tuple(sorted_ids(ids, winners)),
+                           tuple(undecided), room)
         made.append(Decision(scope, f"{size} units in {key}, {places} place(s)", pending_tied))
     return status, where, made
 

@@ -29,7 +29,8 @@ import csv
 import dataclasses
 import importlib.util
 import io
-from collections.abc import Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,7 @@ import numpy as np
 from govscore.engine import columnar
 from govscore.engine.columnar import CategoryColumns, Col, FactColumns, Mask
 from govscore.engine.lowering import ItemProgram, Lowered
+from govscore.engine.population_columns import IdColumn
 from govscore.errors import GovscoreError
 from govscore.inputs import tables
 
@@ -476,6 +478,59 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     plain[0] = False  # the first data row may be titles: the table reader decides
     rows = np.arange(2, n + 2, dtype=np.int64)
     return FileColumns(str(path), encoding, names, raw, rows, plain, facts, coded)
+
+
+class FileIds(IdColumn):
+    """A file's unit ids (an Arrow string array) as a sequence of str for the placement
+    (engine.population_columns), without a Python str per unit held at once; the ids it needs
+    in bulk (an award's 300,000 winners, sorted) taken from Arrow in one call."""
+
+    def __init__(self, ids: Any) -> None:
+        self.ids = ids
+        self._rank: Any = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return self.ids[index].to_pylist()
+        return self.ids[index].as_py()
+
+    def __iter__(self) -> Iterator[str]:
+        step = 65_536  # a list of str at a time, chained in C (no Python frame per id)
+        return itertools.chain.from_iterable(
+            self.ids.slice(start, step).to_pylist() for start in range(0, len(self.ids), step))
+
+    def rank(self) -> Any:
+        """Each row's place among the ids sorted (int64). Arrow sorts UTF-8 by its bytes, and
+        the order of UTF-8 bytes is the order of code points: the order ``sorted()`` gives
+        str."""
+        if self._rank is None:
+            import pyarrow.compute as pc
+
+            order = np.asarray(pc.sort_indices(self.ids))
+            self._rank = np.empty(len(order), dtype=np.int64)
+            self._rank[order] = np.arange(len(order), dtype=np.int64)
+        return self._rank
+
+    def sorted_ids(self, rows: Any) -> list[str]:
+        import pyarrow as pa
+
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        ordered = rows[np.argsort(self.rank()[rows])]
+        return self.ids.take(pa.array(ordered)).to_pylist()  # type: ignore[no-any-return]
+
+    def rows_of(self, wanted: Collection[str]) -> dict[str, int]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = np.flatnonzero(np.asarray(pc.is_in(
+            self.ids, value_set=pa.array(sorted(wanted), pa.string()))))
+        return dict(zip(self.ids.take(pa.array(found)).to_pylist(), found.tolist(),
+                        strict=True))
 
 
 def mask_of(array: Any) -> Mask:
