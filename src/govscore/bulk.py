@@ -248,7 +248,7 @@ def _score(plan: Plan, source: Path, input_order: bool
     # the ids as CSV cells: the columns' ids are plain (nothing to guard or quote), the scalar
     # path's go through the CSV writer's rules one by one
     unit_cells = pa.concat_arrays([pc.take(ids_arrow, index), pa.array(
-        [_csv_quoted(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
+        [out.quoted_cell(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
     tail = out.Numbers()
     total_tail, computed_tail = tail.column([r.total for r in results]), \
         tail.column([r.computed_total for r in results])
@@ -353,13 +353,6 @@ def _unified(parts: list[Any]) -> Any:
                              pa.dictionary(pa.int32(), pa.string()))
     whole = whole.unify_dictionaries().combine_chunks()
     return pa.DictionaryArray.from_arrays(narrow(whole.indices), whole.dictionary)
-
-
-def _csv_quoted(cell: str) -> str:
-    """A cell as csv.writer (QUOTE_MINIMAL) writes it."""
-    if any(c in cell for c in ',"\r\n'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
 
 
 def _text(columns: Any, tail: Sequence[str]) -> Any:

@@ -151,6 +151,18 @@ def _quoted(column: Any) -> Any:
     return pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), column)
 
 
+SMALL = 4_096
+"""A dictionary of at most this many distinct cells is guarded and quoted in Python, by
+csv_cell itself (one regex compiled per Arrow call costs more than a few thousand cells)."""
+
+
+def quoted_cell(cell: str) -> str:
+    """A cell as csv.writer (QUOTE_MINIMAL) writes it."""
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def _prepared(column: Any, text: bool) -> Any:
     """A column's CSV cells: a dictionary array's distinct cells guarded and quoted once."""
     import pyarrow as pa
@@ -158,17 +170,74 @@ def _prepared(column: Any, text: bool) -> Any:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if isinstance(column, pa.DictionaryArray):
+        if column.null_count:  # a null cell is written empty: the plain column's way
+            return column.cast(pa.string())
         values = column.dictionary.cast(pa.string())
-        values = _quoted(guarded(values) if text else values)
+        if len(values) <= SMALL and not values.null_count:
+            values = pa.array([quoted_cell(str(csv_cell(v)) if text else v)
+                               for v in values.to_pylist()], pa.string())
+        else:
+            values = _quoted(guarded(values) if text else values)
         return pa.DictionaryArray.from_arrays(column.indices, values)
     return column
 
 
-def _rows(column: Any, order: Any, start: int) -> Any:
-    """Rows ``start`` … ``start + CHUNK`` of a column, in ``order`` (all rows if None)."""
-    if order is None:
-        return column.slice(start, CHUNK)
-    return column.take(order.slice(start, CHUNK))
+GROUPED = 65_536
+"""Adjacent dictionary columns are written as one column of their cells joined by commas
+while the product of their dictionaries' sizes stays within this: a row is then a few cells
+to join instead of one per column (the join's cost is per cell)."""
+
+
+class _Group:
+    """Adjacent dictionary columns written as one: each combination of their cells is a code
+    (``(i0 × n1 + i1) × n2 + i2 …``) into every combination's text, made once."""
+
+    def __init__(self, first: Any) -> None:
+        self.codes = [np.asarray(first.indices)]
+        self.sizes = [len(first.dictionary)]
+        self.dictionary = first.dictionary
+
+    def size(self) -> int:
+        return int(np.prod(self.sizes, dtype=np.int64))
+
+    def join(self, column: Any) -> None:
+        import pyarrow.compute as pc
+
+        left, right = len(self.dictionary), len(column.dictionary)
+        self.dictionary = pc.binary_join_element_wise(
+            self.dictionary.take(np.repeat(np.arange(left), right)),
+            column.dictionary.take(np.tile(np.arange(right), left)), ",")
+        self.codes.append(np.asarray(column.indices))
+        self.sizes.append(right)
+
+    def rows(self, rows: Any) -> Any:
+        """The cells of ``rows`` (numpy row numbers, or a slice)."""
+        import pyarrow as pa
+
+        code = self.codes[0][rows].astype(np.int64)
+        for codes, size in zip(self.codes[1:], self.sizes[1:], strict=True):
+            code *= size
+            code += codes[rows]
+        return self.dictionary.take(pa.array(code))
+
+
+def _pieces(names: list[str], cells: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The columns to join per row: runs of dictionary columns grouped (:class:`_Group`),
+    every other column as itself (name, column)."""
+    import pyarrow as pa
+
+    pieces: list[tuple[str, Any]] = []
+    for name in names:
+        column = cells[name]
+        if not isinstance(column, pa.DictionaryArray):
+            pieces.append((name, column))
+            continue
+        last = pieces[-1][1] if pieces else None
+        if isinstance(last, _Group) and last.size() * len(column.dictionary) <= GROUPED:
+            last.join(column)
+        else:
+            pieces.append((name, _Group(column)))
+    return pieces
 
 
 def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, Any], *,
@@ -184,16 +253,22 @@ def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, An
     import pyarrow.compute as pc
 
     cells = {name: _prepared(columns[name], name in TEXT_COLUMNS) for name in names}
-    header = ",".join(_quoted(pa.array(names, pa.string())).to_pylist()) + "\n"
+    header = ",".join(quoted_cell(name) for name in names) + "\n"
     n = len(columns[names[0]])
     handle.write(("\ufeff" + header).encode("utf-8"))
+    pieces = _pieces(names, cells)
+    positions = None if order is None else np.asarray(order, dtype=np.int64)
     for start in range(0, n, CHUNK):
+        rows = slice(start, start + CHUNK) if positions is None else \
+            positions[start:start + CHUNK]
         parts = []
-        for name in names:
-            part = _rows(cells[name], order, start)
-            if isinstance(part, pa.DictionaryArray):
-                part = part.dictionary.take(part.indices)
-            elif pa.types.is_integer(part.type):  # a number: never quoted
+        for name, piece in pieces:
+            if isinstance(piece, _Group):
+                parts.append(piece.rows(rows))
+                continue
+            part = piece.slice(start, CHUNK) if positions is None else \
+                piece.take(pa.array(rows))
+            if pa.types.is_integer(part.type):  # a number: never quoted
                 part = part.cast(pa.string())
             elif name not in ready:
                 part = pc.fill_null(part.cast(pa.string()), "")
@@ -204,6 +279,13 @@ def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, An
         handle.write(_bytes(body))
         del parts, lines, body
         pa.default_memory_pool().release_unused()
+
+
+def _rows(column: Any, order: Any, start: int) -> Any:
+    """Rows ``start`` … ``start + CHUNK`` of a column, in ``order`` (all rows if None)."""
+    if order is None:
+        return column.slice(start, CHUNK)
+    return column.take(order.slice(start, CHUNK))
 
 
 def _bytes(column: Any) -> bytes:
