@@ -143,9 +143,9 @@ def _score(plan: Plan, source: Path, input_order: bool
     except incols.NotColumnarError:
         return None
     _release()
-    n = len(cols)
     ids_arrow = cols.raw["id"]
-    if pc.count_distinct(ids_arrow).as_py() != n:
+    file_ids = incols.FileIds(ids_arrow)
+    if file_ids.repeated():
         return None  # an id given twice: GS405 the usual way
     scheme = plan.scheme
     plain = cols.plain.copy()
@@ -245,10 +245,9 @@ def _score(plan: Plan, source: Path, input_order: bool
     index = pa.array(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64))
     units = pa.concat_arrays([pc.take(ids_arrow, index),
                               pa.array([r.unit for r in results], pa.string())])
-    # the ids as CSV cells: the columns' ids are plain (nothing to guard or quote), the scalar
-    # path's go through the CSV writer's rules one by one
-    unit_cells = pa.concat_arrays([pc.take(ids_arrow, index), pa.array(
-        [out.quoted_cell(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
+    # the ids' order: the file's rows' ranks where every scored unit is one of them as it is
+    unit_ids = incols.FileIds(units, file_ids.rank()[np.asarray(index)] if not results else None)
+    del file_ids, ids_arrow
     tail = out.Numbers()
     total_tail, computed_tail = tail.column([r.total for r in results]), \
         tail.column([r.computed_total for r in results])
@@ -261,10 +260,8 @@ def _score(plan: Plan, source: Path, input_order: bool
         "tier": _text(pc.take(tier, index), [r.tier or "" for r in results]),
         "total": _unified([*total_texts, total_tail[0]]),
         "computed_total": _unified([*total_texts, computed_tail[0]]),
-        "vetoes": _text(pa.array([""] * len(index), pa.string()),
-                        [";".join(r.vetoes) for r in results]),
-        "ineligible": _text(pa.array([""] * len(index), pa.string()),
-                            ["; ".join(r.ineligible) for r in results]),
+        "vetoes": _text(len(index), [";".join(r.vetoes) for r in results]),
+        "ineligible": _text(len(index), ["; ".join(r.ineligible) for r in results]),
     }
     gathered["total"].add(total_tail)
     rank_data: dict[str, Any] = {}
@@ -281,7 +278,7 @@ def _score(plan: Plan, source: Path, input_order: bool
     if total_data is None or any(v is None for v in rank_data.values()):
         return None
     # ranks, grades and awards
-    placements = _place(plan, columns, units, total_data, rank_data, results)
+    placements = _place(plan, columns, unit_ids, total_data, rank_data, results)
     if placements is None:
         return None
     _release()
@@ -292,11 +289,12 @@ def _score(plan: Plan, source: Path, input_order: bool
         rows_of = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)])
         order = pa.array(np.argsort(rows_of, kind="stable"))
     else:
-        order = pc.sort_indices(pa.table({"scope": columns["scope_key"],
-                                          "rank": columns["rank_int"], "unit": units}),
-                                sort_keys=[("scope", "ascending"), ("rank", "ascending"),
-                                           ("unit", "ascending")])
-    columns["unit cells"] = unit_cells
+        order = pa.array(_report_order(columns.pop("scope_key"), columns.pop("rank_int"),
+                                       unit_ids.rank()))
+    # the ids as CSV cells: the columns' ids are plain (nothing to guard or quote), the scalar
+    # path's go through the CSV writer's rules one by one
+    columns["unit cells"] = pa.concat_arrays([units.slice(0, len(index)), pa.array(
+        [out.quoted_cell(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
     columns["order"] = order
     return names, columns, (n_scored, by_columns, len(scalar), encoding)
 
@@ -356,15 +354,41 @@ def _unified(parts: list[Any]) -> Any:
 
 
 def _text(columns: Any, tail: Sequence[str]) -> Any:
-    """A text column (the columns' rows, then the scalar path's) as a dictionary array."""
+    """A text column (the columns' rows, then the scalar path's) as a dictionary array; the
+    columns' rows given as a count are empty cells."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from govscore.views.report_columns import narrow
 
+    if isinstance(columns, int):  # no 1,000,000 empty strings: one code per row
+        texts = sorted({"", *tail})
+        code = {t: i for i, t in enumerate(texts)}
+        indices = np.concatenate([np.full(columns, code[""], dtype=np.int64),
+                                  np.array([code[t] for t in tail], dtype=np.int64)])
+        return pa.DictionaryArray.from_arrays(narrow(pa.array(indices)),
+                                              pa.array(texts, pa.string()))
     whole = pa.concat_arrays([columns.cast(pa.string()), pa.array(list(tail), pa.string())])
     encoded = pc.dictionary_encode(whole)
     return pa.DictionaryArray.from_arrays(narrow(encoded.indices), encoded.dictionary)
+
+
+def _report_order(scope: Any, rank: Any, unit: Any) -> Any:
+    """Row numbers in the report's order — by scope, rank, then unit id — from their int64
+    keys (``unit`` any order-preserving codes of the ids, which are unique): one key per row
+    where the three fit one int64, else numpy's lexsort."""
+    import numpy as np
+
+    n = len(unit)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    top = (int(scope.max()) + 1) * (n + 1) * (int(unit.max()) + 1)
+    if int(scope.min()) >= 0 and int(rank.min()) >= 0 and int(rank.max()) <= n and \
+            int(unit.min()) >= 0 and top < 2**63:
+        key = (scope.astype(np.int64) * (n + 1) + rank) * (int(unit.max()) + 1) + unit
+        return np.argsort(key)
+    return np.lexsort((unit, rank, scope))
 
 
 def _rank_nodes(plan: Plan) -> list[str]:
@@ -425,7 +449,6 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
     import pyarrow as pa
 
     from govscore.engine import population_columns as pcol
-    from govscore.inputs import columns as incols
 
     scheme = plan.scheme
     places = plan.places
@@ -445,7 +468,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
         eligible[start + k] = not r.ineligible
         if r.forced_grade is not None or r.grade_cap is not None:
             vetoed[start + k] = (r.forced_grade, r.grade_cap)
-    table = pcol.Units(incols.FileIds(units), _codes(columns["category"], categories),
+    table = pcol.Units(units, _codes(columns["category"], categories),
                        _codes(columns["tier"], tiers), categories, tiers, total, places,
                        key_columns, eligible, vetoed)
     placed = pcol.place(plan, table)

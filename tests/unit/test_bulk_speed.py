@@ -51,6 +51,31 @@ def test_file_ids_sort_and_find_as_python_does(ids: list[str], data: Any) -> Non
     assert [column[i] for i in range(len(ids))] == ids
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(TRICKY), max_size=12))
+def test_an_id_given_twice_is_found(ids: list[str]) -> None:
+    assert FileIds(pa.array(ids, pa.string())).repeated() == (len(set(ids)) != len(ids))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 9)), max_size=30), st.booleans(),
+       st.randoms(use_true_random=False))
+def test_the_report_order_is_scope_rank_then_id(keys: list[tuple[int, int]], huge: bool,
+                                                rnd: Any) -> None:
+    """bulk._report_order against Python's sort of (scope, rank, id); ``huge`` codes the ids
+    with gaps so wide that the three keys no longer fit one int64 (numpy's lexsort then)."""
+    from govscore import bulk
+
+    n = len(keys)
+    place = list(range(n))
+    rnd.shuffle(place)  # row r's id is the place[r]-th in order
+    unit = np.array([(2**56 if huge else 1) * k for k in place], dtype=np.int64)
+    scope = np.array([k[0] for k in keys], dtype=np.int64)
+    rank = np.array([min(k[1], n) for k in keys], dtype=np.int64)
+    got = bulk._report_order(scope, rank, unit).tolist()
+    assert got == sorted(range(n), key=lambda r: (keys[r][0], min(keys[r][1], n), place[r]))
+
+
 def test_tricky_ids_sort_by_code_point() -> None:
     # by hand: code points "" < " " (20) < "B" (42) < "a" (61) < "e\u0301" (65 …) < "é" (E9)
     # < "区县10" < "区县2" ("1" 31 < "2" 32) < U+D7FF < U+FFFF < U+10000

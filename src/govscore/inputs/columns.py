@@ -485,9 +485,10 @@ class FileIds(IdColumn):
     (engine.population_columns), without a Python str per unit held at once; the ids it needs
     in bulk (an award's 300,000 winners, sorted) taken from Arrow in one call."""
 
-    def __init__(self, ids: Any) -> None:
+    def __init__(self, ids: Any, rank: Any = None) -> None:
         self.ids = ids
-        self._rank: Any = None
+        self._rank: Any = rank
+        """:meth:`rank`, where known already (any order-preserving int64 codes will do)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -507,12 +508,20 @@ class FileIds(IdColumn):
         the order of UTF-8 bytes is the order of code points: the order ``sorted()`` gives
         str."""
         if self._rank is None:
-            import pyarrow.compute as pc
-
-            order = np.asarray(pc.sort_indices(self.ids))
-            self._rank = np.empty(len(order), dtype=np.int64)
-            self._rank[order] = np.arange(len(order), dtype=np.int64)
+            self.repeated()
         return self._rank
+
+    def repeated(self) -> bool:
+        """Whether an id is given twice (found by the sort :meth:`rank` needs anyway: a hash
+        count of the distinct ids of a million rows cost four times as much)."""
+        import pyarrow.compute as pc
+
+        order = pc.sort_indices(self.ids)
+        ordered = self.ids.take(order)
+        self._rank = np.empty(len(order), dtype=np.int64)
+        self._rank[np.asarray(order)] = np.arange(len(order), dtype=np.int64)
+        return len(ordered) > 1 and bool(
+            pc.any(pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).as_py())
 
     def sorted_ids(self, rows: Any) -> list[str]:
         import pyarrow as pa
