@@ -173,3 +173,58 @@ def test_the_csv_written_from_columns_is_what_csv_writer_writes(
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows([names, *rows])
     assert handle.getvalue() == ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+# -- the placement's counting forms against the sorts they replace ----------------------------
+
+INT64S = st.integers(-(2**61), 2**61)
+narrow_or_wide = st.one_of(st.lists(st.integers(-50, 50), max_size=40),
+                           st.lists(INT64S, max_size=40),
+                           st.lists(st.sampled_from([0, 2**40, -(2**40), 7]), max_size=40))
+
+
+@settings(max_examples=300, deadline=None)
+@given(narrow_or_wide)
+def test_dense_is_np_unique(values: list[int]) -> None:
+    """pcol.dense by a table over a small range, else by sorting: np.unique's answer."""
+    array = np.array(values, dtype=np.int64)
+    distinct, index = pcol.dense(array)
+    want, inverse = np.unique(array, return_inverse=True)
+    assert distinct.tolist() == want.tolist()
+    assert index.tolist() == inverse.reshape(len(values)).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), narrow_or_wide.flatmap(
+    lambda v: st.sampled_from(v) if v else st.just(0))), max_size=40))
+def test_competition_ranks_count_the_better_units_of_the_scope(rows: list[tuple[int, int]]
+                                                               ) -> None:
+    """1 + the units of the same scope with a better (smaller) code; codes dense as
+    order_code gives them, or spread wide so that the counting table would be too large (the
+    sort then)."""
+    scope = np.array([s for s, _ in rows], dtype=np.int64)
+    raw = np.array([c for _, c in rows], dtype=np.int64)
+    for code in (pcol.dense(raw)[1], raw - (raw.min() if len(raw) else 0)):
+        got = pcol._competition_ranks(scope, code).tolist()
+        assert got == [1 + sum(1 for t, d in zip(scope.tolist(), code.tolist(), strict=True)
+                               if t == s and d < c)
+                       for s, c in zip(scope.tolist(), code.tolist(), strict=True)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=25), st.integers(-1, 26), st.booleans(),
+       st.booleans())
+def test_fill_by_selection_is_population_fill(codes: list[int], places: int,
+                                              include_all: bool, top: bool) -> None:
+    """pcol._fill (the places-th code by np.partition, tie groups by comparison) against
+    population._fill over the same rows' tie groups, best first (or worst first), as sets."""
+    from govscore.engine import population
+
+    code = np.array(codes, dtype=np.int64)
+    rows = np.arange(len(codes), dtype=np.int64)
+    winners, tied, room = pcol._fill(rows, code, places, include_all, top)
+    groups = [[str(r) for r in rows.tolist() if codes[r] == c]
+              for c in sorted(set(codes), reverse=not top)]
+    want = population._fill(groups, places, include_all)
+    assert (sorted(winners.tolist()), sorted(tied.tolist()), room) == \
+        (sorted(int(u) for u in want[0]), sorted(int(u) for u in want[1]), want[2])

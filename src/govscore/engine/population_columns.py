@@ -249,14 +249,32 @@ def _scope_codes(scope: str, units: Units) -> tuple[Ints, list[str]]:
     return remap[codes], [keys[i] for i in used.tolist()]
 
 
+def dense(values: Ints) -> tuple[Ints, Ints]:
+    """``np.unique(values, return_inverse=True)``: the distinct values ascending, and each
+    value's index among them. Where the values' range is small (a million totals at 2 places
+    lie in 0 … 10,000) by a table over the range, without sorting."""
+    values = np.asarray(values, dtype=np.int64)
+    n = len(values)
+    if n:
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo < max(4 * n, 1 << 16):
+            present = np.zeros(hi - lo + 1, dtype=np.bool_)
+            offset = values - lo
+            present[offset] = True
+            index = np.cumsum(present, dtype=np.int64) - 1
+            return np.flatnonzero(present) + lo, index[offset]
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return distinct, inverse.astype(np.int64).reshape(n)
+
+
 def order_code(keys: Sequence[Ints], n: int) -> Ints:
     """One integer per row for the key tuple: 0 for the best, equal tuples equal codes, a
     better tuple a smaller code (a dense rank of the keys, higher keys first)."""
     if not keys:
         return np.zeros(n, dtype=np.int64)
     if len(keys) == 1:
-        _, inverse = np.unique(-np.asarray(keys[0], dtype=np.int64), return_inverse=True)
-        return inverse.astype(np.int64).reshape(n)
+        distinct, index = dense(keys[0])
+        return len(distinct) - 1 - index
     order = np.lexsort([-np.asarray(k, dtype=np.int64) for k in reversed(keys)])
     new = np.zeros(n, dtype=np.bool_)
     for k in keys:
@@ -268,11 +286,19 @@ def order_code(keys: Sequence[Ints], n: int) -> Ints:
 
 
 def _competition_ranks(scope: Ints, code: Ints) -> Ints:
-    """1, 2, 2, 4 within each scope, the better code first."""
+    """1, 2, 2, 4 within each scope, the better code first: 1 + the units of the scope with a
+    better code. Counted per (scope, code) where the scopes × the codes are few (a million S3
+    units: 3 圈层 × some 3,000 distinct totals), else by sorting."""
     n = len(scope)
     rank = np.zeros(n, dtype=np.int64)
     if not n:
         return rank
+    scopes, codes = int(scope.max()) + 1, int(code.max()) + 1
+    if int(scope.min()) >= 0 and int(code.min()) >= 0 and scopes * codes <= max(4 * n, 1 << 16):
+        cell = scope.astype(np.int64) * codes + code
+        counts = np.bincount(cell, minlength=scopes * codes)
+        better = np.cumsum(counts.reshape(scopes, codes), axis=1).reshape(-1) - counts
+        return better[cell] + 1
     order = np.lexsort([code, scope])
     s, c = scope[order], code[order]
     new_scope = np.ones(n, dtype=np.bool_)
@@ -286,30 +312,25 @@ def _competition_ranks(scope: Ints, code: Ints) -> Ints:
     return rank
 
 
-def _in_order(rows: Ints, code: Ints, top: bool) -> Ints:
-    """Rows best first (top) or worst first, a tie group's rows together."""
-    c = code[rows]
-    return rows[np.argsort(c if top else -c, kind="stable")]
-
-
-def _fill(rows: Ints, code: Ints, places: int, include_all: bool
+def _fill(rows: Ints, code: Ints, places: int, include_all: bool, top: bool
           ) -> tuple[Ints, Ints, int]:
-    """population._fill over rows in order (from _in_order): winners, the tie group straddling
-    the last place (undecided), and the places left for it."""
+    """population._fill over rows taken best first (top) or worst first: winners, the tie
+    group straddling the last place (undecided), and the places left for it. The line is the
+    places-th code in that order (a selection, not a sort): whole tie groups before it win; the
+    group at it wins too if it fits, else is undecided (or wins, include_all). The rows come
+    back as sets, in row order."""
     empty = rows[:0]
     if places <= 0 or not len(rows):
         return empty, empty, 0
     if len(rows) <= places:
         return rows, empty, 0
-    c = code[rows]
-    if c[places - 1] != c[places]:
-        return rows[:places], empty, 0
-    line = c[places - 1]
-    inside = np.flatnonzero(c == line)  # one run: rows are in code order
-    start, end = int(inside[0]), int(inside[-1]) + 1
-    if include_all:
-        return rows[:end], empty, 0
-    return rows[:start], rows[start:end], places - start
+    c = code[rows] if top else -code[rows]
+    line = np.partition(c, places - 1)[places - 1]
+    before, at = c < line, c == line
+    inside = int(np.count_nonzero(before))
+    if include_all or inside + int(np.count_nonzero(at)) == places:
+        return rows[before | at], empty, 0
+    return rows[before], rows[at], places - inside
 
 
 def _tie_ordered(rows: Ints, code: Ints, ids: Sequence[str], top: bool) -> list[str]:
@@ -386,7 +407,7 @@ def _grades(plan: Lowered, units: Units, code: Ints, everyone: Mask,
         return names.index(name)
 
     # bands over the distinct totals only (exact: each through band_grade as Decimal)
-    distinct, inverse = np.unique(np.asarray(units.total, dtype=np.int64), return_inverse=True)
+    distinct, inverse = dense(units.total)
     banded = [band_grade(grades_def, Decimal(int(t)).scaleb(-units.exp))
               for t in distinct.tolist()]
     table = np.array([NO if g is None else code_of(g) for g in banded], dtype=np.int64)
@@ -412,8 +433,7 @@ def _grades(plan: Lowered, units: Units, code: Ints, everyone: Mask,
             size = sizes[s]
             places = population.places_of(quota.share, None, size, quota.rounding)
             quota_scopes[(q, key)] = (places, size)
-            ordered = _in_order(holders, code, top=True)
-            keep, tied, _ = _fill(ordered, code, places, include_all=False)
+            keep, tied, _ = _fill(holders, code, places, include_all=False, top=True)
             below = np.setdiff1d(holders, np.concatenate([keep, tied]), assume_unique=True)
             grade[tied] = NO
             why[tied] = G_TIED
@@ -452,12 +472,11 @@ def _award(plan: Lowered, award: model.Award, units: Units, code: Ints, grade: I
         status[in_scope & ineligible] = A_INELIGIBLE
         where[in_scope] = len(made)
         candidates = np.flatnonzero(in_scope & ~ineligible)
-        ordered = _in_order(candidates, code, top)
-        winners, tied, room = _fill(ordered, code, places, include_all)
+        winners, tied, room = _fill(candidates, code, places, include_all, top)
         pending_rows = candidates[conditional[candidates]]
         if len(pending_rows):
-            without = _in_order(candidates[~conditional[candidates]], code, top)
-            winners_without, tied_without, _ = _fill(without, code, places, include_all)
+            without = candidates[~conditional[candidates]]
+            winners_without, tied_without, _ = _fill(without, code, places, include_all, top)
             sure = np.intersect1d(winners, winners_without)
             pending = np.setdiff1d(np.unique(np.concatenate(
                 [winners, tied, winners_without, tied_without])), sure)
