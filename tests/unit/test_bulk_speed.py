@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ pytest.importorskip("pyarrow")
 import numpy as np
 import pyarrow as pa
 
+import govscore
 from govscore.engine import population_columns as pcol
 from govscore.engine.results import AwardScope
 from govscore.inputs.columns import FileIds
@@ -228,3 +230,58 @@ def test_fill_by_selection_is_population_fill(codes: list[int], places: int,
     want = population._fill(groups, places, include_all)
     assert (sorted(winners.tolist()), sorted(tied.tolist()), room) == \
         (sorted(int(u) for u in want[0]), sorted(int(u) for u in want[1]), want[2])
+
+
+# -- reading a CSV as UTF-8 first (inputs.columns._csv_file_columns) -------------------------
+
+S3 = Path(__file__).resolve().parents[2] / "schemes" / "s3-chengdu.yaml"
+BAD_UTF8 = {"surrogate": b"\xed\xa0\x80", "overlong": b"\xc0\x80", "overlong, 3 bytes":
+            b"\xe0\x80\x80", "past U+10FFFF": b"\xf4\x90\x80\x80", "cut": b"\xe4\xb8",
+            "a lone continuation": b"\x80", "F5": b"\xf5\x80\x80\x80"}
+GOOD_UTF8 = {"区": "区".encode(), "U+10FFFF": b"\xf4\x8f\xbf\xbf", "U+FFFE": b"\xef\xbf\xbe"}
+
+
+def _encoding_read(path: Path, plan: Any) -> str:
+    from govscore.errors import FactsFileError
+    from govscore.inputs import columns as incols
+
+    try:
+        return incols.read_file_columns(path, plan).encoding
+    except incols.NotColumnarError:
+        return "not columnar"
+    except FactsFileError:
+        return "refused"
+
+
+@pytest.mark.parametrize("name", [*BAD_UTF8, *GOOD_UTF8])
+def test_a_csv_read_as_utf8_first_has_the_encoding_the_table_reader_finds(
+        name: str, tmp_path: Path) -> None:
+    """Arrow refuses every byte sequence Python's strict UTF-8 codec refuses, and takes the
+    ones it takes: a file of such cells gets the encoding tables.sniff_encoding gives (GB18030
+    where the bytes read as GB18030, else the table reader's refusal)."""
+    from govscore.errors import FactsFileError
+    from govscore.inputs import tables
+
+    cell = {**BAD_UTF8, **GOOD_UTF8}[name]
+    path = tmp_path / "facts.csv"
+    path.write_bytes(b"id,base\n" + b"u" + cell + b",true\nv,false\n")
+    plan = govscore.compile(S3)
+    try:
+        sniffed = tables.sniff_encoding(path)
+    except FactsFileError:
+        sniffed = "refused"
+    assert _encoding_read(path, plan) == sniffed
+    assert (sniffed == "utf-8") == (name in GOOD_UTF8)
+
+
+def test_a_nul_character_goes_the_usual_way(tmp_path: Path) -> None:
+    """The table reader refuses a NUL character (GS409, naming the row): the columns leave the
+    file to it."""
+    from govscore import bulk
+
+    path = tmp_path / "facts.csv"
+    path.write_bytes(b"id,base\nu1,true\nu\x002,false\n")
+    plan = govscore.compile(S3)
+    assert _encoding_read(path, plan) == "not columnar"
+    assert bulk.score_file(plan, path, tmp_path / "out.csv") is None
+    assert not (tmp_path / "out.csv").exists()
