@@ -144,9 +144,6 @@ def _score(plan: Plan, source: Path, input_order: bool
         return None
     _release()
     ids_arrow = cols.raw["id"]
-    file_ids = incols.FileIds(ids_arrow)
-    if file_ids.repeated():
-        return None  # an id given twice: GS405 the usual way
     scheme = plan.scheme
     plain = cols.plain.copy()
     category, ok = _resolve(ids_arrow, cols.raw.get("category"), plan.category_of,
@@ -245,9 +242,13 @@ def _score(plan: Plan, source: Path, input_order: bool
     index = pa.array(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64))
     units = pa.concat_arrays([pc.take(ids_arrow, index),
                               pa.array([r.unit for r in results], pa.string())])
-    # the ids' order: the file's rows' ranks where every scored unit is one of them as it is
-    unit_ids = incols.FileIds(units, file_ids.rank()[np.asarray(index)] if not results else None)
-    del file_ids, ids_arrow
+    # every row of the file is one unit here (the columns' as its cell, the scalar path's as
+    # its id read): an id given twice is found among them, by the sort the placement needs
+    # anyway (a hash count of a million ids cost four times as much)
+    unit_ids = incols.FileIds(units)
+    if unit_ids.repeated():
+        return None  # GS405 the usual way
+    del ids_arrow
     tail = out.Numbers()
     total_tail, computed_tail = tail.column([r.total for r in results]), \
         tail.column([r.computed_total for r in results])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -285,3 +286,61 @@ def test_a_nul_character_goes_the_usual_way(tmp_path: Path) -> None:
     assert _encoding_read(path, plan) == "not columnar"
     assert bulk.score_file(plan, path, tmp_path / "out.csv") is None
     assert not (tmp_path / "out.csv").exists()
+
+
+# -- a number fact read once per distinct cell (inputs.columns._coded_number_fact) -----------
+
+NUMBER_CELLS = ["", "0", "3", "3.0", "3.5", "-1", "12.345", "999999999999999999", "-0", "1e3",
+                "abc", "100", "0.000000001", "7", "99999999999999"]
+bounds = st.none() | st.sampled_from([Decimal("0"), Decimal("1.5"), Decimal("-2"),
+                                      Decimal("100"), Decimal("0.000000001")])
+# (a bound of 9 places against 99999999999999 at 0 places: aligned, it passes int64's room,
+# and the unit is bailed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["number", "count"]), bounds, bounds, st.booleans(),
+       st.none() | st.sampled_from([Decimal("0.5"), Decimal("1")]),
+       st.none() | st.sampled_from([Decimal("2.25"), Decimal("0"), Decimal("40")]),
+       st.lists(st.sampled_from(NUMBER_CELLS), min_size=1, max_size=8, unique=True),
+       st.data())
+def test_a_number_fact_read_per_distinct_cell_is_read_as_row_by_row(
+        shape: str, low: Decimal | None, high: Decimal | None, zero_too: bool,
+        step: Decimal | None, default: Decimal | None, cells: list[str], data: Any) -> None:
+    """Column, exponent, interval, the units taken and the units bailed: equal to reading
+    every row's cell (the old way: _number_fact over the rows' scaled integers, its cells read
+    among the same distinct cells — decimal_texts reads a column's cells together, so the
+    exponent a cell gets depends on the others, harmlessly: items are rounded to the scheme's
+    places); and every value taken is the cell's (or the default's) exact value."""
+    import pyarrow.compute as pc
+
+    from govscore.engine import columnar
+    from govscore.inputs import columns as incols
+
+    spec = columnar.FactColumn("f", shape, low=low, high=high, zero_too=zero_too, step=step,
+                               default=default)
+    codes = np.array(data.draw(st.lists(st.integers(0, len(cells) - 1), min_size=1,
+                                        max_size=30)), dtype=np.int8)
+    values = pa.array(cells, pa.string())
+    n = len(codes)
+    coded_batch, coded_numbers = columnar.Batch(n, {}, {}), {}
+    got = incols._coded_number_fact(coded_batch, spec, values, codes, coded_numbers)
+    occurring = sorted(set(codes.tolist()))  # the old way, over the cells that occur
+    local = np.array([occurring.index(c) for c in codes.tolist()], dtype=np.int64)
+    present = pa.array([cells[c] for c in occurring], pa.string())
+    rows_batch, rows_numbers = columnar.Batch(n, {}, {}), {}
+    given = ~incols.mask_of(pc.equal(present, ""))[local]
+    ints, places, good = incols._decimals(pc.if_else(pc.equal(present, ""), pa.scalar("0"),
+                                                     present))
+    want = incols._number_fact(rows_batch, spec, given, ints[local], places[local],
+                               good[local], rows_numbers)
+    assert got.tolist() == want.tolist()
+    assert coded_batch.bail.tolist() == rows_batch.bail.tolist()
+    a, b = coded_numbers["f"], rows_numbers["f"]
+    assert (a.exp, a.lo, a.hi) == (b.exp, b.lo, b.hi)
+    column = np.broadcast_to(a.data, (n,)).tolist()
+    assert column == np.broadcast_to(b.data, (n,)).tolist()
+    for row, code in enumerate(codes.tolist()):
+        if got[row] and not coded_batch.bail[row] and (cells[code] or default is not None):
+            exact = Decimal(cells[code]) if cells[code] else default
+            assert Decimal(column[row]).scaleb(-a.exp) == exact
