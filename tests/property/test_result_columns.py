@@ -143,3 +143,45 @@ def test_a_big_batch_keeps_its_results_as_columns() -> None:
     assert [r.total for r in a.results.values()] == [wl.baseline_decimal(u["facts"])
                                                      for u in units]
     assert a == b
+
+
+def _results_of(total: list[int], exp: list[int] | int, minus: list[int]) -> ColumnResults:
+    import numpy as np
+
+    n = len(total)
+    return ColumnResults([f"u{i}" for i in range(n)], {}, np.array(total, dtype=np.int64),
+                         np.array(exp, dtype=np.int64) if isinstance(exp, list) else exp,
+                         np.array(minus, dtype=np.bool_), np.full(n, -1), np.full(n, -1), [],
+                         [], np.arange(n), lambda i: pytest.fail("not rescored"))
+
+
+def test_totals_are_the_scalar_paths_decimals_one_object_per_distinct_total() -> None:
+    """Totals read whole: cents 1850 at 2 places is 18.50 (not 18.5), 20 at 0 places is 20, a
+    negative zero keeps its sign (−0.00), rows with the same total share one Decimal; a total
+    too large for the packed key (2^60) is made row by row, the same."""
+    results = _results_of([1850, 0, 20, 1850, 2**60, -7], [2, 2, 0, 2, 0, 1], [0, 1, 0, 0, 0, 0])
+    got = [r.total for r in results.values()]
+    assert [str(t) for t in got] == ["18.50", "-0.00", "20", "18.50", str(2**60), "-0.7"]
+    small = _results_of([1850, 0, 20, 1850, -7], [2, 2, 0, 2, 1], [0, 1, 0, 0, 0])
+    made = [r.total for r in small.values()]
+    assert [str(t) for t in made] == ["18.50", "-0.00", "20", "18.50", "-0.7"]
+    assert made[0] is made[3]
+    assert [r.total for r in _results_of([5, 5], 1, [0, 0]).values()] == [Decimal("0.5")] * 2
+    assert list(_results_of([], [], []).values()) == []
+
+
+@given(st.lists(st.tuples(st.integers(-(2**62), 2**62), st.integers(0, 17), st.booleans()),
+                max_size=40))
+@settings(max_examples=150, deadline=None)
+def test_totals_read_whole_equal_each_row_made_alone(rows: list[tuple[int, int, bool]]) -> None:
+    """Every row's total, read whole, is what ``at`` makes for that row alone (digit for digit,
+    sign included), whichever way the whole reading takes (packed key or row by row)."""
+    total = [t for t, _, _ in rows]
+    exp = [e for _, e, _ in rows]
+    minus = [m and t == 0 for t, _, m in rows]
+    whole = [str(r.total) for r in _results_of(total, exp, minus).values()]
+    alone = _results_of(total, exp, minus)
+    assert whole == [str(alone.at(i).total) for i in range(len(rows))]
+    for i, (t, e, m) in enumerate(rows):  # and what the columns mean, worked out here
+        expected = Decimal(t).scaleb(-e)
+        assert whole[i] == str(expected.copy_negate() if m and t == 0 else expected)

@@ -189,6 +189,23 @@ def test_facts_at_or_above_10_to_the_15_are_left_to_the_scalar_path() -> None:
     assert ok.tolist() == [True] * 70 + [False] * 70  # the same through the text path
 
 
+def test_the_least_int64_is_no_small_number() -> None:
+    """−2^63 fits an int64 but has no positive twin: its np.abs is itself, negative, which had
+    passed the magnitude test (|x| < 10^15) on every reading of an int column — whole ints, ints
+    beside Decimals, a same-shaped batch's table — and let a value the fact check refuses into
+    a column whose interval assumes |x| < 10^15."""
+    least = -(2**63)
+    _, ok = columnar.number_column([least, 5, -(10**15) + 1])
+    assert ok.tolist() == [False, True, True]
+    _, ok = columnar.number_column([least, D("0.5")])
+    assert ok.tolist() == [False, True]
+    from govscore.engine import fact_table
+
+    entries = [{"id": f"u{i}", "facts": {"n": v}} for i, v in enumerate([least, 7])]
+    got = fact_table._number_column(fact_table.table(entries), "facts.n", [least, 7], whole=True)
+    assert got[1].tolist() == [False, True]
+
+
 # by_level (scored unit by unit from the columns): 一级 2 points, 二级 0.25 points per occurrence.
 BY_LEVEL = """
 - {id: award, title: 表彰, max: 10, rule: {kind: by_level, levels: {一级: 2, 二级: 0.25}}}
@@ -239,3 +256,59 @@ def test_a_raw_given_as_a_function_is_called() -> None:
     rows = [{"work": D(9), "p": 3, "base": D("0.5"), "fix": True}]
     done = columnar.score_rows(plan, program, rows)
     assert _values(done.total) == [D("7.00")]
+
+
+# pattern 2 (宜府办函〔2006〕174号 一, and a 招商引资 clause): per_missing through the columns
+PER_MISSING = """
+- {id: m, title: 常务会, max: 2, rule: {kind: per_missing, per: 0.5, required: 4}}
+- {id: l, title: 轮流接待, max: 2, rule: {kind: per_missing, per: 0.5}}
+- {id: w, title: 招商引资, max: 10, rule: {kind: per_missing, per: 1, step: 10, amount: true,
+   required: 100, partial: whole_steps}}
+- {id: s, title: 招商引资(按档), max: 10, rule: {kind: per_missing, per: 1, step: 10,
+   amount: true, required: 100, partial: started_steps}}
+"""
+
+
+def test_per_missing_through_the_columns() -> None:
+    """"每季度一次常务会(2分,少一次扣0.5分)": 4 required; "班子成员轮流接待(2分,缺一个领导扣0.5分)":
+    each unit's {required, done}; "应完成100万元, 每少10万元扣1分" (10 points) counted by whole
+    steps (floor) and by begun steps (不足10万元按10万元计, ceiling). Worked by hand:
+    A: m 3 → 2 − 0.5 = 1.5; l {7, 5} → 2 − 1 = 1; 73 done is 27 short: w ⌊2.7⌋ = 2 → 8,
+       s ⌈2.7⌉ = 3 → 7; total 1.5 + 1 + 8 + 7 = 17.5.
+    B: m 5 → 2 (more earns nothing); l {9, 4} → 2 − 2.5 → 0 (扣完为止); 100.5 done: w 10,
+       s 10; total 2 + 0 + 10 + 10 = 22.
+    C: m 0 → 0; l {0, 0} → 2; 0 done: w and s 10 − 10 = 0; total 2.
+    D: m 4 → 2; l {3, 2} → 1.5; 99.9 is 0.1 short: w ⌊0.01⌋ = 0 → 10, s ⌈0.01⌉ = 1 → 9;
+       total 2 + 1.5 + 10 + 9 = 22.5."""
+    plan = plan_from(PER_MISSING)
+    program = plan.columns()[None]
+    assert set(program.raws) == {"m", "l", "w", "s"}  # each by its kind's vector form
+    rows = [{"m": 3, "l": {"required": 7, "done": 5}, "w": D(73), "s": D(73)},
+            {"m": 5, "l": {"required": 9, "done": 4}, "w": D("100.5"), "s": D("100.5")},
+            {"m": 0, "l": {"required": 0, "done": 0}, "w": D(0), "s": D(0)},
+            {"m": 4, "l": {"required": 3, "done": 2}, "w": D("99.9"), "s": D("99.9")}]
+    done = columnar.score_rows(plan, program, rows)
+    assert not done.bail.any()
+    assert _values(done.nodes["w"]) == [D(8), D(10), D(0), D(10)]
+    assert _values(done.nodes["s"]) == [D(7), D(10), D(0), D(9)]
+    assert _values(done.nodes["l"]) == [D(1), D(0), D(2), D("1.5")]
+    assert _values(done.total) == [D("17.5"), D(22), D(2), D("22.5")]
+
+
+def test_per_missing_keeping_part_of_a_step_has_no_vector_form() -> None:
+    """Proportional with a step of 10 (27 / 10 = 2.7 kept) and a step with a fraction are left
+    to the raw amount unit by unit; whole steps of a whole step and every step of 1 are not."""
+    from govscore.language import model
+    from govscore.rules import missing
+
+    kind = missing.PerMissing()
+
+    def held(**rule: Any) -> object:
+        r = model.PerMissing(kind="per_missing", per=D(1), **rule)
+        return kind.vector_fact(r, None)  # type: ignore[arg-type]
+
+    assert held(step=D(10), amount=True, required=D(100)) is None
+    assert held(step=D("2.5"), amount=True, required=D(100), partial="whole_steps") is None
+    assert held(step=D(10), amount=True, required=D(100), partial="whole_steps") is not None
+    assert held(required=D(4)) is not None
+    assert held() is not None

@@ -796,7 +796,7 @@ def _numbers(values: Sequence[Any]) -> tuple[Ints, Ints, Mask]:
         except OverflowError:
             pass
         else:
-            return ints, np.zeros(n, dtype=np.int64), np.abs(ints) < BIG
+            return ints, np.zeros(n, dtype=np.int64), (ints > -BIG) & (ints < BIG)
     if kinds == {Decimal} and n >= _TEXT_FROM and _arrow():
         try:
             return decimal_texts(list(map(str, values)))  # str is exact: the Decimal's digits
@@ -903,6 +903,12 @@ def number_column(values: Sequence[Any]) -> tuple[Col, Mask]:
 
 def scaled_column(ints: Ints, places: Ints, ok: Mask) -> tuple[Col, Mask]:
     """Integers each with its own places → one column at the largest of them."""
+    if not places.any():  # whole numbers (an int column): nothing to align
+        ok = ok & (ints > -BIG) & (ints < BIG)
+        return Col(np.where(ok, ints, 0), 0), ok
+    # np.abs of int64's least value is that value, negative (it has no positive twin): taken
+    # out first, or it would pass every magnitude test below
+    ok = ok & (ints != np.iinfo(np.int64).min)
     powers = np.array(_POW10[:MAX_PLACES + 1], dtype=np.int64)
     ok = ok & (places <= MAX_PLACES)
     # facts are below 10^15 in magnitude (rules.values.number), whatever their places

@@ -431,5 +431,5 @@ def _number_column(t: Table, name: str, column: Sequence[Any], *, whole: bool
             pass
         else:  # as columnar's own reading of an int column
             return columnar.scaled_column(ints, np.zeros(len(ints), dtype=np.int64),
-                                          np.abs(ints) < columnar.BIG)
+                                          (ints > -columnar.BIG) & (ints < columnar.BIG))
     return columnar.number_column(column)

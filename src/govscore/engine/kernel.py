@@ -36,7 +36,14 @@ from govscore.engine import interpreter, tail
 from govscore.engine import steps as st
 from govscore.engine.facts import Exempt, FactProblem, FactSpec, NotApplicable, UnitFacts
 from govscore.engine.lowering import CONTEXT, ZERO, GroupProgram, ItemProgram, Lowered
-from govscore.engine.results import KernelResult, NodeLayout, UnitResult, new_kept_result
+from govscore.engine.results import (
+    KernelResult,
+    NodeLayout,
+    UnitResult,
+    flat_trace,
+    new_kept_result,
+    trace_steps,
+)
 from govscore.engine.steps import (
     Bounds,
     FactorIf,
@@ -84,6 +91,7 @@ class Kernel:
         "_plan",
         "_result",
         "_tail",
+        "_trace_at",
         "memos",
         "source",
         "walk",
@@ -98,6 +106,7 @@ class Kernel:
         index = {n.id: i for i, n in enumerate(layout)}
         self._facts = facts
         self._facts_at = KernelResult.HEAD + 2 * len(layout)
+        self._trace_at = self._facts_at + len(facts)
         self._result = KernelResult.of_layout(layout, index, facts)
         self._tail = bool(plan.outputs or plan.vetoes)  # anything after the total
         self.source = source
@@ -118,7 +127,8 @@ class Kernel:
         done = self._score(unit, category, tier, facts, in_context)
         if done is None:
             return None
-        result, checked, defaulted = done
+        result, data, defaulted = done
+        checked = data[self._facts_at:self._trace_at]
         return result, UnitFacts(unit, category, tier,
                                  dict(zip(self._facts, checked, strict=True)), tuple(defaulted))
 
@@ -150,7 +160,7 @@ class Kernel:
                 data = self._after_total(data, category)
             result = _NEW(self._result)
             _SET_DATA(result, data)
-            return result, data[self._facts_at:], defaulted
+            return result, data, defaulted  # the checked facts: run() slices them out
         except Exception:  # any surprise (an arithmetic trap, a formula error): the interpreter
             return None    # scores this unit again and reports it properly
         finally:
@@ -159,17 +169,17 @@ class Kernel:
 
     def _after_total(self, data: tuple[Any, ...], category: str | None) -> tuple[Any, ...]:
         """Outputs and vetoes, for a scheme that has them (tail.py, as the interpreter)."""
-        n = len(self._ids)
+        head, at = KernelResult.HEAD, self._trace_at
         computed = data[3]
-        by_id = dict(zip(self._ids, data[11:11 + n], strict=True))
-        checked = dict(zip(self._facts, data[self._facts_at:], strict=True))
-        trace = list(data[9])
+        by_id = dict(zip(self._ids, data[head:head + len(self._ids)], strict=True))
+        checked = dict(zip(self._facts, data[self._facts_at:at], strict=True))
+        trace = list(trace_steps(data[at:]))
         ineligible = list(data[6])
         outputs = tail.outputs_of(self._plan, checked, by_id, computed, category)
         total, vetoes, forced, cap = tail.vetoes(
             self._plan, checked, by_id, computed, outputs, trace, ineligible, category)
         return (*data[:3], total, computed, tuple(vetoes), tuple(ineligible), forced, cap,
-                tuple(trace), outputs or None, *data[11:])
+                outputs or None, *data[head:at], *flat_trace(trace))
 
 
 def build(plan: Lowered) -> dict[str | None, Kernel] | None:
@@ -276,10 +286,10 @@ def _build_one(plan: Lowered, category: str | None,
     w.emit(f"if t != {root}:")
     trace_line(w, 1, plan.scheme.score.id, "round", root, "t", plan.round_args)
     # everything the result holds, in one tuple (results.KernelResult's layout)
-    w.emit("return (U, G, H, t, t, (), tuple(I), None, None, tuple(T), None, "
+    w.emit("return (U, G, H, t, t, (), tuple(I), None, None, None, "
            + "".join(f"v{i}, " for i in range(count))
            + "".join(f"r{i}, " for i in range(count))
-           + "".join(f"{v}, " for v in fact_var.values()) + "), D")
+           + "".join(f"{v}, " for v in fact_var.values()) + "*T), D")
     source = "\n".join(w.lines) + "\n"
     namespace: dict[str, Any] = {
         "__builtins__": {"max": max, "str": str, "int": int, "bool": bool, "len": len,

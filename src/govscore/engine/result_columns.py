@@ -42,6 +42,7 @@ class ColumnResults(Mapping[str, UnitResult]):
         self._rescore = rescore
         self._built: dict[int, UnitResult] = {}
         self._index: dict[str, int] | None = None
+        self._every: list[UnitResult] | None = None
 
     def row(self, unit: str) -> int:
         """The row of a unit id (KeyError: not scored). The index is built on first use."""
@@ -52,6 +53,9 @@ class ColumnResults(Mapping[str, UnitResult]):
 
     def at(self, row: int) -> UnitResult:
         """The result of row ``row``."""
+        every = self._every
+        if every is not None:
+            return every[row]
         kept = self.kept.get(row)
         if kept is not None:
             return kept
@@ -70,26 +74,50 @@ class ColumnResults(Mapping[str, UnitResult]):
         return self.at(self.row(unit))
 
     def every(self) -> list[UnitResult]:
-        """Every row's result, in order (those not yet built, built at once)."""
-        built = self._built
-        kept = self.kept
-        if len(built) + len(kept) < len(self.ids):
-            todo = [row for row in range(len(self.ids)) if row not in built and row not in kept] \
-                if built or kept else range(len(self.ids))
-            pick = (lambda column: column) if isinstance(todo, range) else \
-                (lambda column: [column[row] for row in todo])
-            categories = [None if c == NO else self.categories[c]
-                          for c in pick(self.category.tolist())]
-            tiers = [None if t == NO else self.tiers[t] for t in pick(self.tier.tolist())]
-            totals = [Decimal(t).scaleb(-e) for t, e in zip(
-                pick(self.total.tolist()), pick(self.exp.tolist()), strict=True)]
-            for k, minus in enumerate(pick(self.negative_zero.tolist())):
-                if minus:
-                    totals[k] = totals[k].copy_negate()
-            made = DeferredResult.deferred_many(pick(self.ids), categories, tiers, totals,
-                                                self._rescore, pick(self.entry.tolist()))
+        """Every row's result, in order (those not yet built, built at once; the same objects
+        as :meth:`at` gave before and gives after). Not to be changed by the caller."""
+        every = self._every
+        if every is not None:
+            return every
+        n, built, kept = len(self.ids), self._built, self.kept
+        todo = [row for row in range(n) if row not in built and row not in kept] \
+            if built or kept else None
+
+        def pick(column: Sequence[Any]) -> Sequence[Any]:
+            return column if todo is None else [column[row] for row in todo]
+
+        assert NO == -1  # the code NO picks the None after the names
+        categories = [*self.categories, None]
+        tiers = [*self.tiers, None]
+        made = DeferredResult.deferred_many(
+            pick(self.ids), list(map(categories.__getitem__, pick(self.category.tolist()))),
+            list(map(tiers.__getitem__, pick(self.tier.tolist()))), pick(self._totals()),
+            self._rescore, pick(self.entry.tolist()))
+        if todo is None:
+            done: list[UnitResult] = list(made)
+        else:
             built.update(zip(todo, made, strict=True))
-        return [kept[row] if row in kept else built[row] for row in range(len(self.ids))]
+            done = [kept[row] if row in kept else built[row] for row in range(n)]
+        self._every = done
+        self._built = {}
+        return done
+
+    def _totals(self) -> list[Decimal]:
+        """Every row's total as a Decimal, one Decimal per distinct total and exponent shared
+        by the rows that have it (100,000 units have a few thousand totals). The three columns
+        as one int64 key where they fit (total × 32 + exponent × 2 + negative zero)."""
+        import numpy as np
+
+        total = np.asarray(self.total, dtype=np.int64)
+        exp = np.broadcast_to(np.asarray(self.exp, dtype=np.int64), total.shape)
+        minus = np.asarray(self.negative_zero, dtype=np.int64)
+        if not len(total) or int(np.abs(total).max()) >= 1 << 57 or int(exp.min()) < 0 \
+                or int(exp.max()) >= 16:  # noqa: PLR2004 - the key's 4 bits
+            return [_decimal(t, e, m) for t, e, m in
+                    zip(total.tolist(), exp.tolist(), minus.tolist(), strict=True)]
+        distinct, where = np.unique(total * 32 + exp * 2 + minus, return_inverse=True)
+        made = [_decimal(k >> 5, (k >> 1) & 15, k & 1) for k in distinct.tolist()]
+        return list(map(made.__getitem__, where.reshape(-1).tolist()))
 
     def values(self) -> ValuesView[UnitResult]:
         return _Values(self)
@@ -115,6 +143,11 @@ class ColumnResults(Mapping[str, UnitResult]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return dict, (dict(zip(self.ids, self.every(), strict=True)),)
+
+
+def _decimal(total: int, exp: int, negative_zero: int) -> Decimal:
+    value = Decimal(total).scaleb(-exp)
+    return value.copy_negate() if negative_zero else value
 
 
 class _Values(ValuesView[UnitResult]):

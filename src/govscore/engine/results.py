@@ -5,7 +5,7 @@ Decimals are written to JSON as strings ("87.50") so that no reader turns them i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, NamedTuple
@@ -288,19 +288,38 @@ _NEW_TUPLE = tuple.__new__
 # what a KernelResult holds, in its one tuple (_data), before the node values, raw amounts and
 # checked facts' values
 _HELD = ("unit", "category", "tier", "total", "computed_total", "vetoes", "ineligible",
-         "forced_grade", "grade_cap", "_steps", "_outputs")
+         "forced_grade", "grade_cap", "_outputs")
+
+
+def trace_steps(flat: Sequence[Any]) -> Iterator[TraceStep]:
+    """The steps of a trace recorded flat (``rule, step, before, after, len(args), *args`` one
+    after another: engine.steps.trace_line)."""
+    at, end = 0, len(flat)
+    while at < end:
+        count = flat[at + 4]
+        yield _NEW_TUPLE(TraceStep, (*flat[at:at + 4], tuple(flat[at + 5:at + 5 + count])))
+        at += 5 + count
+
+
+def flat_trace(steps: Iterable[TraceStep]) -> list[Any]:
+    """Steps recorded flat, as :func:`trace_steps` reads them."""
+    flat: list[Any] = []
+    for rule, step, before, after, args in steps:
+        flat += (rule, step, before, after, len(args), *args)
+    return flat
 
 
 def _held(i: int) -> property:
-    def read(self: KernelResult) -> Any:
+    """Field ``i`` of the one tuple a KernelResult or DeferredResult holds."""
+    def read(self: Any) -> Any:
         return self._data[i]
     return property(read)
 
 
 class KernelResult(UnitResult):
     """A unit's result as a compiled kernel (engine/kernel.py) leaves it: one tuple of the
-    unit's fields, its trace as plain tuples ``(rule, step, before, after, args)``, then its
-    node values, raw amounts and checked facts' values in the kernel's order. ``nodes``
+    unit's fields, then its node values, raw amounts and checked facts' values in the kernel's
+    order, then its trace steps flat (:func:`trace_steps`). ``nodes``
     (:class:`LazyNodes`), ``trace`` (:class:`TraceStep` s) and ``exemptions``/``outputs`` are
     built on first read and then kept.
 
@@ -308,7 +327,8 @@ class KernelResult(UnitResult):
     objects per unit that Python's cyclic garbage collector tracks (the result and its
     attribute dict, its LazyNodes, two lists, a named tuple per trace step …), and every full
     collection visited them all again: more time than the scoring itself. A tuple that holds
-    only numbers, text and such tuples is untracked once the collector has seen it, so a kept
+    only numbers and text is untracked the first time the collector sees it (one that holds a
+    tuple made at the same time, only a collection later: hence the flat trace), so a kept
     KernelResult is one tracked object with one reference. Nothing is dropped: every field
     reads as the interpreter's result would (equal and interchangeable;
     tests/property/test_kernel.py).
@@ -345,13 +365,15 @@ class KernelResult(UnitResult):
         value: Any
         if name == "nodes":
             head, n = self.HEAD, len(self._layout)
+            at = head + 2 * n
             value = LazyNodes(self._layout, self._index, data[head:head + n],
-                              data[head + n:head + 2 * n],
-                              dict(zip(self._facts, data[head + 2 * n:], strict=True)))
+                              data[head + n:at],
+                              dict(zip(self._facts, data[at:at + len(self._facts)], strict=True)))
         elif name == "trace":
-            value = tuple([_NEW_TUPLE(TraceStep, step) for step in data[9]])
+            value = tuple(trace_steps(
+                data[self.HEAD + 2 * len(self._layout) + len(self._facts):]))
         elif name == "outputs":
-            value = {} if data[10] is None else data[10]
+            value = {} if data[9] is None else data[9]
         elif name == "exemptions":
             value = {}
         else:
@@ -385,47 +407,55 @@ class DeferredResult(UnitResult):
     known; its nodes, trace, exemptions and outputs are worked out on first access by scoring
     the unit again on the scalar path, so that a batch keeps no trace nobody reads. Equal to,
     and interchangeable with, the UnitResult the scalar path gives (the columns take no unit
-    that a veto catches or that loses eligibility, so those fields are known too)."""
+    that a veto catches or that loses eligibility, so those fields are known too).
 
+    What it holds, as a KernelResult does: one tuple of numbers and text (unit, category, tier,
+    total, computed total, the entry's index) and the function that scores the entry again —
+    two slots, no attribute dict until a lazy field is read: making 100,000 of them when a
+    batch's results are read whole costs a quarter of six-key dicts."""
+
+    __slots__ = ("_data", "_source")
+    _data: tuple[Any, ...]
+    _source: Callable[[int], UnitResult] | None
     _LAZY = frozenset({"nodes", "trace", "exemptions", "outputs"})
 
     @classmethod
     def deferred(cls, unit: str, category: str | None, tier: str | None, total: Decimal,
                  source: Callable[[int], UnitResult], index: int) -> DeferredResult:
-        result = object.__new__(cls)
-        # vetoes, ineligible, forced_grade and grade_cap: the class's defaults (none)
-        result.__dict__.update(unit=unit, category=category, tier=tier, total=total,
-                               computed_total=total, _source=(source, index))
-        return result
+        return cls.deferred_many((unit,), (category,), (tier,), (total,), source, (index,))[0]
 
     @classmethod
     def deferred_many(cls, units: Sequence[str], categories: Sequence[str | None],
                       tiers: Sequence[str | None], totals: Sequence[Decimal],
                       source: Callable[[int], UnitResult], indices: Sequence[int]
                       ) -> list[DeferredResult]:
-        """deferred() for many units at once (a batch's results read whole)."""
-        new = object.__new__
-        out = []
-        for unit, category, tier, total, index in zip(units, categories, tiers, totals,
-                                                      indices, strict=True):
+        """deferred() for many units at once (a batch's results read whole); vetoes,
+        ineligible, forced_grade and grade_cap: the class's defaults (none)."""
+        new, hold, keep = object.__new__, _HOLD_DEFERRED, _KEEP_SOURCE
+        out: list[DeferredResult] = []
+        append = out.append
+        for held in zip(units, categories, tiers, totals, totals, indices, strict=True):
             result = new(cls)
-            result.__dict__.update(unit=unit, category=category, tier=tier, total=total,
-                                   computed_total=total, _source=(source, index))
-            out.append(result)
+            hold(result, held)
+            keep(result, source)
+            append(result)
         return out
 
     def __getattr__(self, name: str) -> Any:
-        if name not in self._LAZY or "_source" not in self.__dict__:
+        # only called for a lazy field not worked out yet (then it is in the attribute dict)
+        source = self._source if name in self._LAZY else None
+        if source is None:
             raise AttributeError(name)
-        source, index = self.__dict__.pop("_source")
+        unit, category, tier, total, _, index = self._data
         full = source(index)
-        if full.total != self.total or full.vetoes or full.ineligible:
-            msg = f"unit {self.unit!r}: the scalar path gives {full.total}, the columns " \
-                  f"{self.total}"
+        if full.total != total or full.vetoes or full.ineligible:
+            msg = f"unit {unit!r}: the scalar path gives {full.total}, the columns {total}"
             raise AssertionError(msg)  # the differential tests hold this never happens
-        self.__dict__.update(computed_total=full.computed_total, nodes=full.nodes,
-                             trace=full.trace, exemptions=full.exemptions, outputs=full.outputs)
-        self.__dict__["total"] = full.total  # the same number, written as the scalar path does
+        self.__dict__.update(nodes=full.nodes, trace=full.trace, exemptions=full.exemptions,
+                             outputs=full.outputs)
+        # the same total, written as the scalar path writes it
+        _HOLD_DEFERRED(self, (unit, category, tier, full.total, full.computed_total, index))
+        _KEEP_SOURCE(self, None)
         return self.__dict__[name]
 
     def __eq__(self, other: object) -> bool:
@@ -439,6 +469,12 @@ class DeferredResult(UnitResult):
         """Pickled as the UnitResult it stands for (worked out now if it was not yet)."""
         return UnitResult.assemble, tuple(getattr(self, f) for f in _UNIT_FIELDS)
 
+
+for _i, _name in enumerate(_HELD[:5]):
+    setattr(DeferredResult, _name, _held(_i))
+
+_HOLD_DEFERRED = DeferredResult._data.__set__  # type: ignore[attr-defined]  # noqa: SLF001
+_KEEP_SOURCE = DeferredResult._source.__set__  # type: ignore[union-attr]  # noqa: SLF001
 
 _UNIT_FIELDS = ("unit", "category", "tier", "total", "computed_total", "nodes", "trace",
                 "vetoes", "ineligible", "exemptions", "outputs", "forced_grade", "grade_cap")

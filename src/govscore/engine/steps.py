@@ -43,15 +43,27 @@ class Writer(Protocol):
     def node(self, node_id: str) -> str: ...
 
 
+class Code(str):
+    """Source text of a value known only when the kernel runs (a trace step's operand that is a
+    fact or a node's value), as opposed to a constant."""
+
+
 def trace_line(w: Writer, depth: int, rule: str, step: StepKind, before: str, after: str,
-               args: tuple[object, ...] | str) -> None:
-    """Emit the recording of one trace step; ``args`` is a tuple of constants, or source text of
-    a tuple built at run time. A kernel records a step as a plain tuple, the fields of a
-    :class:`~govscore.engine.results.TraceStep` in order: a kept result's trace is built from
-    them when it is first read (results.KernelResult), and plain tuples of numbers and text are
-    not tracked by the garbage collector."""
-    a = args if isinstance(args, str) else w.const(args)
-    w.emit(f"T.append(({w.const(rule)}, {w.const(step)}, {before}, {after}, {a}))", depth)
+               args: tuple[object, ...]) -> None:
+    """Emit the recording of one trace step; ``args`` holds constants and :class:`Code`.
+
+    A kernel records a step flat, the fields of a :class:`~govscore.engine.results.TraceStep`
+    one after another with the number of operands before them — ``rule, step, before, after,
+    len(args), *args`` — on the list ``T`` that the result's tuple ends with
+    (results.KernelResult builds the trace when it is first read). Why flat: Python's
+    collector stops tracking a tuple of numbers and text the first time it sees it, but a tuple
+    holding a newer tuple only once the inner one is untracked, one level per collection; a
+    kept result holding nested trace tuples stayed tracked through the young generations and
+    every kept result cost collections over them (most of ``evaluate``'s time with results
+    kept)."""
+    operands = "".join(f", {a}" if isinstance(a, Code) else f", {w.const(a)}" for a in args)
+    w.emit(f"T += ({w.const(rule)}, {w.const(step)}, {before}, {after}, {w.const(len(args))}"
+           f"{operands})", depth)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,8 +192,7 @@ class OnCount:
             w.emit(f"v = b * {w.const(s.factor)}", 1)
             if s.ineligible:
                 w.emit(f"I.append({w.const(f'{self.node}: {self.input} = ')} + str({n}))", 1)
-            args = (f"({w.const('on_count')}, {w.const(self.input)}, {n}, "
-                    f"{w.const(s.at_least)}, {w.const(s.factor)}, {w.const(s.ineligible)})")
+            args = ("on_count", self.input, Code(n), s.at_least, s.factor, s.ineligible)
             trace_line(w, 1, self.node, "modifier", "b", "v", args)
 
     def vector(self, v: Any, c: Columns) -> Any:
@@ -428,8 +439,7 @@ class Gate:
         target = w.node(self.target)
         sym = ">=" if self.op == "gte" else ">"
         w.emit(f"if not ({target} {sym} {w.const(self.bound)}) and v != 0:")
-        args = (f"({w.const(self.target)}, {target}, {w.const(self.op)}, "
-                f"{w.const(self.bound)})")
+        args = (self.target, Code(target), self.op, self.bound)
         trace_line(w, 1, self.node, "gate", "v", "ZERO", args)
         w.emit("v = ZERO", 1)
 
@@ -461,7 +471,7 @@ class Limit:
         w.emit(f"ceiling = max({w.const(self.factor)} * {w.node(self.target)}, "
                f"{w.const(self.floor)})")
         w.emit("if v > ceiling:")
-        args = f"({w.const(self.factor)}, {w.const(self.target)}, ceiling)"
+        args = (self.factor, self.target, Code("ceiling"))
         trace_line(w, 1, self.node, "limit", "v", "ceiling", args)
         w.emit("v = ceiling", 1)
 

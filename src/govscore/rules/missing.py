@@ -20,12 +20,14 @@ from govscore.rules.base import (
     COUNT_CELL,
     ZERO,
     Cell,
+    Columns,
     Consts,
     Lang,
     Path,
     RawFn,
     RuleKind,
     Titles,
+    VectorFact,
     decimal_cell,
     decimals,
     fact_words,
@@ -104,6 +106,35 @@ class PerMissing(RuleKind[model.PerMissing]):
             steps = f"{steps}.to_integral_value(rounding={w.const(rounding)})"
         top = w.const(item.max)
         return f"({top} if {done} >= {required} else {top} - {steps} * {w.const(rule.per)})"
+
+    def vector_fact(self, rule: model.PerMissing, item: model.Item) -> VectorFact | None:
+        if rule.step != rule.step.to_integral_value() or (
+                _ROUNDING.get(rule.partial) is None and rule.step != 1):
+            return None  # a quotient the columns do not follow here (see vector)
+        if rule.required is None:
+            return VectorFact("mapping", ZERO, keys=("required", "done"),
+                              as_int=not rule.amount, required=True)
+        return VectorFact("number", ZERO) if rule.amount else \
+            VectorFact("count", ZERO, as_int=True)
+
+    def vector(self, rule: model.PerMissing, item: model.Item, c: Columns, x: Any) -> Any:
+        """As ``raw``: full marks less ``per`` for each step missing. Whole or begun steps
+        are ⌊missing / step⌋ or ⌈missing / step⌉ of exact columns, for a whole step: the
+        Decimal path rounds missing / step to 34 digits before its floor or ceiling, but a
+        quotient below 10^15 of a number with at most 9 places by a whole number is at least
+        10^-9 / step from the next whole number and rounded by less than 10^-18 / step, so
+        both give the same whole number. A step with a fraction, or a part of a step kept
+        (``proportional``, step not 1): no vector form, the raw amount unit by unit."""
+        top = c.const(item.max)
+        required, done = (x["required"], x["done"]) if rule.required is None else \
+            (c.const(rule.required), x)
+        missing = c.sub(required, done)
+        rounding = _ROUNDING.get(rule.partial)
+        if rounding is decimal.ROUND_FLOOR:
+            missing = c.floor_div(missing, c.const(rule.step))
+        elif rounding is decimal.ROUND_CEILING:
+            missing = c.ceil_div(missing, c.const(rule.step))
+        return c.where(c.ge(done, required), top, c.sub(top, c.mul(missing, rule.per)))
 
     def fast_paths(self, rule: model.PerMissing, item: model.Item, w: Consts,
                    x: str) -> list[tuple[str, str | None]]:
