@@ -344,3 +344,35 @@ def test_a_number_fact_read_per_distinct_cell_is_read_as_row_by_row(
         if got[row] and not coded_batch.bail[row] and (cells[code] or default is not None):
             exact = Decimal(cells[code]) if cells[code] else default
             assert Decimal(column[row]).scaleb(-a.exp) == exact
+
+
+# -- ids screened by their bytes (inputs.columns.screened_ids) --------------------------------
+
+ID_CHARS = st.sampled_from([*"aZ09_.-#'=+@", "区", "县", "䀀", "鿿", " ", ",", '"', "\t", "\x7f",
+                            "\x00", "Ａ", "\u3000", "\u200b", "é", "\u0301", "한", "\U00020000",
+                            "ﬁ", "㐀"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(ID_CHARS, max_size=6), min_size=1, max_size=12),
+       st.integers(0, 3))
+def test_ids_screened_by_their_bytes_as_the_regex_and_nfkc_decide(ids: list[str], skip: int
+                                                                  ) -> None:
+    """Where screened_ids answers (only printable ASCII and U+4000 … U+9FFF in the ids), its
+    mask is PLAIN_ID's and every id is its own NFKC form; it answers for every such list (a
+    slice of a longer array, too: its offsets do not start at 0)."""
+    import unicodedata
+
+    import pyarrow.compute as pc
+
+    from govscore.inputs import columns as incols
+
+    array = pa.array(["x\x00"] * skip + ids, pa.string()).slice(skip)
+    screened = incols.screened_ids(array)
+    simple = all((c.isascii() and c.isprintable() and c not in ' ,"')
+                 or "\u4000" <= c <= "\u9fff" for u in ids for c in u) and any(ids)
+    assert (screened is not None) == simple
+    if screened is not None:
+        assert screened.tolist() == incols.mask_of(
+            pc.match_substring_regex(array, incols.PLAIN_ID)).tolist()
+        assert all(unicodedata.normalize("NFKC", u) == u for u in ids)
