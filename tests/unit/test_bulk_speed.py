@@ -376,3 +376,57 @@ def test_ids_screened_by_their_bytes_as_the_regex_and_nfkc_decide(ids: list[str]
         assert screened.tolist() == incols.mask_of(
             pc.match_substring_regex(array, incols.PLAIN_ID)).tolist()
         assert all(unicodedata.normalize("NFKC", u) == u for u in ids)
+
+
+# -- a report's number column (views.report_columns.Numbers) ---------------------------------
+
+@st.composite
+def number_parts(draw: st.DrawFn) -> tuple[list[Any], list[Decimal | None], list[str]]:
+    """Pieces as bulk adds them — scaled integers at an exponent, each value's Decimal exponent
+    one for the piece or one per value, or empty cells — a tail of Decimals, and each cell's
+    text worked out from its Decimal (fixed point at its own exponent)."""
+    wide = draw(st.booleans())  # values spread wider than a table over their range takes
+    top = 10**9 if wide else 10**4
+    parts: list[Any] = []
+    texts: list[str] = []
+    for _ in range(draw(st.integers(0, 3))):
+        count = draw(st.integers(1, 12))
+        if draw(st.integers(0, 4)) == 0:
+            parts.append(("empty", count))
+            texts += [""] * count
+            continue
+        exp = draw(st.integers(0, 4))
+        uniform = draw(st.booleans())
+        places = [draw(st.integers(0, exp))] * count if uniform else \
+            draw(st.lists(st.integers(0, exp), min_size=count, max_size=count))
+        decimals = [Decimal(draw(st.integers(-top, top))).scaleb(-p) for p in places]
+        data = np.array([int(d.scaleb(exp)) for d in decimals], dtype=np.int64)
+        parts.append(("values", data, exp, -places[0] if uniform else
+                      np.array([-p for p in places], dtype=np.int64)))
+        texts += [format(d, "f") for d in decimals]
+    tail = draw(st.lists(st.none() | st.builds(lambda v, p: Decimal(v).scaleb(-p),
+                                               st.integers(-top, top), st.integers(0, 4)),
+                         max_size=4))
+    texts += ["" if d is None else format(d, "f") for d in tail]
+    return parts, tail, texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(number_parts())
+def test_a_number_column_writes_each_cell_at_its_own_exponent(case: Any) -> None:
+    """Numbers.column: each cell's text at its Decimal's exponent (``20``, ``18.50``), empty
+    cells empty, the values at one exponent; keyed by value alone where every cell has one
+    exponent, by value and exponent otherwise; coded by a table or by Arrow's hash."""
+    parts, tail, texts = case
+    numbers = report_columns.Numbers()
+    for part in parts:
+        if part[0] == "empty":
+            numbers.empty(part[1])
+        else:
+            numbers.add(part[1], part[2], part[3])
+    made = numbers.column(tail)
+    assert made is not None
+    dictionary, values, top = made
+    assert dictionary.dictionary.take(dictionary.indices).to_pylist() == texts
+    assert all(Decimal(int(v)).scaleb(-top) == Decimal(t) for v, t in
+               zip(values.tolist(), texts, strict=True) if t)

@@ -80,29 +80,66 @@ class Numbers:
             if data is None:
                 data_parts.append(np.zeros(count, dtype=np.int64))
             else:
-                if np.any(np.abs(data) >= 2**55 // 10 ** (top - e)):
+                room = 2**55 // 10 ** (top - e)
+                if count and not -room < int(data.min()) <= int(data.max()) < room:
                     return None
-                data_parts.append(data * 10 ** (top - e))
-            exp_parts.append(np.full(count, exps, dtype=np.int64) if isinstance(exps, int)
-                             else np.asarray(exps, dtype=np.int64))
+                data_parts.append(data * 10 ** (top - e) if top != e else data)
+            exp_parts.append(exps)
         tail_data = [0 if v is None else int(v.scaleb(top)) for v in tail]
         if tail_data and max(abs(t) for t in tail_data) >= 2**55:
             return None
         data_parts.append(np.array(tail_data, dtype=np.int64))
         exp_parts.append(np.array(tail_exps, dtype=np.int64))
-        values = np.concatenate(data_parts)
-        exps_all = np.concatenate(exp_parts)
-        key = values * 128 + (exps_all + 64)
-        encoded = pa.array(key).dictionary_encode()  # a hash pass: no sort
-        inverse = encoded.indices
+        values = np.concatenate(data_parts) if len(data_parts) > 1 else data_parts[0]
+        # the key of a cell: its value, with its exponent beside it unless every value has
+        # the same one (an item's values, every unit's the scheme's places)
+        seen = {e for e in exp_parts[:-1] if isinstance(e, int)} | set(tail_exps)
+        if len(seen) == 1 and all(isinstance(e, int) for e in exp_parts[:-1]):
+            (one,) = seen
+            key = values
+        else:
+            one = None
+            exps_all = np.concatenate([
+                np.full(count, e, dtype=np.int64) if isinstance(e, int) else
+                np.asarray(e, dtype=np.int64) for e, (_, _, _, count) in
+                zip(exp_parts[:-1], self.parts, strict=True)] + [exp_parts[-1]])
+            key = values * 128 + (exps_all + 64)
+        coded = dense_codes(key)
+        if coded is None:
+            encoded = pa.array(key).dictionary_encode()  # a hash pass: no sort
+            distinct, inverse = encoded.dictionary.to_pylist(), narrow(encoded.indices)
+        else:
+            distinct, inverse = coded[0].tolist(), coded[1]
         texts = []
-        for k in encoded.dictionary.to_pylist():
-            value, code = divmod(k, 128)
-            e = code - 64
+        for k in distinct:
+            value, e = (k, one) if one is not None else (k >> 7, (k & 127) - 64)
             texts.append("" if e == EMPTY else _fixed(value, top, -e))
-        dictionary = pa.DictionaryArray.from_arrays(narrow(inverse),
-                                                    pa.array(texts, pa.string()))
+        dictionary = pa.DictionaryArray.from_arrays(inverse, pa.array(texts, pa.string()))
         return dictionary, values, top
+
+
+def dense_codes(values: Any) -> tuple[Any, Any] | None:
+    """(the distinct values, each value's index among them as the narrowest Arrow integers)
+    by a table over the values' range, where it is small; None where it is not (the caller
+    hashes). A chunk's node values at 2 places lie in a range of some thousands."""
+    import pyarrow as pa
+
+    n = len(values)
+    if not n:
+        return None
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo >= max(4 * n, 1 << 16):
+        return None
+    present = np.zeros(hi - lo + 1, dtype=np.bool_)
+    offset = values - lo
+    present[offset] = True
+    distinct = np.flatnonzero(present)
+    index = np.cumsum(present, dtype=np.int32) - 1
+    kind: Any = np.int32
+    for narrower, bound in ((np.int16, 32_767), (np.int8, 127)):
+        if len(distinct) - 1 <= bound:
+            kind = narrower
+    return distinct + lo, pa.array(index.astype(kind)[offset])
 
 
 def narrow(indices: Any) -> Any:
