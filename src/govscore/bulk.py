@@ -472,7 +472,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
     table = pcol.Units(units, _codes(columns["category"], categories),
                        _codes(columns["tier"], tiers), categories, tiers, total, places,
                        key_columns, eligible, vetoed)
-    placed = pcol.place(plan, table)
+    placed = pcol.place(plan, table, winners=False)  # the report has no lists of winners
     scope_codes = np.asarray(placed.rank_scope, dtype=np.int32)
     scope = pa.DictionaryArray.from_arrays(pa.array(scope_codes),
                                            pa.array(placed.rank_scopes, pa.string()))

@@ -430,3 +430,20 @@ def test_a_number_column_writes_each_cell_at_its_own_exponent(case: Any) -> None
     assert dictionary.dictionary.take(dictionary.indices).to_pylist() == texts
     assert all(Decimal(int(v)).scaleb(-top) == Decimal(t) for v, t in
                zip(values.tolist(), texts, strict=True) if t)
+
+
+def test_placement_without_winner_lists_decides_the_same() -> None:
+    """place(winners=False), as bulk asks it: every column and decision as place() gives
+    them, only AwardScope.winners left empty (第三圈's 都江堰市 still has status won)."""
+    plan = plan_from(ITEM, extra=TIERS)
+    ring3 = dict(zip(RING3, ["90.00", "88.50", "88.50", "88.50", "84.00", "83.00", "82.00",
+                             "81.00"], strict=True))
+    units = _as_column(_units(ring3))
+    full, bare = pcol.place(plan, units), pcol.place(plan, units, winners=False)
+    assert [dataclasses.replace(a, winners=()) for a in full.awards] == list(bare.awards)
+    assert full.awards[0].winners == ("都江堰市",)
+    assert bare.awards[0].winners == ()
+    for a, b in ((full.rank, bare.rank), (full.grade, bare.grade),
+                 (full.award_status[0], bare.award_status[0])):
+        assert a.tolist() == b.tolist()
+    assert bare.award_status[0][0] == pcol.A_WON
