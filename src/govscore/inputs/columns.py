@@ -677,7 +677,11 @@ def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, A
         raise NotColumnarError(f"the CSV is read the usual way ({type(exc).__name__})") from None
     if len(set(names)) != len(names):
         raise NotColumnarError("a column name is repeated")
-    return names, {n: _one_chunk(table.column(n)) for n in names}
+    # one column at a time, each column's chunks let go as soon as it is one array (with
+    # int8 codes where they fit): the whole table twice over was the peak of reading
+    chunked = {n: table.column(n) for n in names}
+    del table
+    return names, {n: _one_chunk(chunked.pop(n)) for n in names}
 
 
 MAX_HEADER = 1 << 20
@@ -704,12 +708,18 @@ def _header_names(path: Path, codec: str) -> list[str]:
 
 
 def _one_chunk(column: Any) -> Any:
-    """A chunked column as one array; a dictionary column's chunks share one dictionary."""
+    """A chunked column as one array; a dictionary column's chunks share one dictionary, its
+    codes in the narrowest integers that hold them."""
     import pyarrow as pa
+
+    from govscore.views.report_columns import narrow
 
     if pa.types.is_dictionary(column.type):
         column = column.unify_dictionaries()
-    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    whole = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(whole.type):
+        return pa.DictionaryArray.from_arrays(narrow(whole.indices), whole.dictionary)
+    return whole
 
 
 def _parquet_text_columns(path: Path) -> tuple[list[str], dict[str, Any]]:
