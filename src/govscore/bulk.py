@@ -392,6 +392,21 @@ def _report_order(scope: Any, rank: Any, unit: Any) -> Any:
     return np.lexsort((unit, rank, scope))
 
 
+def _rank_cells(rank: Any) -> Any:
+    """The ranks as a dictionary array of their text: a few hundred distinct ranks among a
+    million units (one per tie group), so the writer joins them with the columns beside them."""
+    import pyarrow as pa
+
+    from govscore.views.report_columns import dense_codes
+
+    coded = dense_codes(rank)
+    if coded is None:
+        return pa.array(rank)
+    distinct, codes = coded
+    return pa.DictionaryArray.from_arrays(codes, pa.array([str(r) for r in distinct.tolist()],
+                                                          pa.string()))
+
+
 def _rank_nodes(plan: Plan) -> list[str]:
     ranking = plan.scheme.ranking
     nodes = [ranking.by] if ranking.by is not None else []
@@ -495,5 +510,5 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
         made[which] = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(texts, pa.string()))
     rank = np.asarray(placed.rank, dtype=np.int64)
     return {"scope": scope, "scope_key": scope_order[scope_codes], "rank_int": rank,
-            "rank": pa.array(rank), "grade": grade, "awards": made["awards"],
+            "rank": _rank_cells(rank), "grade": grade, "awards": made["awards"],
             "undecided": made["undecided"]}

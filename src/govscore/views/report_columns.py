@@ -307,6 +307,10 @@ def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, An
     for _, piece in pieces:
         if isinstance(piece, _Group):
             piece.ordered(positions)
+    last = pieces[-1][1]
+    ends = isinstance(last, _Group)  # its cells end the line: LF written with them
+    if ends:
+        last.dictionary = pc.binary_join_element_wise(last.dictionary, pa.scalar("\n"), "")
     for start in range(0, n, CHUNK):
         parts = []
         for name, piece in pieces:
@@ -321,12 +325,13 @@ def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, An
                 part = pc.fill_null(part.cast(pa.string()), "")
                 part = _quoted(guarded(part) if name in TEXT_COLUMNS else part)
             parts.append(part)
-        lines = pc.binary_join_element_wise(*parts, ",")
-        body = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")
+        body = pc.binary_join_element_wise(*parts, ",")
+        if not ends:
+            body = pc.binary_join_element_wise(body, pa.scalar(""), "\n")
         handle.write(_bytes(body))
         # no release of the chunk's memory to the system here: the next chunk reuses it, and
         # giving it back each time (malloc_trim) cost 0.25 s a million rows
-        del parts, lines, body
+        del parts, body
 
 
 def _rows(column: Any, order: Any, start: int) -> Any:
