@@ -459,6 +459,9 @@ class FileColumns:
     facts: dict[str, list[str]]
     """fact → its columns: [fact] for a plain fact, [fact.key, …] for a mapping fact."""
     coded: dict[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
+    read: dict[tuple[int, tuple[int, ...]], Any] = dataclasses.field(default_factory=dict)
+    """(the fact's column spec, by id; a combination of its cells, by code) → the value read
+    and checked (:func:`_distinct_values`), once per file rather than once per chunk."""
     """column (not id) → (its distinct cells, an Arrow string array; each row's index into
     them, a numpy view of the Arrow indices, int8 where they fit): a column's cells are read
     once per distinct cell, not once per row."""
@@ -947,9 +950,13 @@ def _distinct_values(spec: Any, cols: FileColumns, names: list[str], rows: Any
         unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
         combos = unique.tolist()
         inverse = np.asarray(inverse, dtype=np.int64).reshape(n)
-    checked = [_read_value(spec, names, [texts[j][k] for j, k in enumerate(combo)],
-                           rule_values)
-               for combo in combos]
+    checked = []
+    for combo in combos:
+        seen = (id(spec), tuple(combo))  # the spec lives in the plan's programs meanwhile
+        if seen not in cols.read:
+            cols.read[seen] = _read_value(
+                spec, names, [texts[j][k] for j, k in enumerate(combo)], rule_values)
+        checked.append(cols.read[seen])
     return inverse, checked
 
 
