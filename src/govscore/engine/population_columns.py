@@ -241,7 +241,7 @@ def _scope_codes(scope: str, units: Units) -> tuple[Ints, list[str]]:
     # "?" for a unit without one, as scope_key: code NO maps to the last key
     keys = [*names, "?"]
     codes = np.where(codes == NO, len(names), codes)
-    used = np.unique(codes)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(keys)))  # a count, not a sort
     if len(used) == len(keys):
         return codes, keys
     remap = np.full(len(keys), NO, dtype=np.int64)
@@ -262,7 +262,8 @@ def dense(values: Ints) -> tuple[Ints, Ints]:
             offset = values - lo
             present[offset] = True
             index = np.cumsum(present, dtype=np.int64) - 1
-            return np.flatnonzero(present) + lo, index[offset]
+            np.take(index, offset, out=offset)  # in place: a million rows, 8 MB less
+            return np.flatnonzero(present) + lo, offset
     distinct, inverse = np.unique(values, return_inverse=True)
     return distinct, inverse.astype(np.int64).reshape(n)
 
@@ -274,7 +275,7 @@ def order_code(keys: Sequence[Ints], n: int) -> Ints:
         return np.zeros(n, dtype=np.int64)
     if len(keys) == 1:
         distinct, index = dense(keys[0])
-        return len(distinct) - 1 - index
+        return np.subtract(len(distinct) - 1, index, out=index)
     order = np.lexsort([-np.asarray(k, dtype=np.int64) for k in reversed(keys)])
     new = np.zeros(n, dtype=np.bool_)
     for k in keys:
@@ -297,8 +298,8 @@ def _competition_ranks(scope: Ints, code: Ints) -> Ints:
     if int(scope.min()) >= 0 and int(code.min()) >= 0 and scopes * codes <= max(4 * n, 1 << 16):
         cell = scope.astype(np.int64) * codes + code
         counts = np.bincount(cell, minlength=scopes * codes)
-        better = np.cumsum(counts.reshape(scopes, codes), axis=1).reshape(-1) - counts
-        return better[cell] + 1
+        better = np.cumsum(counts.reshape(scopes, codes), axis=1).reshape(-1) - counts + 1
+        return np.take(better, cell, out=cell)
     order = np.lexsort([code, scope])
     s, c = scope[order], code[order]
     new_scope = np.ones(n, dtype=np.bool_)
