@@ -24,7 +24,8 @@ from govscore.engine.result_columns import ColumnPlacements, ColumnResults
 
 WITHOUT_POPULATION = testing.SAFE_FEATURES - {"population_kinds", "population_exempt",
                                               "population_values"}
-ODD = (Decimal("-0"), Decimal("1E+2"), Decimal("0.0000000001"), True, 1.5, "3", None, -1,
+ODD = (-(2**63), 2**63 - 1, -(10**15), 10**15 - 1,  # int64's ends; the facts' magnitude limit
+       Decimal("-0"), Decimal("1E+2"), Decimal("0.0000000001"), True, 1.5, "3", None, -1,
        10**20, Decimal("NaN"), {"exempt": "其他"})
 
 
@@ -170,7 +171,7 @@ def test_totals_are_the_scalar_paths_decimals_one_object_per_distinct_total() ->
     assert list(_results_of([], [], []).values()) == []
 
 
-@given(st.lists(st.tuples(st.integers(-(2**62), 2**62), st.integers(0, 17), st.booleans()),
+@given(st.lists(st.tuples(st.integers(-(2**63), 2**63 - 1), st.integers(0, 17), st.booleans()),
                 max_size=40))
 @settings(max_examples=150, deadline=None)
 def test_totals_read_whole_equal_each_row_made_alone(rows: list[tuple[int, int, bool]]) -> None:

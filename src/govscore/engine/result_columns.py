@@ -111,8 +111,9 @@ class ColumnResults(Mapping[str, UnitResult]):
         total = np.asarray(self.total, dtype=np.int64)
         exp = np.broadcast_to(np.asarray(self.exp, dtype=np.int64), total.shape)
         minus = np.asarray(self.negative_zero, dtype=np.int64)
-        if not len(total) or int(np.abs(total).max()) >= 1 << 57 or int(exp.min()) < 0 \
-                or int(exp.max()) >= 16:  # noqa: PLR2004 - the key's 4 bits
+        wide = 1 << 57  # total × 32 stays within int64
+        if not len(total) or int(total.min()) <= -wide or int(total.max()) >= wide \
+                or int(exp.min()) < 0 or int(exp.max()) >= 16:  # noqa: PLR2004 - 4 bits
             return [_decimal(t, e, m) for t, e, m in
                     zip(total.tolist(), exp.tolist(), minus.tolist(), strict=True)]
         distinct, where = np.unique(total * 32 + exp * 2 + minus, return_inverse=True)
