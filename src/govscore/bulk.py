@@ -192,8 +192,13 @@ def _score(plan: Plan, source: Path, input_order: bool
             pieces.append(taken)
             batch = columnar.Batch(scored.n, {}, {})
             total = batch.full(scored.total)
+            every = bool(keep.all())  # no unit bailed: the columns as they are, no copies
+
+            def kept(data: Any, every: bool = every, keep: Any = keep) -> Any:
+                return np.asarray(data) if every else np.asarray(data)[keep]
+
             numbers = out.Numbers()
-            numbers.add(np.asarray(total.data)[keep], total.exp, -places)
+            numbers.add(kept(total.data), total.exp, -places)
             if not gathered["total"].add(numbers.column([])):
                 return None
             for nid in node_ids:
@@ -201,8 +206,7 @@ def _score(plan: Plan, source: Path, input_order: bool
                 if nid in scored.nodes:
                     col = batch.full(scored.nodes[nid])
                     e = exps[nid]
-                    numbers.add(np.asarray(col.data)[keep], col.exp,
-                                e if isinstance(e, int) else np.asarray(e)[keep])
+                    numbers.add(kept(col.data), col.exp, e if isinstance(e, int) else kept(e))
                 else:  # a node of another category: empty
                     numbers.empty(len(taken))
                 if not gathered[nid].add(numbers.column([])):
