@@ -268,6 +268,8 @@ def _score(plan: Plan, source: Path, input_order: bool
         "vetoes": _text(len(index), [";".join(r.vetoes) for r in results]),
         "ineligible": _text(len(index), ["; ".join(r.ineligible) for r in results]),
     }
+    by_columns_rows = len(index)
+    del index, category, tier, total_texts  # taken into the report's columns
     gathered["total"].add(total_tail)
     rank_data: dict[str, Any] = {}
     for nid in node_ids:
@@ -280,8 +282,14 @@ def _score(plan: Plan, source: Path, input_order: bool
         if nid in keys:
             rank_data[nid] = gathered[nid].data()
     total_data = gathered["total"].data()
+    gathered.clear()  # each chunk's texts: unified into the report's columns above
     if total_data is None or any(v is None for v in rank_data.values()):
         return None
+    # the rows in the file's order, where asked for; the pieces are let go before the placement
+    rows_of = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)]) \
+        if input_order else None
+    del pieces
+    _release()
     # ranks, grades and awards
     placements = _place(plan, columns, unit_ids, total_data, rank_data, results)
     if placements is None:
@@ -290,15 +298,14 @@ def _score(plan: Plan, source: Path, input_order: bool
     columns.update(placements)
     names = ["unit", "category", "tier", "scope", "rank", "total", "computed_total", "grade",
              "awards", "undecided", "vetoes", "ineligible", *node_ids]
-    if input_order:
-        rows_of = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)])
+    if rows_of is not None:
         order = pa.array(np.argsort(rows_of, kind="stable"))
     else:
         order = pa.array(_report_order(columns.pop("scope_key"), columns.pop("rank_int"),
                                        unit_ids.rank()))
     # the ids as CSV cells: the columns' ids are plain (nothing to guard or quote), the scalar
     # path's go through the CSV writer's rules one by one
-    columns["unit cells"] = pa.concat_arrays([units.slice(0, len(index)), pa.array(
+    columns["unit cells"] = pa.concat_arrays([units.slice(0, by_columns_rows), pa.array(
         [out.quoted_cell(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
     columns["order"] = order
     return names, columns, (n_scored, by_columns, len(scalar), encoding)
