@@ -490,6 +490,172 @@ def readers(n: int, folder: Path, rounds: int) -> dict[str, dict[str, float]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# S3-shaped workbooks: writers, readers, and `govscore score facts.xlsx -o scores.csv`
+
+
+def write_s3_xlsx(path: Path, n: int, writer: str, seed: int = 15) -> dict[str, Decimal]:
+    """n S3-shaped units as the first sheet of a workbook, cells typed as a person types them
+    (numbers as numbers: whole ones as integers, 2.5 as a float; 是/否 flags as booleans; ids and
+    tiers as text), by ``writer`` (openpyxl write_only, or xlsxwriter in constant_memory mode);
+    returns the hand-worked totals of a sample (every 997th unit)."""
+    columns = s3_chunk(0, n, seed)
+    names = list(columns)
+    expected = {}
+    for i in range(0, n, 997):
+        row = {k: v[i] for k, v in columns.items()}
+        expected[str(row["id"])] = s3_total(row)
+    cells = []
+    for name in names:
+        values = columns[name].tolist()
+        if name in MANUAL:  # text in the generator: numbers in a sheet
+            values = [int(v) if "." not in v else float(v) for v in values]
+        cells.append(values)
+    if writer == "xlsxwriter":
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        sheet = book.add_worksheet("考核")
+        sheet.write_row(0, 0, names)
+        for r in range(n):
+            sheet.write_row(r + 1, 0, [c[r] for c in cells])
+        book.close()
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet("考核")
+        sheet.append(names)
+        for r in range(n):
+            sheet.append([c[r] for c in cells])
+        book.save(path)
+    return expected
+
+
+XLSX_CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import govscore
+from govscore import api, bulk
+from govscore.inputs import tables
+
+#STATUS
+
+for name in ("MAX_XLSX_UNZIPPED", "MAX_XLSX_CELLS"):  # past the guard: only to time readers
+    if sys.argv[4] == "raise":
+        setattr(tables, name, 10 * getattr(tables, name))
+plan = govscore.compile(sys.argv[1])
+t1 = time.perf_counter()
+if sys.argv[5] == "columns":
+    summary = bulk.score_file(plan, sys.argv[2], sys.argv[3])
+    taken = summary is not None
+    if not taken:
+        raise SystemExit("the columns did not take the workbook")
+else:
+    api.write_report(api.evaluate_all(plan, api.read_facts(sys.argv[2])), plan, sys.argv[3])
+t2 = time.perf_counter()
+print(json.dumps({"seconds": t2 - t1, "with_start": t2 - t0, "peak_kb": status("VmHWM")}))
+""".replace("#STATUS", STATUS)
+
+
+BIG_SHEET = 200_000
+"""Past this many rows the benchmark writes the sheet once (xlsxwriter where installed), times
+openpyxl's bare reading once and leaves out the table reader (about twice openpyxl's bare
+reading at 100,000 rows): each would take many minutes."""
+
+
+def xlsx_files(n: int, folder: Path, rounds: int, usual: bool) -> dict[str, Any]:
+    """Writers, readers and `govscore score` on n S3-shaped units in a workbook.
+
+    - writing the facts: openpyxl write_only and xlsxwriter (constant_memory), if installed;
+    - reading the first sheet: the table reader (tables.load_table: openpyxl read_only, every cell
+      through the cell rules — the usual way), openpyxl read_only's bare values, python-calamine
+      (if installed; it gives every number as a float and drops number formats, so it cannot
+      promise the table reader's values: shown for speed only) and the columns
+      (inputs.columns.read_file_columns); median of ``rounds``;
+    - `govscore score S3 facts.xlsx -o scores.csv` in a fresh child through the columns, and the
+      usual way (``usual``), with peak RSS; the columns' file equal to the usual way's, and the
+      sample of totals equal to the hand-worked ones.
+
+    A workbook past the table reader's limits (MAX_XLSX_UNZIPPED: 300 MB of XML, about 370,000
+    S3 rows; MAX_XLSX_CELLS) is refused by both ways; for such n the readers are timed with the
+    limits raised ten times in this process, and `score` is not run."""
+    import importlib.util
+
+    from govscore.inputs import columns as incols
+    from govscore.inputs import tables
+
+    out: dict[str, Any] = {"units": n, "write": {}, "read": {}}
+    path = folder / "facts.xlsx"
+    expected: dict[str, Decimal] = {}
+    writers = ["xlsxwriter"] if importlib.util.find_spec("xlsxwriter") else []
+    if not writers or n <= BIG_SHEET:
+        writers.append("openpyxl")
+    for writer in writers:  # the last written stays (openpyxl's where it writes)
+        t = time.perf_counter()
+        expected = write_s3_xlsx(path, n, writer)
+        out["write"][writer] = time.perf_counter() - t
+    out["facts_mb"] = path.stat().st_size / 2**20
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:  # what the table reader's 300 MB limit counts
+        out["unzipped_mb"] = sum(i.file_size for i in archive.infolist()) / 2**20
+    plan = govscore.compile(S3_SCHEME)
+    within = True
+    try:
+        tables.check_workbook(path)
+    except Exception:  # past the table reader's limits: both ways refuse it
+        within = False
+    saved = (tables.MAX_XLSX_UNZIPPED, tables.MAX_XLSX_CELLS)
+    if not within:
+        tables.MAX_XLSX_UNZIPPED, tables.MAX_XLSX_CELLS = saved[0] * 10, saved[1] * 10
+    try:
+        def openpyxl_values() -> int:
+            book = tables.import_openpyxl().load_workbook(path, read_only=True)
+            count = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+            book.close()
+            return count
+
+        readers: dict[str, Callable[[], Any]] = {
+            "table reader (openpyxl read_only + cell rules)": lambda: tables.load_table(path),
+            "openpyxl read_only, values only": openpyxl_values,
+            "govscore columns": lambda: incols.read_file_columns(path, plan)}
+        if importlib.util.find_spec("python_calamine"):
+            import python_calamine
+
+            readers["python-calamine (inexact)"] = lambda: python_calamine.CalamineWorkbook \
+                .from_path(str(path)).get_sheet_by_index(0).to_python()
+        if n > BIG_SHEET:  # minutes each: openpyxl's reading is timed once, the table
+            del readers["table reader (openpyxl read_only + cell rules)"]  # reader's left out
+        for name, read in readers.items():
+            once = n > BIG_SHEET and name.startswith("openpyxl")
+            out["read"][name] = _median(read, 1 if once else rounds)[0]
+            gc.collect()
+    finally:
+        tables.MAX_XLSX_UNZIPPED, tables.MAX_XLSX_CELLS = saved
+    out["within_limits"] = within
+    if not within:
+        return out
+    ways = ["columns", "usual"] if usual else ["columns"]
+    for way in ways:
+        target = folder / f"scores-{way}.csv"
+        done = subprocess.run([sys.executable, "-c", XLSX_CHILD, str(S3_SCHEME), str(path),
+                               str(target), "keep", way], capture_output=True, text=True,
+                              check=True, timeout=7200)
+        out[way] = json.loads(done.stdout)
+    import csv
+
+    with (folder / "scores-columns.csv").open(encoding="utf-8-sig", newline="") as handle:
+        got = {row["unit"]: Decimal(row["total"]) for row in csv.DictReader(handle)
+               if row["unit"] in expected}
+    out["sample"] = len(expected)
+    out["agrees"] = got == expected
+    if usual:
+        out["same_file"] = (folder / "scores-columns.csv").read_bytes() == \
+            (folder / "scores-usual.csv").read_bytes()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def reference(args: argparse.Namespace) -> dict[str, Any]:
@@ -619,6 +785,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="S3-shaped units Parquet → Parquet through the columns (0: skip)")
     parser.add_argument("--readers-units", type=int, default=0,
                         help="time pyarrow and DuckDB reading S3-shaped CSV and Parquet (0: skip)")
+    parser.add_argument("--xlsx-units", type=int, default=0,
+                        help="S3-shaped workbooks: writers, readers, score through the columns "
+                             "(0: skip)")
+    parser.add_argument("--xlsx-usual", action="store_true",
+                        help="with --xlsx-units: score the workbook the usual way too")
     parser.add_argument("--memory-units", type=int, default=100_000)
     parser.add_argument("--openfisca-python", default=sys.executable)
     parser.add_argument("--json", type=Path)
@@ -637,6 +808,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind, times in report["readers"].items():
             print(f"reading {args.readers_units:,} S3 units from {kind}: " +
                   ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
+    if args.xlsx_units:
+        with tempfile.TemporaryDirectory(prefix="govscore-bench-xlsx-") as scratch:
+            run_x = xlsx_files(args.xlsx_units, Path(scratch), args.rounds, args.xlsx_usual)
+        report["xlsx"] = run_x
+        print(f"S3 workbook, {run_x['units']:,} units ({run_x['facts_mb']:,.0f} MB, "
+              f"{run_x['unzipped_mb']:,.0f} MB unzipped): written by "
+              + ", ".join(f"{k} {v:.2f} s" for k, v in run_x["write"].items()))
+        for name, seconds in run_x["read"].items():
+            print(f"  read by {name}: {seconds:.2f} s")
+        if not run_x["within_limits"]:
+            print("  past the table reader's limits: refused by both ways (readers timed with "
+                  "the limits raised)")
+        for way in ("columns", "usual"):
+            if way in run_x:
+                print(f"  score -o scores.csv, {way}: {run_x[way]['seconds']:.2f} s "
+                      f"({run_x[way]['with_start']:.2f} s with the start), peak RSS "
+                      f"{run_x[way]['peak_kb'] / 1024:,.0f} MB")
+        if "agrees" in run_x:
+            print(f"  {run_x['sample']:,} sampled totals equal to the hand-worked Decimal: "
+                  f"{run_x['agrees']}; the same file both ways: {run_x.get('same_file')}")
+            if not run_x["agrees"] or run_x.get("same_file") is False:
+                raise SystemExit(EXIT_DISAGREE)
     for flag, suffix in ((args.s3_units, ".csv"), (args.parquet_units, ".parquet")):
         if not flag:
             continue

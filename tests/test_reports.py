@@ -239,6 +239,38 @@ def test_xlsx_without_openpyxl_is_a_clear_error(monkeypatch, s3):
         xlsx.render(s3[1], s3[0])
 
 
+def test_a_sheet_past_excels_row_limit_is_gs704_and_nothing_is_written(tmp_path, monkeypatch,
+                                                                        s3):
+    """Excel's sheets hold 1,048,576 rows; openpyxl refused the next with a bare ValueError.
+    With the limit lowered to the rows S3's example needs, the workbook is written; one row
+    fewer, and the run ends with GS704 naming the sheet, exit 2, and no file (S3's 3 圈层 sheets
+    have 3 rows each, far below: it is 评分表, ~20 rows per unit, that passes)."""
+    import io
+
+    import openpyxl as real
+
+    from govscore.views import xlsx
+
+    plan, assessment = s3
+    book = real.load_workbook(io.BytesIO(xlsx.render(assessment, plan)))
+    needed = max(sheet.max_row for sheet in book.worksheets)
+    tallest = max(book.worksheets, key=lambda sheet: sheet.max_row).title
+    assert tallest == "评分表"
+    assert needed > 6 * 10  # 6 units, ~20 rows each
+    monkeypatch.setattr(xlsx, "MAX_ROWS", needed)
+    xlsx.render(assessment, plan)  # exactly the limit: written
+    monkeypatch.setattr(xlsx, "MAX_ROWS", needed - 1)
+    with pytest.raises(UsageError, match=r"^GS704 the workbook's sheet 评分表 needs more") as info:
+        xlsx.render(assessment, plan)
+    assert f"{needed - 1:,} rows" in str(info.value)
+    target = tmp_path / "big.xlsx"
+    code, _, err = run("score", str(S3), str(S3_FACTS), "-o", str(target))
+    assert code == 2
+    assert "GS704" in err
+    assert ".csv or .parquet" in err
+    assert not target.exists()
+
+
 # ------------------------------------------------------------------------------ writing
 
 

@@ -117,6 +117,7 @@ CODES: dict[str, str] = {
     "GS701": "output format cannot be written",
     "GS702": "invalid use of --stream",
     "GS703": "not enough memory",
+    "GS704": "too many rows for a workbook sheet",
     # records (GS8xx): facts derived from record exports (govscore.records)
     "GS801": "a records declaration names something that does not exist",
     "GS802": "a measure does not fit the fact",

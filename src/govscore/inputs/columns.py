@@ -28,13 +28,17 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import importlib
 import importlib.util
 import io
 import itertools
+import re
+import sys
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -489,7 +493,8 @@ class FileColumns:
 
 def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     """A wide ``.csv`` (UTF-8 with or without BOM, or GB18030 as Chinese Excel and WPS write
-    it) or ``.parquet`` facts file as text columns (pyarrow). Raises :class:`NotColumnarError` for a
+    it), ``.parquet`` or ``.xlsx`` (its first sheet, :func:`read_xlsx_sheet`) facts file as
+    text columns (pyarrow). Raises :class:`NotColumnarError` for a
     file the columns do not take as a whole: another layout (long, a title or comment line
     before the header, rows of unequal width, quoted line breaks), UTF-16, columns the scheme
     does not know, a float Parquet column (read_frame refuses it, naming the column)."""
@@ -498,11 +503,16 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
 
     path = Path(path)
     suffix = path.suffix.lower()
+    sheet: XlsxSheet | None = None
     if suffix == ".csv":
         encoding, names, raw = _csv_file_columns(path)
     elif suffix == ".parquet":
         encoding = "parquet"
         names, raw = _parquet_text_columns(path)
+    elif suffix == ".xlsx":
+        encoding = "xlsx"
+        sheet = read_xlsx_sheet(path)
+        names, raw = sheet.names, sheet.raw
     else:
         raise NotColumnarError(f"{suffix or 'a file without a suffix'} is read the usual way")
     if not names or names[0] != "id" or len(set(names)) != len(names):
@@ -552,6 +562,9 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
             good = empty | number | flag
         plain &= good[codes]
     plain[0] = False  # the first data row may be titles: the table reader decides
+    if sheet is not None:  # a workbook's rows: their own numbers, and cells as typed
+        return XlsxColumns(str(path), encoding, names, raw, sheet.row_numbers,
+                           plain & sheet.good, facts, coded, sheet=sheet)
     rows = np.arange(2, n + 2, dtype=np.int64)
     return FileColumns(str(path), encoding, names, raw, rows, plain, facts, coded)
 
@@ -985,3 +998,382 @@ def _read_value(spec: Any, names: list[str], cells: list[str], rule_values: Any)
     if isinstance(checked, (rule_values.Exempt, rule_values.NotApplicable)):
         return _BAD
     return checked
+
+
+# ---------------------------------------------------------------------------------------------
+# an .xlsx facts file (its first worksheet) as text columns
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+"""The worksheet namespace the workbook reader takes (a sheet in another, or one whose elements
+carry a prefix, is read the usual way)."""
+
+_XLSX_EMPTY_CELLS = re.compile(rb"<c [^>]*/>")
+"""Cells without a value (only formatted): openpyxl gives them None, as an absent cell."""
+
+_XLSX_CHARACTER = re.compile(rb"&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});")
+_CHARACTERS: dict[bytes, bytes] = {}
+
+
+def _character(match: re.Match[bytes]) -> bytes:
+    """A character reference as the character's UTF-8 bytes, where the XML means the same
+    written either way: a printable character that is not markup (< > & " '); a control
+    character stays a reference (a parser turns a written CR into LF, not a &#13;)."""
+    whole = match.group()
+    done = _CHARACTERS.get(whole)
+    if done is None:
+        digits = match.group(1)
+        code = int(digits[1:], 16) if digits[:1] == b"x" else int(digits)
+        plain = code < sys.maxunicode and chr(code).isprintable() and chr(code) not in "<>&\"'"
+        done = chr(code).encode("utf-8") if plain else whole
+        if len(_CHARACTERS) < 100_000:  # noqa: PLR2004
+            _CHARACTERS[whole] = done
+    return done
+
+
+_XLSX_CELL = (r"(?s)^(?:</row>)?(?:<row [^>]*/>|<row [^>]*></row>)*"
+              r'(?:<row r="(?P<rr>[1-9][0-9]{0,6})"[^>]*>)?'
+              r'<c r="(?P<col>[A-Z]{1,3})(?P<row>[1-9][0-9]{0,6})"(?P<body>.*)$')
+"""One piece of the sheet's rows cut at every ``</c>``: the row it opens (if any), the cell's
+reference and the rest of the cell (attributes, formula and value). A piece of any other shape
+(a cell without a reference, or whose reference is not first, a row without ``r``) makes the
+file go the usual way."""
+
+_XLSX_ID_TEXT = (r'(?s)^(?: s="[0-9]+")? t="(?:(?P<shared>s)"><v>(?P<index>[0-9]{1,9})</v>'
+                 r'|inlineStr"><is><t(?: xml:space="preserve")?>(?P<inline>[^<&\r]*)</t></is>)$')
+"""An id cell read at once: a shared string, or an inline string with nothing to unescape.
+Any other id cell (a number, an entity) is read by openpyxl's own cell parser, row by row."""
+
+_NOT_PLAIN = "\x00"
+"""The text given to a cell whose value the columns do not read as the table reader does (a
+percentage format, an error, a float with more digits than a sheet shows): no rule of
+the columns takes it, so its row goes to the table reader with the cell's own value."""
+
+
+@dataclass
+class XlsxSheet:
+    """What :func:`read_xlsx_sheet` makes of a worksheet."""
+
+    title: str
+    names: list[str]
+    raw: dict[str, Any]
+    """column → Arrow dictionary array of texts (the id: a string array)."""
+    good: Mask
+    """Rows whose every cell's text reads, by the columns' rules, as its value does by the
+    table reader's."""
+    row_numbers: Any
+    typed: dict[str, list[Any]]
+    """column (not the id) → each dictionary code's value as the table reader gets it."""
+    id_bodies: Any
+    """The id cell of each row as the sheet has it (attributes and value), for the rows whose id
+    is worked out on demand."""
+    parse: Any
+    """A cell body → its value as the table reader gets it."""
+
+
+@dataclass
+class XlsxColumns(FileColumns):
+    """A workbook's facts as columns: :class:`FileColumns` whose rows given to the table reader
+    hold each cell's value as openpyxl and :func:`tables.sheet_value` give it (numbers as int
+    or float, percentages and padded formats kept), not its text."""
+
+    sheet: XlsxSheet | None = None
+
+    def cells(self, rows: Sequence[int]) -> list[tuple[int, list[Any]]]:
+        assert self.sheet is not None
+        sheet = self.sheet
+        numbers = np.asarray(self.row_numbers)[list(rows)].tolist()
+        out: list[tuple[int, list[Any]]] = [(1, list(self.names))]
+        codes = {name: self.coded[name][1] for name in self.names[1:]}
+        for k, row in enumerate(rows):
+            cells = [sheet.parse(sheet.id_bodies[row].as_py())]
+            cells.extend(sheet.typed[name][int(codes[name][row])] for name in self.names[1:])
+            out.append((numbers[k], cells))
+        return out
+
+
+def read_xlsx_sheet(path: Path) -> XlsxSheet:
+    """The first worksheet of an ``.xlsx`` as text columns, every cell's value as the table
+    reader reads it (:func:`tables.load_table`: openpyxl, read-only, then
+    :func:`tables.sheet_value`) worked out once per distinct cell by openpyxl's own cell parser.
+
+    The same guards as the table reader first (a regular file within the size limit, the zip
+    bomb checks of :func:`tables.check_workbook`); then the sheet's XML is cut into cells by
+    Arrow (no Python object per cell). Raises :class:`NotColumnarError` for anything it is not
+    sure of, and the usual way reads the file and tells its problems with sheet and cell:
+    a header that is not the first row's plain names from column A, cells beyond the header,
+    ids stored as numbers (the table reader compares them across rows), a date, a sheet past
+    the table reader's row or cell limits, XML it does not expect (prefixed elements, a DTD,
+    CDATA) or not well formed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        tables.check_regular(path)
+        tables.check_workbook(path)
+        openpyxl = tables.import_openpyxl()
+    except (GovscoreError, ImportError):
+        raise NotColumnarError("the workbook is read the usual way (which tells why)") from None
+    try:
+        reader, title, part = _open_workbook(path)
+    except NotColumnarError:
+        raise
+    except Exception as exc:  # openpyxl's own errors: the usual way tells them
+        raise NotColumnarError(f"openpyxl does not open it ({type(exc).__name__})") from None
+    try:
+        xml = reader.archive.read(part)
+        return _sheet_columns(openpyxl, reader, SimpleNamespace(parent=reader.wb, title=title),
+                              xml, pa, pc)
+    except (MemoryError, pa.ArrowMemoryError):  # under a memory limit: the usual way stops
+        raise NotColumnarError("not enough memory for the sheet's columns") from None  # GS703
+    finally:
+        reader.archive.close()
+
+
+def _open_workbook(path: Path) -> tuple[Any, str, str]:
+    """openpyxl's reader of a workbook's parts as ``load_workbook(read_only=True)`` reads them
+    (manifest, shared strings, workbook, styles), and the first worksheet's name and part, as
+    its ``worksheets[0]``. Not its read-only sheet: that parses the whole sheet once to find its
+    size when the file gives none (openpyxl's own write-only files: 20 s for 100,000 rows)."""
+    excel = importlib.import_module("openpyxl.reader.excel")  # untyped: held as Any
+    stylesheet = importlib.import_module("openpyxl.styles.stylesheet")
+    reader = excel.ExcelReader(path, read_only=True, data_only=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        reader.read_properties()
+        reader.read_custom()
+        reader.read_theme()
+        stylesheet.apply_stylesheet(reader.archive, reader.wb)
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target not in reader.valid_files or "chartsheet" in rel.Type:
+                continue
+            return reader, str(sheet.name), str(rel.target)
+    except BaseException:
+        reader.archive.close()
+        raise
+    reader.archive.close()
+    raise NotColumnarError("no worksheet")
+
+
+def _sheet_columns(openpyxl: Any, reader: Any, sheet: Any, xml: bytes, pa: Any, pc: Any
+                   ) -> XlsxSheet:
+    read_only_cell = importlib.import_module("openpyxl.cell.read_only").ReadOnlyCell
+    column_index_from_string = openpyxl.utils.column_index_from_string
+    # openpyxl's own parser of one cell (the table reader's, through iter_rows)
+    worksheet_parser = importlib.import_module("openpyxl.worksheet._reader").WorkSheetParser
+
+    start, end = xml.find(b"<sheetData>"), xml.rfind(b"</sheetData>")
+    head = xml[:max(start, 0)]
+    if start < 0 or end < start or b"<!DOCTYPE" in head or b"<!ENTITY" in head \
+            or f'<worksheet xmlns="{MAIN_NS}"'.encode() not in head:
+        raise NotColumnarError("the sheet's XML is not of the plain form")
+    _well_formed(xml)
+    body = _XLSX_EMPTY_CELLS.sub(b"", xml[start + len(b"<sheetData>"):end])
+    if b"<![CDATA[" in body or b"<!--" in body or b"<?" in body:  # text the cuts would misread
+        raise NotColumnarError("CDATA, a comment or a processing instruction among the cells")
+    if b"&#" in body:  # openpyxl writes every character outside ASCII so: 单 as &#21333;
+        body = _XLSX_CHARACTER.sub(_character, body)
+    try:
+        whole = pa.array([body], pa.large_binary()).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        raise NotColumnarError("the sheet is not UTF-8") from None
+    del body
+    pieces = pc.list_flatten(pc.split_pattern(whole, "</c>"))
+    del whole
+    tail = pieces[len(pieces) - 1].as_py()
+    if tail.replace("</row>", "") or len(pieces) < 2:  # noqa: PLR2004
+        raise NotColumnarError("the sheet's rows are not of the plain form")
+    got = pc.extract_regex(pieces.slice(0, len(pieces) - 1), _XLSX_CELL)
+    del pieces
+    if got.null_count:
+        raise NotColumnarError("a cell of another form (a formula, no reference)")
+    rows = pc.cast(got.field("row"), pa.int64()).to_numpy()
+    opened = got.field("rr")
+    # each row element's number is its cells' (openpyxl numbers rows by the element)
+    opened_rows = np.asarray(pc.cast(pc.if_else(pc.equal(opened, ""), "0", opened), pa.int64()))
+    starts = np.ones(len(rows), dtype=np.bool_)
+    starts[1:] = rows[1:] != rows[:-1]
+    if not np.array_equal(opened_rows != 0, starts) or \
+            np.any(opened_rows[starts] != rows[starts]):
+        raise NotColumnarError("a cell's reference is not in its row")
+    letters = pc.dictionary_encode(got.field("col"))
+    index_of = np.array([column_index_from_string(c) for c in letters.dictionary.to_pylist()],
+                        dtype=np.int64)
+    cols = index_of[letters.indices.to_numpy(zero_copy_only=False)]
+    key = rows * 20_000 + cols
+    if len(key) > 1 and np.any(key[1:] <= key[:-1]):
+        raise NotColumnarError("cells out of order or given twice")
+    bodies = got.field("body")
+    del got
+    parser = worksheet_parser(None, reader.shared_strings, data_only=False,
+                             epoch=reader.wb.epoch,
+                             date_formats=reader.wb._date_formats,  # noqa: SLF001
+                             timedelta_formats=reader.wb._timedelta_formats)  # noqa: SLF001
+    from xml.etree.ElementTree import fromstring
+
+    cached_parser = worksheet_parser(None, reader.shared_strings, data_only=True,
+                                     epoch=reader.wb.epoch,
+                                     date_formats=reader.wb._date_formats,  # noqa: SLF001
+                                     timedelta_formats=reader.wb._timedelta_formats)  # noqa: SLF001
+
+    def held(cell: dict[str, Any]) -> Any:
+        if cell["data_type"] == "d" and cell["value"] is not None:
+            raise NotColumnarError("a date")  # refused by the table reader, at its cell
+        return tables.sheet_value(read_only_cell(sheet, **cell))
+
+    def parse(cell_body: str | None) -> Any:
+        """One cell's value as the table reader gets it (None for an absent cell; a formula
+        with the value Excel computed, as the reader's second, data-only pass gives it)."""
+        if cell_body is None:
+            return None
+        try:
+            # no DTD can come before a <c> element: nothing to expand
+            element = fromstring(f'<c xmlns="{MAIN_NS}" r="A1"{cell_body}</c>')  # noqa: S314
+            cell = parser.parse_cell(element)
+            if cell["data_type"] != "f":
+                return held(cell)
+            # the formula's text only says which formula has no computed value: a shared
+            # formula's, translated to this cell by the usual way, is never shown from here
+            return tables.formula_cell(str(cell["value"]),
+                                       held(cached_parser.parse_cell(element)))
+        except NotColumnarError:
+            raise
+        except Exception:  # a cell openpyxl's parser refuses: the usual way tells it
+            raise NotColumnarError("a cell the workbook reader does not parse") from None
+
+    header_row = int(rows[0])
+    in_header = rows == header_row
+    width = int(np.count_nonzero(in_header))
+    if not np.array_equal(cols[in_header], np.arange(1, width + 1)):
+        raise NotColumnarError("the header has a gap")
+    names = [parse(b) for b in bodies.slice(0, width).to_pylist()]
+    if not all(isinstance(n, str) and n == n.strip() and n for n in names):
+        raise NotColumnarError("a header cell that is not a name")
+    if np.any(cols[width:] > width):
+        raise NotColumnarError("a cell beyond the header")
+    data_rows = rows[width:]  # in order: each row's number where it starts, and each cell's row
+    starts = np.ones(len(data_rows), dtype=np.bool_)
+    starts[1:] = data_rows[1:] != data_rows[:-1]
+    row_numbers, row_of = data_rows[starts], np.cumsum(starts) - 1
+    n = len(row_numbers)
+    if n == 0 or int(rows[-1]) > tables.MAX_SHEET_ROWS or \
+            int(rows[-1]) * width > tables.MAX_XLSX_CELLS:
+        raise NotColumnarError("no data rows, or past the table reader's limits")
+    # the header's cells come first (cells are in order): the rest are the data's
+    data_bodies, data_cols = bodies.slice(width), cols[width:]
+    is_id = data_cols == 1
+    id_bodies = pc.take(data_bodies, pa.array(np.nonzero(is_id)[0]))
+    if len(id_bodies) != n:  # a row without an id: the usual way's problem to tell
+        raise NotColumnarError("a row without an id cell")
+    raw: dict[str, Any] = {names[0]: _xlsx_ids(id_bodies, reader.shared_strings, parse, pa, pc)}
+    # every distinct cell of the sheet read once (cells repeat across columns: 0, 1, TRUE …)
+    rest = np.nonzero(~is_id)[0]
+    encoded = pc.dictionary_encode(pc.take(data_bodies, pa.array(rest)))
+    distinct = encoded.dictionary
+    all_codes = encoded.indices.to_numpy(zero_copy_only=False)
+    rest_cols, rest_rows = data_cols[rest], row_of[rest]
+    del data_bodies, encoded
+    read: dict[int, Any] = {}
+    good = np.ones(n, dtype=np.bool_)
+    typed: dict[str, list[Any]] = {}
+    for c, name in enumerate(names[1:], start=2):
+        mine = rest_cols == c
+        uniq, inverse = np.unique(all_codes[mine], return_inverse=True)
+        if len(uniq) > MAX_DISTINCT:
+            raise NotColumnarError(f"column {name!r} has too many distinct cells")
+        values = []
+        for code in uniq.tolist():
+            if code not in read:
+                read[code] = parse(distinct[code].as_py())
+            values.append(read[code])
+        values.append(None)  # the last: an absent cell
+        texts, oks = zip(*(_xlsx_text(v, name in ("category", "tier")) for v in values),
+                         strict=True)
+        codes = np.full(n, len(uniq), dtype=np.int32)
+        codes[rest_rows[mine]] = inverse.reshape(-1)
+        good &= np.array(oks, dtype=np.bool_)[codes]
+        raw[name] = pa.DictionaryArray.from_arrays(pa.array(codes),
+                                                   pa.array(list(texts), pa.string()))
+        typed[name] = values
+    return XlsxSheet(str(sheet.title), names, raw, good, row_numbers, typed, id_bodies, parse)
+
+
+def _well_formed(xml: bytes) -> None:
+    """The sheet's XML parsed once by expat without building anything (openpyxl would refuse a
+    malformed sheet; the cuts above look only at cells). No DTD reaches here (refused above)."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError:
+        raise NotColumnarError("the sheet's XML is not well formed") from None
+
+
+def _xlsx_ids(bodies: Any, shared: list[str], parse: Any, pa: Any, pc: Any) -> Any:
+    """The id column's texts (an Arrow string array): a shared string or a plain inline string
+    at once, any other id cell (an inline string with a character reference, an empty one) by
+    openpyxl's own parser. An id stored as a number makes the file the usual way's: the table
+    reader compares those with the other ids (leading zeros a sheet lost)."""
+    got = pc.extract_regex(bodies, _XLSX_ID_TEXT)
+    matched = mask_of(pc.is_valid(got))
+    is_shared = mask_of(pc.equal(got.field("shared"), "s"))
+    index = np.asarray(pc.cast(pc.if_else(pa.array(is_shared), got.field("index"), "0"),
+                               pa.int64()))
+    if is_shared.any() and int(index.max()) >= len(shared):
+        raise NotColumnarError("a shared string the workbook does not have")
+    table = pa.array(shared if shared else [""], pa.string())
+    from_shared = pc.take(table, pa.array(np.where(is_shared, index, 0)))
+    text = pc.if_else(pa.array(is_shared), from_shared, got.field("inline")).cast(pa.string())
+    others = np.nonzero(~matched)[0]
+    if len(others) > MAX_DISTINCT:
+        raise NotColumnarError("too many id cells of another form")
+    if len(others):
+        values = [parse(b) for b in pc.take(bodies, pa.array(others)).to_pylist()]
+        if any(v is not None and not isinstance(v, str) for v in values):
+            raise NotColumnarError("an id stored as a number")
+        given = np.full(len(bodies), None, dtype=object)
+        given[others] = ["" if v is None else v for v in values]
+        text = pc.coalesce(pa.array(given.tolist(), pa.string()), pc.if_else(
+            pa.array(matched), text, pa.scalar(None, pa.string())))
+    return text
+
+
+def _xlsx_text(value: Any, unit_key: bool) -> tuple[str, bool]:
+    """A cell's value as the text the columns read, and whether they read it as the table reader
+    reads the value (the same type and digits; for category and tier, text)."""
+    if value is None:
+        return "", True
+    shown = getattr(value, "cached", value)  # a formula: the value Excel computed
+    if isinstance(value, str) or (shown is not value and isinstance(shown, str)):
+        return _texted(value, shown, unit_key)
+    if isinstance(shown, bool):
+        text = "true" if shown else "false"
+    elif isinstance(shown, int):
+        text = str(shown)
+    elif isinstance(shown, float):
+        text = repr(shown)
+    else:
+        return _NOT_PLAIN, False
+    if unit_key:
+        return _NOT_PLAIN, False
+    return _same(value, text)
+
+
+def _texted(value: Any, shown: str, unit_key: bool) -> tuple[str, bool]:
+    """A text cell (or a formula computing text): the columns read its text by the table
+    reader's own rule; category and tier must be plain text."""
+    if shown is value:
+        return shown, True
+    return (shown, True) if not unit_key and _same(value, shown)[1] else (_NOT_PLAIN, False)
+
+
+def _same(value: Any, text: str) -> tuple[str, bool]:
+    """``text`` where the table reader reads it as it reads ``value`` (same type and digits)."""
+    try:
+        usual, ours = tables.cell_value(value), tables.cell_value(text)
+    except tables.CellError:
+        return _NOT_PLAIN, False
+    same = type(usual) is type(ours) and str(usual) == str(ours)
+    return (text, True) if same else (_NOT_PLAIN, False)

@@ -499,6 +499,19 @@ def _xlsx_pass(openpyxl: ModuleType, path: Path, *,
         book.close()
 
 
+def formula_cell(text: str, cached: Any) -> Any:
+    """A formula cell as this reader holds it: its text (``=SUM(B2:D2)``) and the value Excel last
+    computed (as :func:`sheet_value` gives it; None if never computed)."""
+    return _Formula(text, cached)
+
+
+def sheet_value(cell: Any) -> Any:
+    """A worksheet cell (openpyxl's read-only cell) as this reader holds it before
+    :func:`cell_value` (a percentage or padded number format kept with the number): the one rule,
+    for :mod:`govscore.inputs.columns`' workbook reader too."""
+    return _xlsx_value(cell, data_only=False)
+
+
 def _xlsx_value(cell: Any, *, data_only: bool) -> Any:
     value = cell.value
     kind = getattr(cell, "data_type", "n")

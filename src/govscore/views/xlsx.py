@@ -102,9 +102,15 @@ def safe_text(value: str) -> str:
     return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
+MAX_ROWS = 1_048_576
+"""Rows a sheet holds (Excel's limit; openpyxl refuses a cell beyond it with a bare
+ValueError)."""
+
+
 class Rows:
     """Rows written one after another into a sheet (openpyxl's own append recounts the sheet
-    every time). Text is always text: a unit named "=1+1" does not become a formula."""
+    every time). Text is always text: a unit named "=1+1" does not become a formula. A row past
+    :data:`MAX_ROWS` is GS704 (the workbook is made in memory first: nothing is written)."""
 
     def __init__(self, sheet: Any, number_format: str = "General") -> None:
         self.sheet = sheet
@@ -115,6 +121,12 @@ class Rows:
         """Write the next row; Decimals in the 1-based ``numeric`` columns get the number
         format. Returns the row number."""
         self.row += 1
+        if self.row > MAX_ROWS:
+            raise UsageError(
+                "GS704", f"the workbook's sheet {self.sheet.title} needs more than "
+                f"{MAX_ROWS:,} rows, the most a sheet holds (the score sheets and details take "
+                "about 20 rows per unit): write the report as .csv or .parquet, which hold any "
+                "number of units")
         for col, value in enumerate(values, start=1):
             if value is None:
                 continue
