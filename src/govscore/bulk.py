@@ -30,9 +30,8 @@ from __future__ import annotations
 import decimal
 import gc
 import importlib.util
-import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,10 +144,7 @@ def _score(plan: Plan, source: Path, input_order: bool
     except incols.NotColumnarError:
         return None
     _release()
-    n = len(cols)
     ids_arrow = cols.raw["id"]
-    if pc.count_distinct(ids_arrow).as_py() != n:
-        return None  # an id given twice: GS405 the usual way
     scheme = plan.scheme
     plain = cols.plain.copy()
     category, ok = _resolve(ids_arrow, cols.raw.get("category"), plan.category_of,
@@ -202,15 +198,20 @@ def _score(plan: Plan, source: Path, input_order: bool
             pieces.append(taken)
             batch = columnar.Batch(scored.n, {}, {})
             total = batch.full(scored.total)
+            every = bool(keep.all())  # no unit bailed: the columns as they are, no copies
+
+            def kept(data: Any, every: bool = every, keep: Any = keep) -> Any:
+                return np.asarray(data) if every else np.asarray(data)[keep]
+
             for oid, part in _outputs(output_ids, scored.tail, keep).items():
                 output_parts[oid].append(part)
             for name, tie in tie_inputs.items():
                 held = _tie_input(facts_in, name)
                 if held is None:
                     return None
-                tie.values.append((held[0][keep], held[1]))
+                tie.values.append((kept(held[0]), held[1]))
             numbers = out.Numbers()
-            numbers.add(np.asarray(total.data)[keep], total.exp, -places)
+            numbers.add(kept(total.data), total.exp, -places)
             if not gathered["total"].add(numbers.column([])):
                 return None
             for nid in node_ids:
@@ -218,8 +219,7 @@ def _score(plan: Plan, source: Path, input_order: bool
                 if nid in scored.nodes:
                     col = batch.full(scored.nodes[nid])
                     e = exps[nid]
-                    numbers.add(np.asarray(col.data)[keep], col.exp,
-                                e if isinstance(e, int) else np.asarray(e)[keep])
+                    numbers.add(kept(col.data), col.exp, e if isinstance(e, int) else kept(e))
                 else:  # a node of another category: empty
                     numbers.empty(len(taken))
                 if not gathered[nid].add(numbers.column([])):
@@ -262,10 +262,13 @@ def _score(plan: Plan, source: Path, input_order: bool
     index = pa.array(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64))
     units = pa.concat_arrays([pc.take(ids_arrow, index),
                               pa.array([r.unit for r in results], pa.string())])
-    # the ids as CSV cells: the columns' ids are plain (nothing to guard or quote), the scalar
-    # path's go through the CSV writer's rules one by one
-    unit_cells = pa.concat_arrays([pc.take(ids_arrow, index), pa.array(
-        [_csv_quoted(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
+    # every row of the file is one unit here (the columns' as its cell, the scalar path's as
+    # its id read): an id given twice is found among them, by the sort the placement needs
+    # anyway (a hash count of a million ids cost four times as much)
+    unit_ids = incols.FileIds(units)
+    if unit_ids.repeated():
+        return None  # GS405 the usual way
+    del ids_arrow
     tail = out.Numbers()
     total_tail, computed_tail = tail.column([r.total for r in results]), \
         tail.column([r.computed_total for r in results])
@@ -278,11 +281,11 @@ def _score(plan: Plan, source: Path, input_order: bool
         "tier": _text(pc.take(tier, index), [r.tier or "" for r in results]),
         "total": _unified([*total_texts, total_tail[0]]),
         "computed_total": _unified([*total_texts, computed_tail[0]]),
-        "vetoes": _text(pa.array([""] * len(index), pa.string()),
-                        [";".join(r.vetoes) for r in results]),
-        "ineligible": _text(pa.array([""] * len(index), pa.string()),
-                            ["; ".join(r.ineligible) for r in results]),
+        "vetoes": _text(len(index), [";".join(r.vetoes) for r in results]),
+        "ineligible": _text(len(index), ["; ".join(r.ineligible) for r in results]),
     }
+    by_columns_rows = len(index)
+    del index, category, tier, total_texts  # taken into the report's columns
     gathered["total"].add(total_tail)
     for oid in output_ids:
         cells = [r.outputs.get(oid) for r in results]
@@ -316,26 +319,32 @@ def _score(plan: Plan, source: Path, input_order: bool
         tie_inputs[tb.input].values.append((made[1], made[2]))
     input_data = {name: tie.data() for name, tie in tie_inputs.items()}
     total_data = gathered["total"].data()
+    gathered.clear()  # each chunk's texts: unified into the report's columns above
     if total_data is None or any(v is None for v in (*rank_data.values(),
                                                      *input_data.values())):
         return None
+    # the rows in the file's order, where asked for; the pieces are let go before the placement
+    rows_of = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)]) \
+        if input_order else None
+    del pieces
+    _release()
     # ranks, grades and awards
-    placements = _place(plan, columns, units, total_data, rank_data, input_data, results)
+    placements = _place(plan, columns, unit_ids, total_data, rank_data, input_data, results)
     if placements is None:
         return None
     _release()
     columns.update(placements)
     names = ["unit", "category", "tier", "scope", "rank", "total", "computed_total", "grade",
              "awards", "undecided", "vetoes", "ineligible", *output_ids, *node_ids]
-    if input_order:
-        rows_of = np.concatenate([*pieces, np.array([i for i, _ in scalar], dtype=np.int64)])
+    if rows_of is not None:
         order = pa.array(np.argsort(rows_of, kind="stable"))
     else:
-        order = pc.sort_indices(pa.table({"scope": columns["scope_key"],
-                                          "rank": columns["rank_int"], "unit": units}),
-                                sort_keys=[("scope", "ascending"), ("rank", "ascending"),
-                                           ("unit", "ascending")])
-    columns["unit cells"] = unit_cells
+        order = pa.array(_report_order(columns.pop("scope_key"), columns.pop("rank_int"),
+                                       unit_ids.rank()))
+    # the ids as CSV cells: the columns' ids are plain (nothing to guard or quote), the scalar
+    # path's go through the CSV writer's rules one by one
+    columns["unit cells"] = pa.concat_arrays([units.slice(0, by_columns_rows), pa.array(
+        [out.quoted_cell(str(textsafe.csv_cell(r.unit))) for r in results], pa.string())])
     columns["order"] = order
     return names, columns, (n_scored, by_columns, len(scalar), encoding)
 
@@ -439,23 +448,57 @@ def _outputs(output_ids: list[str], tail: Any, keep: Any) -> dict[str, Any]:
         pa.string())) for oid in output_ids}
 
 
-def _csv_quoted(cell: str) -> str:
-    """A cell as csv.writer (QUOTE_MINIMAL) writes it."""
-    if any(c in cell for c in ',"\r\n'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
-
-
 def _text(columns: Any, tail: Sequence[str]) -> Any:
-    """A text column (the columns' rows, then the scalar path's) as a dictionary array."""
+    """A text column (the columns' rows, then the scalar path's) as a dictionary array; the
+    columns' rows given as a count are empty cells."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from govscore.views.report_columns import narrow
 
+    if isinstance(columns, int):  # no 1,000,000 empty strings: one code per row
+        texts = sorted({"", *tail})
+        code = {t: i for i, t in enumerate(texts)}
+        indices = np.concatenate([np.full(columns, code[""], dtype=np.int64),
+                                  np.array([code[t] for t in tail], dtype=np.int64)])
+        return pa.DictionaryArray.from_arrays(narrow(pa.array(indices)),
+                                              pa.array(texts, pa.string()))
     whole = pa.concat_arrays([columns.cast(pa.string()), pa.array(list(tail), pa.string())])
     encoded = pc.dictionary_encode(whole)
     return pa.DictionaryArray.from_arrays(narrow(encoded.indices), encoded.dictionary)
+
+
+def _report_order(scope: Any, rank: Any, unit: Any) -> Any:
+    """Row numbers in the report's order — by scope, rank, then unit id — from their int64
+    keys (``unit`` any order-preserving codes of the ids, which are unique): one key per row
+    where the three fit one int64, else numpy's lexsort."""
+    import numpy as np
+
+    n = len(unit)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    top = (int(scope.max()) + 1) * (n + 1) * (int(unit.max()) + 1)
+    if int(scope.min()) >= 0 and int(rank.min()) >= 0 and int(rank.max()) <= n and \
+            int(unit.min()) >= 0 and top < 2**63:
+        key = (scope.astype(np.int64) * (n + 1) + rank) * (int(unit.max()) + 1) + unit
+        return np.argsort(key)
+    return np.lexsort((unit, rank, scope))
+
+
+def _rank_cells(rank: Any) -> Any:
+    """The ranks as a dictionary array of their text: a few hundred distinct ranks among a
+    million units (one per tie group), so the writer joins them with the columns beside them."""
+    import pyarrow as pa
+
+    from govscore.views.report_columns import dense_codes
+
+    coded = dense_codes(rank)
+    if coded is None:
+        return pa.array(rank)
+    distinct, codes = coded
+    return pa.DictionaryArray.from_arrays(codes, pa.array([str(r) for r in distinct.tolist()],
+                                                          pa.string()))
 
 
 def _rank_nodes(plan: Plan) -> list[str]:
@@ -491,27 +534,6 @@ def _resolve(ids: Any, given: Any, members: dict[str, str], declared: list[str]
     ok = np.where(empty, has_named | (not declared), known & agrees)
     value = pc.if_else(pa.array(empty), named_text, given)
     return value, ok
-
-
-class _Ids(Sequence[str]):
-    """The unit ids of an Arrow string array as a sequence of str, without a Python string per
-    unit held at once (population_columns reads a few by index and goes through them once)."""
-
-    def __init__(self, ids: Any) -> None:
-        self.ids = ids
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return self.ids[index].to_pylist()
-        return self.ids[index].as_py()
-
-    def __iter__(self) -> Iterator[str]:
-        step = 65_536  # a list of str at a time, chained in C (no Python frame per id)
-        return itertools.chain.from_iterable(
-            self.ids.slice(start, step).to_pylist() for start in range(0, len(self.ids), step))
 
 
 def _codes(column: Any, names: list[str]) -> Any:
@@ -556,10 +578,10 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
         eligible[start + k] = not r.ineligible
         if r.forced_grade is not None or r.grade_cap is not None:
             vetoed[start + k] = (r.forced_grade, r.grade_cap)
-    table = pcol.Units(_Ids(units), _codes(columns["category"], categories),
+    table = pcol.Units(units, _codes(columns["category"], categories),
                        _codes(columns["tier"], tiers), categories, tiers, total, places,
                        key_columns, eligible, vetoed)
-    placed = pcol.place(plan, table)
+    placed = pcol.place(plan, table, winners=False)  # the report has no lists of winners
     scope_codes = np.asarray(placed.rank_scope, dtype=np.int32)
     scope = pa.DictionaryArray.from_arrays(pa.array(scope_codes),
                                            pa.array(placed.rank_scopes, pa.string()))
@@ -582,5 +604,5 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
         made[which] = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(texts, pa.string()))
     rank = np.asarray(placed.rank, dtype=np.int64)
     return {"scope": scope, "scope_key": scope_order[scope_codes], "rank_int": rank,
-            "rank": pa.array(rank), "grade": grade, "awards": made["awards"],
+            "rank": _rank_cells(rank), "grade": grade, "awards": made["awards"],
             "undecided": made["undecided"]}

@@ -100,8 +100,8 @@ def test_a_tie_at_the_line_decided_by_input_order_is_caught(monkeypatch: Any) ->
     must never do)."""
     original = population_columns._fill
 
-    def broken(rows: Any, code: Any, places: int, include_all: bool) -> Any:
-        winners, tied, room = original(rows, code, places, include_all)
+    def broken(rows: Any, code: Any, places: int, include_all: bool, top: bool) -> Any:
+        winners, tied, room = original(rows, code, places, include_all, top)
         if len(tied):
             import numpy as np
             return np.concatenate([winners, tied[:room]]), tied[:0], 0

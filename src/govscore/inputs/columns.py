@@ -25,14 +25,16 @@ is a Python string in the results anyway).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import importlib
 import importlib.util
 import io
+import itertools
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +46,7 @@ import numpy as np
 from govscore.engine import columnar
 from govscore.engine.columnar import CategoryColumns, Col, FactColumns, Mask
 from govscore.engine.lowering import ItemProgram, Lowered
+from govscore.engine.population_columns import IdColumn
 from govscore.errors import GovscoreError
 from govscore.inputs import tables
 
@@ -225,6 +228,33 @@ def _number_fact(batch: Any, spec: Any, given: Any, ints: Any, places: Any, good
     return exact & fits
 
 
+def _coded_number_fact(batch: Any, spec: Any, values: Any, codes: Any,
+                       numbers: dict[str, Any]) -> Any:
+    """:func:`_number_fact` of a column of codes into distinct cells (``values``): each cell
+    that occurs read, defaulted, scaled and checked once — the scaling's and the range check's
+    integer divisions over a dozen distinct cells instead of a million rows — and every row
+    given its cell's answer. The same column, exponent and bails as row by row: the exponent is
+    the most places among the cells that occur, and what a row gets depends only on its cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    occurs = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    where = np.zeros(len(values), dtype=np.int64)
+    where[occurs] = np.arange(len(occurs))
+    index = where[codes]
+    cells = values.take(pa.array(occurs))
+    empty = pc.equal(cells, "")
+    small = columnar.Batch(len(occurs), {}, {})
+    read: dict[str, Any] = {}
+    good = _number_fact(small, spec, ~mask_of(empty),
+                        *_decimals(pc.if_else(empty, pa.scalar("0"), cells)), read)
+    col = read[spec.name]
+    numbers[spec.name] = Col(col.data if isinstance(col.data, int)
+                             else np.asarray(col.data)[index], col.exp)
+    batch.bail |= small.bail[index]
+    return good[index]
+
+
 def _scaled(value: Any) -> tuple[int, int]:
     if isinstance(value, bool):
         return int(value), 0
@@ -371,6 +401,44 @@ report writes it as it is, unquoted). Chinese and every other script is plain.""
 _SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
 
 
+_NEVER_IN_IDS = np.array([*range(0x21), 0x22, 0x2C, 0x7F])
+"""The ASCII bytes :data:`PLAIN_ID` refuses anywhere in an id: controls, spaces, ``"`` and
+``,``."""
+_NOT_FIRST = np.array([ord(c) for c in "#'=+-@"])
+"""The ASCII bytes it refuses as an id's first character, besides those."""
+_IDEOGRAPH_LEADS = (0xE4, 0xEA)
+"""UTF-8 lead bytes E4 … E9: the characters U+4000 … U+9FFF (CJK ideographs, Yijing
+hexagrams), each its own NFKC form, none a space, a control or a format character, none
+combining with the character before it (checked against Python's unicodedata)."""
+_UNSCREENED = np.zeros(256, dtype=np.bool_)
+_UNSCREENED[_NEVER_IN_IDS] = True
+_UNSCREENED[0xC0:_IDEOGRAPH_LEADS[0]] = True  # the lead byte of any other character
+_UNSCREENED[_IDEOGRAPH_LEADS[1]:] = True
+"""The bytes :func:`screened_ids` leaves to the regex: one in an id, and it answers None."""
+
+
+def screened_ids(ids: Any) -> Mask | None:
+    """:data:`PLAIN_ID`'s answer for every id, and the promise that every id is in NFKC form,
+    from the bytes the ids use — when those are only printable ASCII and CJK ideographs (a
+    byte table over the ids' text, instead of a Unicode regex and a normalisation of every id:
+    0.3 s of a million); None for any other ids (the regex and NFKC then decide)."""
+    import pyarrow as pa
+
+    if ids.type != pa.string() or ids.null_count or not len(ids):
+        return None
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32)[ids.offset:
+                                                              ids.offset + len(ids) + 1]
+    start, end = int(offsets[0]), int(offsets[-1])
+    if end == start:
+        return None
+    text = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[start:end]
+    if _UNSCREENED[text].any():  # a table lookup per byte (np.bincount casts them to int64)
+        return None
+    lengths = np.diff(offsets)
+    first = text[np.minimum(offsets[:-1] - start, len(text) - 1)]
+    return (lengths > 0) & ~np.isin(first, _NOT_FIRST)
+
+
 class NotColumnarError(GovscoreError):
     """The file is not one the columns take as a whole (then it is read the usual way); the
     message says why, for the summary."""
@@ -395,9 +463,12 @@ class FileColumns:
     facts: dict[str, list[str]]
     """fact → its columns: [fact] for a plain fact, [fact.key, …] for a mapping fact."""
     coded: dict[str, tuple[Any, Any]] = dataclasses.field(default_factory=dict)
+    read: dict[tuple[int, tuple[int, ...]], Any] = dataclasses.field(default_factory=dict)
+    """(the fact's column spec, by id; a combination of its cells, by code) → the value read
+    and checked (:func:`_distinct_values`), once per file rather than once per chunk."""
     """column (not id) → (its distinct cells, an Arrow string array; each row's index into
-    them, a numpy int32 view of the Arrow indices): a column's cells are read once per distinct
-    cell, not once per row."""
+    them, a numpy view of the Arrow indices, int8 where they fit): a column's cells are read
+    once per distinct cell, not once per row."""
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -434,8 +505,7 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     suffix = path.suffix.lower()
     sheet: XlsxSheet | None = None
     if suffix == ".csv":
-        encoding = tables.sniff_encoding(path)
-        names, raw = _csv_text_columns(path, encoding)
+        encoding, names, raw = _csv_file_columns(path)
     elif suffix == ".parquet":
         encoding = "parquet"
         names, raw = _parquet_text_columns(path)
@@ -462,17 +532,25 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     if n == 0:
         raise NotColumnarError("no data rows")
     ids = raw["id"]
-    plain = mask_of(pc.match_substring_regex(ids, PLAIN_ID)) \
-        & ~mask_of(pc.match_substring_regex(ids, _SCIENTIFIC))
-    if not bool(pc.all(pc.equal(pc.utf8_normalize(ids, "NFKC"), ids)).as_py()):
-        raise NotColumnarError("an id is not in NFKC form (fullwidth letters): ids are compared "
-                          "after NFKC")
+    plain = screened_ids(ids)
+    if plain is None:
+        plain = mask_of(pc.match_substring_regex(ids, PLAIN_ID))
+        if not bool(pc.all(pc.equal(pc.utf8_normalize(ids, "NFKC"), ids)).as_py()):
+            raise NotColumnarError("an id is not in NFKC form (fullwidth letters): ids are "
+                                   "compared after NFKC")
+    plain &= ~mask_of(pc.match_substring_regex(ids, _SCIENTIFIC))
+    from govscore.views.report_columns import narrow
+
     coded: dict[str, tuple[Any, Any]] = {}
     for name in names[1:]:
         encoded = raw[name] if pa.types.is_dictionary(raw[name].type) \
             else pc.dictionary_encode(raw[name])
         values = encoded.dictionary
-        codes = encoded.indices.to_numpy(zero_copy_only=False)  # int32, no copy
+        # int8 codes where a column has fewer than 128 distinct cells, as most facts do: a
+        # quarter of the int32 the reader gives (72 MB of a million S3 rows' 24 columns)
+        encoded = pa.DictionaryArray.from_arrays(narrow(encoded.indices), values)
+        raw[name] = encoded
+        codes = encoded.indices.to_numpy(zero_copy_only=False)  # no copy
         coded[name] = (values, codes)
         empty = mask_of(pc.equal(values, ""))
         if name in ("category", "tier"):
@@ -491,12 +569,105 @@ def read_file_columns(path: str | Path, plan: Lowered) -> FileColumns:
     return FileColumns(str(path), encoding, names, raw, rows, plain, facts, coded)
 
 
+class FileIds(IdColumn):
+    """A file's unit ids (an Arrow string array) as a sequence of str for the placement
+    (engine.population_columns), without a Python str per unit held at once; the ids it needs
+    in bulk (an award's 300,000 winners, sorted) taken from Arrow in one call."""
+
+    def __init__(self, ids: Any) -> None:
+        self.ids = ids
+        self._rank: Any = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return self.ids[index].to_pylist()
+        return self.ids[index].as_py()
+
+    def __iter__(self) -> Iterator[str]:
+        step = 65_536  # a list of str at a time, chained in C (no Python frame per id)
+        return itertools.chain.from_iterable(
+            self.ids.slice(start, step).to_pylist() for start in range(0, len(self.ids), step))
+
+    def rank(self) -> Any:
+        """Each row's place among the ids sorted (int64). Arrow sorts UTF-8 by its bytes, and
+        the order of UTF-8 bytes is the order of code points: the order ``sorted()`` gives
+        str."""
+        if self._rank is None:
+            self.repeated()
+        return self._rank
+
+    def repeated(self) -> bool:
+        """Whether an id is given twice (found by the sort :meth:`rank` needs)."""
+        import pyarrow.compute as pc
+
+        order = pc.sort_indices(self.ids)
+        ordered = self.ids.take(order)
+        self._rank = np.empty(len(order), dtype=np.int64)
+        self._rank[np.asarray(order)] = np.arange(len(order), dtype=np.int64)
+        return len(ordered) > 1 and bool(
+            pc.any(pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).as_py())
+
+    def sorted_ids(self, rows: Any) -> list[str]:
+        import pyarrow as pa
+
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        ordered = rows[np.argsort(self.rank()[rows])]
+        return self.ids.take(pa.array(ordered)).to_pylist()  # type: ignore[no-any-return]
+
+    def rows_of(self, wanted: Collection[str]) -> dict[str, int]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = np.flatnonzero(np.asarray(pc.is_in(
+            self.ids, value_set=pa.array(sorted(wanted), pa.string()))))
+        return dict(zip(self.ids.take(pa.array(found)).to_pylist(), found.tolist(),
+                        strict=True))
+
+
 def mask_of(array: Any) -> Mask:
     """An Arrow boolean array as a numpy mask (nulls false)."""
     import pyarrow.compute as pc
 
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False),
                       dtype=np.bool_)
+
+
+def _csv_file_columns(path: Path) -> tuple[str, list[str], dict[str, Any]]:
+    """(encoding as tables.sniff_encoding names it, names, columns) of a CSV file.
+
+    Decoding a whole file in Python to learn its encoding cost as much as Arrow's reading it,
+    so a file without a UTF-16 BOM and without a NUL byte is first read as UTF-8: Arrow checks
+    every cell's bytes as strictly as Python's codec (surrogates, overlong forms, code points
+    past U+10FFFF and cut sequences all refused, tests/unit/test_bulk_speed.py), and the header
+    is decoded by Python. Only where that fails is the encoding sniffed the table reader's way
+    (GB18030, or a file it refuses) and the file read again. A NUL byte is a NUL character in
+    UTF-8 and GB18030 alike, which the table reader refuses (GS409): the usual way says so."""
+    import mmap
+
+    size = tables.check_regular(path)
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise NotColumnarError("UTF-16 text is read the usual way")
+        if size and handle.fileno() >= 0:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as whole:
+                if whole.find(b"\x00") >= 0:
+                    raise NotColumnarError("a NUL character: the usual way reports it")
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        return (encoding, *_csv_text_columns(path, encoding))
+    except NotColumnarError:
+        if encoding == "utf-8-sig":
+            raise
+    encoding = tables.sniff_encoding(path)  # not UTF-8: GB18030, or the usual way refuses it
+    if encoding == "utf-8":
+        raise NotColumnarError("the CSV is read the usual way")
+    return (encoding, *_csv_text_columns(path, encoding))
 
 
 def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, Any]]:
@@ -522,7 +693,11 @@ def _csv_text_columns(path: Path, encoding: str) -> tuple[list[str], dict[str, A
         raise NotColumnarError(f"the CSV is read the usual way ({type(exc).__name__})") from None
     if len(set(names)) != len(names):
         raise NotColumnarError("a column name is repeated")
-    return names, {n: _one_chunk(table.column(n)) for n in names}
+    # one column at a time, each column's chunks let go as soon as it is one array (with
+    # int8 codes where they fit): the whole table twice over was the peak of reading
+    chunked = {n: table.column(n) for n in names}
+    del table
+    return names, {n: _one_chunk(chunked.pop(n)) for n in names}
 
 
 MAX_HEADER = 1 << 20
@@ -549,12 +724,18 @@ def _header_names(path: Path, codec: str) -> list[str]:
 
 
 def _one_chunk(column: Any) -> Any:
-    """A chunked column as one array; a dictionary column's chunks share one dictionary."""
+    """A chunked column as one array; a dictionary column's chunks share one dictionary, its
+    codes in the narrowest integers that hold them."""
     import pyarrow as pa
+
+    from govscore.views.report_columns import narrow
 
     if pa.types.is_dictionary(column.type):
         column = column.unify_dictionaries()
-    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    whole = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(whole.type):
+        return pa.DictionaryArray.from_arrays(narrow(whole.indices), whole.dictionary)
+    return whole
 
 
 def _parquet_text_columns(path: Path) -> tuple[list[str], dict[str, Any]]:
@@ -658,10 +839,7 @@ def file_fact_columns(program: CategoryColumns, cols: FileColumns, rows: Any
             flags[spec.name] = truth
             ok &= good
             continue
-        filled = pc.if_else(pc.equal(values, ""), pa.scalar("0"), values)
-        d_ints, d_places, d_good = _decimals(filled)
-        ok &= _number_fact(batch, spec, given, d_ints[codes], d_places[codes], d_good[codes],
-                           numbers)
+        ok &= _coded_number_fact(batch, spec, values, codes, numbers)
     shapes = {f.name: f for f in program.facts}
     raws = distinct_raws(program, distinct)
     if raws is not None:
@@ -790,9 +968,13 @@ def _distinct_values(spec: Any, cols: FileColumns, names: list[str], rows: Any
         unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
         combos = unique.tolist()
         inverse = np.asarray(inverse, dtype=np.int64).reshape(n)
-    checked = [_read_value(spec, names, [texts[j][k] for j, k in enumerate(combo)],
-                           rule_values)
-               for combo in combos]
+    checked = []
+    for combo in combos:
+        seen = (id(spec), tuple(combo))  # the spec lives in the plan's programs meanwhile
+        if seen not in cols.read:
+            cols.read[seen] = _read_value(
+                spec, names, [texts[j][k] for j, k in enumerate(combo)], rule_values)
+        checked.append(cols.read[seen])
     return inverse, checked
 
 

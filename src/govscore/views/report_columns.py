@@ -80,29 +80,66 @@ class Numbers:
             if data is None:
                 data_parts.append(np.zeros(count, dtype=np.int64))
             else:
-                if np.any(np.abs(data) >= 2**55 // 10 ** (top - e)):
+                room = 2**55 // 10 ** (top - e)
+                if count and not -room < int(data.min()) <= int(data.max()) < room:
                     return None
-                data_parts.append(data * 10 ** (top - e))
-            exp_parts.append(np.full(count, exps, dtype=np.int64) if isinstance(exps, int)
-                             else np.asarray(exps, dtype=np.int64))
+                data_parts.append(data * 10 ** (top - e) if top != e else data)
+            exp_parts.append(exps)
         tail_data = [0 if v is None else int(v.scaleb(top)) for v in tail]
         if tail_data and max(abs(t) for t in tail_data) >= 2**55:
             return None
         data_parts.append(np.array(tail_data, dtype=np.int64))
         exp_parts.append(np.array(tail_exps, dtype=np.int64))
-        values = np.concatenate(data_parts)
-        exps_all = np.concatenate(exp_parts)
-        key = values * 128 + (exps_all + 64)
-        encoded = pa.array(key).dictionary_encode()  # a hash pass: no sort
-        inverse = encoded.indices
+        values = np.concatenate(data_parts) if len(data_parts) > 1 else data_parts[0]
+        # the key of a cell: its value, with its exponent beside it unless every value has
+        # the same one (an item's values, every unit's the scheme's places)
+        seen = {e for e in exp_parts[:-1] if isinstance(e, int)} | set(tail_exps)
+        if len(seen) == 1 and all(isinstance(e, int) for e in exp_parts[:-1]):
+            (one,) = seen
+            key = values
+        else:
+            one = None
+            exps_all = np.concatenate([
+                np.full(count, e, dtype=np.int64) if isinstance(e, int) else
+                np.asarray(e, dtype=np.int64) for e, (_, _, _, count) in
+                zip(exp_parts[:-1], self.parts, strict=True)] + [exp_parts[-1]])
+            key = values * 128 + (exps_all + 64)
+        coded = dense_codes(key)
+        if coded is None:
+            encoded = pa.array(key).dictionary_encode()  # a hash pass: no sort
+            distinct, inverse = encoded.dictionary.to_pylist(), narrow(encoded.indices)
+        else:
+            distinct, inverse = coded[0].tolist(), coded[1]
         texts = []
-        for k in encoded.dictionary.to_pylist():
-            value, code = divmod(k, 128)
-            e = code - 64
+        for k in distinct:
+            value, e = (k, one) if one is not None else (k >> 7, (k & 127) - 64)
             texts.append("" if e == EMPTY else _fixed(value, top, -e))
-        dictionary = pa.DictionaryArray.from_arrays(narrow(inverse),
-                                                    pa.array(texts, pa.string()))
+        dictionary = pa.DictionaryArray.from_arrays(inverse, pa.array(texts, pa.string()))
         return dictionary, values, top
+
+
+def dense_codes(values: Any) -> tuple[Any, Any] | None:
+    """(the distinct values, each value's index among them as the narrowest Arrow integers)
+    by a table over the values' range, where it is small; None where it is not (the caller
+    hashes). A chunk's node values at 2 places lie in a range of some thousands."""
+    import pyarrow as pa
+
+    n = len(values)
+    if not n:
+        return None
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo >= max(4 * n, 1 << 16):
+        return None
+    present = np.zeros(hi - lo + 1, dtype=np.bool_)
+    offset = values - lo
+    present[offset] = True
+    distinct = np.flatnonzero(present)
+    index = np.cumsum(present, dtype=np.int32) - 1
+    kind: Any = np.int32
+    for narrower, bound in ((np.int16, 32_767), (np.int8, 127)):
+        if len(distinct) - 1 <= bound:
+            kind = narrower
+    return distinct + lo, pa.array(index.astype(kind)[offset])
 
 
 def narrow(indices: Any) -> Any:
@@ -151,6 +188,18 @@ def _quoted(column: Any) -> Any:
     return pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), column)
 
 
+SMALL = 4_096
+"""A dictionary of at most this many distinct cells is guarded and quoted in Python, by
+csv_cell itself (one regex compiled per Arrow call costs more than a few thousand cells)."""
+
+
+def quoted_cell(cell: str) -> str:
+    """A cell as csv.writer (QUOTE_MINIMAL) writes it."""
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
 def _prepared(column: Any, text: bool) -> Any:
     """A column's CSV cells: a dictionary array's distinct cells guarded and quoted once."""
     import pyarrow as pa
@@ -158,17 +207,83 @@ def _prepared(column: Any, text: bool) -> Any:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if isinstance(column, pa.DictionaryArray):
+        if column.null_count:  # a null cell is written empty: the plain column's way
+            return column.cast(pa.string())
         values = column.dictionary.cast(pa.string())
-        values = _quoted(guarded(values) if text else values)
+        if len(values) <= SMALL and not values.null_count:
+            values = pa.array([quoted_cell(str(csv_cell(v)) if text else v)
+                               for v in values.to_pylist()], pa.string())
+        else:
+            values = _quoted(guarded(values) if text else values)
         return pa.DictionaryArray.from_arrays(column.indices, values)
     return column
 
 
-def _rows(column: Any, order: Any, start: int) -> Any:
-    """Rows ``start`` … ``start + CHUNK`` of a column, in ``order`` (all rows if None)."""
-    if order is None:
-        return column.slice(start, CHUNK)
-    return column.take(order.slice(start, CHUNK))
+GROUPED = 65_536
+"""Adjacent dictionary columns are written as one column of their cells joined by commas
+while the product of their dictionaries' sizes stays within this: a row is then a few cells
+to join instead of one per column (the join's cost is per cell)."""
+
+
+class _Group:
+    """Adjacent dictionary columns written as one: each combination of their cells is a code
+    (``(i0 × n1 + i1) × n2 + i2 …``) into every combination's text, made once. The codes of
+    every row are worked out once, in the order the rows are written (:meth:`ordered`), so
+    that a chunk of rows is a slice."""
+
+    def __init__(self, first: Any) -> None:
+        self.codes = [np.asarray(first.indices)]
+        self.sizes = [len(first.dictionary)]
+        self.dictionary = first.dictionary
+        self.code: Any = None
+
+    def size(self) -> int:
+        return int(np.prod(self.sizes, dtype=np.int64))
+
+    def join(self, column: Any) -> None:
+        import pyarrow.compute as pc
+
+        left, right = len(self.dictionary), len(column.dictionary)
+        self.dictionary = pc.binary_join_element_wise(
+            self.dictionary.take(np.repeat(np.arange(left), right)),
+            column.dictionary.take(np.tile(np.arange(right), left)), ",")
+        self.codes.append(np.asarray(column.indices))
+        self.sizes.append(right)
+
+    def ordered(self, positions: Any) -> None:
+        """Every row's code (int32: a product within GROUPED), in the order ``positions``
+        gives (all rows as they are if None); the columns' codes are let go."""
+        code = self.codes[0].astype(np.int32)
+        for codes, size in zip(self.codes[1:], self.sizes[1:], strict=True):
+            code *= size
+            code += codes
+        self.code = code if positions is None else code[positions]
+        self.codes = []
+
+    def rows(self, start: int) -> Any:
+        """The cells of the rows ``start`` … ``start + CHUNK`` in the written order."""
+        import pyarrow as pa
+
+        return self.dictionary.take(pa.array(self.code[start:start + CHUNK]))
+
+
+def _pieces(names: list[str], cells: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The columns to join per row: runs of dictionary columns grouped (:class:`_Group`),
+    every other column as itself (name, column)."""
+    import pyarrow as pa
+
+    pieces: list[tuple[str, Any]] = []
+    for name in names:
+        column = cells[name]
+        if not isinstance(column, pa.DictionaryArray):
+            pieces.append((name, column))
+            continue
+        last = pieces[-1][1] if pieces else None
+        if isinstance(last, _Group) and last.size() * len(column.dictionary) <= GROUPED:
+            last.join(column)
+        else:
+            pieces.append((name, _Group(column)))
+    return pieces
 
 
 def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, Any], *,
@@ -184,31 +299,51 @@ def write(handle: BinaryIO, suffix: str, names: list[str], columns: dict[str, An
     import pyarrow.compute as pc
 
     cells = {name: _prepared(columns[name], name in TEXT_COLUMNS) for name in names}
-    header = ",".join(_quoted(pa.array(names, pa.string())).to_pylist()) + "\n"
+    header = ",".join(quoted_cell(name) for name in names) + "\n"
     n = len(columns[names[0]])
     handle.write(("\ufeff" + header).encode("utf-8"))
+    pieces = _pieces(names, cells)
+    positions = None if order is None else np.asarray(order, dtype=np.int64)
+    for _, piece in pieces:
+        if isinstance(piece, _Group):
+            piece.ordered(positions)
+    last = pieces[-1][1]
+    ends = isinstance(last, _Group)  # its cells end the line: LF written with them
+    if ends:
+        last.dictionary = pc.binary_join_element_wise(last.dictionary, pa.scalar("\n"), "")
     for start in range(0, n, CHUNK):
         parts = []
-        for name in names:
-            part = _rows(cells[name], order, start)
-            if isinstance(part, pa.DictionaryArray):
-                part = part.dictionary.take(part.indices)
-            elif pa.types.is_integer(part.type):  # a number: never quoted
+        for name, piece in pieces:
+            if isinstance(piece, _Group):
+                parts.append(piece.rows(start))
+                continue
+            part = piece.slice(start, CHUNK) if positions is None else \
+                piece.take(pa.array(positions[start:start + CHUNK]))
+            if pa.types.is_integer(part.type):  # a number: never quoted
                 part = part.cast(pa.string())
             elif name not in ready:
                 part = pc.fill_null(part.cast(pa.string()), "")
                 part = _quoted(guarded(part) if name in TEXT_COLUMNS else part)
             parts.append(part)
-        lines = pc.binary_join_element_wise(*parts, ",")
-        body = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")
+        body = pc.binary_join_element_wise(*parts, ",")
+        if not ends:
+            body = pc.binary_join_element_wise(body, pa.scalar(""), "\n")
         handle.write(_bytes(body))
-        del parts, lines, body
-        pa.default_memory_pool().release_unused()
+        # no release of the chunk's memory to the system here: the next chunk reuses it, and
+        # giving it back each time (malloc_trim) cost 0.25 s a million rows
+        del parts, body
 
 
-def _bytes(column: Any) -> bytes:
-    """The text of a string array's cells one after another (its data buffer, no copy per
-    cell)."""
+def _rows(column: Any, order: Any, start: int) -> Any:
+    """Rows ``start`` … ``start + CHUNK`` of a column, in ``order`` (all rows if None)."""
+    if order is None:
+        return column.slice(start, CHUNK)
+    return column.take(order.slice(start, CHUNK))
+
+
+def _bytes(column: Any) -> Any:
+    """The text of a string array's cells one after another: a view of its data buffer, no
+    copy."""
     import pyarrow as pa
 
     column = pa.concat_arrays([column]) if column.offset else column
@@ -216,8 +351,7 @@ def _bytes(column: Any) -> bytes:
     data = column.buffers()[2]
     if data is None:
         return b""
-    whole: bytes = data.to_pybytes()
-    return whole[int(offsets[0]):int(offsets[-1])]
+    return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
 def write_parquet(handle: BinaryIO, names: list[str], columns: dict[str, Any],
