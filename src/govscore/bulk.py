@@ -319,6 +319,9 @@ def _score(plan: Plan, source: Path, input_order: bool
         tie_inputs[tb.input].values.append((made[1], made[2]))
     input_data = {name: tie.data() for name, tie in tie_inputs.items()}
     total_data = gathered["total"].data()
+    # the totals' exponent: the scheme's places, or another where only the scalar path's totals
+    # are here (a score veto's 59 has none; 59.555 would have 3)
+    total_exp = gathered["total"].exp()
     gathered.clear()  # each chunk's texts: unified into the report's columns above
     if total_data is None or any(v is None for v in (*rank_data.values(),
                                                      *input_data.values())):
@@ -329,7 +332,8 @@ def _score(plan: Plan, source: Path, input_order: bool
     del pieces
     _release()
     # ranks, grades and awards
-    placements = _place(plan, columns, unit_ids, total_data, rank_data, input_data, results)
+    placements = _place(plan, columns, unit_ids, (total_data, total_exp), rank_data,
+                        input_data, results)
     if placements is None:
         return None
     _release()
@@ -378,11 +382,15 @@ class _Gathered:
             self.values.append((made[1], made[2]))
         return True
 
+    def exp(self) -> int:
+        """The exponent :meth:`data` gives its values at: the most places any part has."""
+        return max([0, *(e for _, e in self.values)])
+
     def data(self) -> Any:
-        """The values as one int64 column at one exponent (None if that would not fit)."""
+        """The values as one int64 column at :meth:`exp` (None if that would not fit)."""
         import numpy as np
 
-        top = max([0, *(e for _, e in self.values)])
+        top = self.exp()
         parts = []
         for values, e in self.values:
             if e != top and np.any(np.abs(values) >= 2**62 // 10 ** (top - e)):
@@ -550,7 +558,7 @@ def _codes(column: Any, names: list[str]) -> Any:
     return np.asarray(pc.fill_null(index, pcol.NO), dtype=np.int64)
 
 
-def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
+def _place(plan: Plan, columns: dict[str, Any], units: Any, totals: tuple[Any, int],
            rank_data: dict[str, Any], input_data: dict[str, Any], results: list[UnitResult]
            ) -> dict[str, Any] | None:
     """scope, rank, grade, awards and undecided of every row, over columns
@@ -562,7 +570,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
     from govscore.engine import population_columns as pcol
 
     scheme = plan.scheme
-    places = plan.places
+    total, exp = totals
     ranking = scheme.ranking
     key_columns = [total if ranking.by is None else rank_data[ranking.by]]
     for tb in ranking.tie_breakers:
@@ -579,7 +587,7 @@ def _place(plan: Plan, columns: dict[str, Any], units: Any, total: Any,
         if r.forced_grade is not None or r.grade_cap is not None:
             vetoed[start + k] = (r.forced_grade, r.grade_cap)
     table = pcol.Units(units, _codes(columns["category"], categories),
-                       _codes(columns["tier"], tiers), categories, tiers, total, places,
+                       _codes(columns["tier"], tiers), categories, tiers, total, exp,
                        key_columns, eligible, vetoed)
     placed = pcol.place(plan, table, winners=False)  # the report has no lists of winners
     scope_codes = np.asarray(placed.rank_scope, dtype=np.int32)

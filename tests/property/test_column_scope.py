@@ -119,13 +119,11 @@ def test_random_schemes_with_outputs_write_the_same_files(tmp_path: Path) -> Non
     check()
     # counts when this was written (the units drawn depend on which govscore modules were
     # imported before — importing govscore.cli changes them —, so they move with the tests run
-    # first): 10–20 files with units scored by the columns, all with outputs and
-    # vetoes on them, 6–13 with formula outputs, 6–14 breaking ties on an input (S1's weight
-    # input: tests/unit/test_column_scope.py); most other files hold a quotient or a fact the
-    # columns do not take, or a unit is rejected
+    # first): 10–20 files with units scored by the columns, all with outputs and vetoes on
+    # them, 6–13 with formula outputs, 0–14 breaking ties on an input (so not asserted here:
+    # tests/unit/test_column_scope.py has hand-worked ties on inputs; S1's weight input too)
     assert exercised.get("taken", 0) >= 6, exercised
     assert exercised.get("formula_output", 0) >= 3, exercised
-    assert exercised.get("tie_input", 0) >= 3, exercised
 
 
 MAXES = ["2.5", "3", "5", "7.5", "10", "0.7"]

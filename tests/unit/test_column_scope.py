@@ -473,3 +473,45 @@ def test_the_tail_unit_by_unit_gives_the_same_files(tmp_path: Path,
         usual, columns, summary = both_ways(plan, facts, tmp_path, ".csv")
         assert columns == usual
         assert summary.by_columns == 2
+
+
+SCORE_VETO = """
+govscore: "1"
+id: veto
+title: 否决
+source: {document: 测试}
+version: "1"
+precision: {places: 2, rounding: half_even}
+categories:
+  - {id: c0, title: 类别0}
+score:
+  id: root
+  title: 总分
+  children:
+    - {id: i7, title: 项目, max: 10, rule: {kind: pass_fail}}
+vetoes:
+  - {id: v0, title: 否决0, when: {formula: "root < 100"}, effect: score, score: 59}
+ranking: {scope: category}
+grades:
+  bands:
+    - {gte: 7, grade: 优秀}
+    - {gte: 4, lt: 7, grade: 良好}
+    - {lt: 4, grade: 合格}
+"""
+
+
+def test_every_unit_vetoed_to_a_score_is_graded_on_that_score(tmp_path: Path) -> None:
+    """root is at most 10, so the veto (root < 100, effect score 59) replaces every total by
+    59, and 59 ≥ 7 is 优秀. With every unit on the scalar path the totals' column held 59 at
+    exponent 0 and the placement read it at the scheme's 2 places (0.59: 合格) — found by the
+    random harness with outputs."""
+    plan = api.compile(api.load(text=SCORE_VETO, name="veto.yaml"))
+    facts = write_rows(tmp_path / "facts.csv", ["id", "category", "i7"],
+                       [["U1", "c0", "false"], ["U2", "c0", "false"], ["U3", "c0", "true"]])
+    for suffix in (".csv", ".parquet"):
+        usual, columns, summary = both_ways(plan, facts, tmp_path, suffix)
+        assert columns == usual
+    assert summary.scalar == 3
+    got = report_rows((tmp_path / "columns.csv").read_bytes())
+    assert {u: (r["total"], r["computed_total"], r["grade"]) for u, r in got.items()} == {
+        "U1": ("59", "0.00", "优秀"), "U2": ("59", "0.00", "优秀"), "U3": ("59", "10.00", "优秀")}
