@@ -156,10 +156,15 @@ class Referee:
         walk(self.scheme.score, [])
         return out
 
+    def _marked_not_applicable(self, item: model.Item, unit: str) -> bool:
+        """The unit's fact marks the item not applicable ({not_applicable: reason})."""
+        fact = self.entries[unit]["facts"].get(item.fact or item.id)
+        return isinstance(fact, dict) and "not_applicable" in fact
+
     def _not_applicable(self, item: model.Item, unit: str) -> bool:
-        facts = self.entries[unit]["facts"]
-        fact = facts.get(item.fact or item.id)
-        if isinstance(fact, dict) and "not_applicable" in fact:
+        """Marked so, or by its rule (a ratio's target of 0, a rating without votes)."""
+        fact = self.entries[unit]["facts"].get(item.fact or item.id)
+        if self._marked_not_applicable(item, unit):
             return True
         rule = item.rule
         if isinstance(rule, model.Ratio) and isinstance(fact, dict) and "target" in fact:
@@ -280,10 +285,18 @@ class Referee:
             if item.not_applicable_score is not None:
                 for u, result in self.results.items():
                     node = result.nodes.get(item.id)
-                    if node is not None and self._not_applicable(item, u) and \
-                            node.raw != self.stat_values[u][item.not_applicable_score]:
-                        self.problems.append(f"{u}: {item.id} is not applicable and scores "
-                                             f"{node.raw}, not its statistic")
+                    # a unit *marking* the item not applicable scores the statistic
+                    # (model.Item.not_applicable_score); one its rule makes not applicable (a
+                    # target of 0) scores nothing, as every not-applicable item
+                    if node is None or not self._not_applicable(item, u):
+                        continue
+                    if self._marked_not_applicable(item, u):
+                        if node.raw != self.stat_values[u][item.not_applicable_score]:
+                            self.problems.append(f"{u}: {item.id} is not applicable and scores "
+                                                 f"{node.raw}, not its statistic")
+                    elif node.raw != 0 or node.applicable:
+                        self.problems.append(f"{u}: {item.id} is not applicable by its rule "
+                                             f"and scores {node.raw}, not 0 as not applicable")
 
     def check_population_item(self, item: model.Item,
                               rule: model.RankPoints | model.RelativeToBest) -> None:

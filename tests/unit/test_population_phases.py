@@ -210,6 +210,33 @@ def test_no_unit_to_take_the_statistic_over_rejects_only_that_unit() -> None:
         [("四", ["GS510"])]
 
 
+def test_only_a_unit_marking_the_item_not_applicable_scores_the_statistic() -> None:
+    """not_applicable_score is for "a unit marking the item not applicable" (model.Item): a
+    培训率 (ratio, 1 point, 0 new staff → not applicable) — 一 trained 3 of 4 → 0.75; 二 4 of 4
+    → 1; 三 marks it not applicable → the mean of 一 and 二, (0.75 + 1) / 2 = 0.875 → 0.88;
+    四 has a target of 0, which its rule makes not applicable: it scores nothing (0 of a max
+    no longer counted), not the mean. (The referee had taken both alike; a random draw found
+    it, tests/property/test_population_referee.py.)"""
+    text = NEWCOMERS.replace("rule: {kind: manual, min: 0, max: 10}",
+                             "rule: {kind: ratio, zero_target: not_applicable}\n"
+                             "    - {id: base, title: 基础, max: 9, rule: {kind: manual, "
+                             "min: 0, max: 9}}").replace(
+        "max: 10\n      optional", "max: 1\n      optional").replace(
+        "  title: 总分\n", "  title: 总分\n  not_applicable: rescale\n")
+    plan = govscore.compile(govscore.load(text=text, name="n.yaml"))
+    result = govscore.evaluate_all(plan, [
+        {"id": "一", "category": "a", "facts": {"exam": {"done": 3, "target": 4}, "base": 9}},
+        {"id": "二", "category": "a", "facts": {"exam": {"done": 4, "target": 4}, "base": 9}},
+        {"id": "三", "category": "a", "facts": {"exam": {"not_applicable": "无新进人员"},
+                                                 "base": 9}},
+        {"id": "四", "category": "a", "facts": {"exam": {"done": 0, "target": 0}, "base": 9}}])
+    assert not result.rejected
+    exam = {u: (r.nodes["exam"].value, r.nodes["exam"].applicable)
+            for u, r in result.results.items()}
+    assert exam == {"一": (D("0.75"), True), "二": (D("1.00"), True), "三": (D("0.88"), True),
+                    "四": (D(0), False)}
+
+
 def test_not_applicable_score_needs_optional_and_a_statistic_of_the_item() -> None:
     text = NEWCOMERS.replace("      optional: true\n", "").replace(
         "of: exam, function: mean", "of: overall, function: mean")
