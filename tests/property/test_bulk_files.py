@@ -82,17 +82,26 @@ def wide_csv(entries: list[dict[str, Any]]) -> str | None:
     return out.getvalue()
 
 
-def same_file(plan: Any, entries: list[dict[str, Any]], folder: Path) -> bool | None:
-    """Whether the columns wrote the usual way's file (None: no wide form, or not taken)."""
+def facts_file(entries: list[dict[str, Any]], folder: Path) -> tuple[Path, Any] | None:
+    """The entries written as a wide facts CSV and read back the usual way (None: they have no
+    wide form, or the table reader refuses the file)."""
     text = wide_csv(entries)
     if text is None:
         return None
     facts = folder / "facts.csv"
     facts.write_text(text, encoding="utf-8")
     try:
-        read = api.read_facts(facts)
+        return facts, api.read_facts(facts)
     except FactsFileError:
         return None
+
+
+def same_file(plan: Any, entries: list[dict[str, Any]], folder: Path) -> bool | None:
+    """Whether the columns wrote the usual way's file (None: no wide form, or not taken)."""
+    written = facts_file(entries, folder)
+    if written is None:
+        return None
+    facts, read = written
     usual, columns = folder / "usual.csv", folder / "columns.csv"
     columns.unlink(missing_ok=True)
     api.write_report(api.evaluate_all(plan, read), plan, usual)

@@ -23,9 +23,9 @@ pytest.importorskip("pyarrow")
 from govscore import api, bulk, testing
 from govscore.engine import steps
 from govscore.engine.lowering import GroupProgram
-from govscore.errors import FactsFileError, GovscoreError
+from govscore.errors import GovscoreError
 
-from .test_bulk_files import wide_csv
+from .test_bulk_files import facts_file, wide_csv
 
 FEATURES = testing.SAFE_FEATURES - {"population_kinds", "population_exempt",
                                     "population_values"}
@@ -45,15 +45,10 @@ def same_files(plan: Any, entries: list[dict[str, Any]], folder: Path) -> int | 
     """The columns' .csv and .parquet equal the usual way's; how many units the columns
     scored themselves (None: not written by the columns: a unit rejected, the file or the
     scheme not taken)."""
-    text = wide_csv(entries)
-    if text is None:
+    written = facts_file(entries, folder)
+    if written is None:
         return None
-    facts = folder / "facts.csv"
-    facts.write_text(text, encoding="utf-8")
-    try:
-        read = api.read_facts(facts)
-    except FactsFileError:
-        return None
+    facts, read = written
     assessment = api.evaluate_all(plan, read)
     if assessment.rejected:  # the usual way's Parquet of a REJECTED row is another matter
         return None
