@@ -606,10 +606,10 @@ def _placement_units(plan: Plan, results: Any, order: Any, row_of: Any,
         return lambda i, r: r.nodes[node].value if node in r.nodes else _ZERO
 
     def input_of_columns(name: str) -> Callable[[Any, Any], Any]:
-        return lambda cols, done: _input_column(cols, name)
+        return lambda cols, done: columnar.tie_input(cols, name)
 
     def input_of_kept(name: str) -> Callable[[int, UnitResult], Decimal]:
-        return lambda i, r: _input_value(kept_facts.get(i), name)
+        return lambda i, r: population.tie_input_value(kept_facts.get(i), name)
 
     total = column(lambda cols, done: done.total, lambda i, r: r.total)
     if total is None:
@@ -637,27 +637,7 @@ def _placement_units(plan: Plan, results: Any, order: Any, row_of: Any,
         [k[0] for k in keys if k is not None], eligible, vetoed)
 
 
-def _input_column(cols: Any, name: str) -> Any:
-    """A tie-breaker's input over a category's fact columns, as population.sort_key reads it
-    from checked facts: a Decimal value, else 0 (a flag, text, a count of an item); None for
-    values a column cannot hold."""
-    from govscore.engine import columnar
-
-    if name in cols.numbers and not cols.shapes[name].as_int:
-        return cols.numbers[name]
-    if name in cols.objects:
-        values = [v if isinstance(v, Decimal) else _ZERO for v in cols.objects[name]]
-        col, ok = columnar.number_column(values)
-        return col if ok.all() else None
-    return columnar.Col(0, 0)
-
-
 _ZERO = Decimal(0)
-
-
-def _input_value(checked: facts.UnitFacts | None, name: str) -> Decimal:
-    raw = checked.values.get(name) if checked is not None else None
-    return raw if isinstance(raw, Decimal) else _ZERO
 
 
 class _FactsOf(Mapping[str, facts.UnitFacts]):

@@ -417,22 +417,15 @@ def _exponent(value: decimal.Decimal) -> int:
 
 
 def _tie_input(facts: Any, name: str) -> tuple[Any, int] | None:
-    """A tie-breaker's input over a chunk's fact columns (data, exponent), as
-    population.sort_key reads it from checked facts: a Decimal value, else 0 (a flag, text, a
-    count of an item, a fact of another category); None where a column cannot hold it."""
+    """A tie-breaker's input over a chunk's fact columns (data, exponent): columnar.tie_input,
+    a constant spread over the chunk."""
     import numpy as np
 
     from govscore.engine import columnar
 
-    col = columnar.Col(0, 0)
-    if name in facts.numbers and not facts.shapes[name].as_int:
-        col = facts.numbers[name]
-    elif name in facts.objects:
-        values = [v if isinstance(v, decimal.Decimal) else decimal.Decimal(0)
-                  for v in facts.objects[name]]
-        col, ok = columnar.number_column(values)
-        if not ok.all():
-            return None
+    col = columnar.tie_input(facts, name)
+    if col is None:
+        return None
     data = np.full(facts.n, col.data, dtype=np.int64) if isinstance(col.data, int) \
         else np.asarray(col.data)
     return data, col.exp

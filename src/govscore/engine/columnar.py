@@ -51,7 +51,7 @@ import numpy as np
 
 from govscore import rules
 from govscore.engine import tail
-from govscore.engine.lowering import CONTEXT, GroupProgram, ItemProgram, Lowered
+from govscore.engine.lowering import CONTEXT, ZERO, GroupProgram, ItemProgram, Lowered
 from govscore.rules import values as rule_values
 from govscore.rules.base import RuleKind, VectorFact
 
@@ -1138,6 +1138,19 @@ def _checked(spec: Any, column: Sequence[Any]) -> tuple[list[Any], Mask]:
         good.append(plain)
     return out, np.array(good, dtype=np.bool_)
 
+
+
+def tie_input(facts: FactColumns, name: str) -> Col | None:
+    """A ranking tie-breaker's input over fact columns, as population.tie_input_value reads it
+    from one unit's checked facts: a Decimal value, else 0 (a flag, text, a count of an item, a
+    fact of another category); None where a column cannot hold the values."""
+    if name in facts.numbers and not facts.shapes[name].as_int:
+        return facts.numbers[name]
+    if name in facts.objects:
+        values = [v if isinstance(v, Decimal) else ZERO for v in facts.objects[name]]
+        col, ok = number_column(values)
+        return col if ok.all() else None
+    return ZERO_COL
 
 CHUNK = 32_768
 """Units scored together: a chunk's columns (and each step's temporaries) stay in the CPU's

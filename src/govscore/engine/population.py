@@ -168,10 +168,17 @@ def sort_key(plan: Lowered, result: UnitResult, facts: UnitFacts | None) -> Sort
             node = result.nodes.get(tb.node)
             v = node.value if node is not None else ZERO
         else:
-            raw = facts.values.get(tb.input or "") if facts is not None else None
-            v = raw if isinstance(raw, Decimal) else ZERO
+            v = tie_input_value(facts, tb.input or "")
         key.append(v if tb.order == "desc" else -v)
     return tuple(key)
+
+
+def tie_input_value(facts: UnitFacts | None, name: str) -> Decimal:
+    """A ranking tie-breaker's input for one unit: its checked value if a Decimal, else 0 (a
+    flag, text, a count of an item, a fact the unit's category lacks). columnar.tie_input reads
+    the same over columns."""
+    raw = facts.values.get(name) if facts is not None else None
+    return raw if isinstance(raw, Decimal) else ZERO
 
 
 def named_members(plan: Lowered, scope: str, key: str,
