@@ -105,9 +105,9 @@ class Kernel:
         self._ids = tuple(n.id for n in layout)
         index = {n.id: i for i, n in enumerate(layout)}
         self._facts = facts
-        self._facts_at = KernelResult.HEAD + 2 * len(layout)
-        self._trace_at = self._facts_at + len(facts)
         self._result = KernelResult.of_layout(layout, index, facts)
+        self._facts_at = self._result.FACTS_AT
+        self._trace_at = self._result.TRACE_AT
         self._tail = bool(plan.outputs or plan.vetoes)  # anything after the total
         self.source = source
         """The generated Python source (for review and the safety test)."""

@@ -61,9 +61,8 @@ class ColumnResults(Mapping[str, UnitResult]):
             return kept
         built = self._built.get(row)
         if built is None:
-            total = Decimal(int(self.total[row])).scaleb(-int(self.exp[row]))
-            if self.negative_zero[row]:
-                total = total.copy_negate()
+            exp = self.exp if isinstance(self.exp, int) else int(self.exp[row])
+            total = _decimal(int(self.total[row]), exp, int(self.negative_zero[row]))
             c, t = int(self.category[row]), int(self.tier[row])
             built = self._built[row] = DeferredResult.deferred(
                 self.ids[row], None if c == NO else self.categories[c],

@@ -316,7 +316,27 @@ def _held(i: int) -> property:
     return property(read)
 
 
-class KernelResult(UnitResult):
+class _HeldResult(UnitResult):
+    """A result whose fields are held in one tuple (``_data``) and built when read: equal to,
+    and pickled as, the plain UnitResult it stands for."""
+
+    __slots__ = ("_data",)
+    _data: tuple[Any, ...]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnitResult):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _UNIT_FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a plain UnitResult (worked out now if it was not yet): the per-kernel classes cannot
+        # be found by name when unpickling
+        return UnitResult.assemble, tuple(getattr(self, f) for f in _UNIT_FIELDS)
+
+
+class KernelResult(_HeldResult):
     """A unit's result as a compiled kernel (engine/kernel.py) leaves it: one tuple of the
     unit's fields, then its node values, raw amounts and checked facts' values in the kernel's
     order, then its trace steps flat (:func:`trace_steps`). ``nodes``
@@ -339,8 +359,11 @@ class KernelResult(UnitResult):
 
     HEAD: ClassVar[int] = len(_HELD)
     """Where the node values start in the tuple."""
-    __slots__ = ("_data",)
-    _data: tuple[Any, ...]
+    FACTS_AT: ClassVar[int] = HEAD
+    """Where the checked facts' values start (after the node values and raw amounts)."""
+    TRACE_AT: ClassVar[int] = HEAD
+    """Where the flat trace starts (after the checked facts' values)."""
+    __slots__ = ()
     _layout: ClassVar[tuple[NodeLayout, ...]] = ()
     _index: ClassVar[Mapping[str, int]] = {}
     _facts: ClassVar[tuple[str, ...]] = ()
@@ -349,10 +372,12 @@ class KernelResult(UnitResult):
     def of_layout(cls, layout: tuple[NodeLayout, ...], index: Mapping[str, int],
                   facts: tuple[str, ...]) -> type[KernelResult]:
         """The result class of one kernel: one category's nodes and fact names."""
+        facts_at = cls.HEAD + 2 * len(layout)
         return type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__,
                                            "__qualname__": cls.__qualname__,
                                            "_layout": layout, "_index": index,
-                                           "_facts": facts})
+                                           "_facts": facts, "FACTS_AT": facts_at,
+                                           "TRACE_AT": facts_at + len(facts)})
 
     def __new__(cls, *args: Any, **kwargs: Any) -> UnitResult:  # type: ignore[misc]
         """Only code that builds a result from its fields calls this (``dataclasses.replace``):
@@ -364,14 +389,12 @@ class KernelResult(UnitResult):
         data = self._data
         value: Any
         if name == "nodes":
-            head, n = self.HEAD, len(self._layout)
-            at = head + 2 * n
+            head, n, at = self.HEAD, len(self._layout), self.FACTS_AT
             value = LazyNodes(self._layout, self._index, data[head:head + n],
                               data[head + n:at],
-                              dict(zip(self._facts, data[at:at + len(self._facts)], strict=True)))
+                              dict(zip(self._facts, data[at:self.TRACE_AT], strict=True)))
         elif name == "trace":
-            value = tuple(trace_steps(
-                data[self.HEAD + 2 * len(self._layout) + len(self._facts):]))
+            value = tuple(trace_steps(data[self.TRACE_AT:]))
         elif name == "outputs":
             value = {} if data[9] is None else data[9]
         elif name == "exemptions":
@@ -380,17 +403,6 @@ class KernelResult(UnitResult):
             raise AttributeError(name)
         self.__dict__[name] = value
         return value
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, UnitResult):
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in _UNIT_FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # a plain UnitResult: the per-kernel class cannot be found by name when unpickling
-        return UnitResult, tuple(getattr(self, f) for f in _UNIT_FIELDS)
 
 
 for _i, _name in enumerate(_HELD[:9]):
@@ -402,7 +414,7 @@ new_kept_result = (object.__new__,
 slot (a frozen dataclass refuses setattr)."""
 
 
-class DeferredResult(UnitResult):
+class DeferredResult(_HeldResult):
     """A unit scored by the columns (engine/columnar.py): its total, category and tier are
     known; its nodes, trace, exemptions and outputs are worked out on first access by scoring
     the unit again on the scalar path, so that a batch keeps no trace nobody reads. Equal to,
@@ -414,8 +426,7 @@ class DeferredResult(UnitResult):
     two slots, no attribute dict until a lazy field is read: making 100,000 of them when a
     batch's results are read whole costs a quarter of six-key dicts."""
 
-    __slots__ = ("_data", "_source")
-    _data: tuple[Any, ...]
+    __slots__ = ("_source",)
     _source: Callable[[int], UnitResult] | None
     _LAZY = frozenset({"nodes", "trace", "exemptions", "outputs"})
 
@@ -457,17 +468,6 @@ class DeferredResult(UnitResult):
         _HOLD_DEFERRED(self, (unit, category, tier, full.total, full.computed_total, index))
         _KEEP_SOURCE(self, None)
         return self.__dict__[name]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, UnitResult):
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in _UNIT_FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as the UnitResult it stands for (worked out now if it was not yet)."""
-        return UnitResult.assemble, tuple(getattr(self, f) for f in _UNIT_FIELDS)
 
 
 for _i, _name in enumerate(_HELD[:5]):
