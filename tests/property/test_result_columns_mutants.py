@@ -45,9 +45,8 @@ def test_the_fixed_batches_agree() -> None:
         assessments_agree(plan, units)
 
 
-def test_decimal_text_read_one_place_too_many_is_caught(monkeypatch: Any) -> None:
-    """Every rate read a tenth of its value (0.500 as 0.0500): still within 0..1, so the
-    columns keep the units, and the totals differ from the scalar path's."""
+def _places_read_off_by(monkeypatch: Any, shift: int) -> None:
+    """The Decimal text reader made to read every cell ``shift`` places off (never below 0)."""
     original = fact_table.plain_decimals
 
     def broken(joined: str) -> Any:
@@ -55,9 +54,15 @@ def test_decimal_text_read_one_place_too_many_is_caught(monkeypatch: Any) -> Non
         if parsed is None:
             return None
         scaled, places, ok = parsed
-        return scaled, places + 1, ok
+        return scaled, (places + shift).clip(0), ok
 
     monkeypatch.setattr(fact_table, "plain_decimals", broken)
+
+
+def test_decimal_text_read_one_place_too_many_is_caught(monkeypatch: Any) -> None:
+    """Every rate read a tenth of its value (0.500 as 0.0500): still within 0..1, so the
+    columns keep the units, and the totals differ from the scalar path's."""
+    _places_read_off_by(monkeypatch, 1)
     with pytest.raises(AssertionError):
         assessments_agree(*_reference())
 
@@ -76,16 +81,7 @@ score:
 
 
 def test_decimal_text_read_one_place_short_is_caught(monkeypatch: Any) -> None:
-    original = fact_table.plain_decimals
-
-    def broken(joined: str) -> Any:
-        parsed = original(joined)
-        if parsed is None:
-            return None
-        scaled, places, ok = parsed
-        return scaled, (places - 1).clip(0), ok
-
-    monkeypatch.setattr(fact_table, "plain_decimals", broken)
+    _places_read_off_by(monkeypatch, -1)
     # not over random batches: they seldom carry a Decimal with places in every row that,
     # read a place short, stays in range (else the unit goes the scalar way and agrees).
     # 0.050 read as 0.50 is still a rate.
